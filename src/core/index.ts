@@ -1,0 +1,5 @@
+/**
+ * @module core
+ * Errors, assertions, random numbers and array helpers. No domain knowledge.
+ */
+export * from "./errors.ts";
