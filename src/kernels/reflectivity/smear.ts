@@ -42,7 +42,7 @@ export interface SmearOptions {
   renormalise?: boolean;
   /** @default "grid" */
   method?: "grid" | "pointwise";
-  /** grid method: nodes per σ of the narrowest Gaussian covering a grid position. @default 2 */
+  /** grid method: nodes per σ of the narrowest Gaussian covering a grid position. @default 1 */
   pointsPerSigma?: number;
   /** grid method: nodes per Kiessig fringe period 2π/D. @default 10 */
   pointsPerFringe?: number;
@@ -84,7 +84,7 @@ export function resolveSmearOptions(options: SmearOptions = {}): ResolvedSmearOp
     cutoff: options.cutoff ?? 3.5,
     renormalise: options.renormalise ?? false,
     method: options.method ?? "grid",
-    pointsPerSigma: options.pointsPerSigma ?? 2,
+    pointsPerSigma: options.pointsPerSigma ?? 1,
     pointsPerFringe: options.pointsPerFringe ?? 10,
     thickness: options.thickness ?? 0,
     layers: Float64Array.from(options.layers ?? []),

@@ -1,0 +1,38 @@
+/**
+ * `npm run bench`: runs every benchmark, prints a table and writes bench/results.json.
+ * A benchmark, not a timed test: numbers depend on the machine and its load; run it idle.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchReflectivity } from "./reflectivity.ts";
+import type { Timing } from "./harness.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const isTiming = (v: unknown): v is Timing => typeof v === "object" && v !== null && "minUs" in v;
+
+const suites: Record<string, () => Record<string, Timing | number | string> | Promise<Record<string, Timing | number | string>>> = {
+  reflectivity: benchReflectivity,
+};
+const only = process.argv.slice(2);
+const results: Record<string, unknown> = {
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() },
+  date: new Date().toISOString(),
+};
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  const started = Date.now();
+  const suite = await run();
+  results[name] = suite;
+  process.stdout.write(`\n## ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stdout.write(`| case | min | median |\n|---|---:|---:|\n`);
+  for (const [key, value] of Object.entries(suite)) {
+    if (isTiming(value)) process.stdout.write(`| ${key} | ${value.minUs.toFixed(2)} µs | ${value.medianUs.toFixed(2)} µs |\n`);
+    else process.stdout.write(`| ${key} | ${typeof value === "number" ? value.toPrecision(4) : value} | |\n`);
+  }
+}
+const file = path.join(here, "results.json");
+const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+fs.writeFileSync(file, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
+process.stdout.write(`\nwrote ${path.relative(process.cwd(), file)}\n`);

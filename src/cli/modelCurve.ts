@@ -1,0 +1,21 @@
+/**
+ * @module cli/modelCurve
+ * Shared by `strata reflect` and `strata demo`: the reflectivity of a parsed model on its Q grid.
+ */
+import { reflectivity } from "../kernels/reflectivity/abeles.ts";
+import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
+import type { ReflectModel } from "../models/reflectModel.ts";
+
+/** Default Q grid when neither the model nor --q gives one: 0.005–0.3 Å⁻¹, 300 points. */
+export function defaultQ(): Float64Array {
+  return Float64Array.from({ length: 300 }, (_, i) => 0.005 + (0.295 * i) / 299);
+}
+
+export function modelReflectivity(model: ReflectModel, q: Float64Array): Float64Array {
+  const slabs = model.currentSlabs();
+  const scale = model.scale.value;
+  const background = model.background.value;
+  if (!model.resolution) return reflectivity(q, slabs, scale, background);
+  const sigma = model.resolution.sigmaFor(q);
+  return createSmearedReflectivity(q, sigma, model.resolution.options).evaluate(slabs, scale, background);
+}

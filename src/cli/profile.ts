@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { ValidationError } from "../core/errors.ts";
+import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
+import { readJsonFile } from "../io/json.ts";
+import { parseReflectModel } from "../models/reflectModel.ts";
+import { printColumns, printJson } from "./main.ts";
+
+export function registerProfile(program: Command): void {
+  program
+    .command("profile")
+    .description("SLD depth profile ρ(z) of a slab model with error-function interfaces")
+    .argument("<MODEL.json>", "model as for `strata reflect`")
+    .option("--points <N>", "number of depth points", "501")
+    .option("--json", 'print {"z": [...], "sld": [...], "isld": [...]}')
+    .addHelpText("after", "\nz in Å from the first interface (beam side) into the stack; SLD in 10⁻⁶ Å⁻².")
+    .action((file: string, options: { points: string; json?: boolean }) => {
+      const points = Number(options.points);
+      if (!Number.isInteger(points) || points < 2) throw new ValidationError("--points", "must be an integer ≥ 2", options.points);
+      const model = parseReflectModel(readJsonFile(file), "", new Map());
+      const slabs = model.currentSlabs();
+      const z = profileDepths(slabs, points);
+      const { sld, isld } = sldProfile(slabs, z);
+      if (options.json) printJson({ z, sld, isld });
+      else printColumns(["z (angstrom)", "SLD (1e-6/angstrom^2)", "iSLD (1e-6/angstrom^2)"], [z, sld, isld]);
+    });
+}

@@ -1,0 +1,325 @@
+/**
+ * @module models/reflectModel
+ * The reflectivity model of `strata reflect` and `strata fit`: a slab stack whose
+ * every number may be a parameter, plus probe, scale, background and resolution.
+ * Validates the JSON contract (MODEL.json) and compiles it to a function that
+ * fills a slab table from a fit space's values.
+ *
+ * Units: thickness and roughness Å; SLD 10⁻⁶ Å⁻² (isld ≥ 0 = absorption); density
+ * g/cm³; energy keV; wavelength Å; Q and dQ Å⁻¹.
+ *
+ * MODEL.json:
+ * `{"probe": "neutron"|"xray", "layers": [{"thickness", "sld", "isld", "roughness"} | {"material": {"formula", "density"}, …}],
+ *   "scale": 1, "background": 0, "energy_keV" | "wavelength_A",
+ *   "resolution": {"dqOverQ", "measure": "fwhm"|"sigma"} | {"dq": [...], "measure"}, "q": [...]}`
+ * Layers run fronting (beam side) → backing; the first and last are semi-infinite
+ * (their thickness is ignored and may be omitted). A layer's roughness is that of
+ * the interface above it.
+ */
+import { ValidationError, formatValue } from "../core/errors.ts";
+import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
+import { FWHM_TO_SIGMA, type SmearOptions } from "../kernels/reflectivity/smear.ts";
+import { neutronSld, xraySld, energyFromWavelength, THERMAL_NEUTRON_WAVELENGTH } from "../materials/index.ts";
+import { Parameter, resolveSpec, type FitSpace } from "../params/index.ts";
+
+export type Probe = "neutron" | "xray";
+
+/** One layer of the model, every number a Parameter. */
+export interface LayerModel {
+  readonly name: string;
+  readonly thickness: Parameter;
+  readonly roughness: Parameter;
+  /** Explicit SLDs, or a material whose SLD follows from composition and density. */
+  readonly sld: Parameter | undefined;
+  readonly isld: Parameter | undefined;
+  readonly material: { formula: string; density: Parameter; sldPerDensity: number; isldPerDensity: number } | undefined;
+}
+
+export interface ResolutionModel {
+  /** 1-σ width per Q point (Å⁻¹), given Q. */
+  sigmaFor(q: Float64Array): Float64Array;
+  readonly options: SmearOptions;
+}
+
+export interface ReflectModel {
+  readonly probe: Probe;
+  readonly energy_keV: number | undefined;
+  readonly wavelength_A: number;
+  readonly layers: readonly LayerModel[];
+  readonly scale: Parameter;
+  readonly background: Parameter;
+  readonly resolution: ResolutionModel | undefined;
+  readonly q: Float64Array | undefined;
+  /** Every parameter the model reads (shared ones appear once). */
+  parameters(): Parameter[];
+  /** Rows of the slab table (layers.length). */
+  readonly rows: number;
+  /**
+   * Compile against a fit space: the returned function fills `slabs` (rows × 4)
+   * from a values array and returns scale and background through `scalars`.
+   */
+  bind(space: FitSpace): (values: Float64Array, slabs: Float64Array, scalars: Float64Array) => void;
+  /** The slab table at the parameters' current values. */
+  currentSlabs(): Float64Array;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function requireRecord(value: unknown, path: string): Record<string, unknown> {
+  if (!isRecord(value)) throw new ValidationError(path, "must be an object", value);
+  return value;
+}
+
+function finiteNumber(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new ValidationError(path, "must be a finite number", value);
+  return value;
+}
+
+function numberArray(value: unknown, path: string): Float64Array {
+  if (!Array.isArray(value)) throw new ValidationError(path, "must be an array of numbers", value);
+  return Float64Array.from(value, (v, i) => finiteNumber(v, `${path}[${i}]`));
+}
+
+function checkKeys(record: Record<string, unknown>, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key)) {
+      throw new ValidationError(`${path}.${key}`, `unknown field (expected one of ${allowed.join(", ")})`);
+    }
+  }
+}
+
+/** A parameter that must never be negative (thickness, roughness, density). */
+function nonNegativeParameter(spec: unknown, named: ReadonlyMap<string, Parameter>, path: string, what: string): Parameter {
+  const parameter = resolveSpec(spec, named, path);
+  if (!parameter.constrained) {
+    if (parameter.value < 0) throw new ValidationError(path, `${what} must be ≥ 0`, parameter.value);
+    if (parameter.vary && parameter.bounds.min < 0) {
+      throw new ValidationError(`${path}.min`, `a varying ${what} needs min ≥ 0`, parameter.bounds.min);
+    }
+  }
+  return parameter;
+}
+
+/**
+ * Validate a MODEL.json value and build the model.
+ * @param spec - parsed JSON
+ * @param path - JSON path prefix for messages (e.g. `models.film` or `` for a whole file)
+ * @param named - shared parameters that `{"ref": NAME}` may name
+ * @throws ValidationError naming the JSON path and the offending value
+ */
+export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<string, Parameter> = new Map()): ReflectModel {
+  const at = (field: string): string => (path === "" ? field : `${path}.${field}`);
+  const record = requireRecord(spec, path === "" ? "model" : path);
+  checkKeys(record, ["probe", "layers", "scale", "background", "resolution", "q", "energy_keV", "wavelength_A", "name", "comment"], path === "" ? "model" : path);
+  const probe = record["probe"];
+  if (probe !== "neutron" && probe !== "xray") throw new ValidationError(at("probe"), 'must be "neutron" or "xray"', probe);
+
+  let energy_keV: number | undefined;
+  let wavelength_A: number;
+  if (record["energy_keV"] !== undefined && record["wavelength_A"] !== undefined && probe === "xray") {
+    throw new ValidationError(at("energy_keV"), "give energy_keV or wavelength_A, not both");
+  }
+  if (probe === "xray") {
+    if (record["energy_keV"] !== undefined) {
+      energy_keV = finiteNumber(record["energy_keV"], at("energy_keV"));
+      if (energy_keV <= 0) throw new ValidationError(at("energy_keV"), "must be > 0", energy_keV);
+    } else if (record["wavelength_A"] !== undefined) {
+      const wavelength = finiteNumber(record["wavelength_A"], at("wavelength_A"));
+      if (wavelength <= 0) throw new ValidationError(at("wavelength_A"), "must be > 0", wavelength);
+      energy_keV = energyFromWavelength(wavelength);
+    }
+    wavelength_A = energy_keV === undefined ? NaN : 12.398419843320026 / energy_keV;
+  } else {
+    wavelength_A = record["wavelength_A"] === undefined ? THERMAL_NEUTRON_WAVELENGTH : finiteNumber(record["wavelength_A"], at("wavelength_A"));
+    if (!(wavelength_A > 0)) throw new ValidationError(at("wavelength_A"), "must be > 0", wavelength_A);
+  }
+
+  const layerSpecs = record["layers"];
+  if (!Array.isArray(layerSpecs)) throw new ValidationError(at("layers"), "must be an array of layers (fronting first, backing last)", layerSpecs);
+  if (layerSpecs.length < 2) throw new ValidationError(at("layers"), "needs at least a fronting and a backing medium", layerSpecs.length);
+  const layers: LayerModel[] = layerSpecs.map((layerSpec: unknown, index: number) => {
+    const lp = at(`layers[${index}]`);
+    const layer = requireRecord(layerSpec, lp);
+    checkKeys(layer, ["name", "thickness", "sld", "isld", "roughness", "material"], lp);
+    const semiInfinite = index === 0 || index === layerSpecs.length - 1;
+    if (layer["name"] !== undefined && typeof layer["name"] !== "string") throw new ValidationError(`${lp}.name`, "must be a string", layer["name"]);
+    const name = typeof layer["name"] === "string" ? layer["name"] : index === 0 ? "fronting" : semiInfinite ? "backing" : `layer${index}`;
+    if (layer["thickness"] === undefined && !semiInfinite) throw new ValidationError(`${lp}.thickness`, "is required for a finite layer (Å)");
+    const thickness = semiInfinite && layer["thickness"] === undefined ? new Parameter(`${name}.thickness`, { value: 0 }) : nonNegativeParameter(layer["thickness"], named, `${lp}.thickness`, "thickness");
+    const roughness = layer["roughness"] === undefined ? new Parameter(`${name}.roughness`, { value: 0 }) : nonNegativeParameter(layer["roughness"], named, `${lp}.roughness`, "roughness");
+    if (layer["material"] !== undefined) {
+      if (layer["sld"] !== undefined || layer["isld"] !== undefined) throw new ValidationError(`${lp}.material`, "give either material or sld/isld, not both");
+      const material = requireRecord(layer["material"], `${lp}.material`);
+      checkKeys(material, ["formula", "density"], `${lp}.material`);
+      const formula = material["formula"];
+      if (typeof formula !== "string" || formula.trim() === "") throw new ValidationError(`${lp}.material.formula`, "must be a chemical formula", formula);
+      if (material["density"] === undefined) throw new ValidationError(`${lp}.material.density`, "is required (g/cm³)");
+      const density = nonNegativeParameter(material["density"], named, `${lp}.material.density`, "density");
+      let unit: { sld: number; isld: number };
+      if (probe === "xray" && energy_keV === undefined) {
+        throw new ValidationError(at("energy_keV"), `an X-ray model with a material layer (layers[${index}]) needs energy_keV or wavelength_A`);
+      }
+      try {
+        if (probe === "xray") {
+          unit = xraySld(formula, 1, energy_keV!);
+        } else {
+          unit = neutronSld(formula, 1, wavelength_A);
+        }
+      } catch (error) {
+        // name the model's own JSON path: formula problems at the layer, energy problems at the model
+        if (error instanceof ValidationError && (error.path === "formula" || error.path === "energy_keV")) {
+          const where = error.path === "formula" ? `${lp}.material.formula` : at(record["energy_keV"] === undefined && probe === "xray" ? "wavelength_A" : "energy_keV");
+          throw new ValidationError(where, error.message.slice(error.path.length + 2));
+        }
+        throw error;
+      }
+      return { name, thickness, roughness, sld: undefined, isld: undefined, material: { formula, density, sldPerDensity: unit.sld, isldPerDensity: unit.isld } };
+    }
+    if (layer["sld"] === undefined) throw new ValidationError(`${lp}.sld`, "is required (10⁻⁶ Å⁻²) unless a material is given");
+    const sld = resolveSpec(layer["sld"], named, `${lp}.sld`);
+    const isld = layer["isld"] === undefined ? new Parameter(`${name}.isld`, { value: 0 }) : resolveSpec(layer["isld"], named, `${lp}.isld`);
+    if (!isld.constrained && isld.value < 0) throw new ValidationError(`${lp}.isld`, "absorption (isld) must be ≥ 0", isld.value);
+    return { name, thickness, roughness, sld, isld, material: undefined };
+  });
+
+  const scale = record["scale"] === undefined ? new Parameter("scale", { value: 1 }) : resolveSpec(record["scale"], named, at("scale"));
+  const background = record["background"] === undefined ? new Parameter("background", { value: 0 }) : resolveSpec(record["background"], named, at("background"));
+  const q = record["q"] === undefined ? undefined : numberArray(record["q"], at("q"));
+  const resolution = record["resolution"] === undefined ? undefined : parseResolution(record["resolution"], at("resolution"), q);
+
+  const parameters = (): Parameter[] => {
+    const list: Parameter[] = [scale, background];
+    for (const layer of layers) {
+      list.push(layer.thickness, layer.roughness);
+      if (layer.material) list.push(layer.material.density);
+      else list.push(layer.sld!, layer.isld!);
+    }
+    return [...new Set(list)];
+  };
+
+  const rows = layers.length;
+  const fill = (read: (p: Parameter) => number, slabs: Float64Array, scalars: Float64Array): void => {
+    for (let j = 0; j < rows; j++) {
+      const layer = layers[j];
+      const base = j * SLAB_COLUMNS;
+      slabs[base] = j === 0 || j === rows - 1 ? 0 : read(layer.thickness);
+      if (layer.material) {
+        const density = read(layer.material.density);
+        slabs[base + 1] = density * layer.material.sldPerDensity;
+        slabs[base + 2] = density * layer.material.isldPerDensity;
+      } else {
+        slabs[base + 1] = read(layer.sld!);
+        slabs[base + 2] = read(layer.isld!);
+      }
+      slabs[base + 3] = j === 0 ? 0 : read(layer.roughness);
+    }
+    scalars[0] = read(scale);
+    scalars[1] = read(background);
+  };
+
+  return {
+    probe,
+    energy_keV,
+    wavelength_A,
+    layers,
+    scale,
+    background,
+    resolution,
+    q,
+    rows,
+    parameters,
+    bind(space) {
+      // resolve slots once; the returned closure does no lookups
+      const slot = new Map<Parameter, number>();
+      for (const p of parameters()) slot.set(p, space.slotOf(p));
+      const index = (p: Parameter): number => slot.get(p)!;
+      const slots = new Int32Array(rows * 4 + 2);
+      for (let j = 0; j < rows; j++) {
+        const layer = layers[j];
+        slots[4 * j] = index(layer.thickness);
+        slots[4 * j + 1] = layer.material ? index(layer.material.density) : index(layer.sld!);
+        slots[4 * j + 2] = layer.material ? -1 : index(layer.isld!);
+        slots[4 * j + 3] = index(layer.roughness);
+      }
+      slots[4 * rows] = index(scale);
+      slots[4 * rows + 1] = index(background);
+      const sldPerDensity = Float64Array.from(layers, (l) => (l.material ? l.material.sldPerDensity : 0));
+      const isldPerDensity = Float64Array.from(layers, (l) => (l.material ? l.material.isldPerDensity : 0));
+      return (values, slabs, scalars) => {
+        for (let j = 0; j < rows; j++) {
+          const base = j * SLAB_COLUMNS;
+          slabs[base] = j === 0 || j === rows - 1 ? 0 : values[slots[4 * j]];
+          if (slots[4 * j + 2] < 0) {
+            const density = values[slots[4 * j + 1]];
+            slabs[base + 1] = density * sldPerDensity[j];
+            slabs[base + 2] = density * isldPerDensity[j];
+          } else {
+            slabs[base + 1] = values[slots[4 * j + 1]];
+            slabs[base + 2] = values[slots[4 * j + 2]];
+          }
+          slabs[base + 3] = j === 0 ? 0 : values[slots[4 * j + 3]];
+        }
+        scalars[0] = values[slots[4 * rows]];
+        scalars[1] = values[slots[4 * rows + 1]];
+      };
+    },
+    currentSlabs() {
+      const slabs = new Float64Array(rows * SLAB_COLUMNS);
+      fill((p) => p.value, slabs, new Float64Array(2));
+      return slabs;
+    },
+  };
+}
+
+/**
+ * `{"dqOverQ", "measure"}` (constant relative resolution) or `{"dq": [...], "measure"}`
+ * (pointwise), plus optional smearing options `method`, `cutoff`, `renormalise`, `nodes`.
+ */
+export function parseResolution(spec: unknown, path: string, q: Float64Array | undefined): ResolutionModel {
+  const record = requireRecord(spec, path);
+  checkKeys(record, ["dqOverQ", "dq", "measure", "method", "cutoff", "renormalise", "nodes"], path);
+  const measure = record["measure"];
+  if (measure !== "sigma" && measure !== "fwhm") {
+    throw new ValidationError(`${path}.measure`, 'must say whether the width is "sigma" or "fwhm"', measure);
+  }
+  const toSigma = measure === "fwhm" ? FWHM_TO_SIGMA : 1;
+  const options: SmearOptions = {};
+  if (record["method"] !== undefined) {
+    if (record["method"] !== "grid" && record["method"] !== "pointwise") throw new ValidationError(`${path}.method`, 'must be "grid" or "pointwise"', record["method"]);
+    options.method = record["method"];
+  }
+  if (record["cutoff"] !== undefined) {
+    options.cutoff = finiteNumber(record["cutoff"], `${path}.cutoff`);
+    if (options.cutoff <= 0) throw new ValidationError(`${path}.cutoff`, "must be > 0 (in σ)", options.cutoff);
+  }
+  if (record["renormalise"] !== undefined) {
+    if (typeof record["renormalise"] !== "boolean") throw new ValidationError(`${path}.renormalise`, "must be true or false", record["renormalise"]);
+    options.renormalise = record["renormalise"];
+  }
+  if (record["nodes"] !== undefined) {
+    const nodes = finiteNumber(record["nodes"], `${path}.nodes`);
+    if (!Number.isInteger(nodes) || nodes < 2) throw new ValidationError(`${path}.nodes`, "must be an integer ≥ 2", nodes);
+    options.nodes = nodes;
+  }
+  if (record["dqOverQ"] !== undefined && record["dq"] !== undefined) throw new ValidationError(path, "give dqOverQ or dq, not both");
+  if (record["dqOverQ"] !== undefined) {
+    const fraction = finiteNumber(record["dqOverQ"], `${path}.dqOverQ`);
+    if (fraction < 0) throw new ValidationError(`${path}.dqOverQ`, "must be ≥ 0", fraction);
+    return { options, sigmaFor: (qs) => qs.map((x) => Math.abs(x) * fraction * toSigma) };
+  }
+  if (record["dq"] !== undefined) {
+    const dq = numberArray(record["dq"], `${path}.dq`);
+    for (let i = 0; i < dq.length; i++) if (dq[i] < 0) throw new ValidationError(`${path}.dq[${i}]`, "must be ≥ 0", dq[i]);
+    return {
+      options,
+      sigmaFor: (qs) => {
+        if (qs.length !== dq.length) {
+          throw new ValidationError(`${path}.dq`, `has ${dq.length} values but there are ${qs.length} Q points${q ? "" : " (give q in the model)"}`, formatValue(dq.length));
+        }
+        return dq.map((x) => x * toSigma);
+      },
+    };
+  }
+  throw new ValidationError(path, "needs dqOverQ (constant) or dq (one per Q point)");
+}
