@@ -3,7 +3,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const layers = ["core", "kernels", "materials", "params", "models", "io", "fit", "campaign", "diagnosis", "report", "store", "service", "cli"];
+const layers = ["core", "kernels", "materials", "params", "models", "io", "fit", "analysis", "campaign", "diagnosis", "report", "store", "service", "cli"];
 const layerRules = layers.map((layer, index) => ({
   files: [`src/${layer}/**/*.ts`],
   rules: {

@@ -33,3 +33,34 @@ export const NIST_MIN_DIGITS = 4;
 export const MCMC_MEDIAN_RTOL = 0.05;
 /** MCMC 68 % half-widths within 20 % of LM standard errors. */
 export const MCMC_WIDTH_RTOL = 0.2;
+
+/** NIST StRD, own-RSS standard errors where float64 cannot resolve the certified RSS (Lanczos1, RSS 1.4e-25): a sanity floor, not a conformance bar. */
+export const NIST_FLOAT64_LIMITED_STDERR_DIGITS = 2.5;
+/** Sampler on a known Gaussian: |posterior mean − true mean| ≤ this × true sd (seeded, ~4000 effective samples). */
+export const MCMC_MEAN_SD_FRACTION = 0.1;
+/** Sampler on a known Gaussian: posterior sd and 68 % half-width within this relative tolerance of the true sd. */
+export const MCMC_SD_RTOL = 0.1;
+/** Integrated autocorrelation time of an AR(1) series vs the analytic (1 + φ)/(1 − φ). */
+export const AR1_TAU_RTOL = 0.1;
+/** Bimodal posterior: each mode must hold at least this fraction of the samples. */
+export const MCMC_BIMODAL_MIN_FRACTION = 0.25;
+/** Differential evolution + polish on a multimodal fit: distance to the known global minimum (noise-free data). */
+export const DE_GLOBAL_ATOL = 1e-6;
+
+/** Impedance elements against impedance.py's own test values (its np.isclose rtol 1e-5; some values there are printed to 6 digits). */
+export const ELEMENT_GOLDEN_RTOL = 1e-5;
+/** Issue 4 acceptance: circuit fit of exampleData.csv within 1 % of impedance.py's published parameters. */
+export const IMPEDANCE_PY_FIT_RTOL = 0.01;
+/** Issue 4 acceptance: stated 1σ standard errors cover the truth in at least this fraction of seeded noisy circuit fits (nominal 68.3 %). */
+export const STDERR_COVERAGE_MIN = 0.6;
+
+/** EIS readers against the expected first/last values of shared/conformance/eis/README.md (values parsed from text). */
+export const EIS_READER_RTOL = 1e-9;
+/** Issue 4 acceptance: Lin-KK μ on Circuit3_EIS_1.z (c = 0.69) against Schönleber's reference 0.6843821117885378. */
+export const LINKK_MU_ATOL = 1e-6;
+/** Issue 4 acceptance: default Lin-KK residuals (relative to |Z|) on exactly KK-consistent synthetic spectra. */
+export const LINKK_CONSISTENT_MAX_RESIDUAL = 1e-3;
+/** Issue 4 acceptance: DRT peak position of a single RC (relative, in τ). */
+export const DRT_PEAK_TAU_RTOL = 0.05;
+/** Issue 4 acceptance: DRT peak area of a single RC / a ZARC against R. */
+export const DRT_PEAK_AREA_RTOL = 0.02;

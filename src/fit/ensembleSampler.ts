@@ -1,0 +1,756 @@
+/**
+ * @module fit/ensembleSampler
+ * Affine-invariant ensemble MCMC (Goodman & Weare 2010, the "stretch move" of
+ * emcee) on an objective's log posterior.
+ *
+ * Each step updates the walkers in two halves (red/black): every walker k of
+ * one half picks a partner j from the other half, proposes
+ * Y = X_j + z·(X_k − X_j) with z ~ g(z) ∝ 1/√z on [1/a, a], and accepts with
+ * probability min(1, z^(p−1)·π(Y)/π(X_k)). Walkers in a half are independent
+ * given the other half, so a half's proposals are evaluated as one batch —
+ * serially by {@link ensembleSampler}, or on persistent worker threads by
+ * {@link ensembleSamplerAsync}. Random draws do not depend on how a batch is
+ * evaluated, so serial and parallel runs with the same seed give the same chain.
+ *
+ * Chains are stored as [kept steps][walkers][params] (row-major), the steps
+ * after `burn`, every `thin`-th (emcee's `get_chain(discard=burn, thin=thin)`).
+ *
+ * @see J. Goodman, J. Weare, Commun. Appl. Math. Comput. Sci. 5 (2010) 65;
+ *   D. Foreman-Mackey et al., PASP 125 (2013) 306 (emcee).
+ */
+
+import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { FitAbortedError, ValidationError, formatValue } from "../core/errors.ts";
+import { createRandom } from "../core/random.ts";
+import type { Random, Seed } from "../core/random.ts";
+import { ensembleAutocorrelationTime } from "./autocorrelation.ts";
+import type { EnsembleAutocorrelationOptions } from "./autocorrelation.ts";
+import { covarianceFactor } from "./linalg.ts";
+import type { FitObjective } from "./objective.ts";
+import { Warnings, summarise } from "./result.ts";
+import type { LeastSquaresResult, PosteriorSummary } from "./result.ts";
+
+/** How the walkers are placed before the first step. */
+export type EnsembleStart =
+  /** Independent normal jitter around `center`: x = c·(1 + spread·z), or spread·z where c = 0. */
+  | { readonly kind: "ball"; readonly center?: ArrayLike<number>; readonly spread?: number }
+  /** Multivariate normal N(center, scale²·covariance), e.g. from a least-squares fit. */
+  | { readonly kind: "covariance"; readonly center: ArrayLike<number>; readonly covariance: ArrayLike<number>; readonly scale?: number }
+  /** Uniform inside the objective's (finite) bounds. */
+  | { readonly kind: "uniform" }
+  /** Explicit positions, walkers × params row-major. */
+  | { readonly kind: "positions"; readonly positions: ArrayLike<number> };
+
+/** What the progress callback receives after each step. */
+export interface EnsembleProgress {
+  /** Steps done, burn-in included (1-based). */
+  readonly step: number;
+  /** burn + steps. */
+  readonly totalSteps: number;
+  /** Mean acceptance fraction so far. */
+  readonly acceptance: number;
+}
+
+/** Options of {@link ensembleSampler}. */
+export interface EnsembleSamplerOptions {
+  /** Number of walkers: even and ≥ 2·p. @default the smallest even number ≥ max(4·p, 16) */
+  readonly walkers?: number;
+  /** Steps kept after burn-in (before thinning). */
+  readonly steps: number;
+  /** Steps discarded first. @default 0 */
+  readonly burn?: number;
+  /** Keep every `thin`-th step. @default 1 */
+  readonly thin?: number;
+  /** Seed. @default 0 */
+  readonly seed?: Seed;
+  /** Stretch scale a > 1. @default 2 */
+  readonly stretch?: number;
+  /** Initial walker positions. @default a ball of relative spread 1e-4 around objective.initial() */
+  readonly start?: EnsembleStart;
+  /** Storage precision of the chain. @default "float64" */
+  readonly precision?: "float64" | "float32";
+  /** Autocorrelation estimator settings. @default emcee's: averaged per-walker ACFs, c = 5 */
+  readonly autocorrelation?: EnsembleAutocorrelationOptions;
+  /** Warn when kept steps < tauFactor·τ. @default 50 */
+  readonly tauFactor?: number;
+  /** Called after each step; return `false` to stop early (result status `"cancelled"`). */
+  readonly progress?: (info: EnsembleProgress) => void | boolean;
+}
+
+/** How a worker rebuilds the objective: `(await import(module))[export](spec)` must return a FitObjective (or a promise of one). */
+export interface WorkerObjectiveSpec {
+  /** Absolute path or file: URL of an ES module (`.ts` files need `"type": "module"` or the `.mts` extension). */
+  readonly module: string;
+  /** Name of the exported factory function. */
+  readonly export: string;
+  /** JSON-serialisable (structured-clonable) argument of the factory. */
+  readonly spec: unknown;
+}
+
+/** Options of {@link ensembleSamplerAsync}. */
+export interface EnsembleSamplerAsyncOptions extends EnsembleSamplerOptions {
+  /** Worker threads evaluating each half-ensemble; 1 = in the calling thread. @default 1 */
+  readonly threads?: number;
+  /** Required when threads > 1: how workers rebuild the objective. */
+  readonly worker?: WorkerObjectiveSpec;
+}
+
+/** Outcome of a sampler run. */
+export interface EnsembleResult {
+  readonly names: readonly string[];
+  readonly walkers: number;
+  readonly params: number;
+  /** Stored steps (after burn-in and thinning). */
+  readonly keptSteps: number;
+  readonly burn: number;
+  readonly thin: number;
+  /** Steps actually run, burn-in included. */
+  readonly stepsRun: number;
+  /** Samples, [keptSteps][walkers][params] row-major. */
+  readonly chain: Float64Array | Float32Array;
+  /** log posterior of each stored sample, [keptSteps][walkers]. */
+  readonly logProbabilities: Float64Array;
+  /** Accepted proposals / steps run, per walker (burn-in included, as emcee). */
+  readonly acceptanceFraction: Float64Array;
+  readonly meanAcceptanceFraction: number;
+  /** Integrated autocorrelation time per parameter, in steps (τ of the stored chain × thin). */
+  readonly autocorrelationTime: Float64Array;
+  /** Median, 68 % and 95 % intervals, mean and sd per parameter, over all stored samples. */
+  readonly summaries: readonly PosteriorSummary[];
+  /** Highest-posterior sample stored. */
+  readonly best: { readonly values: Float64Array; readonly logPosterior: number };
+  /** log-posterior evaluations (initialisation included). */
+  readonly evaluations: number;
+  readonly status: "completed" | "cancelled";
+  readonly warnings: readonly string[];
+}
+
+interface ResolvedSamplerOptions {
+  walkers: number;
+  steps: number;
+  burn: number;
+  thin: number;
+  stretch: number;
+  precision: "float64" | "float32";
+  tauFactor: number;
+}
+
+function resolveSamplerOptions(objective: FitObjective, options: EnsembleSamplerOptions): ResolvedSamplerOptions {
+  const p = objective.names.length;
+  if (p === 0) throw new ValidationError("objective.names", "there are no free parameters to sample", p);
+  const defaultWalkers = Math.max(4 * p, 16);
+  const walkers = options.walkers ?? defaultWalkers + (defaultWalkers % 2);
+  if (!Number.isInteger(walkers) || walkers % 2 !== 0 || walkers < 2 * p || walkers < 4) {
+    throw new ValidationError("walkers", `must be an even integer ≥ max(2·p, 4) = ${Math.max(2 * p, 4)}`, walkers);
+  }
+  const steps = options.steps;
+  if (!Number.isInteger(steps) || steps < 1) throw new ValidationError("steps", "must be a positive integer", steps);
+  const burn = options.burn ?? 0;
+  if (!Number.isInteger(burn) || burn < 0) throw new ValidationError("burn", "must be a non-negative integer", burn);
+  const thin = options.thin ?? 1;
+  if (!Number.isInteger(thin) || thin < 1) throw new ValidationError("thin", "must be a positive integer", thin);
+  const stretch = options.stretch ?? 2;
+  if (!(stretch > 1) || !Number.isFinite(stretch)) throw new ValidationError("stretch", "must be a finite number > 1", stretch);
+  const precision = options.precision ?? "float64";
+  if (precision !== "float64" && precision !== "float32") throw new ValidationError("precision", 'must be "float64" or "float32"', precision);
+  const tauFactor = options.tauFactor ?? 50;
+  if (!(tauFactor > 0)) throw new ValidationError("tauFactor", "must be positive", tauFactor);
+  return { walkers, steps, burn, thin, stretch, precision, tauFactor };
+}
+
+/** Evaluates log π at a point; NaN is an error (emcee raises too), −∞ is a rejection. */
+function logPosteriorAt(objective: FitObjective, theta: Float64Array): number {
+  const lp = objective.logPosterior(theta);
+  if (Number.isNaN(lp)) {
+    throw new FitAbortedError(
+      "nan",
+      `ensembleSampler: log posterior is NaN at ${objective.names.map((n, j) => `${n}=${formatValue(theta[j])}`).join(", ")}`,
+    );
+  }
+  return lp;
+}
+
+/**
+ * Places the walkers. Draws that land where log π = −∞ (outside the prior) are
+ * redrawn, up to 1000 times per walker.
+ */
+function initialPositions(
+  objective: FitObjective,
+  start: EnsembleStart,
+  walkers: number,
+  rng: Random,
+  warnings: Warnings,
+): { positions: Float64Array; logps: Float64Array; evaluations: number } {
+  const p = objective.names.length;
+  const positions = new Float64Array(walkers * p);
+  const logps = new Float64Array(walkers);
+  const theta = new Float64Array(p);
+  let evaluations = 0;
+  if (start.kind === "positions") {
+    if (start.positions.length !== walkers * p) {
+      throw new ValidationError("start.positions", `must have walkers·params = ${walkers * p} values`, start.positions.length);
+    }
+    positions.set(Float64Array.from(start.positions));
+    for (let k = 0; k < walkers; k++) {
+      theta.set(positions.subarray(k * p, k * p + p));
+      evaluations++;
+      logps[k] = logPosteriorAt(objective, theta);
+      if (!Number.isFinite(logps[k])) {
+        throw new ValidationError(`start.positions[${k}]`, "walker starts where the log posterior is not finite", Array.from(theta));
+      }
+    }
+  } else {
+    let draw: (out: Float64Array) => void;
+    if (start.kind === "uniform") {
+      for (let j = 0; j < p; j++) {
+        if (!Number.isFinite(objective.lower[j]) || !Number.isFinite(objective.upper[j])) {
+          throw new ValidationError(`bounds.${objective.names[j]}`, 'a "uniform" start needs finite bounds', [objective.lower[j], objective.upper[j]]);
+        }
+      }
+      draw = (out) => {
+        for (let j = 0; j < p; j++) out[j] = rng.uniform(objective.lower[j], objective.upper[j]);
+      };
+    } else if (start.kind === "covariance") {
+      if (start.center.length !== p) throw new ValidationError("start.center", `must have ${p} values`, start.center.length);
+      if (start.covariance.length !== p * p) throw new ValidationError("start.covariance", `must have ${p * p} values`, start.covariance.length);
+      const center = Float64Array.from(start.center);
+      const cov = Float64Array.from(start.covariance);
+      for (let i = 0; i < cov.length; i++) {
+        if (!Number.isFinite(cov[i])) throw new ValidationError("start.covariance", "must be finite", cov[i]);
+      }
+      const scale = start.scale ?? 1;
+      const factor = covarianceFactor(cov, p);
+      const z = new Float64Array(p);
+      draw = (out) => {
+        rng.fillNormal(z);
+        for (let r = 0; r < p; r++) {
+          let s = 0;
+          for (let c = 0; c < p; c++) s += factor[r * p + c] * z[c];
+          out[r] = center[r] + scale * s;
+        }
+      };
+    } else {
+      const center = Float64Array.from(start.center ?? objective.initial());
+      if (center.length !== p) throw new ValidationError("start.center", `must have ${p} values`, center.length);
+      const spread = start.spread ?? 1e-4;
+      if (!(spread > 0)) throw new ValidationError("start.spread", "must be positive", spread);
+      draw = (out) => {
+        for (let j = 0; j < p; j++) {
+          const z = rng.normal();
+          out[j] = center[j] === 0 ? spread * z : center[j] * (1 + spread * z);
+        }
+      };
+    }
+    let redraws = 0;
+    for (let k = 0; k < walkers; k++) {
+      let attempts = 0;
+      for (;;) {
+        draw(theta);
+        evaluations++;
+        const lp = logPosteriorAt(objective, theta);
+        if (Number.isFinite(lp)) {
+          positions.set(theta, k * p);
+          logps[k] = lp;
+          break;
+        }
+        redraws++;
+        if (++attempts >= 1000) {
+          throw new ValidationError(`start`, `could not place walker ${k} where the log posterior is finite after 1000 draws`, start.kind);
+        }
+      }
+    }
+    if (redraws > 0) warnings.add(`${redraws} initial draw(s) had a non-finite log posterior and were redrawn`);
+  }
+  // A degenerate ensemble (a parameter identical in all walkers) can never move along that axis.
+  for (let j = 0; j < p; j++) {
+    let same = true;
+    for (let k = 1; k < walkers && same; k++) same = positions[k * p + j] === positions[j];
+    if (same) warnings.add(`all walkers start with the same ${objective.names[j]}; the stretch move cannot explore it`);
+  }
+  return { positions, logps, evaluations };
+}
+
+/** The state of a stretch-move run; drivers feed it batches of log posteriors. */
+class StretchMove {
+  readonly p: number;
+  readonly half: number;
+  readonly accepted: Float64Array;
+  private readonly z: Float64Array;
+  private readonly proposal: Float64Array;
+
+  constructor(
+    readonly positions: Float64Array,
+    readonly logps: Float64Array,
+    readonly walkers: number,
+    private readonly stretch: number,
+    private readonly rng: Random,
+  ) {
+    this.p = positions.length / walkers;
+    this.half = walkers / 2;
+    this.accepted = new Float64Array(walkers);
+    this.z = new Float64Array(this.half);
+    this.proposal = new Float64Array(this.half * this.p);
+  }
+
+  /** Proposals for half h (0: walkers [0, W/2), 1: [W/2, W)), half × p row-major. */
+  propose(h: 0 | 1): Float64Array {
+    const { p, half, rng, positions } = this;
+    const a = this.stretch;
+    const self = h * half;
+    const other = (1 - h) * half;
+    for (let i = 0; i < half; i++) {
+      const j = other + rng.integer(half);
+      const u = rng.next();
+      const zz = ((a - 1) * u + 1) ** 2 / a;
+      this.z[i] = zz;
+      const k = self + i;
+      for (let d = 0; d < p; d++) {
+        const xj = positions[j * p + d];
+        this.proposal[i * p + d] = xj + zz * (positions[k * p + d] - xj);
+      }
+    }
+    return this.proposal;
+  }
+
+  /** Metropolis–Hastings acceptance for half h given the proposals' log posteriors. */
+  accept(h: 0 | 1, proposalLogps: Float64Array): void {
+    const { p, half, rng, positions, logps } = this;
+    const self = h * half;
+    for (let i = 0; i < half; i++) {
+      const k = self + i;
+      const lq = proposalLogps[i];
+      const logRatio = (p - 1) * Math.log(this.z[i]) + lq - logps[k];
+      const u = rng.next();
+      if (lq > -Infinity && Math.log(u) < logRatio) {
+        positions.set(this.proposal.subarray(i * p, i * p + p), k * p);
+        logps[k] = lq;
+        this.accepted[k]++;
+      }
+    }
+  }
+}
+
+/** Stores kept steps and assembles the result. */
+class ChainRecorder {
+  readonly chain: Float64Array | Float32Array;
+  readonly logProbabilities: Float64Array;
+  kept = 0;
+  constructor(
+    readonly capacity: number,
+    readonly walkers: number,
+    readonly p: number,
+    precision: "float64" | "float32",
+  ) {
+    this.chain = precision === "float32" ? new Float32Array(capacity * walkers * p) : new Float64Array(capacity * walkers * p);
+    this.logProbabilities = new Float64Array(capacity * walkers);
+  }
+  record(positions: Float64Array, logps: Float64Array): void {
+    this.chain.set(positions, this.kept * this.walkers * this.p);
+    this.logProbabilities.set(logps, this.kept * this.walkers);
+    this.kept++;
+  }
+}
+
+interface RunContext {
+  objective: FitObjective;
+  opts: ResolvedSamplerOptions;
+  options: EnsembleSamplerOptions;
+  rng: Random;
+  warnings: Warnings;
+  move: StretchMove;
+  recorder: ChainRecorder;
+  evaluations: number;
+}
+
+function prepare(objective: FitObjective, options: EnsembleSamplerOptions): RunContext {
+  const opts = resolveSamplerOptions(objective, options);
+  const rng = createRandom(options.seed ?? 0);
+  const warnings = new Warnings();
+  const start = options.start ?? { kind: "ball" };
+  const init = initialPositions(objective, start, opts.walkers, rng, warnings);
+  const p = objective.names.length;
+  const capacity = Math.ceil(opts.steps / opts.thin);
+  return {
+    objective,
+    opts,
+    options,
+    rng,
+    warnings,
+    move: new StretchMove(init.positions, init.logps, opts.walkers, opts.stretch, rng),
+    recorder: new ChainRecorder(capacity, opts.walkers, p, opts.precision),
+    evaluations: init.evaluations,
+  };
+}
+
+/** After step t (0-based, burn-in included): record, report; returns false to stop. */
+function afterStep(ctx: RunContext, t: number): boolean {
+  const { opts, move, recorder } = ctx;
+  if (t >= opts.burn && (t - opts.burn) % opts.thin === 0) recorder.record(move.positions, move.logps);
+  if (ctx.options.progress) {
+    let acc = 0;
+    for (let k = 0; k < opts.walkers; k++) acc += move.accepted[k];
+    const keepGoing = ctx.options.progress({ step: t + 1, totalSteps: opts.burn + opts.steps, acceptance: acc / (opts.walkers * (t + 1)) });
+    if (keepGoing === false) return false;
+  }
+  return true;
+}
+
+function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): EnsembleResult {
+  const { objective, opts, move, recorder, warnings } = ctx;
+  const p = objective.names.length;
+  const walkers = opts.walkers;
+  const kept = recorder.kept;
+  const chain = recorder.chain.slice(0, kept * walkers * p);
+  const logProbabilities = recorder.logProbabilities.slice(0, kept * walkers);
+  const acceptanceFraction = move.accepted.map((a) => (stepsRun > 0 ? a / stepsRun : Number.NaN));
+  let meanAcceptance = 0;
+  for (let k = 0; k < walkers; k++) meanAcceptance += acceptanceFraction[k] / walkers;
+  if (cancelled) warnings.add(`cancelled by the progress callback after ${stepsRun} steps`);
+  if (stepsRun > 0 && meanAcceptance < 0.05) {
+    warnings.add(`mean acceptance fraction ${meanAcceptance.toFixed(3)} is very low; the chain is unlikely to be representative`);
+  }
+
+  const autocorrelationTime = new Float64Array(p).fill(Number.NaN);
+  const summaries: PosteriorSummary[] = [];
+  let bestIndex = -1;
+  if (kept > 0) {
+    const tau = ensembleAutocorrelationTime(chain, kept, walkers, p, ctx.options.autocorrelation);
+    const short: string[] = [];
+    for (let j = 0; j < p; j++) {
+      autocorrelationTime[j] = tau[j] * opts.thin;
+      if (!(kept >= opts.tauFactor * tau[j])) short.push(`${objective.names[j]} (τ ≈ ${(tau[j] * opts.thin).toPrecision(3)} steps)`);
+    }
+    if (short.length > 0) {
+      warnings.add(
+        `chain too short to estimate τ reliably: ${kept} stored steps < ${opts.tauFactor}·τ for ${short.join(", ")}; run longer`,
+      );
+    }
+    const column = new Float64Array(kept * walkers);
+    for (let j = 0; j < p; j++) {
+      for (let i = 0; i < kept * walkers; i++) column[i] = chain[i * p + j];
+      summaries.push(summarise(objective.names[j], column));
+    }
+    for (let i = 0; i < logProbabilities.length; i++) {
+      if (bestIndex < 0 || logProbabilities[i] > logProbabilities[bestIndex]) bestIndex = i;
+    }
+  } else {
+    warnings.add("no samples were stored");
+  }
+  const bestValues = bestIndex >= 0 ? Float64Array.from(chain.subarray(bestIndex * p, bestIndex * p + p)) : new Float64Array(p).fill(Number.NaN);
+  return {
+    names: Object.freeze([...objective.names]),
+    walkers,
+    params: p,
+    keptSteps: kept,
+    burn: opts.burn,
+    thin: opts.thin,
+    stepsRun,
+    chain,
+    logProbabilities,
+    acceptanceFraction,
+    meanAcceptanceFraction: meanAcceptance,
+    autocorrelationTime,
+    summaries,
+    best: { values: bestValues, logPosterior: bestIndex >= 0 ? logProbabilities[bestIndex] : Number.NaN },
+    evaluations: ctx.evaluations,
+    status: cancelled ? "cancelled" : "completed",
+    warnings: warnings.toArray(),
+  };
+}
+
+/**
+ * Samples the objective's posterior with the affine-invariant stretch move, in
+ * the calling thread. Deterministic for a given seed. The objective is not modified.
+ *
+ * @param objective supplies `logPosterior`, names, bounds and the default centre `initial()`
+ * @param options walkers, steps, burn-in, thinning, seed, start (see {@link EnsembleSamplerOptions})
+ * @returns the chain, log posteriors, acceptance, autocorrelation times and posterior summaries
+ * @throws {ValidationError} on bad options or when walkers cannot be placed at a finite log posterior
+ * @throws {FitAbortedError} (reason `"nan"`) when the log posterior is NaN
+ * @example
+ * ```ts
+ * const fit = levenbergMarquardt(objective);
+ * const mcmc = ensembleSampler(objective, { steps: 2000, burn: 500, seed: 1, start: startFromFit(fit) });
+ * console.log(mcmc.summaries, mcmc.autocorrelationTime, mcmc.warnings);
+ * ```
+ */
+export function ensembleSampler(objective: FitObjective, options: EnsembleSamplerOptions): EnsembleResult {
+  const ctx = prepare(objective, options);
+  const { opts, move } = ctx;
+  const p = move.p;
+  const theta = new Float64Array(p);
+  const lps = new Float64Array(move.half);
+  const total = opts.burn + opts.steps;
+  let t = 0;
+  let cancelled = false;
+  for (; t < total; t++) {
+    for (const h of [0, 1] as const) {
+      const proposals = move.propose(h);
+      for (let i = 0; i < move.half; i++) {
+        theta.set(proposals.subarray(i * p, i * p + p));
+        lps[i] = logPosteriorAt(objective, theta);
+      }
+      ctx.evaluations += move.half;
+      move.accept(h, lps);
+    }
+    if (!afterStep(ctx, t)) {
+      cancelled = true;
+      t++;
+      break;
+    }
+  }
+  return finish(ctx, t, cancelled);
+}
+
+/**
+ * Worker bootstrap code. Node 20 workers do not inherit the main thread's module
+ * hooks, and `--import tsx` in a worker's execArgv runs too late for its entry
+ * file, so a TypeScript worker first registers tsx's ESM hooks, then imports
+ * the real entry.
+ */
+function workerBootstrap(workerUrl: URL): string {
+  if (!workerUrl.pathname.endsWith(".ts")) return `import(${JSON.stringify(workerUrl.href)});`;
+  let api: string;
+  try {
+    api = import.meta.resolve("tsx/esm/api");
+  } catch {
+    api = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
+  }
+  return [
+    `import(${JSON.stringify(api)})`,
+    `.then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(workerUrl.href)}); })`,
+    `.catch((e) => { throw e; });`,
+  ].join("");
+}
+
+/** Persistent workers, each holding its own copy of the objective. */
+class WorkerPool {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (v: Float64Array) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const w of workers) {
+      w.on("message", (msg: { id: number; logps?: Float64Array; error?: string }) => {
+        const entry = this.pending.get(msg.id);
+        if (!entry) return;
+        this.pending.delete(msg.id);
+        if (msg.error !== undefined) entry.reject(new FitAbortedError("nan", msg.error));
+        else entry.resolve(msg.logps!);
+      });
+      w.on("error", (error: Error) => this.fail(error));
+      w.on("exit", (code: number) => {
+        if (this.pending.size > 0) this.fail(new Error(`an MCMC worker exited (code ${code}) with work pending`));
+      });
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const entry of this.pending.values()) entry.reject(error);
+    this.pending.clear();
+  }
+
+  static async create(count: number, spec: WorkerObjectiveSpec, names: readonly string[]): Promise<WorkerPool> {
+    const workerUrl = new URL("./mcmcWorker.ts", import.meta.url);
+    const moduleUrl = spec.module.startsWith("file:") ? spec.module : pathToFileURL(spec.module).href;
+    const workers: Worker[] = [];
+    const ready: Promise<void>[] = [];
+    const bootstrap = workerBootstrap(workerUrl);
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(bootstrap, {
+        eval: true,
+        workerData: { module: moduleUrl, export: spec.export, spec: spec.spec },
+      });
+      workers.push(worker);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (msg: { ready?: boolean; names?: string[]; error?: string }): void => {
+            if (msg.error !== undefined) reject(new ValidationError("worker", msg.error, spec.module));
+            else if (msg.ready) {
+              if (JSON.stringify(msg.names) !== JSON.stringify(names)) {
+                reject(new ValidationError("worker.spec", "the worker's objective has different parameter names", msg.names));
+              } else resolve();
+            } else return;
+            worker.off("message", onMessage);
+            worker.off("error", onError);
+          };
+          const onError = (error: Error): void => {
+            worker.off("message", onMessage);
+            reject(error);
+          };
+          worker.on("message", onMessage);
+          worker.once("error", onError);
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+    return new WorkerPool(workers);
+  }
+
+  /** log π of `count` points (count × p row-major), split into contiguous chunks across workers. */
+  async evaluate(points: Float64Array, count: number, p: number): Promise<Float64Array> {
+    if (this.failure) throw this.failure;
+    const chunks = Math.min(this.workers.length, count);
+    const out = new Float64Array(count);
+    const jobs: Promise<void>[] = [];
+    let begin = 0;
+    for (let c = 0; c < chunks; c++) {
+      const size = Math.floor(count / chunks) + (c < count % chunks ? 1 : 0);
+      const first = begin;
+      const slice = points.slice(first * p, (first + size) * p);
+      begin += size;
+      const id = this.nextId++;
+      jobs.push(
+        new Promise<Float64Array>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          this.workers[c].postMessage({ id, positions: slice, count: size, p }, [slice.buffer]);
+        }).then((lps) => out.set(lps, first)),
+      );
+    }
+    await Promise.all(jobs);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * {@link ensembleSampler} with optional worker threads: with `threads > 1` each
+ * half-ensemble is split across persistent workers, which rebuild the objective
+ * from `options.worker` (objectives themselves cannot be sent to threads).
+ * Same seed ⇒ same chain as the serial sampler. Worth it only when one
+ * log-posterior evaluation costs much more than a message round trip (~50 µs).
+ *
+ * @param objective used in this thread for validation and the initial positions
+ * @param options sampler options plus `threads` and `worker`
+ * @returns a promise of the same result as {@link ensembleSampler}
+ * @throws {ValidationError} if threads > 1 without a worker spec, or the worker's objective does not match
+ * @example
+ * ```ts
+ * const result = await ensembleSamplerAsync(objective, {
+ *   steps: 5000, seed: 1, threads: 2,
+ *   worker: { module: "/abs/path/myObjective.ts", export: "makeObjective", spec: { file: "data.ort" } },
+ * });
+ * ```
+ */
+export async function ensembleSamplerAsync(objective: FitObjective, options: EnsembleSamplerAsyncOptions): Promise<EnsembleResult> {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new ValidationError("threads", "must be a positive integer", threads);
+  if (threads === 1) return ensembleSampler(objective, options);
+  if (!options.worker) throw new ValidationError("worker", "threads > 1 needs { module, export, spec } to rebuild the objective in each worker");
+  const ctx = prepare(objective, options);
+  const { opts, move } = ctx;
+  const pool = await WorkerPool.create(threads, options.worker, objective.names);
+  const total = opts.burn + opts.steps;
+  let t = 0;
+  let cancelled = false;
+  try {
+    for (; t < total; t++) {
+      for (const h of [0, 1] as const) {
+        const proposals = move.propose(h);
+        const lps = await pool.evaluate(proposals, move.half, move.p);
+        for (let i = 0; i < lps.length; i++) {
+          if (Number.isNaN(lps[i])) {
+            throw new FitAbortedError("nan", `ensembleSampler: log posterior is NaN at ${Array.from(proposals.subarray(i * move.p, (i + 1) * move.p)).join(", ")}`);
+          }
+        }
+        ctx.evaluations += move.half;
+        move.accept(h, lps);
+      }
+      if (!afterStep(ctx, t)) {
+        cancelled = true;
+        t++;
+        break;
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  return finish(ctx, t, cancelled);
+}
+
+/**
+ * A covariance start centred on a least-squares solution: walkers drawn from
+ * N(values, scale²·covariance). Falls back to a ball of relative spread 1e-4
+ * when the covariance is not finite (singular fit).
+ *
+ * @param fit a {@link LeastSquaresResult}
+ * @param scale multiplier of the standard deviations @default 1
+ * @returns an {@link EnsembleStart}
+ */
+export function startFromFit(fit: LeastSquaresResult, scale = 1): EnsembleStart {
+  const finite = fit.covariance.every((c) => Number.isFinite(c));
+  if (!finite) return { kind: "ball", center: fit.values, spread: 1e-4 };
+  return { kind: "covariance", center: fit.values, covariance: fit.covariance, scale };
+}
+
+/**
+ * Flat samples: all stored steps and walkers, (keptSteps·walkers) × params row-major.
+ *
+ * @param result a sampler result
+ * @returns a new Float64Array
+ */
+export function flatSamples(result: EnsembleResult): Float64Array {
+  return Float64Array.from(result.chain);
+}
+
+/**
+ * Writes the stored (burnt-in, thinned) samples, one row per sample, walker
+ * index varying fastest. `.npy` paths get a NumPy v1.0 float64 array of shape
+ * (samples, params); anything else gets CSV with a header of parameter names
+ * plus `log_posterior`, numbers in shortest round-trip form.
+ *
+ * @param path output file path
+ * @param result a sampler result
+ * @returns when the file is written
+ */
+export async function writeSamples(path: string, result: EnsembleResult): Promise<void> {
+  const p = result.params;
+  const count = result.keptSteps * result.walkers;
+  if (path.toLowerCase().endsWith(".npy")) {
+    await writeFile(path, npyBytes(Float64Array.from(result.chain), [count, p]));
+    return;
+  }
+  const header = [...result.names.map(csvField), "log_posterior"].join(",");
+  const lines: string[] = [header];
+  for (let i = 0; i < count; i++) {
+    const row: string[] = [];
+    for (let j = 0; j < p; j++) row.push(String(result.chain[i * p + j]));
+    row.push(String(result.logProbabilities[i]));
+    lines.push(row.join(","));
+  }
+  await writeFile(path, lines.join("\n") + "\n", "utf8");
+}
+
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** NumPy .npy v1.0 bytes of a C-ordered little-endian float64 array. */
+function npyBytes(data: Float64Array, shape: readonly number[]): Uint8Array {
+  const dict = `{'descr': '<f8', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
+  const preamble = 10;
+  let headerLength = dict.length + 1;
+  const pad = (64 - ((preamble + headerLength) % 64)) % 64;
+  headerLength += pad;
+  const header = dict + " ".repeat(pad) + "\n";
+  const out = new Uint8Array(preamble + headerLength + data.length * 8);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  out[8] = headerLength & 0xff;
+  out[9] = headerLength >> 8;
+  for (let i = 0; i < header.length; i++) out[preamble + i] = header.charCodeAt(i);
+  const view = new DataView(out.buffer, preamble + headerLength);
+  for (let i = 0; i < data.length; i++) view.setFloat64(i * 8, data[i], true);
+  return out;
+}
