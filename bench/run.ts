@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchReflectivity } from "./reflectivity.ts";
+import { benchInference } from "./inference.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -14,6 +15,7 @@ const isTiming = (v: unknown): v is Timing => typeof v === "object" && v !== nul
 
 const suites: Record<string, () => Record<string, Timing | number | string> | Promise<Record<string, Timing | number | string>>> = {
   reflectivity: benchReflectivity,
+  inference: benchInference,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {

@@ -10,6 +10,7 @@ import { registerReflect } from "./reflect.ts";
 import { registerSld } from "./sld.ts";
 import { registerProfile } from "./profile.ts";
 import { registerDemo } from "./demo.ts";
+import { registerFit } from "./fit.ts";
 
 /** Thrown by commands for a usage problem detected after parsing (exit code 2). */
 export class UsageError extends Error {}
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerSld(program);
   registerProfile(program);
   registerDemo(program);
+  registerFit(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

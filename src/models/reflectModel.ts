@@ -91,7 +91,7 @@ function checkKeys(record: Record<string, unknown>, allowed: readonly string[], 
 
 /** A parameter that must never be negative (thickness, roughness, density). */
 function nonNegativeParameter(spec: unknown, named: ReadonlyMap<string, Parameter>, path: string, what: string): Parameter {
-  const parameter = resolveSpec(spec, named, path);
+  const parameter = resolveSpec(spec, named, path, path);
   if (!parameter.constrained) {
     if (parameter.value < 0) throw new ValidationError(path, `${what} must be ≥ 0`, parameter.value);
     if (parameter.vary && parameter.bounds.min < 0) {
@@ -177,14 +177,14 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       return { name, thickness, roughness, sld: undefined, isld: undefined, material: { formula, density, sldPerDensity: unit.sld, isldPerDensity: unit.isld } };
     }
     if (layer["sld"] === undefined) throw new ValidationError(`${lp}.sld`, "is required (10⁻⁶ Å⁻²) unless a material is given");
-    const sld = resolveSpec(layer["sld"], named, `${lp}.sld`);
-    const isld = layer["isld"] === undefined ? new Parameter(`${name}.isld`, { value: 0 }) : resolveSpec(layer["isld"], named, `${lp}.isld`);
+    const sld = resolveSpec(layer["sld"], named, `${lp}.sld`, `${lp}.sld`);
+    const isld = layer["isld"] === undefined ? new Parameter(`${name}.isld`, { value: 0 }) : resolveSpec(layer["isld"], named, `${lp}.isld`, `${lp}.isld`);
     if (!isld.constrained && isld.value < 0) throw new ValidationError(`${lp}.isld`, "absorption (isld) must be ≥ 0", isld.value);
     return { name, thickness, roughness, sld, isld, material: undefined };
   });
 
-  const scale = record["scale"] === undefined ? new Parameter("scale", { value: 1 }) : resolveSpec(record["scale"], named, at("scale"));
-  const background = record["background"] === undefined ? new Parameter("background", { value: 0 }) : resolveSpec(record["background"], named, at("background"));
+  const scale = record["scale"] === undefined ? new Parameter("scale", { value: 1 }) : resolveSpec(record["scale"], named, at("scale"), at("scale"));
+  const background = record["background"] === undefined ? new Parameter("background", { value: 0 }) : resolveSpec(record["background"], named, at("background"), at("background"));
   const q = record["q"] === undefined ? undefined : numberArray(record["q"], at("q"));
   const resolution = record["resolution"] === undefined ? undefined : parseResolution(record["resolution"], at("resolution"), q);
 

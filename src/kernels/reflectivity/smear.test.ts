@@ -67,15 +67,19 @@ describe("resolution smearing", () => {
     expect(Array.from(a)).toEqual(Array.from(b));
   });
 
-  it("replans only when the stack moves beyond its thresholds", () => {
+  it("plans once per bucket of total thickness (5 %) and reuses the plan inside it", () => {
     const q = linspace(0.01, 0.25, 60);
     const smear = createSmearedReflectivity(q, q.map((x) => 0.02 * x));
     const slabs = Float64Array.from([0, 0, 0, 0, 150, 4, 0.01, 3, 0, 2.07, 0, 2]);
     smear.evaluate(slabs);
-    slabs[4] = 151; // +0.7 %
+    slabs[5] = 4.3; // a layer SLD moves: same bucket
+    slabs[4] = 150.5;
     smear.evaluate(slabs);
     expect(smear.plans()).toBe(1);
     slabs[4] = 170;
+    smear.evaluate(slabs);
+    expect(smear.plans()).toBe(2);
+    slabs[4] = 150;
     smear.evaluate(slabs);
     expect(smear.plans()).toBe(2);
   });

@@ -184,6 +184,25 @@ export function planSmearing(q: Float64Array, sigma: Float64Array, options: Smea
   const rows: Float64Array[] = [];
   const { nodes, weights: glw } = gaussLegendre(INTERVAL_NODES);
   const basis = new Float64Array(STENCIL);
+  // Lagrange basis at the Gauss–Legendre nodes of each whole interval, shared by every
+  // row whose window covers the interval (only the two clipped end intervals of a row
+  // need their own), computed on first use.
+  const intervalX = new Float64Array((G - 1) * INTERVAL_NODES);
+  const intervalBasis = new Float64Array((G - 1) * INTERVAL_NODES * STENCIL);
+  const intervalReady = new Uint8Array(G - 1);
+  const prepareInterval = (k: number): void => {
+    if (intervalReady[k]) return;
+    intervalReady[k] = 1;
+    const s = stencilStart(k, G);
+    const half = 0.5 * (grid[k + 1] - grid[k]);
+    const mid = 0.5 * (grid[k] + grid[k + 1]);
+    for (let t = 0; t < INTERVAL_NODES; t++) {
+      const x = mid + half * nodes[t];
+      intervalX[k * INTERVAL_NODES + t] = x;
+      lagrange(grid, s, x, basis);
+      intervalBasis.set(basis, (k * INTERVAL_NODES + t) * STENCIL);
+    }
+  };
   let total = 0;
   for (let i = 0; i < n; i++) {
     const lo = q[i] - opts.cutoff * sigma[i];
@@ -209,12 +228,25 @@ export function planSmearing(q: Float64Array, sigma: Float64Array, options: Smea
       if (!(b > a)) continue;
       const s = stencilStart(k, G);
       const half = 0.5 * (b - a);
+      const offset = s - sFirst;
+      if (a === grid[k] && b === grid[k + 1]) {
+        prepareInterval(k);
+        const inverseSigma = 1 / sigma[i];
+        const density = inverseSigma / Math.sqrt(2 * Math.PI);
+        for (let t = 0; t < INTERVAL_NODES; t++) {
+          const u = (intervalX[k * INTERVAL_NODES + t] - q[i]) * inverseSigma;
+          const w = half * glw[t] * density * Math.exp(-0.5 * u * u);
+          const base = (k * INTERVAL_NODES + t) * STENCIL;
+          for (let m = 0; m < STENCIL; m++) row[offset + m] += w * intervalBasis[base + m];
+        }
+        continue;
+      }
       const mid = 0.5 * (a + b);
       for (let t = 0; t < INTERVAL_NODES; t++) {
         const x = mid + half * nodes[t];
         const w = half * glw[t] * gaussianDensity(x, q[i], sigma[i]);
         lagrange(grid, s, x, basis);
-        for (let m = 0; m < STENCIL; m++) row[s - sFirst + m] += w * basis[m];
+        for (let m = 0; m < STENCIL; m++) row[offset + m] += w * basis[m];
       }
     }
     rowStart[i] = sFirst;

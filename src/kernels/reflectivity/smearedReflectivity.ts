@@ -78,16 +78,19 @@ export function smearedReflectivity(
   return result;
 }
 
-/** When a slab table has moved this far from the one a plan was refined for, the plan is rebuilt. */
-const REPLAN_THICKNESS_FRACTION = 0.02;
-const REPLAN_SLD_CHANGE = 0.05;
+/** Plans are cached per bucket of total thickness (5 % wide, grid built for the bucket's top) and backing critical edge. */
+const THICKNESS_BUCKET = Math.log(1.05);
+const EDGE_BUCKET = 2e-4;
+const MAX_PLANS = 64;
 
 /**
- * A resolution-smeared reflectivity function for fixed Q points and widths, which
- * plans its grid from the first slab table it sees (graded toward the backing's
- * critical edge, refined against the curve) and replans only when a later table
- * differs by more than 2 % in any thickness or 0.05 × 10⁻⁶ Å⁻² in any SLD — so a
- * fit pays for planning a handful of times, not per evaluation.
+ * A resolution-smeared reflectivity function for fixed Q points and widths. Its grid
+ * (graded toward the backing's critical edge, dense enough for the stack's fringes,
+ * refined against the curve) depends on the stack, so plans are cached by a key of
+ * the stack's total thickness (5 % buckets, the grid built for the bucket's upper
+ * edge so it resolves every stack in the bucket) and the backing's critical edge
+ * (2e-4 Å⁻¹ buckets). A local fit plans a handful of times; a global search over a
+ * wide box plans once per bucket it visits (at most 64 are kept).
  *
  * @param q - output Q points (Å⁻¹)
  * @param sigma - 1-σ Gaussian widths (Å⁻¹), one per point
@@ -99,38 +102,42 @@ export function createSmearedReflectivity(
   sigma: Float64Array,
   options: SmearOptions = {},
 ): { evaluate: (slabs: Float64Array, scale?: number, background?: number, out?: Float64Array) => Float64Array; plans: () => number } {
-  let plan: SmearPlan | undefined;
-  let planned = new Float64Array(0);
+  const cache = new Map<string, SmearPlan>();
   let count = 0;
-  const needsPlan = (slabs: Float64Array): boolean => {
-    if (!plan || planned.length !== slabs.length) return true;
-    if (options.method === "pointwise") return false;
-    for (let j = 0; j < slabs.length; j += SLAB_COLUMNS) {
-      const thickness = planned[j];
-      if (Math.abs(slabs[j] - thickness) > REPLAN_THICKNESS_FRACTION * Math.max(thickness, 1)) return true;
-      if (Math.abs(slabs[j + 1] - planned[j + 1]) > REPLAN_SLD_CHANGE) return true;
-    }
-    return false;
-  };
+  let pointwise: SmearPlan | undefined;
   return {
     evaluate(slabs, scale = 1, background = 0, out) {
-      if (needsPlan(slabs)) {
+      if (options.method === "pointwise") {
+        pointwise ??= planSmearing(q, sigma, options);
+        return smearedReflectivity(pointwise, slabs, scale, background, out);
+      }
+      const thickness = stackThickness(slabs);
+      const edge = backingCriticalEdge(slabs);
+      const bucket = thickness > 1 ? Math.ceil(Math.log(thickness) / THICKNESS_BUCKET) : 0;
+      const key = `${bucket}|${edge === edge ? Math.round(edge / EDGE_BUCKET) : "none"}`;
+      let plan = cache.get(key);
+      if (!plan) {
+        if (cache.size >= MAX_PLANS) cache.clear();
         const table = Float64Array.from(slabs);
+        const designThickness = bucket > 0 ? Math.exp(bucket * THICKNESS_BUCKET) : 1;
+        const stretch = thickness > 0 ? designThickness / thickness : 1;
+        const layers = stackPhaseModel(table);
+        for (let j = 0; j < layers.length; j += 2) layers[j] *= stretch;
         plan = planSmearing(q, sigma, {
           ...options,
-          thickness: stackThickness(table),
-          layers: stackPhaseModel(table),
-          kinks: [backingCriticalEdge(table)].filter((k) => k === k),
+          thickness: designThickness,
+          layers,
+          kinks: edge === edge ? [edge] : [],
           refine: options.refine ?? {
             evaluate: (x, r) => {
               reflectivity(x, table, 1, 0, r);
             },
           },
         });
-        planned = table;
+        cache.set(key, plan);
         count++;
       }
-      return smearedReflectivity(plan!, slabs, scale, background, out);
+      return smearedReflectivity(plan, slabs, scale, background, out);
     },
     plans: () => count,
   };
