@@ -51,15 +51,12 @@ export function benchmarkFromVector(options: FromVectorBenchmarkOptions = {}): F
   const theta = space.toVector();
   const out = space.createValues();
   let checksum = 0;
-  for (let i = 0; i < 10_000; i++) {
-    theta[i % space.dimension || 0] += 1e-9;
-    space.fromVector(theta, out);
-  }
+  for (let i = 0; i < 10_000; i++) space.fromVector(theta, out);
   const start = performance.now();
+  const last = space.size - 1;
   for (let i = 0; i < iterations; i++) {
-    if (space.dimension > 0) theta[i % space.dimension] += 1e-12;
     space.fromVector(theta, out);
-    checksum += out[space.size - 1];
+    checksum += out[last];
   }
   const elapsed = performance.now() - start;
   return { dimension: space.dimension, size: space.size, iterations, nsPerCall: (elapsed * 1e6) / iterations, checksum };

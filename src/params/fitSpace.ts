@@ -6,9 +6,11 @@
  * Every parameter gets a *slot* in a flat `Float64Array` of values; models look
  * their slots up once ({@link FitSpace.slotOf}) and then read `values[slot]`.
  * {@link FitSpace.fromVector} fills that array from θ: varying parameters from
- * θ, fixed ones from their current `value`, constrained ones by their compiled
- * expressions in dependency order. It allocates nothing and does no map
- * lookups, so it can sit inside a fitter's inner loop.
+ * θ, fixed ones from their current `value`, constrained ones by one compiled
+ * program of all constraint expressions, in dependency order. It allocates
+ * nothing and does no map lookups, so it can sit inside a fitter's inner loop.
+ * (Constraints run in a private scratch memory whose results are copied out;
+ * the call is synchronous, so nothing can observe the scratch.)
  *
  * What is frozen when the space is built: which parameters vary, their order,
  * bounds, priors and constraint expressions. What is read live: the `value` of
@@ -17,11 +19,9 @@
 
 import { UnknownParameterError, ValidationError } from "../core/errors.ts";
 import type { ResolvedConstraints } from "./constraints.ts";
-import { compileExpression } from "./expr/compile.ts";
-import type { CompiledExpression } from "./expr/compile.ts";
+import { compileProgram } from "./expr/compile.ts";
 import type { Parameter } from "./parameter.ts";
-import { compileLogPrior } from "./prior.ts";
-import type { LogDensity } from "./prior.ts";
+import { packedLogDensity, packPrior } from "./prior.ts";
 
 /** The frozen map between fit vectors θ and parameter values. */
 export interface FitSpace {
@@ -108,26 +108,66 @@ export function createFitSpace(resolved: ResolvedConstraints): FitSpace {
   const names = Object.freeze(varying.map((p) => p.name));
   const lower = new Float64Array(dimension);
   const upper = new Float64Array(dimension);
-  const priors: LogDensity[] = [];
+  // Priors packed into typed arrays: logPrior evaluates them through one
+  // monomorphic function, with no per-parameter closure calls (which would box).
+  const priorShape = new Int32Array(dimension);
+  const priorLocation = new Float64Array(dimension);
+  const priorScale = new Float64Array(dimension);
+  const priorLogNorm = new Float64Array(dimension);
+  // Private copies of the limits: a caller scribbling on `lower`/`upper` must not change logPrior.
+  const lowerLimit = new Float64Array(dimension);
+  const upperLimit = new Float64Array(dimension);
   varying.forEach((p, i) => {
     const [lo, hi] = p.support();
-    lower[i] = lo;
-    upper[i] = hi;
-    const prior = p.effectivePrior();
-    priors.push(prior === undefined ? () => 0 : compileLogPrior(prior));
+    lower[i] = lowerLimit[i] = lo;
+    upper[i] = upperLimit[i] = hi;
+    const packed = packPrior(p.effectivePrior());
+    priorShape[i] = packed.shape;
+    priorLocation[i] = packed.location;
+    priorScale[i] = packed.scale;
+    priorLogNorm[i] = packed.logNorm;
   });
 
   const constrainedLower = Float64Array.from(constrained, (p) => p.bounds.min);
   const constrainedUpper = Float64Array.from(constrained, (p) => p.bounds.max);
-  const evaluators: CompiledExpression[] = constrained.map((p) => {
-    const refs = resolved.references.get(p)!;
-    return compileExpression(p.expression!, (name) => slots.get(refs.get(name)!)!);
-  });
+  // One allocation-free program for all constraints, in evaluation order, over a
+  // private memory: the varying/fixed slots the expressions read ("inputs"), then
+  // the constrained values, then the program's constants and temporaries. Only
+  // inputs are copied in and constrained values copied out.
+  const inputSlots: number[] = [];
+  for (const p of constrained) {
+    for (const target of resolved.references.get(p)!.values()) {
+      const slot = slots.get(target)!;
+      if (slot < constrainedStart && !inputSlots.includes(slot)) inputSlots.push(slot);
+    }
+  }
+  const nInputs = inputSlots.length;
+  const localSlot = (slot: number): number =>
+    slot >= constrainedStart ? nInputs + slot - constrainedStart : inputSlots.indexOf(slot);
+  const program = compileProgram(
+    constrained.map((p, i) => {
+      const refs = resolved.references.get(p)!;
+      return { node: p.expression!, target: nInputs + i, slotOf: (name: string) => localSlot(slots.get(refs.get(name)!)!) };
+    }),
+    nInputs + nConstrained,
+  );
+  const memory = program.createMemory();
+  const inputs = Int32Array.from(inputSlots);
 
   const checkTheta = (theta: Float64Array): void => {
     if (theta.length !== dimension) {
       throw new ValidationError("theta", `expected a vector of ${dimension} varying parameter values`, `length ${theta.length}`);
     }
+  };
+
+  /** Runs the constraints at θ; their values end up in memory[nInputs + i]. */
+  const runConstraints = (theta: Float64Array): void => {
+    const m = memory;
+    for (let j = 0; j < nInputs; j++) {
+      const slot = inputs[j];
+      m[j] = slot < dimension ? theta[slot] : fixed[slot - fixedStart].value;
+    }
+    program.run(m);
   };
 
   const fromVector = (theta: Float64Array, valuesOut?: Float64Array): Float64Array => {
@@ -138,24 +178,26 @@ export function createFitSpace(resolved: ResolvedConstraints): FitSpace {
     }
     for (let i = 0; i < dimension; i++) values[i] = theta[i];
     for (let i = 0; i < nFixed; i++) values[fixedStart + i] = fixed[i].value;
-    for (let i = 0; i < nConstrained; i++) values[constrainedStart + i] = evaluators[i](values);
+    if (nConstrained > 0) {
+      runConstraints(theta);
+      const m = memory;
+      for (let i = 0; i < nConstrained; i++) values[constrainedStart + i] = m[nInputs + i];
+    }
     return values;
   };
 
-  // logPrior must stay allocation-free, so constraints are evaluated into a private buffer.
-  const scratch = new Float64Array(size);
   const logPrior = (theta: Float64Array): number => {
     checkTheta(theta);
     let sum = 0;
     for (let i = 0; i < dimension; i++) {
-      const x = theta[i];
-      if (!(x >= lower[i] && x <= upper[i])) return -Infinity;
-      sum += priors[i](x);
+      sum += packedLogDensity(priorShape[i], priorLocation[i], priorScale[i], priorLogNorm[i], lowerLimit[i], upperLimit[i], theta[i]);
+      if (sum === -Infinity) return sum;
     }
     if (nConstrained > 0) {
-      fromVector(theta, scratch);
+      runConstraints(theta);
+      const m = memory;
       for (let i = 0; i < nConstrained; i++) {
-        const v = scratch[constrainedStart + i];
+        const v = m[nInputs + i];
         if (!(v >= constrainedLower[i] && v <= constrainedUpper[i])) return -Infinity;
       }
     }
@@ -195,7 +237,8 @@ export function createFitSpace(resolved: ResolvedConstraints): FitSpace {
       // Validate everything before writing anything.
       varying.forEach((p, i) => {
         const x = theta[i];
-        if (!(Number.isFinite(x) && x >= p.bounds.min && x <= p.bounds.max)) {
+        if (!Number.isFinite(x)) throw new ValidationError(`${p.path}.value`, "value must be a finite number", x);
+        if (!(x >= p.bounds.min && x <= p.bounds.max)) {
           throw new ValidationError(`${p.path}.value`, `value outside bounds [${p.bounds.min}, ${p.bounds.max}]`, x);
         }
       });

@@ -17,7 +17,7 @@
  */
 
 import { ValidationError } from "../core/errors.ts";
-import { logNormalDensity, logNormalInterval, logNormalUpperTail, upperTailQuantile } from "./special.ts";
+import { logNormalInterval, logNormalUpperTail, upperTailQuantile } from "./special.ts";
 
 /** Flat density on [min, max]. */
 export interface UniformPrior {
@@ -202,63 +202,137 @@ export function priorBounds(prior: Prior): readonly [number, number] {
 }
 
 /**
+ * A prior reduced to numbers, so that loops over many parameters can evaluate
+ * densities through one monomorphic function ({@link packedLogDensity}) with no
+ * closure calls (which would box their results). Every kind maps onto one of
+ * four shapes: constant (uniform; also the improper flat prior), 1/x
+ * (loguniform), Gaussian in x (normal, truncnormal, halfnormal) and Gaussian
+ * in ln x (lognormal).
+ */
+export interface PackedPrior {
+  /** One of {@link PACKED_CONSTANT}, {@link PACKED_LOG_UNIFORM}, {@link PACKED_NORMAL}, {@link PACKED_LOG_NORMAL}. */
+  readonly shape: number;
+  /** Location (mean, or mu of ln x). */
+  readonly location: number;
+  /** Scale (sd, or sigma of ln x). */
+  readonly scale: number;
+  /** Log normalising constant: the density is (shape term) − logNorm. */
+  readonly logNorm: number;
+  /** Support, closed; lognormal also excludes 0. */
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** ln p = −logNorm. */
+export const PACKED_CONSTANT = 0;
+/** ln p = −ln x − logNorm. */
+export const PACKED_LOG_UNIFORM = 1;
+/** ln p = −z²/2 − logNorm, z = (x − location)/scale. */
+export const PACKED_NORMAL = 2;
+/** ln p = −z²/2 − ln x − logNorm, z = (ln x − location)/scale, x > 0. */
+export const PACKED_LOG_NORMAL = 3;
+
+/**
+ * Reduces a prior (or `undefined`, the improper flat prior) to a {@link PackedPrior},
+ * computing every normalising constant once.
+ *
+ * @param prior - a valid prior, or undefined for the improper flat prior (log density 0 everywhere)
+ * @returns its packed form
+ */
+export function packPrior(prior: Prior | undefined): PackedPrior {
+  if (prior === undefined) return { shape: PACKED_CONSTANT, location: 0, scale: 1, logNorm: 0, lo: -Infinity, hi: Infinity };
+  switch (prior.kind) {
+    case "uniform":
+      return { shape: PACKED_CONSTANT, location: 0, scale: 1, logNorm: Math.log(prior.max - prior.min), lo: prior.min, hi: prior.max };
+    case "loguniform":
+      return {
+        shape: PACKED_LOG_UNIFORM,
+        location: 0,
+        scale: 1,
+        logNorm: Math.log(Math.log(prior.max / prior.min)),
+        lo: prior.min,
+        hi: prior.max,
+      };
+    case "normal":
+      return {
+        shape: PACKED_NORMAL,
+        location: prior.mean,
+        scale: prior.sd,
+        logNorm: Math.log(prior.sd) + LOG_SQRT_2PI,
+        lo: -Infinity,
+        hi: Infinity,
+      };
+    case "truncnormal": {
+      const { mean, sd, min, max } = prior;
+      const logMass = logNormalInterval((min - mean) / sd, (max - mean) / sd);
+      return { shape: PACKED_NORMAL, location: mean, scale: sd, logNorm: Math.log(sd) + LOG_SQRT_2PI + logMass, lo: min, hi: max };
+    }
+    case "halfnormal":
+      return {
+        shape: PACKED_NORMAL,
+        location: 0,
+        scale: prior.sd,
+        logNorm: Math.log(prior.sd) + LOG_SQRT_2PI - Math.LN2,
+        lo: 0,
+        hi: Infinity,
+      };
+    case "lognormal":
+      return {
+        shape: PACKED_LOG_NORMAL,
+        location: prior.mu,
+        scale: prior.sigma,
+        logNorm: Math.log(prior.sigma) + LOG_SQRT_2PI,
+        lo: 0,
+        hi: Infinity,
+      };
+  }
+}
+
+/**
+ * The log density of a packed prior at `x`, from its fields passed as numbers
+ * (so that callers can keep them in typed arrays).
+ *
+ * @returns ln p(x); −Infinity outside [lo, hi] (and at x ≤ 0 for lognormal) or for NaN
+ */
+export function packedLogDensity(
+  shape: number,
+  location: number,
+  scale: number,
+  logNorm: number,
+  lo: number,
+  hi: number,
+  x: number,
+): number {
+  if (!(x >= lo && x <= hi)) return -Infinity;
+  switch (shape) {
+    case PACKED_CONSTANT:
+      return -logNorm;
+    case PACKED_LOG_UNIFORM:
+      return -Math.log(x) - logNorm;
+    case PACKED_NORMAL: {
+      const z = (x - location) / scale;
+      return -0.5 * z * z - logNorm;
+    }
+    default: {
+      if (!(x > 0)) return -Infinity;
+      const lx = Math.log(x);
+      const z = (lx - location) / scale;
+      return -0.5 * z * z - lx - logNorm;
+    }
+  }
+}
+
+/**
  * Compiles a prior into its log density, with every normalising constant
- * computed once. This is what {@link FitSpace} calls on the hot path.
+ * computed once.
  *
  * @param prior - a valid prior (see {@link validatePrior})
  * @returns x ↦ ln p(x), normalised; −Infinity outside the support or for NaN
  * @example compileLogPrior({ kind: "uniform", min: 0, max: 4 })(1) // −ln 4
  */
 export function compileLogPrior(prior: Prior): LogDensity {
-  switch (prior.kind) {
-    case "uniform": {
-      const { min, max } = prior;
-      const logDensity = -Math.log(max - min);
-      return (x) => (x >= min && x <= max ? logDensity : -Infinity);
-    }
-    case "loguniform": {
-      const { min, max } = prior;
-      const logNorm = Math.log(Math.log(max / min));
-      return (x) => (x >= min && x <= max ? -Math.log(x) - logNorm : -Infinity);
-    }
-    case "normal": {
-      const { mean, sd } = prior;
-      const logNorm = Math.log(sd) + LOG_SQRT_2PI;
-      return (x) => {
-        const z = (x - mean) / sd;
-        // NaN falls through to NaN here; map it to −∞ like every other density.
-        return z === z ? -0.5 * z * z - logNorm : -Infinity;
-      };
-    }
-    case "truncnormal": {
-      const { mean, sd, min, max } = prior;
-      const logNorm = Math.log(sd) + logNormalInterval((min - mean) / sd, (max - mean) / sd);
-      return (x) => {
-        if (!(x >= min && x <= max)) return -Infinity;
-        return logNormalDensity((x - mean) / sd) - logNorm;
-      };
-    }
-    case "halfnormal": {
-      const { sd } = prior;
-      const logNorm = Math.log(sd) + LOG_SQRT_2PI - Math.LN2;
-      return (x) => {
-        if (!(x >= 0)) return -Infinity;
-        const z = x / sd;
-        return -0.5 * z * z - logNorm;
-      };
-    }
-    case "lognormal": {
-      const { mu, sigma } = prior;
-      const logNorm = Math.log(sigma) + LOG_SQRT_2PI;
-      return (x) => {
-        if (!(x > 0)) return -Infinity;
-        const lx = Math.log(x);
-        if (lx === Infinity) return -Infinity;
-        const z = (lx - mu) / sigma;
-        return -0.5 * z * z - lx - logNorm;
-      };
-    }
-  }
+  const { shape, location, scale, logNorm, lo, hi } = packPrior(prior);
+  return (x) => packedLogDensity(shape, location, scale, logNorm, lo, hi, x);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileExpression, evaluateExpression } from "./compile.ts";
+import { compileExpression, compileProgram, evaluateExpression } from "./compile.ts";
 import { parseExpression } from "./parse.ts";
 
 const NAMES = ["a", "b", "c", "layer1.thickness"];
@@ -106,5 +106,46 @@ describe("compileExpression", () => {
     expect(f(v)).toBe(3);
     v[0] = 10;
     expect(f(v)).toBe(21);
+  });
+});
+
+describe("compileProgram", () => {
+  it("runs assignments in order over one memory, later ones reading earlier results", () => {
+    // Slots: 0 = a, 1 = b, 2 = c (= 2a + 1), 3 = d (= c * b - pi), 4 = e (= max(c, d, 0.5)).
+    const slots = new Map([["a", 0], ["b", 1], ["c", 2], ["d", 3]]);
+    const slotOf = (name: string): number => slots.get(name)!;
+    const program = compileProgram(
+      [
+        { node: parseExpression("2*a + 1"), target: 2, slotOf },
+        { node: parseExpression("c * b - pi"), target: 3, slotOf },
+        { node: parseExpression("max(c, d, 0.5)"), target: 4, slotOf },
+      ],
+      5,
+    );
+    expect(program.base).toBe(5);
+    const memory = program.createMemory();
+    expect(memory.length).toBe(program.memoryLength);
+    memory[0] = 3;
+    memory[1] = 0.5;
+    program.run(memory);
+    expect([...memory.subarray(0, 5)]).toEqual([3, 0.5, 7, 7 * 0.5 - Math.PI, 7]);
+    memory[0] = -1;
+    program.run(memory);
+    expect([...memory.subarray(0, 5)]).toEqual([-1, 0.5, -1, -0.5 - Math.PI, 0.5]);
+  });
+
+  it("handles constant and bare-reference assignments", () => {
+    const program = compileProgram(
+      [
+        { node: parseExpression("2 * pi"), target: 1, slotOf: () => 0 },
+        { node: parseExpression("a"), target: 2, slotOf: () => 0 },
+        { node: parseExpression("-a"), target: 3, slotOf: () => 0 },
+      ],
+      4,
+    );
+    const memory = program.createMemory();
+    memory[0] = 5;
+    program.run(memory);
+    expect([...memory.subarray(0, 4)]).toEqual([5, 2 * Math.PI, 5, -5]);
   });
 });

@@ -22,8 +22,8 @@ export type {
   NumberNode,
   UnaryNode,
 } from "./ast.ts";
-export { compileExpression, evaluateExpression } from "./compile.ts";
-export type { CompiledExpression } from "./compile.ts";
+export { compileExpression, compileProgram, evaluateExpression } from "./compile.ts";
+export type { Assignment, CompiledExpression, Program } from "./compile.ts";
 export { freeVariables } from "./freeVariables.ts";
 export { CONSTANTS, FUNCTIONS, isConstantName, isFunctionName } from "./functions.ts";
 export type { FunctionSpec } from "./functions.ts";
