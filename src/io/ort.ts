@@ -1,9 +1,11 @@
 /**
  * @module io/ort
  * ORSO `.ort` reflectivity text files: a lenient reader ({@link parseOrt},
- * {@link readOrt}), a writer that always emits schema-valid 1.2-standard files
- * ({@link writeOrt}), and {@link ortReflectivity}, which turns one dataset into
- * canonical Q, R, dR, dQ arrays.
+ * {@link readOrt}), a writer of 1.2-standard files in orsopy's layout with
+ * schema-valid columns and dataset ids ({@link writeOrt}), and
+ * {@link ortReflectivity}, which turns one dataset into canonical Q, R, dR, dQ
+ * arrays. The header tree is passed through as it is: validating its content
+ * against the ORSO JSON schema is a separate (strict) step, not done here.
  *
  * Units: Q and its resolution in Å⁻¹ (1/angstrom) after {@link ortReflectivity};
  * files may hold 1/nm (× 0.1). R, dR dimensionless. Every uncertainty or
@@ -23,8 +25,8 @@
  * @see https://www.reflectometry.org/file_format/specification
  */
 import fs from "node:fs";
-import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLError } from "yaml";
-import type { Node as YamlNode } from "yaml";
+import { Document, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, YAMLError } from "yaml";
+import type { ScalarTag, Node as YamlNode } from "yaml";
 import { formatValue, ParseError, ValidationError } from "../core/errors.ts";
 
 /** One column of a dataset, as declared in the header's `columns` list. */
@@ -44,7 +46,10 @@ export interface OrtColumn {
   errorType?: "uncertainty" | "resolution";
   /** Error columns only. @default "sigma" */
   valueIs?: "sigma" | "FWHM";
-  /** Error columns only (`gaussian | uniform | triangular | lorentzian`; `rectangular` read as uniform). @default "gaussian" */
+  /**
+   * Error columns only, lower-cased: `gaussian | uniform | triangular | lorentzian`
+   * (the spec prose's `rectangular` is treated as, and written as, `uniform`). @default "gaussian"
+   */
   distribution?: string;
   /** The column's mapping exactly as read, unknown keys included. */
   raw: Record<string, unknown>;
@@ -102,6 +107,14 @@ const KNOWN_MAJORS = new Set([0, 1]);
 const NUMBER_TOKEN = /^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?|nan|inf|infinity)$/i;
 /** Deeper headers are refused: no real header comes close, and it bounds recursion. */
 const MAX_HEADER_DEPTH = 128;
+/**
+ * Limits on YAML shapes for which the `yaml` parser (2.9) takes super-linear time —
+ * 400 nested `? ` explicit keys take 17 s, 800 take minutes; long runs of `- - - …`
+ * seconds. Real headers nest flow collections 2–3 deep, use no explicit keys and
+ * at most a couple of `- ` per line. (The same limit serves both counts.)
+ */
+const MAX_FLOW_DEPTH = 64;
+const MAX_EXPLICIT_KEYS = 64;
 /** FWHM → σ for the distributions ORSO names (reflectometry.md §2.1). */
 const FWHM_TO_SIGMA: Record<string, number> = {
   gaussian: 1 / (2 * Math.sqrt(2 * Math.LN2)),
@@ -109,6 +122,8 @@ const FWHM_TO_SIGMA: Record<string, number> = {
   uniform: 1 / Math.sqrt(12),
   rectangular: 1 / Math.sqrt(12),
 };
+/** Error distributions the schema allows. */
+const SCHEMA_DISTRIBUTIONS = new Set(["gaussian", "triangular", "uniform", "lorentzian"]);
 /** Q units the schema allows for the first two columns (the R column shares the enum). */
 const SCHEMA_QR_UNITS = new Set<string | null>([null, "1/nm", "1/angstrom", "1", "1/s"]);
 
@@ -370,8 +385,57 @@ function fileLineOf(block: HeaderBlock, yamlLine: number): number {
   return block.fileLines[Math.min(Math.max(yamlLine, 1), block.fileLines.length) - 1];
 }
 
+/** 1-based file line of a character offset in a block's YAML text. */
+function fileLineAtOffset(block: HeaderBlock, text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 0x0a) line++;
+  return fileLineOf(block, line);
+}
+
+/**
+ * Refuses header text the YAML parser would chew on for seconds to minutes (see
+ * {@link MAX_FLOW_DEPTH}). A conservative character scan: brackets, `? ` and `- `
+ * inside strings count too, which real headers never come close to needing.
+ */
+function checkYamlShape(text: string, block: HeaderBlock, index: number, source: string): void {
+  const blank = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || Number.isNaN(c);
+  let depth = 0;
+  let explicitKeys = 0;
+  let dashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_FLOW_DEPTH) {
+        throw new ParseError(source, `the header of dataset ${index} nests [ or { more than ${MAX_FLOW_DEPTH} deep`, {
+          line: fileLineAtOffset(block, text, i),
+        });
+      }
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    } else if (c === 0x0a) {
+      dashes = 0;
+    } else if (c === 0x2d && blank(text.charCodeAt(i + 1)) && (i === 0 || blank(text.charCodeAt(i - 1)))) {
+      if (++dashes > MAX_EXPLICIT_KEYS) {
+        throw new ParseError(source, `the header of dataset ${index} has a line with more than ${MAX_EXPLICIT_KEYS} "- " indicators`, {
+          line: fileLineAtOffset(block, text, i),
+        });
+      }
+    } else if (c === 0x3f) {
+      const before = i === 0 ? 0x0a : text.charCodeAt(i - 1);
+      if (blank(text.charCodeAt(i + 1)) && (blank(before) || before === 0x5b || before === 0x7b || before === 0x2c)) {
+        if (++explicitKeys > MAX_EXPLICIT_KEYS) {
+          throw new ParseError(source, `the header of dataset ${index} has more than ${MAX_EXPLICIT_KEYS} explicit "? " keys`, {
+            line: fileLineAtOffset(block, text, i),
+          });
+        }
+      }
+    }
+  }
+}
+
 function parseHeaderBlock(block: HeaderBlock, index: number, source: string, warnings: string[]): ParsedHeader {
   const text = block.yaml.join("\n");
+  checkYamlShape(text, block, index, source);
   const counter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   let value: unknown;
@@ -383,6 +447,8 @@ function parseHeaderBlock(block: HeaderBlock, index: number, source: string, war
       prettyErrors: true,
       // PyYAML (orsopy) accepts duplicate keys, the last one winning; so do we.
       uniqueKeys: false,
+      // The library would print some warnings to stderr; they are collected below instead.
+      logLevel: "error",
     });
     if (doc.errors.length > 0) {
       const error = doc.errors[0];
@@ -393,20 +459,36 @@ function parseHeaderBlock(block: HeaderBlock, index: number, source: string, war
     for (const w of doc.warnings) {
       warn(warnings, `${source}:${fileLineOf(block, w.linePos?.[0].line ?? 1)}: ${yamlMessage(w)}`);
     }
+    const lineOf = (node: YamlNode | null | undefined) => fileLineOf(block, counter.linePos(node?.range?.[0] ?? 0).line);
+    visit(doc, {
+      Map(_, map) {
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          const key = pair.key;
+          if (isCollection(key)) {
+            warn(warnings, `${source}:${lineOf(key)}: a mapping key is itself a list or mapping; it was turned into a string`);
+          } else if (isScalar(key)) {
+            if (seen.has(key.value)) warn(warnings, `${source}:${lineOf(key)}: duplicate key ${formatValue(key.value)}; the last value is used`);
+            seen.add(key.value);
+          }
+        }
+      },
+    });
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     if (error instanceof ParseError) throw error;
-    // The YAML library throws (rather than reporting) on alias-expansion attacks and similar.
-    throw new ParseError(source, `invalid YAML in the header of dataset ${index}: ${(error as Error).message.split("\n")[0]}`, {
-      line: block.startLine,
-    });
+    // The YAML library throws (rather than reporting) on alias-expansion attacks, and
+    // overflows the stack on absurd nesting.
+    const message = error instanceof RangeError ? "nested too deeply" : (error as Error).message.split("\n")[0];
+    throw new ParseError(source, `invalid YAML in the header of dataset ${index}: ${message}`, { line: block.startLine });
   }
   return { value: plainTree(value, source, block.startLine, 0, new Set()), doc, counter, block };
 }
 
 /** The first line of a YAML error without the library's own (header-relative) position. */
 function yamlMessage(error: YAMLError): string {
-  return error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return message.startsWith("Maximum call stack size exceeded") ? "nested too deeply" : message;
 }
 
 /**
@@ -432,7 +514,7 @@ function plainTree(value: unknown, source: string, line: number, depth: number, 
 
 function describe(value: unknown): string {
   if (value === null) return "nothing";
-  if (Array.isArray(value)) return "a list";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
   return `${typeof value} ${formatValue(value)}`;
 }
 
@@ -592,18 +674,48 @@ function readRows(
 // Writing
 // ---------------------------------------------------------------------------
 
-/** `%-22.16e`: 17 significant digits (exact for every double), two-digit exponent, left-justified. */
+/**
+ * `%-22.16e` as C prints it: 17 significant digits (exact for every double), at least
+ * two exponent digits, left-justified in 22 characters; `nan`, `inf`, `-inf`.
+ */
 function formatField(x: number): string {
   let s: string;
   if (Number.isNaN(x)) s = "nan";
   else if (x === Infinity) s = "inf";
   else if (x === -Infinity) s = "-inf";
   else {
-    const e = x.toExponential(16);
+    const e = Math.abs(x).toExponential(16);
     const at = e.indexOf("e");
-    s = `${Object.is(x, -0) ? "-" : ""}${e.slice(0, at + 2)}${e.slice(at + 2).padStart(2, "0")}`;
+    let mantissa = e.slice(0, at);
+    // ECMAScript rounds an exact tie up, C (glibc) to even: fix the last digit on a tie.
+    const last = mantissa.charCodeAt(mantissa.length - 1) - 48;
+    if (last % 2 === 1 && isDecimalTie(Math.abs(x))) mantissa = mantissa.slice(0, -1) + String(last - 1);
+    const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+    s = `${sign}${mantissa}e${e[at + 1]}${e.slice(at + 2).padStart(2, "0")}`;
   }
   return s.padEnd(22);
+}
+
+/** Whether positive finite `x` lies exactly halfway between two 17-significant-digit decimals. */
+function isDecimalTie(x: number): boolean {
+  const exact18 = x.toExponential(17);
+  // A tie has exactly 18 significant digits, the last a 5; toExponential(17) is then exact.
+  if (exact18.charCodeAt(exact18.indexOf("e") - 1) !== 53) return false;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const biased = (hi >>> 20) & 0x7ff;
+  const fraction = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  const m = biased === 0 ? fraction : fraction | (1n << 52n);
+  const k = biased === 0 ? -1074 : biased - 1075; // x = m · 2^k
+  const p = 16 - Number(exact18.slice(exact18.indexOf("e") + 1)); // x · 10^p has 17 integer digits
+  let numerator = m;
+  let denominator = 1n;
+  if (k >= 0) numerator <<= BigInt(k);
+  else denominator <<= BigInt(-k);
+  if (p >= 0) numerator *= 10n ** BigInt(p);
+  else denominator *= 10n ** BigInt(-p);
+  return 2n * (numerator % denominator) === denominator;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -662,7 +774,12 @@ function columnToRecord(column: OrtColumn, index: number, path: string): Record<
     setKey(out, "error_of", column.errorOf);
     setKey(out, "error_type", column.errorType ?? "uncertainty");
     setKey(out, "value_is", column.valueIs ?? "sigma");
-    setKey(out, "distribution", column.distribution ?? "gaussian");
+    const distribution = (column.distribution ?? "gaussian").toLowerCase();
+    const schemaDistribution = distribution === "rectangular" ? "uniform" : distribution;
+    if (!SCHEMA_DISTRIBUTIONS.has(schemaDistribution)) {
+      throw new ValidationError(`${path}.distribution`, `must be one of ${[...SCHEMA_DISTRIBUTIONS].join(", ")}`, column.distribution);
+    }
+    setKey(out, "distribution", schemaDistribution);
     // An error column's unit is implicit (that of error_of); keep one only if it was given explicitly.
     if (hasOwn(column.raw, "unit")) setKey(out, "unit", column.unit);
   } else {
@@ -723,8 +840,38 @@ function labelLine(records: Record<string, unknown>[]): string {
   return `# # ${parts.join("").trimEnd()}`;
 }
 
+/**
+ * Numbers whose shortest form has an exponent but no dot (`1e-300`, `1e+21`) are
+ * strings to YAML 1.1 (PyYAML, hence orsopy): write them as `1.0e-300`, which both
+ * YAML versions read as the same float; −0 as `-0.0`.
+ */
+const PORTABLE_FLOAT: ScalarTag = {
+  identify: (value) => typeof value === "number" && (Object.is(value, -0) || (Number.isFinite(value) && /^[-0-9]+e/.test(String(value)))),
+  default: true,
+  tag: "tag:yaml.org,2002:float",
+  test: /^-?[0-9]+\.0e[-+][0-9]+$/,
+  resolve: (text) => Number.parseFloat(text),
+  stringify: ({ value }) => (Object.is(value, -0) ? "-0.0" : String(value).replace("e", ".0e")),
+};
+
+/** YAML 1.1's `=` (value) tag: listed only so that a string "=" is quoted. */
+const YAML11_VALUE: ScalarTag = {
+  identify: () => false,
+  default: true,
+  tag: "tag:yaml.org,2002:value",
+  test: /^=$/,
+  resolve: (text) => text,
+};
+
 function yamlLines(header: Record<string, unknown>): string[] {
-  const doc = new Document(header, { version: "1.2", schema: "core", compat: "yaml-1.1", aliasDuplicateObjects: false });
+  const doc = new Document(header, {
+    version: "1.2",
+    schema: "core",
+    // Quote strings YAML 1.1 would read as something else (yes, no, dates …), for PyYAML readers.
+    compat: "yaml-1.1",
+    customTags: (tags) => [PORTABLE_FLOAT, YAML11_VALUE, ...tags],
+    aliasDuplicateObjects: false,
+  });
   const columns = isMap(doc.contents) ? doc.contents.get("columns", true) : undefined;
   if (isSeq(columns)) for (const item of columns.items) if (isMap(item)) item.flow = true;
   const text = doc.toString({ lineWidth: 0, indentSeq: false, singleQuote: true, flowCollectionPadding: false });
