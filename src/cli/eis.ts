@@ -1,0 +1,466 @@
+/**
+ * @module cli/eis
+ * `strata eis`: impedance spectra — read instrument files, fit equivalent
+ * circuits, Kramers–Kronig (Lin-KK) validation, distribution of relaxation
+ * times, and simulated spectra for tests. Argument parsing and printing only;
+ * every user error is an EngineError (the main CLI prints one line, exit 2).
+ *
+ * Units: frequency Hz, impedance Ω (Z″ < 0 capacitive), τ s, γ Ω.
+ */
+import type { Command } from "commander";
+import { ValidationError } from "../core/errors.ts";
+import { createRandom } from "../core/random.ts";
+import { linKK } from "../analysis/impedance/linKK.ts";
+import type { LinKKMode, LinKKOptions } from "../analysis/impedance/linKK.ts";
+import { drt } from "../analysis/impedance/drt.ts";
+import type { DrtLambdaMethod, DrtOptions } from "../analysis/impedance/drt.ts";
+import { fitCircuit } from "../fit/circuitObjective.ts";
+import type { CircuitFitResult, FitCircuitOptions } from "../fit/circuitObjective.ts";
+import { readImpedanceFile } from "../io/impedance.ts";
+import type { ImpedanceSpectrum } from "../io/impedance.ts";
+import { circuitModel } from "../models/circuit/circuitModel.ts";
+import { formatNumber, printColumns, printJson } from "./main.ts";
+
+interface ReadFlags {
+  format?: string;
+}
+
+interface FitFlags extends ReadFlags {
+  circuit: string;
+  initial?: string;
+  constants?: string;
+  bounds?: string;
+  weights?: string;
+  weight?: string;
+  admittance?: boolean;
+  global?: boolean;
+  seed?: string;
+  dropInductive?: boolean;
+  json?: boolean;
+}
+
+interface KkFlags extends ReadFlags {
+  mode?: string;
+  c?: string;
+  maxM?: string;
+  m?: string;
+  addCap?: boolean;
+  threshold?: string;
+  json?: boolean;
+}
+
+interface DrtFlags extends ReadFlags {
+  lambda?: string;
+  select?: string;
+  basis?: string;
+  inductance?: boolean;
+  band?: boolean;
+  json?: boolean;
+}
+
+interface SimulateFlags {
+  circuit: string;
+  params: string;
+  freq?: string;
+  noise?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+/** Registers `strata eis` and its subcommands on the program. */
+export function registerEis(program: Command): void {
+  const eis = program
+    .command("eis")
+    .description("Impedance spectra: read, fit equivalent circuits, Kramers–Kronig check, DRT, simulate")
+    .addHelpText(
+      "after",
+      `
+Circuits use impedance.py's strings: "-" series, p(A,B,…) parallel, e.g. R0-p(R1,CPE1)-p(R2-Wo1,C2).
+Elements: R C L W Wo Ws CPE La Lb G Gs K Zarc TLMQ T. Parameters: R0, CPE1_0 (Q), CPE1_1 (α), Wo1_1 (τ) …
+Files: plain CSV (f, Z', Z''), BioLogic .mpt, Gamry .DTA, ZPlot .z, Autolab, CH Instruments, Parstat,
+VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitive.`,
+    );
+
+  eis
+    .command("read")
+    .description("Read an impedance file and print f, Z', Z'' (Hz, Ω)")
+    .argument("<FILE>", "instrument export")
+    .option("--format <NAME>", "force a reader (csv, biologic, gamry, zplot, autolab, chinstruments, parstat, versastudio, powersuite)")
+    .option("--json", 'print {"frequency", "real", "imag", "format", "source", "warnings"}')
+    .action((file: string, flags: ReadFlags & { json?: boolean }) => {
+      const spectrum = read(file, flags);
+      if (flags.json) {
+        printJson({
+          source: spectrum.source,
+          format: spectrum.format,
+          points: spectrum.frequency.length,
+          frequency: spectrum.frequency,
+          real: spectrum.real,
+          imag: spectrum.imag,
+          warnings: spectrum.warnings,
+          ...(spectrum.metadata ? { metadata: spectrum.metadata } : {}),
+        });
+        return;
+      }
+      printWarnings(spectrum.warnings);
+      process.stdout.write(`# ${spectrum.source}: ${spectrum.format}, ${spectrum.frequency.length} points\n`);
+      printColumns(["f (Hz)", "Z' (ohm)", "Z'' (ohm)"], [spectrum.frequency, spectrum.real, spectrum.imag]);
+    });
+
+  eis
+    .command("fit")
+    .description("Fit an equivalent circuit (Levenberg–Marquardt on stacked Z', Z'' residuals)")
+    .argument("<FILE>", "impedance file")
+    .requiredOption("--circuit <STR>", "impedance.py circuit string, e.g. R0-p(R1,C1)-p(R2-Wo1,C2)")
+    .option("--initial <VALUES>", "starting values: v1,v2,… for the non-constant parameters in circuit order, or NAME=v,…; default: guessed from the spectrum")
+    .option("--constants <SPEC>", 'fixed parameters: JSON {"R0": 0.1} or NAME=v,…')
+    .option("--bounds <JSON>", 'bounds replacing the defaults, e.g. {"L0": [-1, 1]}')
+    .option("--weights <KIND>", "unit | modulus | proportional (default unit, as impedance.py)")
+    .option("--weight <KIND>", "same as --weights")
+    .option("--admittance", "fit Y = 1/Z instead of Z")
+    .option("--global", "differential evolution (starting values ×/÷ 1000) before the local fit")
+    .option("--seed <N>", "seed of the global search (default 0)")
+    .option("--drop-inductive", "use only the points with Z'' < 0 (impedance.py's ignoreBelowX)")
+    .option("--format <NAME>", "force a file reader")
+    .option("--json", 'print {"parameters": {NAME: {"value", "stderr", …}}, "chi2", "reducedChi2", "correlation", …}')
+    .action((file: string, flags: FitFlags) => {
+      let spectrum = read(file, flags);
+      if (flags.dropInductive) spectrum = capacitiveOnly(spectrum);
+      const weights = flags.weights ?? flags.weight;
+      if (flags.weights !== undefined && flags.weight !== undefined && flags.weights !== flags.weight) {
+        throw new ValidationError("--weights", "given twice with different values (--weights and --weight)", [flags.weights, flags.weight]);
+      }
+      if (weights !== undefined && weights !== "unit" && weights !== "modulus" && weights !== "proportional") {
+        throw new ValidationError("--weights", 'must be "unit", "modulus" or "proportional"', weights);
+      }
+      const options: FitCircuitOptions = {
+        ...(flags.initial !== undefined ? { initial: parseValues("--initial", flags.initial) } : {}),
+        ...(flags.constants !== undefined ? { constants: parseNamedValues("--constants", flags.constants) } : {}),
+        ...(flags.bounds !== undefined ? { bounds: parseBounds(flags.bounds) } : {}),
+        ...(weights !== undefined ? { weights } : {}),
+        admittance: flags.admittance ?? false,
+        ...(flags.global ? { global: { seed: parseSeed(flags.seed) } } : {}),
+      };
+      const fit = fitCircuit(flags.circuit, spectrum, options);
+      if (flags.json) printJson(fitJson(fit, spectrum));
+      else printFit(fit, spectrum);
+    });
+
+  eis
+    .command("linkk")
+    .alias("kk")
+    .description("Lin-KK Kramers–Kronig test (Schönleber 2014); with --c, impedance.py's μ rule chooses M")
+    .argument("<FILE>", "impedance file")
+    .option("--mode <MODE>", "complex | real | imag (default: complex; real with --c, as impedance.py)")
+    .option("--c <C>", "μ cut-off: choose M by impedance.py's rule (e.g. 0.85)")
+    .option("--max-m <M>", "largest number of RC elements (impedance.py's max_M)")
+    .option("--m <M>", "use exactly M RC elements")
+    .option("--add-cap", "add a series capacitance (impedance.py's add_cap)")
+    .option("--threshold <X>", "largest |relative residual| for a consistent verdict (default 0.01)")
+    .option("--format <NAME>", "force a file reader")
+    .option("--json", 'print {"M", "mu", "residualsReal", "residualsImag", "consistent", "threshold", …}')
+    .action((file: string, flags: KkFlags) => {
+      const spectrum = read(file, flags);
+      const options: LinKKOptions = {
+        ...(flags.mode !== undefined ? { mode: parseChoice<LinKKMode>("--mode", flags.mode, ["complex", "real", "imag"]) } : {}),
+        ...(flags.c !== undefined ? { c: parseNumber("--c", flags.c) } : {}),
+        ...(flags.maxM !== undefined ? { maxM: parseInteger("--max-m", flags.maxM) } : {}),
+        ...(flags.m !== undefined ? { M: parseInteger("--m", flags.m) } : {}),
+        ...(flags.addCap ? { addCapacitance: true } : {}),
+        ...(flags.threshold !== undefined ? { threshold: parseNumber("--threshold", flags.threshold) } : {}),
+      };
+      const kk = linKK(spectrum, options);
+      if (flags.json) {
+        printJson({
+          M: kk.M,
+          mu: kk.mu,
+          residualsReal: kk.residuals.real,
+          residualsImag: kk.residuals.imag,
+          consistent: kk.valid,
+          threshold: kk.threshold,
+          maxResidual: kk.maxResidual,
+          maxResidualFrequency: kk.maxResidualFrequency,
+          pseudoChi2: kk.pseudoChi2,
+          verdict: kk.verdict,
+          method: kk.method,
+          mode: kk.mode,
+          addCapacitance: kk.addCapacitance,
+          seriesResistance: kk.seriesResistance,
+          inductance: kk.inductance,
+          ...(kk.capacitance !== undefined ? { capacitance: kk.capacitance } : {}),
+          frequency: spectrum.frequency,
+          fitReal: kk.fit.real,
+          fitImag: kk.fit.imag,
+          warnings: spectrum.warnings,
+        });
+        return;
+      }
+      printWarnings(spectrum.warnings);
+      process.stdout.write(`# ${kk.verdict}\n# M = ${kk.M}, mu = ${formatNumber(kk.mu)}, mode ${kk.mode}, method ${kk.method}, pseudo-chi2 = ${formatNumber(kk.pseudoChi2)}\n`);
+      printColumns(["f (Hz)", "residual real (dZ'/|Z|)", "residual imag (dZ''/|Z|)"], [spectrum.frequency, kk.residuals.real, kk.residuals.imag]);
+    });
+
+  eis
+    .command("drt")
+    .description("Distribution of relaxation times (Tikhonov-regularised, non-negative)")
+    .argument("<FILE>", "impedance file")
+    .option("--lambda <X>", "regularisation: auto (robust GCV) or a number")
+    .option("--select <RULE>", "how λ is chosen when not given: gcv | mgcv | rgcv | lcurve")
+    .option("--basis <B>", "rbf | piecewise-linear (default rbf)")
+    .option("--inductance", "fit a series inductance")
+    .option("--band", "95 % credible band for γ")
+    .option("--format <NAME>", "force a file reader")
+    .option("--json", 'print {"tau", "gamma", "lambda", "rInf", "inductance", "peaks": [{"tau", "resistance", "width"}], …}')
+    .action((file: string, flags: DrtFlags) => {
+      const spectrum = read(file, flags);
+      const lambda = parseLambda(flags.lambda, flags.select);
+      const options: DrtOptions = {
+        ...(lambda !== undefined ? { lambda } : {}),
+        ...(flags.basis !== undefined ? { basis: parseChoice<"rbf" | "piecewise-linear">("--basis", flags.basis, ["rbf", "piecewise-linear"]) } : {}),
+        ...(flags.inductance ? { inductance: true } : {}),
+        ...(flags.band ? { credibleBand: true } : {}),
+      };
+      const result = drt(spectrum, options);
+      if (flags.json) {
+        printJson({
+          tau: result.tau,
+          gamma: result.gamma,
+          lambda: result.lambda,
+          lambdaMethod: result.lambdaMethod,
+          rInf: result.rInf,
+          inductance: result.inductance,
+          polarizationResistance: result.polarizationResistance,
+          peaks: result.peaks,
+          ...(result.band ? { band: result.band } : {}),
+          ...(result.lambdaScores ? { lambdaScores: result.lambdaScores } : {}),
+          warnings: [...spectrum.warnings, ...result.warnings],
+        });
+        return;
+      }
+      printWarnings([...spectrum.warnings, ...result.warnings]);
+      process.stdout.write(
+        `# lambda = ${formatNumber(result.lambda)} (${result.lambdaMethod}), R_inf = ${formatNumber(result.rInf)} ohm, L = ${formatNumber(result.inductance)} H, R_pol = ${formatNumber(result.polarizationResistance)} ohm\n`,
+      );
+      for (const p of result.peaks) {
+        process.stdout.write(`# peak: tau = ${formatNumber(p.tau)} s (f = ${formatNumber(p.frequency)} Hz), R = ${formatNumber(p.resistance)} ohm, width = ${formatNumber(p.width)} decades${p.outsideWindow ? " (outside the measured window)" : ""}\n`);
+      }
+      printColumns(["tau (s)", "gamma (ohm)"], [result.tau, result.gamma]);
+    });
+
+  eis
+    .command("simulate")
+    .description("Impedance of a circuit on a log-spaced frequency grid, optionally with Gaussian noise (test data)")
+    .requiredOption("--circuit <STR>", "impedance.py circuit string")
+    .requiredOption("--params <VALUES>", "v1,v2,… for every parameter in circuit order (or NAME=v,…)")
+    .option("--freq <FMIN:FMAX:N>", "frequency grid, high → low (default 0.01:1e5:60)")
+    .option("--noise <REL>", "Gaussian noise with σ = REL·|Z| on Z' and Z'' (default 0)")
+    .option("--seed <N>", "seed of the noise (default 0)")
+    .option("--json", 'print {"frequency", "real", "imag"}')
+    .action((flags: SimulateFlags) => {
+      const values = parseValues("--params", flags.params);
+      const model = circuitModel(flags.circuit, { initial: values });
+      const frequency = parseGrid(flags.freq ?? "0.01:1e5:60");
+      const noise = flags.noise === undefined ? 0 : parseNumber("--noise", flags.noise);
+      if (!(noise >= 0)) throw new ValidationError("--noise", "must be ≥ 0", flags.noise);
+      const z = model.impedance(frequency);
+      if (noise > 0) {
+        const rng = createRandom(parseSeed(flags.seed));
+        for (let i = 0; i < frequency.length; i++) {
+          const m = Math.hypot(z.re[i], z.im[i]);
+          z.re[i] += noise * m * rng.normal();
+          z.im[i] += noise * m * rng.normal();
+        }
+      }
+      if (flags.json) printJson({ circuit: model.circuit.circuit, parameters: Object.fromEntries(model.names.map((n, i) => [n, model.parameters[i].value])), frequency, real: z.re, imag: z.im });
+      else printColumns(["f (Hz)", "Z' (ohm)", "Z'' (ohm)"], [frequency, z.re, z.im]);
+    });
+}
+
+function read(file: string, flags: ReadFlags): ImpedanceSpectrum {
+  return readImpedanceFile(file, flags.format === undefined ? {} : { format: flags.format });
+}
+
+/** The points with Z″ < 0 (impedance.py's `ignoreBelowX`). */
+function capacitiveOnly(spectrum: ImpedanceSpectrum): ImpedanceSpectrum {
+  const keep: number[] = [];
+  for (let i = 0; i < spectrum.frequency.length; i++) if (spectrum.imag[i] < 0) keep.push(i);
+  if (keep.length === 0) throw new ValidationError("--drop-inductive", `${spectrum.source} has no point with Z'' < 0`);
+  const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]);
+  const dropped = spectrum.frequency.length - keep.length;
+  return {
+    ...spectrum,
+    frequency: pick(spectrum.frequency),
+    real: pick(spectrum.real),
+    imag: pick(spectrum.imag),
+    warnings: dropped > 0 ? [...spectrum.warnings, `${dropped} points with Z'' ≥ 0 dropped (--drop-inductive)`] : spectrum.warnings,
+  };
+}
+
+function fitJson(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): Record<string, unknown> {
+  const p = fit.names.length;
+  const correlation: Record<string, Record<string, number | null>> = {};
+  fit.names.forEach((a, i) => {
+    correlation[a] = {};
+    fit.names.forEach((b, j) => {
+      const r = fit.correlation[i * p + j];
+      correlation[a][b] = Number.isFinite(r) ? r : null;
+    });
+  });
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return {
+    circuit: fit.circuit,
+    source: spectrum.source,
+    points: fit.nPoints,
+    parameters: Object.fromEntries(
+      fit.parameters.map((q) => [
+        q.name,
+        { value: q.value, stderr: finite(q.stderr), stderrUnscaled: finite(q.stderrUnscaled), fixed: q.fixed, initial: q.initial, ...(q.unit ? { unit: q.unit } : {}) },
+      ]),
+    ),
+    chi2: fit.chi2,
+    reducedChi2: finite(fit.reducedChi2),
+    dof: fit.dof,
+    rss: fit.rss,
+    aic: finite(fit.aic),
+    bic: finite(fit.bic),
+    correlation,
+    weighting: fit.weighting,
+    admittance: fit.admittance,
+    global: fit.global,
+    initialSource: fit.initialSource,
+    initialNotes: fit.initialNotes,
+    converged: fit.converged,
+    status: fit.status,
+    message: fit.message,
+    evaluations: fit.evaluations,
+    fitted: { frequency: spectrum.frequency, real: fit.fitted.re, imag: fit.fitted.im },
+    warnings: [...spectrum.warnings, ...fit.warnings],
+  };
+}
+
+function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {
+  printWarnings([...spectrum.warnings, ...fit.warnings]);
+  const lines = [
+    `# ${fit.circuit} fitted to ${spectrum.source} (${fit.nPoints} points, ${fit.weighting} weights${fit.admittance ? ", admittance" : ""}${fit.global ? ", global search" : ""})`,
+    `# ${fit.message}`,
+    `# chi2 = ${formatNumber(fit.chi2)}, reduced chi2 = ${formatNumber(fit.reducedChi2)} (dof ${fit.dof}), RSS = ${formatNumber(fit.rss)} ohm^2, AIC = ${formatNumber(fit.aic)}, BIC = ${formatNumber(fit.bic)}`,
+    "# stderr is scaled by sqrt(reduced chi2); stderr_unscaled assumes the weights are absolute sigmas",
+    "# name\tvalue\tstderr\tstderr_unscaled\tunit",
+  ];
+  for (const q of fit.parameters) {
+    const err = (x: number): string => (q.fixed ? "fixed" : Number.isFinite(x) ? formatNumber(x) : "nan");
+    lines.push(`${q.name}\t${formatNumber(q.value)}\t${err(q.stderr)}\t${err(q.stderrUnscaled)}\t${q.unit ?? ""}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.stdout.write(`# warning: ${w}\n`);
+}
+
+function parseNumber(flag: string, text: string): number {
+  const value = text.trim() === "" ? Number.NaN : Number(text);
+  if (!Number.isFinite(value)) throw new ValidationError(flag, "must be a finite number", text);
+  return value;
+}
+
+function parseInteger(flag: string, text: string): number {
+  const value = parseNumber(flag, text);
+  if (!Number.isInteger(value) || value < 1) throw new ValidationError(flag, "must be a positive integer", text);
+  return value;
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const seed = Number(text);
+  if (!Number.isInteger(seed) || seed < 0) throw new ValidationError("--seed", "must be a non-negative integer", text);
+  return seed;
+}
+
+function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) throw new ValidationError(flag, `must be one of ${choices.join(", ")}`, text);
+  return text as T;
+}
+
+/** `v1,v2,…` → a list; `NAME=v,…` → values by name. */
+function parseValues(flag: string, text: string): number[] | Record<string, number> {
+  if (text.includes("=")) return parseNamedValues(flag, text);
+  return text.split(",").map((part, i) => {
+    const value = part.trim() === "" ? Number.NaN : Number(part);
+    if (!Number.isFinite(value)) throw new ValidationError(`${flag}[${i}]`, "must be a finite number (values are separated by commas)", part);
+    return value;
+  });
+}
+
+/** JSON `{"R0": 0.1}` or `R0=0.1,Wo1_1=200`. */
+function parseNamedValues(flag: string, text: string): Record<string, number> {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new ValidationError(flag, "is not valid JSON", text);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ValidationError(flag, "must be a JSON object of numbers", text);
+    const out: Record<string, number> = {};
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new ValidationError(`${flag}.${key}`, "must be a finite number", value);
+      out[key] = value;
+    }
+    return out;
+  }
+  const out: Record<string, number> = {};
+  for (const part of trimmed.split(",")) {
+    const eq = part.indexOf("=");
+    const name = part.slice(0, eq).trim();
+    if (eq <= 0 || name === "") throw new ValidationError(flag, "entries must be NAME=value, separated by commas", part);
+    out[name] = parseNumber(`${flag}.${name}`, part.slice(eq + 1));
+  }
+  return out;
+}
+
+function parseBounds(text: string): Record<string, readonly [number, number]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError("--bounds", 'must be JSON like {"L0": [-1, 1]}', text);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ValidationError("--bounds", 'must be JSON like {"L0": [-1, 1]}', text);
+  const out: Record<string, readonly [number, number]> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const pair = Array.isArray(value) ? value.map((v) => (v === null ? Number.NaN : v) as unknown) : [];
+    const [lo, hi] = pair.map((v) => (v === "-inf" || v === "-Infinity" ? -Infinity : v === "inf" || v === "Infinity" ? Infinity : v));
+    if (pair.length !== 2 || typeof lo !== "number" || typeof hi !== "number" || Number.isNaN(lo) || Number.isNaN(hi) || !(lo < hi)) {
+      throw new ValidationError(`--bounds.${key}`, 'must be [min, max] with min < max ("inf"/"-inf" allowed)', value);
+    }
+    out[key] = [lo, hi];
+  }
+  return out;
+}
+
+function parseLambda(lambda: string | undefined, select: string | undefined): number | DrtLambdaMethod | undefined {
+  const methods: readonly DrtLambdaMethod[] = ["gcv", "mgcv", "rgcv", "lcurve"];
+  if (lambda !== undefined && select !== undefined && lambda !== "auto") {
+    throw new ValidationError("--lambda", "give a number with --lambda or a rule with --select, not both", [lambda, select]);
+  }
+  if (select !== undefined) return parseChoice("--select", select, methods);
+  if (lambda === undefined || lambda === "auto") return undefined;
+  if ((methods as readonly string[]).includes(lambda)) return lambda as DrtLambdaMethod;
+  const value = parseNumber("--lambda", lambda);
+  if (!(value >= 0)) throw new ValidationError("--lambda", "must be ≥ 0, auto, or one of gcv, mgcv, rgcv, lcurve", lambda);
+  return value;
+}
+
+/** `FMIN:FMAX:N` → N log-spaced frequencies from FMAX down to FMIN. */
+function parseGrid(text: string): Float64Array {
+  const parts = text.split(":");
+  if (parts.length !== 3) throw new ValidationError("--freq", "must be FMIN:FMAX:N", text);
+  const fMin = parseNumber("--freq", parts[0]);
+  const fMax = parseNumber("--freq", parts[1]);
+  const n = parseInteger("--freq", parts[2]);
+  if (!(fMin > 0 && fMax > fMin)) throw new ValidationError("--freq", "needs 0 < FMIN < FMAX", text);
+  if (n < 2) throw new ValidationError("--freq", "needs N ≥ 2", text);
+  return Float64Array.from({ length: n }, (_, i) => fMax * Math.pow(fMin / fMax, i / (n - 1)));
+}
