@@ -66,3 +66,17 @@ export const DRT_PEAK_TAU_RTOL = 0.05;
 export const DRT_PEAK_AREA_RTOL = 0.02;
 /** DRT of a process at 70 kHz in a 100 kHz sweep: its τ, area and R∞ (the absorbed answer is R∞ ≈ 7.1 Ω for 3 Ω, +137 %). */
 export const DRT_EDGE_PROCESS_RTOL = 0.1;
+
+/** Issue 5 acceptance: each scan's charge passed and mean potential on a synthetic campaign against the analytic values (relative; analytic zeros against the program's charge scale). */
+export const ALIGN_RTOL = 1e-9;
+
+/** Cycler readers against the values in shared/conformance/echem/README.md (the README's stated tolerance, relative). */
+export const CYCLER_README_RTOL = 1e-6;
+/** `.mpr` vs `.mpt` of the same BioLogic run, every shared column: float32 machine epsilon, relative (observed ≤ 4.8e-8: `.mpt` prints float32 values to 8 digits). */
+export const CYCLER_MPR_MPT_RTOL = 2 ** -23;
+/** Neware per-cycle capacities rebuilt from per-step record capacities vs the cycle summary rows, which print 5 decimals (Ah, absolute). */
+export const NEWARE_SUMMARY_ATOL_AH = 1e-5;
+/** stateAt on piecewise-linear current programs vs analytic integrals (relative; analytic zeros against the program's scale). */
+export const STATE_AT_RTOL = 1e-9;
+/** dV/dQ and dQ/dV (Savitzky–Golay, window ≈ n/50) of an analytic V(Q) vs the analytic derivative, relative to its peak (observed 4.8e-5 and 2.5e-4: smoothing bias on a sech² peak 5 % of the half cycle wide). */
+export const DIFFERENTIAL_ANALYTIC_RTOL = 1e-3;

@@ -1,0 +1,227 @@
+/**
+ * @module campaign/campaign
+ * Loading a campaign folder: `campaign.json` (see {@link parseManifest}) and every
+ * file it names — reflectivity scans (`.ort`, NeXus/HDF5, or `Q R dR [dQ]` column
+ * files), one cycler record per cell, impedance spectra — then putting them on
+ * the campaign's time axis ({@link alignCell}).
+ *
+ * Paths in the manifest are relative to the campaign folder (absolute paths are
+ * kept). Every file is checked before any is read, so a missing file is reported
+ * as a ParseError naming the manifest, the JSON path (`scans[3].file`) and the
+ * file. A file that fails to read keeps its own ParseError (file, line), with the
+ * JSON path added. A file named by several scans is read once.
+ *
+ * Units: times in s since the manifest's t0 (a record's own test time τ is at
+ * τ + `cyclerOffset_s`); charges C; potentials V; currents A (anodic-positive at
+ * the working electrode, the cycler table's convention).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ParseError, ValidationError } from "../core/errors.ts";
+import { readJsonFile } from "../io/json.ts";
+import { readReflectivityData, type ReflectivityData } from "../io/reflectivityData.ts";
+import { readNexusReflectivity, type NexusMapping } from "../io/nexus.ts";
+import { readImpedanceFile, type ImpedanceSpectrum } from "../io/impedance.ts";
+import { readCyclerFile } from "../io/cycler/index.ts";
+import type { CyclerTable } from "../io/cycler/index.ts";
+import type { MaterialsOptions } from "../materials/index.ts";
+import { parseIsoTime, parseManifest, parseUtcOffset, resolveMaterialSld, secondsBetween } from "./manifest.ts";
+import type { CampaignManifest, IsoTime, ManifestCell, ManifestElectrochemistry, ManifestNexusMapping } from "./manifest.ts";
+import { alignCell, type AlignedScan, type AlignedSpectrum, type CycleClock } from "./align.ts";
+
+/** Everything a campaign folder holds, aligned on one time axis. */
+export interface Campaign {
+  /** The campaign folder (absolute). */
+  dir: string;
+  manifest: CampaignManifest;
+  /** One entry per manifest cell, in manifest order. */
+  cells: CellData[];
+  /** Manifest findings, reader warnings and clock problems, de-duplicated. */
+  warnings: string[];
+}
+
+/** One cell's data on the campaign time axis. */
+export interface CellData {
+  id: string;
+  manifestCell: ManifestCell;
+  /** The cell's scans in manifest order. */
+  scans: AlignedScan[];
+  /** The cell's impedance spectra in manifest order. */
+  spectra: AlignedSpectrum[];
+  /** The cycler record (anodic-positive current at the working electrode), when the manifest names one. */
+  cycler: CyclerTable | undefined;
+  /** Where the record's test time 0 sits on the campaign axis: t since t0 = `test_time_second` + this (s); undefined without a record. */
+  cyclerOffset_s: number | undefined;
+  /** Total beam exposure per spot, s (declared spots without scans have 0). */
+  exposureBySpot: Record<string, number>;
+}
+
+export interface LoadCampaignOptions {
+  /** A gap between consecutive scans of a cell longer than this many median intervals is reported. @default 5 */
+  gapFactor?: number;
+  /** Folder of the material tables (SLDs of the stack are checked at load). */
+  materials?: MaterialsOptions;
+}
+
+/** Extensions read as NeXus/HDF5. */
+export const NEXUS_EXTENSIONS: readonly string[] = [".nxs", ".nx", ".nx5", ".h5", ".hdf5", ".hdf"];
+
+/**
+ * Read a campaign folder: validate the manifest, read every file, align.
+ *
+ * @param dir - the campaign folder holding `campaign.json` (or the path of a manifest file)
+ * @param options - gap threshold, material tables
+ * @returns the campaign: manifest, per-cell aligned scans and spectra, cycler tables, warnings
+ * @throws {ValidationError} for an invalid manifest (names the JSON path and value)
+ * @throws {ParseError} for a missing or unreadable file (names the manifest's JSON path and the file)
+ * @example
+ * ```ts
+ * const campaign = await loadCampaign("runs/2026-03-cu-ec");
+ * for (const scan of campaign.cells[0].scans) console.log(scan.id, scan.state?.charge_C);
+ * ```
+ */
+export async function loadCampaign(dir: string, options: LoadCampaignOptions = {}): Promise<Campaign> {
+  const gapFactor = options.gapFactor ?? 5;
+  if (!(Number.isFinite(gapFactor) && gapFactor > 1)) throw new ValidationError("gapFactor", "must be a number > 1", gapFactor);
+  let manifestFile = path.resolve(dir);
+  if (!(fs.existsSync(manifestFile) && fs.statSync(manifestFile).isFile())) manifestFile = path.join(manifestFile, "campaign.json");
+  const root = path.dirname(manifestFile);
+  const warnings: string[] = [];
+  const manifest = parseManifest(readJsonFile(manifestFile), manifestFile, warnings);
+
+  manifest.cells.forEach((cell, i) => {
+    cell.stack.forEach((layer, j) => {
+      try {
+        resolveMaterialSld(layer.material, manifest.beam, options.materials);
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          throw new ValidationError(`cells[${i}].stack[${j}].material`, error.message.replace(/ \(got .*\)$/, ""), layer.material);
+        }
+        throw error;
+      }
+    });
+  });
+
+  const resolve = (file: string): string => path.resolve(root, file);
+  const missing = (jsonPath: string, file: string): void => {
+    const full = resolve(file);
+    if (!fs.existsSync(full)) throw new ParseError(manifestFile, `${jsonPath}: file not found: ${file}${full !== file ? ` (${full})` : ""}`);
+  };
+  manifest.scans.forEach((s, i) => missing(`scans[${i}].file`, s.file));
+  manifest.electrochemistry.forEach((e, i) => missing(`electrochemistry[${i}].file`, e.file));
+  manifest.impedance.forEach((e, i) => missing(`impedance[${i}].file`, e.file));
+
+  // Scans: each file read once (per NeXus mapping).
+  const curvesByFile = new Map<string, ReflectivityData[]>();
+  const scanData: ReflectivityData[] = [];
+  for (let i = 0; i < manifest.scans.length; i++) {
+    const scan = manifest.scans[i];
+    const full = resolve(scan.file);
+    const isNexus = NEXUS_EXTENSIONS.includes(path.extname(full).toLowerCase());
+    const key = isNexus ? `${full}\0${JSON.stringify(scan.nexus ?? "nxrefscan")}` : full;
+    let curves = curvesByFile.get(key);
+    if (!curves) {
+      try {
+        curves = isNexus ? await readNexusReflectivity(full, { mapping: toNexusMapping(scan.nexus) }) : readReflectivityData(full);
+      } catch (error) {
+        throw withContext(error, `scans[${i}].file`);
+      }
+      curvesByFile.set(key, curves);
+      for (const curve of curves) for (const w of curve.warnings) warnings.push(w);
+    }
+    if (scan.dataset === undefined && curves.length > 1) {
+      throw new ValidationError(`scans[${i}].dataset`, `is required: ${scan.file} holds ${curves.length} curves (give the 0-based index)`);
+    }
+    const index = scan.dataset ?? 0;
+    if (index >= curves.length) throw new ValidationError(`scans[${i}].dataset`, `must be < ${curves.length} (${scan.file} holds ${curves.length} curve${curves.length === 1 ? "" : "s"})`, index);
+    scanData.push(curves[index]);
+  }
+
+  // Cycler records and their clocks.
+  const clocks = new Map<string, CycleClock>();
+  manifest.electrochemistry.forEach((entry, i) => {
+    const jsonPath = `electrochemistry[${i}]`;
+    const utcOffset = entry.utcOffset === undefined ? undefined : parseUtcOffset(entry.utcOffset);
+    let table: CyclerTable;
+    try {
+      table = readCyclerFile(resolve(entry.file), utcOffset === undefined ? {} : { utcOffsetMinutes: utcOffset / 60 });
+    } catch (error) {
+      throw withContext(error, `${jsonPath}.file`);
+    }
+    for (const w of table.warnings) warnings.push(`${entry.file}: ${w}`);
+    clocks.set(entry.cell, { table, start: recordStart(entry, table, jsonPath, warnings) });
+  });
+
+  const spectra: ImpedanceSpectrum[] = manifest.impedance.map((entry, i) => {
+    try {
+      const spectrum = readImpedanceFile(resolve(entry.file));
+      for (const w of spectrum.warnings) warnings.push(w);
+      return spectrum;
+    } catch (error) {
+      throw withContext(error, `impedance[${i}].file`);
+    }
+  });
+
+  const cells = manifest.cells.map((cell): CellData => {
+    const clock = clocks.get(cell.id);
+    const aligned = alignCell({
+      manifest,
+      cell,
+      clock,
+      scans: manifest.scans.flatMap((scan, i) => (scan.cell === cell.id ? [{ scan, data: scanData[i] }] : [])),
+      spectra: manifest.impedance.flatMap((entry, i) => (entry.cell === cell.id ? [{ entry, spectrum: spectra[i] }] : [])),
+      gapFactor,
+      warnings,
+    });
+    return {
+      id: cell.id,
+      manifestCell: cell,
+      scans: aligned.scans,
+      spectra: aligned.spectra,
+      cycler: clock?.table,
+      cyclerOffset_s: clock ? secondsBetween(manifest.t0, clock.start) : undefined,
+      exposureBySpot: aligned.exposureBySpot,
+    };
+  });
+
+  return { dir: root, manifest, cells, warnings: [...new Set(warnings)] };
+}
+
+function toNexusMapping(mapping: ManifestNexusMapping | undefined): NexusMapping | "nxrefscan" {
+  return mapping ?? "nxrefscan";
+}
+
+/** The absolute time of the record's test time 0: the manifest's `start`, else the file's clock (which needs a zone). */
+function recordStart(entry: ManifestElectrochemistry, table: CyclerTable, jsonPath: string, warnings: string[]): IsoTime {
+  let fileClock: IsoTime | undefined;
+  if (table.startTime !== undefined) {
+    try {
+      fileClock = parseIsoTime(table.startTime, `${jsonPath}.file`);
+    } catch {
+      fileClock = undefined; // no zone (local instrument time) or not ISO: ambiguous, never guessed
+    }
+  }
+  if (entry.start) {
+    if (fileClock) {
+      const differs = Math.abs(fileClock.epochSeconds - entry.start.epochSeconds + (fileClock.fraction - entry.start.fraction));
+      if (differs > 1) warnings.push(`${jsonPath}.start (${entry.start.iso}) differs from the clock of ${entry.file} (${table.startTime}) by ${differs.toFixed(1)} s; using the manifest`);
+    }
+    return entry.start;
+  }
+  if (fileClock) return fileClock;
+  if (table.startTime !== undefined) {
+    throw new ValidationError(`${jsonPath}.start`, `is required: the clock of ${entry.file} (${table.startTime}) has no time zone; give start, or utcOffset for the file's clock`);
+  }
+  throw new ValidationError(`${jsonPath}.start`, `is required: ${entry.file} has no absolute clock`);
+}
+
+/** A reader's ParseError with the manifest's JSON path added (file and line kept); other errors unchanged. */
+function withContext(error: unknown, jsonPath: string): unknown {
+  if (!(error instanceof ParseError)) return error;
+  const where: { line?: number; offset?: number } = {};
+  if (error.line !== undefined) where.line = error.line;
+  else if (error.offset !== undefined) where.offset = error.offset;
+  const prefix = `${error.file}${error.line !== undefined ? `:${error.line}` : error.offset !== undefined ? ` (byte ${error.offset})` : ""}: `;
+  const raw = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return new ParseError(error.file, `${raw} (${jsonPath})`, where);
+}

@@ -1,0 +1,801 @@
+/**
+ * @module campaign/manifest
+ * The campaign manifest `campaign.json`, format `strata-campaign/1`: what the cells
+ * are (a standard cell-architecture description: stack, windows, geometry,
+ * electrochemistry), what the beam was, and which files hold the scans, the cycler
+ * record and the impedance spectra, each with its absolute time window.
+ * The JSON Schema is published as `schema/campaign.schema.json`; {@link parseManifest}
+ * enforces the same rules plus the cross-references a schema cannot express
+ * (scans name existing cells, unique ids, end after start, calendar-valid times).
+ *
+ * Units (in the field names): thickness and roughness Å (`_A`), window thickness
+ * µm (`_um`), lengths mm (`_mm`), area cm² (`_cm2`), energy keV, wavelength Å,
+ * flux photons (or neutrons) per second, density g/cm³, SLD 10⁻⁶ Å⁻² (imaginary
+ * part ≥ 0 = absorption). Times are ISO-8601 / RFC 3339 date-times **with** a zone
+ * (`Z` or `±hh:mm`); a time without a zone is ambiguous and refused.
+ *
+ * Materials: a material gives a composition (`formula` + `density`), explicit SLDs,
+ * or both (then the explicit SLD is used for reflectivity and the composition for
+ * attenuation and dose). Explicit SLDs are written either for the campaign's own
+ * probe, `{"sld": 2.07, "isld": 0}`, or per probe,
+ * `{"xray": {"sld": 20.1, "isld": 0.46}, "neutron": {"sld": 2.07}}` — not both
+ * forms in one material. `isld` defaults to 0. Every stack material must resolve
+ * to an SLD for the beam's probe (see {@link resolveMaterialSld}).
+ *
+ * Stack: fronting (beam side) → backing, as the slab table of reflectometry.md
+ * §1.1: `roughness_A` of layer i is the interface between layers i − 1 and i (the
+ * first layer's value is ignored); the first and last layers are semi-infinite and
+ * need no `thickness_A`; every layer between needs one.
+ *
+ * Extensions beyond issue 5 §3 (all optional): per-cell `spots` (`role`
+ * `measured | fresh | control`), `notes`, `impedanceModel` (circuit and the
+ * interphase's R and C elements); per-layer `growth` (electrons per formula unit,
+ * Faradaic fraction, Å per C/cm²); per-scan `dataset` (curve index) and `nexus`
+ * (dataset mapping); per-record `utcOffset` (zone of a zone-less file clock).
+ *
+ * Unknown keys are kept out of the typed result and reported as warnings (not
+ * errors), so that manifests written by a later `strata-campaign/1.x` still load.
+ */
+import { ValidationError } from "../core/errors.ts";
+import { energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
+import type { MaterialsOptions } from "../materials/index.ts";
+
+/** The format string of this manifest version. */
+export const CAMPAIGN_FORMAT = "strata-campaign/1";
+
+export const ARCHITECTURES = ["thin-film-reflectometry", "coin", "pouch", "capillary", "other"] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+export const BEAM_ENTRIES = ["through-substrate", "through-electrolyte", "through-window"] as const;
+export type BeamEntry = (typeof BEAM_ENTRIES)[number];
+
+export const CURRENT_SIGNS = ["anodic-positive", "charge-positive"] as const;
+/**
+ * How the current of this cell's cycler record is signed.
+ * `anodic-positive`: positive current oxidises the working electrode (potentiostat convention);
+ * `charge-positive`: positive current charges the cell (BDF convention).
+ */
+export type CurrentSign = (typeof CURRENT_SIGNS)[number];
+
+export const LAYER_ROLES = [
+  "substrate",
+  "current-collector",
+  "electrode",
+  "active-material",
+  "oxide",
+  "interphase",
+  "coating",
+  "electrolyte",
+  "separator",
+  "window",
+  "ambient",
+  "other",
+] as const;
+export type LayerRole = (typeof LAYER_ROLES)[number];
+
+export const SPOT_ROLES = ["measured", "fresh", "control"] as const;
+/** `measured`: the spot followed through the experiment; `fresh`: first exposed late (damage reference); `control`: unexposed until the end. */
+export type SpotRole = (typeof SPOT_ROLES)[number];
+
+export const PROBES = ["xray", "neutron"] as const;
+export type Probe = (typeof PROBES)[number];
+
+export const BEAM_PROFILES = ["gaussian", "tophat"] as const;
+export type BeamProfile = (typeof BEAM_PROFILES)[number];
+
+/** A parsed, validated absolute time. */
+export interface IsoTime {
+  /** The text as written in the manifest. */
+  readonly iso: string;
+  /** Whole seconds since 1970-01-01T00:00:00Z (UTC; the zone offset applied). */
+  readonly epochSeconds: number;
+  /** Fraction of a second in [0, 1), kept apart so sub-microsecond differences survive. */
+  readonly fraction: number;
+}
+
+/** An SLD pair, 10⁻⁶ Å⁻² (isld ≥ 0 = absorption). */
+export interface SldPair {
+  readonly sld: number;
+  readonly isld: number;
+}
+
+/** A material: composition and/or explicit SLDs (see the module header). */
+export interface ManifestMaterial {
+  readonly name?: string;
+  readonly formula?: string;
+  /** Mass density, g/cm³. */
+  readonly density?: number;
+  /** Explicit SLD for the campaign's probe (10⁻⁶ Å⁻²). */
+  readonly sld?: number;
+  /** Explicit imaginary SLD for the campaign's probe (10⁻⁶ Å⁻²); 0 when only `sld` is given. */
+  readonly isld?: number;
+  /** Explicit X-ray SLDs. */
+  readonly xray?: SldPair;
+  /** Explicit neutron SLDs. */
+  readonly neutron?: SldPair;
+}
+
+/** How an interphase layer grows from reduction charge (used by the diagnosis). */
+export interface LayerGrowth {
+  /** Electrons per formula unit formed (z). */
+  readonly electronsPerFormula?: number;
+  /** Fraction of the reduction charge that forms this layer, (0, 1]. */
+  readonly faradaicFraction?: number;
+  /** Å of layer per C/cm² of reduction charge (overrides M/(z·F·ρ)). */
+  readonly thicknessPerCharge_A_cm2_per_C?: number;
+}
+
+/** The equivalent circuit of the cell's impedance spectra and which elements describe the interphase. */
+export interface ImpedanceModel {
+  /** Circuit string, e.g. `R0-p(R1,C1)`. */
+  readonly circuit: string;
+  /** Name of the interphase resistance element, e.g. `R1`. */
+  readonly interphaseResistance: string;
+  /** Name of the interphase capacitance element, e.g. `C1`. */
+  readonly interphaseCapacitance: string;
+}
+
+export interface StackLayer {
+  readonly name: string;
+  readonly role: LayerRole;
+  readonly material: ManifestMaterial;
+  /** Å; undefined for the semi-infinite first and last layers. */
+  readonly thickness_A: number | undefined;
+  /** Å, the interface towards the previous (beam-side) layer. @default 0 */
+  readonly roughness_A: number;
+  readonly growth?: LayerGrowth;
+  readonly notes?: string;
+}
+
+export interface Window {
+  readonly name?: string;
+  readonly material: ManifestMaterial;
+  /** µm. */
+  readonly thickness_um: number;
+}
+
+export interface CellGeometry {
+  /** Sample length along the beam, mm. */
+  readonly sampleLength_mm: number;
+  readonly beamEntry: BeamEntry;
+  /** Beam path through electrolyte, mm. */
+  readonly electrolytePath_mm?: number;
+  /** Sample width across the beam, mm. */
+  readonly sampleWidth_mm?: number;
+}
+
+export interface CellElectrochemistry {
+  /** Name of the stack layer that is the working electrode (usually). */
+  readonly workingElectrode: string;
+  readonly counterElectrode: string;
+  readonly referenceElectrode?: string;
+  readonly currentSign: CurrentSign;
+}
+
+/** A beam position on a cell's sample. */
+export interface Spot {
+  readonly id: string;
+  readonly role: SpotRole;
+  readonly description?: string;
+  /** Position on the sample, mm (instrument coordinates; informative). */
+  readonly x_mm?: number;
+  readonly y_mm?: number;
+}
+
+export interface ManifestCell {
+  readonly id: string;
+  readonly architecture: Architecture;
+  /** cm². */
+  readonly electrodeArea_cm2: number;
+  readonly stack: readonly StackLayer[];
+  readonly windows: readonly Window[];
+  readonly geometry: CellGeometry | undefined;
+  readonly electrochemistry: CellElectrochemistry | undefined;
+  /** Declared spots; when empty, any spot name in `scans` is accepted as a `measured` spot. */
+  readonly spots: readonly Spot[];
+  readonly impedanceModel?: ImpedanceModel;
+  readonly notes?: string;
+}
+
+export interface Beam {
+  readonly probe: Probe;
+  /** keV (X-rays); derived from `wavelength_A` when that is given instead. */
+  readonly energy_keV: number | undefined;
+  /** Å; for neutrons defaults to undefined (a white or unknown band). */
+  readonly wavelength_A: number | undefined;
+  /** Particles per second on the sample. */
+  readonly flux_per_s?: number;
+  /** Beam height (FWHM for a Gaussian profile), mm. */
+  readonly height_mm?: number;
+  /** Beam width (FWHM for a Gaussian profile), mm. */
+  readonly width_mm?: number;
+  /** @default "gaussian" */
+  readonly profile: BeamProfile;
+}
+
+/** Dataset paths of a NeXus/HDF5 scan file (see io/nexus); `"nxrefscan"` selects the preset. */
+export type ManifestNexusMapping =
+  | "nxrefscan"
+  | {
+      readonly q: string | { readonly angle: string; readonly wavelength: string; readonly angleIs?: "theta" | "two-theta" };
+      readonly r: string;
+      readonly dr?: string;
+      readonly dq?: string;
+      readonly time?: string;
+      readonly monitor?: string;
+    };
+
+export interface ManifestScan {
+  readonly id: string;
+  readonly cell: string;
+  readonly spot: string;
+  /** Relative to the campaign folder (or absolute). */
+  readonly file: string;
+  readonly start: IsoTime;
+  readonly end: IsoTime;
+  /** 0-based curve index in a file holding several (ORSO datasets, NeXus entries). */
+  readonly dataset?: number;
+  /** NeXus/HDF5 files only. @default "nxrefscan" */
+  readonly nexus?: ManifestNexusMapping;
+}
+
+export interface ManifestElectrochemistry {
+  readonly cell: string;
+  readonly file: string;
+  /** Absolute time of the record's test time 0; required when the file has no absolute clock, overrides it otherwise. */
+  readonly start?: IsoTime;
+  /** Zone of a file clock written without one (BioLogic local time), `±hh:mm` or `Z`. */
+  readonly utcOffset?: string;
+}
+
+export interface ManifestImpedance {
+  readonly id?: string;
+  readonly cell: string;
+  readonly file: string;
+  readonly start: IsoTime;
+  readonly end: IsoTime;
+}
+
+/** A validated `strata-campaign/1` manifest. */
+export interface CampaignManifest {
+  readonly format: typeof CAMPAIGN_FORMAT;
+  readonly name: string;
+  readonly description?: string;
+  readonly cells: readonly ManifestCell[];
+  readonly beam: Beam;
+  /** Time zero of the experiment (formation start). */
+  readonly t0: IsoTime;
+  readonly scans: readonly ManifestScan[];
+  readonly electrochemistry: readonly ManifestElectrochemistry[];
+  readonly impedance: readonly ManifestImpedance[];
+  /** The file the manifest came from (for messages). */
+  readonly source: string;
+}
+
+/**
+ * Validate a parsed `campaign.json` and return it typed.
+ *
+ * @param json - the parsed JSON document
+ * @param file - where it came from (kept as {@link CampaignManifest.source})
+ * @param warnings - collects non-fatal findings (unknown keys, geometry that
+ *   contradicts the stack, scans before t0); de-duplicated by the caller
+ * @returns the typed manifest, optional arrays defaulted to `[]`
+ * @throws {ValidationError} naming the JSON path and the offending value, e.g.
+ *   `cells[0].stack[2].thickness_A: must be ≥ 0 (got -5)`
+ * @example
+ * ```ts
+ * const manifest = parseManifest(readJsonFile("campaign.json"), "campaign.json");
+ * console.log(manifest.scans.length, manifest.cells[0].stack.map((l) => l.name));
+ * ```
+ */
+export function parseManifest(json: unknown, file: string, warnings: string[] = []): CampaignManifest {
+  const v = new Reader(warnings);
+  const root = v.object(json, "");
+  v.keys(root, "", ["$schema", "format", "name", "description", "cells", "beam", "t0", "scans", "electrochemistry", "impedance", "notes"]);
+  const format = root["format"];
+  if (format !== CAMPAIGN_FORMAT) throw new ValidationError("format", `must be "${CAMPAIGN_FORMAT}"`, format);
+  const name = v.string(root["name"], "name");
+  const description = v.optionalString(root["description"], "description");
+  const beam = parseBeam(v, root["beam"], "beam");
+  const t0 = parseIsoTime(root["t0"], "t0");
+
+  const cellsJson = v.array(root["cells"], "cells", 1);
+  const cells = cellsJson.map((c, i) => parseCell(v, c, `cells[${i}]`, beam.probe));
+  const cellIndex = new Map<string, number>();
+  cells.forEach((cell, i) => {
+    const other = cellIndex.get(cell.id);
+    if (other !== undefined) throw new ValidationError(`cells[${i}].id`, `duplicates cells[${other}].id`, cell.id);
+    cellIndex.set(cell.id, i);
+  });
+  const refCell = (value: unknown, path: string): string => {
+    const id = v.string(value, path);
+    if (!cellIndex.has(id)) throw new ValidationError(path, `names no cell (cells are ${[...cellIndex.keys()].map((c) => JSON.stringify(c)).join(", ")})`, id);
+    return id;
+  };
+
+  const scanIds = new Map<string, number>();
+  const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
+    const p = `scans[${i}]`;
+    const o = v.object(s, p);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "dataset", "nexus", "notes"]);
+    const id = v.string(o["id"], `${p}.id`);
+    const other = scanIds.get(id);
+    if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
+    scanIds.set(id, i);
+    const cell = refCell(o["cell"], `${p}.cell`);
+    const spot = v.string(o["spot"], `${p}.spot`);
+    const spots = cells[cellIndex.get(cell)!].spots;
+    if (spots.length > 0 && !spots.some((sp) => sp.id === spot)) {
+      throw new ValidationError(`${p}.spot`, `is not one of cell "${cell}"'s declared spots (${spots.map((sp) => JSON.stringify(sp.id)).join(", ")})`, spot);
+    }
+    const { start, end } = parseWindow(o, p, t0, warnings);
+    const dataset = o["dataset"] === undefined ? undefined : v.integer(o["dataset"], `${p}.dataset`, 0);
+    const nexus = o["nexus"] === undefined ? undefined : parseNexusMapping(v, o["nexus"], `${p}.nexus`);
+    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}) };
+  });
+
+  const echemCells = new Map<string, number>();
+  const electrochemistry = v.optionalArray(root["electrochemistry"], "electrochemistry").map((e, i): ManifestElectrochemistry => {
+    const p = `electrochemistry[${i}]`;
+    const o = v.object(e, p);
+    v.keys(o, p, ["cell", "file", "start", "utcOffset", "notes"]);
+    const cell = refCell(o["cell"], `${p}.cell`);
+    const other = echemCells.get(cell);
+    if (other !== undefined) {
+      throw new ValidationError(`${p}.cell`, `cell already has a cycler record (electrochemistry[${other}]); give one file per cell`, cell);
+    }
+    echemCells.set(cell, i);
+    const start = o["start"] === undefined ? undefined : parseIsoTime(o["start"], `${p}.start`);
+    let utcOffset: string | undefined;
+    if (o["utcOffset"] !== undefined) {
+      utcOffset = v.string(o["utcOffset"], `${p}.utcOffset`);
+      if (parseUtcOffset(utcOffset) === undefined) throw new ValidationError(`${p}.utcOffset`, 'must be "Z" or ±hh:mm', utcOffset);
+    }
+    return { cell, file: v.path(o["file"], `${p}.file`), ...(start ? { start } : {}), ...(utcOffset !== undefined ? { utcOffset } : {}) };
+  });
+
+  const spectrumIds = new Map<string, number>();
+  const impedance = v.optionalArray(root["impedance"], "impedance").map((e, i): ManifestImpedance => {
+    const p = `impedance[${i}]`;
+    const o = v.object(e, p);
+    v.keys(o, p, ["id", "cell", "file", "start", "end", "notes"]);
+    const id = v.optionalString(o["id"], `${p}.id`);
+    if (id !== undefined) {
+      const other = spectrumIds.get(id);
+      if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates impedance[${other}].id`, id);
+      spectrumIds.set(id, i);
+    }
+    const cell = refCell(o["cell"], `${p}.cell`);
+    const { start, end } = parseWindow(o, p, t0, warnings);
+    return { ...(id !== undefined ? { id } : {}), cell, file: v.path(o["file"], `${p}.file`), start, end };
+  });
+
+  return { format: CAMPAIGN_FORMAT, name, ...(description !== undefined ? { description } : {}), cells, beam, t0, scans, electrochemistry, impedance, source: file };
+}
+
+/**
+ * Seconds from `from` to `to` (positive when `to` is later), exact to the
+ * fraction digits written.
+ * @example
+ * ```ts
+ * secondsBetween(parseIsoTime("2026-03-01T10:00:00Z", "t0"), parseIsoTime("2026-03-01T11:00:00.5+01:00", "t")); // 0.5
+ * ```
+ */
+export function secondsBetween(from: IsoTime, to: IsoTime): number {
+  return to.epochSeconds - from.epochSeconds + (to.fraction - from.fraction);
+}
+
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parse a strict RFC 3339 date-time: `YYYY-MM-DDThh:mm:ss[.fff…](Z|±hh:mm)`.
+ * A missing zone, a date alone, a space or lower-case separator, week or ordinal
+ * dates, a leap second (`:60`), `24:00` and calendar-invalid dates (Feb 30) are
+ * refused, because each of them is ambiguous or a typo in a measurement log.
+ *
+ * @param value - the JSON value
+ * @param path - JSON path for the error message
+ * @returns the time as whole UTC epoch seconds plus a fraction
+ * @throws {ValidationError} naming `path` and the value
+ * @example
+ * ```ts
+ * parseIsoTime("2026-03-01T10:00:00Z", "t0").epochSeconds; // 1772359200
+ * ```
+ */
+export function parseIsoTime(value: unknown, path: string): IsoTime {
+  if (typeof value !== "string") throw new ValidationError(path, "must be an ISO-8601 date-time string with a zone, e.g. 2026-03-01T10:00:00Z", value);
+  const m = ISO_PATTERN.exec(value);
+  if (!m) {
+    const hint = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)
+      ? "has no time zone (add Z or ±hh:mm); local times are ambiguous"
+      : "must be an ISO-8601 date-time YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)";
+    throw new ValidationError(path, hint, value);
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const fraction = m[7] === undefined ? 0 : Number(`0${m[7]}`);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw new ValidationError(path, "is not a calendar date", value);
+  if (hour > 23 || minute > 59 || second > 59) throw new ValidationError(path, "is not a valid time of day (hh ≤ 23, mm ≤ 59, ss ≤ 59)", value);
+  const offset = parseUtcOffset(m[8]);
+  if (offset === undefined) throw new ValidationError(path, "has an invalid zone offset (hh ≤ 23, mm ≤ 59)", value);
+  const epochSeconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset;
+  return { iso: value, epochSeconds, fraction };
+}
+
+/** Seconds east of UTC for `Z` or `±hh:mm`; undefined when malformed. */
+export function parseUtcOffset(text: string): number | undefined {
+  if (text === "Z") return 0;
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const h = Number(m[2]);
+  const min = Number(m[3]);
+  if (h > 23 || min > 59) return undefined;
+  return (m[1] === "-" ? -1 : 1) * (h * 3600 + min * 60);
+}
+
+/**
+ * The SLD of a manifest material for a beam: the explicit value for the beam's
+ * probe when given, else computed from formula and density.
+ *
+ * @param material - a validated material
+ * @param beam - the campaign's beam (probe, energy or wavelength)
+ * @param options - material-table folder override
+ * @returns `{ sld, isld }` in 10⁻⁶ Å⁻²
+ * @throws {ValidationError} when neither an explicit SLD for the probe nor a composition is available,
+ *   or when the composition cannot be evaluated at the beam energy
+ * @example
+ * ```ts
+ * resolveMaterialSld({ formula: "Si", density: 2.33 }, manifest.beam); // X-ray SLD at the beam energy
+ * ```
+ */
+export function resolveMaterialSld(material: ManifestMaterial, beam: Beam, options: MaterialsOptions = {}): SldPair {
+  const explicit = beam.probe === "xray" ? material.xray : material.neutron;
+  if (explicit) return explicit;
+  if (material.sld !== undefined) return { sld: material.sld, isld: material.isld ?? 0 };
+  if (material.formula === undefined || material.density === undefined) {
+    throw new ValidationError("material", `has neither an SLD for the ${beam.probe} beam nor a formula and density`, material);
+  }
+  if (beam.probe === "xray") {
+    if (beam.energy_keV === undefined) throw new ValidationError("beam.energy_keV", "is needed to compute an X-ray SLD from a formula");
+    const { sld, isld } = xraySld(material.formula, material.density, beam.energy_keV, options);
+    return { sld, isld };
+  }
+  const { sld, isld } = neutronSld(material.formula, material.density, beam.wavelength_A, options);
+  return { sld, isld };
+}
+
+// ---------------------------------------------------------------------------
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function parseWindow(o: Record<string, unknown>, p: string, t0: IsoTime, warnings: string[]): { start: IsoTime; end: IsoTime } {
+  const start = parseIsoTime(o["start"], `${p}.start`);
+  const end = parseIsoTime(o["end"], `${p}.end`);
+  if (!(secondsBetween(start, end) > 0)) throw new ValidationError(`${p}.end`, `must be after ${p}.start (${start.iso})`, end.iso);
+  if (secondsBetween(t0, start) < 0) warnings.push(`${p}: starts ${(-secondsBetween(t0, start)).toPrecision(4)} s before t0`);
+  return { start, end };
+}
+
+function parseBeam(v: Reader, value: unknown, p: string): Beam {
+  const o = v.object(value, p);
+  v.keys(o, p, ["probe", "energy_keV", "wavelength_A", "flux_per_s", "height_mm", "width_mm", "profile", "notes"]);
+  const probe = v.enumeration(o["probe"], `${p}.probe`, PROBES);
+  const hasEnergy = o["energy_keV"] !== undefined;
+  const hasWavelength = o["wavelength_A"] !== undefined;
+  if (hasEnergy && hasWavelength) throw new ValidationError(`${p}.energy_keV`, "give energy_keV or wavelength_A, not both", o["energy_keV"]);
+  let energy_keV: number | undefined;
+  let wavelength_A: number | undefined;
+  if (probe === "xray") {
+    if (!hasEnergy && !hasWavelength) throw new ValidationError(p, "an X-ray beam needs energy_keV or wavelength_A");
+    if (hasEnergy) {
+      energy_keV = v.number(o["energy_keV"], `${p}.energy_keV`, { gt: 0 });
+      wavelength_A = wavelengthFromEnergy(energy_keV);
+    } else {
+      wavelength_A = v.number(o["wavelength_A"], `${p}.wavelength_A`, { gt: 0 });
+      energy_keV = energyFromWavelength(wavelength_A);
+    }
+  } else {
+    if (hasEnergy) throw new ValidationError(`${p}.energy_keV`, "a neutron beam gives wavelength_A, not energy_keV", o["energy_keV"]);
+    if (hasWavelength) wavelength_A = v.number(o["wavelength_A"], `${p}.wavelength_A`, { gt: 0 });
+  }
+  const optional = (key: string): number | undefined => (o[key] === undefined ? undefined : v.number(o[key], `${p}.${key}`, { gt: 0 }));
+  const flux_per_s = optional("flux_per_s");
+  const height_mm = optional("height_mm");
+  const width_mm = optional("width_mm");
+  const profile = o["profile"] === undefined ? "gaussian" : v.enumeration(o["profile"], `${p}.profile`, BEAM_PROFILES);
+  return {
+    probe,
+    energy_keV,
+    wavelength_A,
+    ...(flux_per_s !== undefined ? { flux_per_s } : {}),
+    ...(height_mm !== undefined ? { height_mm } : {}),
+    ...(width_mm !== undefined ? { width_mm } : {}),
+    profile,
+  };
+}
+
+function parseCell(v: Reader, value: unknown, p: string, probe: Probe): ManifestCell {
+  const o = v.object(value, p);
+  v.keys(o, p, ["id", "architecture", "electrodeArea_cm2", "stack", "windows", "geometry", "electrochemistry", "spots", "impedanceModel", "notes", "name", "description"]);
+  const id = v.string(o["id"], `${p}.id`);
+  const architecture = v.enumeration(o["architecture"], `${p}.architecture`, ARCHITECTURES);
+  const electrodeArea_cm2 = v.number(o["electrodeArea_cm2"], `${p}.electrodeArea_cm2`, { gt: 0 });
+  const stackJson = v.array(o["stack"], `${p}.stack`, 2);
+  const stack = stackJson.map((layer, i) => parseLayer(v, layer, `${p}.stack[${i}]`, i === 0 || i === stackJson.length - 1, probe));
+  const names = new Map<string, number>();
+  stack.forEach((layer, i) => {
+    const other = names.get(layer.name);
+    if (other !== undefined) throw new ValidationError(`${p}.stack[${i}].name`, `duplicates ${p}.stack[${other}].name; layer names must be unique within a cell`, layer.name);
+    names.set(layer.name, i);
+  });
+  const windows = v.optionalArray(o["windows"], `${p}.windows`).map((w, i): Window => {
+    const wp = `${p}.windows[${i}]`;
+    const wo = v.object(w, wp);
+    v.keys(wo, wp, ["name", "material", "thickness_um", "notes"]);
+    const name = v.optionalString(wo["name"], `${wp}.name`);
+    return { ...(name !== undefined ? { name } : {}), material: parseMaterial(v, wo["material"], `${wp}.material`, probe, false), thickness_um: v.number(wo["thickness_um"], `${wp}.thickness_um`, { ge: 0 }) };
+  });
+  const geometry = o["geometry"] === undefined ? undefined : parseGeometry(v, o["geometry"], `${p}.geometry`);
+  const electrochemistry = o["electrochemistry"] === undefined ? undefined : parseCellElectrochemistry(v, o["electrochemistry"], `${p}.electrochemistry`);
+  const spotIds = new Map<string, number>();
+  const spots = v.optionalArray(o["spots"], `${p}.spots`).map((s, i): Spot => {
+    const sp = `${p}.spots[${i}]`;
+    const so = v.object(s, sp);
+    v.keys(so, sp, ["id", "role", "description", "x_mm", "y_mm", "notes"]);
+    const sid = v.string(so["id"], `${sp}.id`);
+    const other = spotIds.get(sid);
+    if (other !== undefined) throw new ValidationError(`${sp}.id`, `duplicates ${p}.spots[${other}].id`, sid);
+    spotIds.set(sid, i);
+    const description = v.optionalString(so["description"], `${sp}.description`);
+    const x = so["x_mm"] === undefined ? undefined : v.number(so["x_mm"], `${sp}.x_mm`, {});
+    const y = so["y_mm"] === undefined ? undefined : v.number(so["y_mm"], `${sp}.y_mm`, {});
+    return {
+      id: sid,
+      role: so["role"] === undefined ? "measured" : v.enumeration(so["role"], `${sp}.role`, SPOT_ROLES),
+      ...(description !== undefined ? { description } : {}),
+      ...(x !== undefined ? { x_mm: x } : {}),
+      ...(y !== undefined ? { y_mm: y } : {}),
+    };
+  });
+  let impedanceModel: ImpedanceModel | undefined;
+  if (o["impedanceModel"] !== undefined) {
+    const ip = `${p}.impedanceModel`;
+    const io = v.object(o["impedanceModel"], ip);
+    v.keys(io, ip, ["circuit", "interphaseResistance", "interphaseCapacitance", "notes"]);
+    impedanceModel = {
+      circuit: v.string(io["circuit"], `${ip}.circuit`),
+      interphaseResistance: v.string(io["interphaseResistance"], `${ip}.interphaseResistance`),
+      interphaseCapacitance: v.string(io["interphaseCapacitance"], `${ip}.interphaseCapacitance`),
+    };
+  }
+  const notes = v.optionalString(o["notes"], `${p}.notes`);
+
+  // Consistency between the description's parts: reported, not fatal.
+  if (geometry) {
+    const first = stack[0];
+    if (geometry.beamEntry === "through-substrate" && first.role !== "substrate") {
+      v.warn(`${p}.geometry.beamEntry: "through-substrate" but the beam-side layer ${p}.stack[0] ("${first.name}") has role "${first.role}", not "substrate"`);
+    }
+    if (geometry.beamEntry === "through-electrolyte" && first.role !== "electrolyte") {
+      v.warn(`${p}.geometry.beamEntry: "through-electrolyte" but the beam-side layer ${p}.stack[0] ("${first.name}") has role "${first.role}", not "electrolyte"`);
+    }
+    if (geometry.beamEntry === "through-window" && windows.length === 0) v.warn(`${p}.geometry.beamEntry: "through-window" but ${p}.windows is empty`);
+  }
+  if (electrochemistry && !names.has(electrochemistry.workingElectrode)) {
+    v.warn(`${p}.electrochemistry.workingElectrode: "${electrochemistry.workingElectrode}" names no layer of ${p}.stack`);
+  }
+  return {
+    id,
+    architecture,
+    electrodeArea_cm2,
+    stack,
+    windows,
+    geometry,
+    electrochemistry,
+    spots,
+    ...(impedanceModel ? { impedanceModel } : {}),
+    ...(notes !== undefined ? { notes } : {}),
+  };
+}
+
+function parseLayer(v: Reader, value: unknown, p: string, semiInfinite: boolean, probe: Probe): StackLayer {
+  const o = v.object(value, p);
+  v.keys(o, p, ["name", "role", "material", "thickness_A", "roughness_A", "growth", "notes"]);
+  const name = v.string(o["name"], `${p}.name`);
+  const role = v.enumeration(o["role"], `${p}.role`, LAYER_ROLES);
+  const material = parseMaterial(v, o["material"], `${p}.material`, probe, true);
+  let thickness_A: number | undefined;
+  if (o["thickness_A"] !== undefined) thickness_A = v.number(o["thickness_A"], `${p}.thickness_A`, { ge: 0 });
+  else if (!semiInfinite) throw new ValidationError(`${p}.thickness_A`, "is required for a layer between the first and the last (Å)");
+  const roughness_A = o["roughness_A"] === undefined ? 0 : v.number(o["roughness_A"], `${p}.roughness_A`, { ge: 0 });
+  let growth: LayerGrowth | undefined;
+  if (o["growth"] !== undefined) {
+    const gp = `${p}.growth`;
+    const go = v.object(o["growth"], gp);
+    v.keys(go, gp, ["electronsPerFormula", "faradaicFraction", "thicknessPerCharge_A_cm2_per_C", "notes"]);
+    const z = go["electronsPerFormula"] === undefined ? undefined : v.number(go["electronsPerFormula"], `${gp}.electronsPerFormula`, { gt: 0 });
+    const f = go["faradaicFraction"] === undefined ? undefined : v.number(go["faradaicFraction"], `${gp}.faradaicFraction`, { gt: 0 });
+    if (f !== undefined && f > 1) throw new ValidationError(`${gp}.faradaicFraction`, "must be ≤ 1", f);
+    const perCharge = go["thicknessPerCharge_A_cm2_per_C"] === undefined ? undefined : v.number(go["thicknessPerCharge_A_cm2_per_C"], `${gp}.thicknessPerCharge_A_cm2_per_C`, { gt: 0 });
+    growth = {
+      ...(z !== undefined ? { electronsPerFormula: z } : {}),
+      ...(f !== undefined ? { faradaicFraction: f } : {}),
+      ...(perCharge !== undefined ? { thicknessPerCharge_A_cm2_per_C: perCharge } : {}),
+    };
+  }
+  const notes = v.optionalString(o["notes"], `${p}.notes`);
+  return { name, role, material, thickness_A: semiInfinite ? undefined : thickness_A, roughness_A, ...(growth ? { growth } : {}), ...(notes !== undefined ? { notes } : {}) };
+}
+
+function parseMaterial(v: Reader, value: unknown, p: string, probe: Probe, needsSld: boolean): ManifestMaterial {
+  const o = v.object(value, p);
+  v.keys(o, p, ["name", "formula", "density", "sld", "isld", "xray", "neutron", "notes"]);
+  const name = v.optionalString(o["name"], `${p}.name`);
+  let formula: string | undefined;
+  let density: number | undefined;
+  if (o["formula"] !== undefined || o["density"] !== undefined) {
+    if (o["formula"] === undefined) throw new ValidationError(`${p}.formula`, "is required with density (a chemical formula such as \"LiF\")");
+    if (o["density"] === undefined) throw new ValidationError(`${p}.density`, "is required with formula (g/cm³)");
+    formula = v.string(o["formula"], `${p}.formula`);
+    try {
+      parseFormula(formula);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(`${p}.formula`, error.message.replace(/^formula: /, "").replace(/ \(got .*\)$/, ""), formula);
+      throw error;
+    }
+    density = v.number(o["density"], `${p}.density`, { gt: 0 });
+  }
+  const plain = o["sld"] !== undefined || o["isld"] !== undefined;
+  const perProbe = o["xray"] !== undefined || o["neutron"] !== undefined;
+  if (plain && perProbe) throw new ValidationError(p, 'give explicit SLDs either as "sld"/"isld" (for the beam\'s probe) or per probe ("xray", "neutron"), not both', value);
+  let sld: number | undefined;
+  let isld: number | undefined;
+  if (plain) {
+    if (o["sld"] === undefined) throw new ValidationError(`${p}.sld`, "is required with isld (10⁻⁶ Å⁻²)");
+    sld = v.number(o["sld"], `${p}.sld`, {});
+    isld = o["isld"] === undefined ? 0 : v.number(o["isld"], `${p}.isld`, { ge: 0 });
+  }
+  const pair = (key: "xray" | "neutron"): SldPair | undefined => {
+    if (o[key] === undefined) return undefined;
+    const pp = `${p}.${key}`;
+    const po = v.object(o[key], pp);
+    v.keys(po, pp, ["sld", "isld"]);
+    return { sld: v.number(po["sld"], `${pp}.sld`, {}), isld: po["isld"] === undefined ? 0 : v.number(po["isld"], `${pp}.isld`, { ge: 0 }) };
+  };
+  const xray = pair("xray");
+  const neutron = pair("neutron");
+  if (formula === undefined && !plain && !perProbe) throw new ValidationError(p, 'needs a composition ("formula" and "density") or explicit SLDs ("sld"/"isld", or "xray"/"neutron")', value);
+  if (needsSld && formula === undefined && !plain && (probe === "xray" ? !xray : !neutron)) {
+    throw new ValidationError(`${p}.${probe}`, `is required: the beam is ${probe === "xray" ? "X-ray" : "neutron"} and the material has no formula and density`);
+  }
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(formula !== undefined ? { formula, density } : {}),
+    ...(sld !== undefined ? { sld, isld } : {}),
+    ...(xray ? { xray } : {}),
+    ...(neutron ? { neutron } : {}),
+  };
+}
+
+function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
+  const o = v.object(value, p);
+  v.keys(o, p, ["sampleLength_mm", "beamEntry", "electrolytePath_mm", "sampleWidth_mm", "notes"]);
+  const sampleLength_mm = v.number(o["sampleLength_mm"], `${p}.sampleLength_mm`, { gt: 0 });
+  const beamEntry = v.enumeration(o["beamEntry"], `${p}.beamEntry`, BEAM_ENTRIES);
+  const electrolytePath_mm = o["electrolytePath_mm"] === undefined ? undefined : v.number(o["electrolytePath_mm"], `${p}.electrolytePath_mm`, { ge: 0 });
+  if (beamEntry === "through-electrolyte" && electrolytePath_mm === undefined) {
+    throw new ValidationError(`${p}.electrolytePath_mm`, 'is required when beamEntry is "through-electrolyte" (mm of electrolyte along the beam)');
+  }
+  const sampleWidth_mm = o["sampleWidth_mm"] === undefined ? undefined : v.number(o["sampleWidth_mm"], `${p}.sampleWidth_mm`, { gt: 0 });
+  return {
+    sampleLength_mm,
+    beamEntry,
+    ...(electrolytePath_mm !== undefined ? { electrolytePath_mm } : {}),
+    ...(sampleWidth_mm !== undefined ? { sampleWidth_mm } : {}),
+  };
+}
+
+function parseCellElectrochemistry(v: Reader, value: unknown, p: string): CellElectrochemistry {
+  const o = v.object(value, p);
+  v.keys(o, p, ["workingElectrode", "counterElectrode", "referenceElectrode", "currentSign", "notes"]);
+  const referenceElectrode = v.optionalString(o["referenceElectrode"], `${p}.referenceElectrode`);
+  return {
+    workingElectrode: v.string(o["workingElectrode"], `${p}.workingElectrode`),
+    counterElectrode: v.string(o["counterElectrode"], `${p}.counterElectrode`),
+    ...(referenceElectrode !== undefined ? { referenceElectrode } : {}),
+    currentSign: v.enumeration(o["currentSign"], `${p}.currentSign`, CURRENT_SIGNS),
+  };
+}
+
+function parseNexusMapping(v: Reader, value: unknown, p: string): ManifestNexusMapping {
+  if (value === "nxrefscan") return "nxrefscan";
+  if (typeof value === "string") throw new ValidationError(p, 'must be "nxrefscan" or a mapping {"q", "r", "dr"?, "dq"?, "time"?, "monitor"?}', value);
+  const o = v.object(value, p);
+  v.keys(o, p, ["q", "r", "dr", "dq", "time", "monitor"]);
+  let q: string | { angle: string; wavelength: string; angleIs?: "theta" | "two-theta" };
+  if (typeof o["q"] === "string") q = v.string(o["q"], `${p}.q`);
+  else {
+    const qo = v.object(o["q"], `${p}.q`);
+    v.keys(qo, `${p}.q`, ["angle", "wavelength", "angleIs"]);
+    const angleIs = qo["angleIs"] === undefined ? undefined : v.enumeration(qo["angleIs"], `${p}.q.angleIs`, ["theta", "two-theta"] as const);
+    q = { angle: v.string(qo["angle"], `${p}.q.angle`), wavelength: v.string(qo["wavelength"], `${p}.q.wavelength`), ...(angleIs ? { angleIs } : {}) };
+  }
+  const out: { q: typeof q; r: string; dr?: string; dq?: string; time?: string; monitor?: string } = { q, r: v.string(o["r"], `${p}.r`) };
+  for (const key of ["dr", "dq", "time", "monitor"] as const) if (o[key] !== undefined) out[key] = v.string(o[key], `${p}.${key}`);
+  return out;
+}
+
+/** Typed access to JSON values with errors that name the path. */
+class Reader {
+  constructor(private readonly warnings: string[]) {}
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  object(value: unknown, path: string): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new ValidationError(path === "" ? "manifest" : path, value === undefined ? "is required (an object)" : "must be an object", value);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  keys(o: Record<string, unknown>, path: string, known: readonly string[]): void {
+    for (const key of Object.keys(o)) {
+      if (!known.includes(key)) this.warn(`${path === "" ? "" : `${path}.`}${key}: unknown key ignored (known: ${known.join(", ")})`);
+    }
+  }
+
+  array(value: unknown, path: string, minItems: number): unknown[] {
+    if (value === undefined) throw new ValidationError(path, "is required (a list)");
+    if (!Array.isArray(value)) throw new ValidationError(path, "must be a list", value);
+    if (value.length < minItems) throw new ValidationError(path, `must have at least ${minItems} ${minItems === 1 ? "entry" : "entries"}`, value);
+    return value as unknown[];
+  }
+
+  optionalArray(value: unknown, path: string): unknown[] {
+    return value === undefined ? [] : this.array(value, path, 0);
+  }
+
+  string(value: unknown, path: string): string {
+    if (value === undefined) throw new ValidationError(path, "is required (a string)");
+    if (typeof value !== "string" || value.trim() === "") throw new ValidationError(path, "must be a non-empty string", value);
+    return value;
+  }
+
+  optionalString(value: unknown, path: string): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== "string") throw new ValidationError(path, "must be a string", value);
+    return value;
+  }
+
+  /** A relative or absolute file path: non-empty, no NUL. */
+  path(value: unknown, path: string): string {
+    const text = this.string(value, path);
+    if (text.includes("\0")) throw new ValidationError(path, "must be a file path", text);
+    return text;
+  }
+
+  number(value: unknown, path: string, bounds: { gt?: number; ge?: number }): number {
+    if (value === undefined) throw new ValidationError(path, "is required (a number)");
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new ValidationError(path, "must be a finite number", value);
+    if (bounds.gt !== undefined && !(value > bounds.gt)) throw new ValidationError(path, `must be > ${bounds.gt}`, value);
+    if (bounds.ge !== undefined && !(value >= bounds.ge)) throw new ValidationError(path, `must be ≥ ${bounds.ge}`, value);
+    return value;
+  }
+
+  integer(value: unknown, path: string, min: number): number {
+    const n = this.number(value, path, { ge: min });
+    if (!Number.isInteger(n)) throw new ValidationError(path, "must be an integer", value);
+    return n;
+  }
+
+  enumeration<T extends string>(value: unknown, path: string, options: readonly T[]): T {
+    if (value === undefined) throw new ValidationError(path, `is required (one of ${options.map((o) => JSON.stringify(o)).join(", ")})`);
+    if (typeof value !== "string" || !(options as readonly string[]).includes(value)) {
+      throw new ValidationError(path, `must be one of ${options.map((o) => JSON.stringify(o)).join(", ")}`, value);
+    }
+    return value as T;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * @module cli/inspect
+ * `strata inspect CAMPAIGN_DIR [--json]`: validate a campaign's manifest and every
+ * file it names, then print the scans and spectra with their electrochemical state,
+ * the warnings, and the beam exposure per spot. An invalid manifest or file is one
+ * line naming the JSON path (or file and line) and the value, exit code 2.
+ *
+ * Units of the table: times s since t0, potential V, current A (anodic positive at
+ * the working electrode), charges C, exposure s.
+ */
+import type { Command } from "commander";
+import { loadCampaign, type Campaign, type CellData } from "../campaign/campaign.ts";
+import type { ElectrochemicalState } from "../campaign/align.ts";
+import { ValidationError } from "../core/errors.ts";
+import { printJson } from "./main.ts";
+
+export function registerInspect(program: Command): void {
+  program
+    .command("inspect")
+    .description("Validate a campaign (campaign.json and every file it names) and show every scan and spectrum with its electrochemical state")
+    .argument("<CAMPAIGN_DIR>", "folder holding campaign.json (or the manifest file itself)")
+    .option("--json", "print the same as JSON")
+    .option("--gap-factor <N>", "report gaps between scans longer than N × the median interval", "5")
+    .addHelpText(
+      "after",
+      `
+Times are seconds since the manifest's t0; E and I are time-weighted means over each
+exposure window; Q is the net charge and Qred the reduction charge passed since t0 at
+mid-window (C; current anodic-positive at the working electrode). Manifest format:
+schema/campaign.schema.json (strata-campaign/1).`,
+    )
+    .action(async (dir: string, options: { json?: boolean; gapFactor: string }) => {
+      const gapFactor = Number(options.gapFactor);
+      if (!(Number.isFinite(gapFactor) && gapFactor > 1)) throw new ValidationError("--gap-factor", "must be a number > 1", options.gapFactor);
+      const campaign = await loadCampaign(dir, { gapFactor });
+      if (options.json) printJson(inspectionJson(campaign));
+      else process.stdout.write(inspectionText(campaign));
+    });
+}
+
+/** Plain-data view of a campaign for `--json` (no data arrays). */
+export function inspectionJson(campaign: Campaign): Record<string, unknown> {
+  const m = campaign.manifest;
+  return {
+    format: m.format,
+    name: m.name,
+    dir: campaign.dir,
+    t0: m.t0.iso,
+    beam: m.beam,
+    cells: campaign.cells.map((cell) => ({
+      id: cell.id,
+      architecture: cell.manifestCell.architecture,
+      electrodeArea_cm2: cell.manifestCell.electrodeArea_cm2,
+      stack: cell.manifestCell.stack.map((l) => ({ name: l.name, role: l.role, thickness_A: l.thickness_A ?? null, roughness_A: l.roughness_A })),
+      cycler: cyclerSummary(campaign, cell),
+      scans: cell.scans.map((s) => ({
+        id: s.id,
+        spot: s.spot,
+        file: s.file,
+        start_s: s.start_s,
+        end_s: s.end_s,
+        exposure_s: s.exposure_s,
+        spotExposureBefore_s: s.spotExposureBefore_s,
+        points: s.data.q.length,
+        qMin: minOf(s.data.q),
+        qMax: maxOf(s.data.q),
+        state: s.state ?? null,
+      })),
+      spectra: cell.spectra.map((s) => ({
+        id: s.id ?? null,
+        file: s.file,
+        start_s: s.start_s,
+        end_s: s.end_s,
+        points: s.spectrum.frequency.length,
+        format: s.spectrum.format,
+        state: s.state ?? null,
+      })),
+      exposure: exposureRows(cell),
+    })),
+    warnings: campaign.warnings,
+  };
+}
+
+function cyclerSummary(campaign: Campaign, cell: CellData): Record<string, unknown> | null {
+  const table = cell.cycler;
+  if (!table) return null;
+  const time = table.columns["test_time_second"];
+  return {
+    file: cyclerFile(campaign, cell),
+    format: table.format,
+    rows: table.rows,
+    columns: Object.keys(table.columns),
+    firstTime_s: time[0],
+    lastTime_s: time[time.length - 1],
+    startTime: table.startTime ?? null,
+    offset_s: cell.cyclerOffset_s ?? null,
+  };
+}
+
+/** The cycler file as the manifest names it. */
+const cyclerFile = (campaign: Campaign, cell: CellData): string => campaign.manifest.electrochemistry.find((e) => e.cell === cell.id)?.file ?? cell.cycler?.source ?? "";
+
+function exposureRows(cell: CellData): { spot: string; role: string; scans: number; exposure_s: number }[] {
+  const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
+  return Object.entries(cell.exposureBySpot).map(([spot, exposure_s]) => ({
+    spot,
+    role: roles.get(spot) ?? "measured",
+    scans: cell.scans.filter((s) => s.spot === spot).length,
+    exposure_s,
+  }));
+}
+
+/** The human-readable report. */
+export function inspectionText(campaign: Campaign): string {
+  const m = campaign.manifest;
+  const out: string[] = [];
+  const nScans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
+  const nSpectra = campaign.cells.reduce((n, c) => n + c.spectra.length, 0);
+  const energy = m.beam.energy_keV !== undefined ? `${num(m.beam.energy_keV, 4)} keV` : m.beam.wavelength_A !== undefined ? `${num(m.beam.wavelength_A, 4)} Å` : "white beam";
+  out.push(`campaign "${m.name}" (${m.format}): ${plural(campaign.cells.length, "cell")}, ${plural(nScans, "scan")}, ${plural(nSpectra, "spectrum", "spectra")}; t0 ${m.t0.iso}; beam ${m.beam.probe} ${energy}`);
+  for (const cell of campaign.cells) {
+    const c = cell.manifestCell;
+    const stack = c.stack.map((l) => (l.thickness_A === undefined ? l.name : `${l.name} ${num(l.thickness_A, 4)} Å`)).join(" | ");
+    out.push("");
+    out.push(`cell ${cell.id} (${c.architecture}, ${num(c.electrodeArea_cm2, 4)} cm²${c.geometry ? `, ${c.geometry.beamEntry}` : ""}): ${stack}`);
+    const table = cell.cycler;
+    if (table) {
+      const time = table.columns["test_time_second"];
+      const offset = cell.cyclerOffset_s ?? 0;
+      out.push(
+        `  cycler: ${cyclerFile(campaign, cell)} (${table.format}, ${table.rows} rows, test time ${num(time[0], 6)}–${num(time[time.length - 1], 6)} s = ${num(time[0] + offset, 8)}–${num(time[time.length - 1] + offset, 8)} s since t0)`,
+      );
+    } else out.push("  cycler: none");
+    if (cell.scans.length > 0) {
+      out.push("");
+      out.push(
+        ...columns(
+          ["scan", "spot", "file", "start_s", "end_s", "points", "E_V", "I_A", "Q_C", "Qred_C", "cycle", "half", "step"],
+          cell.scans.map((s) => [s.id, s.spot, s.file, num(s.start_s, 8), num(s.end_s, 8), String(s.data.q.length), ...stateCells(s.state)]),
+        ),
+      );
+    }
+    if (cell.spectra.length > 0) {
+      out.push("");
+      out.push(
+        ...columns(
+          ["spectrum", "file", "start_s", "end_s", "points", "E_V", "I_A", "Q_C", "Qred_C", "cycle", "half", "step"],
+          cell.spectra.map((s) => [s.id ?? "-", s.file, num(s.start_s, 8), num(s.end_s, 8), String(s.spectrum.frequency.length), ...stateCells(s.state)]),
+        ),
+      );
+    }
+    out.push("");
+    out.push(`  exposure per spot (cell ${cell.id})`);
+    out.push(...columns(["spot", "role", "scans", "exposure_s"], exposureRows(cell).map((r) => [r.spot, r.role, String(r.scans), num(r.exposure_s, 8)])).map((l) => `  ${l}`));
+  }
+  out.push("");
+  if (campaign.warnings.length === 0) out.push("warnings: none");
+  else {
+    out.push(`warnings (${campaign.warnings.length}):`);
+    for (const w of campaign.warnings) out.push(`  - ${w}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function stateCells(state: ElectrochemicalState | undefined): string[] {
+  if (!state) return ["-", "-", "-", "-", "-", "-", "-"];
+  const label = (x: number): string => (x < 0 || Number.isNaN(x) ? "-" : String(x));
+  return [
+    num(state.meanPotential_V, 6),
+    num(state.meanCurrent_A, 4),
+    num(state.chargeAtMid_C, 6),
+    num(state.reductionChargeAtMid_C, 6),
+    label(state.cycle),
+    label(state.halfCycle),
+    state.stepType === "UNKNOWN" ? "-" : state.stepType,
+  ];
+}
+
+function columns(header: string[], rows: string[][]): string[] {
+  const width = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]): string => cells.map((c, j) => c.padEnd(width[j])).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+const num = (x: number, digits: number): string => {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x) && Math.abs(x) < 1e12) return String(x);
+  const s = x.toPrecision(digits);
+  return s.includes("e") ? s : s.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+};
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function minOf(a: Float64Array): number {
+  let m = Infinity;
+  for (const x of a) if (x < m) m = x;
+  return m;
+}
+function maxOf(a: Float64Array): number {
+  let m = -Infinity;
+  for (const x of a) if (x > m) m = x;
+  return m;
+}
