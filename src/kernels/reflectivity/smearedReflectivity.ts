@@ -78,6 +78,36 @@ export function smearedReflectivity(
   return result;
 }
 
+/**
+ * Plans shared across smearing functions with identical Q points, widths and options
+ * (the scans of a series are usually measured on one Q grid), keyed by content.
+ */
+const planCaches = new Map<string, Map<string, SmearPlan>>();
+const MAX_SHARED_GRIDS = 256;
+
+function contentKey(q: Float64Array, sigma: Float64Array, options: SmearOptions): string {
+  // FNV-1a over the bytes of both arrays, plus the options that change a plan
+  let hash = 0x811c9dc5;
+  for (const array of [q, sigma]) {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  }
+  const { refine: _refine, ...rest } = options;
+  return `${q.length}:${(hash >>> 0).toString(36)}:${JSON.stringify(rest)}`;
+}
+
+function sharedPlans(q: Float64Array, sigma: Float64Array, options: SmearOptions): Map<string, SmearPlan> {
+  if (options.refine) return new Map();
+  const key = contentKey(q, sigma, options);
+  let cache = planCaches.get(key);
+  if (!cache) {
+    if (planCaches.size >= MAX_SHARED_GRIDS) planCaches.clear();
+    cache = new Map();
+    planCaches.set(key, cache);
+  }
+  return cache;
+}
+
 /** Plans are cached per bucket of total thickness (5 % wide, grid built for the bucket's top) and backing critical edge. */
 const THICKNESS_BUCKET = Math.log(1.05);
 const EDGE_BUCKET = 2e-4;
@@ -102,7 +132,7 @@ export function createSmearedReflectivity(
   sigma: Float64Array,
   options: SmearOptions = {},
 ): { evaluate: (slabs: Float64Array, scale?: number, background?: number, out?: Float64Array) => Float64Array; plans: () => number } {
-  const cache = new Map<string, SmearPlan>();
+  const cache = sharedPlans(q, sigma, options);
   let count = 0;
   let pointwise: SmearPlan | undefined;
   return {
@@ -118,6 +148,7 @@ export function createSmearedReflectivity(
       let plan = cache.get(key);
       if (!plan) {
         if (cache.size >= MAX_PLANS) cache.clear();
+        // (plans are shared by every curve with the same Q points, widths and options)
         const table = Float64Array.from(slabs);
         const designThickness = bucket > 0 ? Math.exp(bucket * THICKNESS_BUCKET) : 1;
         const stretch = thickness > 0 ? designThickness / thickness : 1;
