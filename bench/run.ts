@@ -8,6 +8,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchReflectivity } from "./reflectivity.ts";
 import { benchInference } from "./inference.ts";
+import { benchCircuitFit } from "./impedance.ts";
+import { benchDrt } from "./drt.ts";
+import { benchCycler } from "./cycler.ts";
+import { benchInspect } from "./campaign.ts";
+import { benchDiagnose } from "./diagnose.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -16,6 +21,11 @@ const isTiming = (v: unknown): v is Timing => typeof v === "object" && v !== nul
 const suites: Record<string, () => Record<string, Timing | number | string> | Promise<Record<string, Timing | number | string>>> = {
   reflectivity: benchReflectivity,
   inference: benchInference,
+  impedance: benchCircuitFit,
+  drt: benchDrt,
+  cycler: benchCycler,
+  campaign: benchInspect,
+  diagnose: benchDiagnose,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {

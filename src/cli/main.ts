@@ -11,6 +11,10 @@ import { registerSld } from "./sld.ts";
 import { registerProfile } from "./profile.ts";
 import { registerDemo } from "./demo.ts";
 import { registerFit } from "./fit.ts";
+import { registerSimulate } from "./simulate.ts";
+import { registerDiagnose } from "./diagnose.ts";
+import { registerEis } from "./eis.ts";
+import { registerInspect } from "./inspect.ts";
 
 /** Thrown by commands for a usage problem detected after parsing (exit code 2). */
 export class UsageError extends Error {}
@@ -29,6 +33,10 @@ export function buildProgram(): Command {
   registerProfile(program);
   registerDemo(program);
   registerFit(program);
+  registerSimulate(program);
+  registerDiagnose(program);
+  registerEis(program);
+  registerInspect(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

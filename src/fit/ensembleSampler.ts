@@ -68,6 +68,38 @@ export interface EnsembleSamplerOptions {
   readonly seed?: Seed;
   /** Stretch scale a > 1. @default 2 */
   readonly stretch?: number;
+  /**
+   * Proposal move. `"stretch"`: Goodman–Weare. `"de"`: differential evolution
+   * (ter Braak 2006; emcee's DEMove): Y = X_k + γ·(X_a − X_b) + ε, a ≠ b from the
+   * other half, γ = 2.38/√(2p)·(1 + 1e-5·N(0,1)) and γ = 1 every tenth step (mode
+   * hopping), ε ~ N(0, 1e-12) relative jitter. `{ de: w }` mixes the two per step
+   * with probability w of a DE step. Both moves are affine invariant and satisfy
+   * detailed balance; DE mixes faster on near-Gaussian posteriors.
+   * @default "stretch"
+   */
+  readonly move?: "stretch" | "de" | { readonly de: number };
+  /**
+   * Optional independence Metropolis–Hastings moves mixed in with probability
+   * `fraction` per step: every walker proposes Y from a multivariate Student t
+   * (ν = `dof`, default 5) centred at `center` with scale matrix `scale²·covariance`
+   * (default scale 1.2; e.g. a least-squares fit's Laplace approximation), accepted
+   * with min(1, π(Y)q(X)/(π(X)q(Y))). Exact for any proposal; when the posterior is
+   * close to the Laplace approximation the walkers decorrelate in a few steps instead
+   * of the O(p) steps of stretch or DE moves. The other steps use `move`.
+   */
+  readonly independence?: {
+    readonly fraction: number;
+    readonly center: ArrayLike<number>;
+    readonly covariance: ArrayLike<number>;
+    readonly dof?: number;
+    readonly scale?: number;
+    /**
+     * Re-centre the proposal on the mean and covariance of the walkers over the second
+     * half of burn-in, at its end (the proposal is fixed from then on, so the kept chain
+     * is an exact MH chain). Needs burn ≥ 20. @default false
+     */
+    readonly adapt?: boolean;
+  };
   /** Initial walker positions. @default a ball of relative spread 1e-4 around objective.initial() */
   readonly start?: EnsembleStart;
   /** Storage precision of the chain. @default "float64" */
@@ -134,6 +166,8 @@ interface ResolvedSamplerOptions {
   burn: number;
   thin: number;
   stretch: number;
+  deFraction: number;
+  independence: IndependenceProposal | undefined;
   precision: "float64" | "float32";
   tauFactor: number;
 }
@@ -158,7 +192,16 @@ function resolveSamplerOptions(objective: FitObjective, options: EnsembleSampler
   if (precision !== "float64" && precision !== "float32") throw new ValidationError("precision", 'must be "float64" or "float32"', precision);
   const tauFactor = options.tauFactor ?? 50;
   if (!(tauFactor > 0)) throw new ValidationError("tauFactor", "must be positive", tauFactor);
-  return { walkers, steps, burn, thin, stretch, precision, tauFactor };
+  const move = options.move ?? "stretch";
+  let deFraction: number;
+  if (move === "stretch") deFraction = 0;
+  else if (move === "de") deFraction = 1;
+  else if (typeof move === "object" && move !== null && move.de >= 0 && move.de <= 1) deFraction = move.de;
+  else throw new ValidationError("move", 'must be "stretch", "de" or { de: w } with 0 ≤ w ≤ 1', move);
+  if (deFraction > 0 && walkers < 6) throw new ValidationError("walkers", "the DE move needs at least 6 walkers (two partners per half)", walkers);
+  const independence = options.independence ? independenceProposal(options.independence, p) : undefined;
+  if (options.independence?.adapt && burn < 20) throw new ValidationError("burn", "independence.adapt needs burn ≥ 20 steps to estimate the proposal", burn);
+  return { walkers, steps, burn, thin, stretch, deFraction, independence, precision, tauFactor };
 }
 
 /** Evaluates log π at a point; NaN is an error (emcee raises too), −∞ is a rejection. */
@@ -273,6 +316,98 @@ function initialPositions(
   return { positions, logps, evaluations };
 }
 
+/** A multivariate Student t proposal: draws and log densities (up to a constant). */
+interface IndependenceProposal {
+  readonly fraction: number;
+  /** Fills y with a draw; returns log q(y). */
+  draw(rng: Random, y: Float64Array): number;
+  logDensity(x: ArrayLike<number>): number;
+}
+
+function independenceProposal(spec: NonNullable<EnsembleSamplerOptions["independence"]>, p: number): IndependenceProposal {
+  const fraction = spec.fraction;
+  if (!(fraction >= 0 && fraction <= 1)) throw new ValidationError("independence.fraction", "must be in [0, 1]", fraction);
+  if (spec.center.length !== p) throw new ValidationError("independence.center", `must have ${p} values`, spec.center.length);
+  if (spec.covariance.length !== p * p) throw new ValidationError("independence.covariance", `must have ${p * p} values`, spec.covariance.length);
+  const dof = spec.dof ?? 5;
+  if (!Number.isInteger(dof) || dof < 1) throw new ValidationError("independence.dof", "must be a positive integer", dof);
+  const scale = spec.scale ?? 1.2;
+  if (!(scale > 0)) throw new ValidationError("independence.scale", "must be positive", scale);
+  const center = Float64Array.from(spec.center);
+  const covariance = Float64Array.from(spec.covariance);
+  for (const c of covariance) if (!Number.isFinite(c)) throw new ValidationError("independence.covariance", "must be finite", c);
+  const factor = covarianceFactor(covariance, p);
+  for (let i = 0; i < factor.length; i++) factor[i] *= scale;
+  const inverse = invertMatrix(factor, p);
+  if (!inverse) throw new ValidationError("independence.covariance", "is singular: the proposal would not cover the posterior", "singular");
+  const z = new Float64Array(p);
+  const w = new Float64Array(p);
+  const logDensity = (x: ArrayLike<number>): number => {
+    for (let r = 0; r < p; r++) w[r] = x[r] - center[r];
+    let q = 0;
+    for (let r = 0; r < p; r++) {
+      let s = 0;
+      for (let c = 0; c < p; c++) s += inverse[r * p + c] * w[c];
+      q += s * s;
+    }
+    return -0.5 * (dof + p) * Math.log1p(q / dof);
+  };
+  return {
+    fraction,
+    draw(rng, y) {
+      rng.fillNormal(z);
+      let chi2 = 0;
+      for (let k = 0; k < dof; k++) {
+        const g = rng.normal();
+        chi2 += g * g;
+      }
+      const t = Math.sqrt(dof / chi2);
+      for (let r = 0; r < p; r++) {
+        let s = 0;
+        for (let c = 0; c < p; c++) s += factor[r * p + c] * z[c];
+        y[r] = center[r] + t * s;
+      }
+      return logDensity(y);
+    },
+    logDensity,
+  };
+}
+
+/** Inverse of a p×p matrix by Gauss–Jordan with partial pivoting; undefined when singular. */
+function invertMatrix(m: Float64Array, p: number): Float64Array | undefined {
+  const a = Float64Array.from(m);
+  const inv = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) inv[i * p + i] = 1;
+  let largest = 0;
+  for (const v of a) largest = Math.max(largest, Math.abs(v));
+  for (let c = 0; c < p; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(a[r * p + c]) > Math.abs(a[pivot * p + c])) pivot = r;
+    if (!(Math.abs(a[pivot * p + c]) > 1e-13 * largest)) return undefined;
+    if (pivot !== c) {
+      for (let j = 0; j < p; j++) {
+        [a[c * p + j], a[pivot * p + j]] = [a[pivot * p + j], a[c * p + j]];
+        [inv[c * p + j], inv[pivot * p + j]] = [inv[pivot * p + j], inv[c * p + j]];
+      }
+    }
+    const d = a[c * p + c];
+    for (let j = 0; j < p; j++) {
+      a[c * p + j] /= d;
+      inv[c * p + j] /= d;
+    }
+    for (let r = 0; r < p; r++) {
+      if (r === c) continue;
+      const f = a[r * p + c];
+      if (f === 0) continue;
+      for (let j = 0; j < p; j++) {
+        a[r * p + j] -= f * a[c * p + j];
+        inv[r * p + j] -= f * inv[c * p + j];
+      }
+    }
+  }
+  return inv;
+}
+
 /** The state of a stretch-move run; drivers feed it batches of log posteriors. */
 class StretchMove {
   readonly p: number;
@@ -287,13 +422,20 @@ class StretchMove {
     readonly walkers: number,
     private readonly stretch: number,
     private readonly rng: Random,
+    private readonly deFraction = 0,
+    public independence: IndependenceProposal | undefined = undefined,
   ) {
     this.p = positions.length / walkers;
     this.half = walkers / 2;
     this.accepted = new Float64Array(walkers);
     this.z = new Float64Array(this.half);
     this.proposal = new Float64Array(this.half * this.p);
+    this.proposalLogQ = new Float64Array(this.half);
   }
+
+  private proposals = 0;
+  private independentStep = false;
+  private readonly proposalLogQ: Float64Array;
 
   /** Proposals for half h (0: walkers [0, W/2), 1: [W/2, W)), half × p row-major. */
   propose(h: 0 | 1): Float64Array {
@@ -301,6 +443,35 @@ class StretchMove {
     const a = this.stretch;
     const self = h * half;
     const other = (1 - h) * half;
+    this.proposals++;
+    this.independentStep = false;
+    const ind = this.independence;
+    if (ind && rng.next() < ind.fraction) {
+      this.independentStep = true;
+      for (let i = 0; i < half; i++) {
+        const y = this.proposal.subarray(i * p, i * p + p);
+        this.proposalLogQ[i] = ind.draw(rng, y);
+        this.z[i] = 1;
+      }
+      return this.proposal;
+    }
+    if (this.deFraction > 0 && (this.deFraction >= 1 || rng.next() < this.deFraction)) {
+      // differential evolution: symmetric proposal, Hastings factor 1 (z = 1 ⇒ (p−1)·ln z = 0)
+      const gamma0 = this.proposals % 20 < 2 ? 1 : 2.38 / Math.sqrt(2 * p);
+      for (let i = 0; i < half; i++) {
+        const ja = other + rng.integer(half);
+        let jb = other + rng.integer(half - 1);
+        if (jb >= ja) jb++;
+        const gamma = gamma0 * (1 + 1e-5 * rng.normal());
+        this.z[i] = 1;
+        const k = self + i;
+        for (let d = 0; d < p; d++) {
+          const xk = positions[k * p + d];
+          this.proposal[i * p + d] = xk + gamma * (positions[ja * p + d] - positions[jb * p + d]) + 1e-12 * Math.abs(xk) * rng.normal();
+        }
+      }
+      return this.proposal;
+    }
     for (let i = 0; i < half; i++) {
       const j = other + rng.integer(half);
       const u = rng.next();
@@ -322,7 +493,8 @@ class StretchMove {
     for (let i = 0; i < half; i++) {
       const k = self + i;
       const lq = proposalLogps[i];
-      const logRatio = (p - 1) * Math.log(this.z[i]) + lq - logps[k];
+      let logRatio = (p - 1) * Math.log(this.z[i]) + lq - logps[k];
+      if (this.independentStep) logRatio += this.independence!.logDensity(positions.subarray(k * p, k * p + p)) - this.proposalLogQ[i];
       const u = rng.next();
       if (lq > -Infinity && Math.log(u) < logRatio) {
         positions.set(this.proposal.subarray(i * p, i * p + p), k * p);
@@ -363,6 +535,7 @@ interface RunContext {
   move: StretchMove;
   recorder: ChainRecorder;
   evaluations: number;
+  adapt?: { n: number; sum: Float64Array; outer: Float64Array };
 }
 
 function prepare(objective: FitObjective, options: EnsembleSamplerOptions): RunContext {
@@ -379,7 +552,7 @@ function prepare(objective: FitObjective, options: EnsembleSamplerOptions): RunC
     options,
     rng,
     warnings,
-    move: new StretchMove(init.positions, init.logps, opts.walkers, opts.stretch, rng),
+    move: new StretchMove(init.positions, init.logps, opts.walkers, opts.stretch, rng, opts.deFraction, opts.independence),
     recorder: new ChainRecorder(capacity, opts.walkers, p, opts.precision),
     evaluations: init.evaluations,
   };
@@ -388,6 +561,30 @@ function prepare(objective: FitObjective, options: EnsembleSamplerOptions): RunC
 /** After step t (0-based, burn-in included): record, report; returns false to stop. */
 function afterStep(ctx: RunContext, t: number): boolean {
   const { opts, move, recorder } = ctx;
+  const adaptSpec = ctx.options.independence;
+  if (adaptSpec?.adapt && move.independence && t < opts.burn && t >= Math.floor(opts.burn / 2)) {
+    const p = move.p;
+    ctx.adapt ??= { n: 0, sum: new Float64Array(p), outer: new Float64Array(p * p) };
+    const acc = ctx.adapt;
+    for (let k = 0; k < opts.walkers; k++) {
+      acc.n++;
+      for (let i = 0; i < p; i++) {
+        const xi = move.positions[k * p + i];
+        acc.sum[i] += xi;
+        for (let j = 0; j < p; j++) acc.outer[i * p + j] += xi * move.positions[k * p + j];
+      }
+    }
+    if (t === opts.burn - 1) {
+      const mean = acc.sum.map((v) => v / acc.n);
+      const covariance = new Float64Array(p * p);
+      for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) covariance[i * p + j] = (acc.outer[i * p + j] - acc.n * mean[i] * mean[j]) / (acc.n - 1);
+      try {
+        move.independence = independenceProposal({ ...adaptSpec, center: mean, covariance }, p);
+      } catch {
+        ctx.warnings.add("could not adapt the independence proposal (degenerate burn-in covariance); kept the initial one");
+      }
+    }
+  }
   if (t >= opts.burn && (t - opts.burn) % opts.thin === 0) recorder.record(move.positions, move.logps);
   if (ctx.options.progress) {
     let acc = 0;

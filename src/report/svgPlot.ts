@@ -138,6 +138,9 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
     parts.push(`<rect ${clip} x="${Math.min(x0, x1)}" y="${margin.top}" width="${Math.abs(x1 - x0)}" height="${plotHeight}" fill="#fdf1c7"/>`);
     parts.push(`<text x="${(x0 + x1) / 2}" y="${margin.top + 14}" text-anchor="middle" font-size="11" fill="#8a6d00">${escapeXml(options.band.label)}</text>`);
   }
+  const longest = Math.max(0, ...series.map((s) => s.name.length));
+  const legendWidth = Math.min(plotWidth - 10, 34 + 6.6 * longest);
+  let legendIndex = 0;
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     const points: string[] = [];
@@ -166,9 +169,10 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
         `<polyline class="series" data-name="${escapeXml(s.name)}" ${clip} fill="none" stroke="${color}" stroke-width="1.8"${dash} points="${points.join(" ")}"/>`,
       );
     }
-    // legend
-    const ly = margin.top + 14 + 16 * k;
-    const lx = margin.left + plotWidth - 170;
+    // legend (series with a blank name share the entry above them)
+    if (s.name.trim() === "") return;
+    const ly = margin.top + 14 + 16 * legendIndex++;
+    const lx = margin.left + plotWidth - legendWidth;
     parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.style === "dashed" ? ' stroke-dasharray="6 4"' : ""}/>`);
     parts.push(`<text x="${lx + 26}" y="${ly}" font-size="12">${escapeXml(s.name)}</text>`);
   });

@@ -1,0 +1,319 @@
+/**
+ * @module campaign/simulate
+ * `strata simulate`: writes a complete synthetic operando campaign in the manifest
+ * format — reflectivity scans as `.ort` with counting noise, a cycler record (BDF CSV)
+ * of a potentiostatic hold whose current follows the growth law and Faradaic fraction,
+ * impedance spectra with noise — and `truth.json`. Deterministic given the seed.
+ *
+ * Units: time s, thickness/roughness Å, Q Å⁻¹, current A, charge C, area cm²,
+ * conductivity S/m, frequency Hz, impedance Ω.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { ValidationError } from "../core/errors.ts";
+import { createRandom, type Random } from "../core/random.ts";
+import { poissonDeviate } from "../core/poisson.ts";
+import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
+import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
+import { formulaMass, neutronSld, xraySld } from "../materials/index.ts";
+import { writeOrt } from "../io/ort.ts";
+import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+
+/** F (C/mol), ε0 (F/m). */
+export const FARADAY = 96485.33212;
+export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
+
+export interface ScenarioLayer {
+  name: string;
+  role: "substrate" | "electrode" | "interphase" | "electrolyte" | "window" | "other";
+  material: { formula: string; density: number };
+  thickness_A?: number;
+  roughness_A: number;
+  /** interphase only: electrons per formula unit formed (z) */
+  electronsPerFormula?: number;
+}
+
+export interface Scenario {
+  name: string;
+  seed: number;
+  probe: "xray" | "neutron";
+  energy_keV?: number;
+  wavelength_A?: number;
+  law: { name: LawName; parameters: Record<string, number>; restrictTo?: "reduction" };
+  /** fraction of the reduction charge that builds the film (the rest goes to soluble products) */
+  faradaicFraction: number;
+  /** what the manifest will declare about f: fixed at a value, or unknown (fitted) */
+  declaredFaradaicFraction?: number;
+  /** charge law only: galvanostatic reduction pulses of I0 (A) lasting on_s, separated by rests of off_s (s) */
+  holdCurrent?: { I0_A: number; on_s: number; off_s: number };
+  area_cm2: number;
+  stack: ScenarioLayer[];
+  scans: { count: number; interval_s: number; exposure_s: number; qMin: number; qMax: number; points: number; dqOverQ_fwhm: number; incident: number; background: number; firstAt_s?: number };
+  impedance?: { every: number; conductivity_S_per_m: number; permittivity: number; R0_ohm: number; noise: number; fMin: number; fMax: number; pointsPerDecade: number };
+  beam?: { flux_per_s: number; height_mm: number; width_mm: number; profile: "gaussian" | "tophat" };
+  cells?: number;
+}
+
+export const DEFAULT_STACK: ScenarioLayer[] = [
+  { name: "Si", role: "substrate", material: { formula: "Si", density: 2.33 }, roughness_A: 3 },
+  { name: "Cu", role: "electrode", material: { formula: "Cu", density: 8.96 }, thickness_A: 493.6, roughness_A: 4.6 },
+  { name: "SEI", role: "interphase", material: { formula: "LiF", density: 2.3 }, thickness_A: 20, roughness_A: 6, electronsPerFormula: 1 },
+  { name: "electrolyte", role: "electrolyte", material: { formula: "C3H4O3", density: 1.32 }, roughness_A: 7.3 },
+];
+
+/** Å of interphase per C/cm² of reduction charge at f = 1: M/(z·F·ρ) cm³/C × 1e8 Å/cm. */
+export function thicknessPerCharge(formula: string, density: number, electrons: number): number {
+  return (formulaMass(formula) / (electrons * FARADAY * density)) * 1e8;
+}
+
+/** Fill defaults and validate a scenario (messages name the field). */
+export function resolveScenario(spec: unknown): Scenario {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new ValidationError("scenario", "must be a JSON object", spec);
+  const s = spec as Partial<Scenario>;
+  const law = s.law;
+  if (!law || !LAW_NAMES.includes(law.name)) throw new ValidationError("law.name", `must be one of ${LAW_NAMES.join(", ")}`, law?.name);
+  const probe = s.probe ?? "xray";
+  if (probe !== "xray" && probe !== "neutron") throw new ValidationError("probe", 'must be "xray" or "neutron"', probe);
+  const scans = { count: 20, interval_s: 1800, exposure_s: 300, qMin: 0.01, qMax: 0.3, points: 100, dqOverQ_fwhm: 0.05, incident: 1e8, background: 0, ...(s.scans ?? {}) };
+  if (!(Number.isInteger(scans.count) && scans.count >= 2)) throw new ValidationError("scans.count", "must be an integer ≥ 2", scans.count);
+  const scenario: Scenario = {
+    name: s.name ?? `simulated ${law.name} growth`,
+    seed: s.seed ?? 1,
+    probe,
+    ...(probe === "xray" ? { energy_keV: s.energy_keV ?? 17.48 } : { wavelength_A: s.wavelength_A ?? 1.798 }),
+    law,
+    faradaicFraction: s.faradaicFraction ?? 1,
+    ...(s.declaredFaradaicFraction !== undefined ? { declaredFaradaicFraction: s.declaredFaradaicFraction } : {}),
+    holdCurrent: s.holdCurrent ?? { I0_A: 2.5e-7, on_s: 2400, off_s: 2400 },
+    area_cm2: s.area_cm2 ?? 1,
+    stack: s.stack ?? DEFAULT_STACK,
+    scans,
+    ...(s.impedance ? { impedance: { ...IMPEDANCE_DEFAULTS, ...(s.impedance as Partial<NonNullable<Scenario["impedance"]>>) } } : {}),
+    beam: s.beam ?? { flux_per_s: 1e11, height_mm: 0.02, width_mm: 0.2, profile: "gaussian" },
+    cells: s.cells ?? 1,
+  };
+  const interphases = scenario.stack.filter((l) => l.role === "interphase");
+  if (interphases.length !== 1) throw new ValidationError("stack", "needs exactly one layer with role \"interphase\"", interphases.length);
+  const expected = GROWTH_LAWS[law.name].parameters({ duration: 1, firstThickness: 1, growth: 1, thicknessPerCharge: 1 }).map((p) => p.name);
+  for (const name of expected) {
+    if (typeof law.parameters?.[name] !== "number") throw new ValidationError(`law.parameters.${name}`, `is required for the ${law.name} law`, law.parameters?.[name]);
+  }
+  if (law.name === "charge") scenario.faradaicFraction = law.parameters["f"];
+  return scenario;
+}
+
+const IMPEDANCE_DEFAULTS: NonNullable<Scenario["impedance"]> = { every: 4, conductivity_S_per_m: 2e-7, permittivity: 8, R0_ohm: 5, noise: 0.005, fMin: 0.1, fMax: 1e5, pointsPerDecade: 8 };
+
+const iso = (t0: number, seconds: number): string => new Date(t0 + seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+
+/**
+ * Write the campaign to `dir`.
+ * @returns the truth that was simulated
+ */
+export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<string, unknown> {
+  const scenario = resolveScenario(scenarioSpec);
+  const random = createRandom(scenario.seed);
+  const t0 = Date.parse("2026-03-01T10:00:00Z");
+  fs.mkdirSync(path.join(dir, "xrr"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "echem"), { recursive: true });
+  if (scenario.impedance) fs.mkdirSync(path.join(dir, "eis"), { recursive: true });
+  const interphaseIndex = scenario.stack.findIndex((l) => l.role === "interphase");
+  const interphase = scenario.stack[interphaseIndex];
+  const perCharge = thicknessPerCharge(interphase.material.formula, interphase.material.density, interphase.electronsPerFormula ?? 1);
+  const law = GROWTH_LAWS[scenario.law.name];
+  const lawValues = law.parameters({ duration: 1, firstThickness: 1, growth: 1, thicknessPerCharge: 1 }).map((p) => scenario.law.parameters[p.name]);
+  const s = scenario.scans;
+  const cells = Array.from({ length: scenario.cells ?? 1 }, (_, i) => String.fromCharCode(65 + i));
+  const manifestCells: unknown[] = [];
+  const scans: unknown[] = [];
+  const electrochemistry: unknown[] = [];
+  const impedance: unknown[] = [];
+  const truthCells: Record<string, unknown> = {};
+  const duration = (s.firstAt_s ?? 600) + s.count * s.interval_s + s.exposure_s;
+  for (const cell of cells) {
+    const cellRandom = random.split();
+    // cycler record: a potentiostatic hold; reduction charge per area Qred(t) (C/cm²)
+    const qredPerArea = (t: number): number => {
+      if (scenario.law.name === "charge") {
+        // galvanostatic reduction pulses: I0 for on_s, rest for off_s, repeated
+        const { I0_A, on_s, off_s } = scenario.holdCurrent!;
+        const period = on_s + off_s;
+        const full = Math.floor(t / period);
+        return (I0_A * (full * on_s + Math.min(t - full * period, on_s))) / scenario.area_cm2;
+      }
+      const growth = law.evaluate(lawValues, t, 0, perCharge) - law.evaluate(lawValues, 0, 0, perCharge);
+      return growth / (scenario.faradaicFraction * perCharge);
+    };
+    // the charge law carries f among its parameters; the other laws ignore the charge argument
+    const thicknessAt = (t: number): number => law.evaluate(lawValues, t, qredPerArea(t), perCharge);
+    writeCycler(path.join(dir, "echem", `${cell}.bdf.csv`), duration, qredPerArea, scenario.area_cm2, cellRandom);
+    electrochemistry.push({ cell, file: `echem/${cell}.bdf.csv`, start: iso(t0, 0) });
+    // reflectivity scans
+    const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
+    const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
+    const smear = createSmearedReflectivity(q, sigma);
+    const truthScans: unknown[] = [];
+    for (let k = 0; k < s.count; k++) {
+      const start = (s.firstAt_s ?? 600) + k * s.interval_s;
+      const mid = start + s.exposure_s / 2;
+      const thickness = thicknessAt(mid);
+      const slabs = stackSlabs(scenario, interphaseIndex, thickness);
+      const r = smear.evaluate(slabs, 1, s.background);
+      const id = `${cell}${String(k + 1).padStart(4, "0")}`;
+      const rows: number[][] = [[], [], [], []];
+      for (let i = 0; i < q.length; i++) {
+        const i0 = s.incident * (q[i] / q[0]) ** 2;
+        const counts = poissonDeviate(r[i] * i0, () => cellRandom.next());
+        if (counts === 0) continue;
+        rows[0].push(q[i]);
+        rows[1].push(counts / i0);
+        rows[2].push(Math.sqrt(counts) / i0);
+        rows[3].push(sigma[i]);
+      }
+      const file = `xrr/${id}.ort`;
+      fs.writeFileSync(path.join(dir, file), writeOrt([{ header: ortHeader(scenario, id, iso(t0, start)), columns: ORT_COLUMNS, data: rows }]));
+      scans.push({ id, cell, spot: "P1", file, start: iso(t0, start), end: iso(t0, start + s.exposure_s) });
+      truthScans.push({ scan: id, time_s: mid, thickness_A: thickness, qred_C_per_cm2: qredPerArea(mid) });
+    }
+    // impedance spectra
+    const truthSpectra: unknown[] = [];
+    if (scenario.impedance) {
+      const z = scenario.impedance;
+      for (let k = 0; k < s.count; k += z.every) {
+        const start = (s.firstAt_s ?? 600) + k * s.interval_s + s.exposure_s + 30;
+        const mid = start + 60;
+        const thickness = thicknessAt(mid);
+        const areaM2 = scenario.area_cm2 * 1e-4;
+        const resistance = (thickness * 1e-10) / (z.conductivity_S_per_m * areaM2);
+        const capacitance = (z.permittivity * VACUUM_PERMITTIVITY * areaM2) / (thickness * 1e-10);
+        const file = `eis/${cell}_${String(k + 1).padStart(4, "0")}.csv`;
+        writeSpectrum(path.join(dir, file), z, resistance, capacitance, cellRandom);
+        impedance.push({ cell, file, start: iso(t0, start), end: iso(t0, start + 120) });
+        truthSpectra.push({ file, time_s: mid, thickness_A: thickness, R_sei_ohm: resistance, C_sei_F: capacitance });
+      }
+    }
+    manifestCells.push(manifestCell(scenario, cell, perCharge));
+    truthCells[cell] = { scans: truthScans, spectra: truthSpectra };
+  }
+  const manifest = {
+    format: "strata-campaign/1",
+    name: scenario.name,
+    cells: manifestCells,
+    beam: {
+      probe: scenario.probe,
+      ...(scenario.probe === "xray" ? { energy_keV: scenario.energy_keV } : { wavelength_A: scenario.wavelength_A }),
+      ...scenario.beam,
+    },
+    t0: iso(t0, 0),
+    scans,
+    electrochemistry,
+    ...(impedance.length > 0 ? { impedance } : {}),
+  };
+  fs.writeFileSync(path.join(dir, "campaign.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  const truth = {
+    format: "strata-truth/1",
+    scenario,
+    law: { name: scenario.law.name, parameters: scenario.law.parameters },
+    faradaicFraction: scenario.faradaicFraction,
+    thicknessPerCharge_A_cm2_per_C: perCharge,
+    ...(scenario.impedance ? { conductivity_S_per_m: scenario.impedance.conductivity_S_per_m, permittivity: scenario.impedance.permittivity } : {}),
+    cells: truthCells,
+  };
+  fs.writeFileSync(path.join(dir, "truth.json"), `${JSON.stringify(truth, null, 2)}\n`);
+  return truth;
+}
+
+const ORT_COLUMNS = [
+  { name: "Qz", unit: "1/angstrom", physical_quantity: "normal momentum transfer" },
+  { name: "R", unit: "1", physical_quantity: "specular reflectivity" },
+  { error_of: "R", error_type: "uncertainty", value_is: "sigma" },
+  { error_of: "Qz", error_type: "resolution", value_is: "sigma" },
+];
+
+function ortHeader(scenario: Scenario, id: string, start: string): Record<string, unknown> {
+  return {
+    data_source: {
+      owner: { name: "strata simulate", affiliation: null },
+      experiment: { title: scenario.name, instrument: "simulated", start_date: start.replace(/Z$/, ""), probe: scenario.probe === "xray" ? "x-ray" : "neutron" },
+      sample: { name: id },
+      measurement: {
+        instrument_settings: {
+          incident_angle: { magnitude: null, unit: "deg" },
+          wavelength: { magnitude: scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!, unit: "angstrom" },
+        },
+        data_files: [{ file: `${id}.raw`, timestamp: start.replace(/Z$/, "") }],
+      },
+    },
+    reduction: { software: { name: "strata simulate", version: "0.1.0" } },
+  };
+}
+
+function stackSlabs(scenario: Scenario, interphaseIndex: number, thickness: number): Float64Array {
+  return Float64Array.from(
+    scenario.stack.flatMap((layer, j) => {
+      const sld =
+        scenario.probe === "xray"
+          ? xraySld(layer.material.formula, layer.material.density, scenario.energy_keV!)
+          : neutronSld(layer.material.formula, layer.material.density, scenario.wavelength_A);
+      const d = j === 0 || j === scenario.stack.length - 1 ? 0 : j === interphaseIndex ? thickness : (layer.thickness_A ?? 0);
+      return [d, sld.sld, j === 0 ? 0 : sld.isld, j === 0 ? 0 : layer.roughness_A];
+    }),
+  );
+}
+
+function manifestCell(scenario: Scenario, id: string, perCharge: number): Record<string, unknown> {
+  return {
+    id,
+    architecture: "thin-film-reflectometry",
+    electrodeArea_cm2: scenario.area_cm2,
+    // what a user knows: the interphase's starting guess, and the other layers' nominal
+    // values (thickness to 10 Å, roughness to 1 Å) — not the true ones, which the fit finds
+    stack: scenario.stack.map((layer) => ({
+      name: layer.name,
+      role: layer.role,
+      material: layer.material,
+      ...(layer.thickness_A !== undefined ? { thickness_A: layer.role === "interphase" ? layer.thickness_A : Math.round(layer.thickness_A / 10) * 10 } : {}),
+      roughness_A: layer.role === "interphase" ? layer.roughness_A : Math.max(1, Math.round(layer.roughness_A)),
+      ...(layer.role === "interphase"
+        ? { growth: { electronsPerFormula: layer.electronsPerFormula ?? 1, ...(scenario.declaredFaradaicFraction !== undefined ? { faradaicFraction: scenario.declaredFaradaicFraction } : {}), thicknessPerCharge_A_cm2_per_C: perCharge } }
+        : {}),
+    })),
+    geometry: { sampleLength_mm: 20, beamEntry: "through-substrate", electrolytePath_mm: 10 },
+    electrochemistry: { workingElectrode: "Cu", counterElectrode: "Li", currentSign: "anodic-positive" },
+    ...(scenario.impedance ? { impedanceModel: { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" } } : {}),
+  };
+}
+
+/**
+ * The cycler record: current = −dQred/dt (anodic positive), sampled every 10 s — a
+ * potentiostatic hold at 0.1 V vs Li for the kinetic laws, reduction pulses for the charge law.
+ */
+function writeCycler(file: string, duration: number, qredPerArea: (t: number) => number, area: number, random: Random): void {
+  const lines = ["test_time_second,voltage_volt,current_ampere,cycle_count,step_count"];
+  const dt = 10;
+  for (let t = 0; t <= duration; t += dt) {
+    const h = 0.5;
+    const current = -((qredPerArea(t + h) - qredPerArea(Math.max(t - h, 0))) / (t + h - Math.max(t - h, 0))) * area;
+    const voltage = 0.1 + 1e-4 * random.normal();
+    lines.push(`${t},${voltage.toFixed(6)},${current.toPrecision(12)},0,1`);
+  }
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+}
+
+/** R0-p(R1,C1) with proportional Gaussian noise on each component; columns f, Z', Z''. */
+function writeSpectrum(file: string, z: NonNullable<Scenario["impedance"]>, resistance: number, capacitance: number, random: Random): void {
+  const decades = Math.log10(z.fMax / z.fMin);
+  const n = Math.round(decades * z.pointsPerDecade) + 1;
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = z.fMax * Math.pow(10, (-decades * i) / (n - 1));
+    const w = 2 * Math.PI * f;
+    // Z = R0 + R1/(1 + jωR1C1)
+    const denom = 1 + (w * resistance * capacitance) ** 2;
+    const re = z.R0_ohm + resistance / denom;
+    const im = (-w * resistance * resistance * capacitance) / denom;
+    const modulus = Math.hypot(re, im);
+    lines.push(`${f},${re + z.noise * modulus * random.normal()},${im + z.noise * modulus * random.normal()}`);
+  }
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+}

@@ -1,0 +1,181 @@
+/**
+ * @module diagnosis/diagnose
+ * `strata diagnose`: from a loaded campaign to diagnosis.json (format
+ * `strata-diagnosis/1`) and the report's inputs. Each cell's stack becomes one
+ * interface model; its scans, cycler record and impedance spectra are views of it.
+ * Units: time s since the manifest's t0; thickness Å; charge per area C/cm².
+ */
+import { ValidationError } from "../core/errors.ts";
+import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+import { formulaMass } from "../materials/index.ts";
+import type { Campaign, CellData } from "../campaign/campaign.ts";
+import type { CyclerTable } from "../io/cycler/index.ts";
+import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
+import type { SeriesInput, StackLayer } from "./seriesModel.ts";
+
+export const FARADAY = 96485.33212;
+
+/** Electrons per formula unit when the manifest does not say (z). */
+const DEFAULT_ELECTRONS: Record<string, number> = { LiF: 1, Li2CO3: 2, Li2O: 2, LiOH: 1, Li2O2: 2 };
+
+export interface Diagnosis {
+  json: Record<string, unknown>;
+  cells: { id: string; interphase: string; diagnosis: CellDiagnosis; trace: CellDiagnosisInput["trace"] }[];
+}
+
+export function resolveLaws(text: string | undefined): LawName[] {
+  if (text === undefined || text === "all") return [...LAW_NAMES];
+  const laws = text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const law of laws) if (!LAW_NAMES.includes(law as LawName)) throw new ValidationError("--laws", `unknown law (expected ${LAW_NAMES.join(", ")})`, law);
+  if (laws.length === 0) throw new ValidationError("--laws", "names no law", text);
+  return laws as LawName[];
+}
+
+/** Cumulative reduction charge (C, ≥ 0) of a cycler record at time t (s since t0). */
+export function reductionChargeFunction(table: CyclerTable, offset_s: number, cathodicSign: -1 | 1): (t: number) => number {
+  const time = table.columns["test_time_second"];
+  const current = table.columns["current_ampere"];
+  const n = time.length;
+  const cumulative = new Float64Array(n);
+  for (let i = 1; i < n; i++) {
+    const a = Math.max(cathodicSign * current[i - 1], 0);
+    const b = Math.max(cathodicSign * current[i], 0);
+    cumulative[i] = cumulative[i - 1] + 0.5 * (a + b) * (time[i] - time[i - 1]);
+  }
+  return (t: number) => {
+    const x = t - offset_s;
+    if (n === 0 || x <= time[0]) return 0;
+    if (x >= time[n - 1]) return cumulative[n - 1];
+    let lo = 0;
+    let hi = n - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (time[mid] <= x) lo = mid;
+      else hi = mid;
+    }
+    const f = (x - time[lo]) / (time[hi] - time[lo]);
+    // exact integral of the linear interpolant up to x
+    const a = Math.max(cathodicSign * current[lo], 0);
+    const ix = current[lo] + f * (current[hi] - current[lo]);
+    const b = Math.max(cathodicSign * ix, 0);
+    return cumulative[lo] + 0.5 * (a + b) * (x - time[lo]);
+  };
+}
+
+interface RawLayer {
+  name?: string;
+  role?: string;
+  material?: { formula?: string; density?: number; sld?: number; isld?: number; xray?: { sld: number; isld?: number }; neutron?: { sld: number; isld?: number } };
+  thickness_A?: number;
+  roughness_A?: number;
+  growth?: { electronsPerFormula?: number; faradaicFraction?: number; thicknessPerCharge_A_cm2_per_C?: number };
+}
+
+/** The diagnosis input of one cell of a campaign. */
+export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "neutron", beam: { energy_keV?: number; wavelength_A?: number }): CellDiagnosisInput {
+  const manifestCell = cell.manifestCell as unknown as { id: string; electrodeArea_cm2?: number; stack: RawLayer[]; electrochemistry?: { currentSign?: string }; impedanceModel?: { circuit: string; interphaseResistance: string; interphaseCapacitance: string } };
+  const warnings: string[] = [];
+  const stack: StackLayer[] = manifestCell.stack.map((layer, j) => {
+    const m = layer.material ?? {};
+    const explicit = probe === "xray" ? m.xray : m.neutron;
+    return {
+      name: layer.name ?? `layer${j}`,
+      role: layer.role ?? "other",
+      ...(m.formula !== undefined && m.density !== undefined ? { formula: m.formula, density: m.density } : { sld: explicit?.sld ?? m.sld ?? 0, isld: explicit?.isld ?? m.isld ?? 0 }),
+      ...(layer.thickness_A !== undefined ? { thickness_A: layer.thickness_A } : {}),
+      roughness_A: layer.roughness_A ?? 0,
+    };
+  });
+  const interphase = stack.findIndex((l) => l.role === "interphase");
+  if (interphase < 0) throw new ValidationError(`cells[${cell.id}].stack`, "has no layer with role \"interphase\": nothing to diagnose");
+  const raw = manifestCell.stack[interphase];
+  const area = manifestCell.electrodeArea_cm2 ?? 1;
+  const layer = stack[interphase];
+  let perCharge = raw.growth?.thicknessPerCharge_A_cm2_per_C;
+  if (perCharge === undefined && layer.formula && layer.density) {
+    const z = raw.growth?.electronsPerFormula ?? DEFAULT_ELECTRONS[layer.formula] ?? 2;
+    perCharge = (formulaMass(layer.formula) / (z * FARADAY * layer.density)) * 1e8;
+  }
+  perCharge ??= 1;
+  // reduction charge from the cycler record
+  const cycler = cell.cycler;
+  // the table's documented convention is anodic positive: reduction at the working electrode is negative current
+  const cathodicSign: -1 | 1 = -1;
+  const qred = cycler ? reductionChargeFunction(cycler, cell.cyclerOffset_s ?? 0, cathodicSign) : () => 0;
+  if (!cycler) warnings.push("no cycler record for this cell: the charge view and the charge law are unavailable");
+  const scans = cell.scans
+    .filter((scan) => scan.data.q.length > 0)
+    .map((scan) => {
+      const mid = 0.5 * (scan.start_s + scan.end_s);
+      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, data: scan.data };
+    });
+  const dropped = cell.scans.length - scans.length;
+  if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);
+  const series: SeriesInput = {
+    cell: cell.id,
+    probe,
+    ...(beam.energy_keV !== undefined ? { energy_keV: beam.energy_keV } : {}),
+    ...(beam.wavelength_A !== undefined ? { wavelength_A: beam.wavelength_A } : {}),
+    stack,
+    interphase,
+    scans,
+    thicknessPerCharge: perCharge,
+  };
+  const spectra = cell.spectra.map((s, k) => ({ id: s.id ?? `spectrum${k + 1}`, time_s: 0.5 * (s.start_s + s.end_s), spectrum: s.spectrum }));
+  const model = manifestCell.impedanceModel;
+  let circuit: CellDiagnosisInput["circuit"];
+  if (spectra.length > 0) {
+    if (model) circuit = { circuit: model.circuit, resistance: model.interphaseResistance, capacitance: model.interphaseCapacitance };
+    else {
+      circuit = { circuit: "R0-p(R1,C1)", resistance: "R1", capacitance: "C1" };
+      warnings.push('no impedanceModel in the manifest: the interphase is taken as p(R1,C1) in "R0-p(R1,C1)"');
+    }
+  }
+  const trace = cycler
+    ? {
+        time_s: cycler.columns["test_time_second"].map((t) => t + (cell.cyclerOffset_s ?? 0)),
+        potential_V: cycler.columns["voltage_volt"],
+        current_A: cycler.columns["current_ampere"],
+      }
+    : undefined;
+  void campaign;
+  return {
+    series,
+    area_cm2: area,
+    spectra,
+    circuit,
+    declaredFaradaicFraction: raw.growth?.faradaicFraction,
+    trace,
+    hasCharge: cycler !== undefined,
+    warnings,
+  };
+}
+
+/** Diagnose every cell of a campaign. */
+export async function diagnoseCampaign(campaign: Campaign, options: DiagnoseOptions): Promise<Diagnosis> {
+  const manifest = campaign.manifest as unknown as { name?: string; beam: { probe: "xray" | "neutron"; energy_keV?: number; wavelength_A?: number }; t0?: string };
+  const probe = manifest.beam.probe;
+  const cells: Diagnosis["cells"] = [];
+  const cellsJson: Record<string, unknown> = {};
+  for (const [index, cell] of campaign.cells.entries()) {
+    const input = cellInput(campaign, cell, probe, manifest.beam);
+    const diagnosis = await diagnoseCell(input, {
+      ...options,
+      seed: options.seed + index,
+      ...(options.progress ? { progress: (stage: string, f: number) => options.progress!(`cell ${cell.id}: ${stage}`, f) } : {}),
+    });
+    cellsJson[cell.id] = diagnosis.json;
+    cells.push({ id: cell.id, interphase: input.series.stack[input.series.interphase].name, diagnosis, trace: input.trace });
+  }
+  const json = {
+    format: "strata-diagnosis/1",
+    campaign: manifest.name ?? null,
+    t0: manifest.t0 ?? null,
+    generated: new Date().toISOString(),
+    software: { name: "strata", version: "0.1.0" },
+    options: { mode: options.mode, laws: options.laws, seed: options.seed, mcmc: options.mcmc },
+    warnings: campaign.warnings,
+    cells: cellsJson,
+  };
+  return { json, cells };
+}

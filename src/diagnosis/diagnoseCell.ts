@@ -1,0 +1,544 @@
+/**
+ * @module diagnosis/diagnoseCell
+ * The diagnosis of one cell's operando series: independent fits, law-constrained
+ * joint fits, law comparison, posterior by MCMC, cross-modality consistency, and
+ * quality flags. Produces the `cells[CELL]` entry of diagnosis.json plus what the
+ * report draws. Units: thickness/roughness Å, density g/cm³, time s, charge C/cm²,
+ * conductivity S/m, permittivity (relative), resistance Ω, capacitance F.
+ */
+import { GROWTH_LAWS, type LawName } from "../models/growthLaws.ts";
+import { fitCircuit } from "../fit/circuitObjective.ts";
+import type { ImpedanceSpectrum } from "../io/impedance.ts";
+import { percentileSorted } from "../fit/result.ts";
+import type { EnsembleResult } from "../fit/ensembleSampler.ts";
+import { compareLaws, withCovariance, independentFits, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { seriesScales, type SeriesInput } from "./seriesModel.ts";
+
+export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
+
+export interface Interval {
+  median: number;
+  lo95: number;
+  hi95: number;
+  lo68?: number;
+  hi68?: number;
+  unit?: string;
+}
+
+export interface QualityFlag {
+  level: "error" | "warning" | "info";
+  message: string;
+}
+
+export interface CellSpectrum {
+  id: string;
+  time_s: number;
+  spectrum: ImpedanceSpectrum;
+}
+
+export interface CellDiagnosisInput {
+  series: SeriesInput;
+  area_cm2: number;
+  spectra: CellSpectrum[];
+  /** which circuit elements are the interphase's resistance and capacitance */
+  circuit: { circuit: string; resistance: string; capacitance: string } | undefined;
+  /** the Faradaic fraction the manifest declares (fixed), if any */
+  declaredFaradaicFraction: number | undefined;
+  /** the cycler trace for the report (time s, potential V, current A) */
+  trace: { time_s: Float64Array; potential_V: Float64Array; current_A: Float64Array } | undefined;
+  /** whether a cycler record exists (needed by the charge law) */
+  hasCharge: boolean;
+  warnings: string[];
+}
+
+export interface DiagnoseOptions {
+  mode: "independent" | "joint" | "auto";
+  laws: LawName[];
+  seed: number;
+  mcmc: { walkers: number; steps: number; burn: number; threads?: number };
+  progress?: (stage: string, fraction: number) => void;
+}
+
+export interface CellDiagnosis {
+  json: Record<string, unknown>;
+  /** for the report */
+  detail: {
+    mode: "independent" | "joint";
+    independent: IndependentScanFit[];
+    best: LawFit | undefined;
+    bestLaw: LawName;
+    posterior: EnsembleResult | undefined;
+    timeline: { scan: string; time_s: number; thickness: Interval; roughness: Interval; density: Interval | undefined }[];
+    curves: { scan: string; q: Float64Array; r: Float64Array; dr: Float64Array; model: Float64Array }[];
+    profiles: { scan: string; z: Float64Array; sld: Float64Array }[];
+    comparison: LawComparisonEntry[];
+    impedance: { id: string; time_s: number; frequency: Float64Array; real: Float64Array; imag: Float64Array; fitReal: Float64Array; fitImag: Float64Array; resistance: number; resistanceStderr: number; capacitance: number; capacitanceStderr: number }[];
+    quality: QualityFlag[];
+  };
+}
+
+/** Thresholds of the quality flags. */
+const ACCEPTANCE_RANGE = [0.15, 0.8] as const;
+const RESIDUAL_AUTOCORRELATION_LIMIT = 0.5;
+const REDUCED_CHI2_LIMIT = 2;
+const LAW_VS_FREE_P = 1e-3;
+const CONSISTENCY_P = 0.01;
+const AMBIGUOUS_WEIGHT = 0.7;
+
+function intervalFromSamples(samples: Float64Array, unit?: string): Interval {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    median: percentileSorted(sorted, 50),
+    lo68: percentileSorted(sorted, 16),
+    hi68: percentileSorted(sorted, 84),
+    lo95: percentileSorted(sorted, 2.5),
+    hi95: percentileSorted(sorted, 97.5),
+    ...(unit ? { unit } : {}),
+  };
+}
+
+function gaussianInterval(value: number, stderr: number, unit?: string): Interval {
+  const s = Number.isFinite(stderr) ? stderr : NaN;
+  return { median: value, lo68: value - s, hi68: value + s, lo95: value - 1.959964 * s, hi95: value + 1.959964 * s, ...(unit ? { unit } : {}) };
+}
+
+/** Upper tail of χ²(k) at x (Wilson–Hilferty; adequate for flags). */
+export function chiSquareUpperTail(x: number, k: number): number {
+  if (k <= 0) return x > 0 ? 0 : 1;
+  const z = (Math.cbrt(x / k) - (1 - 2 / (9 * k))) / Math.sqrt(2 / (9 * k));
+  return 0.5 * erfcApprox(z / Math.SQRT2);
+}
+
+function erfcApprox(x: number): number {
+  // Numerical Recipes erfc (Chebyshev), relative error < 1.2e-7
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/**
+ * Diagnose one cell.
+ */
+export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseOptions): Promise<CellDiagnosis> {
+  const { series } = input;
+  const quality: QualityFlag[] = input.warnings.map((message) => ({ level: "warning", message }));
+  const progress = options.progress ?? (() => undefined);
+  if (series.scans.length === 0) {
+    quality.push({ level: "error", message: "no reflectivity scans with valid points: nothing to diagnose" });
+  }
+  progress("independent fits", 0);
+  const independent = independentFits(series);
+  const badIndependent = independent.filter((f) => !f.converged).length;
+  if (badIndependent > 0) quality.push({ level: "warning", message: `${badIndependent} of ${independent.length} per-scan fits did not converge` });
+  const structured = independent.filter((f) => f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT).length;
+  if (structured > 0.2 * independent.length) {
+    quality.push({ level: "warning", message: `residuals with structure in ${structured} of ${independent.length} scans (lag-1 autocorrelation > ${RESIDUAL_AUTOCORRELATION_LIMIT}): the layer model may miss a feature` });
+  }
+  const growthGuess = independent.length > 0 ? independent[independent.length - 1].thickness - independent[0].thickness : 10;
+  const scales = seriesScales(series, Math.max(Math.abs(growthGuess), 1));
+  scales.firstThickness = Math.max(independent[0]?.thickness ?? scales.firstThickness, 1);
+  const laws = options.laws.filter((law) => {
+    if (law === "charge" && !input.hasCharge) {
+      quality.push({ level: "warning", message: "the charge law needs a cycler record and the campaign has none for this cell: law left out" });
+      return false;
+    }
+    return true;
+  });
+  if (options.laws.length > 0 && laws.length === 0) {
+    quality.push({ level: "error", message: `none of the requested laws (${options.laws.join(", ")}) can apply to this cell: per-scan fits only, no growth law` });
+  }
+  const mode = options.mode === "auto" ? (series.scans.length >= 3 ? "joint" : "independent") : options.mode;
+  if (options.mode === "auto" && mode === "independent") quality.push({ level: "info", message: "fewer than 3 scans: independent fits only" });
+  const medianRoughness = median(independent.map((f) => f.roughness));
+  const densities = independent.map((f) => f.density).filter((d): d is number => d !== undefined);
+  const medianDensity = densities.length > 0 ? median(densities) : undefined;
+  const medianNuisance: Record<string, number> = {};
+  for (const name of Object.keys(independent[0]?.nuisance ?? {})) medianNuisance[name] = median(independent.map((f) => f.nuisance[name]));
+  const regressions = laws.map((law) => regressOnThickness(series, independent, law, scales));
+  let comparison: LawComparisonEntry[];
+  let bestLaw: LawName;
+  let best: LawFit | undefined;
+  let posterior: EnsembleResult | undefined;
+  const timeline: CellDiagnosis["detail"]["timeline"] = [];
+  const growthParameters: Record<string, Interval> = {};
+  const sharedParameters: Record<string, Interval> = {};
+  if (mode === "joint" && laws.length > 0) {
+    const fits: LawFit[] = [];
+    laws.forEach((law, i) => {
+      progress(`joint fit (${law})`, i / laws.length);
+      fits.push(jointLawFit(series, law, scales, { regression: regressions[i], roughness: medianRoughness, density: medianDensity, nuisance: medianNuisance }));
+    });
+    comparison = compareLaws(fits);
+    bestLaw = comparison[0].law;
+    best = withCovariance(fits.find((f) => f.law === bestLaw)!);
+    if (!best.fit.converged) quality.push({ level: "warning", message: `the joint ${bestLaw} fit did not converge (${best.fit.message})` });
+    if (best.fit.reducedChi2 > REDUCED_CHI2_LIMIT) quality.push({ level: "warning", message: `the joint ${bestLaw} fit leaves reduced χ² = ${best.fit.reducedChi2.toFixed(2)}: the model or the error bars are wrong` });
+    if (comparison[0].weight < AMBIGUOUS_WEIGHT) {
+      quality.push({ level: "info", message: `the data do not single out a law: ${comparison.slice(0, 2).map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")}` });
+    }
+    // law versus free per-scan thickness (likelihood ratio against the independent fits)
+    const freeChi2 = independent.reduce((a, f) => a + f.chi2, 0);
+    const freeParameters = independent.length * ((medianDensity !== undefined ? 3 : 2) + Object.keys(medianNuisance).length);
+    const dof = freeParameters - best.k;
+    const delta = best.fit.chi2 - freeChi2;
+    const p = chiSquareUpperTail(Math.max(delta, 0), dof);
+    if (p < LAW_VS_FREE_P) {
+      quality.push({ level: "warning", message: `the ${bestLaw} law fits worse than free per-scan thicknesses (Δχ² = ${delta.toFixed(1)} for ${dof} fewer parameters, p = ${p.toExponential(1)}): its numbers are not solid` });
+    }
+    progress("posterior (MCMC)", 0);
+    posterior = await samplePosterior(best, { ...options.mcmc, seed: options.seed, progress: (fraction) => progress("posterior (MCMC)", fraction) });
+    if (posterior.meanAcceptanceFraction < ACCEPTANCE_RANGE[0] || posterior.meanAcceptanceFraction > ACCEPTANCE_RANGE[1]) {
+      quality.push({ level: "warning", message: `MCMC acceptance ${posterior.meanAcceptanceFraction.toFixed(2)} is outside [${ACCEPTANCE_RANGE.join(", ")}]: the chain may not have mixed` });
+    }
+    for (const w of posterior.warnings) quality.push({ level: /initial draw/.test(w) ? "info" : "warning", message: `MCMC: ${w}` });
+    // posterior intervals of law parameters and of the per-scan quantities
+    const names = best.series.objective.names;
+    const p2 = posterior.params;
+    const count = posterior.keptSteps * posterior.walkers;
+    const column = (j: number): Float64Array => Float64Array.from({ length: count }, (_, i) => posterior!.chain[i * p2 + j]);
+    for (const spec of best.series.lawSpec) growthParameters[spec.name] = intervalFromSamples(column(names.indexOf(spec.name)), spec.unit);
+    for (const [name, parameter] of best.series.nuisance) sharedParameters[name] = intervalFromSamples(column(names.indexOf(name)), parameter.unit);
+    const roughnessSamples = column(names.indexOf("interphase_roughness"));
+    const densityIndex = names.indexOf("interphase_density");
+    const densitySamples = densityIndex >= 0 ? column(densityIndex) : undefined;
+    const lawIndices = best.series.lawSpec.map((s) => names.indexOf(s.name));
+    const values = new Float64Array(lawIndices.length);
+    const law = GROWTH_LAWS[bestLaw];
+    const roughnessInterval = intervalFromSamples(roughnessSamples, "Å");
+    const densityInterval = densitySamples ? intervalFromSamples(densitySamples, "g/cm³") : undefined;
+    for (const scan of series.scans) {
+      const thickness = new Float64Array(count);
+      for (let i = 0; i < count; i++) {
+        for (let j = 0; j < lawIndices.length; j++) values[j] = posterior.chain[i * p2 + lawIndices[j]];
+        thickness[i] = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, series.thicknessPerCharge);
+      }
+      timeline.push({ scan: scan.id, time_s: scan.time_s, thickness: intervalFromSamples(thickness, "Å"), roughness: roughnessInterval, density: densityInterval });
+    }
+  } else {
+    // independent mode: per-scan values with their standard errors, law chosen on the regression
+    const n = independent.length;
+    comparison = regressions.length > 0 ? compareRegressions(regressions, n) : [];
+    bestLaw = comparison[0]?.law ?? "linear";
+    const regression = regressions.find((r) => r.law === bestLaw);
+    if (regression) regression.names.forEach((name, i) => (growthParameters[name] = gaussianInterval(regression.values[i], regression.stderr[i], unitOf(bestLaw, name))));
+    for (const f of independent) {
+      timeline.push({
+        scan: f.id,
+        time_s: f.time_s,
+        thickness: gaussianInterval(f.thickness, f.thicknessStderr, "Å"),
+        roughness: gaussianInterval(f.roughness, f.roughnessStderr, "Å"),
+        density: f.density !== undefined ? gaussianInterval(f.density, f.densityStderr ?? NaN, "g/cm³") : undefined,
+      });
+    }
+  }
+  // regression baseline of the same law, for the precision comparison
+  const baseline = regressions.find((r) => r.law === bestLaw);
+  const baselineParameters: Record<string, Interval> = {};
+  if (baseline) baseline.names.forEach((name, i) => (baselineParameters[name] = gaussianInterval(baseline.values[i], baseline.stderr[i], unitOf(bestLaw, name))));
+
+  const consistency = consistencyChecks(input, bestLaw, best, posterior, quality);
+  const interphaseName = series.stack[series.interphase].name;
+  const json: Record<string, unknown> = {
+    mode,
+    timeline: timeline.map((t) => ({
+      scan: t.scan,
+      time_s: t.time_s,
+      layers: {
+        [interphaseName]: {
+          thickness_A: t.thickness,
+          roughness_A: t.roughness,
+          ...(t.density ? { density_g_cm3: t.density } : {}),
+        },
+      },
+    })),
+    growth: {
+      [interphaseName]: {
+        law: bestLaw,
+        parameters: growthParameters,
+        comparison: comparison.map((c) => ({ law: c.law, deltaIC: c.deltaIC, weight: c.weight, chi2: c.chi2, parameters: c.k, converged: c.converged })),
+        criterion: mode === "joint" ? "AICc of the joint fits" : "AICc of the regressions on per-scan thickness",
+        independentRegression: baselineParameters,
+      },
+    },
+    consistency: consistency.json,
+    quality,
+    ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
+    independent: independent.map((f) => ({ scan: f.id, time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
+    ...(best ? { fit: { law: bestLaw, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
+    ...(posterior ? { mcmc: { walkers: posterior.walkers, steps: posterior.keptSteps, burn: posterior.burn, acceptance: posterior.meanAcceptanceFraction, autocorrelationTime: Object.fromEntries(posterior.names.map((n, i) => [n, posterior.autocorrelationTime[i]])) } } : {}),
+  };
+  const { curves, profiles } = modelCurves(input, bestLaw, best, posterior, independent);
+  return { json, detail: { mode, independent, best, bestLaw, posterior, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality } };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
+}
+
+function unitOf(law: LawName, name: string): string {
+  return GROWTH_LAWS[law].parameters({ duration: 1, firstThickness: 1, growth: 1, thicknessPerCharge: 1 }).find((p) => p.name === name)?.unit ?? "";
+}
+
+function compareRegressions(regressions: ReturnType<typeof regressOnThickness>[], n: number): LawComparisonEntry[] {
+  const aicc = regressions.map((r) => {
+    const k = r.values.length;
+    return r.chi2 + 2 * k + (2 * k * (k + 1)) / Math.max(n - k - 1, 1);
+  });
+  const best = Math.min(...aicc);
+  const raw = aicc.map((a) => Math.exp(-0.5 * (a - best)));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return regressions.map((r, i) => ({ law: r.law, chi2: r.chi2, k: r.values.length, deltaIC: aicc[i] - best, weight: raw[i] / total, converged: r.converged })).sort((a, b) => a.deltaIC - b.deltaIC);
+}
+
+/** Posterior samples of L(t) − L0 at each scan (or at the best-fit values when there is no posterior). */
+function growthSamples(input: CellDiagnosisInput, law: LawName, best: LawFit | undefined, posterior: EnsembleResult | undefined, times: { t: number; q: number }[]): Float64Array[] | undefined {
+  if (!best) return undefined;
+  const names = best.series.objective.names;
+  const indices = best.series.lawSpec.map((s) => names.indexOf(s.name));
+  const values = new Float64Array(indices.length);
+  const lawDefinition = GROWTH_LAWS[law];
+  const perCharge = input.series.thicknessPerCharge;
+  const draws = posterior ? posterior.keptSteps * posterior.walkers : 1;
+  const stride = Math.max(1, Math.floor(draws / 2000));
+  const out = times.map(() => new Float64Array(Math.ceil(draws / stride)));
+  for (let i = 0, s = 0; i < draws; i += stride, s++) {
+    for (let j = 0; j < indices.length; j++) values[j] = posterior ? posterior.chain[i * posterior.params + indices[j]] : best.fit.values[indices[j]];
+    const l0 = lawDefinition.evaluate(values, 0, 0, perCharge);
+    times.forEach((x, k) => (out[k][s] = lawDefinition.evaluate(values, x.t, x.q, perCharge) - l0));
+  }
+  return out;
+}
+
+function consistencyChecks(
+  input: CellDiagnosisInput,
+  law: LawName,
+  best: LawFit | undefined,
+  posterior: EnsembleResult | undefined,
+  quality: QualityFlag[],
+): { json: Record<string, unknown>; impedance: CellDiagnosis["detail"]["impedance"] } {
+  const json: Record<string, unknown> = {};
+  const scans = input.series.scans;
+  const perCharge = input.series.thicknessPerCharge;
+  const checks: { name: string; p: number; agree: boolean }[] = [];
+  // charge: ΔL = f·(M/zFρ)·Qred/A
+  if (input.hasCharge && best && scans.length > 0) {
+    const points = scans.map((s) => ({ t: s.time_s, q: s.qred_C_per_cm2 }));
+    const samples = growthSamples(input, law, best, posterior, points)!;
+    const draws = samples[0].length;
+    const fSamples = new Float64Array(draws);
+    for (let i = 0; i < draws; i++) {
+      let num = 0;
+      let den = 0;
+      points.forEach((x, k) => {
+        const predicted = perCharge * x.q;
+        num += samples[k][i] * predicted;
+        den += predicted * predicted;
+      });
+      fSamples[i] = den > 0 ? num / den : NaN;
+    }
+    const f = law === "charge" && posterior ? intervalFromSamples(columnOf(posterior, best, "f")) : intervalFromSamples(fSamples);
+    const last = scans[scans.length - 1];
+    const lastGrowth = intervalFromSamples(samples[samples.length - 1], "Å");
+    const declared = input.declaredFaradaicFraction;
+    const entry: Record<string, unknown> = {
+      faradaicFraction: { ...f, unit: "1" },
+      thicknessGrowthFromReflectivity_A: lastGrowth,
+      atTime_s: last.time_s,
+      reductionCharge_C_per_cm2: last.qred_C_per_cm2,
+    };
+    if (declared !== undefined) {
+      const sd = Math.max((f.hi95 - f.lo95) / 3.92, 1e-12);
+      const z = (f.median - declared) / sd;
+      const p = 2 * 0.5 * erfcApprox(Math.abs(z) / Math.SQRT2);
+      const agree = p >= CONSISTENCY_P;
+      entry["declaredFaradaicFraction"] = declared;
+      entry["thicknessGrowthFromCharge_A"] = declared * perCharge * last.qred_C_per_cm2;
+      entry["z"] = z;
+      entry["p"] = p;
+      entry["agree"] = agree;
+      checks.push({ name: "charge", p, agree });
+      if (!agree) {
+        quality.push({
+          level: "warning",
+          message: `reflectivity and charge disagree: the film holds f = ${f.median.toFixed(3)} [${f.lo95.toFixed(3)}, ${f.hi95.toFixed(3)}] of the reduction charge, not the declared ${declared} (p = ${p.toExponential(1)}): charge is going to soluble products, gas or another electrode`,
+        });
+      }
+    }
+    json["charge"] = entry;
+  }
+  // impedance: R = L/(σA), C = εε0A/L
+  const impedance: CellDiagnosis["detail"]["impedance"] = [];
+  if (input.spectra.length > 0 && input.circuit) {
+    const circuit = input.circuit;
+    const areaM2 = input.area_cm2 * 1e-4;
+    const resistances: { t: number; value: number; stderr: number }[] = [];
+    const capacitances: { t: number; value: number; stderr: number }[] = [];
+    for (const s of input.spectra) {
+      try {
+        const fit = fitCircuit(circuit.circuit, s.spectrum);
+        const ir = fit.names.indexOf(circuit.resistance);
+        const ic = fit.names.indexOf(circuit.capacitance);
+        if (ir < 0 || ic < 0) throw new Error(`the circuit has no element ${ir < 0 ? circuit.resistance : circuit.capacitance}`);
+        resistances.push({ t: s.time_s, value: fit.values[ir], stderr: fit.stderr[ir] });
+        capacitances.push({ t: s.time_s, value: fit.values[ic], stderr: fit.stderr[ic] });
+        const z = fit.fitted;
+        impedance.push({
+          id: s.id,
+          time_s: s.time_s,
+          frequency: s.spectrum.frequency,
+          real: s.spectrum.real,
+          imag: s.spectrum.imag,
+          fitReal: z.re,
+          fitImag: z.im,
+          resistance: fit.values[ir],
+          resistanceStderr: fit.stderr[ir],
+          capacitance: fit.values[ic],
+          capacitanceStderr: fit.stderr[ic],
+        });
+      } catch (error) {
+        quality.push({ level: "warning", message: `impedance ${s.id}: circuit fit failed (${(error as Error).message})` });
+      }
+    }
+    if (best && resistances.length > 0) {
+      const times = resistances.map((r) => ({ t: r.t, q: qredAt(scans, r.t) }));
+      const samples = growthSamples(input, law, best, posterior, times)!;
+      const l0 = lawL0Samples(best, posterior);
+      const draws = samples[0].length;
+      // per draw: σ and ε by weighted least squares over spectra, with the circuits' errors
+      const sigma = new Float64Array(draws);
+      const epsilon = new Float64Array(draws);
+      const random = mulberry(7);
+      for (let i = 0; i < draws; i++) {
+        let sNum = 0;
+        let sDen = 0;
+        let eNum = 0;
+        let eDen = 0;
+        resistances.forEach((r, k) => {
+          const lengthM = (l0[i % l0.length] + samples[k][i]) * 1e-10;
+          // R = L/(σA) → 1/σ = R·A/L; weight by (σ_R A/L)⁻²
+          const rDraw = r.value + r.stderr * gauss(random);
+          const inv = (rDraw * areaM2) / lengthM;
+          const w = 1 / Math.max((r.stderr * areaM2) / lengthM, 1e-300) ** 2;
+          sNum += w * inv;
+          sDen += w;
+          const c = capacitances[k];
+          const cDraw = c.value + c.stderr * gauss(random);
+          const eps = (cDraw * lengthM) / (VACUUM_PERMITTIVITY * areaM2);
+          const we = 1 / Math.max((c.stderr * lengthM) / (VACUUM_PERMITTIVITY * areaM2), 1e-300) ** 2;
+          eNum += we * eps;
+          eDen += we;
+        });
+        sigma[i] = sDen / sNum;
+        epsilon[i] = eNum / eDen;
+      }
+      const sigmaInterval = { ...intervalFromSamples(sigma), unit: "S/m" };
+      const epsilonInterval = { ...intervalFromSamples(epsilon), unit: "1" };
+      // constancy: χ² of per-spectrum ε around the joint value, using the reflectivity thickness at the best fit
+      const bestSamples = growthSamples(input, law, best, undefined, times)!;
+      const bestL0 = lawL0Samples(best, undefined)[0];
+      let chi2 = 0;
+      capacitances.forEach((c, k) => {
+        const lengthM = (bestL0 + bestSamples[k][0]) * 1e-10;
+        const eps = (c.value * lengthM) / (VACUUM_PERMITTIVITY * areaM2);
+        const epsErr = (c.stderr * lengthM) / (VACUUM_PERMITTIVITY * areaM2);
+        chi2 += ((eps - epsilonInterval.median) / epsErr) ** 2;
+      });
+      const dof = capacitances.length - 1;
+      const p = dof > 0 ? chiSquareUpperTail(chi2, dof) : 1;
+      const agree = p >= CONSISTENCY_P;
+      checks.push({ name: "impedance", p, agree });
+      json["impedance"] = {
+        conductivity: sigmaInterval,
+        permittivity: epsilonInterval,
+        spectra: resistances.length,
+        thicknessFromCapacitance_A: capacitances.map((c, k) => ({ time_s: c.t, value: (epsilonInterval.median * VACUUM_PERMITTIVITY * areaM2) / c.value / 1e-10, fromReflectivity: bestL0 + bestSamples[k][0] })),
+        chi2,
+        p,
+        agree,
+      };
+      if (!agree) quality.push({ level: "warning", message: `impedance and reflectivity disagree on how the interphase grows (capacitance-derived permittivity not constant, p = ${p.toExponential(1)})` });
+    }
+  }
+  json["agree"] = checks.every((c) => c.agree);
+  json["checks"] = checks;
+  return { json, impedance };
+}
+
+function qredAt(scans: SeriesInput["scans"], t: number): number {
+  // linear interpolation of the scans' reduction charge in time (the spectra sit between scans)
+  if (scans.length === 0) return 0;
+  if (t <= scans[0].time_s) return scans[0].qred_C_per_cm2 * (t / Math.max(scans[0].time_s, 1e-9));
+  for (let k = 1; k < scans.length; k++) {
+    if (t <= scans[k].time_s) {
+      const a = scans[k - 1];
+      const b = scans[k];
+      return a.qred_C_per_cm2 + ((b.qred_C_per_cm2 - a.qred_C_per_cm2) * (t - a.time_s)) / (b.time_s - a.time_s);
+    }
+  }
+  return scans[scans.length - 1].qred_C_per_cm2;
+}
+
+function columnOf(posterior: EnsembleResult, best: LawFit, name: string): Float64Array {
+  const j = best.series.objective.names.indexOf(name);
+  const count = posterior.keptSteps * posterior.walkers;
+  return Float64Array.from({ length: count }, (_, i) => posterior.chain[i * posterior.params + j]);
+}
+
+function lawL0Samples(best: LawFit, posterior: EnsembleResult | undefined): Float64Array {
+  if (!posterior) return Float64Array.of(best.fit.values[best.series.objective.names.indexOf("L0")]);
+  const draws = posterior.keptSteps * posterior.walkers;
+  const stride = Math.max(1, Math.floor(draws / 2000));
+  const col = columnOf(posterior, best, "L0");
+  return Float64Array.from({ length: Math.ceil(draws / stride) }, (_, s) => col[s * stride]);
+}
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gauss(uniform: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** Model curves at the best fit for each scan, and SLD profiles, for the report. */
+function modelCurves(input: CellDiagnosisInput, _law: LawName, best: LawFit | undefined, _posterior: EnsembleResult | undefined, independent: IndependentScanFit[]): { curves: CellDiagnosis["detail"]["curves"]; profiles: CellDiagnosis["detail"]["profiles"] } {
+  const curves: CellDiagnosis["detail"]["curves"] = [];
+  const profiles: CellDiagnosis["detail"]["profiles"] = [];
+  const scans = input.series.scans;
+  if (best) {
+    const objective = best.series.objective;
+    const values = objective.valuesAt(best.fit.values);
+    best.series.terms.forEach((term, k) => {
+      const model = best.series.models[k];
+      const fill = model.bind(objective.space);
+      const slabs = new Float64Array(model.rows * 4);
+      const scalars = new Float64Array(2);
+      fill(values, slabs, scalars);
+      curves.push({ scan: scans[k].id, q: term.q, r: term.y, dr: term.sigma, model: term.evaluateAt(slabs, scalars[0], scalars[1]) });
+      profiles.push({ scan: scans[k].id, ...profileOf(slabs) });
+    });
+  } else {
+    scans.forEach((scan, k) => {
+      const f = independent[k];
+      curves.push({ scan: scan.id, q: scan.data.q, r: scan.data.r, dr: scan.data.dr, model: new Float64Array(0) });
+      void f;
+    });
+  }
+  return { curves, profiles };
+}
+
+import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
+
+function profileOf(slabs: Float64Array): { z: Float64Array; sld: Float64Array } {
+  const z = profileDepths(slabs, 300);
+  return { z, sld: sldProfile(slabs, z).sld };
+}

@@ -1,0 +1,232 @@
+/**
+ * @module diagnosis/fitSeries
+ * The three fits of an operando series:
+ * (a) independent per-scan fits with warm starts (thickness, roughness and density
+ *     free for each scan) — the baseline users know, followed by a weighted
+ *     regression of thickness on time for each law;
+ * (b) the law-constrained joint fit of every scan at once (LM), then MCMC;
+ * (c) comparison of laws by information criteria with weights.
+ * Units: thickness Å, time s, reduction charge per area C/cm².
+ */
+import { levenbergMarquardt } from "../fit/levenbergMarquardt.ts";
+import { availableParallelism } from "node:os";
+import { ensembleSamplerAsync, startFromFit, type EnsembleResult } from "../fit/ensembleSampler.ts";
+import { curveObjective } from "../fit/curveObjective.ts";
+import type { LeastSquaresResult } from "../fit/result.ts";
+import type { FitObjective } from "../fit/objective.ts";
+import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLaws.ts";
+import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
+
+export interface IndependentScanFit {
+  id: string;
+  time_s: number;
+  thickness: number;
+  thicknessStderr: number;
+  roughness: number;
+  roughnessStderr: number;
+  density: number | undefined;
+  densityStderr: number | undefined;
+  chi2: number;
+  points: number;
+  converged: boolean;
+  /** lag-1 autocorrelation of the normalised residuals (structure indicator) */
+  residualAutocorrelation: number;
+  /** this scan's values of the campaign-constant parameters (free per scan here) */
+  nuisance: Record<string, number>;
+}
+
+/** (a) Each scan on its own, warm-started from the previous scan's answer. */
+export function independentFits(input: SeriesInput): IndependentScanFit[] {
+  const results: IndependentScanFit[] = [];
+  let previous: { thickness: number; roughness: number; density: number | undefined; nuisance: Record<string, number> } | undefined;
+  const scales = seriesScales(input, 10);
+  for (const scan of input.scans) {
+    const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
+      ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
+    });
+    const fit = levenbergMarquardt(single.objective, { maxEvaluations: 1500 });
+    const index = (name: string): number => single.objective.names.indexOf(name);
+    const it = index("thickness_0");
+    const ir = index("interphase_roughness");
+    const id = index("interphase_density");
+    const entry: IndependentScanFit = {
+      id: scan.id,
+      time_s: scan.time_s,
+      thickness: fit.values[it],
+      thicknessStderr: fit.stderr[it],
+      roughness: fit.values[ir],
+      roughnessStderr: fit.stderr[ir],
+      density: id >= 0 ? fit.values[id] : undefined,
+      densityStderr: id >= 0 ? fit.stderr[id] : undefined,
+      chi2: fit.chi2,
+      points: fit.nData,
+      converged: fit.converged,
+      residualAutocorrelation: lagOneAutocorrelation(fit.residuals),
+      nuisance: Object.fromEntries([...single.nuisance.keys()].map((name) => [name, fit.values[index(name)]])),
+    };
+    results.push(entry);
+    previous = { thickness: entry.thickness, roughness: entry.roughness, density: entry.density, nuisance: entry.nuisance };
+  }
+  return results;
+}
+
+export function lagOneAutocorrelation(r: Float64Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < r.length; i++) {
+    den += r[i] * r[i];
+    if (i > 0) num += r[i] * r[i - 1];
+  }
+  return den > 0 ? num / den : 0;
+}
+
+export interface RegressionFit {
+  law: LawName;
+  values: Float64Array;
+  stderr: Float64Array;
+  names: readonly string[];
+  chi2: number;
+  converged: boolean;
+}
+
+/** The law fitted to the independent thicknesses (weighted by their standard errors): the users' baseline. */
+export function regressOnThickness(input: SeriesInput, fits: IndependentScanFit[], law: LawName, scales: SeriesScales): RegressionFit {
+  const spec = GROWTH_LAWS[law].parameters(scales);
+  const x = input.scans.map((s, k) => ({ t: s.time_s, q: s.qred_C_per_cm2, k }));
+  const objective = curveObjective({
+    names: spec.map((p) => p.name),
+    model: (theta, xs: typeof x, out) => {
+      for (let i = 0; i < xs.length; i++) out[i] = GROWTH_LAWS[law].evaluate(theta, xs[i].t, xs[i].q, input.thicknessPerCharge);
+    },
+    x,
+    y: fits.map((f) => f.thickness),
+    sigma: fits.map((f) => (Number.isFinite(f.thicknessStderr) && f.thicknessStderr > 0 ? f.thicknessStderr : 1)),
+    lower: spec.map((p) => p.min),
+    upper: spec.map((p) => p.max),
+    initial: spec.map((p) => p.initial),
+    nanPolicy: "propagate",
+  });
+  const fit = levenbergMarquardt(objective, { scaleCovar: false });
+  return { law, values: fit.values, stderr: fit.stderr, names: fit.names, chi2: fit.chi2, converged: fit.converged };
+}
+
+export interface LawFit {
+  law: LawName;
+  series: SeriesObjective;
+  fit: LeastSquaresResult;
+  /** number of free parameters k, points n */
+  k: number;
+  n: number;
+  aicc: number;
+  bic: number;
+  /** how the objective was built (workers rebuild it from this) */
+  build: SeriesWorkerSpec;
+}
+
+/** Everything a worker thread needs to rebuild a law fit's objective (structured-clonable). */
+export interface SeriesWorkerSpec {
+  input: SeriesInput;
+  law: LawName;
+  scales: SeriesScales;
+  start: { law: Record<string, number>; roughness: number; density?: number; nuisance: Record<string, number> };
+}
+
+/** (b) The law-constrained joint fit, started from the regression of the independent fits. */
+export function jointLawFit(input: SeriesInput, law: LawName, scales: SeriesScales, start: { regression: RegressionFit; roughness: number; density: number | undefined; nuisance: Record<string, number> }): LawFit {
+  const lawStart: Record<string, number> = {};
+  start.regression.names.forEach((name, i) => (lawStart[name] = start.regression.values[i]));
+  const build: SeriesWorkerSpec = {
+    input,
+    law,
+    scales: { ...scales },
+    start: { law: lawStart, roughness: start.roughness, nuisance: start.nuisance, ...(start.density !== undefined ? { density: start.density } : {}) },
+  };
+  const series = seriesObjective(input, { kind: "law", law }, build.scales, build.start);
+  // statistical precision is all a law comparison needs: χ² to 1e-9 relative, no
+  // central-difference refinement; the covariance is computed for the winner only
+  // (see withCovariance)
+  const fit = levenbergMarquardt(series.objective, { maxEvaluations: 100 * (series.objective.names.length + 1), ftol: 1e-9, xtol: 1e-9, refine: false, computeCovariance: false });
+  const k = fit.nFree;
+  const n = fit.nData;
+  const aicc = fit.chi2 + 2 * k + (2 * k * (k + 1)) / Math.max(n - k - 1, 1);
+  const bic = fit.chi2 + k * Math.log(n);
+  return { law, series, fit, k, n, aicc, bic, build };
+}
+
+/** The law fit polished from its own solution with the full covariance (Ridders Jacobian). */
+export function withCovariance(lawFit: LawFit): LawFit {
+  const start = lawFit.fit.values;
+  const objective = lawFit.series.objective;
+  const fromSolution: FitObjective = {
+    names: objective.names,
+    lower: objective.lower,
+    upper: objective.upper,
+    nResiduals: objective.nResiduals,
+    initial: () => Float64Array.from(start),
+    residuals: (t, out) => objective.residuals(t, out),
+    logPrior: (t) => objective.logPrior(t),
+    logLikelihood: (t) => objective.logLikelihood(t),
+    logPosterior: (t) => objective.logPosterior(t),
+  };
+  const polished = levenbergMarquardt(fromSolution, { maxEvaluations: 3000 });
+  return { ...lawFit, fit: polished.chi2 <= lawFit.fit.chi2 * (1 + 1e-9) ? polished : lawFit.fit };
+}
+
+export interface LawComparisonEntry {
+  law: LawName;
+  chi2: number;
+  k: number;
+  deltaIC: number;
+  weight: number;
+  /** false when the fit stopped on its budget: its χ² is an upper bound, its weight a lower bound */
+  converged: boolean;
+}
+
+/** (c) Akaike weights from AICc differences (BIC kept beside). */
+export function compareLaws(fits: LawFit[]): LawComparisonEntry[] {
+  const best = Math.min(...fits.map((f) => f.aicc));
+  const raw = fits.map((f) => Math.exp(-0.5 * (f.aicc - best)));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return fits
+    .map((f, i) => ({ law: f.law, chi2: f.fit.chi2, k: f.k, deltaIC: f.aicc - best, weight: raw[i] / total, converged: f.fit.converged }))
+    .sort((a, b) => a.deltaIC - b.deltaIC);
+}
+
+export interface PosteriorOptions {
+  walkers: number;
+  steps: number;
+  burn: number;
+  seed: number;
+  /** worker threads; @default min(available cores, 4) when the series has ≥ 4 scans, else 1 */
+  threads?: number;
+  progress?: (fraction: number) => void;
+}
+
+/** Rebuilds a law fit's objective inside an MCMC worker thread. */
+export function seriesWorkerObjective(spec: SeriesWorkerSpec): SeriesObjective["objective"] {
+  return seriesObjective(spec.input, { kind: "law", law: spec.law }, spec.scales, spec.start).objective;
+}
+
+/**
+ * MCMC of a law fit, started from its LM covariance: independence moves from the
+ * LM fit's Laplace approximation (70 % of steps) and differential-evolution moves,
+ * half-ensembles evaluated on worker threads.
+ */
+export async function samplePosterior(lawFit: LawFit, options: PosteriorOptions): Promise<EnsembleResult> {
+  const total = options.burn + options.steps;
+  const threads = options.threads ?? (lawFit.build.input.scans.length >= 4 ? Math.min(availableParallelism(), 4) : 1);
+  return ensembleSamplerAsync(lawFit.series.objective, {
+    walkers: Math.max(options.walkers + (options.walkers % 2), 2 * lawFit.k + 2),
+    steps: options.steps,
+    burn: options.burn,
+    seed: options.seed,
+    move: "de",
+    // the LM fit's Laplace approximation as an independence proposal (exact MH; a few
+    // steps of τ when the posterior is near-Gaussian, DE moves keep it honest when not)
+    ...(lawFit.fit.covariance.every((c) => Number.isFinite(c)) ? { independence: { fraction: 0.7, center: lawFit.fit.values, covariance: lawFit.fit.covariance, adapt: options.burn >= 20 } } : {}),
+    threads,
+    ...(threads > 1 ? { worker: { module: new URL(import.meta.url).href, export: "seriesWorkerObjective", spec: lawFit.build } } : {}),
+    start: startFromFit(lawFit.fit, 0.5),
+    ...(options.progress ? { progress: (info: { step: number }) => options.progress!(info.step / total) } : {}),
+  });
+}

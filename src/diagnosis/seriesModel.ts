@@ -1,0 +1,217 @@
+/**
+ * @module diagnosis/seriesModel
+ * One interface model shared by every scan of a cell: the stack from the manifest,
+ * whose interphase thickness either is free per scan or follows a growth law, and
+ * whose interphase roughness and density are shared by all scans (density sets the
+ * SLD for the probe through the composition, so X-ray and neutron scans of one
+ * layer constrain the same number). Builds the joint objective over all scans.
+ *
+ * Units: thickness, roughness Å; density g/cm³; time s since t0; reduction charge
+ * per area C/cm²; SLD 10⁻⁶ Å⁻².
+ */
+import { Parameter } from "../params/index.ts";
+import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
+import type { ReflectivityData } from "../io/reflectivityData.ts";
+import { JointObjective } from "../fit/jointObjective.ts";
+import { reflectivityTerm } from "../fit/reflectivityTerm.ts";
+import { GROWTH_LAWS, type LawName, type LawParameter, type SeriesScales } from "../models/growthLaws.ts";
+
+export interface StackLayer {
+  name: string;
+  role: string;
+  /** composition (formula + density) or explicit SLDs */
+  formula?: string;
+  density?: number;
+  sld?: number;
+  isld?: number;
+  thickness_A?: number;
+  roughness_A: number;
+}
+
+export interface SeriesScan {
+  id: string;
+  spot: string;
+  /** mid-exposure time since t0 (s), or the time spent in the growth steps when the law is restricted */
+  time_s: number;
+  /** reduction charge passed since t0 per electrode area (C/cm²) at the scan's mid exposure */
+  qred_C_per_cm2: number;
+  data: ReflectivityData;
+}
+
+export interface SeriesInput {
+  cell: string;
+  probe: "xray" | "neutron";
+  energy_keV?: number;
+  wavelength_A?: number;
+  stack: StackLayer[];
+  /** index of the interphase layer in `stack` */
+  interphase: number;
+  scans: SeriesScan[];
+  /** Å of interphase per C/cm² of reduction charge at Faradaic fraction 1: M/(z·F·ρ)·1e8 */
+  thicknessPerCharge: number;
+}
+
+export type SeriesMode = { kind: "free" } | { kind: "law"; law: LawName };
+
+export interface SeriesObjective {
+  objective: JointObjective;
+  /** law parameters by name (law mode) */
+  lawParameters: Map<string, Parameter>;
+  /** per-scan thickness parameters (free mode: varying; law mode: constrained) */
+  thickness: Parameter[];
+  roughness: Parameter;
+  density: Parameter | undefined;
+  terms: ReturnType<typeof reflectivityTerm>[];
+  models: ReflectModel[];
+  lawSpec: LawParameter[];
+  /** campaign-constant parameters of the rest of the stack and the instrument, by name */
+  nuisance: Map<string, Parameter>;
+}
+
+/** Scales of a series from its first scan's manifest thickness and the charge record. */
+export function seriesScales(input: SeriesInput, growthGuess: number): SeriesScales {
+  const times = input.scans.map((s) => s.time_s);
+  return {
+    duration: Math.max(...times, 1),
+    firstThickness: input.stack[input.interphase].thickness_A ?? 20,
+    growth: growthGuess,
+    thicknessPerCharge: input.thicknessPerCharge,
+  };
+}
+
+/**
+ * The joint objective of a series.
+ * @param input - the cell's stack and scans
+ * @param mode - free thickness per scan, or a growth law
+ * @param scales - bounds and starts for the law parameters
+ * @param start - optional starting values (law parameters by name, roughness, density)
+ */
+export function seriesObjective(
+  input: SeriesInput,
+  mode: SeriesMode,
+  scales: SeriesScales,
+  start: { law?: Record<string, number>; roughness?: number; density?: number; thickness?: number[]; nuisance?: Record<string, number> } = {},
+): SeriesObjective {
+  const layer = input.stack[input.interphase];
+  const named = new Map<string, Parameter>();
+  // The rest of the stack and the instrument: constant through the campaign, so shared
+  // by every scan in the joint fit (free per scan in the independent fits, as a user
+  // fitting scan by scan would have them). Manifest values are nominal starting points.
+  const nuisance = nuisanceSpecs(input);
+  const nuisanceParameters = new Map<string, Parameter>();
+  for (const spec of nuisance) {
+    const parameter = new Parameter(spec.name, { value: clamp(start.nuisance?.[spec.name] ?? spec.initial, spec.min, spec.max), vary: true, min: spec.min, max: spec.max, unit: spec.unit });
+    nuisanceParameters.set(spec.name, parameter);
+    named.set(spec.name, parameter);
+  }
+  const roughness = new Parameter("interphase_roughness", {
+    value: clamp(start.roughness ?? layer.roughness_A, 0, 60),
+    vary: true,
+    min: 0,
+    max: 60,
+    unit: "Å",
+  });
+  named.set("interphase_roughness", roughness);
+  let density: Parameter | undefined;
+  if (layer.formula && layer.density !== undefined) {
+    density = new Parameter("interphase_density", {
+      value: clamp(start.density ?? layer.density, 0.3 * layer.density, 1.6 * layer.density),
+      vary: true,
+      min: 0.3 * layer.density,
+      max: 1.6 * layer.density,
+      unit: "g/cm³",
+    });
+    named.set("interphase_density", density);
+  }
+  const lawParameters = new Map<string, Parameter>();
+  let lawSpec: LawParameter[] = [];
+  if (mode.kind === "law") {
+    lawSpec = GROWTH_LAWS[mode.law].parameters(scales);
+    for (const p of lawSpec) {
+      const value = clamp(start.law?.[p.name] ?? p.initial, p.min, p.max);
+      const parameter = new Parameter(p.name, { value, vary: true, min: p.min, max: p.max, unit: p.unit });
+      lawParameters.set(p.name, parameter);
+      named.set(p.name, parameter);
+    }
+    const perCharge = new Parameter("thicknessPerCharge", { value: input.thicknessPerCharge, unit: "Å cm²/C" });
+    named.set("thicknessPerCharge", perCharge);
+  }
+  const thickness: Parameter[] = [];
+  const models: ReflectModel[] = [];
+  const terms: ReturnType<typeof reflectivityTerm>[] = [];
+  input.scans.forEach((scan, k) => {
+    let t: Parameter;
+    if (mode.kind === "law") {
+      const names: Record<string, string> = { perCharge: "thicknessPerCharge" };
+      for (const p of lawSpec) names[p.name] = p.name;
+      t = new Parameter(`thickness@${scan.id}`, { expr: GROWTH_LAWS[mode.law].expression(scan.time_s, scan.qred_C_per_cm2, names), unit: "Å" });
+    } else {
+      const guess = start.thickness?.[k] ?? layer.thickness_A ?? 20;
+      t = new Parameter(`thickness@${scan.id}`, { value: clamp(guess, 0, 2000), vary: true, min: 0, max: 2000, unit: "Å" });
+    }
+    const key = `thickness_${k}`;
+    named.set(key, t);
+    thickness.push(t);
+    const spec = {
+      probe: input.probe,
+      scale: { ref: "scale" },
+      background: { ref: "background" },
+      ...(input.energy_keV !== undefined ? { energy_keV: input.energy_keV } : {}),
+      ...(input.probe === "neutron" && input.wavelength_A !== undefined ? { wavelength_A: input.wavelength_A } : {}),
+      layers: input.stack.map((l, j) => {
+        const isInterphase = j === input.interphase;
+        const out: Record<string, unknown> = { name: l.name };
+        if (j > 0 && j < input.stack.length - 1) out["thickness"] = isInterphase ? { ref: key } : named.has(`${l.name}_thickness`) ? { ref: `${l.name}_thickness` } : (l.thickness_A ?? 0);
+        if (j > 0) out["roughness"] = isInterphase ? { ref: "interphase_roughness" } : named.has(`${l.name}_roughness`) ? { ref: `${l.name}_roughness` } : l.roughness_A;
+        if (l.formula && l.density !== undefined) {
+          out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : l.density };
+        } else {
+          out["sld"] = l.sld ?? 0;
+          out["isld"] = l.isld ?? 0;
+        }
+        return out;
+      }),
+    };
+    const model = parseReflectModel(spec, `scans.${scan.id}`, named);
+    models.push(model);
+    terms.push(reflectivityTerm(model, scan.data));
+  });
+  const reverse = new Map<Parameter, string>();
+  for (const [name, p] of named) reverse.set(p, name);
+  const objective = new JointObjective(terms, { named, displayName: (p) => reverse.get(p) ?? p.name });
+  return { objective, lawParameters, thickness, roughness, density, terms, models, lawSpec, nuisance: nuisanceParameters };
+}
+
+export interface NuisanceSpec {
+  name: string;
+  initial: number;
+  min: number;
+  max: number;
+  unit: string;
+}
+
+/**
+ * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
+ * of every other finite layer, roughness (0 to max(20, 3×nominal) Å) of every interface
+ * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5).
+ * Layers are named by their manifest names: `Cu_thickness`, `electrolyte_roughness`.
+ */
+export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
+  const specs: NuisanceSpec[] = [];
+  input.stack.forEach((l, j) => {
+    if (j === input.interphase || j === 0) return;
+    if (j < input.stack.length - 1 && (l.thickness_A ?? 0) > 0) {
+      specs.push({ name: `${l.name}_thickness`, initial: l.thickness_A!, min: 0.8 * l.thickness_A!, max: 1.2 * l.thickness_A!, unit: "Å" });
+    }
+    specs.push({ name: `${l.name}_roughness`, initial: l.roughness_A, min: 0, max: Math.max(20, 3 * l.roughness_A), unit: "Å" });
+  });
+  specs.push({ name: "scale", initial: 1, min: 0.5, max: 2, unit: "1" });
+  // reduced data usually have the measured background subtracted already, so the
+  // residual background may be slightly negative: bounds straddle zero
+  specs.push({ name: "background", initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
+  return specs;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(Math.max(x, lo), hi);
+}

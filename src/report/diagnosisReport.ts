@@ -1,0 +1,199 @@
+/**
+ * @module report/diagnosisReport
+ * report.html of `strata diagnose`: one self-contained page (inline SVG, a few lines of
+ * script only to switch the selected scan; no network). The verdict first, then the
+ * evidence: reflectivity with fits and residuals per scan, SLD profiles through time,
+ * thickness/roughness/density against time with credible bands over the potential and
+ * current trace, the growth-law comparison, impedance, consistency and quality flags.
+ */
+import { linePlot, type Series } from "./svgPlot.ts";
+import type { CellDiagnosis } from "../diagnosis/diagnoseCell.ts";
+
+export interface ReportCell {
+  id: string;
+  interphase: string;
+  diagnosis: CellDiagnosis;
+  trace: { time_s: Float64Array; potential_V: Float64Array; current_A: Float64Array } | undefined;
+}
+
+const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const hours = (t: number): number => t / 3600;
+const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits)) : "—");
+
+const INDISTINGUISHABLE_DELTA_IC = 2;
+const LAW_TEXT: Record<string, string> = {
+  linear: "linear (reaction-limited) growth",
+  parabolic: "parabolic (diffusion-limited) growth",
+  mixed: "mixed reaction–diffusion (Deal–Grove) growth",
+  logarithmic: "logarithmic (self-passivating) growth",
+  charge: "growth in step with the reduction charge",
+};
+
+/** Significant digits that keep an interval's ends apart (at least 3). */
+function intervalDigits(interval: { median: number; lo95: number; hi95: number }): number {
+  const width = interval.hi95 - interval.lo95;
+  if (!(width > 0) || !(Math.abs(interval.median) > 0)) return 3;
+  return Math.min(8, Math.max(3, Math.ceil(Math.log10(Math.abs(interval.median) / width)) + 2));
+}
+
+/** The verdict sentence of a cell: what the interphase is doing and how sure we are. */
+export function verdict(cell: ReportCell): string {
+  const d = cell.diagnosis.detail;
+  const timeline = d.timeline;
+  if (timeline.length === 0) return `Cell ${cell.id}: no usable scans.`;
+  const first = timeline[0];
+  const last = timeline[timeline.length - 1];
+  const growth = last.thickness.median - first.thickness.median;
+  const errors = d.quality.filter((q) => q.level !== "info").length;
+  const weight = d.comparison[0]?.weight ?? 0;
+  // laws within ΔIC < 2 of the best are not distinguished by these data (Burnham & Anderson)
+  const rivals = d.comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
+  const lawText =
+    d.comparison.length === 0
+      ? "no growth law (none could be compared)"
+      : `${LAW_TEXT[d.bestLaw]} (${(100 * weight).toFixed(0)} % of the evidence` +
+        (rivals.length > 0 ? `; indistinguishable here from ${rivals.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")})` : ")");
+  const digits = intervalDigits(last.thickness);
+  return (
+    `Cell ${cell.id}: the ${cell.interphase} ${growth >= 0 ? "grew" : "thinned"} from ${fmt(first.thickness.median, digits)} Å to ${fmt(last.thickness.median, digits)} Å ` +
+    `[95 %: ${fmt(last.thickness.lo95, digits)}–${fmt(last.thickness.hi95, digits)} Å] over ${fmt(hours(last.time_s - first.time_s), 3)} h, following ${lawText}. ` +
+    (errors === 0 ? "No quality flags: the numbers below can be relied on." : `${errors} quality flag${errors > 1 ? "s" : ""} below: read them before using these numbers.`)
+  );
+}
+
+export function diagnosisReport(title: string, cells: ReportCell[]): string {
+  const sections = cells.map((cell) => cellSection(cell)).join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem auto;max-width:1360px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.3rem} h2{margin-top:2rem;border-bottom:2px solid #ddd} h3{margin-bottom:.3rem}
+.verdict{font-size:1.15rem;background:#f3f7ff;border-left:5px solid #1f77b4;padding:.8rem 1rem;margin:1rem 0}
+.flags li.warning{color:#8a4b00} .flags li.error{color:#b00020;font-weight:600} .flags li.info{color:#555}
+table{border-collapse:collapse;margin:.5rem 0} td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right} td:first-child,th:first-child{text-align:left}
+.plots{display:flex;flex-wrap:wrap;gap:1rem} .plots svg{border:1px solid #ddd;border-radius:4px}
+.scan{display:none} .scan.selected{display:block} select{font-size:1rem;margin:.5rem 0}
+.ok{color:#17702a;font-weight:600} .bad{color:#b00020;font-weight:600}
+</style></head><body>
+<h1>${escapeHtml(title)}</h1>
+${cells.map((c) => `<p class="verdict" data-cell="${escapeHtml(c.id)}">${escapeHtml(verdict(c))}</p>`).join("\n")}
+${sections}
+<script>
+for (const select of document.querySelectorAll("select.scan-select")) {
+  const show = () => { for (const el of document.querySelectorAll('.scan[data-cell="' + select.dataset.cell + '"]')) el.classList.toggle("selected", el.dataset.scan === select.value); };
+  select.addEventListener("change", show); show();
+}
+window.__plotsDone = document.querySelectorAll("svg.plot").length;
+</script>
+</body></html>
+`;
+}
+
+function cellSection(cell: ReportCell): string {
+  const d = cell.diagnosis.detail;
+  const json = cell.diagnosis.json;
+  const t = d.timeline;
+  const x = t.map((e) => hours(e.time_s));
+  const band = (pick: (e: (typeof t)[number]) => { median: number; lo95: number; hi95: number } | undefined, name: string, color: string): Series[] => {
+    const values = t.map(pick);
+    if (values.some((v) => !v)) return [];
+    return [
+      { name: `${name} (median)`, x, y: values.map((v) => v!.median), color },
+      { name: "95 % interval", x, y: values.map((v) => v!.lo95), color, style: "dashed" },
+      { name: " ", x, y: values.map((v) => v!.hi95), color, style: "dashed" },
+    ];
+  };
+  const independent: Series = {
+    name: "independent per-scan fits",
+    x: d.independent.map((f) => hours(f.time_s)),
+    y: d.independent.map((f) => f.thickness),
+    yError: d.independent.map((f) => (Number.isFinite(f.thicknessStderr) ? 1.96 * f.thicknessStderr : 0)),
+    style: "points",
+    color: "#555",
+  };
+  const plots: string[] = [];
+  plots.push(linePlot([...band((e) => e.thickness, "thickness", "#1f77b4"), independent], { title: `${cell.interphase} thickness (Å)`, xLabel: "time (h)", yLabel: "thickness (Å)" }));
+  plots.push(linePlot(band((e) => e.roughness, "roughness", "#2ca02c"), { title: `${cell.interphase} roughness (Å)`, xLabel: "time (h)", yLabel: "roughness (Å)" }));
+  if (t[0]?.density) plots.push(linePlot(band((e) => e.density, "density", "#9467bd"), { title: `${cell.interphase} density (g/cm³)`, xLabel: "time (h)", yLabel: "density (g/cm³)" }));
+  if (cell.trace) {
+    const tx = Array.from(cell.trace.time_s, hours);
+    plots.push(linePlot([{ name: "potential", x: tx, y: cell.trace.potential_V, color: "#d62728" }], { title: "Working-electrode potential", xLabel: "time (h)", yLabel: "E (V)" }));
+    plots.push(linePlot([{ name: "current", x: tx, y: Array.from(cell.trace.current_A, (i) => i * 1e6), color: "#ff7f0e" }], { title: "Current", xLabel: "time (h)", yLabel: "I (µA)" }));
+  }
+  // growth law comparison
+  const comparisonRows = d.comparison
+    .map((c) => `<tr><td>${c.law}</td><td>${fmt(c.chi2, 6)}</td><td>${c.k}</td><td>${fmt(c.deltaIC, 3)}</td><td>${(100 * c.weight).toFixed(1)} %</td></tr>`)
+    .join("");
+  const growth = (json["growth"] as Record<string, { law: string; parameters: Record<string, { median: number; lo95: number; hi95: number; unit?: string }> }>)[cell.interphase];
+  const parameterRows = Object.entries(growth?.parameters ?? {})
+    .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td><td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td><td>${escapeHtml(p.unit ?? "")}</td></tr>`)
+    .join("");
+  // per-scan reflectivity with fit and residuals, selectable
+  const scanOptions = d.curves.map((c, k) => `<option value="${escapeHtml(c.scan)}"${k === d.curves.length - 1 ? " selected" : ""}>${escapeHtml(c.scan)} (t = ${fmt(hours(t[k]?.time_s ?? 0), 3)} h)</option>`).join("");
+  const scanBlocks = d.curves
+    .map((c) => {
+      const data: Series = { name: "data", x: c.q, y: c.r, yError: c.dr, style: "points", color: "#333" };
+      const series: Series[] = c.model.length > 0 ? [data, { name: "joint fit", x: c.q, y: c.model, color: "#d62728" }] : [data];
+      const residuals: Series[] = c.model.length > 0 ? [{ name: "(data − fit)/σ", x: c.q, y: Array.from(c.q, (_, i) => (c.r[i] - c.model[i]) / c.dr[i]), style: "points", color: "#1f77b4" }] : [];
+      return `<div class="scan" data-cell="${escapeHtml(cell.id)}" data-scan="${escapeHtml(c.scan)}"><div class="plots">${linePlot(series, { title: `Reflectivity ${c.scan}`, xLabel: "Q (Å⁻¹)", yLabel: "R", logY: true })}${residuals.length > 0 ? linePlot(residuals, { title: `Normalised residuals ${c.scan}`, xLabel: "Q (Å⁻¹)", yLabel: "(R − model)/σ" }) : ""}</div></div>`;
+    })
+    .join("");
+  const profileStep = Math.max(1, Math.floor(d.profiles.length / 6));
+  const profileSeries: Series[] = d.profiles.filter((_, k) => k % profileStep === 0 || k === d.profiles.length - 1).map((p) => ({ name: p.scan, x: p.z, y: p.sld }));
+  const profilePlot = profileSeries.length > 0 ? linePlot(profileSeries, { title: "SLD profiles through time (beam side at left)", xLabel: "depth z (Å)", yLabel: "SLD (10⁻⁶ Å⁻²)" }) : "";
+  // impedance
+  let impedanceHtml = "";
+  if (d.impedance.length > 0) {
+    const nyquist: Series[] = d.impedance.flatMap((s, k) => [
+      { name: `${s.id}`, x: s.real, y: Array.from(s.imag, (v) => -v), style: "points" as const, color: palette(k) },
+      { name: " ", x: s.fitReal, y: Array.from(s.fitImag, (v) => -v), color: palette(k) },
+    ]);
+    const rx = d.impedance.map((s) => hours(s.time_s));
+    impedanceHtml = `<h3>Impedance</h3><div class="plots">${linePlot(nyquist, { title: "Nyquist (points: data, lines: fits)", xLabel: "Z′ (Ω)", yLabel: "−Z″ (Ω)" })}${linePlot(
+      [{ name: "R_interphase", x: rx, y: d.impedance.map((s) => s.resistance), yError: d.impedance.map((s) => 1.96 * s.resistanceStderr), style: "points", color: "#d62728" }],
+      { title: "Interphase resistance", xLabel: "time (h)", yLabel: "R (Ω)" },
+    )}${linePlot(
+      [{ name: "C_interphase", x: rx, y: d.impedance.map((s) => s.capacitance * 1e6), yError: d.impedance.map((s) => 1.96e6 * s.capacitanceStderr), style: "points", color: "#9467bd" }],
+      { title: "Interphase capacitance", xLabel: "time (h)", yLabel: "C (µF)" },
+    )}</div>`;
+  }
+  const consistency = json["consistency"] as Record<string, unknown>;
+  const consistencyHtml = consistencyTable(consistency);
+  const flags = d.quality.length === 0 ? "<p class=\"ok\">No quality flags.</p>" : `<ul class="flags">${d.quality.map((q) => `<li class="${q.level}">${q.level}: ${escapeHtml(q.message)}</li>`).join("")}</ul>`;
+  return `<h2>Cell ${escapeHtml(cell.id)} — ${escapeHtml(cell.interphase)} (${d.mode} fit)</h2>
+<h3>Quality flags</h3>${flags}
+<h3>Through time</h3><div class="plots">${plots.join("")}</div>
+<h3>Growth law</h3>
+<table><thead><tr><th>law</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th></tr></thead><tbody>${comparisonRows}</tbody></table>
+<table><thead><tr><th>${escapeHtml(growth?.law ?? "")} parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${parameterRows}</tbody></table>
+<h3>Reflectivity per scan</h3><select class="scan-select" data-cell="${escapeHtml(cell.id)}">${scanOptions}</select>${scanBlocks}
+<div class="plots">${profilePlot}</div>
+${impedanceHtml}
+<h3>Do the modalities agree?</h3>${consistencyHtml}`;
+}
+
+function consistencyTable(consistency: Record<string, unknown>): string {
+  const rows: string[] = [];
+  const charge = consistency["charge"] as Record<string, unknown> | undefined;
+  if (charge) {
+    const f = charge["faradaicFraction"] as { median: number; lo95: number; hi95: number };
+    rows.push(`<tr><td>Faradaic fraction (film / reduction charge)</td><td>${fmt(f.median)} [${fmt(f.lo95)}, ${fmt(f.hi95)}]</td><td>${charge["declaredFaradaicFraction"] !== undefined ? `declared ${fmt(charge["declaredFaradaicFraction"] as number)}, p = ${fmt(charge["p"] as number, 2)}` : "not declared"}</td><td>${agreeCell(charge["agree"])}</td></tr>`);
+  }
+  const impedance = consistency["impedance"] as Record<string, unknown> | undefined;
+  if (impedance) {
+    const s = impedance["conductivity"] as { median: number; lo95: number; hi95: number };
+    const e = impedance["permittivity"] as { median: number; lo95: number; hi95: number };
+    rows.push(`<tr><td>ionic conductivity σ (S/m)</td><td>${fmt(s.median)} [${fmt(s.lo95)}, ${fmt(s.hi95)}]</td><td rowspan="2">ε constant in time: p = ${fmt(impedance["p"] as number, 2)}</td><td rowspan="2">${agreeCell(impedance["agree"])}</td></tr>`);
+    rows.push(`<tr><td>relative permittivity ε</td><td>${fmt(e.median)} [${fmt(e.lo95)}, ${fmt(e.hi95)}]</td></tr>`);
+  }
+  if (rows.length === 0) return "<p>Only reflectivity is available for this cell: no cross-modality check.</p>";
+  return `<table><thead><tr><th>quantity</th><th>median [95 %]</th><th>test</th><th>verdict</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function agreeCell(agree: unknown): string {
+  return agree === true ? '<span class="ok">agree</span>' : agree === false ? '<span class="bad">disagree</span>' : "—";
+}
+
+function palette(k: number): string {
+  return ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"][k % 8];
+}

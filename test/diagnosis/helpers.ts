@@ -1,0 +1,55 @@
+/** Simulate a campaign into a temp folder, load it and diagnose it, in-process. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { simulateCampaign } from "../../src/campaign/simulate.ts";
+import { loadCampaign } from "../../src/campaign/campaign.ts";
+import { diagnoseCampaign, type Diagnosis } from "../../src/diagnosis/diagnose.ts";
+import type { DiagnoseOptions } from "../../src/diagnosis/diagnoseCell.ts";
+import { LAW_NAMES, type LawName } from "../../src/models/growthLaws.ts";
+
+export interface Truth {
+  law: { name: LawName; parameters: Record<string, number> };
+  faradaicFraction: number;
+  thicknessPerCharge_A_cm2_per_C: number;
+  conductivity_S_per_m?: number;
+  permittivity?: number;
+  cells: Record<string, { scans: { scan: string; time_s: number; thickness_A: number; qred_C_per_cm2: number }[] }>;
+}
+
+export const TRUE_PARAMETERS: Record<LawName, Record<string, number>> = {
+  linear: { L0: 20, k: 8e-4 },
+  parabolic: { L0: 20, kp: 0.06 },
+  mixed: { L0: 20, A: 25, B: 0.08 },
+  logarithmic: { L0: 20, a: 12, tau: 2500 },
+  charge: { L0: 20, f: 0.7 },
+};
+
+export async function simulateAndDiagnose(
+  scenario: Record<string, unknown>,
+  options: Partial<DiagnoseOptions> = {},
+): Promise<{ truth: Truth; diagnosis: Diagnosis; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-diag-"));
+  const truth = simulateCampaign(scenario, dir) as unknown as Truth;
+  const campaign = await loadCampaign(dir);
+  const diagnosis = await diagnoseCampaign(campaign, {
+    mode: "joint",
+    laws: [...LAW_NAMES],
+    seed: 1,
+    mcmc: { walkers: 16, steps: 300, burn: 150 },
+    ...options,
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { truth, diagnosis, dir };
+}
+
+export function scenarioFor(law: LawName, seed: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    seed,
+    probe: seed % 2 === 0 ? "xray" : "neutron",
+    law: { name: law, parameters: TRUE_PARAMETERS[law] },
+    faradaicFraction: 1,
+    scans: { count: 12, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 80, dqOverQ_fwhm: 0.05, incident: 2e6, background: 0 },
+    ...extra,
+  };
+}

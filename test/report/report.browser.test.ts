@@ -1,0 +1,97 @@
+/**
+ * Issue 6 acceptance: the diagnosis report renders in headless Chromium (Debian's
+ * /usr/bin/chromium driven by playwright-core) with every plot drawn and no console
+ * errors, and it is self-contained (no request leaves file://). The report is made by
+ * the real CLI from the committed example campaign (short MCMC to keep the test quick).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type BrowserContext } from "playwright-core";
+import { runCli } from "../cli/run.ts";
+import { repoRoot } from "../paths.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+/** Minimum drawn marks (points or path vertices) a plot must contain. */
+const MIN_MARKS_PER_PLOT = 2;
+
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`report browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+
+describe.skipIf(!haveChromium)("diagnosis report in headless Chromium", () => {
+  let dir = "";
+  let profile = "";
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-report-"));
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), "strata-chromium-"));
+    const result = runCli(["diagnose", path.join(repoRoot, "examples", "campaign"), "--out", dir, "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  it("draws every plot, shows the verdict first, switches scans, logs no errors and fetches nothing", async () => {
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    const external: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    page.on("request", (request) => {
+      if (!request.url().startsWith("file://")) external.push(request.url());
+    });
+    await page.goto(`file://${path.join(dir, "report.html")}`);
+    // (browser-side code as strings: the project's type-check has no DOM library)
+    await page.waitForFunction('typeof window.__plotsDone === "number"');
+    const plots = await page.evaluate<number>("window.__plotsDone");
+    expect(plots).toBeGreaterThan(10);
+
+    // every plot has marks: points (circles) or line vertices
+    const marks = await page.evaluate<{ title: string; marks: number }[]>(`[...document.querySelectorAll("svg.plot")].map((svg) => {
+      let vertices = 0;
+      for (const el of svg.querySelectorAll("path, polyline")) {
+        const d = el.getAttribute("d") ?? el.getAttribute("points") ?? "";
+        vertices += (d.match(/[-\\d.]+[ ,][-\\d.]+/g) ?? []).length;
+      }
+      return { title: svg.getAttribute("aria-label") ?? "", marks: svg.querySelectorAll("circle").length + vertices };
+    })`);
+    expect(marks.length).toBe(plots);
+    for (const plot of marks) expect(plot.marks, plot.title).toBeGreaterThanOrEqual(MIN_MARKS_PER_PLOT);
+
+    // visible plots have a real size on the page
+    const visible = await page.evaluate<number>(`[...document.querySelectorAll("svg.plot")].filter((s) => s.getBoundingClientRect().width > 100 && s.getBoundingClientRect().height > 100).length`);
+    expect(visible).toBeGreaterThan(6);
+
+    // the verdict comes before any plot
+    const order = await page.evaluate<number>(`document.querySelector(".verdict").compareDocumentPosition(document.querySelector("svg.plot")) & Node.DOCUMENT_POSITION_FOLLOWING`);
+    expect(order).toBeTruthy();
+    expect(await page.textContent(".verdict")).toMatch(/Cell A: the SEI grew from [\d.]+ Å to [\d.]+ Å \[95 %/);
+
+    // the scan selector shows exactly the chosen scan's reflectivity
+    const select = page.locator("select.scan-select");
+    await select.selectOption("A0003");
+    const shown = await page.evaluate<string[]>(`[...document.querySelectorAll(".scan.selected")].map((el) => el.dataset.scan)`);
+    expect(shown).toEqual(["A0003"]);
+    const box = await page.locator('.scan[data-scan="A0003"] svg.plot').first().boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(100);
+
+    for (const heading of ["Quality flags", "Through time", "Growth law", "Reflectivity per scan", "Impedance", "Do the modalities agree?"]) {
+      expect(await page.locator("h3", { hasText: heading }).count(), heading).toBeGreaterThan(0);
+    }
+    await page.screenshot({ path: path.join(dir, "report.png"), fullPage: true });
+    expect(fs.statSync(path.join(dir, "report.png")).size).toBeGreaterThan(10_000);
+    expect(consoleErrors).toEqual([]);
+    expect(external).toEqual([]);
+  }, 60_000);
+});
