@@ -86,7 +86,9 @@ export function resolveScenario(spec: unknown): Scenario {
     ...(s.declaredFaradaicFraction !== undefined ? { declaredFaradaicFraction: s.declaredFaradaicFraction } : {}),
     holdCurrent: s.holdCurrent ?? { I0_A: 2.5e-7, on_s: 2400, off_s: 2400 },
     area_cm2: s.area_cm2 ?? 1,
-    stack: s.stack ?? DEFAULT_STACK,
+    // neutrons: LiF (1.99) and protonated EC (2.02) have no contrast, so the default
+    // neutron cell uses deuterated EC (5.78 × 10⁻⁶ Å⁻²), as real operando NR does
+    stack: s.stack ?? (probe === "neutron" ? DEFAULT_STACK.map((l) => (l.role === "electrolyte" ? { ...l, name: "d-electrolyte", material: { formula: "C3D4O3", density: 1.38 } } : l)) : DEFAULT_STACK),
     scans,
     ...(s.impedance ? { impedance: { ...IMPEDANCE_DEFAULTS, ...(s.impedance as Partial<NonNullable<Scenario["impedance"]>>) } } : {}),
     beam: s.beam ?? { flux_per_s: 1e11, height_mm: 0.02, width_mm: 0.2, profile: "gaussian" },

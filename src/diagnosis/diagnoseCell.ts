@@ -169,6 +169,21 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
       progress(`joint fit (${law})`, i / laws.length);
       fits.push(jointLawFit(series, law, scales, { regression: regressions[i], roughness: medianRoughness, density: medianDensity, nuisance: medianNuisance }));
     });
+    // the mixed law nests the parabolic one (A → 0): when its own start left it worse,
+    // restart it from the parabolic solution so the comparison is between optima
+    const mixedIndex = fits.findIndex((f) => f.law === "mixed");
+    const parabolic = fits.find((f) => f.law === "parabolic");
+    if (mixedIndex >= 0 && parabolic && fits[mixedIndex].fit.chi2 > parabolic.fit.chi2) {
+      const value = (name: string): number => parabolic.fit.values[parabolic.fit.names.indexOf(name)];
+      const nuisance = Object.fromEntries([...parabolic.series.nuisance.keys()].map((name) => [name, value(name)]));
+      const restart = jointLawFit(series, "mixed", scales, {
+        regression: { law: "mixed", names: ["L0", "A", "B"], values: Float64Array.from([value("L0"), 1e-3, value("kp")]), stderr: new Float64Array(3), chi2: NaN, converged: true },
+        roughness: value("interphase_roughness"),
+        density: parabolic.series.density ? value("interphase_density") : undefined,
+        nuisance,
+      });
+      if (restart.fit.chi2 < fits[mixedIndex].fit.chi2) fits[mixedIndex] = restart;
+    }
     comparison = compareLaws(fits);
     bestLaw = comparison[0].law;
     best = withCovariance(fits.find((f) => f.law === bestLaw)!);

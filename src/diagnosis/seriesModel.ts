@@ -164,7 +164,7 @@ export function seriesObjective(
         if (j > 0 && j < input.stack.length - 1) out["thickness"] = isInterphase ? { ref: key } : named.has(`${l.name}_thickness`) ? { ref: `${l.name}_thickness` } : (l.thickness_A ?? 0);
         if (j > 0) out["roughness"] = isInterphase ? { ref: "interphase_roughness" } : named.has(`${l.name}_roughness`) ? { ref: `${l.name}_roughness` } : l.roughness_A;
         if (l.formula && l.density !== undefined) {
-          out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : l.density };
+          out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : named.has(`${l.name}_density`) ? { ref: `${l.name}_density` } : l.density };
         } else {
           out["sld"] = l.sld ?? 0;
           out["isld"] = l.isld ?? 0;
@@ -192,7 +192,7 @@ export interface NuisanceSpec {
 
 /**
  * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
- * of every other finite layer, roughness (0 to max(20, 3×nominal) Å) of every interface
+ * of every other finite layer, density (±15 %) of every non-substrate layer given by composition, roughness (0 to max(20, 3×nominal) Å) of every interface
  * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5).
  * Layers are named by their manifest names: `Cu_thickness`, `electrolyte_roughness`.
  */
@@ -204,6 +204,9 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
       specs.push({ name: `${l.name}_thickness`, initial: l.thickness_A!, min: 0.8 * l.thickness_A!, max: 1.2 * l.thickness_A!, unit: "Å" });
     }
     specs.push({ name: `${l.name}_roughness`, initial: l.roughness_A, min: 0, max: Math.max(20, 3 * l.roughness_A), unit: "Å" });
+    // film densities and the electrolyte's composition are known only roughly (sputtered
+    // films are less dense than bulk; salt content, H/D exchange): ±15 % of nominal
+    if (l.formula && l.density !== undefined) specs.push({ name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" });
   });
   specs.push({ name: "scale", initial: 1, min: 0.5, max: 2, unit: "1" });
   // reduced data usually have the measured background subtracted already, so the

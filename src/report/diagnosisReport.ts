@@ -166,10 +166,19 @@ function cellSection(cell: ReportCell): string {
 <h3>Growth law</h3>
 <table><thead><tr><th>law</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th></tr></thead><tbody>${comparisonRows}</tbody></table>
 <table><thead><tr><th>${escapeHtml(growth?.law ?? "")} parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${parameterRows}</tbody></table>
+${sharedTable(json["shared"] as Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined)}
 <h3>Reflectivity per scan</h3><select class="scan-select" data-cell="${escapeHtml(cell.id)}">${scanOptions}</select>${scanBlocks}
 <div class="plots">${profilePlot}</div>
 ${impedanceHtml}
 <h3>Do the modalities agree?</h3>${consistencyHtml}`;
+}
+
+function sharedTable(shared: Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined): string {
+  if (!shared || Object.keys(shared).length === 0) return "";
+  const rows = Object.entries(shared)
+    .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td><td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td><td>${escapeHtml(p.unit ?? "")}</td></tr>`)
+    .join("");
+  return `<h3>The rest of the stack and the instrument (shared by every scan)</h3><table><thead><tr><th>parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function consistencyTable(consistency: Record<string, unknown>): string {
