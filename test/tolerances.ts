@@ -80,3 +80,18 @@ export const NEWARE_SUMMARY_ATOL_AH = 1e-5;
 export const STATE_AT_RTOL = 1e-9;
 /** dV/dQ and dQ/dV (Savitzky–Golay, window ≈ n/50) of an analytic V(Q) vs the analytic derivative, relative to its peak (observed 4.8e-5 and 2.5e-4: smoothing bias on a sech² peak 5 % of the half cycle wide). */
 export const DIFFERENTIAL_ANALYTIC_RTOL = 1e-3;
+
+/** Issue 7 acceptance: the dose ledger against a hand calculation of a documented example (relative). */
+export const DOSE_HAND_RTOL = 1e-9;
+/** Issue 7 acceptance: window + electrolyte transmission against Beer–Lambert with μ from Henke f2 (relative). */
+export const BEER_LAMBERT_RTOL = 1e-12;
+/** Geometry helpers (footprint factors, Q shifts) against closed-form hand values (relative; float64 arithmetic of the same formula). */
+export const GEOMETRY_HAND_RTOL = 1e-13;
+/** erf against reference values (mpmath/libm, 16 digits), relative. */
+export const ERF_RTOL = 1e-14;
+/** 1 − erf(x) against erfc(x) for 3 ≤ x ≤ 4: limited by the cancellation in 1 − erf (≈ 1e-16 / erfc), relative. */
+export const ERF_TAIL_RTOL = 1e-7;
+/** Photoabsorption μ/ρ from f2 against μ = 2λ·SLD_im of materials/sld (same tables, different grouping), relative. */
+export const MASS_ATTENUATION_RTOL = 1e-12;
+/** Linear-limit checks (small-argument expansions evaluated where the next term is < this), relative. */
+export const LINEAR_LIMIT_RTOL = 1e-6;

@@ -15,6 +15,7 @@ import { registerSimulate } from "./simulate.ts";
 import { registerDiagnose } from "./diagnose.ts";
 import { registerEis } from "./eis.ts";
 import { registerInspect } from "./inspect.ts";
+import { registerDose } from "./dose.ts";
 
 /** Thrown by commands for a usage problem detected after parsing (exit code 2). */
 export class UsageError extends Error {}
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDiagnose(program);
   registerEis(program);
   registerInspect(program);
+  registerDose(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
