@@ -95,3 +95,10 @@ export const ERF_TAIL_RTOL = 1e-7;
 export const MASS_ATTENUATION_RTOL = 1e-12;
 /** Linear-limit checks (small-argument expansions evaluated where the next term is < this), relative. */
 export const LINEAR_LIMIT_RTOL = 1e-6;
+
+/** Issue 7 geometry block: smeared R at angle-shifted Q by interpolation on the fixed auxiliary grid (8 nodes per σ) vs a plan built on the shifted points, relative, dQ/Q 1–5 % FWHM, |δ| ≤ 0.04° (observed ≤ 5.4e-5). */
+export const SHIFTED_SMEAR_INTERP_RTOL = 1e-4;
+/** Issue 7 geometry block: forward-model footprint factors and unsmeared Q shifts against the closed-form formula (relative; same float64 arithmetic, different grouping). */
+export const GEOMETRY_MODEL_HAND_RTOL = 1e-12;
+/** Issue 7 geometry block: the critical edge located on a dense unsmeared curve (Å⁻¹; grid step 1e-6, the edge found by the steepest drop). */
+export const CRITICAL_EDGE_SHIFT_ATOL = 3e-6;

@@ -154,9 +154,9 @@ function writeOutputs(dir: string, problem: Problem, outcome: FitOutcome): void 
     const model = problem.models.get(problem.datasetModels[k])!;
     const fill = model.bind(objective.space);
     const slabs = new Float64Array(model.rows * 4);
-    const scalars = new Float64Array(2);
+    const scalars = new Float64Array(model.scalarCount);
     fill(values, slabs, scalars);
-    const curve = term.evaluateAt(slabs, scalars[0], scalars[1]);
+    const curve = term.evaluateAt(slabs, scalars[0], scalars[1], scalars);
     const lines = ["# Q (1/angstrom)\tR data\tdR\tR model"];
     for (let i = 0; i < term.q.length; i++) lines.push(`${term.q[i]}\t${term.y[i]}\t${term.sigma[i]}\t${curve[i]}`);
     fs.writeFileSync(path.join(dir, `curve${k}.dat`), `${lines.join("\n")}\n`);

@@ -536,9 +536,9 @@ function modelCurves(input: CellDiagnosisInput, _law: LawName, best: LawFit | un
       const model = best.series.models[k];
       const fill = model.bind(objective.space);
       const slabs = new Float64Array(model.rows * 4);
-      const scalars = new Float64Array(2);
+      const scalars = new Float64Array(model.scalarCount);
       fill(values, slabs, scalars);
-      curves.push({ scan: scans[k].id, q: term.q, r: term.y, dr: term.sigma, model: term.evaluateAt(slabs, scalars[0], scalars[1]) });
+      curves.push({ scan: scans[k].id, q: term.q, r: term.y, dr: term.sigma, model: term.evaluateAt(slabs, scalars[0], scalars[1], scalars) });
       profiles.push({ scan: scans[k].id, ...profileOf(slabs) });
     });
   } else {

@@ -9,12 +9,16 @@
  *   in relative form), which adds the variance term of the normalisation.
  * - `poisson`: y are raw counts and m the expected counts (scale converts);
  *   log L = Σ [y ln m − m − ln y!]; LM sees deviance residuals sign(m − y)·√(2(m − y + y ln(y/m))).
+ * A model with a geometry block (angle offset, footprint) is evaluated through
+ * kernels/reflectivity/geometryReflectivity; without one the plain (smeared) kernel
+ * runs exactly as before.
  * Fitting log R (`transform: "logR"`) uses r_i = (ln m_i − ln y_i)/(σ_i/y_i), i.e. the
  * same Gaussian in log space with propagated errors; points with y ≤ 0 are masked.
  */
 import { ValidationError } from "../core/errors.ts";
 import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
+import { createGeometryReflectivity, DEFAULT_OFFSET_RANGE } from "../kernels/reflectivity/geometryReflectivity.ts";
 import type { ReflectModel } from "../models/reflectModel.ts";
 import type { FitSpace, Parameter } from "../params/index.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
@@ -43,6 +47,13 @@ function logFactorial(n: number): number {
   return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n * n * n);
 }
 
+/** Half range (rad) of the angle offset the geometry kernel's auxiliary grid covers: the parameter's finite bounds (capped at 0.5°; beyond, the kernel rebuilds), else 0.05° or twice its value. */
+function offsetRange(angleOffset_deg: Parameter): number {
+  const { min, max } = angleOffset_deg.bounds;
+  const bound = Number.isFinite(min) && Number.isFinite(max) ? Math.min(Math.max(Math.abs(min), Math.abs(max)), 0.5) : 2 * Math.abs(angleOffset_deg.value);
+  return Math.max((bound * Math.PI) / 180, angleOffset_deg.vary && Number.isFinite(min) && Number.isFinite(max) ? 0 : DEFAULT_OFFSET_RANGE);
+}
+
 /**
  * Build the term for a curve.
  * @throws ValidationError when the mask leaves no points or Poisson data are not counts
@@ -52,8 +63,12 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
   readonly y: Float64Array;
   readonly sigma: Float64Array;
   readonly warnings: readonly string[];
-  /** Model curve at the current parameter values on the term's Q points. */
-  evaluateAt(slabs: Float64Array, scale: number, background: number): Float64Array;
+  /**
+   * Model curve on the term's Q points. `scalars` are those of `model.bind` (geometry
+   * models read δ, beam height and sample length from entries 2–4); when omitted a
+   * geometry model uses its parameters' current values.
+   */
+  evaluateAt(slabs: Float64Array, scale: number, background: number, scalars?: ArrayLike<number>): Float64Array;
 } {
   const likelihood = options.likelihood ?? "gaussian";
   const transform = options.transform ?? "none";
@@ -91,9 +106,28 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
       ? { sigma: dq, options: {} }
       : undefined;
   if (!resolution) warnings.push(`${data.source}: no resolution given (no dQ column, none in the model): the curve is fitted unsmeared`);
-  const smear = resolution ? createSmearedReflectivity(q, resolution.sigma, resolution.options) : undefined;
+  const geometry = model.geometry;
+  const geometryCurve = geometry
+    ? createGeometryReflectivity(q, {
+        wavelength_A: model.wavelength_A,
+        sigma: resolution?.sigma,
+        smear: resolution?.options,
+        angleOffset: geometry.angleOffset_deg !== undefined,
+        footprint: geometry.footprint?.profile,
+        offsetRange: geometry.angleOffset_deg ? offsetRange(geometry.angleOffset_deg) : undefined,
+      })
+    : undefined;
+  const smear = resolution && !geometryCurve ? createSmearedReflectivity(q, resolution.sigma, resolution.options) : undefined;
   const kernel = (slabs: Float64Array, scale: number, background: number, out: Float64Array): Float64Array =>
     smear ? smear.evaluate(slabs, scale, background, out) : reflectivity(q, slabs, scale, background, out);
+  const currentGeometry = (): Float64Array =>
+    Float64Array.of(
+      0,
+      0,
+      geometry?.angleOffset_deg ? (geometry.angleOffset_deg.value * Math.PI) / 180 : 0,
+      geometry?.footprint ? geometry.footprint.beamHeight_mm.value : NaN,
+      geometry?.footprint ? geometry.footprint.sampleLength_mm.value : NaN,
+    );
   // data in the fitted space
   const yFit = transform === "logR" ? y.map(Math.log) : y;
   const sigmaFit = transform === "logR" ? sigma.map((s, i) => s / y[i]) : sigma;
@@ -117,18 +151,27 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
     y,
     sigma,
     warnings,
-    evaluateAt: (slabs, scale, background) => kernel(slabs, scale, background, new Float64Array(n)),
+    evaluateAt: (slabs, scale, background, scalars) => {
+      if (!geometryCurve) return kernel(slabs, scale, background, new Float64Array(n));
+      const g = scalars && scalars.length >= 5 ? scalars : currentGeometry();
+      return geometryCurve.evaluate(slabs, scale, background, g[2], g[3], g[4], new Float64Array(n));
+    },
     parameters,
     bind(space: FitSpace): BoundTerm {
       const fill = model.bind(space);
       const slabs = new Float64Array(model.rows * 4);
-      const scalars = new Float64Array(2);
+      const scalars = new Float64Array(model.scalarCount);
       const curve = new Float64Array(n);
       const inflationSlot = options.errorInflation ? space.slotOf(options.errorInflation) : -1;
-      const evaluate = (values: Float64Array): Float64Array => {
-        fill(values, slabs, scalars);
-        return kernel(slabs, scalars[0], scalars[1], curve);
-      };
+      const evaluate = geometryCurve
+        ? (values: Float64Array): Float64Array => {
+            fill(values, slabs, scalars);
+            return geometryCurve.evaluate(slabs, scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], curve);
+          }
+        : (values: Float64Array): Float64Array => {
+            fill(values, slabs, scalars);
+            return kernel(slabs, scalars[0], scalars[1], curve);
+          };
       if (likelihood === "poisson") {
         return {
           nResiduals: n,

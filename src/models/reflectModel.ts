@@ -11,10 +11,23 @@
  * MODEL.json:
  * `{"probe": "neutron"|"xray", "layers": [{"thickness", "sld", "isld", "roughness"} | {"material": {"formula", "density"}, …}],
  *   "scale": 1, "background": 0, "energy_keV" | "wavelength_A",
- *   "resolution": {"dqOverQ", "measure": "fwhm"|"sigma"} | {"dq": [...], "measure"}, "q": [...]}`
+ *   "resolution": {"dqOverQ", "measure": "fwhm"|"sigma"} | {"dq": [...], "measure"}, "q": [...],
+ *   "geometry": {"angleOffset_deg", "footprint": {"beamHeight_mm", "profile": "tophat"|"gaussian", "sampleLength_mm"}}}`
  * Layers run fronting (beam side) → backing; the first and last are semi-infinite
  * (their thickness is ignored and may be omitted). A layer's roughness is that of
  * the interface above it.
+ *
+ * Geometry (optional; operando.md §2, issue 7 part 3): every number is a parameter
+ * spec like the others. Measured at nominal Q the curve becomes
+ * R_obs(Q) = scale·F(α)·R_smeared(Q′) + background with α = asin(Qλ/4π),
+ * Q′ = 4π/λ·sin(α + δ) for the angle offset δ (`angleOffset_deg`, degrees, sample
+ * angle minus nominal), and F the fraction of the beam intercepted by a centred
+ * sample of length L (`sampleLength_mm`): top-hat min(1, L sin α/h), Gaussian
+ * erf(L sin α/(2√2σ)) with h (`beamHeight_mm`) the FWHM. Resolution widths stay
+ * those of the nominal points; smearing is evaluated at Q′ (see
+ * kernels/reflectivity/geometryReflectivity). Either part may be omitted; `profile`
+ * defaults to "tophat". Needs the wavelength (X-ray: energy_keV or wavelength_A).
+ * Without the block the model is evaluated exactly as before (no geometry code runs).
  */
 import { ValidationError, formatValue } from "../core/errors.ts";
 import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
@@ -41,6 +54,17 @@ export interface ResolutionModel {
   readonly options: SmearOptions;
 }
 
+/** The optional geometry block: angle offset (Q shift) and footprint factor. */
+export interface GeometryModel {
+  /** Sample angle offset δ (degrees); undefined when not modelled. */
+  readonly angleOffset_deg: Parameter | undefined;
+  /** Over-illumination factor; undefined when not modelled. */
+  readonly footprint: { readonly beamHeight_mm: Parameter; readonly sampleLength_mm: Parameter; readonly profile: "tophat" | "gaussian" } | undefined;
+}
+
+/** Scalars `bind` fills: scale, background, then (geometry models only) δ (rad), beam height (mm), sample length (mm). */
+export const GEOMETRY_SCALARS = 5;
+
 export interface ReflectModel {
   readonly probe: Probe;
   readonly energy_keV: number | undefined;
@@ -50,13 +74,18 @@ export interface ReflectModel {
   readonly background: Parameter;
   readonly resolution: ResolutionModel | undefined;
   readonly q: Float64Array | undefined;
+  /** The geometry block, or undefined (then nothing geometric is evaluated). */
+  readonly geometry: GeometryModel | undefined;
+  /** Length of the `scalars` array `bind` fills: 2 (scale, background), or {@link GEOMETRY_SCALARS} with geometry. */
+  readonly scalarCount: number;
   /** Every parameter the model reads (shared ones appear once). */
   parameters(): Parameter[];
   /** Rows of the slab table (layers.length). */
   readonly rows: number;
   /**
    * Compile against a fit space: the returned function fills `slabs` (rows × 4)
-   * from a values array and returns scale and background through `scalars`.
+   * from a values array and returns scale and background through `scalars`
+   * (with geometry also δ in rad, beam height and sample length in mm: `scalarCount` entries).
    */
   bind(space: FitSpace): (values: Float64Array, slabs: Float64Array, scalars: Float64Array) => void;
   /** The slab table at the parameters' current values. */
@@ -111,7 +140,7 @@ function nonNegativeParameter(spec: unknown, named: ReadonlyMap<string, Paramete
 export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<string, Parameter> = new Map()): ReflectModel {
   const at = (field: string): string => (path === "" ? field : `${path}.${field}`);
   const record = requireRecord(spec, path === "" ? "model" : path);
-  checkKeys(record, ["probe", "layers", "scale", "background", "resolution", "q", "energy_keV", "wavelength_A", "name", "comment"], path === "" ? "model" : path);
+  checkKeys(record, ["probe", "layers", "scale", "background", "resolution", "q", "energy_keV", "wavelength_A", "geometry", "name", "comment"], path === "" ? "model" : path);
   const probe = record["probe"];
   if (probe !== "neutron" && probe !== "xray") throw new ValidationError(at("probe"), 'must be "neutron" or "xray"', probe);
 
@@ -187,6 +216,7 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
   const background = record["background"] === undefined ? new Parameter("background", { value: 0 }) : resolveSpec(record["background"], named, at("background"), at("background"));
   const q = record["q"] === undefined ? undefined : numberArray(record["q"], at("q"));
   const resolution = record["resolution"] === undefined ? undefined : parseResolution(record["resolution"], at("resolution"), q);
+  const geometry = record["geometry"] === undefined ? undefined : parseGeometry(record["geometry"], at("geometry"), named, wavelength_A, probe === "xray" ? at("energy_keV") : at("wavelength_A"));
 
   const parameters = (): Parameter[] => {
     const list: Parameter[] = [scale, background];
@@ -195,6 +225,8 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       if (layer.material) list.push(layer.material.density);
       else list.push(layer.sld!, layer.isld!);
     }
+    if (geometry?.angleOffset_deg) list.push(geometry.angleOffset_deg);
+    if (geometry?.footprint) list.push(geometry.footprint.beamHeight_mm, geometry.footprint.sampleLength_mm);
     return [...new Set(list)];
   };
 
@@ -217,6 +249,7 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
     scalars[0] = read(scale);
     scalars[1] = read(background);
   };
+  const scalarCount = geometry ? GEOMETRY_SCALARS : 2;
 
   return {
     probe,
@@ -227,6 +260,8 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
     background,
     resolution,
     q,
+    geometry,
+    scalarCount,
     rows,
     parameters,
     bind(space) {
@@ -246,23 +281,22 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       slots[4 * rows + 1] = index(background);
       const sldPerDensity = Float64Array.from(layers, (l) => (l.material ? l.material.sldPerDensity : 0));
       const isldPerDensity = Float64Array.from(layers, (l) => (l.material ? l.material.isldPerDensity : 0));
-      return (values, slabs, scalars) => {
-        for (let j = 0; j < rows; j++) {
-          const base = j * SLAB_COLUMNS;
-          slabs[base] = j === 0 || j === rows - 1 ? 0 : values[slots[4 * j]];
-          if (slots[4 * j + 2] < 0) {
-            const density = values[slots[4 * j + 1]];
-            slabs[base + 1] = density * sldPerDensity[j];
-            slabs[base + 2] = density * isldPerDensity[j];
-          } else {
-            slabs[base + 1] = values[slots[4 * j + 1]];
-            slabs[base + 2] = values[slots[4 * j + 2]];
-          }
-          slabs[base + 3] = j === 0 ? 0 : values[slots[4 * j + 3]];
-        }
-        scalars[0] = values[slots[4 * rows]];
-        scalars[1] = values[slots[4 * rows + 1]];
-      };
+      if (geometry) {
+        // slots of δ, h, L (−1: not modelled); only geometry models pay for this
+        const geometrySlots = Int32Array.of(
+          geometry.angleOffset_deg ? index(geometry.angleOffset_deg) : -1,
+          geometry.footprint ? index(geometry.footprint.beamHeight_mm) : -1,
+          geometry.footprint ? index(geometry.footprint.sampleLength_mm) : -1,
+        );
+        const fillLayers = fillFrom(slots, sldPerDensity, isldPerDensity);
+        return (values, slabs, scalars) => {
+          fillLayers(values, slabs, scalars);
+          scalars[2] = geometrySlots[0] < 0 ? 0 : values[geometrySlots[0]] * DEG;
+          scalars[3] = geometrySlots[1] < 0 ? NaN : values[geometrySlots[1]];
+          scalars[4] = geometrySlots[2] < 0 ? NaN : values[geometrySlots[2]];
+        };
+      }
+      return fillFrom(slots, sldPerDensity, isldPerDensity);
     },
     currentSlabs() {
       const slabs = new Float64Array(rows * SLAB_COLUMNS);
@@ -270,6 +304,78 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       return slabs;
     },
   };
+
+  /** The slab-and-scale filler of `bind` over resolved slots. */
+  function fillFrom(slots: Int32Array, sldPerDensity: Float64Array, isldPerDensity: Float64Array) {
+    return (values: Float64Array, slabs: Float64Array, scalars: Float64Array): void => {
+      for (let j = 0; j < rows; j++) {
+        const base = j * SLAB_COLUMNS;
+        slabs[base] = j === 0 || j === rows - 1 ? 0 : values[slots[4 * j]];
+        if (slots[4 * j + 2] < 0) {
+          const density = values[slots[4 * j + 1]];
+          slabs[base + 1] = density * sldPerDensity[j];
+          slabs[base + 2] = density * isldPerDensity[j];
+        } else {
+          slabs[base + 1] = values[slots[4 * j + 1]];
+          slabs[base + 2] = values[slots[4 * j + 2]];
+        }
+        slabs[base + 3] = j === 0 ? 0 : values[slots[4 * j + 3]];
+      }
+      scalars[0] = values[slots[4 * rows]];
+      scalars[1] = values[slots[4 * rows + 1]];
+    };
+  }
+}
+
+const DEG = Math.PI / 180;
+
+/** A parameter that must be > 0 (beam height, sample length): value > 0, a varying one needs min ≥ 0. */
+function positiveParameter(spec: unknown, named: ReadonlyMap<string, Parameter>, path: string, what: string): Parameter {
+  const parameter = resolveSpec(spec, named, path, path);
+  if (!parameter.constrained) {
+    if (!(parameter.value > 0)) throw new ValidationError(path, `${what} must be > 0`, parameter.value);
+    if (parameter.vary && parameter.bounds.min < 0) {
+      throw new ValidationError(`${path}.min`, `a varying ${what} needs min ≥ 0`, parameter.bounds.min);
+    }
+  }
+  return parameter;
+}
+
+/**
+ * `{"angleOffset_deg": SPEC, "footprint": {"beamHeight_mm": SPEC, "profile": "tophat"|"gaussian", "sampleLength_mm": SPEC}}`
+ * (either part optional, at least one given).
+ * @param wavelength_A - the model's wavelength (NaN when an X-ray model has no energy)
+ * @param wavelengthPath - where to point when the wavelength is missing
+ */
+export function parseGeometry(spec: unknown, path: string, named: ReadonlyMap<string, Parameter>, wavelength_A: number, wavelengthPath: string): GeometryModel {
+  const record = requireRecord(spec, path);
+  checkKeys(record, ["angleOffset_deg", "footprint"], path);
+  if (record["angleOffset_deg"] === undefined && record["footprint"] === undefined) {
+    throw new ValidationError(path, "needs angleOffset_deg and/or footprint");
+  }
+  if (!(wavelength_A > 0)) throw new ValidationError(wavelengthPath, `is required by ${path} (Q to angle conversion)`);
+  let angleOffset_deg: Parameter | undefined;
+  if (record["angleOffset_deg"] !== undefined) {
+    const ap = `${path}.angleOffset_deg`;
+    angleOffset_deg = resolveSpec(record["angleOffset_deg"], named, ap, ap);
+    if (!angleOffset_deg.constrained && !(Math.abs(angleOffset_deg.value) < 90)) {
+      throw new ValidationError(ap, "must be an angle in degrees between −90 and 90", angleOffset_deg.value);
+    }
+  }
+  let footprint: GeometryModel["footprint"];
+  if (record["footprint"] !== undefined) {
+    const fp = `${path}.footprint`;
+    const f = requireRecord(record["footprint"], fp);
+    checkKeys(f, ["beamHeight_mm", "profile", "sampleLength_mm"], fp);
+    const profile = f["profile"] ?? "tophat";
+    if (profile !== "tophat" && profile !== "gaussian") throw new ValidationError(`${fp}.profile`, 'must be "tophat" or "gaussian"', profile);
+    if (f["beamHeight_mm"] === undefined) throw new ValidationError(`${fp}.beamHeight_mm`, "is required (mm; FWHM for a Gaussian beam)");
+    if (f["sampleLength_mm"] === undefined) throw new ValidationError(`${fp}.sampleLength_mm`, "is required (mm, along the beam)");
+    const beamHeight_mm = positiveParameter(f["beamHeight_mm"], named, `${fp}.beamHeight_mm`, "beam height");
+    const sampleLength_mm = positiveParameter(f["sampleLength_mm"], named, `${fp}.sampleLength_mm`, "sample length");
+    footprint = { beamHeight_mm, sampleLength_mm, profile };
+  }
+  return { angleOffset_deg, footprint };
 }
 
 /**
