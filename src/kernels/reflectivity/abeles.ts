@@ -63,6 +63,7 @@ function ensureScratch(media: number): void {
  * @param out - optional output buffer of length ≥ q.length; nothing is allocated when given
  * @param offset - index into `slabs` where the table starts (for batched tables)
  * @param rows - number of rows (defaults to the whole array)
+ * @param outOffset - index into `out` where R(q[0]) goes (batched outputs, no subarray views)
  * @returns `out` (or a new array) holding R at each Q
  * @example
  * const slabs = new Float64Array([0, 0, 0, 0,   100, 3.47, 0, 3,   0, 2.07, 0, 3]);
@@ -76,6 +77,7 @@ export function reflectivity(
   out?: Float64Array,
   offset = 0,
   rows = (slabs.length - offset) / SLAB_COLUMNS,
+  outOffset = 0,
 ): Float64Array {
   const n = q.length;
   const result = out ?? new Float64Array(n);
@@ -99,7 +101,7 @@ export function reflectivity(
     const kz0 = 0.5 * q[p];
     const kz0sq = kz0 * kz0;
     if (kz0sq === 0) {
-      result[p] = scale + background;
+      result[outOffset + p] = scale + background;
       continue;
     }
     // k of the backing: principal root of (kz0² − vr) + i·vi with vi ≥ 0 → Im k ≥ 0
@@ -117,7 +119,9 @@ export function reflectivity(
           bi = Math.sqrt(-x);
         }
       } else {
-        const m = Math.sqrt(x * x + y * y);
+        // |x + iy|; for |y| ≤ 1e-4·|x| the series |x|·(1 + t/2), t = (y/x)², is exact to < 2e-17
+        const ax = x < 0 ? -x : x;
+        const m = y <= 1e-4 * ax ? ax + (0.5 * y * y) / ax : Math.sqrt(x * x + y * y);
         if (x >= 0) {
           br = Math.sqrt(0.5 * (m + x));
           bi = (0.5 * y) / br;
@@ -151,7 +155,8 @@ export function reflectivity(
             ai = Math.sqrt(-x);
           }
         } else {
-          const m = Math.sqrt(x * x + y * y);
+          const ax = x < 0 ? -x : x;
+          const m = y <= 1e-4 * ax ? ax + (0.5 * y * y) / ax : Math.sqrt(x * x + y * y);
           if (x >= 0) {
             ar = Math.sqrt(0.5 * (m + x));
             ai = (0.5 * y) / ar;
@@ -199,7 +204,9 @@ export function reflectivity(
         const decay = -2 * bi * thickness;
         // |decay| < 1e-2: Taylor series exact to < 1e-20 (weakly absorbing layer above its critical edge)
         const mag =
-          decay > -1e-2 && decay < 1e-2
+          decay === 0
+            ? 1
+            : decay > -1e-2 && decay < 1e-2
             ? 1 + decay * (1 + decay * (0.5 + decay * (1 / 6 + decay * (1 / 24 + decay * (1 / 120 + decay * (1 / 720))))))
             : Math.exp(decay);
         // cos and sin of the phase angle, inline (see module note on speed)
@@ -252,7 +259,7 @@ export function reflectivity(
       br = ar;
       bi = ai;
     }
-    result[p] = scale * (rr * rr + ri * ri) + background;
+    result[outOffset + p] = scale * (rr * rr + ri * ri) + background;
   }
   return result;
 }
@@ -284,7 +291,7 @@ export function reflectivityBatch(
   for (let c = 0; c < curves; c++) {
     const s = typeof scale === "number" ? scale : scale[c];
     const b = typeof background === "number" ? background : background[c];
-    reflectivity(q, slabs, s, b, result.subarray(c * n, (c + 1) * n), c * stride, rows);
+    reflectivity(q, slabs, s, b, result, c * stride, rows, c * n);
   }
   return result;
 }
