@@ -11,7 +11,7 @@ import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { percentileSorted } from "../fit/result.ts";
 import type { EnsembleResult } from "../fit/ensembleSampler.ts";
-import { compareLaws, withCovariance, independentFits, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { compareLaws, perScanCheck, withCovariance, independentFits, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 
 export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
@@ -184,9 +184,13 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
       });
       if (restart.fit.chi2 < fits[mixedIndex].fit.chi2) fits[mixedIndex] = restart;
     }
-    comparison = compareLaws(fits);
+    comparison = compareLaws(fits).map((c) => ({ ...c, check: perScanCheck(fits.find((f) => f.law === c.law)!, independent, series, chiSquareUpperTail) }));
     bestLaw = comparison[0].law;
     best = withCovariance(fits.find((f) => f.law === bestLaw)!);
+    const bestCheck = comparison[0].check;
+    if (bestCheck && bestCheck.p < LAW_VS_FREE_P) {
+      quality.push({ level: "warning", message: `the ${bestLaw} law does not reproduce the per-scan thicknesses (χ² = ${bestCheck.chi2.toFixed(1)} for ${bestCheck.dof} degrees of freedom, p = ${bestCheck.p.toExponential(1)})` });
+    }
     if (!best.fit.converged) quality.push({ level: "warning", message: `the joint ${bestLaw} fit did not converge (${best.fit.message})` });
     if (best.fit.reducedChi2 > REDUCED_CHI2_LIMIT) quality.push({ level: "warning", message: `the joint ${bestLaw} fit leaves reduced χ² = ${best.fit.reducedChi2.toFixed(2)}: the model or the error bars are wrong` });
     if (comparison[0].weight < AMBIGUOUS_WEIGHT) {
@@ -271,7 +275,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
       [interphaseName]: {
         law: bestLaw,
         parameters: growthParameters,
-        comparison: comparison.map((c) => ({ law: c.law, deltaIC: c.deltaIC, weight: c.weight, chi2: c.chi2, parameters: c.k, converged: c.converged })),
+        comparison: comparison.map((c) => ({ law: c.law, deltaIC: c.deltaIC, weight: c.weight, chi2: c.chi2, parameters: c.k, converged: c.converged, ...(c.check ? { perScanCheck: c.check } : {}) })),
         criterion: mode === "joint" ? "AICc of the joint fits" : "AICc of the regressions on per-scan thickness",
         independentRegression: baselineParameters,
       },

@@ -180,6 +180,30 @@ export interface LawComparisonEntry {
   weight: number;
   /** false when the fit stopped on its budget: its χ² is an upper bound, its weight a lower bound */
   converged: boolean;
+  /**
+   * Predictive check against the per-scan evidence: χ² of (L_independent − L_law)/σ_independent
+   * over the scans, and its upper-tail p-value for that many scans minus the law's parameters.
+   * A small p means the law cannot reproduce what each scan says on its own.
+   */
+  check?: { chi2: number; dof: number; p: number };
+}
+
+/** The per-scan predictive check of a law fit (see LawComparisonEntry.check). */
+export function perScanCheck(lawFit: LawFit, fits: IndependentScanFit[], input: SeriesInput, upperTail: (x: number, k: number) => number): { chi2: number; dof: number; p: number } {
+  const law = GROWTH_LAWS[lawFit.law];
+  const names = lawFit.fit.names;
+  const values = Float64Array.from(lawFit.series.lawSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
+  let chi2 = 0;
+  let used = 0;
+  input.scans.forEach((scan, k) => {
+    const f = fits[k];
+    if (!f || !(f.thicknessStderr > 0) || !Number.isFinite(f.thickness)) return;
+    const predicted = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, input.thicknessPerCharge);
+    chi2 += ((f.thickness - predicted) / f.thicknessStderr) ** 2;
+    used++;
+  });
+  const dof = Math.max(used - values.length, 1);
+  return { chi2, dof, p: upperTail(chi2, dof) };
 }
 
 /** (c) Akaike weights from AICc differences (BIC kept beside). */

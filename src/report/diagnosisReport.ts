@@ -122,7 +122,7 @@ function cellSection(cell: ReportCell): string {
   }
   // growth law comparison
   const comparisonRows = d.comparison
-    .map((c) => `<tr><td>${c.law}</td><td>${fmt(c.chi2, 6)}</td><td>${c.k}</td><td>${fmt(c.deltaIC, 3)}</td><td>${(100 * c.weight).toFixed(1)} %</td></tr>`)
+    .map((c) => `<tr><td>${c.law}</td><td>${fmt(c.chi2, 6)}</td><td>${c.k}</td><td>${fmt(c.deltaIC, 3)}</td><td>${(100 * c.weight).toFixed(1)} %</td><td>${c.check ? `χ² ${fmt(c.check.chi2, 3)} / ${c.check.dof}, p = ${fmt(c.check.p, 2)}` : "—"}</td></tr>`)
     .join("");
   const growth = (json["growth"] as Record<string, { law: string; parameters: Record<string, { median: number; lo95: number; hi95: number; unit?: string }> }>)[cell.interphase];
   const parameterRows = Object.entries(growth?.parameters ?? {})
@@ -164,7 +164,7 @@ function cellSection(cell: ReportCell): string {
 <h3>Quality flags</h3>${flags}
 <h3>Through time</h3><div class="plots">${plots.join("")}</div>
 <h3>Growth law</h3>
-<table><thead><tr><th>law</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th></tr></thead><tbody>${comparisonRows}</tbody></table>
+<table><thead><tr><th>law</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th><th>check against per-scan fits</th></tr></thead><tbody>${comparisonRows}</tbody></table>
 <table><thead><tr><th>${escapeHtml(growth?.law ?? "")} parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${parameterRows}</tbody></table>
 ${sharedTable(json["shared"] as Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined)}
 <h3>Reflectivity per scan</h3><select class="scan-select" data-cell="${escapeHtml(cell.id)}">${scanOptions}</select>${scanBlocks}
