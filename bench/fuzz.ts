@@ -1,11 +1,15 @@
 /**
  * `npm run fuzz`: the full mutation fuzz of every reader (issue 5): 10 000 mutated
- * inputs per reader (ORT reader/writer, and each cycler reader), seeded. `npm test`
+ * inputs per reader (ORT reader/writer, each cycler reader, each impedance reader,
+ * NeXus/HDF5), seeded. h5wasm prints "Aborted(…)" on stderr for some corrupt files;
+ * the reader turns those into ParseErrors. `npm test`
  * runs a bounded version. Exit 1 when any input escaped as something other than a
  * correct read or a ParseError.
  */
 import { fuzzOrt } from "../src/io/ortFuzz.ts";
 import { fuzzCycler } from "../src/io/cycler/cyclerFuzz.ts";
+import { fuzzImpedance } from "../src/io/impedanceFuzz.ts";
+import { fuzzNexus } from "../src/io/nexusFuzz.ts";
 
 const ITERATIONS = Number(process.argv[2] ?? 10_000);
 const SEED = Number(process.argv[3] ?? 20261125);
@@ -19,6 +23,15 @@ for (const [reader, counts] of Object.entries(cycler.readers)) {
   process.stdout.write(`cycler ${reader}: ${counts.inputs} inputs, ${counts.parsed} parsed, ${counts.rejected} ParseError\n`);
 }
 process.stdout.write(`cycler: ${cycler.inputs} inputs, ${cycler.failures.length} failures (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-const failures = [...ort.failures, ...cycler.failures];
+started = performance.now();
+const impedance = fuzzImpedance(ITERATIONS, SEED);
+for (const [reader, counts] of Object.entries(impedance.readers)) {
+  process.stdout.write(`impedance ${reader}: ${counts.inputs} inputs, ${counts.parsed} parsed, ${counts.rejected} ParseError\n`);
+}
+process.stdout.write(`impedance: ${impedance.inputs} inputs, ${impedance.failures.length} failures (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+started = performance.now();
+const nexus = await fuzzNexus(ITERATIONS, SEED);
+process.stdout.write(`NeXus: ${nexus.inputs} inputs, ${nexus.parsed} parsed, ${nexus.rejected} ParseError, ${nexus.failures.length} failures (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+const failures = [...ort.failures, ...cycler.failures, ...impedance.failures, ...nexus.failures];
 for (const failure of failures.slice(0, 20)) process.stdout.write(`FAIL ${JSON.stringify(failure).slice(0, 400)}\n`);
 process.exitCode = failures.length > 0 ? 1 : 0;
