@@ -13,6 +13,8 @@
  * Oracle: {@link readNexusReflectivity} resolves with curves whose Q, R, dR have equal
  * length, or rejects with a ParseError — never another error — within `timeLimitMs`;
  * and the library still reads an intact file afterwards (no poisoned global state).
+ * A read that never returns blocks this thread: `npm run fuzz` runs this function in a
+ * child process (bench/nexusFuzzChild.ts) with a watchdog and reports such inputs as hangs.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -82,7 +84,11 @@ async function writeCorpus(dir: string): Promise<{ name: string; file: string; o
  * @param iterations - mutated inputs in all (10 000 for the acceptance run)
  * @param seed - run seed; input i uses the generator `${seed}:${i}`
  */
-export async function fuzzNexus(iterations: number, seed: Seed, options: { timeLimitMs?: number; maxFailures?: number } = {}): Promise<NexusFuzzReport> {
+export async function fuzzNexus(
+  iterations: number,
+  seed: Seed,
+  options: { timeLimitMs?: number; maxFailures?: number; start?: number; onInput?: (input: number) => void } = {},
+): Promise<NexusFuzzReport> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-nexus-fuzz-"));
   const report: NexusFuzzReport = { seed, inputs: 0, parsed: 0, rejected: 0, failures: [] };
   const timeLimit = options.timeLimitMs ?? 2000;
@@ -91,7 +97,8 @@ export async function fuzzNexus(iterations: number, seed: Seed, options: { timeL
     const corpus = await writeCorpus(dir);
     const originals = corpus.map((c) => fs.readFileSync(c.file));
     const target = path.join(dir, "mutated.nxs");
-    for (let i = 0; i < iterations && report.failures.length < maxFailures; i++) {
+    for (let i = options.start ?? 0; i < iterations && report.failures.length < maxFailures; i++) {
+      options.onInput?.(i);
       const k = i % corpus.length;
       const rng = createRandom(`${String(seed)}:${i}`);
       let bytes = Buffer.from(originals[k]);
