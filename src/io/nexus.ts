@@ -97,31 +97,14 @@ const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x
 
 type H5wasm = (typeof import("h5wasm/node"))["default"];
 let ready: Promise<H5wasm> | undefined;
-/** Instances loaded so far: a crashed wasm instance is replaced by a fresh one. */
-let instance = 0;
 /** Load the wasm module once; make HDF5 errors throw instead of printing diagnostics to stderr. */
 function h5ready(): Promise<H5wasm> {
-  // a fresh instance is a fresh evaluation of the h5wasm entry module (its own wasm memory)
-  const loading = instance === 0 ? import("h5wasm/node") : (import(`${import.meta.resolve("h5wasm/node")}?instance=${instance}`) as Promise<typeof import("h5wasm/node")>);
-  ready ??= loading.then(async ({ default: h5wasm }) => {
+  ready ??= import("h5wasm/node").then(async ({ default: h5wasm }) => {
     const module = await h5wasm.ready;
     module.activate_throwing_error_handler();
     return h5wasm;
   });
   return ready;
-}
-
-/**
- * After a corrupt file crashes the HDF5 library inside wasm (an emscripten abort or
- * an out-of-bounds access), its memory cannot be trusted: later opens of intact files
- * fail. Found by fuzzing (10 000 mutated files); the next read loads a fresh instance.
- */
-function discardIfCrashed(error: unknown): void {
-  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-  if (/memory access out of bounds|Aborted\(|unreachable|RuntimeError/.test(text)) {
-    ready = undefined;
-    instance++;
-  }
 }
 
 /**
@@ -146,7 +129,6 @@ export async function readNexusReflectivity(file: string, options: ReadNexusOpti
   try {
     h5 = new h5wasm.File(nodePath.resolve(file), "r");
   } catch (error) {
-    discardIfCrashed(error);
     throw new ParseError(file, `cannot open as HDF5 (${hdf5Reason(error)})`);
   }
   try {
@@ -157,7 +139,6 @@ export async function readNexusReflectivity(file: string, options: ReadNexusOpti
     return entries.map((entry) => readEntry(lib, file, h5, entry, mapping, options.dqIs ?? "sigma"));
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    discardIfCrashed(error);
     throw new ParseError(file, `malformed HDF5 content (${hdf5Reason(error)})`);
   } finally {
     try {
