@@ -6,6 +6,8 @@
  * report draws. Units: thickness/roughness Å, density g/cm³, time s, charge C/cm²,
  * conductivity S/m, permittivity (relative), resistance Ω, capacitance F.
  */
+import { createRandom } from "../core/random.ts";
+import { erfc } from "../params/special.ts";
 import { GROWTH_LAWS, type LawName } from "../models/growthLaws.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
@@ -106,15 +108,7 @@ function gaussianInterval(value: number, stderr: number, unit?: string): Interva
 export function chiSquareUpperTail(x: number, k: number): number {
   if (k <= 0) return x > 0 ? 0 : 1;
   const z = (Math.cbrt(x / k) - (1 - 2 / (9 * k))) / Math.sqrt(2 / (9 * k));
-  return 0.5 * erfcApprox(z / Math.SQRT2);
-}
-
-function erfcApprox(x: number): number {
-  // Numerical Recipes erfc (Chebyshev), relative error < 1.2e-7
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x >= 0 ? r : 2 - r;
+  return 0.5 * erfc(z / Math.SQRT2);
 }
 
 /**
@@ -370,7 +364,7 @@ function consistencyChecks(
     if (declared !== undefined) {
       const sd = Math.max((f.hi95 - f.lo95) / 3.92, 1e-12);
       const z = (f.median - declared) / sd;
-      const p = 2 * 0.5 * erfcApprox(Math.abs(z) / Math.SQRT2);
+      const p = 2 * 0.5 * erfc(Math.abs(z) / Math.SQRT2);
       const agree = p >= CONSISTENCY_P;
       entry["declaredFaradaicFraction"] = declared;
       entry["thicknessGrowthFromCharge_A"] = declared * perCharge * last.qred_C_per_cm2;
@@ -428,7 +422,7 @@ function consistencyChecks(
       // per draw: σ and ε by weighted least squares over spectra, with the circuits' errors
       const sigma = new Float64Array(draws);
       const epsilon = new Float64Array(draws);
-      const random = mulberry(7);
+      const random = createRandom(7);
       for (let i = 0; i < draws; i++) {
         let sNum = 0;
         let sDen = 0;
@@ -437,13 +431,13 @@ function consistencyChecks(
         resistances.forEach((r, k) => {
           const lengthM = (l0[i % l0.length] + samples[k][i]) * 1e-10;
           // R = L/(σA) → 1/σ = R·A/L; weight by (σ_R A/L)⁻²
-          const rDraw = r.value + r.stderr * gauss(random);
+          const rDraw = r.value + r.stderr * random.normal();
           const inv = (rDraw * areaM2) / lengthM;
           const w = 1 / Math.max((r.stderr * areaM2) / lengthM, 1e-300) ** 2;
           sNum += w * inv;
           sDen += w;
           const c = capacitances[k];
-          const cDraw = c.value + c.stderr * gauss(random);
+          const cDraw = c.value + c.stderr * random.normal();
           const eps = (cDraw * lengthM) / (VACUUM_PERMITTIVITY * areaM2);
           const we = 1 / Math.max((c.stderr * lengthM) / (VACUUM_PERMITTIVITY * areaM2), 1e-300) ** 2;
           eNum += we * eps;
@@ -511,21 +505,6 @@ function lawL0Samples(best: LawFit, posterior: EnsembleResult | undefined): Floa
   const stride = Math.max(1, Math.floor(draws / 2000));
   const col = columnOf(posterior, best, "L0");
   return Float64Array.from({ length: Math.ceil(draws / stride) }, (_, s) => col[s * stride]);
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gauss(uniform: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 /** Model curves at the best fit for each scan, and SLD profiles, for the report. */

@@ -15,61 +15,14 @@
  * μ·t sums dimensionless. Gaussian beams are described by their FWHM, as in the
  * manifest (`beam.height_mm` is the FWHM of a Gaussian profile).
  */
+import { erf } from "../../core/quadrature.ts";
 
 /** FWHM / σ of a Gaussian, 2√(2 ln 2). */
 export const GAUSSIAN_FWHM_PER_SIGMA = 2 * Math.sqrt(2 * Math.LN2);
 
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+/** The error function, shared with the rest of the project (core/quadrature: ~1e-16 relative). */
+export { erf };
 
-/**
- * The error function erf(x), to ~1e-15 relative: the everywhere-positive series
- * erf x = (2/√π) e^{−x²} Σ 2ⁿ x^{2n+1} / (1·3·…·(2n+1)) for |x| < 3, the continued
- * fraction of erfc for 3 ≤ |x| < 6.5, ±1 beyond (erfc(6.5) < 1e-19).
- * @param x - argument
- * @returns erf(x)
- * @example
- * erf(1); // 0.8427007929497149
- */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  const a = Math.abs(x);
-  let value: number;
-  if (a < 3) {
-    const x2 = a * a;
-    let term = a;
-    let sum = a;
-    for (let n = 1; n < 200; n++) {
-      term *= (2 * x2) / (2 * n + 1);
-      sum += term;
-      if (term < sum * 1e-17) break;
-    }
-    value = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
-  } else if (a < 6.5) {
-    value = 1 - erfcContinuedFraction(a);
-  } else value = 1;
-  return x < 0 ? -value : value;
-}
-
-/** erfc(x) for x ≥ 3 from its continued fraction, evaluated with the modified Lentz method. */
-function erfcContinuedFraction(x: number): number {
-  // erfc x = e^{−x²}/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …)))))
-  const tiny = 1e-300;
-  let f = x;
-  let c = x;
-  let d = 0;
-  for (let n = 1; n < 500; n++) {
-    const an = n / 2;
-    d = x + an * d;
-    d = d === 0 ? tiny : d;
-    c = x + an / c;
-    c = c === 0 ? tiny : c;
-    d = 1 / d;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
-}
 
 /**
  * Standard deviation of a Gaussian beam from its FWHM, σ = w / (2√(2 ln 2)).
