@@ -20,10 +20,10 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { FitAbortedError, ValidationError, formatValue } from "../core/errors.ts";
+import { workerBootstrap } from "../core/worker.ts";
 import { createRandom } from "../core/random.ts";
 import type { Random, Seed } from "../core/random.ts";
 import { ensembleAutocorrelationTime } from "./autocorrelation.ts";
@@ -700,27 +700,6 @@ export function ensembleSampler(objective: FitObjective, options: EnsembleSample
     }
   }
   return finish(ctx, t, cancelled);
-}
-
-/**
- * Worker bootstrap code. Node 20 workers do not inherit the main thread's module
- * hooks, and `--import tsx` in a worker's execArgv runs too late for its entry
- * file, so a TypeScript worker first registers tsx's ESM hooks, then imports
- * the real entry.
- */
-function workerBootstrap(workerUrl: URL): string {
-  if (!workerUrl.pathname.endsWith(".ts")) return `import(${JSON.stringify(workerUrl.href)});`;
-  let api: string;
-  try {
-    api = import.meta.resolve("tsx/esm/api");
-  } catch {
-    api = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
-  }
-  return [
-    `import(${JSON.stringify(api)})`,
-    `.then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(workerUrl.href)}); })`,
-    `.catch((e) => { throw e; });`,
-  ].join("");
 }
 
 /** Persistent workers, each holding its own copy of the objective. */

@@ -26,8 +26,14 @@
  * computed from the detector's `polar_angle` (2θ) and the monochromator
  * wavelength, Q = 4π sin(2θ/2)/λ, and there is no resolution (dq undefined, warned).
  *
- * h5wasm (a 4 MB module, seconds to load on a busy machine) is imported on first
- * use, so programs that never read HDF5 do not pay for it.
+ * Isolation: the HDF5 library (h5wasm, a 4 MB wasm module, seconds to load on a
+ * busy machine) runs in one worker thread, started on first use so programs that
+ * never read HDF5 do not pay for it. Fuzzing showed why: on some corrupt files the
+ * library aborts and leaves its wasm memory unusable (later intact files fail), and
+ * on others it never returns. A read that crashes the library is a ParseError and
+ * the worker is replaced; a read that does not finish within `timeoutMs` (default
+ * {@link NEXUS_READ_TIMEOUT_MS}) is a ParseError and the worker is terminated and
+ * replaced. The library's own diagnostics ("Aborted(…)") are kept off stderr.
  *
  * Errors: a missing file, a file that is not HDF5, a missing or malformed dataset
  * (wrong shape, non-numeric, NaN, lengths that disagree) are ParseErrors naming
@@ -35,8 +41,10 @@
  */
 import fs from "node:fs";
 import nodePath from "node:path";
+import { Worker } from "node:worker_threads";
 import type { Dataset, Group } from "h5wasm/node";
-import { EngineError, ParseError } from "../core/errors.ts";
+import { EngineError, ParseError, ValidationError } from "../core/errors.ts";
+import { bundledWorkerSource } from "../core/worker.ts";
 import type { ReflectivityData } from "./reflectivityData.ts";
 
 /** Q computed from an angle and a wavelength. */
@@ -77,7 +85,12 @@ export interface ReadNexusOptions {
   mapping?: NexusMapping | "nxrefscan";
   /** How the `dq` dataset is expressed. @default "sigma" */
   dqIs?: "sigma" | "fwhm";
+  /** A read that takes longer is abandoned (ParseError) and the HDF5 worker replaced, ms. @default {@link NEXUS_READ_TIMEOUT_MS} */
+  timeoutMs?: number;
 }
+
+/** Default limit on one file's read, ms: generous for reflectivity files (milliseconds each), finite for a library that hangs. */
+export const NEXUS_READ_TIMEOUT_MS = 60_000;
 
 /** One curve (one entry) of a NeXus file. */
 export interface NexusReflectivity extends ReflectivityData {
@@ -110,11 +123,16 @@ function h5ready(): Promise<H5wasm> {
 /**
  * Read the reflectivity curves of a NeXus/HDF5 file, one per entry.
  *
+ * The file is read in the HDF5 worker thread (see the module header): a file that
+ * crashes the library or does not finish within `timeoutMs` is a ParseError and
+ * never affects later reads.
+ *
  * @param file - path of the HDF5 file (named in errors)
- * @param options - the dataset mapping (default: NXrefscan preset) and how dQ is expressed
+ * @param options - the dataset mapping (default: NXrefscan preset), how dQ is expressed, the time limit
  * @returns one curve per entry, Q and dQ in Å⁻¹, dR 1-σ and > 0
  * @throws {ParseError} naming the file and the dataset path: missing file, not HDF5,
- *   missing dataset, non-numeric or multi-dimensional data, NaN, unequal lengths, unknown units
+ *   missing dataset, non-numeric or multi-dimensional data, NaN, unequal lengths, unknown units;
+ *   a file that crashes the HDF5 library or exceeds the time limit
  * @example
  * ```ts
  * const [curve] = await readNexusReflectivity("run1234.nxs", { mapping: { q: "data/Q", r: "data/R", dr: "data/dR" } });
@@ -122,6 +140,20 @@ function h5ready(): Promise<H5wasm> {
  * ```
  */
 export async function readNexusReflectivity(file: string, options: ReadNexusOptions = {}): Promise<NexusReflectivity[]> {
+  const timeoutMs = options.timeoutMs ?? NEXUS_READ_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new ValidationError("timeoutMs", "must be a positive number of milliseconds", timeoutMs);
+  checkHdf5File(file);
+  const { timeoutMs: _omit, ...request } = options;
+  void _omit;
+  return hdf5Worker.read(file, request, timeoutMs);
+}
+
+/**
+ * {@link readNexusReflectivity} in the calling thread, with no isolation: used by the
+ * HDF5 worker. A library crash is recorded ({@link hdf5LibraryCrashed}).
+ * @internal
+ */
+export async function readNexusInThisThread(file: string, options: ReadNexusOptions = {}): Promise<NexusReflectivity[]> {
   const mapping = options.mapping === undefined || options.mapping === "nxrefscan" ? NXREFSCAN_MAPPING : options.mapping;
   checkHdf5File(file);
   const h5wasm = await h5ready();
@@ -143,10 +175,144 @@ export async function readNexusReflectivity(file: string, options: ReadNexusOpti
   } finally {
     try {
       h5.close();
-    } catch {
+    } catch (error) {
       // a file the library gave up on (HDF5 abort) cannot be closed; its error is already being thrown
+      noteLibraryError(error);
     }
   }
+}
+
+let libraryCrashed = false;
+/** Record a crash of the wasm library (abort, out-of-bounds access, trap): its memory can no longer be trusted. */
+function noteLibraryError(error: unknown): void {
+  if (error instanceof Error && (error.name === "RuntimeError" || /^Aborted\(|memory access out of bounds|unreachable/.test(error.message))) libraryCrashed = true;
+}
+
+/**
+ * Whether the HDF5 library crashed in this thread since it was loaded (the HDF5
+ * worker is then replaced).
+ * @internal
+ */
+export function hdf5LibraryCrashed(): boolean {
+  return libraryCrashed;
+}
+
+interface WorkerReply {
+  readonly id: number;
+  readonly curves?: NexusReflectivity[];
+  readonly error?: { readonly file: string; readonly detail: string; readonly line?: number; readonly offset?: number };
+  readonly crashed?: boolean;
+}
+
+/** The one thread that runs the HDF5 library, started on first use and replaced after a crash or a hang. */
+class Hdf5Worker {
+  /** Threads started so far (the first, and one per crash or hang). */
+  starts = 0;
+  private started: Promise<Worker> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 0;
+
+  /** Reads run one at a time, in call order. */
+  read(file: string, options: Omit<ReadNexusOptions, "timeoutMs">, timeoutMs: number): Promise<NexusReflectivity[]> {
+    const run = this.queue.then(() => this.readNow(file, options, timeoutMs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Terminate the worker (the next read starts a new one). */
+  async close(): Promise<void> {
+    const started = this.started;
+    this.started = undefined;
+    if (started) await (await started).terminate();
+  }
+
+  private start(): Promise<Worker> {
+    this.started ??= bundledWorkerSource(new URL("./nexusWorker.ts", import.meta.url), ["h5wasm/*"]).then((source) => this.spawn(source));
+    const started = this.started;
+    started.catch(() => {
+      if (this.started === started) this.started = undefined;
+    });
+    return started;
+  }
+
+  private spawn(source: string): Promise<Worker> {
+    return new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(source, { eval: true, stdout: true, stderr: true });
+      this.starts++;
+      // the library's own diagnostics ("Aborted(…)", HDF5 error stacks) stay off the terminal: errors carry the reason
+      worker.stdout.resume();
+      worker.stderr.resume();
+      const done = (): void => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+      };
+      const onMessage = (message: { ready?: boolean }): void => {
+        if (!message.ready) return;
+        done();
+        worker.unref();
+        resolve(worker);
+      };
+      const onError = (error: Error): void => {
+        done();
+        reject(new Error(`the HDF5 library (h5wasm) could not be loaded: ${error.message}`));
+      };
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+    });
+  }
+
+  private discard(worker: Worker): void {
+    this.started = undefined;
+    void worker.terminate();
+  }
+
+  private async readNow(file: string, options: Omit<ReadNexusOptions, "timeoutMs">, timeoutMs: number): Promise<NexusReflectivity[]> {
+    const worker = await this.start();
+    const id = this.nextId++;
+    worker.ref();
+    return new Promise<NexusReflectivity[]>((resolve, reject) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("error", onFailure);
+        worker.off("exit", onFailure);
+        worker.unref();
+      };
+      const timer = setTimeout(() => {
+        finish();
+        this.discard(worker);
+        reject(new ParseError(file, `the HDF5 library did not finish reading it within ${timeoutMs / 1000} s (a corrupt file can make it loop); read abandoned`));
+      }, timeoutMs);
+      const onFailure = (reason: Error | number): void => {
+        finish();
+        this.discard(worker);
+        reject(new ParseError(file, `the HDF5 library stopped while reading it (${typeof reason === "number" ? `exit ${reason}` : reason.message.split("\n")[0]})`));
+      };
+      const onMessage = (reply: WorkerReply): void => {
+        if (reply.id !== id) return;
+        finish();
+        if (reply.crashed) this.discard(worker);
+        if (reply.error) reject(new ParseError(reply.error.file, reply.error.detail, { line: reply.error.line, offset: reply.error.offset }));
+        else resolve(reply.curves ?? []);
+      };
+      worker.on("message", onMessage);
+      worker.on("error", onFailure);
+      worker.on("exit", onFailure);
+      worker.postMessage({ id, file, options });
+    });
+  }
+}
+
+const hdf5Worker = new Hdf5Worker();
+
+/** How many HDF5 worker threads this process has started: the first, and one after each crash or hang. */
+export function nexusReaderStarts(): number {
+  return hdf5Worker.starts;
+}
+
+/** Stop the HDF5 worker thread now (it is otherwise left idle and does not keep the process alive). */
+export function closeNexusReader(): Promise<void> {
+  return hdf5Worker.close();
 }
 
 function checkHdf5File(file: string): void {
@@ -172,6 +338,7 @@ function checkHdf5File(file: string): void {
 
 /** The most specific line of an HDF5 error stack ("minor: …"), or the error's first line. */
 function hdf5Reason(error: unknown): string {
+  noteLibraryError(error);
   const text = error instanceof Error ? error.message : String(error);
   const minors = [...text.matchAll(/minor:\s*([^\n]+)/g)].map((m) => m[1].trim());
   if (minors.length > 0) return minors[minors.length - 1];
@@ -492,8 +659,9 @@ function entryMetadata(lib: Lib, root: Group, entry: EntryRef): Record<string, s
       const value = found.dataset.value;
       const text = Array.isArray(value) ? value[0] : value;
       if (typeof text === "string") out[key] = text;
-    } catch {
+    } catch (error) {
       // metadata is informative only: a malformed field is skipped
+      noteLibraryError(error);
     }
   }
   return out;

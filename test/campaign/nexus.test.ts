@@ -5,8 +5,8 @@ import path from "node:path";
 import h5wasm from "h5wasm/node";
 import type { Group } from "h5wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ParseError } from "../../src/core/errors.ts";
-import { readNexusReflectivity, type NexusMapping } from "../../src/io/nexus.ts";
+import { ParseError, ValidationError } from "../../src/core/errors.ts";
+import { nexusReaderStarts, readNexusReflectivity, type NexusMapping } from "../../src/io/nexus.ts";
 import { FIRST_PRINCIPLES_RTOL } from "../tolerances.ts";
 
 /** Bounded fuzzing in the test run (a few ms per case). */
@@ -159,6 +159,23 @@ describe("readNexusReflectivity", () => {
     }
     // the reader still works after failures (files were closed)
     expect((await readNexusReflectivity(good))[0].q.length).toBe(2);
+  });
+
+  it("abandons a read that exceeds its time limit with a ParseError, replaces the HDF5 worker, and reads on", async () => {
+    const good = writeH5("watchdog.nxs", (root) => nxrefscan(root, "entry", Float64Array.of(0.5, 1), Int32Array.of(10, 5), 100, 1.54));
+    expect((await readNexusReflectivity(good))[0].q.length).toBe(2); // the worker is up
+    const before = nexusReaderStarts();
+    // a limit no read can meet stands in for a file on which the library loops (the fuzz test has real ones)
+    const error = await readNexusReflectivity(good, { timeoutMs: 1e-3 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ParseError);
+    expect((error as Error).message.startsWith(`${good}: `)).toBe(true);
+    expect((error as Error).message).toContain("the HDF5 library did not finish reading it within 0.000001 s");
+    expect((await readNexusReflectivity(good))[0].q.length).toBe(2);
+    expect(nexusReaderStarts()).toBe(before + 1);
+    await expect(readNexusReflectivity(good, { timeoutMs: 0 })).rejects.toThrow(ValidationError);
   });
 
   it("refuses an ambiguous {NXclass} segment, naming the groups", async () => {
