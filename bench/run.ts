@@ -13,6 +13,7 @@ import { benchDrt } from "./drt.ts";
 import { benchCycler } from "./cycler.ts";
 import { benchInspect } from "./campaign.ts";
 import { benchDiagnose } from "./diagnose.ts";
+import { benchConfounders } from "./confounders.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ const suites: Record<string, () => Record<string, Timing | number | string> | Pr
   cycler: benchCycler,
   campaign: benchInspect,
   diagnose: benchDiagnose,
+  confounders: benchConfounders,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {

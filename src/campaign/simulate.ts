@@ -5,8 +5,14 @@
  * of a potentiostatic hold whose current follows the growth law and Faradaic fraction,
  * impedance spectra with noise — and `truth.json`. Deterministic given the seed.
  *
+ * Beam damage (`damage`): the interphase thickness seen at a scan is the chemistry's
+ * value plus a damage term (models/damageModels) of the spot's accumulated dose at
+ * mid exposure, computed with the dose ledger (confounders/dose) from the manifest
+ * this function writes. `damage.fresh` adds, after each listed measured scan, one
+ * scan at a new fresh spot (F1, F2, …): exposed once, so nearly undamaged.
+ *
  * Units: time s, thickness/roughness Å, Q Å⁻¹, current A, charge C, area cm²,
- * conductivity S/m, frequency Hz, impedance Ω.
+ * conductivity S/m, frequency Hz, impedance Ω, dose Gy.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -18,6 +24,9 @@ import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflec
 import { formulaMass, neutronSld, xraySld } from "../materials/index.ts";
 import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName } from "../models/damageModels.ts";
+import { exposureDose, resolveDoseSetup, unavailableError } from "../confounders/index.ts";
+import { parseManifest } from "./manifest.ts";
 
 /** F (C/mol), ε0 (F/m). */
 export const FARADAY = 96485.33212;
@@ -52,6 +61,10 @@ export interface Scenario {
   impedance?: { every: number; conductivity_S_per_m: number; permittivity: number; R0_ohm: number; noise: number; fMin: number; fMax: number; pointsPerDecade: number };
   beam?: { flux_per_s: number; height_mm: number; width_mm: number; profile: "gaussian" | "tophat" };
   cells?: number;
+  /** replicate cells drawn from a log-normal population: law parameter name → log-sd (each cell's value is the law's value × e^(logSd·z)) */
+  population?: Record<string, number>;
+  /** beam damage of the interphase thickness; `fresh`: indices (0-based) of the measured scans each followed by one scan at a new fresh spot */
+  damage?: { model: DamageName; rate_A_per_Gy: number; dose_Gy?: number; fresh?: number[] };
 }
 
 export const DEFAULT_STACK: ScenarioLayer[] = [
@@ -93,6 +106,8 @@ export function resolveScenario(spec: unknown): Scenario {
     ...(s.impedance ? { impedance: { ...IMPEDANCE_DEFAULTS, ...(s.impedance as Partial<NonNullable<Scenario["impedance"]>>) } } : {}),
     beam: s.beam ?? { flux_per_s: 1e11, height_mm: 0.02, width_mm: 0.2, profile: "gaussian" },
     cells: s.cells ?? 1,
+    ...(s.damage ? { damage: resolveDamage(s.damage, scans.count) } : {}),
+    ...(s.population ? { population: s.population } : {}),
   };
   const interphases = scenario.stack.filter((l) => l.role === "interphase");
   if (interphases.length !== 1) throw new ValidationError("stack", "needs exactly one layer with role \"interphase\"", interphases.length);
@@ -101,7 +116,27 @@ export function resolveScenario(spec: unknown): Scenario {
     if (typeof law.parameters?.[name] !== "number") throw new ValidationError(`law.parameters.${name}`, `is required for the ${law.name} law`, law.parameters?.[name]);
   }
   if (law.name === "charge") scenario.faradaicFraction = law.parameters["f"];
+  for (const [name, logSd] of Object.entries(scenario.population ?? {})) {
+    if (!expected.includes(name)) throw new ValidationError(`population.${name}`, `is not a parameter of the ${law.name} law (${expected.join(", ")})`, name);
+    if (!(typeof logSd === "number" && logSd >= 0 && Number.isFinite(logSd))) throw new ValidationError(`population.${name}`, "must be a log-sd ≥ 0", logSd);
+    if (!(law.parameters[name] > 0)) throw new ValidationError(`law.parameters.${name}`, "must be > 0 for a log-normal population", law.parameters[name]);
+  }
   return scenario;
+}
+
+function resolveDamage(spec: unknown, count: number): NonNullable<Scenario["damage"]> {
+  if (typeof spec !== "object" || spec === null) throw new ValidationError("damage", "must be an object", spec);
+  const d = spec as Partial<NonNullable<Scenario["damage"]>>;
+  const model = d.model ?? "linear";
+  if (!DAMAGE_NAMES.includes(model)) throw new ValidationError("damage.model", `must be one of ${DAMAGE_NAMES.join(", ")}`, model);
+  const rate = d.rate_A_per_Gy ?? 0;
+  if (!Number.isFinite(rate)) throw new ValidationError("damage.rate_A_per_Gy", "must be a finite number (Å per Gy)", d.rate_A_per_Gy);
+  if (model === "saturating" && !(typeof d.dose_Gy === "number" && d.dose_Gy > 0)) throw new ValidationError("damage.dose_Gy", "is required (> 0 Gy) for the saturating model", d.dose_Gy);
+  const fresh = d.fresh ?? [];
+  fresh.forEach((k, j) => {
+    if (!(Number.isInteger(k) && k >= 0 && k < count)) throw new ValidationError(`damage.fresh[${j}]`, `must be the index of a measured scan (0 to ${count - 1})`, k);
+  });
+  return { model, rate_A_per_Gy: rate, ...(d.dose_Gy !== undefined ? { dose_Gy: d.dose_Gy } : {}), fresh: [...fresh].sort((a, b) => a - b) };
 }
 
 const IMPEDANCE_DEFAULTS: NonNullable<Scenario["impedance"]> = { every: 4, conductivity_S_per_m: 2e-7, permittivity: 8, R0_ohm: 5, noise: 0.005, fMin: 0.1, fMax: 1e5, pointsPerDecade: 8 };
@@ -123,16 +158,72 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
   const interphase = scenario.stack[interphaseIndex];
   const perCharge = thicknessPerCharge(interphase.material.formula, interphase.material.density, interphase.electronsPerFormula ?? 1);
   const law = GROWTH_LAWS[scenario.law.name];
-  const lawValues = law.parameters({ duration: 1, firstThickness: 1, growth: 1, thicknessPerCharge: 1 }).map((p) => scenario.law.parameters[p.name]);
+  const lawNames = law.parameters({ duration: 1, firstThickness: 1, growth: 1, thicknessPerCharge: 1 }).map((p) => p.name);
+  // replicate cells from the population (own generator, so the data streams are those of a single-population scenario)
+  const populationRandom = createRandom(`${String(scenario.seed)}:population`);
+  const cellParameters = new Map<string, Record<string, number>>();
   const s = scenario.scans;
   const cells = Array.from({ length: scenario.cells ?? 1 }, (_, i) => String.fromCharCode(65 + i));
-  const manifestCells: unknown[] = [];
-  const scans: unknown[] = [];
-  const electrochemistry: unknown[] = [];
   const impedance: unknown[] = [];
   const truthCells: Record<string, unknown> = {};
   const duration = (s.firstAt_s ?? 600) + s.count * s.interval_s + s.exposure_s;
+  const damage = scenario.damage;
+  const damageValues = damage ? [damage.rate_A_per_Gy, damage.dose_Gy ?? 1] : [];
+  // the scan schedule of every cell: the measured spot P1 every interval, and one scan
+  // at a new fresh spot right after each measured scan listed in damage.fresh
+  const schedules = new Map<string, { id: string; spot: string; start: number; file: string; dose_Gy?: number }[]>();
   for (const cell of cells) {
+    const planned: { id: string; spot: string; start: number; file: string }[] = [];
+    let freshCount = 0;
+    for (let k = 0; k < s.count; k++) {
+      const start = (s.firstAt_s ?? 600) + k * s.interval_s;
+      const id = `${cell}${String(k + 1).padStart(4, "0")}`;
+      planned.push({ id, spot: "P1", start, file: `xrr/${id}.ort` });
+      for (const f of damage?.fresh ?? []) {
+        if (f !== k) continue;
+        freshCount++;
+        const freshId = `${cell}F${String(freshCount).padStart(3, "0")}`;
+        planned.push({ id: freshId, spot: `F${freshCount}`, start: start + s.exposure_s + 60, file: `xrr/${freshId}.ort` });
+      }
+    }
+    schedules.set(cell, planned);
+  }
+  const manifest = {
+    format: "strata-campaign/1",
+    name: scenario.name,
+    cells: cells.map((cell) => manifestCell(scenario, cell, perCharge, [...new Set(schedules.get(cell)!.map((p) => p.spot))])),
+    beam: {
+      probe: scenario.probe,
+      ...(scenario.probe === "xray" ? { energy_keV: scenario.energy_keV } : { wavelength_A: scenario.wavelength_A }),
+      ...scenario.beam,
+    },
+    t0: iso(t0, 0),
+    scans: cells.flatMap((cell) => schedules.get(cell)!.map((p) => ({ id: p.id, cell, spot: p.spot, file: p.file, start: iso(t0, p.start), end: iso(t0, p.start + s.exposure_s) }))),
+    electrochemistry: cells.map((cell) => ({ cell, file: `echem/${cell}.bdf.csv`, start: iso(t0, 0) })),
+    ...(scenario.impedance ? { impedance: [] as unknown[] } : {}),
+  };
+  if (damage) {
+    // accumulated dose per spot at each scan's mid exposure, from the ledger of the manifest being written
+    // (dose of the full Q grid: points with zero counts, dropped from the files, were exposed too)
+    if (scenario.probe !== "xray") throw new ValidationError("damage", "needs an X-ray beam: neutron doses are negligible", scenario.probe);
+    const parsed = parseManifest(manifest, "campaign.json");
+    const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
+    parsed.cells.forEach((manifestCellParsed, i) => {
+      const setup = resolveDoseSetup(parsed.beam, manifestCellParsed, `cells[${i}]`);
+      if (!setup.ok) throw unavailableError(setup.unavailable);
+      const scanDose = exposureDose(setup.value, q, s.exposure_s).dose_Gy ?? 0;
+      const accumulated = new Map<string, number>();
+      for (const p of [...schedules.get(manifestCellParsed.id)!].sort((a, b) => a.start - b.start)) {
+        const before = accumulated.get(p.spot) ?? 0;
+        p.dose_Gy = before + 0.5 * scanDose;
+        accumulated.set(p.spot, before + scanDose);
+      }
+    });
+  }
+  for (const cell of cells) {
+    const parameters = Object.fromEntries(lawNames.map((name) => [name, scenario.law.parameters[name] * Math.exp((scenario.population?.[name] ?? 0) * (scenario.population?.[name] !== undefined ? populationRandom.normal() : 0))]));
+    cellParameters.set(cell, parameters);
+    const lawValues = lawNames.map((name) => parameters[name]);
     const cellRandom = random.split();
     // cycler record: a potentiostatic hold; reduction charge per area Qred(t) (C/cm²)
     const qredPerArea = (t: number): number => {
@@ -149,19 +240,20 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     // the charge law carries f among its parameters; the other laws ignore the charge argument
     const thicknessAt = (t: number): number => law.evaluate(lawValues, t, qredPerArea(t), perCharge);
     writeCycler(path.join(dir, "echem", `${cell}.bdf.csv`), duration, qredPerArea, scenario.area_cm2, cellRandom);
-    electrochemistry.push({ cell, file: `echem/${cell}.bdf.csv`, start: iso(t0, 0) });
-    // reflectivity scans
+    // reflectivity scans (schedule, doses and thicknesses computed before the loop, see below)
     const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
     const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
     const smear = createSmearedReflectivity(q, sigma);
     const truthScans: unknown[] = [];
-    for (let k = 0; k < s.count; k++) {
-      const start = (s.firstAt_s ?? 600) + k * s.interval_s;
+    const schedule = schedules.get(cell)!;
+    for (const planned of schedule) {
+      const { id, start, spot } = planned;
       const mid = start + s.exposure_s / 2;
-      const thickness = thicknessAt(mid);
+      const chemistry = thicknessAt(mid);
+      const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate(damageValues, planned.dose_Gy ?? 0) : 0;
+      const thickness = chemistry + damageTerm;
       const slabs = stackSlabs(scenario, interphaseIndex, thickness);
       const r = smear.evaluate(slabs, 1, s.background);
-      const id = `${cell}${String(k + 1).padStart(4, "0")}`;
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
         const i0 = s.incident * (q[i] / q[0]) ** 2;
@@ -172,10 +264,15 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
         rows[2].push(Math.sqrt(counts) / i0);
         rows[3].push(sigma[i]);
       }
-      const file = `xrr/${id}.ort`;
-      fs.writeFileSync(path.join(dir, file), writeOrt([{ header: ortHeader(scenario, id, iso(t0, start)), columns: ORT_COLUMNS, data: rows }]));
-      scans.push({ id, cell, spot: "P1", file, start: iso(t0, start), end: iso(t0, start + s.exposure_s) });
-      truthScans.push({ scan: id, time_s: mid, thickness_A: thickness, qred_C_per_cm2: qredPerArea(mid) });
+      fs.writeFileSync(path.join(dir, planned.file), writeOrt([{ header: ortHeader(scenario, id, iso(t0, start)), columns: ORT_COLUMNS, data: rows }]));
+      truthScans.push({
+        scan: id,
+        spot,
+        time_s: mid,
+        thickness_A: chemistry,
+        qred_C_per_cm2: qredPerArea(mid),
+        ...(damage ? { dose_Gy: planned.dose_Gy ?? 0, observedThickness_A: thickness } : {}),
+      });
     }
     // impedance spectra
     const truthSpectra: unknown[] = [];
@@ -194,30 +291,19 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
         truthSpectra.push({ file, time_s: mid, thickness_A: thickness, R_sei_ohm: resistance, C_sei_F: capacitance });
       }
     }
-    manifestCells.push(manifestCell(scenario, cell, perCharge));
-    truthCells[cell] = { scans: truthScans, spectra: truthSpectra };
+    truthCells[cell] = { ...(scenario.population ? { law: cellParameters.get(cell) } : {}), scans: truthScans, spectra: truthSpectra };
   }
-  const manifest = {
-    format: "strata-campaign/1",
-    name: scenario.name,
-    cells: manifestCells,
-    beam: {
-      probe: scenario.probe,
-      ...(scenario.probe === "xray" ? { energy_keV: scenario.energy_keV } : { wavelength_A: scenario.wavelength_A }),
-      ...scenario.beam,
-    },
-    t0: iso(t0, 0),
-    scans,
-    electrochemistry,
-    ...(impedance.length > 0 ? { impedance } : {}),
-  };
-  fs.writeFileSync(path.join(dir, "campaign.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  const written = { ...manifest, ...(impedance.length > 0 ? { impedance } : {}) };
+  if (impedance.length === 0) delete (written as { impedance?: unknown }).impedance;
+  fs.writeFileSync(path.join(dir, "campaign.json"), `${JSON.stringify(written, null, 2)}\n`);
   const truth = {
     format: "strata-truth/1",
     scenario,
     law: { name: scenario.law.name, parameters: scenario.law.parameters },
     faradaicFraction: scenario.faradaicFraction,
     thicknessPerCharge_A_cm2_per_C: perCharge,
+    ...(scenario.population ? { population: Object.fromEntries(Object.entries(scenario.population).map(([name, logSd]) => [name, { median: scenario.law.parameters[name], logSd }])) } : {}),
+    ...(damage ? { damage: { model: damage.model, parameters: { damage_rate: damage.rate_A_per_Gy, ...(damage.model === "saturating" ? { damage_dose: damage.dose_Gy } : {}) } } } : {}),
     ...(scenario.impedance ? { conductivity_S_per_m: scenario.impedance.conductivity_S_per_m, permittivity: scenario.impedance.permittivity } : {}),
     cells: truthCells,
   };
@@ -263,7 +349,7 @@ function stackSlabs(scenario: Scenario, interphaseIndex: number, thickness: numb
   );
 }
 
-function manifestCell(scenario: Scenario, id: string, perCharge: number): Record<string, unknown> {
+function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: string[]): Record<string, unknown> {
   return {
     id,
     architecture: "thin-film-reflectometry",
@@ -281,6 +367,7 @@ function manifestCell(scenario: Scenario, id: string, perCharge: number): Record
         : {}),
     })),
     geometry: { sampleLength_mm: 20, beamEntry: "through-substrate", electrolytePath_mm: 10 },
+    ...(spots.length > 1 ? { spots: spots.map((spot) => ({ id: spot, role: spot.startsWith("F") ? "fresh" : "measured" })) } : {}),
     electrochemistry: { workingElectrode: "Cu", counterElectrode: "Li", currentSign: "anodic-positive" },
     ...(scenario.impedance ? { impedanceModel: { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" } } : {}),
   };

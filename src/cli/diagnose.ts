@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { loadCampaign } from "../campaign/campaign.ts";
 import { diagnoseCampaign, resolveLaws } from "../diagnosis/diagnose.ts";
-import { diagnosisReport, verdict } from "../report/diagnosisReport.ts";
+import { diagnosisReport, populationVerdict, verdict } from "../report/diagnosisReport.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -16,6 +16,7 @@ interface DiagnoseCliOptions {
   steps: string;
   burn: string;
   threads?: string;
+  damage: string;
 }
 
 function positiveInteger(text: string, option: string): number {
@@ -37,9 +38,11 @@ export function registerDiagnose(program: Command): void {
     .option("--steps <N>", "MCMC steps kept after burn-in", "400")
     .option("--burn <N>", "MCMC burn-in steps", "50")
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
+    .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .action(async (dir: string, options: DiagnoseCliOptions) => {
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
       const laws = resolveLaws(options.laws);
+      if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);
       const campaign = await loadCampaign(dir);
       const bar = progressBar("diagnose");
       const started = Date.now();
@@ -48,6 +51,7 @@ export function registerDiagnose(program: Command): void {
         laws,
         seed: positiveInteger(options.seed, "--seed"),
         mcmc: { walkers: positiveInteger(options.walkers, "--walkers"), steps: positiveInteger(options.steps, "--steps"), burn: positiveInteger(options.burn, "--burn"), ...(options.threads !== undefined ? { threads: positiveInteger(options.threads, "--threads") } : {}) },
+        damage: options.damage,
         progress: (stage, fraction) => bar.update(fraction, stage),
       });
       bar.done();
@@ -56,12 +60,13 @@ export function registerDiagnose(program: Command): void {
       fs.writeFileSync(jsonFile, `${JSON.stringify(diagnosis.json, null, 1)}\n`);
       const reportFile = path.join(options.out, "report.html");
       const title = `Strata diagnosis — ${typeof diagnosis.json["campaign"] === "string" ? diagnosis.json["campaign"] : path.basename(path.resolve(dir))}`;
-      fs.writeFileSync(reportFile, diagnosisReport(title, diagnosis.cells));
+      fs.writeFileSync(reportFile, diagnosisReport(title, diagnosis.cells, diagnosis.population));
       const lines: string[] = [];
       for (const cell of diagnosis.cells) {
         lines.push(verdict(cell));
         for (const q of cell.diagnosis.detail.quality) if (q.level !== "info") lines.push(`  ${q.level}: ${q.message}`);
       }
+      if (diagnosis.population) lines.push(populationVerdict(diagnosis.population));
       lines.push(`wrote ${jsonFile} and ${reportFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       process.stdout.write(`${lines.join("\n")}\n`);
     });

@@ -12,6 +12,8 @@ import type { Campaign, CellData } from "../campaign/campaign.ts";
 import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import type { SeriesInput, StackLayer } from "./seriesModel.ts";
+import { populationModel, type PopulationResult } from "./population.ts";
+import { ledgerRows, resolveDoseSetup, unavailableMessage } from "../confounders/index.ts";
 
 export const FARADAY = 96485.33212;
 
@@ -21,6 +23,53 @@ const DEFAULT_ELECTRONS: Record<string, number> = { LiF: 1, Li2CO3: 2, Li2O: 2, 
 export interface Diagnosis {
   json: Record<string, unknown>;
   cells: { id: string; interphase: string; diagnosis: CellDiagnosis; trace: CellDiagnosisInput["trace"] }[];
+  /** the hierarchical model across replicate cells, when there are several */
+  population: PopulationSection | undefined;
+}
+
+/** Sample-to-sample variation across the campaign's cells (issue 7 part 4). */
+export interface PopulationSection {
+  fitted: boolean;
+  /** why not, when not fitted */
+  reason?: string;
+  law?: LawName;
+  cells: string[];
+  parameters: Record<string, PopulationResult>;
+  /** parameters left out, and why */
+  skipped?: string[];
+}
+
+/**
+ * The hierarchical model across cells: for the growth law every cell's diagnosis chose,
+ * each positive law parameter's posterior draws per cell feed a log-normal population
+ * (diagnosis/population). Cells that chose different laws, or have no posterior, are
+ * reported as such instead.
+ */
+export function populationStage(cells: Diagnosis["cells"], seed: number): PopulationSection | undefined {
+  if (cells.length < 2) return undefined;
+  const ids = cells.map((c) => c.id);
+  const missing = cells.filter((c) => !c.diagnosis.detail.posterior || !c.diagnosis.detail.best);
+  if (missing.length > 0) return { fitted: false, reason: `no posterior for cell${missing.length > 1 ? "s" : ""} ${missing.map((c) => c.id).join(", ")} (independent mode or no law): the population model needs each cell's joint fit`, cells: ids, parameters: {} };
+  const laws = new Set(cells.map((c) => c.diagnosis.detail.bestLaw));
+  if (laws.size > 1) return { fitted: false, reason: `the cells chose different growth laws (${cells.map((c) => `${c.id}: ${c.diagnosis.detail.bestLaw}`).join(", ")}): a population model needs one law; rerun with --laws naming it`, cells: ids, parameters: {} };
+  const law = cells[0].diagnosis.detail.bestLaw;
+  const parameters: Record<string, PopulationResult> = {};
+  const skipped: string[] = [];
+  for (const spec of cells[0].diagnosis.detail.best!.series.lawSpec) {
+    const draws = cells.map((c) => {
+      const { posterior, best } = c.diagnosis.detail;
+      const j = best!.series.objective.names.indexOf(spec.name);
+      const count = posterior!.keptSteps * posterior!.walkers;
+      return { cell: c.id, draws: Float64Array.from({ length: count }, (_, i) => posterior!.chain[i * posterior!.params + j]) };
+    });
+    const nonPositive = draws.filter((d) => d.draws.some((x) => !(x > 0))).map((d) => d.cell);
+    if (nonPositive.length > 0) {
+      skipped.push(`${spec.name}: posterior reaches ≤ 0 in cell${nonPositive.length > 1 ? "s" : ""} ${nonPositive.join(", ")}, a log-normal population does not apply`);
+      continue;
+    }
+    parameters[spec.name] = populationModel(spec.name, spec.unit, draws, seed);
+  }
+  return { fitted: true, law, cells: ids, parameters, ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 export function resolveLaws(text: string | undefined): LawName[] {
@@ -71,8 +120,30 @@ interface RawLayer {
   growth?: { electronsPerFormula?: number; faradaicFraction?: number; thicknessPerCharge_A_cm2_per_C?: number };
 }
 
+/**
+ * The accumulated dose of each scan's spot at mid exposure (Gy, by scan id) from the
+ * dose ledger, or why beam damage cannot be modelled for this cell.
+ */
+export function scanDoses(campaign: Campaign, cell: CellData, cellIndex: number): { ok: true; dose: Map<string, number> } | { ok: false; status: "neutron" | "unavailable"; reason: string } {
+  const beam = campaign.manifest.beam;
+  if (beam.probe !== "xray") return { ok: false, status: "neutron", reason: "neutron beam: absorbed dose is negligible, beam damage is not modelled" };
+  const setup = resolveDoseSetup(beam, cell.manifestCell, `cells[${cellIndex}]`);
+  if (!setup.ok) return { ok: false, status: "unavailable", reason: `beam damage is not modelled: ${unavailableMessage(setup.unavailable)}` };
+  const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
+  const ordered = cell.scans
+    .filter((s) => s.data.q.length > 0)
+    .map((s, k) => ({ s, k }))
+    .sort((a, b) => a.s.start_s - b.s.start_s || a.k - b.k);
+  try {
+    const rows = ledgerRows(cell.id, setup.value, ordered.map(({ s }) => ({ scan: s.id, spot: s.spot, q: s.data.q, exposure_s: s.exposure_s, start_s: s.start_s, end_s: s.end_s })), roles);
+    return { ok: true, dose: new Map(rows.map((r) => [r.scan, (r.doseBefore_Gy ?? 0) + 0.5 * (r.dose_Gy ?? 0)])) };
+  } catch (error) {
+    return { ok: false, status: "unavailable", reason: `beam damage is not modelled: dose cannot be computed (${(error as Error).message})` };
+  }
+}
+
 /** The diagnosis input of one cell of a campaign. */
-export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "neutron", beam: { energy_keV?: number; wavelength_A?: number }): CellDiagnosisInput {
+export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "neutron", beam: { energy_keV?: number; wavelength_A?: number }, options: { damage?: "auto" | "off"; cellIndex?: number } = {}): CellDiagnosisInput {
   const manifestCell = cell.manifestCell as unknown as { id: string; electrodeArea_cm2?: number; stack: RawLayer[]; electrochemistry?: { currentSign?: string }; impedanceModel?: { circuit: string; interphaseResistance: string; interphaseCapacitance: string } };
   const warnings: string[] = [];
   const stack: StackLayer[] = manifestCell.stack.map((layer, j) => {
@@ -103,11 +174,15 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   const cathodicSign: -1 | 1 = -1;
   const qred = cycler ? reductionChargeFunction(cycler, cell.cyclerOffset_s ?? 0, cathodicSign) : () => 0;
   if (!cycler) warnings.push("no cycler record for this cell: the charge view and the charge law are unavailable");
+  const doses = options.damage === "off" ? undefined : scanDoses(campaign, cell, options.cellIndex ?? campaign.cells.indexOf(cell));
+  const damage: CellDiagnosisInput["damage"] =
+    options.damage === "off" ? { status: "off", reason: "beam damage not modelled (--damage off)" } : doses!.ok ? { status: "modelled" } : { status: doses!.status, reason: doses!.reason };
   const scans = cell.scans
     .filter((scan) => scan.data.q.length > 0)
     .map((scan) => {
       const mid = 0.5 * (scan.start_s + scan.end_s);
-      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, data: scan.data };
+      const dose = doses?.ok ? doses.dose.get(scan.id) : undefined;
+      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data };
     });
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);
@@ -148,6 +223,7 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
     trace,
     hasCharge: cycler !== undefined,
     warnings,
+    damage,
   };
 }
 
@@ -158,7 +234,7 @@ export async function diagnoseCampaign(campaign: Campaign, options: DiagnoseOpti
   const cells: Diagnosis["cells"] = [];
   const cellsJson: Record<string, unknown> = {};
   for (const [index, cell] of campaign.cells.entries()) {
-    const input = cellInput(campaign, cell, probe, manifest.beam);
+    const input = cellInput(campaign, cell, probe, manifest.beam, { damage: options.damage ?? "auto", cellIndex: index });
     const diagnosis = await diagnoseCell(input, {
       ...options,
       seed: options.seed + index,
@@ -167,15 +243,17 @@ export async function diagnoseCampaign(campaign: Campaign, options: DiagnoseOpti
     cellsJson[cell.id] = diagnosis.json;
     cells.push({ id: cell.id, interphase: input.series.stack[input.series.interphase].name, diagnosis, trace: input.trace });
   }
+  const population = populationStage(cells, options.seed);
   const json = {
     format: "strata-diagnosis/1",
     campaign: manifest.name ?? null,
     t0: manifest.t0 ?? null,
     generated: new Date().toISOString(),
     software: { name: "strata", version: "0.1.0" },
-    options: { mode: options.mode, laws: options.laws, seed: options.seed, mcmc: options.mcmc },
+    options: { mode: options.mode, laws: options.laws, seed: options.seed, mcmc: options.mcmc, damage: options.damage ?? "auto" },
     warnings: campaign.warnings,
     cells: cellsJson,
+    ...(population ? { population } : {}),
   };
-  return { json, cells };
+  return { json, cells, population };
 }

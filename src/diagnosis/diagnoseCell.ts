@@ -15,6 +15,8 @@ import { percentileSorted } from "../fit/result.ts";
 import type { EnsembleResult } from "../fit/ensembleSampler.ts";
 import { compareLaws, perScanCheck, withCovariance, independentFits, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
+import { DAMAGE_MODELS } from "../models/damageModels.ts";
+import type { SeriesScales } from "../models/growthLaws.ts";
 
 export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
 
@@ -51,6 +53,8 @@ export interface CellDiagnosisInput {
   /** whether a cycler record exists (needed by the charge law) */
   hasCharge: boolean;
   warnings: string[];
+  /** whether the scans carry doses (`modelled`), or why beam damage is not modelled */
+  damage?: { status: "modelled" | "neutron" | "unavailable" | "off"; reason?: string };
 }
 
 export interface DiagnoseOptions {
@@ -58,6 +62,8 @@ export interface DiagnoseOptions {
   laws: LawName[];
   seed: number;
   mcmc: { walkers: number; steps: number; burn: number; threads?: number };
+  /** model beam damage when the dose ledger can be computed (`auto`, default) or never (`off`) */
+  damage?: "auto" | "off";
   progress?: (stage: string, fraction: number) => void;
 }
 
@@ -70,10 +76,12 @@ export interface CellDiagnosis {
     best: LawFit | undefined;
     bestLaw: LawName;
     posterior: EnsembleResult | undefined;
-    timeline: { scan: string; time_s: number; thickness: Interval; roughness: Interval; density: Interval | undefined }[];
+    timeline: { scan: string; time_s: number; spot?: string; dose_Gy?: number; thickness: Interval; observedThickness?: Interval; roughness: Interval; density: Interval | undefined }[];
     curves: { scan: string; q: Float64Array; r: Float64Array; dr: Float64Array; model: Float64Array }[];
     profiles: { scan: string; z: Float64Array; sld: Float64Array }[];
     comparison: LawComparisonEntry[];
+    /** the damage section of diagnosis.json (modelled or not, evidence, parameters, fits compared) */
+    damage: Record<string, unknown>;
     impedance: { id: string; time_s: number; frequency: Float64Array; real: Float64Array; imag: Float64Array; fitReal: Float64Array; fitImag: Float64Array; resistance: number; resistanceStderr: number; capacitance: number; capacitanceStderr: number }[];
     quality: QualityFlag[];
   };
@@ -86,6 +94,8 @@ const REDUCED_CHI2_LIMIT = 2;
 const LAW_VS_FREE_P = 1e-3;
 const CONSISTENCY_P = 0.01;
 const AMBIGUOUS_WEIGHT = 0.7;
+/** Beam damage is reported (and modelled in the posterior) when the likelihood-ratio test against no damage gives p below this. */
+export const DAMAGE_P = 0.01;
 
 function intervalFromSamples(samples: Float64Array, unit?: string): Interval {
   const sorted = Float64Array.from(samples).sort();
@@ -157,6 +167,9 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const timeline: CellDiagnosis["detail"]["timeline"] = [];
   const growthParameters: Record<string, Interval> = {};
   const sharedParameters: Record<string, Interval> = {};
+  let damage: Record<string, unknown> = damageNotModelled(input, quality);
+  let ignoringDamage: LawFit | undefined;
+  const damageParameters: Record<string, Interval> = {};
   if (mode === "joint" && laws.length > 0) {
     const fits: LawFit[] = [];
     laws.forEach((law, i) => {
@@ -180,8 +193,13 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     }
     comparison = compareLaws(fits).map((c) => ({ ...c, check: perScanCheck(fits.find((f) => f.law === c.law)!, independent, series, chiSquareUpperTail) }));
     bestLaw = comparison[0].law;
-    best = withCovariance(fits.find((f) => f.law === bestLaw)!);
-    const bestCheck = comparison[0].check;
+    const damaged = damageStage(input, fits, comparison, scales, quality, progress);
+    damage = damaged.json;
+    ignoringDamage = damaged.ignoring;
+    if (damaged.selected) bestLaw = damaged.selected.law;
+    best = withCovariance(damaged.selected ?? fits.find((f) => f.law === bestLaw)!);
+    const bestCheck = damaged.selected ? perScanCheck(damaged.selected, independent, series, chiSquareUpperTail) : comparison[0].check;
+    if (damaged.selected) damage = { ...damage, perScanCheck: bestCheck };
     if (bestCheck && bestCheck.p < LAW_VS_FREE_P) {
       quality.push({ level: "warning", message: `the ${bestLaw} law does not reproduce the per-scan thicknesses (χ² = ${bestCheck.chi2.toFixed(1)} for ${bestCheck.dof} degrees of freedom, p = ${bestCheck.p.toExponential(1)})` });
     }
@@ -220,14 +238,33 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     const law = GROWTH_LAWS[bestLaw];
     const roughnessInterval = intervalFromSamples(roughnessSamples, "Å");
     const densityInterval = densitySamples ? intervalFromSamples(densitySamples, "g/cm³") : undefined;
+    for (const spec of best.series.damageSpec) damageParameters[spec.name] = intervalFromSamples(column(names.indexOf(spec.name)), spec.unit);
+    const damageModel = DAMAGE_MODELS[best.damage];
+    const damageIndices = best.series.damageSpec.map((s) => names.indexOf(s.name));
+    const damageValues = new Float64Array(damageIndices.length);
     for (const scan of series.scans) {
       const thickness = new Float64Array(count);
+      const observed = best.damage === "none" ? undefined : new Float64Array(count);
       for (let i = 0; i < count; i++) {
         for (let j = 0; j < lawIndices.length; j++) values[j] = posterior.chain[i * p2 + lawIndices[j]];
         thickness[i] = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, series.thicknessPerCharge);
+        if (observed) {
+          for (let j = 0; j < damageIndices.length; j++) damageValues[j] = posterior.chain[i * p2 + damageIndices[j]];
+          observed[i] = thickness[i] + damageModel.evaluate(damageValues, scan.dose_Gy ?? 0);
+        }
       }
-      timeline.push({ scan: scan.id, time_s: scan.time_s, thickness: intervalFromSamples(thickness, "Å"), roughness: roughnessInterval, density: densityInterval });
+      timeline.push({
+        scan: scan.id,
+        time_s: scan.time_s,
+        spot: scan.spot,
+        ...(scan.dose_Gy !== undefined ? { dose_Gy: scan.dose_Gy } : {}),
+        thickness: intervalFromSamples(thickness, "Å"),
+        ...(observed ? { observedThickness: intervalFromSamples(observed, "Å") } : {}),
+        roughness: roughnessInterval,
+        density: densityInterval,
+      });
     }
+    if (best.damage !== "none") damage = { ...damage, parameters: damageParameters };
   } else {
     // independent mode: per-scan values with their standard errors, law chosen on the regression
     const n = independent.length;
@@ -257,9 +294,12 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     timeline: timeline.map((t) => ({
       scan: t.scan,
       time_s: t.time_s,
+      ...(t.spot !== undefined ? { spot: t.spot } : {}),
+      ...(t.dose_Gy !== undefined ? { dose_Gy: t.dose_Gy } : {}),
       layers: {
         [interphaseName]: {
           thickness_A: t.thickness,
+          ...(t.observedThickness ? { observedThickness_A: t.observedThickness } : {}),
           roughness_A: t.roughness,
           ...(t.density ? { density_g_cm3: t.density } : {}),
         },
@@ -275,14 +315,129 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
       },
     },
     consistency: consistency.json,
+    damage,
     quality,
     ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
     independent: independent.map((f) => ({ scan: f.id, time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
-    ...(best ? { fit: { law: bestLaw, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
+    ...(best ? { fit: { law: bestLaw, damage: best.damage, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
     ...(posterior ? { mcmc: { walkers: posterior.walkers, steps: posterior.keptSteps, burn: posterior.burn, acceptance: posterior.meanAcceptanceFraction, autocorrelationTime: Object.fromEntries(posterior.names.map((n, i) => [n, posterior.autocorrelationTime[i]])) } } : {}),
   };
   const { curves, profiles } = modelCurves(input, bestLaw, best, posterior, independent);
-  return { json, detail: { mode, independent, best, bestLaw, posterior, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality } };
+  void ignoringDamage;
+  return { json, detail: { mode, independent, best, bestLaw, posterior, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality, damage } };
+}
+
+/** The damage section when damage is not modelled (and the flag saying why, when it matters). */
+function damageNotModelled(input: CellDiagnosisInput, quality: QualityFlag[]): Record<string, unknown> {
+  const status = input.damage?.status ?? "off";
+  const reason = input.damage?.reason ?? (status === "modelled" ? "beam damage is modelled in the joint fits only (independent mode)" : "beam damage not modelled");
+  if (status === "unavailable") quality.push({ level: "warning", message: `${reason}; the diagnosis continues without that correction` });
+  else if (status === "neutron") quality.push({ level: "info", message: reason });
+  return { modelled: false, status, reason };
+}
+
+/** Starting values of a joint fit taken from another fit's solution. */
+function startFrom(fit: LawFit, damage?: Record<string, number>): Parameters<typeof jointLawFit>[3] {
+  const value = (name: string): number => fit.fit.values[fit.fit.names.indexOf(name)];
+  const lawNames = fit.series.lawSpec.map((p) => p.name);
+  return {
+    regression: { law: fit.law, names: lawNames, values: Float64Array.from(lawNames, value), stderr: new Float64Array(lawNames.length), chi2: NaN, converged: true },
+    roughness: value("interphase_roughness"),
+    density: fit.series.density ? value("interphase_density") : undefined,
+    nuisance: Object.fromEntries([...fit.series.nuisance.keys()].map((name) => [name, value(name)])),
+    ...(damage ? { damage } : {}),
+  };
+}
+
+/**
+ * Beam damage (issue 7 part 2): when the scans carry doses and more than one spot was
+ * measured, each law is refitted with a linear damage term of the spot's accumulated
+ * dose (and the best of those with a saturating term); damage is reported when the
+ * likelihood-ratio test of the best damage model against no damage, for the same law,
+ * gives p < DAMAGE_P. With one spot only, the dose grows with time like the chemistry
+ * and the two cannot be told apart: the section says so and suggests a fresh spot.
+ */
+function damageStage(
+  input: CellDiagnosisInput,
+  fits: LawFit[],
+  comparison: LawComparisonEntry[],
+  scales: SeriesScales,
+  quality: QualityFlag[],
+  progress: (stage: string, fraction: number) => void,
+): { json: Record<string, unknown>; selected?: LawFit; ignoring?: LawFit } {
+  const series = input.series;
+  if (input.damage?.status !== "modelled") return { json: damageNotModelled(input, []) };
+  const doses = series.scans.map((s) => s.dose_Gy ?? 0);
+  const maxDose = Math.max(...doses);
+  const spots = [...new Set(series.scans.map((s) => s.spot))];
+  if (spots.length < 2 || !(maxDose > 0)) {
+    const last = series.scans[series.scans.length - 1];
+    const oneScan = 2 * Math.min(...doses.filter((d) => d > 0));
+    const reason = `the design cannot separate beam damage from chemistry: all ${series.scans.length} scans are at spot ${spots[0]}, whose accumulated dose (up to ${maxDose.toPrecision(3)} Gy) grows with time as the interphase does`;
+    const suggestion = `measure a fresh spot at t ≈ ${Math.round(last.time_s)} s (after the last scan): its dose would be one scan's, ≈ ${oneScan.toPrecision(3)} Gy, against ${maxDose.toPrecision(3)} Gy at ${spots[0]}, and the difference between the two spots is the damage`;
+    quality.push({ level: "warning", message: `${reason}; ${suggestion}` });
+    return { json: { modelled: true, separable: false, reason, suggestion, spots, maxDose_Gy: maxDose } };
+  }
+  const linear = fits.map((f, i) => {
+    progress(`damage fit (${f.law}, linear)`, i / (fits.length + 1));
+    return jointLawFit(series, f.law, scales, startFrom(f, { damage_rate: 0 }), "linear");
+  });
+  const bestLinear = linear.reduce((a, b) => (b.aicc < a.aicc ? b : a));
+  progress(`damage fit (${bestLinear.law}, saturating)`, fits.length / (fits.length + 1));
+  const rate = bestLinear.fit.values[bestLinear.fit.names.indexOf("damage_rate")];
+  const saturating = jointLawFit(series, bestLinear.law, scales, startFrom(bestLinear, { damage_rate: rate, damage_dose: maxDose }), "saturating");
+  const candidates = [...fits, ...linear, saturating];
+  const bestOverall = candidates.reduce((a, b) => (b.aicc < a.aicc ? b : a));
+  const law = bestOverall.law;
+  const none = fits.find((f) => f.law === law)!;
+  const withDamage = [linear.find((f) => f.law === law)!, ...(saturating.law === law ? [saturating] : [])].reduce((a, b) => (b.aicc < a.aicc ? b : a));
+  const deltaChi2 = none.fit.chi2 - withDamage.fit.chi2;
+  const dof = withDamage.k - none.k;
+  const p = chiSquareUpperTail(Math.max(deltaChi2, 0), dof);
+  const detected = p < DAMAGE_P;
+  const minAicc = Math.min(...candidates.map((c) => c.aicc));
+  const raw = candidates.map((c) => Math.exp(-0.5 * (c.aicc - minAicc)));
+  const total = raw.reduce((a, b) => a + b, 0);
+  const json: Record<string, unknown> = {
+    modelled: true,
+    separable: true,
+    spots,
+    maxDose_Gy: maxDose,
+    detected,
+    model: detected ? withDamage.damage : "none",
+    evidence: {
+      law,
+      against: withDamage.damage,
+      deltaChi2,
+      dof,
+      p,
+      deltaAICc: none.aicc - withDamage.aicc,
+      log10BayesFactorBIC: (none.bic - withDamage.bic) / (2 * Math.LN10),
+      threshold: DAMAGE_P,
+    },
+    comparison: candidates
+      .map((c, i) => ({ law: c.law, damage: c.damage, chi2: c.fit.chi2, parameters: c.k, deltaIC: c.aicc - minAicc, weight: raw[i] / total, converged: c.fit.converged }))
+      .sort((a, b) => a.deltaIC - b.deltaIC),
+  };
+  if (!detected) {
+    const value = withDamage.fit.values[withDamage.fit.names.indexOf("damage_rate")];
+    json["undetected"] = { damage_rate: value, unit: "Å/Gy", note: `the best damage term (${withDamage.damage}) improves χ² by ${deltaChi2.toFixed(1)} for ${dof} parameter(s), p = ${p.toPrecision(2)} ≥ ${DAMAGE_P}: not significant` };
+    // the no-damage law the comparison chose stays selected
+    return { json };
+  }
+  const ignoring = withCovariance(none);
+  const ignoringParameters: Record<string, Interval> = {};
+  ignoring.series.lawSpec.forEach((spec) => {
+    const j = ignoring.fit.names.indexOf(spec.name);
+    ignoringParameters[spec.name] = gaussianInterval(ignoring.fit.values[j], ignoring.fit.stderr[j], spec.unit);
+  });
+  json["ignoringDamage"] = { law, parameters: ignoringParameters, chi2: ignoring.fit.chi2, note: "the same law fitted without the damage term (LM, 1σ from the covariance): what a damage-blind analysis reports" };
+  const bestComparison = comparison[0];
+  quality.push({
+    level: "warning",
+    message: `beam damage detected (${withDamage.damage} in dose, Δχ² = ${deltaChi2.toFixed(1)} for ${dof} parameter(s), p = ${p.toExponential(1)}): the growth law is reported at zero dose${bestComparison.law !== law ? `; without the damage term the ${bestComparison.law} law would have been chosen` : ""}`,
+  });
+  return { json, selected: withDamage, ignoring };
 }
 
 function median(values: number[]): number {

@@ -15,6 +15,7 @@ import { curveObjective } from "../fit/curveObjective.ts";
 import type { LeastSquaresResult } from "../fit/result.ts";
 import type { FitObjective } from "../fit/objective.ts";
 import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLaws.ts";
+import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
 import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
 
 export interface IndependentScanFit {
@@ -112,6 +113,7 @@ export function regressOnThickness(input: SeriesInput, fits: IndependentScanFit[
 
 export interface LawFit {
   law: LawName;
+  damage: DamageName;
   series: SeriesObjective;
   fit: LeastSquaresResult;
   /** number of free parameters k, points n */
@@ -127,21 +129,29 @@ export interface LawFit {
 export interface SeriesWorkerSpec {
   input: SeriesInput;
   law: LawName;
+  damage: DamageName;
   scales: SeriesScales;
-  start: { law: Record<string, number>; roughness: number; density?: number; nuisance: Record<string, number> };
+  start: { law: Record<string, number>; damage?: Record<string, number>; roughness: number; density?: number; nuisance: Record<string, number> };
 }
 
 /** (b) The law-constrained joint fit, started from the regression of the independent fits. */
-export function jointLawFit(input: SeriesInput, law: LawName, scales: SeriesScales, start: { regression: RegressionFit; roughness: number; density: number | undefined; nuisance: Record<string, number> }): LawFit {
+export function jointLawFit(
+  input: SeriesInput,
+  law: LawName,
+  scales: SeriesScales,
+  start: { regression: RegressionFit; roughness: number; density: number | undefined; nuisance: Record<string, number>; damage?: Record<string, number> },
+  damage: DamageName = "none",
+): LawFit {
   const lawStart: Record<string, number> = {};
   start.regression.names.forEach((name, i) => (lawStart[name] = start.regression.values[i]));
   const build: SeriesWorkerSpec = {
     input,
     law,
+    damage,
     scales: { ...scales },
-    start: { law: lawStart, roughness: start.roughness, nuisance: start.nuisance, ...(start.density !== undefined ? { density: start.density } : {}) },
+    start: { law: lawStart, ...(start.damage ? { damage: start.damage } : {}), roughness: start.roughness, nuisance: start.nuisance, ...(start.density !== undefined ? { density: start.density } : {}) },
   };
-  const series = seriesObjective(input, { kind: "law", law }, build.scales, build.start);
+  const series = seriesObjective(input, { kind: "law", law, damage }, build.scales, build.start);
   // statistical precision is all a law comparison needs: χ² to 1e-9 relative, no
   // central-difference refinement; the covariance is computed for the winner only
   // (see withCovariance)
@@ -150,7 +160,7 @@ export function jointLawFit(input: SeriesInput, law: LawName, scales: SeriesScal
   const n = fit.nData;
   const aicc = fit.chi2 + 2 * k + (2 * k * (k + 1)) / Math.max(n - k - 1, 1);
   const bic = fit.chi2 + k * Math.log(n);
-  return { law, series, fit, k, n, aicc, bic, build };
+  return { law, damage, series, fit, k, n, aicc, bic, build };
 }
 
 /** The law fit polished from its own solution with the full covariance (Ridders Jacobian). */
@@ -193,16 +203,18 @@ export function perScanCheck(lawFit: LawFit, fits: IndependentScanFit[], input: 
   const law = GROWTH_LAWS[lawFit.law];
   const names = lawFit.fit.names;
   const values = Float64Array.from(lawFit.series.lawSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
+  const damage = DAMAGE_MODELS[lawFit.damage];
+  const damageValues = Float64Array.from(lawFit.series.damageSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
   let chi2 = 0;
   let used = 0;
   input.scans.forEach((scan, k) => {
     const f = fits[k];
     if (!f || !(f.thicknessStderr > 0) || !Number.isFinite(f.thickness)) return;
-    const predicted = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, input.thicknessPerCharge);
+    const predicted = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, input.thicknessPerCharge) + damage.evaluate(damageValues, scan.dose_Gy ?? 0);
     chi2 += ((f.thickness - predicted) / f.thicknessStderr) ** 2;
     used++;
   });
-  const dof = Math.max(used - values.length, 1);
+  const dof = Math.max(used - values.length - damageValues.length, 1);
   return { chi2, dof, p: upperTail(chi2, dof) };
 }
 
@@ -228,7 +240,7 @@ export interface PosteriorOptions {
 
 /** Rebuilds a law fit's objective inside an MCMC worker thread. */
 export function seriesWorkerObjective(spec: SeriesWorkerSpec): SeriesObjective["objective"] {
-  return seriesObjective(spec.input, { kind: "law", law: spec.law }, spec.scales, spec.start).objective;
+  return seriesObjective(spec.input, { kind: "law", law: spec.law, damage: spec.damage }, spec.scales, spec.start).objective;
 }
 
 /**

@@ -6,8 +6,12 @@
  * SLD for the probe through the composition, so X-ray and neutron scans of one
  * layer constrain the same number). Builds the joint objective over all scans.
  *
+ * With a damage model the thickness seen at a scan is the law's value plus a term of
+ * the scan's spot's accumulated dose (models/damageModels), so scans at fresh spots
+ * and at the measured spot separate chemistry from beam damage.
+ *
  * Units: thickness, roughness Å; density g/cm³; time s since t0; reduction charge
- * per area C/cm²; SLD 10⁻⁶ Å⁻².
+ * per area C/cm²; SLD 10⁻⁶ Å⁻²; dose Gy.
  */
 import { Parameter } from "../params/index.ts";
 import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
@@ -15,6 +19,7 @@ import type { ReflectivityData } from "../io/reflectivityData.ts";
 import { JointObjective } from "../fit/jointObjective.ts";
 import { reflectivityTerm } from "../fit/reflectivityTerm.ts";
 import { GROWTH_LAWS, type LawName, type LawParameter, type SeriesScales } from "../models/growthLaws.ts";
+import { DAMAGE_MODELS, type DamageName, type DamageScales } from "../models/damageModels.ts";
 
 export interface StackLayer {
   name: string;
@@ -35,6 +40,8 @@ export interface SeriesScan {
   time_s: number;
   /** reduction charge passed since t0 per electrode area (C/cm²) at the scan's mid exposure */
   qred_C_per_cm2: number;
+  /** the spot's accumulated absorbed dose at the scan's mid exposure (Gy), when the dose ledger could be computed */
+  dose_Gy?: number;
   data: ReflectivityData;
 }
 
@@ -51,7 +58,13 @@ export interface SeriesInput {
   thicknessPerCharge: number;
 }
 
-export type SeriesMode = { kind: "free" } | { kind: "law"; law: LawName };
+export type SeriesMode = { kind: "free" } | { kind: "law"; law: LawName; damage?: DamageName };
+
+/** Bounds of the damage parameters of a series: its largest dose and its first thickness plus growth. */
+export function damageScales(input: SeriesInput, scales: SeriesScales): DamageScales {
+  const maxDose = Math.max(...input.scans.map((s) => s.dose_Gy ?? 0));
+  return { maxDose: maxDose > 0 ? maxDose : 1, magnitude: scales.firstThickness + Math.abs(scales.growth) };
+}
 
 export interface SeriesObjective {
   objective: JointObjective;
@@ -64,6 +77,9 @@ export interface SeriesObjective {
   terms: ReturnType<typeof reflectivityTerm>[];
   models: ReflectModel[];
   lawSpec: LawParameter[];
+  /** the damage term's parameters (empty without damage) */
+  damageSpec: LawParameter[];
+  damage: DamageName;
   /** campaign-constant parameters of the rest of the stack and the instrument, by name */
   nuisance: Map<string, Parameter>;
 }
@@ -90,7 +106,7 @@ export function seriesObjective(
   input: SeriesInput,
   mode: SeriesMode,
   scales: SeriesScales,
-  start: { law?: Record<string, number>; roughness?: number; density?: number; thickness?: number[]; nuisance?: Record<string, number> } = {},
+  start: { law?: Record<string, number>; damage?: Record<string, number>; roughness?: number; density?: number; thickness?: number[]; nuisance?: Record<string, number> } = {},
 ): SeriesObjective {
   const layer = input.stack[input.interphase];
   const named = new Map<string, Parameter>();
@@ -136,6 +152,13 @@ export function seriesObjective(
     const perCharge = new Parameter("thicknessPerCharge", { value: input.thicknessPerCharge, unit: "Å cm²/C" });
     named.set("thicknessPerCharge", perCharge);
   }
+  const damage: DamageName = mode.kind === "law" ? (mode.damage ?? "none") : "none";
+  const damageSpec = DAMAGE_MODELS[damage].parameters(damageScales(input, scales));
+  for (const p of damageSpec) {
+    const parameter = new Parameter(p.name, { value: clamp(start.damage?.[p.name] ?? p.initial, p.min, p.max), vary: true, min: p.min, max: p.max, unit: p.unit });
+    lawParameters.set(p.name, parameter);
+    named.set(p.name, parameter);
+  }
   const thickness: Parameter[] = [];
   const models: ReflectModel[] = [];
   const terms: ReturnType<typeof reflectivityTerm>[] = [];
@@ -144,7 +167,10 @@ export function seriesObjective(
     if (mode.kind === "law") {
       const names: Record<string, string> = { perCharge: "thicknessPerCharge" };
       for (const p of lawSpec) names[p.name] = p.name;
-      t = new Parameter(`thickness@${scan.id}`, { expr: GROWTH_LAWS[mode.law].expression(scan.time_s, scan.qred_C_per_cm2, names), unit: "Å" });
+      for (const p of damageSpec) names[p.name] = p.name;
+      const chemistry = GROWTH_LAWS[mode.law].expression(scan.time_s, scan.qred_C_per_cm2, names);
+      const expr = damage === "none" ? chemistry : `${chemistry} + ${DAMAGE_MODELS[damage].expression(scan.dose_Gy ?? 0, names)}`;
+      t = new Parameter(`thickness@${scan.id}`, { expr, unit: "Å" });
     } else {
       const guess = start.thickness?.[k] ?? layer.thickness_A ?? 20;
       t = new Parameter(`thickness@${scan.id}`, { value: clamp(guess, 0, 2000), vary: true, min: 0, max: 2000, unit: "Å" });
@@ -179,7 +205,7 @@ export function seriesObjective(
   const reverse = new Map<Parameter, string>();
   for (const [name, p] of named) reverse.set(p, name);
   const objective = new JointObjective(terms, { named, displayName: (p) => reverse.get(p) ?? p.name });
-  return { objective, lawParameters, thickness, roughness, density, terms, models, lawSpec, nuisance: nuisanceParameters };
+  return { objective, lawParameters, thickness, roughness, density, terms, models, lawSpec, damageSpec, damage, nuisance: nuisanceParameters };
 }
 
 export interface NuisanceSpec {

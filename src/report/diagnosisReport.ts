@@ -4,10 +4,12 @@
  * script only to switch the selected scan; no network). The verdict first, then the
  * evidence: reflectivity with fits and residuals per scan, SLD profiles through time,
  * thickness/roughness/density against time with credible bands over the potential and
- * current trace, the growth-law comparison, impedance, consistency and quality flags.
+ * current trace, the growth-law comparison, beam damage (dose per spot, observed and
+ * zero-dose thickness, evidence), impedance, consistency and quality flags.
  */
 import { linePlot, type Series } from "./svgPlot.ts";
 import type { CellDiagnosis } from "../diagnosis/diagnoseCell.ts";
+import type { PopulationSection } from "../diagnosis/diagnose.ts";
 
 export interface ReportCell {
   id: string;
@@ -61,8 +63,48 @@ export function verdict(cell: ReportCell): string {
   );
 }
 
-export function diagnosisReport(title: string, cells: ReportCell[]): string {
-  const sections = cells.map((cell) => cellSection(cell)).join("\n");
+/** One line on the population across cells, for the terminal and the report. */
+export function populationVerdict(population: PopulationSection): string {
+  if (!population.fitted) return `Population of ${population.cells.length} cells: not fitted — ${population.reason ?? ""}`;
+  const parts = Object.values(population.parameters).map((p) => {
+    const best = p.comparison[0].model;
+    return `${p.parameter}: median ${fmt(p.populationMedian.median, 4)} [95 %: ${fmt(p.populationMedian.lo95, 4)}–${fmt(p.populationMedian.hi95, 4)}] ${p.unit}, cell-to-cell log-sd ${fmt(p.logSd.median, 3)} [${fmt(p.logSd.lo95, 3)}–${fmt(p.logSd.hi95, 3)}] (${best} predicts best)`;
+  });
+  return `Population of ${population.cells.length} cells (${population.law} law): ${parts.join("; ")}.`;
+}
+
+/** The hierarchical model across cells: population median and log-sd, each cell with and without pooling, models compared. */
+function populationSection(population: PopulationSection | undefined): string {
+  if (!population) return "";
+  if (!population.fitted) return `<h2>Population across cells</h2><p class="bad">${escapeHtml(population.reason ?? "")}</p>`;
+  const blocks = Object.values(population.parameters).map((p) => {
+    const x = p.perCell.map((_, k) => k + 1);
+    const half = (i: { lo95: number; hi95: number }): number => (i.hi95 - i.lo95) / 2;
+    const plot = linePlot(
+      [
+        { name: "population median", x: [0.5, p.perCell.length + 0.5], y: [p.populationMedian.median, p.populationMedian.median], color: "#555" },
+        { name: "95 % interval", x: [0.5, p.perCell.length + 0.5], y: [p.populationMedian.lo95, p.populationMedian.lo95], color: "#555", style: "dashed" },
+        { name: " ", x: [0.5, p.perCell.length + 0.5], y: [p.populationMedian.hi95, p.populationMedian.hi95], color: "#555", style: "dashed" },
+        { name: "no pooling (each cell alone)", x: x.map((v) => v - 0.1), y: p.perCell.map((c) => (c.noPooling.lo95 + c.noPooling.hi95) / 2), yError: p.perCell.map((c) => half(c.noPooling)), style: "points", color: "#d62728", radius: 4 },
+        { name: "partial pooling (hierarchical)", x: x.map((v) => v + 0.1), y: p.perCell.map((c) => (c.partialPooling.lo95 + c.partialPooling.hi95) / 2), yError: p.perCell.map((c) => half(c.partialPooling)), style: "points", color: "#1f77b4", radius: 4 },
+      ],
+      { title: `${p.parameter} per cell (${p.perCell.map((c) => c.cell).join(", ")}; 95 % intervals)`, xLabel: "cell (in order)", yLabel: `${p.parameter} (${p.unit})` },
+    );
+    const rows = p.perCell
+      .map((c) => `<tr><td>${escapeHtml(c.cell)}</td><td>${fmt(c.noPooling.median, 5)} [${fmt(c.noPooling.lo95, 5)}, ${fmt(c.noPooling.hi95, 5)}]</td><td>${fmt(c.partialPooling.median, 5)} [${fmt(c.partialPooling.lo95, 5)}, ${fmt(c.partialPooling.hi95, 5)}]</td></tr>`)
+      .join("");
+    const models = p.comparison.map((c) => `<tr><td>${c.model}</td><td>${fmt(c.elpd, 5)}</td><td>${fmt(c.pEffective, 3)}</td><td>${fmt(c.deltaElpd, 3)}</td></tr>`).join("");
+    return `<h3>${escapeHtml(p.parameter)} (${escapeHtml(p.unit)})</h3>
+<p>Population median ${fmt(p.populationMedian.median, 5)} [95 %: ${fmt(p.populationMedian.lo95, 5)}–${fmt(p.populationMedian.hi95, 5)}]; cell-to-cell log-sd ${fmt(p.logSd.median, 3)} [95 %: ${fmt(p.logSd.lo95, 3)}–${fmt(p.logSd.hi95, 3)}].</p>
+<div class="plots">${plot}</div>
+<table><thead><tr><th>cell</th><th>no pooling: median [95 %]</th><th>partial pooling: median [95 %]</th></tr></thead><tbody>${rows}</tbody></table>
+<table><thead><tr><th>model</th><th>elpd (WAIC)</th><th>p_eff</th><th>Δelpd</th></tr></thead><tbody>${models}</tbody></table>`;
+  });
+  return `<h2>Population across cells (${escapeHtml(population.law ?? "")} law, log-normal)</h2>${blocks.join("\n")}`;
+}
+
+export function diagnosisReport(title: string, cells: ReportCell[], population?: PopulationSection): string {
+  const sections = cells.map((cell) => cellSection(cell)).join("\n") + populationSection(population);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
@@ -77,6 +119,7 @@ table{border-collapse:collapse;margin:.5rem 0} td,th{border-bottom:1px solid #dd
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
 ${cells.map((c) => `<p class="verdict" data-cell="${escapeHtml(c.id)}">${escapeHtml(verdict(c))}</p>`).join("\n")}
+${population ? `<p class="verdict">${escapeHtml(populationVerdict(population))}</p>` : ""}
 ${sections}
 <script>
 for (const select of document.querySelectorAll("select.scan-select")) {
@@ -167,10 +210,85 @@ function cellSection(cell: ReportCell): string {
 <table><thead><tr><th>law</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th><th>check against per-scan fits</th></tr></thead><tbody>${comparisonRows}</tbody></table>
 <table><thead><tr><th>${escapeHtml(growth?.law ?? "")} parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${parameterRows}</tbody></table>
 ${sharedTable(json["shared"] as Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined)}
+${damageSection(cell)}
 <h3>Reflectivity per scan</h3><select class="scan-select" data-cell="${escapeHtml(cell.id)}">${scanOptions}</select>${scanBlocks}
 <div class="plots">${profilePlot}</div>
 ${impedanceHtml}
 <h3>Do the modalities agree?</h3>${consistencyHtml}`;
+}
+
+type IntervalJson = { median: number; lo95: number; hi95: number; unit?: string };
+
+/** Beam damage: why it is or is not modelled, the evidence, dose per spot and observed vs zero-dose thickness. */
+function damageSection(cell: ReportCell): string {
+  const d = cell.diagnosis.detail;
+  const damage = d.damage as {
+    modelled?: boolean;
+    separable?: boolean;
+    detected?: boolean;
+    reason?: string;
+    suggestion?: string;
+    model?: string;
+    evidence?: { deltaChi2: number; dof: number; p: number; deltaAICc: number; log10BayesFactorBIC: number };
+    parameters?: Record<string, IntervalJson>;
+    ignoringDamage?: { law: string; parameters: Record<string, IntervalJson> };
+    undetected?: { note: string };
+    comparison?: { law: string; damage: string; chi2: number; parameters: number; deltaIC: number; weight: number }[];
+  };
+  if (!damage || !damage.modelled) return `<h3>Beam damage</h3><p>${escapeHtml(damage?.reason ?? "not modelled")}</p>`;
+  if (damage.separable === false) return `<h3>Beam damage</h3><p class="bad">${escapeHtml(damage.reason ?? "")}</p><p>Suggestion: ${escapeHtml(damage.suggestion ?? "")}</p>`;
+  const t = d.timeline;
+  const spots = [...new Set(t.map((e) => e.spot ?? "?"))];
+  const plots: string[] = [];
+  plots.push(
+    linePlot(
+      spots.map((spot, k) => {
+        const at = t.filter((e) => (e.spot ?? "?") === spot);
+        return { name: `spot ${spot}`, x: at.map((e) => hours(e.time_s)), y: at.map((e) => e.dose_Gy ?? 0), style: "points" as const, color: palette(k), radius: 4 };
+      }),
+      { title: "Accumulated dose at each scan's spot (mid exposure)", xLabel: "time (h)", yLabel: "dose (Gy)" },
+    ),
+  );
+  const x = t.map((e) => hours(e.time_s));
+  const zeroDose: Series[] = [
+    { name: "zero-dose (chemistry) median", x, y: t.map((e) => e.thickness.median), color: "#1f77b4" },
+    { name: "95 % interval", x, y: t.map((e) => e.thickness.lo95), color: "#1f77b4", style: "dashed" },
+    { name: " ", x, y: t.map((e) => e.thickness.hi95), color: "#1f77b4", style: "dashed" },
+  ];
+  const observed: Series[] = t[0]?.observedThickness
+    ? spots.map((spot, k) => {
+        const at = t.filter((e) => (e.spot ?? "?") === spot);
+        return {
+          name: `observed at ${spot}`,
+          x: at.map((e) => hours(e.time_s)),
+          y: at.map((e) => e.observedThickness!.median),
+          yError: at.map((e) => (e.observedThickness!.hi95 - e.observedThickness!.lo95) / 2),
+          style: "points" as const,
+          color: palette(k + 1),
+          radius: 4,
+        };
+      })
+    : [];
+  const independent: Series = { name: "independent per-scan fits", x: d.independent.map((f) => hours(f.time_s)), y: d.independent.map((f) => f.thickness), style: "points", color: "#999" };
+  plots.push(linePlot([...zeroDose, ...observed, independent], { title: `${cell.interphase} thickness: observed at each spot vs zero dose`, xLabel: "time (h)", yLabel: "thickness (Å)" }));
+  const e = damage.evidence;
+  const verdictText = damage.detected
+    ? `<p class="bad">Beam damage detected: ${escapeHtml(damage.model ?? "")} in the accumulated dose. The growth law above is the zero-dose chemistry.</p>`
+    : `<p class="ok">No significant beam damage. ${escapeHtml(damage.undetected?.note ?? "")}</p>`;
+  const evidence = e ? `<p>Evidence (best damage term against none, same law): Δχ² = ${fmt(e.deltaChi2, 4)} for ${e.dof} parameter(s), p = ${fmt(e.p, 2)}, ΔAICc = ${fmt(e.deltaAICc, 4)}, log₁₀ Bayes factor (BIC) = ${fmt(e.log10BayesFactorBIC, 3)}.</p>` : "";
+  const rows = (parameters: Record<string, IntervalJson> | undefined): string =>
+    Object.entries(parameters ?? {})
+      .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td><td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td><td>${escapeHtml(p.unit ?? "")}</td></tr>`)
+      .join("");
+  const parameterTable = damage.parameters ? `<table><thead><tr><th>damage parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows(damage.parameters)}</tbody></table>` : "";
+  const ignoring = damage.ignoringDamage
+    ? `<table><thead><tr><th>${escapeHtml(damage.ignoringDamage.law)} parameter, damage ignored</th><th>value</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows(damage.ignoringDamage.parameters)}</tbody></table>`
+    : "";
+  const comparison = (damage.comparison ?? [])
+    .map((c) => `<tr><td>${escapeHtml(c.law)}</td><td>${escapeHtml(c.damage)}</td><td>${fmt(c.chi2, 6)}</td><td>${c.parameters}</td><td>${fmt(c.deltaIC, 3)}</td><td>${(100 * c.weight).toFixed(1)} %</td></tr>`)
+    .join("");
+  return `<h3>Beam damage</h3>${verdictText}${evidence}<div class="plots">${plots.join("")}</div>${parameterTable}${ignoring}
+<table><thead><tr><th>law</th><th>damage</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th></tr></thead><tbody>${comparison}</tbody></table>`;
 }
 
 function sharedTable(shared: Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined): string {

@@ -13,6 +13,8 @@ export interface Series {
   style?: "line" | "points" | "dashed";
   /** optional symmetric error bars (y ± yError) for points */
   yError?: ArrayLike<number>;
+  /** radius of points, px @default 2.2 */
+  radius?: number;
 }
 
 export interface PlotOptions {
@@ -160,7 +162,7 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
           const y0 = options.logY && !(lo > 0) ? margin.top + plotHeight : sy(lo);
           marks.push(`<line x1="${x.toFixed(2)}" y1="${y0.toFixed(2)}" x2="${x.toFixed(2)}" y2="${sy(s.y[i] + e).toFixed(2)}" stroke="${color}" stroke-opacity="0.5"/>`);
         }
-        marks.push(`<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="2.2" fill="${color}"/>`);
+        marks.push(`<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="${s.radius ?? 2.2}" fill="${color}"/>`);
       }
       parts.push(`<g class="series" data-name="${escapeXml(s.name)}" ${clip}>${marks.join("")}</g>`);
     } else {

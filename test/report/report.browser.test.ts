@@ -10,12 +10,23 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
 import { runCli } from "../cli/run.ts";
+import { simulateCampaign } from "../../src/campaign/simulate.ts";
 import { repoRoot } from "../paths.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 /** Minimum drawn marks (points or path vertices) a plot must contain. */
 const MIN_MARKS_PER_PLOT = 2;
+
+/** Browser-side: each svg.plot's title and its marks (circles and path vertices). */
+const PLOT_MARKS = `[...document.querySelectorAll("svg.plot")].map((svg) => {
+  let vertices = 0;
+  for (const el of svg.querySelectorAll("path, polyline")) {
+    const d = el.getAttribute("d") ?? el.getAttribute("points") ?? "";
+    vertices += (d.match(/[-\\d.]+[ ,][-\\d.]+/g) ?? []).length;
+  }
+  return { title: svg.getAttribute("aria-label") ?? "", marks: svg.querySelectorAll("circle").length + vertices };
+})`;
 
 describe("diagnosis report in headless Chromium", () => {
   let dir = "";
@@ -57,14 +68,7 @@ describe("diagnosis report in headless Chromium", () => {
     expect(plots).toBeGreaterThan(10);
 
     // every plot has marks: points (circles) or line vertices
-    const marks = await page.evaluate<{ title: string; marks: number }[]>(`[...document.querySelectorAll("svg.plot")].map((svg) => {
-      let vertices = 0;
-      for (const el of svg.querySelectorAll("path, polyline")) {
-        const d = el.getAttribute("d") ?? el.getAttribute("points") ?? "";
-        vertices += (d.match(/[-\\d.]+[ ,][-\\d.]+/g) ?? []).length;
-      }
-      return { title: svg.getAttribute("aria-label") ?? "", marks: svg.querySelectorAll("circle").length + vertices };
-    })`);
+    const marks = await page.evaluate<{ title: string; marks: number }[]>(PLOT_MARKS);
     expect(marks.length).toBe(plots);
     for (const plot of marks) expect(plot.marks, plot.title).toBeGreaterThanOrEqual(MIN_MARKS_PER_PLOT);
 
@@ -85,7 +89,7 @@ describe("diagnosis report in headless Chromium", () => {
     const box = await page.locator('.scan[data-scan="A0003"] svg.plot').first().boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(100);
 
-    for (const heading of ["Quality flags", "Through time", "Growth law", "Reflectivity per scan", "Impedance", "Do the modalities agree?"]) {
+    for (const heading of ["Quality flags", "Through time", "Growth law", "Beam damage", "Reflectivity per scan", "Impedance", "Do the modalities agree?"]) {
       expect(await page.locator("h3", { hasText: heading }).count(), heading).toBeGreaterThan(0);
     }
     await page.screenshot({ path: path.join(dir, "report.png"), fullPage: true });
@@ -93,4 +97,42 @@ describe("diagnosis report in headless Chromium", () => {
     expect(consoleErrors).toEqual([]);
     expect(external).toEqual([]);
   }, 60_000);
+
+  it("draws the beam-damage and population sections of a 3-cell campaign with fresh spots and injected damage", async () => {
+    const campaign = path.join(dir, "damage-campaign");
+    simulateCampaign(
+      {
+        seed: 4,
+        probe: "xray",
+        law: { name: "linear", parameters: { L0: 20, k: 8e-4 } },
+        cells: 3,
+        population: { k: 0.2 },
+        damage: { model: "linear", rate_A_per_Gy: 0.5, fresh: [2, 5] },
+        scans: { count: 6, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 60, dqOverQ_fwhm: 0.05, incident: 1e5, background: 0 },
+      },
+      campaign,
+    );
+    const out = path.join(dir, "damage-out");
+    const result = runCli(["diagnose", campaign, "--out", out, "--laws", "linear", "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Population of 3 cells \(linear law\): .*k: median/m);
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    await page.goto(`file://${path.join(out, "report.html")}`);
+    await page.waitForFunction('typeof window.__plotsDone === "number"');
+    const marks = await page.evaluate<{ title: string; marks: number }[]>(PLOT_MARKS);
+    for (const plot of marks) expect(plot.marks, plot.title).toBeGreaterThanOrEqual(MIN_MARKS_PER_PLOT);
+    const titles = marks.map((m) => m.title);
+    expect(titles.filter((t) => /Accumulated dose/.test(t)).length).toBe(3);
+    expect(titles.filter((t) => /observed at each spot vs zero dose/.test(t)).length).toBe(3);
+    expect(titles.some((t) => /^k per cell/.test(t))).toBe(true);
+    expect(await page.locator("h2", { hasText: "Population across cells" }).count()).toBe(1);
+    expect(await page.locator("p.bad", { hasText: "Beam damage detected" }).count()).toBe(3);
+    expect(consoleErrors).toEqual([]);
+  }, 180_000);
 });
