@@ -162,6 +162,10 @@ export interface CellGeometry {
   readonly electrolytePath_mm?: number;
   /** Sample width across the beam, mm. */
   readonly sampleWidth_mm?: number;
+  /** Sample angle offset δ (deg) shared by the cell's scans: fixed (`sd` absent) or fitted with the prior N(value, sd²). */
+  readonly angleOffset_deg?: { readonly value: number; readonly sd?: number };
+  /** Whether the reduced curves are corrected for over-illumination already. @default true */
+  readonly footprintCorrected: boolean;
 }
 
 export interface CellElectrochemistry {
@@ -680,7 +684,7 @@ function parseMaterial(v: Reader, value: unknown, p: string, probe: Probe, needs
 
 function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
   const o = v.object(value, p);
-  v.keys(o, p, ["sampleLength_mm", "beamEntry", "electrolytePath_mm", "sampleWidth_mm", "notes"]);
+  v.keys(o, p, ["sampleLength_mm", "beamEntry", "electrolytePath_mm", "sampleWidth_mm", "angleOffset_deg", "footprintCorrected", "notes"]);
   const sampleLength_mm = v.number(o["sampleLength_mm"], `${p}.sampleLength_mm`, { gt: 0 });
   const beamEntry = v.enumeration(o["beamEntry"], `${p}.beamEntry`, BEAM_ENTRIES);
   const electrolytePath_mm = o["electrolytePath_mm"] === undefined ? undefined : v.number(o["electrolytePath_mm"], `${p}.electrolytePath_mm`, { ge: 0 });
@@ -688,9 +692,25 @@ function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
     throw new ValidationError(`${p}.electrolytePath_mm`, 'is required when beamEntry is "through-electrolyte" (mm of electrolyte along the beam)');
   }
   const sampleWidth_mm = o["sampleWidth_mm"] === undefined ? undefined : v.number(o["sampleWidth_mm"], `${p}.sampleWidth_mm`, { gt: 0 });
+  let angleOffset_deg: CellGeometry["angleOffset_deg"];
+  const offset = o["angleOffset_deg"];
+  if (typeof offset === "number") angleOffset_deg = { value: v.number(offset, `${p}.angleOffset_deg`, {}) };
+  else if (offset !== undefined) {
+    const oo = v.object(offset, `${p}.angleOffset_deg`);
+    v.keys(oo, `${p}.angleOffset_deg`, ["value", "sd"]);
+    angleOffset_deg = {
+      value: oo["value"] === undefined ? 0 : v.number(oo["value"], `${p}.angleOffset_deg.value`, {}),
+      sd: v.number(oo["sd"], `${p}.angleOffset_deg.sd`, { gt: 0 }),
+    };
+  }
+  if (angleOffset_deg && !(Math.abs(angleOffset_deg.value) < 5)) throw new ValidationError(`${p}.angleOffset_deg`, "must be a small angle in degrees (|δ| < 5)", angleOffset_deg.value);
+  const footprintCorrected = o["footprintCorrected"] === undefined ? true : o["footprintCorrected"];
+  if (typeof footprintCorrected !== "boolean") throw new ValidationError(`${p}.footprintCorrected`, "must be true or false", footprintCorrected);
   return {
     sampleLength_mm,
     beamEntry,
+    footprintCorrected,
+    ...(angleOffset_deg ? { angleOffset_deg } : {}),
     ...(electrolytePath_mm !== undefined ? { electrolytePath_mm } : {}),
     ...(sampleWidth_mm !== undefined ? { sampleWidth_mm } : {}),
   };

@@ -21,6 +21,7 @@ import { createRandom, type Random } from "../core/random.ts";
 import { poissonDeviate } from "../core/poisson.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
 import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
+import { createGeometryReflectivity } from "../kernels/reflectivity/geometryReflectivity.ts";
 import { formulaMass, neutronSld, xraySld } from "../materials/index.ts";
 import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
@@ -61,6 +62,8 @@ export interface Scenario {
   impedance?: { every: number; conductivity_S_per_m: number; permittivity: number; R0_ohm: number; noise: number; fMin: number; fMax: number; pointsPerDecade: number };
   beam?: { flux_per_s: number; height_mm: number; width_mm: number; profile: "gaussian" | "tophat" };
   cells?: number;
+  /** measurement geometry errors: a sample angle offset (deg) and uncorrected over-illumination (footprint); the manifest declares the offset unknown with prior sd `offsetPriorSd_deg` (default 0.01°) */
+  geometry?: { angleOffset_deg?: number; footprint?: boolean; offsetPriorSd_deg?: number };
   /** replicate cells drawn from a log-normal population: law parameter name → log-sd (each cell's value is the law's value × e^(logSd·z)) */
   population?: Record<string, number>;
   /** beam damage of the interphase thickness; `fresh`: indices (0-based) of the measured scans each followed by one scan at a new fresh spot */
@@ -108,6 +111,7 @@ export function resolveScenario(spec: unknown): Scenario {
     cells: s.cells ?? 1,
     ...(s.damage ? { damage: resolveDamage(s.damage, scans.count) } : {}),
     ...(s.population ? { population: s.population } : {}),
+    ...(s.geometry ? { geometry: s.geometry } : {}),
   };
   const interphases = scenario.stack.filter((l) => l.role === "interphase");
   if (interphases.length !== 1) throw new ValidationError("stack", "needs exactly one layer with role \"interphase\"", interphases.length);
@@ -138,6 +142,9 @@ function resolveDamage(spec: unknown, count: number): NonNullable<Scenario["dama
   });
   return { model, rate_A_per_Gy: rate, ...(d.dose_Gy !== undefined ? { dose_Gy: d.dose_Gy } : {}), fresh: [...fresh].sort((a, b) => a - b) };
 }
+
+/** Length of the simulated samples along the beam, mm. */
+const SAMPLE_LENGTH_MM = 20;
 
 const IMPEDANCE_DEFAULTS: NonNullable<Scenario["impedance"]> = { every: 4, conductivity_S_per_m: 2e-7, permittivity: 8, R0_ohm: 5, noise: 0.005, fMin: 0.1, fMax: 1e5, pointsPerDecade: 8 };
 
@@ -244,6 +251,11 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
     const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
     const smear = createSmearedReflectivity(q, sigma);
+    const geometry = scenario.geometry;
+    const wavelength = scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!;
+    const observed = geometry
+      ? createGeometryReflectivity(q, { wavelength_A: wavelength, sigma, angleOffset: geometry.angleOffset_deg !== undefined, ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}) })
+      : undefined;
     const truthScans: unknown[] = [];
     const schedule = schedules.get(cell)!;
     for (const planned of schedule) {
@@ -253,7 +265,9 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate(damageValues, planned.dose_Gy ?? 0) : 0;
       const thickness = chemistry + damageTerm;
       const slabs = stackSlabs(scenario, interphaseIndex, thickness);
-      const r = smear.evaluate(slabs, 1, s.background);
+      const r = observed
+        ? observed.evaluate(slabs, 1, s.background, ((geometry!.angleOffset_deg ?? 0) * Math.PI) / 180, scenario.beam!.height_mm, SAMPLE_LENGTH_MM)
+        : smear.evaluate(slabs, 1, s.background);
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
         const i0 = s.incident * (q[i] / q[0]) ** 2;
@@ -302,6 +316,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     law: { name: scenario.law.name, parameters: scenario.law.parameters },
     faradaicFraction: scenario.faradaicFraction,
     thicknessPerCharge_A_cm2_per_C: perCharge,
+    ...(scenario.geometry ? { geometry: { angleOffset_deg: scenario.geometry.angleOffset_deg ?? 0, footprint: scenario.geometry.footprint ?? false, beamHeight_mm: scenario.beam!.height_mm, sampleLength_mm: SAMPLE_LENGTH_MM } } : {}),
     ...(scenario.population ? { population: Object.fromEntries(Object.entries(scenario.population).map(([name, logSd]) => [name, { median: scenario.law.parameters[name], logSd }])) } : {}),
     ...(damage ? { damage: { model: damage.model, parameters: { damage_rate: damage.rate_A_per_Gy, ...(damage.model === "saturating" ? { damage_dose: damage.dose_Gy } : {}) } } } : {}),
     ...(scenario.impedance ? { conductivity_S_per_m: scenario.impedance.conductivity_S_per_m, permittivity: scenario.impedance.permittivity } : {}),
@@ -366,7 +381,13 @@ function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: 
         ? { growth: { electronsPerFormula: layer.electronsPerFormula ?? 1, ...(scenario.declaredFaradaicFraction !== undefined ? { faradaicFraction: scenario.declaredFaradaicFraction } : {}), thicknessPerCharge_A_cm2_per_C: perCharge } }
         : {}),
     })),
-    geometry: { sampleLength_mm: 20, beamEntry: "through-substrate", electrolytePath_mm: 10 },
+    geometry: {
+      sampleLength_mm: SAMPLE_LENGTH_MM,
+      beamEntry: "through-substrate",
+      electrolytePath_mm: 10,
+      ...(scenario.geometry?.angleOffset_deg !== undefined ? { angleOffset_deg: { value: 0, sd: scenario.geometry.offsetPriorSd_deg ?? 0.01 } } : {}),
+      ...(scenario.geometry?.footprint ? { footprintCorrected: false } : {}),
+    },
     ...(spots.length > 1 ? { spots: spots.map((spot) => ({ id: spot, role: spot.startsWith("F") ? "fresh" : "measured" })) } : {}),
     electrochemistry: { workingElectrode: "Cu", counterElectrode: "Li", currentSign: "anodic-positive" },
     ...(scenario.impedance ? { impedanceModel: { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" } } : {}),

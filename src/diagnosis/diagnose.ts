@@ -186,8 +186,21 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
     });
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);
+  // measurement geometry from the manifest: a shared angle offset (fixed or fitted), the footprint factor
+  const parsedGeometry = cell.manifestCell.geometry;
+  let geometry: SeriesInput["geometry"];
+  if (parsedGeometry) {
+    const manifestBeam = campaign.manifest.beam;
+    let footprint: NonNullable<SeriesInput["geometry"]>["footprint"];
+    if (!parsedGeometry.footprintCorrected) {
+      if (manifestBeam.height_mm === undefined) warnings.push("the footprint correction cannot be applied: beam.height_mm is missing (the over-illumination factor needs the beam height); the curves are fitted as if corrected");
+      else footprint = { beamHeight_mm: manifestBeam.height_mm, profile: manifestBeam.profile, sampleLength_mm: parsedGeometry.sampleLength_mm };
+    }
+    if (parsedGeometry.angleOffset_deg || footprint) geometry = { ...(parsedGeometry.angleOffset_deg ? { angleOffset_deg: { ...parsedGeometry.angleOffset_deg } } : {}), ...(footprint ? { footprint } : {}) };
+  }
   const series: SeriesInput = {
     cell: cell.id,
+    ...(geometry ? { geometry } : {}),
     probe,
     ...(beam.energy_keV !== undefined ? { energy_keV: beam.energy_keV } : {}),
     ...(beam.wavelength_A !== undefined ? { wavelength_A: beam.wavelength_A } : {}),

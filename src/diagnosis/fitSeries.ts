@@ -45,8 +45,14 @@ export function independentFits(input: SeriesInput): IndependentScanFit[] {
     const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
       ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
     });
-    const fit = levenbergMarquardt(single.objective, { maxEvaluations: 1500 });
     const index = (name: string): number => single.objective.names.indexOf(name);
+    // a fitted angle offset: LM from the prior's centre can lock onto a wrong critical
+    // edge; the first scan starts from the best offset of a scan over ±4 prior sd (later
+    // scans are warm-started from their predecessor)
+    const offsetAt = index("angle_offset");
+    const start = single.objective.initial();
+    if (offsetAt >= 0 && !previous) start[offsetAt] = bestOffset(single.objective, start, offsetAt);
+    const fit = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });
     const it = index("thickness_0");
     const ir = index("interphase_roughness");
     const id = index("interphase_density");
@@ -69,6 +75,44 @@ export function independentFits(input: SeriesInput): IndependentScanFit[] {
     previous = { thickness: entry.thickness, roughness: entry.roughness, density: entry.density, nuisance: entry.nuisance };
   }
   return results;
+}
+
+/** The objective with another starting point. */
+export function startingAt(objective: FitObjective, start: ArrayLike<number>): FitObjective {
+  const values = Float64Array.from(start);
+  return {
+    names: objective.names,
+    lower: objective.lower,
+    upper: objective.upper,
+    nResiduals: objective.nResiduals,
+    initial: () => Float64Array.from(values),
+    residuals: (t, out) => objective.residuals(t, out),
+    logPrior: (t) => objective.logPrior(t),
+    logLikelihood: (t) => objective.logLikelihood(t),
+    logPosterior: (t) => objective.logPosterior(t),
+  };
+}
+
+/** Points of the angle-offset scan that starts a first per-scan fit. */
+const OFFSET_SCAN_POINTS = 41;
+
+/** The angle offset (between the parameter's bounds) with the smallest χ², the rest held at `start`. */
+function bestOffset(objective: FitObjective, start: Float64Array, at: number): number {
+  const residuals = new Float64Array(objective.nResiduals);
+  const trial = Float64Array.from(start);
+  let best = start[at];
+  let bestChi2 = Infinity;
+  for (let i = 0; i < OFFSET_SCAN_POINTS; i++) {
+    trial[at] = objective.lower[at] + ((objective.upper[at] - objective.lower[at]) * (i + 0.5)) / OFFSET_SCAN_POINTS;
+    objective.residuals(trial, residuals);
+    let chi2 = 0;
+    for (let k = 0; k < residuals.length; k++) chi2 += residuals[k] * residuals[k];
+    if (chi2 < bestChi2) {
+      bestChi2 = chi2;
+      best = trial[at];
+    }
+  }
+  return best;
 }
 
 export function lagOneAutocorrelation(r: Float64Array): number {
@@ -165,20 +209,7 @@ export function jointLawFit(
 
 /** The law fit polished from its own solution with the full covariance (Ridders Jacobian). */
 export function withCovariance(lawFit: LawFit): LawFit {
-  const start = lawFit.fit.values;
-  const objective = lawFit.series.objective;
-  const fromSolution: FitObjective = {
-    names: objective.names,
-    lower: objective.lower,
-    upper: objective.upper,
-    nResiduals: objective.nResiduals,
-    initial: () => Float64Array.from(start),
-    residuals: (t, out) => objective.residuals(t, out),
-    logPrior: (t) => objective.logPrior(t),
-    logLikelihood: (t) => objective.logLikelihood(t),
-    logPosterior: (t) => objective.logPosterior(t),
-  };
-  const polished = levenbergMarquardt(fromSolution, { maxEvaluations: 3000 });
+  const polished = levenbergMarquardt(startingAt(lawFit.series.objective, lawFit.fit.values), { maxEvaluations: 3000 });
   return { ...lawFit, fit: polished.chi2 <= lawFit.fit.chi2 * (1 + 1e-9) ? polished : lawFit.fit };
 }
 

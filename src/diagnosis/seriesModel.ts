@@ -56,6 +56,13 @@ export interface SeriesInput {
   scans: SeriesScan[];
   /** Å of interphase per C/cm² of reduction charge at Faradaic fraction 1: M/(z·F·ρ)·1e8 */
   thicknessPerCharge: number;
+  /**
+   * The cell's measurement geometry when the manifest gives it: a sample angle offset
+   * (deg; fixed, or fitted with the prior N(value, sd²), shared by every scan) and the
+   * footprint factor of the beam on the sample (fixed from the manifest) for curves not
+   * corrected for over-illumination.
+   */
+  geometry?: { angleOffset_deg?: { value: number; sd?: number }; footprint?: { beamHeight_mm: number; profile: "tophat" | "gaussian"; sampleLength_mm: number } };
 }
 
 export type SeriesMode = { kind: "free" } | { kind: "law"; law: LawName; damage?: DamageName };
@@ -116,7 +123,14 @@ export function seriesObjective(
   const nuisance = nuisanceSpecs(input);
   const nuisanceParameters = new Map<string, Parameter>();
   for (const spec of nuisance) {
-    const parameter = new Parameter(spec.name, { value: clamp(start.nuisance?.[spec.name] ?? spec.initial, spec.min, spec.max), vary: true, min: spec.min, max: spec.max, unit: spec.unit });
+    const parameter = new Parameter(spec.name, {
+      value: clamp(start.nuisance?.[spec.name] ?? spec.initial, spec.min, spec.max),
+      vary: true,
+      min: spec.min,
+      max: spec.max,
+      unit: spec.unit,
+      ...(spec.prior ? { prior: { kind: "truncnormal" as const, mean: spec.prior.mu, sd: spec.prior.sigma, min: spec.min, max: spec.max } } : {}),
+    });
     nuisanceParameters.set(spec.name, parameter);
     named.set(spec.name, parameter);
   }
@@ -178,10 +192,19 @@ export function seriesObjective(
     const key = `thickness_${k}`;
     named.set(key, t);
     thickness.push(t);
+    const geometry = input.geometry;
     const spec = {
       probe: input.probe,
       scale: { ref: "scale" },
       background: { ref: "background" },
+      ...(geometry && (geometry.angleOffset_deg || geometry.footprint)
+        ? {
+            geometry: {
+              ...(geometry.angleOffset_deg ? { angleOffset_deg: geometry.angleOffset_deg.sd !== undefined ? { ref: "angle_offset" } : geometry.angleOffset_deg.value } : {}),
+              ...(geometry.footprint ? { footprint: { ...geometry.footprint } } : {}),
+            },
+          }
+        : {}),
       ...(input.energy_keV !== undefined ? { energy_keV: input.energy_keV } : {}),
       ...(input.probe === "neutron" && input.wavelength_A !== undefined ? { wavelength_A: input.wavelength_A } : {}),
       layers: input.stack.map((l, j) => {
@@ -214,12 +237,15 @@ export interface NuisanceSpec {
   min: number;
   max: number;
   unit: string;
+  /** a normal prior (mean, sd) from the manifest, when it gives one */
+  prior?: { mu: number; sigma: number };
 }
 
 /**
  * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
  * of every other finite layer, density (±15 %) of every non-substrate layer given by composition, roughness (0 to max(20, 3×nominal) Å) of every interface
- * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5).
+ * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5),
+ * and the sample's angle offset (deg, ±5 sd around the manifest's prior) when the manifest asks to fit it.
  * Layers are named by their manifest names: `Cu_thickness`, `electrolyte_roughness`.
  */
 export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
@@ -238,6 +264,11 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   // reduced data usually have the measured background subtracted already, so the
   // residual background may be slightly negative: bounds straddle zero
   specs.push({ name: "background", initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
+  // the sample's angle offset, shared by every scan of the cell, with the manifest's prior
+  const offset = input.geometry?.angleOffset_deg;
+  if (offset && offset.sd !== undefined) {
+    specs.push({ name: "angle_offset", initial: offset.value, min: offset.value - 5 * offset.sd, max: offset.value + 5 * offset.sd, unit: "deg", prior: { mu: offset.value, sigma: offset.sd } });
+  }
   return specs;
 }
 

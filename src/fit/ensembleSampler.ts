@@ -33,6 +33,9 @@ import type { FitObjective } from "./objective.ts";
 import { Warnings, summarise } from "./result.ts";
 import type { LeastSquaresResult, PosteriorSummary } from "./result.ts";
 
+
+/** Misses after which a covariance start ball is halved (see the start code). */
+const SHRINK_EVERY = 50;
 /** How the walkers are placed before the first step. */
 export type EnsembleStart =
   /** Independent normal jitter around `center`: x = c·(1 + spread·z), or spread·z where c = 0. */
@@ -246,7 +249,7 @@ function initialPositions(
       }
     }
   } else {
-    let draw: (out: Float64Array) => void;
+    let draw: (out: Float64Array, misses: number) => void;
     if (start.kind === "uniform") {
       for (let j = 0; j < p; j++) {
         if (!Number.isFinite(objective.lower[j]) || !Number.isFinite(objective.upper[j])) {
@@ -267,12 +270,15 @@ function initialPositions(
       const scale = start.scale ?? 1;
       const factor = covarianceFactor(cov, p);
       const z = new Float64Array(p);
-      draw = (out) => {
+      // a Gaussian ball that keeps landing outside the support (a fit at a bound, a
+      // covariance too wide for a narrow ridge) is shrunk by half every SHRINK_EVERY misses
+      draw = (out, misses) => {
         rng.fillNormal(z);
+        const shrink = scale * Math.pow(0.5, Math.floor(misses / SHRINK_EVERY));
         for (let r = 0; r < p; r++) {
           let s = 0;
           for (let c = 0; c < p; c++) s += factor[r * p + c] * z[c];
-          out[r] = center[r] + scale * s;
+          out[r] = center[r] + shrink * s;
         }
       };
     } else {
@@ -291,7 +297,7 @@ function initialPositions(
     for (let k = 0; k < walkers; k++) {
       let attempts = 0;
       for (;;) {
-        draw(theta);
+        draw(theta, attempts);
         evaluations++;
         const lp = logPosteriorAt(objective, theta);
         if (Number.isFinite(lp)) {
