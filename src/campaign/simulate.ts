@@ -228,7 +228,12 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     });
   }
   for (const cell of cells) {
-    const parameters = Object.fromEntries(lawNames.map((name) => [name, scenario.law.parameters[name] * Math.exp((scenario.population?.[name] ?? 0) * (scenario.population?.[name] !== undefined ? populationRandom.normal() : 0))]));
+    const parameters = Object.fromEntries(
+      lawNames.map((name) => {
+        const logSd = scenario.population?.[name];
+        return [name, scenario.law.parameters[name] * (logSd === undefined ? 1 : Math.exp(logSd * populationRandom.normal()))];
+      }),
+    );
     cellParameters.set(cell, parameters);
     const lawValues = lawNames.map((name) => parameters[name]);
     const cellRandom = random.split();

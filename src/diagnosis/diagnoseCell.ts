@@ -168,7 +168,6 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const growthParameters: Record<string, Interval> = {};
   const sharedParameters: Record<string, Interval> = {};
   let damage: Record<string, unknown> = damageNotModelled(input, quality);
-  let ignoringDamage: LawFit | undefined;
   const damageParameters: Record<string, Interval> = {};
   if (mode === "joint" && laws.length > 0) {
     const fits: LawFit[] = [];
@@ -195,7 +194,6 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     bestLaw = comparison[0].law;
     const damaged = damageStage(input, fits, comparison, scales, quality, progress);
     damage = damaged.json;
-    ignoringDamage = damaged.ignoring;
     if (damaged.selected) bestLaw = damaged.selected.law;
     best = withCovariance(damaged.selected ?? fits.find((f) => f.law === bestLaw)!);
     const bestCheck = damaged.selected ? perScanCheck(damaged.selected, independent, series, chiSquareUpperTail) : comparison[0].check;
@@ -323,7 +321,6 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     ...(posterior ? { mcmc: { walkers: posterior.walkers, steps: posterior.keptSteps, burn: posterior.burn, acceptance: posterior.meanAcceptanceFraction, autocorrelationTime: Object.fromEntries(posterior.names.map((n, i) => [n, posterior.autocorrelationTime[i]])) } } : {}),
   };
   const { curves, profiles } = modelCurves(input, bestLaw, best, posterior, independent);
-  void ignoringDamage;
   return { json, detail: { mode, independent, best, bestLaw, posterior, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality, damage } };
 }
 
@@ -364,7 +361,7 @@ function damageStage(
   scales: SeriesScales,
   quality: QualityFlag[],
   progress: (stage: string, fraction: number) => void,
-): { json: Record<string, unknown>; selected?: LawFit; ignoring?: LawFit } {
+): { json: Record<string, unknown>; selected?: LawFit } {
   const series = input.series;
   if (input.damage?.status !== "modelled") return { json: damageNotModelled(input, []) };
   const doses = series.scans.map((s) => s.dose_Gy ?? 0);
@@ -437,7 +434,7 @@ function damageStage(
     level: "warning",
     message: `beam damage detected (${withDamage.damage} in dose, Δχ² = ${deltaChi2.toFixed(1)} for ${dof} parameter(s), p = ${p.toExponential(1)}): the growth law is reported at zero dose${bestComparison.law !== law ? `; without the damage term the ${bestComparison.law} law would have been chosen` : ""}`,
   });
-  return { json, selected: withDamage, ignoring };
+  return { json, selected: withDamage };
 }
 
 function median(values: number[]): number {
