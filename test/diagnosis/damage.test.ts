@@ -117,24 +117,42 @@ describe("beam damage in the diagnosis (issue 7)", () => {
     expect(cell.quality.some((q) => q.level === "warning" && /cannot separate beam damage/.test(q.message))).toBe(true);
   }, 300_000);
 
-  it("a beam without flux: the diagnosis names the missing input, continues without the damage term and flags it", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-damage-"));
-    try {
-      simulateCampaign(damageScenario(9, DAMAGE_RATE), dir);
-      const file = path.join(dir, "campaign.json");
-      const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { beam: Record<string, unknown> };
-      delete manifest.beam["flux_per_s"];
-      fs.writeFileSync(file, JSON.stringify(manifest));
-      const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["linear"], seed: 1, mcmc: { walkers: 16, steps: 100, burn: 50 } });
-      const cell = cellOf(diagnosis.json);
-      expect(cell.damage).toMatchObject({ modelled: false, status: "unavailable" });
-      const flag = cell.quality.find((q) => /beam damage is not modelled/.test(q.message));
-      expect(flag?.level).toBe("warning");
-      expect(flag?.message).toMatch(/dose cannot be computed: beam\.flux_per_s is missing: .*incident flux.*; the diagnosis continues without that correction/);
-      expect(cell.growth["SEI"].law).toBe("linear");
-      expect(Number.isFinite(cell.growth["SEI"].parameters["k"].median)).toBe(true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 300_000);
+  // bad input: the dose cannot be computed; the diagnosis says which input and why, and goes on without the damage term
+  const cases: { name: string; edit: (manifest: { beam: Record<string, unknown>; cells: { stack: { name: string; material: Record<string, unknown> }[] }[] }) => void; message: RegExp }[] = [
+    {
+      name: "a beam without flux",
+      edit: (m) => delete m.beam["flux_per_s"],
+      message: /dose cannot be computed: beam\.flux_per_s is missing: .*incident flux.*; the diagnosis continues without that correction/,
+    },
+    {
+      name: "an electrode on the beam path without composition (explicit SLD only)",
+      edit: (m) => {
+        const cu = m.cells[0].stack.find((l) => l.name === "Cu")!;
+        cu.material = { xray: { sld: 62.1, isld: 5.7 } };
+      },
+      message: /dose cannot be computed: cells\[0\]\.stack\[1\]\.material has no composition \(formula and density\) for .*Cu.*X-ray attenuation is unknown.*; the diagnosis continues without that correction/,
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: the diagnosis names the missing input, continues without the damage term and flags it`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-damage-"));
+      try {
+        simulateCampaign(damageScenario(9, DAMAGE_RATE), dir);
+        const file = path.join(dir, "campaign.json");
+        const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as Parameters<(typeof c)["edit"]>[0];
+        c.edit(manifest);
+        fs.writeFileSync(file, JSON.stringify(manifest));
+        const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["linear"], seed: 1, mcmc: { walkers: 16, steps: 100, burn: 50, threads: 1 } });
+        const cell = cellOf(diagnosis.json);
+        expect(cell.damage).toMatchObject({ modelled: false, status: "unavailable" });
+        const flag = cell.quality.find((q) => /beam damage is not modelled/.test(q.message));
+        expect(flag?.level).toBe("warning");
+        expect(flag?.message).toMatch(c.message);
+        expect(cell.growth["SEI"].law).toBe("linear");
+        expect(Number.isFinite(cell.growth["SEI"].parameters["k"].median)).toBe(true);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }, 300_000);
+  }
 });
