@@ -174,6 +174,8 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
   const impedance: unknown[] = [];
   const truthCells: Record<string, unknown> = {};
   const duration = (s.firstAt_s ?? 600) + s.count * s.interval_s + s.exposure_s;
+  // every scan's nominal Q grid (points with zero counts are dropped from the files, not from the exposure)
+  const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
   const damage = scenario.damage;
   const damageValues = damage ? [damage.rate_A_per_Gy, damage.dose_Gy ?? 1] : [];
   // the scan schedule of every cell: the measured spot P1 every interval, and one scan
@@ -214,7 +216,6 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     // (dose of the full Q grid: points with zero counts, dropped from the files, were exposed too)
     if (scenario.probe !== "xray") throw new ValidationError("damage", "needs an X-ray beam: neutron doses are negligible", scenario.probe);
     const parsed = parseManifest(manifest, "campaign.json");
-    const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
     parsed.cells.forEach((manifestCellParsed, i) => {
       const setup = resolveDoseSetup(parsed.beam, manifestCellParsed, `cells[${i}]`);
       if (!setup.ok) throw unavailableError(setup.unavailable);
@@ -253,7 +254,6 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     const thicknessAt = (t: number): number => law.evaluate(lawValues, t, qredPerArea(t), perCharge);
     writeCycler(path.join(dir, "echem", `${cell}.bdf.csv`), duration, qredPerArea, scenario.area_cm2, cellRandom);
     // reflectivity scans (schedule, doses and thicknesses computed before the loop, see below)
-    const q = Float64Array.from({ length: s.points }, (_, i) => s.qMin + ((s.qMax - s.qMin) * i) / (s.points - 1));
     const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
     const smear = createSmearedReflectivity(q, sigma);
     const geometry = scenario.geometry;

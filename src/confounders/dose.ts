@@ -34,7 +34,7 @@
  * cm²; lengths mm (beam, sample), Å (layer thickness); angles in output degrees;
  * photon energy J; μ/ρ m²/kg.
  */
-import type { Campaign } from "../campaign/campaign.ts";
+import type { Campaign, CellData } from "../campaign/campaign.ts";
 import type { Beam, BeamProfile, ManifestCell, SpotRole } from "../campaign/manifest.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 import { PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM } from "../materials/index.ts";
@@ -459,6 +459,19 @@ function describeRule(rule: "grazing" | "horizontal" | "block", length_mm: numbe
 }
 
 /**
+ * A cell's scans as exposures in time order (stable: manifest order for equal starts),
+ * as the accumulated dose requires.
+ * @param scans - the scans (all of them, or a subset such as those with points)
+ * @returns one exposure per scan
+ */
+export function scanExposures(scans: readonly CellData["scans"][number][]): LedgerExposure[] {
+  return scans
+    .map((s, k) => ({ s, k }))
+    .sort((a, b) => a.s.start_s - b.s.start_s || a.k - b.k)
+    .map(({ s }) => ({ scan: s.id, spot: s.spot, q: s.data.q, exposure_s: s.exposure_s, start_s: s.start_s, end_s: s.end_s }));
+}
+
+/**
  * The dose ledger of a loaded campaign: every scan of every cell, with the
  * accumulated dose per spot.
  * @param campaign - from `loadCampaign`
@@ -481,8 +494,7 @@ export function doseLedger(campaign: Campaign, materials?: MaterialsOptions): Do
     const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
     for (const s of cell.manifestCell.spots) declared.push({ cell: cell.id, spot: s.id, role: s.role });
     // time order (stable: manifest order for equal starts), as the accumulated dose requires
-    const ordered = cell.scans.map((s, k) => ({ s, k })).sort((a, b) => a.s.start_s - b.s.start_s || a.k - b.k);
-    const exposures = ordered.map(({ s }) => ({ scan: s.id, spot: s.spot, q: s.data.q, exposure_s: s.exposure_s, start_s: s.start_s, end_s: s.end_s }));
+    const exposures = scanExposures(cell.scans);
     rows.push(...ledgerRows(cell.id, setup.value, exposures, roles));
   });
   return {

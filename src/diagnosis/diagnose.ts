@@ -13,7 +13,7 @@ import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import type { SeriesInput, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
-import { ledgerRows, resolveDoseSetup, unavailableMessage } from "../confounders/index.ts";
+import { ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage } from "../confounders/index.ts";
 
 export const FARADAY = 96485.33212;
 
@@ -130,12 +130,8 @@ export function scanDoses(campaign: Campaign, cell: CellData, cellIndex: number)
   const setup = resolveDoseSetup(beam, cell.manifestCell, `cells[${cellIndex}]`);
   if (!setup.ok) return { ok: false, status: "unavailable", reason: `beam damage is not modelled: ${unavailableMessage(setup.unavailable)}` };
   const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
-  const ordered = cell.scans
-    .filter((s) => s.data.q.length > 0)
-    .map((s, k) => ({ s, k }))
-    .sort((a, b) => a.s.start_s - b.s.start_s || a.k - b.k);
   try {
-    const rows = ledgerRows(cell.id, setup.value, ordered.map(({ s }) => ({ scan: s.id, spot: s.spot, q: s.data.q, exposure_s: s.exposure_s, start_s: s.start_s, end_s: s.end_s })), roles);
+    const rows = ledgerRows(cell.id, setup.value, scanExposures(cell.scans.filter((s) => s.data.q.length > 0)), roles);
     return { ok: true, dose: new Map(rows.map((r) => [r.scan, (r.doseBefore_Gy ?? 0) + 0.5 * (r.dose_Gy ?? 0)])) };
   } catch (error) {
     return { ok: false, status: "unavailable", reason: `beam damage is not modelled: dose cannot be computed (${(error as Error).message})` };
