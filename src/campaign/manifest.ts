@@ -166,6 +166,16 @@ export interface CellGeometry {
   readonly angleOffset_deg?: { readonly value: number; readonly sd?: number };
   /** Whether the reduced curves are corrected for over-illumination already. @default true */
   readonly footprintCorrected: boolean;
+  /** Sample-height offset Δz (mm, along the sample normal) shared by the cell's scans: fixed (`sd` absent) or fitted with the prior N(value, sd²); needs `detectorDistance_mm`. */
+  readonly heightOffset_mm?: { readonly value: number; readonly sd?: number };
+  /** Distance from the sample's rotation centre to the detector (mm), which turns a height offset into an angle error. */
+  readonly detectorDistance_mm?: number;
+  /** Whether the reduced curves are corrected for the cell's entry-path attenuation already. @default true */
+  readonly attenuationCorrected: boolean;
+  /** When given (and `attenuationCorrected` is false): the entry path's μ·t from the manifest's composition is scaled by a fitted factor with the prior N(1, sd²). */
+  readonly attenuationRelativeSd?: number;
+  /** Incoherent background of the electrolyte film at α = 1° (reflectivity units, ∝ 1/sin α): fixed (`sd` absent) or fitted with the prior N(value, sd²) truncated at 0. */
+  readonly incoherentBackground?: { readonly value: number; readonly sd?: number };
 }
 
 export interface CellElectrochemistry {
@@ -684,7 +694,20 @@ function parseMaterial(v: Reader, value: unknown, p: string, probe: Probe, needs
 
 function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
   const o = v.object(value, p);
-  v.keys(o, p, ["sampleLength_mm", "beamEntry", "electrolytePath_mm", "sampleWidth_mm", "angleOffset_deg", "footprintCorrected", "notes"]);
+  v.keys(o, p, [
+    "sampleLength_mm",
+    "beamEntry",
+    "electrolytePath_mm",
+    "sampleWidth_mm",
+    "angleOffset_deg",
+    "footprintCorrected",
+    "heightOffset_mm",
+    "detectorDistance_mm",
+    "attenuationCorrected",
+    "attenuationRelativeSd",
+    "incoherentBackground",
+    "notes",
+  ]);
   const sampleLength_mm = v.number(o["sampleLength_mm"], `${p}.sampleLength_mm`, { gt: 0 });
   const beamEntry = v.enumeration(o["beamEntry"], `${p}.beamEntry`, BEAM_ENTRIES);
   const electrolytePath_mm = o["electrolytePath_mm"] === undefined ? undefined : v.number(o["electrolytePath_mm"], `${p}.electrolytePath_mm`, { ge: 0 });
@@ -692,25 +715,42 @@ function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
     throw new ValidationError(`${p}.electrolytePath_mm`, 'is required when beamEntry is "through-electrolyte" (mm of electrolyte along the beam)');
   }
   const sampleWidth_mm = o["sampleWidth_mm"] === undefined ? undefined : v.number(o["sampleWidth_mm"], `${p}.sampleWidth_mm`, { gt: 0 });
-  let angleOffset_deg: CellGeometry["angleOffset_deg"];
-  const offset = o["angleOffset_deg"];
-  if (typeof offset === "number") angleOffset_deg = { value: v.number(offset, `${p}.angleOffset_deg`, {}) };
-  else if (offset !== undefined) {
-    const oo = v.object(offset, `${p}.angleOffset_deg`);
-    v.keys(oo, `${p}.angleOffset_deg`, ["value", "sd"]);
-    angleOffset_deg = {
-      value: oo["value"] === undefined ? 0 : v.number(oo["value"], `${p}.angleOffset_deg.value`, {}),
-      sd: v.number(oo["sd"], `${p}.angleOffset_deg.sd`, { gt: 0 }),
-    };
-  }
+  // a number (fixed) or {value, sd} (fitted with a normal prior)
+  const fixedOrPrior = (key: string): { value: number; sd?: number } | undefined => {
+    const x = o[key];
+    if (x === undefined) return undefined;
+    if (typeof x === "number") return { value: v.number(x, `${p}.${key}`, {}) };
+    const oo = v.object(x, `${p}.${key}`);
+    v.keys(oo, `${p}.${key}`, ["value", "sd"]);
+    return { value: oo["value"] === undefined ? 0 : v.number(oo["value"], `${p}.${key}.value`, {}), sd: v.number(oo["sd"], `${p}.${key}.sd`, { gt: 0 }) };
+  };
+  const angleOffset_deg = fixedOrPrior("angleOffset_deg");
   if (angleOffset_deg && !(Math.abs(angleOffset_deg.value) < 5)) throw new ValidationError(`${p}.angleOffset_deg`, "must be a small angle in degrees (|δ| < 5)", angleOffset_deg.value);
-  const footprintCorrected = o["footprintCorrected"] === undefined ? true : o["footprintCorrected"];
-  if (typeof footprintCorrected !== "boolean") throw new ValidationError(`${p}.footprintCorrected`, "must be true or false", footprintCorrected);
+  const flag = (key: string): boolean => {
+    const x = o[key] === undefined ? true : o[key];
+    if (typeof x !== "boolean") throw new ValidationError(`${p}.${key}`, "must be true or false", x);
+    return x;
+  };
+  const footprintCorrected = flag("footprintCorrected");
+  const heightOffset_mm = fixedOrPrior("heightOffset_mm");
+  const detectorDistance_mm = o["detectorDistance_mm"] === undefined ? undefined : v.number(o["detectorDistance_mm"], `${p}.detectorDistance_mm`, { gt: 0 });
+  if (heightOffset_mm && detectorDistance_mm === undefined) throw new ValidationError(`${p}.detectorDistance_mm`, "is required with heightOffset_mm (mm from the rotation centre to the detector)");
+  if (heightOffset_mm && !(Math.abs(heightOffset_mm.value) < 10)) throw new ValidationError(`${p}.heightOffset_mm`, "must be a small offset in mm (|Δz| < 10)", heightOffset_mm.value);
+  const attenuationCorrected = flag("attenuationCorrected");
+  const attenuationRelativeSd = o["attenuationRelativeSd"] === undefined ? undefined : v.number(o["attenuationRelativeSd"], `${p}.attenuationRelativeSd`, { gt: 0 });
+  if (attenuationRelativeSd !== undefined && attenuationCorrected) throw new ValidationError(`${p}.attenuationRelativeSd`, "is only used when attenuationCorrected is false", attenuationRelativeSd);
+  const incoherentBackground = fixedOrPrior("incoherentBackground");
+  if (incoherentBackground && !(incoherentBackground.value >= 0)) throw new ValidationError(`${p}.incoherentBackground`, "must be ≥ 0 (reflectivity units at 1°)", incoherentBackground.value);
   return {
     sampleLength_mm,
     beamEntry,
     footprintCorrected,
+    attenuationCorrected,
     ...(angleOffset_deg ? { angleOffset_deg } : {}),
+    ...(heightOffset_mm ? { heightOffset_mm } : {}),
+    ...(detectorDistance_mm !== undefined ? { detectorDistance_mm } : {}),
+    ...(attenuationRelativeSd !== undefined ? { attenuationRelativeSd } : {}),
+    ...(incoherentBackground ? { incoherentBackground } : {}),
     ...(electrolytePath_mm !== undefined ? { electrolytePath_mm } : {}),
     ...(sampleWidth_mm !== undefined ? { sampleWidth_mm } : {}),
   };

@@ -21,12 +21,12 @@ import { createRandom, type Random } from "../core/random.ts";
 import { poissonDeviate } from "../core/poisson.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
 import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
-import { createGeometryReflectivity } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { createGeometryReflectivity, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
 import { formulaMass, neutronSld, xraySld } from "../materials/index.ts";
 import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName } from "../models/damageModels.ts";
-import { exposureDose, resolveDoseSetup, unavailableError } from "../confounders/index.ts";
+import { attenuationSums, buildBeamPath, exposureDose, resolveDoseSetup, unavailableError, type AttenuationSums } from "../confounders/index.ts";
 import { parseManifest } from "./manifest.ts";
 
 /** F (C/mol), ε0 (F/m). */
@@ -62,12 +62,40 @@ export interface Scenario {
   impedance?: { every: number; conductivity_S_per_m: number; permittivity: number; R0_ohm: number; noise: number; fMin: number; fMax: number; pointsPerDecade: number };
   beam?: { flux_per_s: number; height_mm: number; width_mm: number; profile: "gaussian" | "tophat" };
   cells?: number;
-  /** measurement geometry errors: a sample angle offset (deg) and uncorrected over-illumination (footprint); the manifest declares the offset unknown with prior sd `offsetPriorSd_deg` (default 0.01°) */
-  geometry?: { angleOffset_deg?: number; footprint?: boolean; offsetPriorSd_deg?: number };
+  /** measurement geometry (see {@link ScenarioGeometry}) */
+  geometry?: ScenarioGeometry;
   /** replicate cells drawn from a log-normal population: law parameter name → log-sd (each cell's value is the law's value × e^(logSd·z)) */
   population?: Record<string, number>;
   /** beam damage of the interphase thickness; `fresh`: indices (0-based) of the measured scans each followed by one scan at a new fresh spot */
   damage?: { model: DamageName; rate_A_per_Gy: number; dose_Gy?: number; fresh?: number[] };
+}
+
+/**
+ * Measurement geometry of a simulated campaign: the errors injected into the curves and
+ * what the manifest declares about them.
+ */
+export interface ScenarioGeometry {
+  /** sample angle offset (deg); the manifest declares it unknown with prior sd `offsetPriorSd_deg` (default 0.01°) */
+  angleOffset_deg?: number;
+  offsetPriorSd_deg?: number;
+  /** uncorrected over-illumination (footprint) of the scenario's beam on the 20 mm sample */
+  footprint?: boolean;
+  /** sample-height offset (mm) read by a detector at `detectorDistance_mm` (default 1000 mm); declared unknown with prior sd `heightPriorSd_mm` (default 0.1 mm) */
+  heightOffset_mm?: number;
+  detectorDistance_mm?: number;
+  heightPriorSd_mm?: number;
+  /** the cell's beam entry (default "through-substrate"), electrolyte path or film (mm, default 10) and windows, written to the manifest */
+  beamEntry?: "through-substrate" | "through-electrolyte" | "through-window";
+  electrolytePath_mm?: number;
+  windows?: { name: string; material: { formula: string; density: number }; thickness_um: number }[];
+  /** the curves carry the entry path's attenuation (computed from the manifest's composition, confounders/path), uncorrected */
+  attenuation?: boolean;
+  /** true μ·t = the manifest's × (1 + attenuationError); the manifest declares attenuationRelativeSd when given */
+  attenuationError?: number;
+  attenuationRelativeSd?: number;
+  /** the electrolyte film's incoherent background at α = 1° (∝ 1/sin α); declared unknown with prior sd `incoherentPriorSd` (default: the value) */
+  incoherentBackground?: number;
+  incoherentPriorSd?: number;
 }
 
 export const DEFAULT_STACK: ScenarioLayer[] = [
@@ -142,6 +170,9 @@ function resolveDamage(spec: unknown, count: number): NonNullable<Scenario["dama
   });
   return { model, rate_A_per_Gy: rate, ...(d.dose_Gy !== undefined ? { dose_Gy: d.dose_Gy } : {}), fresh: [...fresh].sort((a, b) => a - b) };
 }
+
+/** Sample–detector distance of a simulated height offset unless the scenario gives one, mm. */
+const DEFAULT_DETECTOR_DISTANCE_MM = 1000;
 
 /** Length of the simulated samples along the beam, mm. */
 const SAMPLE_LENGTH_MM = 20;
@@ -228,6 +259,16 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       }
     });
   }
+  // the entry path's attenuation the curves carry, from the manifest being written (times 1 + attenuationError)
+  let attenuation: AttenuationSums | undefined;
+  if (scenario.geometry?.attenuation) {
+    const parsed = parseManifest(manifest, "campaign.json");
+    const beamPath = buildBeamPath(parsed.beam, parsed.cells[0], "cells[0]");
+    if (!beamPath.ok) throw unavailableError(beamPath.unavailable);
+    const sums = attenuationSums(beamPath.value);
+    const factor = 1 + (scenario.geometry.attenuationError ?? 0);
+    attenuation = { grazing: sums.grazing * factor, horizontal: sums.horizontal * factor, block: sums.block * factor };
+  }
   for (const cell of cells) {
     const parameters = Object.fromEntries(
       lawNames.map((name) => {
@@ -259,8 +300,29 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     const geometry = scenario.geometry;
     const wavelength = scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!;
     const observed = geometry
-      ? createGeometryReflectivity(q, { wavelength_A: wavelength, sigma, angleOffset: geometry.angleOffset_deg !== undefined, ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}) })
+      ? createGeometryReflectivity(q, {
+          wavelength_A: wavelength,
+          sigma,
+          angleOffset: geometry.angleOffset_deg !== undefined,
+          ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}),
+          ...(geometry.heightOffset_mm !== undefined ? { heightOffset: { detectorDistance_mm: geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } } : {}),
+          attenuation: attenuation !== undefined,
+          incoherentBackground: geometry.incoherentBackground !== undefined,
+        })
       : undefined;
+    const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
+    if (geometry) {
+      scalars[GEOMETRY_SCALAR.scale] = 1;
+      scalars[GEOMETRY_SCALAR.background] = s.background;
+      scalars[GEOMETRY_SCALAR.angleOffset] = ((geometry.angleOffset_deg ?? 0) * Math.PI) / 180;
+      scalars[GEOMETRY_SCALAR.beamHeight] = scenario.beam!.height_mm;
+      scalars[GEOMETRY_SCALAR.sampleLength] = SAMPLE_LENGTH_MM;
+      scalars[GEOMETRY_SCALAR.heightOffset] = geometry.heightOffset_mm ?? 0;
+      scalars[GEOMETRY_SCALAR.grazingAttenuation] = attenuation?.grazing ?? 0;
+      scalars[GEOMETRY_SCALAR.horizontalAttenuation] = attenuation?.horizontal ?? 0;
+      scalars[GEOMETRY_SCALAR.blockAttenuation] = attenuation?.block ?? 0;
+      scalars[GEOMETRY_SCALAR.incoherentBackground] = geometry.incoherentBackground ?? 0;
+    }
     const truthScans: unknown[] = [];
     const schedule = schedules.get(cell)!;
     for (const planned of schedule) {
@@ -271,7 +333,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       const thickness = chemistry + damageTerm;
       const slabs = stackSlabs(scenario, interphaseIndex, thickness);
       const r = observed
-        ? observed.evaluate(slabs, 1, s.background, ((geometry!.angleOffset_deg ?? 0) * Math.PI) / 180, scenario.beam!.height_mm, SAMPLE_LENGTH_MM)
+        ? observed.evaluateScalars(slabs, scalars)
         : smear.evaluate(slabs, 1, s.background);
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
@@ -321,7 +383,19 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     law: { name: scenario.law.name, parameters: scenario.law.parameters },
     faradaicFraction: scenario.faradaicFraction,
     thicknessPerCharge_A_cm2_per_C: perCharge,
-    ...(scenario.geometry ? { geometry: { angleOffset_deg: scenario.geometry.angleOffset_deg ?? 0, footprint: scenario.geometry.footprint ?? false, beamHeight_mm: scenario.beam!.height_mm, sampleLength_mm: SAMPLE_LENGTH_MM } } : {}),
+    ...(scenario.geometry
+      ? {
+          geometry: {
+            angleOffset_deg: scenario.geometry.angleOffset_deg ?? 0,
+            footprint: scenario.geometry.footprint ?? false,
+            beamHeight_mm: scenario.beam!.height_mm,
+            sampleLength_mm: SAMPLE_LENGTH_MM,
+            ...(scenario.geometry.heightOffset_mm !== undefined ? { heightOffset_mm: scenario.geometry.heightOffset_mm, detectorDistance_mm: scenario.geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } : {}),
+            ...(attenuation ? { attenuation, attenuationFactor: 1 + (scenario.geometry.attenuationError ?? 0) } : {}),
+            ...(scenario.geometry.incoherentBackground !== undefined ? { incoherentBackground: scenario.geometry.incoherentBackground } : {}),
+          },
+        }
+      : {}),
     ...(scenario.population ? { population: Object.fromEntries(Object.entries(scenario.population).map(([name, logSd]) => [name, { median: scenario.law.parameters[name], logSd }])) } : {}),
     ...(damage ? { damage: { model: damage.model, parameters: { damage_rate: damage.rate_A_per_Gy, ...(damage.model === "saturating" ? { damage_dose: damage.dose_Gy } : {}) } } } : {}),
     ...(scenario.impedance ? { conductivity_S_per_m: scenario.impedance.conductivity_S_per_m, permittivity: scenario.impedance.permittivity } : {}),
@@ -370,6 +444,7 @@ function stackSlabs(scenario: Scenario, interphaseIndex: number, thickness: numb
 }
 
 function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: string[]): Record<string, unknown> {
+  const g = scenario.geometry;
   return {
     id,
     architecture: "thin-film-reflectometry",
@@ -386,12 +461,16 @@ function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: 
         ? { growth: { electronsPerFormula: layer.electronsPerFormula ?? 1, ...(scenario.declaredFaradaicFraction !== undefined ? { faradaicFraction: scenario.declaredFaradaicFraction } : {}), thicknessPerCharge_A_cm2_per_C: perCharge } }
         : {}),
     })),
+    ...(g?.windows ? { windows: g.windows } : {}),
     geometry: {
       sampleLength_mm: SAMPLE_LENGTH_MM,
-      beamEntry: "through-substrate",
-      electrolytePath_mm: 10,
-      ...(scenario.geometry?.angleOffset_deg !== undefined ? { angleOffset_deg: { value: 0, sd: scenario.geometry.offsetPriorSd_deg ?? 0.01 } } : {}),
-      ...(scenario.geometry?.footprint ? { footprintCorrected: false } : {}),
+      beamEntry: g?.beamEntry ?? "through-substrate",
+      electrolytePath_mm: g?.electrolytePath_mm ?? 10,
+      ...(g?.angleOffset_deg !== undefined ? { angleOffset_deg: { value: 0, sd: g.offsetPriorSd_deg ?? 0.01 } } : {}),
+      ...(g?.footprint ? { footprintCorrected: false } : {}),
+      ...(g?.heightOffset_mm !== undefined ? { heightOffset_mm: { value: 0, sd: g.heightPriorSd_mm ?? 0.1 }, detectorDistance_mm: g.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } : {}),
+      ...(g?.attenuation ? { attenuationCorrected: false, ...(g.attenuationRelativeSd !== undefined ? { attenuationRelativeSd: g.attenuationRelativeSd } : {}) } : {}),
+      ...(g?.incoherentBackground !== undefined ? { incoherentBackground: { value: 0, sd: g.incoherentPriorSd ?? Math.max(g.incoherentBackground, 1e-9) } } : {}),
     },
     ...(spots.length > 1 ? { spots: spots.map((spot) => ({ id: spot, role: spot.startsWith("F") ? "fresh" : "measured" })) } : {}),
     electrochemistry: { workingElectrode: "Cu", counterElectrode: "Li", currentSign: "anodic-positive" },

@@ -4,8 +4,8 @@
  */
 import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
-import { createGeometryReflectivity } from "../kernels/reflectivity/geometryReflectivity.ts";
-import type { ReflectModel } from "../models/reflectModel.ts";
+import { createGeometryReflectivity, GEOMETRY_SCALAR } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { currentScalars, geometryKernelOptions, type ReflectModel } from "../models/reflectModel.ts";
 
 /** Default Q grid when neither the model nor --q gives one: 0.005–0.3 Å⁻¹, 300 points. */
 export function defaultQ(): Float64Array {
@@ -18,15 +18,14 @@ export function modelReflectivity(model: ReflectModel, q: Float64Array): Float64
   const background = model.background.value;
   const geometry = model.geometry;
   if (geometry) {
-    const offset = geometry.angleOffset_deg ? (geometry.angleOffset_deg.value * Math.PI) / 180 : 0;
+    const scalars = currentScalars(model);
     return createGeometryReflectivity(q, {
       wavelength_A: model.wavelength_A,
       sigma: model.resolution?.sigmaFor(q),
       smear: model.resolution?.options,
-      angleOffset: geometry.angleOffset_deg !== undefined,
-      footprint: geometry.footprint?.profile,
-      offsetRange: 2 * Math.abs(offset),
-    }).evaluate(slabs, scale, background, offset, geometry.footprint?.beamHeight_mm.value ?? NaN, geometry.footprint?.sampleLength_mm.value ?? NaN);
+      ...geometryKernelOptions(geometry),
+      offsetRange: 2 * Math.abs(scalars[GEOMETRY_SCALAR.angleOffset]),
+    }).evaluateScalars(slabs, scalars);
   }
   if (!model.resolution) return reflectivity(q, slabs, scale, background);
   const sigma = model.resolution.sigmaFor(q);

@@ -283,3 +283,36 @@ export function attenuationUnavailableReason(beam: Beam, cell: ManifestCell, cel
   const path = buildBeamPath(beam, cell, cellPath, materials ? { materials } : {});
   return path.ok ? undefined : unavailableMessage(path.unavailable);
 }
+
+/** The entry path's attenuation as the three dimensionless sums of the reflectivity model's geometry block. */
+export interface AttenuationSums {
+  /** Σ μᵢ tᵢ of the elements crossed at the grazing angle (one pass at normal incidence): T gains exp(−2·grazing / sin α). */
+  readonly grazing: number;
+  /** Σ μᵢ Lᵢ of the fixed horizontal path (in and out): T gains exp(−horizontal). */
+  readonly horizontal: number;
+  /** μ L of a substrate block entered through its side faces: T gains exp(−block / cos α). */
+  readonly block: number;
+}
+
+/**
+ * The entry path (T_entry of {@link entryTransmission}) as the sums the reflectivity
+ * model's `geometry.attenuation` takes, so that exp(−2·grazing/sin α − horizontal − block/cos α)
+ * equals `entryTransmission(path, α)` at every α.
+ * @param path - from {@link buildBeamPath}
+ * @returns the three sums (dimensionless)
+ * @example
+ * const sums = attenuationSums(path.value); // {grazing: 0.011, horizontal: 0, block: 0}
+ */
+export function attenuationSums(path: BeamPath): AttenuationSums {
+  let grazing = 0;
+  let horizontal = 0;
+  let block = 0;
+  for (const e of path.elements) {
+    if (!e.entry) continue;
+    const mut = e.attenuation_per_mm * e.length_mm;
+    if (e.rule === "grazing") grazing += mut;
+    else if (e.rule === "horizontal") horizontal += mut;
+    else block += mut;
+  }
+  return { grazing, horizontal, block };
+}

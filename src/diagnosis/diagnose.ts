@@ -13,7 +13,7 @@ import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import type { SeriesInput, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
-import { ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage } from "../confounders/index.ts";
+import { attenuationSums, buildBeamPath, ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage } from "../confounders/index.ts";
 
 export const FARADAY = 96485.33212;
 
@@ -182,17 +182,28 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
     });
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);
-  // measurement geometry from the manifest: a shared angle offset (fixed or fitted), the footprint factor
+  // measurement geometry from the manifest: a shared angle offset and height offset (fixed
+  // or fitted), the footprint factor and the entry path's attenuation for curves not
+  // corrected for them, the electrolyte film's incoherent background
   const parsedGeometry = cell.manifestCell.geometry;
   let geometry: SeriesInput["geometry"];
   if (parsedGeometry) {
     const manifestBeam = campaign.manifest.beam;
-    let footprint: NonNullable<SeriesInput["geometry"]>["footprint"];
+    const g: NonNullable<SeriesInput["geometry"]> = {};
     if (!parsedGeometry.footprintCorrected) {
       if (manifestBeam.height_mm === undefined) warnings.push("the footprint correction cannot be applied: beam.height_mm is missing (the over-illumination factor needs the beam height); the curves are fitted as if corrected");
-      else footprint = { beamHeight_mm: manifestBeam.height_mm, profile: manifestBeam.profile, sampleLength_mm: parsedGeometry.sampleLength_mm };
+      else g.footprint = { beamHeight_mm: manifestBeam.height_mm, profile: manifestBeam.profile, sampleLength_mm: parsedGeometry.sampleLength_mm };
     }
-    if (parsedGeometry.angleOffset_deg || footprint) geometry = { ...(parsedGeometry.angleOffset_deg ? { angleOffset_deg: { ...parsedGeometry.angleOffset_deg } } : {}), ...(footprint ? { footprint } : {}) };
+    if (parsedGeometry.angleOffset_deg) g.angleOffset_deg = { ...parsedGeometry.angleOffset_deg };
+    if (parsedGeometry.heightOffset_mm) g.heightOffset = { ...parsedGeometry.heightOffset_mm, detectorDistance_mm: parsedGeometry.detectorDistance_mm! };
+    if (!parsedGeometry.attenuationCorrected) {
+      const cellPath = `cells[${options.cellIndex ?? campaign.cells.indexOf(cell)}]`;
+      const path = buildBeamPath(manifestBeam, cell.manifestCell, cellPath);
+      if (!path.ok) warnings.push(`${unavailableMessage(path.unavailable)}; the curves are fitted as if corrected for it`);
+      else g.attenuation = { ...attenuationSums(path.value), ...(parsedGeometry.attenuationRelativeSd !== undefined ? { relativeSd: parsedGeometry.attenuationRelativeSd } : {}) };
+    }
+    if (parsedGeometry.incoherentBackground) g.incoherentBackground = { ...parsedGeometry.incoherentBackground };
+    if (Object.keys(g).length > 0) geometry = g;
   }
   const series: SeriesInput = {
     cell: cell.id,

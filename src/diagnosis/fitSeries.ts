@@ -46,10 +46,10 @@ export function independentFits(input: SeriesInput): IndependentScanFit[] {
       ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
     });
     const index = (name: string): number => single.objective.names.indexOf(name);
-    // a fitted angle offset: LM from the prior's centre can lock onto a wrong critical
-    // edge; the first scan starts from the best offset of a scan over ±4 prior sd (later
-    // scans are warm-started from their predecessor)
-    const offsetAt = index("angle_offset");
+    // a fitted angle offset (or, without one, a height offset: both shift Q): LM from the
+    // prior's centre can lock onto a wrong critical edge; the first scan starts from the
+    // best offset of a scan over ±4 prior sd (later scans are warm-started from their predecessor)
+    const offsetAt = index("angle_offset") >= 0 ? index("angle_offset") : index("height_offset");
     const start = single.objective.initial();
     if (offsetAt >= 0 && !previous) start[offsetAt] = bestOffset(single.objective, start, offsetAt);
     const fit = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });

@@ -57,12 +57,45 @@ export interface SeriesInput {
   /** Å of interphase per C/cm² of reduction charge at Faradaic fraction 1: M/(z·F·ρ)·1e8 */
   thicknessPerCharge: number;
   /**
-   * The cell's measurement geometry when the manifest gives it: a sample angle offset
-   * (deg; fixed, or fitted with the prior N(value, sd²), shared by every scan) and the
+   * The cell's measurement geometry when the manifest gives it, shared by every scan:
+   * a sample angle offset (deg; fixed, or fitted with the prior N(value, sd²)); the
    * footprint factor of the beam on the sample (fixed from the manifest) for curves not
-   * corrected for over-illumination.
+   * corrected for over-illumination; a sample-height offset (mm; fixed or fitted,
+   * read by a detector at `detectorDistance_mm`); the entry path's attenuation sums
+   * (dimensionless μ·t from the manifest's composition, for curves not corrected for
+   * it; with `relativeSd` all three are scaled by one fitted factor with the prior
+   * N(1, relativeSd²)); the electrolyte film's incoherent background at α = 1°
+   * (fixed, or fitted with the prior N(value, sd²) truncated at 0).
    */
-  geometry?: { angleOffset_deg?: { value: number; sd?: number }; footprint?: { beamHeight_mm: number; profile: "tophat" | "gaussian"; sampleLength_mm: number } };
+  geometry?: SeriesGeometry;
+}
+
+/** The measurement geometry of a series (see {@link SeriesInput.geometry}). */
+export interface SeriesGeometry {
+  angleOffset_deg?: { value: number; sd?: number };
+  footprint?: { beamHeight_mm: number; profile: "tophat" | "gaussian"; sampleLength_mm: number };
+  heightOffset?: { value: number; sd?: number; detectorDistance_mm: number };
+  attenuation?: { grazing: number; horizontal: number; block: number; relativeSd?: number };
+  incoherentBackground?: { value: number; sd?: number };
+}
+
+/** The MODEL.json geometry block of a series' scans, referring to the shared nuisance parameters by name. */
+function geometrySpec(geometry: SeriesGeometry): Record<string, unknown> | undefined {
+  const spec: Record<string, unknown> = {};
+  const shared = (g: { value: number; sd?: number }, name: string): unknown => (g.sd !== undefined ? { ref: name } : g.value);
+  if (geometry.angleOffset_deg) spec["angleOffset_deg"] = shared(geometry.angleOffset_deg, "angle_offset");
+  if (geometry.footprint) spec["footprint"] = { ...geometry.footprint };
+  if (geometry.heightOffset) {
+    spec["heightOffset_mm"] = shared(geometry.heightOffset, "height_offset");
+    spec["detectorDistance_mm"] = geometry.heightOffset.detectorDistance_mm;
+  }
+  const a = geometry.attenuation;
+  if (a) {
+    const sum = (value: number): unknown => (a.relativeSd !== undefined && value > 0 ? { expr: `attenuation_factor * ${value}` } : value);
+    spec["attenuation"] = { grazing: sum(a.grazing), horizontal: sum(a.horizontal), block: sum(a.block) };
+  }
+  if (geometry.incoherentBackground) spec["incoherentBackground"] = shared(geometry.incoherentBackground, "incoherent_background");
+  return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 export type SeriesMode = { kind: "free" } | { kind: "law"; law: LawName; damage?: DamageName };
@@ -192,19 +225,12 @@ export function seriesObjective(
     const key = `thickness_${k}`;
     named.set(key, t);
     thickness.push(t);
-    const geometry = input.geometry;
+    const geometry = input.geometry ? geometrySpec(input.geometry) : undefined;
     const spec = {
       probe: input.probe,
       scale: { ref: "scale" },
       background: { ref: "background" },
-      ...(geometry && (geometry.angleOffset_deg || geometry.footprint)
-        ? {
-            geometry: {
-              ...(geometry.angleOffset_deg ? { angleOffset_deg: geometry.angleOffset_deg.sd !== undefined ? { ref: "angle_offset" } : geometry.angleOffset_deg.value } : {}),
-              ...(geometry.footprint ? { footprint: { ...geometry.footprint } } : {}),
-            },
-          }
-        : {}),
+      ...(geometry ? { geometry } : {}),
       ...(input.energy_keV !== undefined ? { energy_keV: input.energy_keV } : {}),
       ...(input.probe === "neutron" && input.wavelength_A !== undefined ? { wavelength_A: input.wavelength_A } : {}),
       layers: input.stack.map((l, j) => {
@@ -245,7 +271,9 @@ export interface NuisanceSpec {
  * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
  * of every other finite layer, density (±15 %) of every non-substrate layer given by composition, roughness (0 to max(20, 3×nominal) Å) of every interface
  * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5),
- * and the sample's angle offset (deg, ±5 sd around the manifest's prior) when the manifest asks to fit it.
+ * the sample's angle offset (deg, ±5 sd around the manifest's prior) and height offset (mm, likewise), the factor
+ * on the entry path's attenuation (prior N(1, relativeSd²), within ±5 sd and ≥ 0) and the electrolyte's incoherent
+ * background at 1° (from 0 to value + 5 sd) when the manifest asks to fit them.
  * Layers are named by their manifest names: `Cu_thickness`, `electrolyte_roughness`.
  */
 export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
@@ -268,6 +296,20 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   const offset = input.geometry?.angleOffset_deg;
   if (offset && offset.sd !== undefined) {
     specs.push({ name: "angle_offset", initial: offset.value, min: offset.value - 5 * offset.sd, max: offset.value + 5 * offset.sd, unit: "deg", prior: { mu: offset.value, sigma: offset.sd } });
+  }
+  const height = input.geometry?.heightOffset;
+  if (height && height.sd !== undefined) {
+    specs.push({ name: "height_offset", initial: height.value, min: height.value - 5 * height.sd, max: height.value + 5 * height.sd, unit: "mm", prior: { mu: height.value, sigma: height.sd } });
+  }
+  const attenuation = input.geometry?.attenuation;
+  if (attenuation && attenuation.relativeSd !== undefined) {
+    const sd = attenuation.relativeSd;
+    specs.push({ name: "attenuation_factor", initial: 1, min: Math.max(0, 1 - 5 * sd), max: 1 + 5 * sd, unit: "1", prior: { mu: 1, sigma: sd } });
+  }
+  const incoherent = input.geometry?.incoherentBackground;
+  if (incoherent && incoherent.sd !== undefined) {
+    // started half a prior sd inside: on the bound at 0 the first steps see one side only
+    specs.push({ name: "incoherent_background", initial: incoherent.value + 0.5 * incoherent.sd, min: 0, max: incoherent.value + 5 * incoherent.sd, unit: "1", prior: { mu: incoherent.value, sigma: incoherent.sd } });
   }
   return specs;
 }

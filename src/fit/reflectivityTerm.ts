@@ -18,8 +18,8 @@
 import { ValidationError } from "../core/errors.ts";
 import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
-import { createGeometryReflectivity, DEFAULT_OFFSET_RANGE } from "../kernels/reflectivity/geometryReflectivity.ts";
-import type { ReflectModel } from "../models/reflectModel.ts";
+import { createGeometryReflectivity, DEFAULT_OFFSET_RANGE, GEOMETRY_SCALAR } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { currentScalars, geometryKernelOptions, GEOMETRY_SCALARS, type ReflectModel } from "../models/reflectModel.ts";
 import type { FitSpace, Parameter } from "../params/index.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
 import type { BoundTerm, ObjectiveTerm } from "./jointObjective.ts";
@@ -65,8 +65,8 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
   readonly warnings: readonly string[];
   /**
    * Model curve on the term's Q points. `scalars` are those of `model.bind` (geometry
-   * models read δ, beam height and sample length from entries 2–4); when omitted a
-   * geometry model uses its parameters' current values.
+   * models read their corrections from entries 2 onwards, the kernel's GEOMETRY_SCALAR
+   * layout); when omitted a geometry model uses its parameters' current values.
    */
   evaluateAt(slabs: Float64Array, scale: number, background: number, scalars?: ArrayLike<number>): Float64Array;
 } {
@@ -112,22 +112,13 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
         wavelength_A: model.wavelength_A,
         sigma: resolution?.sigma,
         smear: resolution?.options,
-        angleOffset: geometry.angleOffset_deg !== undefined,
-        footprint: geometry.footprint?.profile,
+        ...geometryKernelOptions(geometry),
         offsetRange: geometry.angleOffset_deg ? offsetRange(geometry.angleOffset_deg) : undefined,
       })
     : undefined;
   const smear = resolution && !geometryCurve ? createSmearedReflectivity(q, resolution.sigma, resolution.options) : undefined;
   const kernel = (slabs: Float64Array, scale: number, background: number, out: Float64Array): Float64Array =>
     smear ? smear.evaluate(slabs, scale, background, out) : reflectivity(q, slabs, scale, background, out);
-  const currentGeometry = (): Float64Array =>
-    Float64Array.of(
-      0,
-      0,
-      geometry?.angleOffset_deg ? (geometry.angleOffset_deg.value * Math.PI) / 180 : 0,
-      geometry?.footprint ? geometry.footprint.beamHeight_mm.value : NaN,
-      geometry?.footprint ? geometry.footprint.sampleLength_mm.value : NaN,
-    );
   // data in the fitted space
   const yFit = transform === "logR" ? y.map(Math.log) : y;
   const sigmaFit = transform === "logR" ? sigma.map((s, i) => s / y[i]) : sigma;
@@ -153,8 +144,10 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
     warnings,
     evaluateAt: (slabs, scale, background, scalars) => {
       if (!geometryCurve) return kernel(slabs, scale, background, new Float64Array(n));
-      const g = scalars && scalars.length >= 5 ? scalars : currentGeometry();
-      return geometryCurve.evaluate(slabs, scale, background, g[2], g[3], g[4], new Float64Array(n));
+      const g = scalars && scalars.length >= GEOMETRY_SCALARS ? Float64Array.from(scalars) : currentScalars(model);
+      g[GEOMETRY_SCALAR.scale] = scale;
+      g[GEOMETRY_SCALAR.background] = background;
+      return geometryCurve.evaluateScalars(slabs, g, new Float64Array(n));
     },
     parameters,
     bind(space: FitSpace): BoundTerm {
@@ -166,7 +159,7 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
       const evaluate = geometryCurve
         ? (values: Float64Array): Float64Array => {
             fill(values, slabs, scalars);
-            return geometryCurve.evaluate(slabs, scalars[0], scalars[1], scalars[2], scalars[3], scalars[4], curve);
+            return geometryCurve.evaluateScalars(slabs, scalars, curve);
           }
         : (values: Float64Array): Float64Array => {
             fill(values, slabs, scalars);

@@ -12,7 +12,8 @@
  * `{"probe": "neutron"|"xray", "layers": [{"thickness", "sld", "isld", "roughness"} | {"material": {"formula", "density"}, …}],
  *   "scale": 1, "background": 0, "energy_keV" | "wavelength_A",
  *   "resolution": {"dqOverQ", "measure": "fwhm"|"sigma"} | {"dq": [...], "measure"}, "q": [...],
- *   "geometry": {"angleOffset_deg", "footprint": {"beamHeight_mm", "profile": "tophat"|"gaussian", "sampleLength_mm"}}}`
+ *   "geometry": {"angleOffset_deg", "footprint": {"beamHeight_mm", "profile": "tophat"|"gaussian", "sampleLength_mm"},
+ *                "heightOffset_mm", "detectorDistance_mm", "attenuation": {"grazing", "horizontal", "block"}, "incoherentBackground"}}`
  * Layers run fronting (beam side) → backing; the first and last are semi-infinite
  * (their thickness is ignored and may be omitted). A layer's roughness is that of
  * the interface above it.
@@ -25,13 +26,22 @@
  * sample of length L (`sampleLength_mm`): top-hat min(1, L sin α/h), Gaussian
  * erf(L sin α/(2√2σ)) with h (`beamHeight_mm`) the FWHM. Resolution widths stay
  * those of the nominal points; smearing is evaluated at Q′ (see
- * kernels/reflectivity/geometryReflectivity). Either part may be omitted; `profile`
- * defaults to "tophat". Needs the wavelength (X-ray: energy_keV or wavelength_A).
+ * kernels/reflectivity/geometryReflectivity). A sample-height offset Δz
+ * (`heightOffset_mm`) read by a detector at `detectorDistance_mm` adds the angle
+ * error ½ atan(2Δz cos α/D) and moves the footprint's centre by Δz/tan α. The
+ * entry path multiplies by T(α) = exp(−2A_g/sin α − A_h − A_b/cos α) with the
+ * dimensionless sums `attenuation.grazing` (Σμt of windows and electrolyte film,
+ * one pass at normal incidence), `.horizontal` (Σμ·L of a fixed path, in and out)
+ * and `.block` (μ·L of a substrate block); `incoherentBackground` adds
+ * b·sin 1°/sin α (an electrolyte film's incoherent scattering, b its level at
+ * 1°). Every part may be omitted; `profile` defaults to "tophat". Needs the
+ * wavelength (X-ray: energy_keV or wavelength_A).
  * Without the block the model is evaluated exactly as before (no geometry code runs).
  */
 import { ValidationError, formatValue } from "../core/errors.ts";
 import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA, type SmearOptions } from "../kernels/reflectivity/smear.ts";
+import { GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
 import { neutronSld, xraySld, energyFromWavelength, THERMAL_NEUTRON_WAVELENGTH } from "../materials/index.ts";
 import { Parameter, resolveSpec, type FitSpace } from "../params/index.ts";
 
@@ -54,16 +64,26 @@ export interface ResolutionModel {
   readonly options: SmearOptions;
 }
 
-/** The optional geometry block: angle offset (Q shift) and footprint factor. */
+/** The optional geometry block: angle and height offsets (Q shift), footprint factor, entry-path attenuation, incoherent background. */
 export interface GeometryModel {
   /** Sample angle offset δ (degrees); undefined when not modelled. */
   readonly angleOffset_deg: Parameter | undefined;
   /** Over-illumination factor; undefined when not modelled. */
   readonly footprint: { readonly beamHeight_mm: Parameter; readonly sampleLength_mm: Parameter; readonly profile: "tophat" | "gaussian" } | undefined;
+  /** Sample-height offset Δz (mm) read by a detector at `detectorDistance_mm`; undefined when not modelled. */
+  readonly heightOffset: { readonly heightOffset_mm: Parameter; readonly detectorDistance_mm: number } | undefined;
+  /** Entry-path attenuation sums (dimensionless μ·t): grazing (windows and film, per pass), horizontal (whole path), block (μL of a substrate block); undefined when not modelled. */
+  readonly attenuation: { readonly grazing: Parameter; readonly horizontal: Parameter; readonly block: Parameter } | undefined;
+  /** Incoherent background of the electrolyte film at α = 1° (reflectivity units, ∝ 1/sin α); undefined when not modelled. */
+  readonly incoherentBackground: Parameter | undefined;
 }
 
-/** Scalars `bind` fills: scale, background, then (geometry models only) δ (rad), beam height (mm), sample length (mm). */
-export const GEOMETRY_SCALARS = 5;
+/**
+ * Scalars `bind` fills: scale, background, then (geometry models only) δ (rad), beam
+ * height (mm), sample length (mm), height offset (mm), the attenuation sums A_g, A_h,
+ * A_b and the incoherent background at 1°: the kernel's {@link GEOMETRY_SCALAR} layout.
+ */
+export const GEOMETRY_SCALARS = GEOMETRY_SCALAR_COUNT;
 
 export interface ReflectModel {
   readonly probe: Probe;
@@ -227,6 +247,9 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
     }
     if (geometry?.angleOffset_deg) list.push(geometry.angleOffset_deg);
     if (geometry?.footprint) list.push(geometry.footprint.beamHeight_mm, geometry.footprint.sampleLength_mm);
+    if (geometry?.heightOffset) list.push(geometry.heightOffset.heightOffset_mm);
+    if (geometry?.attenuation) list.push(geometry.attenuation.grazing, geometry.attenuation.horizontal, geometry.attenuation.block);
+    if (geometry?.incoherentBackground) list.push(geometry.incoherentBackground);
     return [...new Set(list)];
   };
 
@@ -282,18 +305,24 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       const sldPerDensity = Float64Array.from(layers, (l) => (l.material ? l.material.sldPerDensity : 0));
       const isldPerDensity = Float64Array.from(layers, (l) => (l.material ? l.material.isldPerDensity : 0));
       if (geometry) {
-        // slots of δ, h, L (−1: not modelled); only geometry models pay for this
+        // slots of δ, h, L, Δz, A_g, A_h, A_b, b in the kernel's layout (−1: not modelled); only geometry models pay for this
         const geometrySlots = Int32Array.of(
           geometry.angleOffset_deg ? index(geometry.angleOffset_deg) : -1,
           geometry.footprint ? index(geometry.footprint.beamHeight_mm) : -1,
           geometry.footprint ? index(geometry.footprint.sampleLength_mm) : -1,
+          geometry.heightOffset ? index(geometry.heightOffset.heightOffset_mm) : -1,
+          geometry.attenuation ? index(geometry.attenuation.grazing) : -1,
+          geometry.attenuation ? index(geometry.attenuation.horizontal) : -1,
+          geometry.attenuation ? index(geometry.attenuation.block) : -1,
+          geometry.incoherentBackground ? index(geometry.incoherentBackground) : -1,
         );
         const fillLayers = fillFrom(slots, sldPerDensity, isldPerDensity);
         return (values, slabs, scalars) => {
           fillLayers(values, slabs, scalars);
-          scalars[2] = geometrySlots[0] < 0 ? 0 : values[geometrySlots[0]] * DEG;
-          scalars[3] = geometrySlots[1] < 0 ? NaN : values[geometrySlots[1]];
-          scalars[4] = geometrySlots[2] < 0 ? NaN : values[geometrySlots[2]];
+          scalars[GEOMETRY_SCALAR.angleOffset] = geometrySlots[0] < 0 ? 0 : values[geometrySlots[0]] * DEG;
+          scalars[GEOMETRY_SCALAR.beamHeight] = geometrySlots[1] < 0 ? NaN : values[geometrySlots[1]];
+          scalars[GEOMETRY_SCALAR.sampleLength] = geometrySlots[2] < 0 ? NaN : values[geometrySlots[2]];
+          for (let j = 3; j < 8; j++) scalars[GEOMETRY_SCALAR.heightOffset + j - 3] = geometrySlots[j] < 0 ? 0 : values[geometrySlots[j]];
         };
       }
       return fillFrom(slots, sldPerDensity, isldPerDensity);
@@ -342,16 +371,18 @@ function positiveParameter(spec: unknown, named: ReadonlyMap<string, Parameter>,
 }
 
 /**
- * `{"angleOffset_deg": SPEC, "footprint": {"beamHeight_mm": SPEC, "profile": "tophat"|"gaussian", "sampleLength_mm": SPEC}}`
- * (either part optional, at least one given).
+ * `{"angleOffset_deg": SPEC, "footprint": {"beamHeight_mm": SPEC, "profile": "tophat"|"gaussian", "sampleLength_mm": SPEC},
+ *   "heightOffset_mm": SPEC, "detectorDistance_mm": number, "attenuation": {"grazing": SPEC, "horizontal": SPEC, "block": SPEC},
+ *   "incoherentBackground": SPEC}` (every part optional, at least one given).
  * @param wavelength_A - the model's wavelength (NaN when an X-ray model has no energy)
  * @param wavelengthPath - where to point when the wavelength is missing
  */
 export function parseGeometry(spec: unknown, path: string, named: ReadonlyMap<string, Parameter>, wavelength_A: number, wavelengthPath: string): GeometryModel {
   const record = requireRecord(spec, path);
-  checkKeys(record, ["angleOffset_deg", "footprint"], path);
-  if (record["angleOffset_deg"] === undefined && record["footprint"] === undefined) {
-    throw new ValidationError(path, "needs angleOffset_deg and/or footprint");
+  const keys = ["angleOffset_deg", "footprint", "heightOffset_mm", "detectorDistance_mm", "attenuation", "incoherentBackground"];
+  checkKeys(record, keys, path);
+  if (!keys.some((key) => key !== "detectorDistance_mm" && record[key] !== undefined)) {
+    throw new ValidationError(path, "needs at least one of angleOffset_deg, footprint, heightOffset_mm, attenuation, incoherentBackground");
   }
   if (!(wavelength_A > 0)) throw new ValidationError(wavelengthPath, `is required by ${path} (Q to angle conversion)`);
   let angleOffset_deg: Parameter | undefined;
@@ -375,7 +406,44 @@ export function parseGeometry(spec: unknown, path: string, named: ReadonlyMap<st
     const sampleLength_mm = positiveParameter(f["sampleLength_mm"], named, `${fp}.sampleLength_mm`, "sample length");
     footprint = { beamHeight_mm, sampleLength_mm, profile };
   }
-  return { angleOffset_deg, footprint };
+  let heightOffset: GeometryModel["heightOffset"];
+  if (record["heightOffset_mm"] !== undefined) {
+    const hp = `${path}.heightOffset_mm`;
+    const heightOffset_mm = resolveSpec(record["heightOffset_mm"], named, hp, hp);
+    if (record["detectorDistance_mm"] === undefined) throw new ValidationError(`${path}.detectorDistance_mm`, "is required with heightOffset_mm (mm from the rotation centre to the detector)");
+    const detectorDistance_mm = finiteNumber(record["detectorDistance_mm"], `${path}.detectorDistance_mm`);
+    if (!(detectorDistance_mm > 0)) throw new ValidationError(`${path}.detectorDistance_mm`, "must be > 0 (mm)", detectorDistance_mm);
+    if (!heightOffset_mm.constrained && !(Math.abs(heightOffset_mm.value) < detectorDistance_mm)) {
+      throw new ValidationError(hp, "must be smaller than the detector distance", heightOffset_mm.value);
+    }
+    heightOffset = { heightOffset_mm, detectorDistance_mm };
+  } else if (record["detectorDistance_mm"] !== undefined) {
+    throw new ValidationError(`${path}.detectorDistance_mm`, "is only used with heightOffset_mm");
+  }
+  let attenuation: GeometryModel["attenuation"];
+  if (record["attenuation"] !== undefined) {
+    const ap = `${path}.attenuation`;
+    const a = requireRecord(record["attenuation"], ap);
+    checkKeys(a, ["grazing", "horizontal", "block"], ap);
+    if (a["grazing"] === undefined && a["horizontal"] === undefined && a["block"] === undefined) throw new ValidationError(ap, "needs grazing, horizontal and/or block (μ·t sums)");
+    const sum = (key: "grazing" | "horizontal" | "block"): Parameter => {
+      if (a[key] === undefined) return new Parameter(`${ap}.${key}`, { value: 0 });
+      const parameter = resolveSpec(a[key], named, `${ap}.${key}`, `${ap}.${key}`);
+      if (!parameter.constrained) {
+        if (!(parameter.value >= 0)) throw new ValidationError(`${ap}.${key}`, "an attenuation sum μ·t must be ≥ 0", parameter.value);
+        if (parameter.vary && parameter.bounds.min < 0) throw new ValidationError(`${ap}.${key}.min`, "a varying attenuation sum needs min ≥ 0", parameter.bounds.min);
+      }
+      return parameter;
+    };
+    attenuation = { grazing: sum("grazing"), horizontal: sum("horizontal"), block: sum("block") };
+  }
+  let incoherentBackground: Parameter | undefined;
+  if (record["incoherentBackground"] !== undefined) {
+    const ip = `${path}.incoherentBackground`;
+    incoherentBackground = resolveSpec(record["incoherentBackground"], named, ip, ip);
+    if (!incoherentBackground.constrained && !(incoherentBackground.value >= 0)) throw new ValidationError(ip, "an incoherent background must be ≥ 0", incoherentBackground.value);
+  }
+  return { angleOffset_deg, footprint, heightOffset, attenuation, incoherentBackground };
 }
 
 /**
@@ -428,4 +496,45 @@ export function parseResolution(spec: unknown, path: string, q: Float64Array | u
     };
   }
   throw new ValidationError(path, "needs dqOverQ (constant) or dq (one per Q point)");
+}
+
+/**
+ * Which corrections the geometry kernel must evaluate for a geometry block
+ * (the options of kernels/reflectivity/geometryReflectivity besides λ and resolution).
+ * @param geometry - the parsed block
+ */
+export function geometryKernelOptions(geometry: GeometryModel): {
+  angleOffset: boolean;
+  footprint?: "tophat" | "gaussian";
+  heightOffset?: { detectorDistance_mm: number };
+  attenuation: boolean;
+  incoherentBackground: boolean;
+} {
+  return {
+    angleOffset: geometry.angleOffset_deg !== undefined,
+    ...(geometry.footprint ? { footprint: geometry.footprint.profile } : {}),
+    ...(geometry.heightOffset ? { heightOffset: { detectorDistance_mm: geometry.heightOffset.detectorDistance_mm } } : {}),
+    attenuation: geometry.attenuation !== undefined,
+    incoherentBackground: geometry.incoherentBackground !== undefined,
+  };
+}
+
+/**
+ * The scalars `bind` would fill, at the parameters' current values ({@link GEOMETRY_SCALARS} entries).
+ * @param model - a reflectivity model (with or without a geometry block)
+ */
+export function currentScalars(model: ReflectModel): Float64Array {
+  const g = model.geometry;
+  const scalars = new Float64Array(GEOMETRY_SCALARS);
+  scalars[GEOMETRY_SCALAR.scale] = model.scale.value;
+  scalars[GEOMETRY_SCALAR.background] = model.background.value;
+  scalars[GEOMETRY_SCALAR.angleOffset] = g?.angleOffset_deg ? g.angleOffset_deg.value * DEG : 0;
+  scalars[GEOMETRY_SCALAR.beamHeight] = g?.footprint ? g.footprint.beamHeight_mm.value : NaN;
+  scalars[GEOMETRY_SCALAR.sampleLength] = g?.footprint ? g.footprint.sampleLength_mm.value : NaN;
+  scalars[GEOMETRY_SCALAR.heightOffset] = g?.heightOffset ? g.heightOffset.heightOffset_mm.value : 0;
+  scalars[GEOMETRY_SCALAR.grazingAttenuation] = g?.attenuation ? g.attenuation.grazing.value : 0;
+  scalars[GEOMETRY_SCALAR.horizontalAttenuation] = g?.attenuation ? g.attenuation.horizontal.value : 0;
+  scalars[GEOMETRY_SCALAR.blockAttenuation] = g?.attenuation ? g.attenuation.block.value : 0;
+  scalars[GEOMETRY_SCALAR.incoherentBackground] = g?.incoherentBackground ? g.incoherentBackground.value : 0;
+  return scalars;
 }

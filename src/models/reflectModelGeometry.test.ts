@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../core/errors.ts";
 import { Parameter, createFitSpace, resolveConstraints } from "../params/index.ts";
-import { GEOMETRY_SCALARS, parseReflectModel } from "./reflectModel.ts";
+import { GEOMETRY_SCALAR } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { currentScalars, GEOMETRY_SCALARS, parseReflectModel } from "./reflectModel.ts";
 
 const base = { probe: "xray", wavelength_A: 1.5406, layers: [{ sld: 0 }, { thickness: 100, sld: 40, roughness: 3 }, { sld: 20.1, roughness: 3 }] };
 const withGeometry = (geometry: unknown, extra: Record<string, unknown> = {}) => ({ ...base, ...extra, geometry });
@@ -51,6 +52,30 @@ describe("geometry block", () => {
     expect(a.parameters()).toContain(offset);
   });
 
+  it("binds the height offset (mm), the three attenuation sums and the incoherent background in the kernel's layout", () => {
+    const model = parseReflectModel(
+      withGeometry({
+        heightOffset_mm: { value: 0.05, vary: true, min: -1, max: 1 },
+        detectorDistance_mm: 1000,
+        attenuation: { grazing: { value: 0.011, vary: true, min: 0, max: 0.1 }, block: 0.5 },
+        incoherentBackground: 2e-7,
+      }),
+    );
+    expect(model.geometry?.heightOffset?.detectorDistance_mm).toBe(1000);
+    const names = model.parameters().map((p) => p.name);
+    for (const name of ["geometry.heightOffset_mm", "geometry.attenuation.grazing", "geometry.attenuation.horizontal", "geometry.attenuation.block", "geometry.incoherentBackground"]) expect(names).toContain(name);
+    const space = createFitSpace(resolveConstraints(model.parameters()));
+    const scalars = new Float64Array(model.scalarCount);
+    model.bind(space)(space.fromVector(space.toVector()), new Float64Array(model.rows * 4), scalars);
+    expect(scalars[GEOMETRY_SCALAR.angleOffset]).toBe(0);
+    expect(scalars[GEOMETRY_SCALAR.heightOffset]).toBe(0.05);
+    expect(scalars[GEOMETRY_SCALAR.grazingAttenuation]).toBe(0.011);
+    expect(scalars[GEOMETRY_SCALAR.horizontalAttenuation]).toBe(0);
+    expect(scalars[GEOMETRY_SCALAR.blockAttenuation]).toBe(0.5);
+    expect(scalars[GEOMETRY_SCALAR.incoherentBackground]).toBe(2e-7);
+    expect(Array.from(currentScalars(model))).toEqual(Array.from(scalars));
+  });
+
   it("footprint profile defaults to top-hat; either part may be omitted", () => {
     expect(parseReflectModel(withGeometry({ footprint: { beamHeight_mm: 0.1, sampleLength_mm: 20 } })).geometry?.footprint?.profile).toBe("tophat");
     expect(parseReflectModel(withGeometry({ angleOffset_deg: 0.005 })).geometry?.footprint).toBeUndefined();
@@ -58,7 +83,16 @@ describe("geometry block", () => {
 
   const cases: [string, unknown, string][] = [
     ["not an object", withGeometry(3), "geometry: must be an object"],
-    ["empty", withGeometry({}), "geometry: needs angleOffset_deg and/or footprint"],
+    ["empty", withGeometry({}), "geometry: needs at least one of angleOffset_deg, footprint, heightOffset_mm, attenuation, incoherentBackground"],
+    ["height offset without detector distance", withGeometry({ heightOffset_mm: 0.1 }), "geometry.detectorDistance_mm: is required with heightOffset_mm"],
+    ["detector distance alone", withGeometry({ angleOffset_deg: 0, detectorDistance_mm: 1000 }), "geometry.detectorDistance_mm: is only used with heightOffset_mm"],
+    ["zero detector distance", withGeometry({ heightOffset_mm: 0.1, detectorDistance_mm: 0 }), "geometry.detectorDistance_mm: must be > 0"],
+    ["height offset beyond the detector", withGeometry({ heightOffset_mm: 2000, detectorDistance_mm: 1000 }), "geometry.heightOffset_mm: must be smaller than the detector distance"],
+    ["empty attenuation", withGeometry({ attenuation: {} }), "geometry.attenuation: needs grazing, horizontal and/or block"],
+    ["unknown attenuation field", withGeometry({ attenuation: { window: 0.1 } }), "geometry.attenuation.window: unknown field"],
+    ["negative attenuation", withGeometry({ attenuation: { grazing: -0.01 } }), "geometry.attenuation.grazing: an attenuation sum μ·t must be ≥ 0"],
+    ["varying attenuation with negative min", withGeometry({ attenuation: { grazing: { value: 0.01, vary: true, min: -1, max: 1 } } }), "geometry.attenuation.grazing.min"],
+    ["negative incoherent background", withGeometry({ incoherentBackground: -1e-7 }), "geometry.incoherentBackground: an incoherent background must be ≥ 0"],
     ["unknown field", withGeometry({ angleOffset: 1 }), "geometry.angleOffset: unknown field"],
     ["bad offset", withGeometry({ angleOffset_deg: "x" }), "geometry.angleOffset_deg"],
     ["offset beyond 90°", withGeometry({ angleOffset_deg: 120 }), "geometry.angleOffset_deg: must be an angle in degrees between −90 and 90"],

@@ -11,6 +11,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createGeometryReflectivity, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../../src/kernels/reflectivity/geometryReflectivity.ts";
+import { reflectivity } from "../../src/kernels/reflectivity/abeles.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { ValidationError } from "../../src/core/errors.ts";
@@ -20,6 +22,7 @@ import {
   doseLedger,
   doseUnavailableReason,
   entryTransmission,
+  attenuationSums,
   exposureDose,
   incidentTransmission,
   predictPlan,
@@ -225,6 +228,47 @@ describe("attenuation along the beam path: Beer–Lambert with μ from Henke f2"
     expect(rel(entryTransmission(p, alpha), Math.exp((-si.attenuation_per_mm * 20) / Math.cos(alpha)))).toBeLessThan(BEER_LAMBERT_RTOL);
     expect(rel(incidentTransmission(p, alpha), Math.exp((-si.attenuation_per_mm * 10) / Math.cos(alpha) - (cu.attenuation_per_mm * 500e-7) / Math.sin(alpha)))).toBeLessThan(BEER_LAMBERT_RTOL);
   });
+});
+
+describe("attenuation in the reflectivity model (issue 7 part 3): the geometry block's sums reproduce T_entry", () => {
+  const substrateStack = [
+    { name: "Si", role: "substrate", material: { formula: "Si", density: 2.33 } },
+    { name: "Cu", role: "electrode", material: { formula: "Cu", density: 8.96 }, thickness_A: 500 },
+    { name: "SEI", role: "interphase", material: { formula: "LiF", density: 2.635 }, thickness_A: 50 },
+    { name: "electrolyte", role: "electrolyte", material: { formula: "C3H4O3", density: 1.32 } },
+  ];
+  const entries: [string, (m: Json) => void][] = [
+    ["through-window", () => {}],
+    ["through-electrolyte", (m) => Object.assign(cell0(m)["geometry"] as Json, { beamEntry: "through-electrolyte", electrolytePath_mm: 10 })],
+    ["through-substrate", (m) => {
+      cell0(m)["stack"] = substrateStack;
+      (cell0(m)["geometry"] as Json)["beamEntry"] = "through-substrate";
+    }],
+  ];
+  for (const [entry, edit] of entries) {
+    it(`${entry}: R·T from the kernel equals R · entryTransmission at every angle`, () => {
+      const manifest = parsedExample(edit);
+      const built = buildBeamPath(manifest.beam, manifest.cells[0], "cells[0]");
+      expect(built.ok).toBe(true);
+      if (!built.ok) return;
+      const sums = attenuationSums(built.value);
+      if (entry === "through-window") expect(rel(sums.grazing, MU_KAPTON_PER_MM * 0.025 + MU_EC_PER_MM * 0.01)).toBeLessThan(BEER_LAMBERT_RTOL);
+      if (entry === "through-electrolyte") expect(rel(sums.horizontal, MU_KAPTON_PER_MM * 0.025 + MU_EC_PER_MM * 10)).toBeLessThan(BEER_LAMBERT_RTOL);
+      const q = Float64Array.from([0.01, 0.02, 0.05, 0.1, 0.3]);
+      const slabs = Float64Array.from([0, 10, 0, 0, 0, 20, 0.4, 3]);
+      const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
+      scalars[GEOMETRY_SCALAR.scale] = 1;
+      scalars[GEOMETRY_SCALAR.grazingAttenuation] = sums.grazing;
+      scalars[GEOMETRY_SCALAR.horizontalAttenuation] = sums.horizontal;
+      scalars[GEOMETRY_SCALAR.blockAttenuation] = sums.block;
+      const got = createGeometryReflectivity(q, { wavelength_A: LAMBDA_A, angleOffset: false, attenuation: true }).evaluateScalars(slabs, scalars);
+      const bare = reflectivity(q, slabs);
+      q.forEach((x, i) => {
+        const alpha = Math.asin((x * LAMBDA_A) / (4 * Math.PI));
+        expect(rel(got[i], bare[i] * entryTransmission(built.value, alpha))).toBeLessThan(BEER_LAMBERT_RTOL);
+      });
+    });
+  }
 });
 
 describe("dose properties", () => {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { GEOMETRY_MODEL_HAND_RTOL, SHIFTED_SMEAR_INTERP_RTOL } from "../../../test/tolerances.ts";
 import { reflectivity } from "./abeles.ts";
-import { footprintFactors, shiftQ } from "./geometry.ts";
-import { createGeometryReflectivity } from "./geometryReflectivity.ts";
+import { footprintFactor, footprintFactors, qWithHeightOffset, shiftQ, thinLayerCellTransmission, horizontalPathTransmission, substrateBlockTransmission } from "./geometry.ts";
+import { createGeometryReflectivity, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "./geometryReflectivity.ts";
 import { createSmearedReflectivity } from "./smearedReflectivity.ts";
 
 const DEG = Math.PI / 180;
@@ -67,5 +67,75 @@ describe("createGeometryReflectivity", () => {
     const shifted = shiftQ(q, LAMBDA, delta);
     const reference = createSmearedReflectivity(shifted, shifted.map((x) => (0.03 * x) / FWHM)).evaluate(slabs);
     expect(maxRelative(got, reference)).toBeLessThan(SHIFTED_SMEAR_INTERP_RTOL);
+  });
+
+  const scalarsWith = (values: Partial<Record<keyof typeof GEOMETRY_SCALAR, number>>): Float64Array => {
+    const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
+    scalars[GEOMETRY_SCALAR.scale] = 1;
+    for (const [key, value] of Object.entries(values)) scalars[GEOMETRY_SCALAR[key as keyof typeof GEOMETRY_SCALAR]] = value;
+    return scalars;
+  };
+  const sinAlpha = q.map((x) => (x * LAMBDA) / (4 * Math.PI));
+
+  it("height offset: R at the Q the detector reads (operando.md §2.2) and the footprint centre moved by Δz/tan α, against the scalar formulas", () => {
+    // 10 µm: the footprint centre moves by up to 8 mm on the 20 mm sample at the lowest angle
+    const dz = 0.01;
+    const distance = 800;
+    const g = createGeometryReflectivity(q, { wavelength_A: LAMBDA, footprint: "tophat", heightOffset: { detectorDistance_mm: distance } });
+    const got = g.evaluateScalars(slabs, scalarsWith({ heightOffset: dz, beamHeight: 0.05, sampleLength: 20 }));
+    const shifted = q.map((x) => qWithHeightOffset(x, LAMBDA, dz, distance));
+    const expected = reflectivity(shifted, slabs).map((r, i) => r * footprintFactor("tophat", 20, 0.05, sinAlpha[i], dz / Math.tan(Math.asin(sinAlpha[i]))));
+    expect(expected.every((x) => x > 0)).toBe(true);
+    expect(maxRelative(got, expected)).toBeLessThan(GEOMETRY_MODEL_HAND_RTOL);
+    // Δz = 0 is the plain footprint-corrected curve
+    const flat = g.evaluateScalars(slabs, scalarsWith({ beamHeight: 0.05, sampleLength: 20 }));
+    const f = footprintFactors("tophat", 20, 0.05, sinAlpha);
+    expect(maxRelative(flat, reflectivity(q, slabs).map((r, i) => r * f[i]))).toBeLessThan(GEOMETRY_MODEL_HAND_RTOL);
+  });
+
+  it("height offset with resolution: within the shifted-smearing tolerance of a plan on the points the detector reads", () => {
+    const sigma = q.map((x) => (0.03 * x) / FWHM);
+    const g = createGeometryReflectivity(q, { wavelength_A: LAMBDA, sigma, angleOffset: false, heightOffset: { detectorDistance_mm: 1000 } });
+    const shifted = q.map((x) => qWithHeightOffset(x, LAMBDA, 0.3, 1000));
+    const reference = createSmearedReflectivity(shifted, shifted.map((x) => (0.03 * x) / FWHM)).evaluate(slabs);
+    expect(maxRelative(g.evaluateScalars(slabs, scalarsWith({ heightOffset: 0.3 })), reference)).toBeLessThan(SHIFTED_SMEAR_INTERP_RTOL);
+  });
+
+  it("entry-path attenuation: R times the thin-layer, horizontal-path and substrate-block transmissions (operando.md §2.3)", () => {
+    const grazing = 0.011;
+    const horizontal = 0.4;
+    const block = 0.25;
+    const g = createGeometryReflectivity(q, { wavelength_A: LAMBDA, angleOffset: false, attenuation: true });
+    const got = g.evaluateScalars(slabs, scalarsWith({ scale: 0.9, background: 1e-8, grazingAttenuation: grazing, horizontalAttenuation: horizontal, blockAttenuation: block }));
+    const bare = reflectivity(q, slabs);
+    const expected = bare.map(
+      (r, i) => 0.9 * r * thinLayerCellTransmission(sinAlpha[i], grazing) * horizontalPathTransmission(horizontal) * substrateBlockTransmission(block, 1, Math.asin(sinAlpha[i])) + 1e-8,
+    );
+    expect(maxRelative(got, expected)).toBeLessThan(GEOMETRY_MODEL_HAND_RTOL);
+    // physical limits: attenuation only removes intensity, more at grazing angles
+    const ratio = Float64Array.from(got, (x, i) => (x - 1e-8) / (0.9 * bare[i]));
+    for (let i = 1; i < q.length; i++) expect(ratio[i]).toBeGreaterThan(ratio[i - 1]);
+    expect(ratio[q.length - 1]).toBeLessThan(1);
+  });
+
+  it("incoherent background of the electrolyte film: b·sin 1°/sin α added, b at α = 1°", () => {
+    const b = 3e-7;
+    const g = createGeometryReflectivity(q, { wavelength_A: LAMBDA, angleOffset: false, incoherentBackground: true });
+    const got = g.evaluateScalars(slabs, scalarsWith({ background: 1e-9, incoherentBackground: b }));
+    const bare = reflectivity(q, slabs);
+    const expected = bare.map((r, i) => r + 1e-9 + (b * Math.sin(DEG)) / sinAlpha[i]);
+    expect(maxRelative(got, expected)).toBeLessThan(GEOMETRY_MODEL_HAND_RTOL);
+    // at α = 1° exactly the added level is b
+    const one = Float64Array.of((4 * Math.PI * Math.sin(DEG)) / LAMBDA);
+    const empty = Float64Array.from([0, 0, 0, 0, 0, 0, 0, 0]);
+    const level = createGeometryReflectivity(one, { wavelength_A: LAMBDA, angleOffset: false, incoherentBackground: true }).evaluateScalars(empty, scalarsWith({ incoherentBackground: b }));
+    expect(Math.abs(level[0] - b) / b).toBeLessThan(GEOMETRY_MODEL_HAND_RTOL);
+  });
+
+  it("evaluateScalars with every correction off equals evaluate", () => {
+    const g = createGeometryReflectivity(q, { wavelength_A: LAMBDA, footprint: "gaussian" });
+    const a = g.evaluate(slabs, 0.8, 1e-8, 0.003 * DEG, 0.1, 20);
+    const b = g.evaluateScalars(slabs, scalarsWith({ scale: 0.8, background: 1e-8, angleOffset: 0.003 * DEG, beamHeight: 0.1, sampleLength: 20 }));
+    expect(Array.from(b)).toEqual(Array.from(a));
   });
 });

@@ -3,11 +3,19 @@
  * Reflectivity of a slab stack as seen through the geometry of the measurement
  * (operando.md §2): measured at nominal Q, the curve is
  *
- *   R_obs(Q) = scale · F(α) · R_smeared(Q′) + background,
- *   α = asin(Qλ/4π),  Q′ = 4π/λ · sin(α + δ),
+ *   R_obs(Q) = scale · F(α) · T(α) · R_smeared(Q′) + background + B_inc(α),
+ *   α = asin(Qλ/4π),  Q′ = 4π/λ · sin(α + δ + δ_z(α)),
  *
- * with δ the sample's angle offset and F the over-illumination (footprint) factor
- * of a top-hat or Gaussian beam of height h on a sample of length L (centred).
+ * with δ the sample's angle offset; δ_z(α) = ½ atan(2Δz cos α / D) the apparent
+ * angle error of a sample-height offset Δz read by a detector at distance D;
+ * F the over-illumination (footprint) factor of a top-hat or Gaussian beam of
+ * height h on a sample of length L, whose centre a height offset moves by
+ * Δz / tan α along the sample; T(α) = exp(−2 A_g / sin α − A_h − A_b / cos α) the
+ * transmission of the cell's entry path (A_g = Σ μᵢtᵢ of the windows and
+ * electrolyte film crossed at the grazing angle, A_h = Σ μᵢLᵢ of a fixed
+ * horizontal path, A_b = μL of a substrate block entered through its side faces);
+ * and B_inc(α) = b · sin 1° / sin α the incoherent background of an electrolyte
+ * film, whose illuminated path grows as 1/sin α (b is its level at α = 1°).
  * The smearing is evaluated at the shifted points Q′, with widths interpolated
  * linearly in Q from the nominal points' widths (extrapolated beyond them; exact
  * for a constant dQ/Q).
@@ -23,10 +31,11 @@
  * resolution R(Q′) is evaluated exactly; without an angle offset the nominal
  * plan is used and only F applies.
  *
- * Units: Q, σ Å⁻¹; wavelength Å; δ rad; h, L mm.
+ * Units: Q, σ Å⁻¹; wavelength Å; δ rad; h, L, Δz, D mm; A_g, A_h, A_b dimensionless;
+ * b reflectivity units.
  */
 import { reflectivity } from "./abeles.ts";
-import { footprintFactors, shiftQ } from "./geometry.ts";
+import { footprintFactor, footprintFactors, shiftQ } from "./geometry.ts";
 import { createSmearedReflectivity } from "./smearedReflectivity.ts";
 import type { SmearOptions } from "./smear.ts";
 
@@ -41,11 +50,40 @@ export interface GeometryReflectivityOptions {
   angleOffset?: boolean;
   /** Beam profile of the footprint factor; omitted = no footprint factor. */
   footprint?: "tophat" | "gaussian";
+  /** A sample-height offset is modelled, read by a detector at this distance from the rotation centre (mm). */
+  heightOffset?: { detectorDistance_mm: number };
+  /** The entry-path transmission T(α) is modelled. @default false */
+  attenuation?: boolean;
+  /** The electrolyte film's incoherent background B_inc(α) is modelled. @default false */
+  incoherentBackground?: boolean;
   /** Half range Δ (rad) of δ the auxiliary grid covers before a rebuild. @default 0.05° */
   offsetRange?: number;
   /** Auxiliary nodes per σ (interpolation error ∝ its −4th power). @default 8 */
   auxPerSigma?: number;
 }
+
+/**
+ * Layout of the `scalars` array of {@link GeometryReflectivity.evaluateScalars}:
+ * scale, background, δ (rad), beam height h (mm), sample length L (mm), height
+ * offset Δz (mm), A_g, A_h, A_b (dimensionless μ·t sums), b (incoherent
+ * background at α = 1°). Entries of corrections not modelled are ignored.
+ */
+export const GEOMETRY_SCALAR = {
+  scale: 0,
+  background: 1,
+  angleOffset: 2,
+  beamHeight: 3,
+  sampleLength: 4,
+  heightOffset: 5,
+  grazingAttenuation: 6,
+  horizontalAttenuation: 7,
+  blockAttenuation: 8,
+  incoherentBackground: 9,
+} as const;
+/** Length of the geometry scalars array. */
+export const GEOMETRY_SCALAR_COUNT = 10;
+/** sin 1°: the incoherent background b is given at α = 1°. */
+const SIN_ONE_DEGREE = Math.sin(Math.PI / 180);
 
 /** Default half range of the angle offset covered by the auxiliary grid: 0.05° (rad). */
 export const DEFAULT_OFFSET_RANGE = (0.05 * Math.PI) / 180;
@@ -59,6 +97,12 @@ export interface GeometryReflectivity {
    * @param out - optional output buffer (length ≥ q.length)
    */
   evaluate(slabs: Float64Array, scale: number, background: number, angleOffset: number, beamHeight_mm: number, sampleLength_mm: number, out?: Float64Array): Float64Array;
+  /**
+   * R_obs at the nominal points with every modelled correction.
+   * @param scalars - laid out as {@link GEOMETRY_SCALAR} (length ≥ {@link GEOMETRY_SCALAR_COUNT})
+   * @param out - optional output buffer (length ≥ q.length)
+   */
+  evaluateScalars(slabs: Float64Array, scalars: ArrayLike<number>, out?: Float64Array): Float64Array;
   /** Number of auxiliary points (0 when none are used). */
   auxPoints(): number;
   /** Times the auxiliary grid was rebuilt for an offset beyond its range. */
@@ -83,10 +127,18 @@ export function createGeometryReflectivity(q: Float64Array, options: GeometryRef
   const wavelength = options.wavelength_A;
   const k = (4 * Math.PI) / wavelength;
   const sinAlpha = q.map((x) => x / k);
+  const alpha = sinAlpha.map(Math.asin);
   const factor = new Float64Array(n);
   const shifted = new Float64Array(n);
-  const modelsOffset = options.angleOffset ?? true;
+  const modelsAngle = options.angleOffset ?? true;
+  const detectorDistance = options.heightOffset?.detectorDistance_mm;
+  if (detectorDistance !== undefined && !(detectorDistance > 0)) throw new RangeError(`detector distance must be > 0 mm, got ${detectorDistance}`);
+  const modelsHeight = detectorDistance !== undefined;
+  const modelsOffset = modelsAngle || modelsHeight;
+  const modelsAttenuation = options.attenuation ?? false;
+  const modelsIncoherent = options.incoherentBackground ?? false;
   const profile = options.footprint;
+  const legacy = new Float64Array(GEOMETRY_SCALAR_COUNT);
   const sigma = options.sigma;
   const smearOptions = options.smear ?? {};
   const auxPerSigma = options.auxPerSigma ?? 8;
@@ -165,36 +217,69 @@ export function createGeometryReflectivity(q: Float64Array, options: GeometryRef
     );
   };
 
+  const evaluateScalars = (slabs: Float64Array, scalars: ArrayLike<number>, out?: Float64Array): Float64Array => {
+    const result = out ?? new Float64Array(n);
+    const angleOffset = modelsAngle ? scalars[GEOMETRY_SCALAR.angleOffset] : 0;
+    const heightOffset = modelsHeight ? scalars[GEOMETRY_SCALAR.heightOffset] : 0;
+    if (!modelsOffset) {
+      if (nominalSmear) nominalSmear.evaluate(slabs, 1, 0, result);
+      else reflectivity(q, slabs, 1, 0, result);
+    } else {
+      if (heightOffset === 0) shiftQ(q, wavelength, angleOffset, shifted);
+      else {
+        const ratio = (2 * heightOffset) / detectorDistance!;
+        for (let i = 0; i < n; i++) shifted[i] = k * Math.sin(alpha[i] + angleOffset + 0.5 * Math.atan(ratio * Math.cos(alpha[i])));
+      }
+      if (!sigma) {
+        reflectivity(shifted, slabs, 1, 0, result);
+      } else {
+        // the largest angle shift of any point: |δ| + ½ atan(2|Δz|/D) bounds δ + δ_z(α)
+        const reach = Math.abs(angleOffset) + (heightOffset === 0 ? 0 : 0.5 * Math.atan((2 * Math.abs(heightOffset)) / detectorDistance!));
+        if (!aux || reach > range) {
+          if (aux) rebuildCount++;
+          range = Math.max(range, 2 * reach);
+          aux = buildAux(range);
+        }
+        const grid = aux;
+        grid.smear.evaluate(slabs, 1, 0, grid.r);
+        for (let i = 0; i < grid.r.length; i++) grid.r[i] = Math.log(Math.max(grid.r[i], 1e-300));
+        for (let i = 0; i < n; i++) result[i] = Math.exp(interpolate(grid, Math.min(Math.max(shifted[i], grid.lo), grid.hi)));
+      }
+    }
+    const scale = scalars[GEOMETRY_SCALAR.scale];
+    const background = scalars[GEOMETRY_SCALAR.background];
+    if (profile) {
+      const beamHeight = scalars[GEOMETRY_SCALAR.beamHeight];
+      const sampleLength = scalars[GEOMETRY_SCALAR.sampleLength];
+      // a height offset moves the footprint's centre by Δz / tan α along the sample
+      if (heightOffset === 0) footprintFactors(profile, sampleLength, beamHeight, sinAlpha, factor);
+      else for (let i = 0; i < n; i++) factor[i] = footprintFactor(profile, sampleLength, beamHeight, sinAlpha[i], heightOffset / Math.tan(alpha[i]));
+    } else factor.fill(1);
+    if (modelsAttenuation) {
+      const grazing = 2 * scalars[GEOMETRY_SCALAR.grazingAttenuation];
+      const horizontal = scalars[GEOMETRY_SCALAR.horizontalAttenuation];
+      const block = scalars[GEOMETRY_SCALAR.blockAttenuation];
+      for (let i = 0; i < n; i++) factor[i] *= Math.exp(-grazing / sinAlpha[i] - horizontal - block / Math.cos(alpha[i]));
+    }
+    if (modelsIncoherent) {
+      const level = scalars[GEOMETRY_SCALAR.incoherentBackground] * SIN_ONE_DEGREE;
+      for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background + level / sinAlpha[i];
+    } else {
+      for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background;
+    }
+    return result;
+  };
+
   return {
     evaluate(slabs, scale, background, angleOffset, beamHeight_mm, sampleLength_mm, out) {
-      const result = out ?? new Float64Array(n);
-      if (!modelsOffset) {
-        if (nominalSmear) nominalSmear.evaluate(slabs, 1, 0, result);
-        else reflectivity(q, slabs, 1, 0, result);
-      } else {
-        shiftQ(q, wavelength, angleOffset, shifted);
-        if (!sigma) {
-          reflectivity(shifted, slabs, 1, 0, result);
-        } else {
-          if (!aux || Math.abs(angleOffset) > range) {
-            if (aux) rebuildCount++;
-            range = Math.max(range, 2 * Math.abs(angleOffset));
-            aux = buildAux(range);
-          }
-          const grid = aux;
-          grid.smear.evaluate(slabs, 1, 0, grid.r);
-          for (let i = 0; i < grid.r.length; i++) grid.r[i] = Math.log(Math.max(grid.r[i], 1e-300));
-          for (let i = 0; i < n; i++) result[i] = Math.exp(interpolate(grid, Math.min(Math.max(shifted[i], grid.lo), grid.hi)));
-        }
-      }
-      if (profile) {
-        footprintFactors(profile, sampleLength_mm, beamHeight_mm, sinAlpha, factor);
-        for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background;
-      } else {
-        for (let i = 0; i < n; i++) result[i] = scale * result[i] + background;
-      }
-      return result;
+      legacy[GEOMETRY_SCALAR.scale] = scale;
+      legacy[GEOMETRY_SCALAR.background] = background;
+      legacy[GEOMETRY_SCALAR.angleOffset] = angleOffset;
+      legacy[GEOMETRY_SCALAR.beamHeight] = beamHeight_mm;
+      legacy[GEOMETRY_SCALAR.sampleLength] = sampleLength_mm;
+      return evaluateScalars(slabs, legacy, out);
     },
+    evaluateScalars,
     auxPoints: () => aux?.q.length ?? 0,
     rebuilds: () => rebuildCount,
   };
