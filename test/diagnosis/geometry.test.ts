@@ -145,6 +145,35 @@ describe("operando-cell geometry in the diagnosis (issue 7)", () => {
   }, 900_000);
 });
 
+describe("geometry bad input (issue 7)", () => {
+  it("a window without composition: the attenuation correction is named as not computable, and the diagnosis continues without it and flags it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-thinlayer-bad-"));
+    try {
+      const scenario = scenarioFor("linear", 6, {
+        probe: "xray",
+        stack: THIN_LAYER_STACK,
+        scans: { count: 4, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 80, dqOverQ_fwhm: 0.05, incident: 2e6, background: 0 },
+        geometry: { beamEntry: "through-window", windows: [{ name: "Kapton", material: { formula: "C22H10N2O5", density: 1.42 }, thickness_um: 8 }], electrolytePath_mm: 0.005, attenuation: true },
+      });
+      simulateCampaign(scenario, dir);
+      const file = path.join(dir, "campaign.json");
+      const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { windows: { material: Record<string, unknown> }[] }[] };
+      manifest.cells[0].windows[0].material = { xray: { sld: 13.4, isld: 0.01 } };
+      fs.writeFileSync(file, JSON.stringify(manifest));
+      const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["linear"], seed: 1, damage: "off", mcmc: { walkers: 16, steps: 60, burn: 30, threads: 1 } });
+      const cell = (diagnosis.json["cells"] as Record<string, CellJson>)["A"];
+      const flag = cell.quality.find((q) => /attenuation correction cannot be computed/.test(q.message));
+      expect(flag?.level).toBe("warning");
+      expect(flag?.message).toMatch(/cells\[0\]\.windows\[0\]\.material has no composition \(formula and density\) for window "Kapton".*; the curves are fitted as if corrected for it/);
+      expect(flag?.message).not.toContain("\n");
+      expect(cell.shared["attenuation_factor"]).toBeUndefined();
+      expect(Number.isFinite(cell.growth["SEI"].parameters["k"].median)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 function fmt(i: IntervalJson | undefined): string {
   return i ? `${i.median.toPrecision(4)} [${i.lo95.toPrecision(4)}, ${i.hi95.toPrecision(4)}]` : "(absent)";
 }
