@@ -66,7 +66,10 @@ export function registerDiagnose(program: Command): void {
         lines.push(verdict(cell));
         for (const q of cell.diagnosis.detail.quality) if (q.level !== "info") lines.push(`  ${q.level}: ${q.message}`);
       }
-      if (diagnosis.population) lines.push(populationVerdict(diagnosis.population));
+      if (diagnosis.population) {
+        lines.push(populationVerdict(diagnosis.population));
+        for (const w of [...(diagnosis.population.sampling?.warnings ?? []), ...(diagnosis.population.skipped ?? [])]) lines.push(`  warning: ${w}`);
+      }
       lines.push(`wrote ${jsonFile} and ${reportFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       process.stdout.write(`${lines.join("\n")}\n`);
     });

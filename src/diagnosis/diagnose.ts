@@ -13,6 +13,7 @@ import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import type { SeriesInput, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
+import { twoStagePopulation, type CellChain, type PopulationParameter, type TwoStageResult } from "./populationMcmc.ts";
 import { attenuationSums, buildBeamPath, ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage } from "../confounders/index.ts";
 
 export const FARADAY = 96485.33212;
@@ -37,12 +38,16 @@ export interface PopulationSection {
   parameters: Record<string, PopulationResult>;
   /** parameters left out, and why */
   skipped?: string[];
+  /** how the hierarchy was sampled: sweeps, each cell's row acceptance, warnings */
+  sampling?: TwoStageResult["sampling"];
 }
 
 /**
  * The hierarchical model across cells: for the growth law every cell's diagnosis chose,
- * each positive law parameter's posterior draws per cell feed a log-normal population
- * (diagnosis/population). Cells that chose different laws, or have no posterior, are
+ * every positive law parameter gets a log-normal population, sampled jointly with each
+ * cell's whole parameter vector from the cells' own MCMC chains (diagnosis/populationMcmc,
+ * two-stage); the no/complete/partial pooling comparison is the exact WAIC of
+ * diagnosis/population. Cells that chose different laws, or have no posterior, are
  * reported as such instead.
  */
 export function populationStage(cells: Diagnosis["cells"], seed: number): PopulationSection | undefined {
@@ -53,23 +58,39 @@ export function populationStage(cells: Diagnosis["cells"], seed: number): Popula
   const laws = new Set(cells.map((c) => c.diagnosis.detail.bestLaw));
   if (laws.size > 1) return { fitted: false, reason: `the cells chose different growth laws (${cells.map((c) => `${c.id}: ${c.diagnosis.detail.bestLaw}`).join(", ")}): a population model needs one law; rerun with --laws naming it`, cells: ids, parameters: {} };
   const law = cells[0].diagnosis.detail.bestLaw;
-  const parameters: Record<string, PopulationResult> = {};
+  const chains: CellChain[] = cells.map((c) => {
+    const posterior = c.diagnosis.detail.posterior!;
+    return { cell: c.id, rows: posterior.chain, count: posterior.keptSteps * posterior.walkers, width: posterior.params };
+  });
+  const pooled: PopulationParameter[] = [];
   const skipped: string[] = [];
   for (const spec of cells[0].diagnosis.detail.best!.series.lawSpec) {
-    const draws = cells.map((c) => {
-      const { posterior, best } = c.diagnosis.detail;
-      const j = best!.series.objective.names.indexOf(spec.name);
-      const count = posterior!.keptSteps * posterior!.walkers;
-      return { cell: c.id, draws: Float64Array.from({ length: count }, (_, i) => posterior!.chain[i * posterior!.params + j]) };
-    });
-    const nonPositive = draws.filter((d) => d.draws.some((x) => !(x > 0))).map((d) => d.cell);
+    const columns = cells.map((c) => c.diagnosis.detail.best!.series.objective.names.indexOf(spec.name));
+    if (new Set(columns).size > 1) {
+      skipped.push(`${spec.name}: sits in different places in the cells' fits, left out`);
+      continue;
+    }
+    const nonPositive = chains.filter((chain) => Array.from({ length: chain.count }, (_, r) => chain.rows[r * chain.width + columns[0]]).some((x) => !(x > 0))).map((chain) => chain.cell);
     if (nonPositive.length > 0) {
       skipped.push(`${spec.name}: posterior reaches ≤ 0 in cell${nonPositive.length > 1 ? "s" : ""} ${nonPositive.join(", ")}, a log-normal population does not apply`);
       continue;
     }
-    parameters[spec.name] = populationModel(spec.name, spec.unit, draws, seed);
+    pooled.push({ name: spec.name, unit: spec.unit, column: columns[0] });
   }
-  return { fitted: true, law, cells: ids, parameters, ...(skipped.length > 0 ? { skipped } : {}) };
+  const parameters: Record<string, PopulationResult> = {};
+  let sampling: TwoStageResult["sampling"] | undefined;
+  if (pooled.length > 0) {
+    // every pooled law parameter's population sampled jointly with every cell's whole parameter vector
+    const joint = twoStagePopulation(pooled, chains, { seed });
+    sampling = joint.sampling;
+    joint.parameters.forEach((result, p) => {
+      // the models' predictive comparison on the cells' estimates (exact on the τ grid)
+      const column = pooled[p].column;
+      const comparison = populationModel(result.parameter, result.unit, chains.map((chain) => ({ cell: chain.cell, draws: Float64Array.from({ length: chain.count }, (_, r) => chain.rows[r * chain.width + column]) })), seed).comparison;
+      parameters[result.parameter] = { ...result, cells: chains.length, comparison };
+    });
+  }
+  return { fitted: true, law, cells: ids, parameters, ...(sampling ? { sampling } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
 export function resolveLaws(text: string | undefined): LawName[] {

@@ -100,7 +100,12 @@ function populationSection(population: PopulationSection | undefined): string {
 <table><thead><tr><th>cell</th><th>no pooling: median [95 %]</th><th>partial pooling: median [95 %]</th></tr></thead><tbody>${rows}</tbody></table>
 <table><thead><tr><th>model</th><th>elpd (WAIC)</th><th>p_eff</th><th>Δelpd</th></tr></thead><tbody>${models}</tbody></table>`;
   });
-  return `<h2>Population across cells (${escapeHtml(population.law ?? "")} law, log-normal)</h2>${blocks.join("\n")}`;
+  const sampling = population.sampling;
+  const how = sampling
+    ? `<p>μ and τ sampled jointly with every cell's parameters: ${escapeHtml(sampling.method)}, ${sampling.iterations} sweeps after ${sampling.burn}; row acceptance per cell ${sampling.cells.map((c) => `${escapeHtml(c.cell)} ${fmt(c.acceptance, 2)}`).join(", ")}.</p>${sampling.warnings.map((w) => `<p class="bad">${escapeHtml(w)}</p>`).join("")}`
+    : "";
+  const skipped = (population.skipped ?? []).map((w) => `<p class="bad">${escapeHtml(w)}</p>`).join("");
+  return `<h2>Population across cells (${escapeHtml(population.law ?? "")} law, log-normal)</h2>${how}${skipped}${blocks.join("\n")}`;
 }
 
 export function diagnosisReport(title: string, cells: ReportCell[], population?: PopulationSection): string {

@@ -4,9 +4,11 @@
  * population (median 8e-4 Å/s, log-sd 0.2), each followed by 6 X-ray scans. Criteria:
  * - the 95 % interval of the population log-sd covers 0.2 in ≥ 90 % of seeds;
  * - per-cell intervals with partial pooling are narrower than with no pooling (the
- *   cells' own posteriors) on average and in most cells: a cell far from the others can
- *   come out slightly wider, because how far to shrink it is itself uncertain (a property
- *   of partial pooling, measured and reported here, not hidden);
+ *   cells' own posteriors) in every cell. Every law parameter (L0 and k) has a population
+ *   and is sampled jointly with each cell's whole parameter vector (two-stage MCMC), so a
+ *   cell's k also gains from the pooled L0 it is correlated with. With k pooled alone
+ *   (the earlier two-stage normal summary) an outlying cell could come out slightly
+ *   wider, since how far to shrink it is uncertain: 102/120 narrower then;
  * - the three models (no, complete, partial pooling) are compared by predictive score.
  */
 import { describe, expect, it } from "vitest";
@@ -16,8 +18,6 @@ const SEEDS = 20;
 const COVERAGE_MIN = 0.9;
 const TRUE_LOG_SD = 0.2;
 const CELLS = 6;
-/** Fraction of cells whose partial-pooling interval must be narrower than their own (observed 102/120). */
-const NARROWER_MIN = 0.75;
 
 export function replicateScenario(seed: number, cells = CELLS, scans = 6): Record<string, unknown> {
   return {
@@ -70,7 +70,7 @@ describe("hierarchical model across replicate cells (issue 7)", () => {
       console.log(`hierarchical: log-sd covered ${covered}/${SEEDS}; partial pooling narrower in ${narrower}/${cellCount} cells (geometric-mean width ratio ${meanRatio.toFixed(4)}, widest ${widest.toFixed(4)}); cells covered ${cellsCovered}/${cellCount}; partial pooling best by WAIC in ${partialBest}/${SEEDS}`, misses);
       expect(covered / SEEDS).toBeGreaterThanOrEqual(COVERAGE_MIN);
       expect(meanRatio).toBeLessThan(1);
-      expect(narrower / cellCount).toBeGreaterThanOrEqual(NARROWER_MIN);
+      expect(narrower).toBe(cellCount);
       expect(cellsCovered / cellCount).toBeGreaterThanOrEqual(COVERAGE_MIN);
     },
     1_800_000,

@@ -1,0 +1,263 @@
+/**
+ * @module diagnosis/populationMcmc
+ * The hierarchical model across replicate cells (issue 7 part 4) sampled jointly with
+ * every cell's parameters: the fully Bayesian two-stage MCMC of Lunn, Barrett, Sweeting
+ * and Thompson (2013, "Fully Bayesian hierarchical modelling in two stages, with
+ * application to meta-analysis", J. R. Stat. Soc. C 62, 551).
+ *
+ * Stage 1 is each cell's own joint MCMC (growth law, interphase roughness and density,
+ * the rest of the stack, instrument and geometry terms) under its own prior, in which the
+ * law parameters θ are uniform within their bounds. Stage 2 samples the joint posterior
+ *   p(μ, τ, θ_1 … θ_J, φ_1 … φ_J | data) ∝ Π_p p(μ_p, τ_p) Π_c Π_p LN(θ_cp; μ_p, τ_p) · p(data_c | θ_c, φ_c)
+ * (φ_c: every other parameter of cell c) by Metropolis-within-Gibbs:
+ * - each cell's whole parameter vector (θ_c, φ_c) is a row of its stage-1 chain; a new
+ *   row drawn uniformly from that chain is accepted with probability
+ *   min(1, w(new)/w(old)), w = Π_p LN(θ_p; μ_p, τ_p) / π₁(θ_p), where π₁ is the stage-1
+ *   prior (uniform: π₁ constant; or uniform in ln θ: π₁ ∝ 1/θ). The likelihood and φ's
+ *   prior cancel, because the stage-1 chain already samples them: this is exact, not a
+ *   summary of the cell's posterior;
+ * - per law parameter p: τ_p from p(τ | ln θ) ∝ τ^−(J−1) exp(−SS/2τ²) on [0, τ_max]
+ *   (μ integrated out under a flat prior; uniform prior on τ, BDA3 §5.4), drawn by
+ *   inverse CDF on a fine grid; then μ_p | τ_p, ln θ ~ N(mean ln θ, τ²/J).
+ *
+ * The stage-1 chain must be long enough to reach where the population pulls a cell:
+ * each cell's acceptance rate and the number of distinct rows visited are reported, and a
+ * cell whose rows are rarely accepted is flagged.
+ *
+ * Units: those of the parameters; τ dimensionless (log-sd).
+ */
+import { ValidationError } from "../core/errors.ts";
+import { createRandom, type Seed } from "../core/random.ts";
+import { LOG_SD_PRIOR_MAX, type QuantileInterval } from "./population.ts";
+
+/** One cell's stage-1 chain: `count` rows of `width` values (row-major), with the law parameters at `columns`. */
+export interface CellChain {
+  readonly cell: string;
+  readonly rows: Float64Array | Float32Array;
+  readonly count: number;
+  readonly width: number;
+}
+
+/** A law parameter with a population: its name, unit and column in every cell's chain. */
+export interface PopulationParameter {
+  readonly name: string;
+  readonly unit: string;
+  readonly column: number;
+}
+
+export interface TwoStageOptions {
+  seed?: Seed;
+  /** Gibbs sweeps kept. @default 20000 */
+  iterations?: number;
+  /** Gibbs sweeps discarded first. @default 2000 */
+  burn?: number;
+  /** Row proposals per cell per sweep. @default 4 */
+  proposals?: number;
+  /** The stage-1 prior of the law parameters: uniform in θ (the diagnosis) or in ln θ. @default "uniform" */
+  stageOnePrior?: "uniform" | "log-uniform";
+}
+
+export interface TwoStageParameterResult {
+  parameter: string;
+  unit: string;
+  /** e^μ, the population median */
+  populationMedian: QuantileInterval;
+  /** τ, the population log-sd */
+  logSd: QuantileInterval;
+  /** each cell: its stage-1 posterior (no pooling) and its posterior in the hierarchy (partial pooling), both from draws */
+  perCell: { cell: string; noPooling: QuantileInterval; partialPooling: QuantileInterval }[];
+}
+
+export interface TwoStageResult {
+  parameters: TwoStageParameterResult[];
+  /** the posterior rows of each cell in the hierarchy (indices into its stage-1 chain), one per kept sweep */
+  rowIndices: Int32Array[];
+  sampling: {
+    method: string;
+    iterations: number;
+    burn: number;
+    proposalsPerSweep: number;
+    /** per cell: fraction of row proposals accepted, distinct stage-1 rows visited */
+    cells: { cell: string; acceptance: number; distinctRows: number; stageOneRows: number }[];
+    /** one line per cell whose rows are rarely accepted (the stage-1 chain may not reach where the population pulls it) */
+    warnings: string[];
+  };
+}
+
+/** Points of the τ grid of the Gibbs step. */
+const TAU_GRID = 1000;
+/** Below this acceptance (or this many distinct rows) a cell is flagged. */
+const MIN_ACCEPTANCE = 0.01;
+const MIN_DISTINCT_ROWS = 100;
+
+/** Quantiles of draws (sorted copy, linear interpolation). */
+export function drawInterval(values: ArrayLike<number>, unit?: string): QuantileInterval {
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number): number => {
+    const x = q * (sorted.length - 1);
+    const i = Math.floor(x);
+    const f = x - i;
+    return i + 1 < sorted.length ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i];
+  };
+  return { median: at(0.5), lo95: at(0.025), hi95: at(0.975), lo68: at(0.16), hi68: at(0.84), ...(unit !== undefined ? { unit } : {}) };
+}
+
+/**
+ * Sample the hierarchy jointly with every cell's parameters (see the module header).
+ * @param parameters - the law parameters with a log-normal population (positive in every row)
+ * @param cells - each cell's stage-1 chain (at least 2 cells)
+ * @param options - seed, sweeps, proposals, the stage-1 prior
+ * @returns population median and log-sd, each cell with and without pooling, sampling diagnostics
+ * @throws {ValidationError} with fewer than 2 cells, an empty chain or a law parameter ≤ 0
+ * @example
+ * const result = twoStagePopulation([{ name: "k", unit: "Å/s", column: 3 }], chains, { seed: 1 });
+ */
+export function twoStagePopulation(parameters: readonly PopulationParameter[], cells: readonly CellChain[], options: TwoStageOptions = {}): TwoStageResult {
+  const J = cells.length;
+  const P = parameters.length;
+  if (J < 2) throw new ValidationError("population", "needs at least 2 cells", J);
+  if (P < 1) throw new ValidationError("population", "needs at least one parameter", P);
+  const iterations = options.iterations ?? 20000;
+  const burn = options.burn ?? 2000;
+  const proposals = options.proposals ?? 4;
+  const logUniform = (options.stageOnePrior ?? "uniform") === "log-uniform";
+  const random = createRandom(options.seed ?? 1);
+
+  // ln θ of every row, and ln π₁(θ) summed over the population parameters (uniform: 0; log-uniform: −Σ ln θ)
+  const logTheta: Float64Array[] = [];
+  const logStageOnePrior: Float64Array[] = [];
+  cells.forEach((c) => {
+    if (c.count < 2) throw new ValidationError(`population.${c.cell}`, "needs at least 2 posterior draws", c.count);
+    const lt = new Float64Array(c.count * P);
+    const lp = new Float64Array(c.count);
+    for (let r = 0; r < c.count; r++) {
+      for (let p = 0; p < P; p++) {
+        const x = c.rows[r * c.width + parameters[p].column];
+        if (!(x > 0) || !Number.isFinite(x)) throw new ValidationError(`population.${c.cell}.${parameters[p].name}`, "draws must be positive and finite for a log-normal population", x);
+        lt[r * P + p] = Math.log(x);
+        if (logUniform) lp[r] -= lt[r * P + p];
+      }
+    }
+    logTheta.push(lt);
+    logStageOnePrior.push(lp);
+  });
+
+  // state: a row per cell, μ and τ per parameter; start from random rows and their moments
+  const row = Int32Array.from(cells, (c) => Math.floor(random.next() * c.count));
+  const mu = new Float64Array(P);
+  const tau = new Float64Array(P);
+  const x = new Float64Array(J);
+  const momentsFor = (p: number): { mean: number; ss: number } => {
+    let mean = 0;
+    for (let j = 0; j < J; j++) mean += (x[j] = logTheta[j][row[j] * P + p]);
+    mean /= J;
+    let ss = 0;
+    for (let j = 0; j < J; j++) ss += (x[j] - mean) ** 2;
+    return { mean, ss };
+  };
+  for (let p = 0; p < P; p++) {
+    const { mean, ss } = momentsFor(p);
+    mu[p] = mean;
+    tau[p] = Math.min(Math.max(Math.sqrt(ss / (J - 1)), 1e-3), LOG_SD_PRIOR_MAX);
+  }
+  // log w of a row of cell j under the current (μ, τ): Σ_p [ln N(ln θ; μ, τ²) − ln θ] − ln π₁
+  const logWeight = (j: number, r: number): number => {
+    let total = -logStageOnePrior[j][r];
+    for (let p = 0; p < P; p++) {
+      const lt = logTheta[j][r * P + p];
+      const z = (lt - mu[p]) / tau[p];
+      total += -0.5 * z * z - lt;
+    }
+    return total;
+  };
+
+  const grid = Float64Array.from({ length: TAU_GRID }, (_, g) => ((g + 0.5) / TAU_GRID) * LOG_SD_PRIOR_MAX);
+  const cumulative = new Float64Array(TAU_GRID);
+  const drawTau = (ss: number): number => {
+    // p(τ | ln θ) ∝ τ^−(J−1) exp(−SS / 2τ²) on the grid, by inverse CDF (uniform within a grid cell)
+    let max = -Infinity;
+    for (let g = 0; g < TAU_GRID; g++) {
+      const t = grid[g];
+      const log = -(J - 1) * Math.log(t) - ss / (2 * t * t);
+      cumulative[g] = log;
+      if (log > max) max = log;
+    }
+    let total = 0;
+    for (let g = 0; g < TAU_GRID; g++) cumulative[g] = total += Math.exp(cumulative[g] - max);
+    const u = random.next() * total;
+    let a = 0;
+    let b = TAU_GRID - 1;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (cumulative[mid] < u) a = mid + 1;
+      else b = mid;
+    }
+    return grid[a] + (random.next() - 0.5) * (LOG_SD_PRIOR_MAX / TAU_GRID);
+  };
+
+  const accepted = new Float64Array(J);
+  const visited = cells.map(() => new Set<number>());
+  const muDraws = Array.from({ length: P }, () => new Float64Array(iterations));
+  const tauDraws = Array.from({ length: P }, () => new Float64Array(iterations));
+  const rowIndices = cells.map(() => new Int32Array(iterations));
+  for (let sweep = 0; sweep < burn + iterations; sweep++) {
+    for (let j = 0; j < J; j++) {
+      let current = logWeight(j, row[j]);
+      for (let k = 0; k < proposals; k++) {
+        const candidate = Math.floor(random.next() * cells[j].count);
+        const proposed = logWeight(j, candidate);
+        if (Math.log(random.next()) < proposed - current) {
+          row[j] = candidate;
+          current = proposed;
+          if (sweep >= burn) accepted[j]++;
+        }
+      }
+    }
+    for (let p = 0; p < P; p++) {
+      const { mean, ss } = momentsFor(p);
+      tau[p] = drawTau(ss);
+      mu[p] = mean + (tau[p] / Math.sqrt(J)) * random.normal();
+    }
+    if (sweep < burn) continue;
+    const i = sweep - burn;
+    for (let p = 0; p < P; p++) {
+      muDraws[p][i] = mu[p];
+      tauDraws[p][i] = tau[p];
+    }
+    for (let j = 0; j < J; j++) {
+      rowIndices[j][i] = row[j];
+      visited[j].add(row[j]);
+    }
+  }
+
+  const results = parameters.map((parameter, p): TwoStageParameterResult => ({
+    parameter: parameter.name,
+    unit: parameter.unit,
+    populationMedian: drawInterval(muDraws[p].map(Math.exp), parameter.unit),
+    logSd: drawInterval(tauDraws[p], "1 (log-sd)"),
+    perCell: cells.map((c, j) => ({
+      cell: c.cell,
+      noPooling: drawInterval(Float64Array.from({ length: c.count }, (_, r) => c.rows[r * c.width + parameter.column]), parameter.unit),
+      partialPooling: drawInterval(Float64Array.from(rowIndices[j], (r) => c.rows[r * c.width + parameter.column]), parameter.unit),
+    })),
+  }));
+  const cellDiagnostics = cells.map((c, j) => ({ cell: c.cell, acceptance: accepted[j] / (iterations * proposals), distinctRows: visited[j].size, stageOneRows: c.count }));
+  const warnings = cellDiagnostics
+    .filter((d) => d.acceptance < MIN_ACCEPTANCE || d.distinctRows < Math.min(MIN_DISTINCT_ROWS, d.stageOneRows / 2))
+    .map(
+      (d) =>
+        `population: cell ${d.cell}'s own posterior rarely reaches where the population pulls it (row acceptance ${d.acceptance.toFixed(3)}, ${d.distinctRows} of ${d.stageOneRows} draws used): its pooled interval rests on few draws; a longer MCMC of that cell would help`,
+    );
+  return {
+    parameters: results,
+    rowIndices,
+    sampling: {
+      method: "two-stage Metropolis-within-Gibbs over the cells' own MCMC draws (Lunn et al. 2013)",
+      iterations,
+      burn,
+      proposalsPerSweep: proposals,
+      cells: cellDiagnostics,
+      warnings,
+    },
+  };
+}
