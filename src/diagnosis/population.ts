@@ -77,6 +77,23 @@ const Z68 = 0.994457883209753;
 const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
 
 /**
+ * The first index whose running total reaches u (inverse-CDF draw on a grid).
+ * @param cumulative - non-decreasing running totals
+ * @param u - a value in [0, last total]
+ * @returns index in [0, cumulative.length − 1]
+ */
+export function firstReaching(cumulative: Float64Array, u: number): number {
+  let a = 0;
+  let b = cumulative.length - 1;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (cumulative[mid] < u) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
+/**
  * The hierarchical model of one parameter across cells.
  * @param parameter - the parameter's name (e.g. "k")
  * @param unit - its unit
@@ -197,17 +214,7 @@ export function populationModel(parameter: string, unit: string, cells: readonly
   const logLik = (j: number, theta: number): number => -0.5 * Math.log(2 * Math.PI * s2[j]) - ((m[j] - theta) ** 2) / (2 * s2[j]);
   const cumulativeWeight = new Float64Array(TAU_GRID);
   for (let g = 0, c = 0; g < TAU_GRID; g++) cumulativeWeight[g] = c += weight[g];
-  const drawTauIndex = (): number => {
-    const u = random.next();
-    let a = 0;
-    let b = TAU_GRID - 1;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (cumulativeWeight[mid] < u) a = mid + 1;
-      else b = mid;
-    }
-    return a;
-  };
+  const drawTauIndex = (): number => firstReaching(cumulativeWeight, random.next());
   const waic = (sampleTheta: (j: number, state: { g: number; mu: number }) => number, prepare: () => { g: number; mu: number }): { elpd: number; p: number } => {
     const ll = Array.from({ length: J }, () => new Float64Array(draws));
     for (let i = 0; i < draws; i++) {

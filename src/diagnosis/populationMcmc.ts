@@ -28,7 +28,7 @@
  */
 import { ValidationError } from "../core/errors.ts";
 import { createRandom, type Seed } from "../core/random.ts";
-import { LOG_SD_PRIOR_MAX, type QuantileInterval } from "./population.ts";
+import { firstReaching, LOG_SD_PRIOR_MAX, type QuantileInterval } from "./population.ts";
 
 /** One cell's stage-1 chain: `count` rows of `width` values (row-major), with the law parameters at `columns`. */
 export interface CellChain {
@@ -184,15 +184,7 @@ export function twoStagePopulation(parameters: readonly PopulationParameter[], c
     }
     let total = 0;
     for (let g = 0; g < TAU_GRID; g++) cumulative[g] = total += Math.exp(cumulative[g] - max);
-    const u = random.next() * total;
-    let a = 0;
-    let b = TAU_GRID - 1;
-    while (a < b) {
-      const mid = (a + b) >> 1;
-      if (cumulative[mid] < u) a = mid + 1;
-      else b = mid;
-    }
-    return grid[a] + (random.next() - 0.5) * (LOG_SD_PRIOR_MAX / TAU_GRID);
+    return grid[firstReaching(cumulative, random.next() * total)] + (random.next() - 0.5) * (LOG_SD_PRIOR_MAX / TAU_GRID);
   };
 
   const accepted = new Float64Array(J);
