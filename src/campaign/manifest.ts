@@ -166,6 +166,8 @@ export interface CellGeometry {
   readonly angleOffset_deg?: { readonly value: number; readonly sd?: number };
   /** Whether the reduced curves are corrected for over-illumination already. @default true */
   readonly footprintCorrected: boolean;
+  /** When given (and `footprintCorrected` is false): the beam height in the footprint factor is fitted with the prior N(beam.height_mm, sd²) (mm); only L/h matters, so this also absorbs an uncertain sample length. */
+  readonly beamHeightSd_mm?: number;
   /** Sample-height offset Δz (mm, along the sample normal) shared by the cell's scans: fixed (`sd` absent) or fitted with the prior N(value, sd²); needs `detectorDistance_mm`. */
   readonly heightOffset_mm?: { readonly value: number; readonly sd?: number };
   /** Distance from the sample's rotation centre to the detector (mm), which turns a height offset into an angle error. */
@@ -701,6 +703,7 @@ function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
     "sampleWidth_mm",
     "angleOffset_deg",
     "footprintCorrected",
+    "beamHeightSd_mm",
     "heightOffset_mm",
     "detectorDistance_mm",
     "attenuationCorrected",
@@ -732,6 +735,8 @@ function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
     return x;
   };
   const footprintCorrected = flag("footprintCorrected");
+  const beamHeightSd_mm = o["beamHeightSd_mm"] === undefined ? undefined : v.number(o["beamHeightSd_mm"], `${p}.beamHeightSd_mm`, { gt: 0 });
+  if (beamHeightSd_mm !== undefined && footprintCorrected) throw new ValidationError(`${p}.beamHeightSd_mm`, "is only used when footprintCorrected is false", beamHeightSd_mm);
   const heightOffset_mm = fixedOrPrior("heightOffset_mm");
   const detectorDistance_mm = o["detectorDistance_mm"] === undefined ? undefined : v.number(o["detectorDistance_mm"], `${p}.detectorDistance_mm`, { gt: 0 });
   if (heightOffset_mm && detectorDistance_mm === undefined) throw new ValidationError(`${p}.detectorDistance_mm`, "is required with heightOffset_mm (mm from the rotation centre to the detector)");
@@ -747,6 +752,7 @@ function parseGeometry(v: Reader, value: unknown, p: string): CellGeometry {
     footprintCorrected,
     attenuationCorrected,
     ...(angleOffset_deg ? { angleOffset_deg } : {}),
+    ...(beamHeightSd_mm !== undefined ? { beamHeightSd_mm } : {}),
     ...(heightOffset_mm ? { heightOffset_mm } : {}),
     ...(detectorDistance_mm !== undefined ? { detectorDistance_mm } : {}),
     ...(attenuationRelativeSd !== undefined ? { attenuationRelativeSd } : {}),

@@ -80,6 +80,9 @@ export interface ScenarioGeometry {
   offsetPriorSd_deg?: number;
   /** uncorrected over-illumination (footprint) of the scenario's beam on the 20 mm sample */
   footprint?: boolean;
+  /** the manifest declares the beam height as this (mm, instead of the true one) with prior sd `beamHeightSd_mm`: the diagnosis fits it */
+  declaredBeamHeight_mm?: number;
+  beamHeightSd_mm?: number;
   /** sample-height offset (mm) read by a detector at `detectorDistance_mm` (default 1000 mm); declared unknown with prior sd `heightPriorSd_mm` (default 0.1 mm) */
   heightOffset_mm?: number;
   detectorDistance_mm?: number;
@@ -236,6 +239,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       probe: scenario.probe,
       ...(scenario.probe === "xray" ? { energy_keV: scenario.energy_keV } : { wavelength_A: scenario.wavelength_A }),
       ...scenario.beam,
+      ...(scenario.geometry?.declaredBeamHeight_mm !== undefined ? { height_mm: scenario.geometry.declaredBeamHeight_mm } : {}),
     },
     t0: iso(t0, 0),
     scans: cells.flatMap((cell) => schedules.get(cell)!.map((p) => ({ id: p.id, cell, spot: p.spot, file: p.file, start: iso(t0, p.start), end: iso(t0, p.start + s.exposure_s) }))),
@@ -467,7 +471,7 @@ function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: 
       beamEntry: g?.beamEntry ?? "through-substrate",
       electrolytePath_mm: g?.electrolytePath_mm ?? 10,
       ...(g?.angleOffset_deg !== undefined ? { angleOffset_deg: { value: 0, sd: g.offsetPriorSd_deg ?? 0.01 } } : {}),
-      ...(g?.footprint ? { footprintCorrected: false } : {}),
+      ...(g?.footprint ? { footprintCorrected: false, ...(g.beamHeightSd_mm !== undefined ? { beamHeightSd_mm: g.beamHeightSd_mm } : {}) } : {}),
       ...(g?.heightOffset_mm !== undefined ? { heightOffset_mm: { value: 0, sd: g.heightPriorSd_mm ?? 0.1 }, detectorDistance_mm: g.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } : {}),
       ...(g?.attenuation ? { attenuationCorrected: false, ...(g.attenuationRelativeSd !== undefined ? { attenuationRelativeSd: g.attenuationRelativeSd } : {}) } : {}),
       ...(g?.incoherentBackground !== undefined ? { incoherentBackground: { value: 0, sd: g.incoherentPriorSd ?? Math.max(g.incoherentBackground, 1e-9) } } : {}),

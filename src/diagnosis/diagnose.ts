@@ -213,7 +213,13 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
     const g: NonNullable<SeriesInput["geometry"]> = {};
     if (!parsedGeometry.footprintCorrected) {
       if (manifestBeam.height_mm === undefined) warnings.push("the footprint correction cannot be applied: beam.height_mm is missing (the over-illumination factor needs the beam height); the curves are fitted as if corrected");
-      else g.footprint = { beamHeight_mm: manifestBeam.height_mm, profile: manifestBeam.profile, sampleLength_mm: parsedGeometry.sampleLength_mm };
+      else
+        g.footprint = {
+          beamHeight_mm: manifestBeam.height_mm,
+          profile: manifestBeam.profile,
+          sampleLength_mm: parsedGeometry.sampleLength_mm,
+          ...(parsedGeometry.beamHeightSd_mm !== undefined ? { beamHeightSd_mm: parsedGeometry.beamHeightSd_mm } : {}),
+        };
     }
     if (parsedGeometry.angleOffset_deg) g.angleOffset_deg = { ...parsedGeometry.angleOffset_deg };
     if (parsedGeometry.heightOffset_mm) g.heightOffset = { ...parsedGeometry.heightOffset_mm, detectorDistance_mm: parsedGeometry.detectorDistance_mm! };

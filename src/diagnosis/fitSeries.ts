@@ -46,12 +46,17 @@ export function independentFits(input: SeriesInput): IndependentScanFit[] {
       ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
     });
     const index = (name: string): number => single.objective.names.indexOf(name);
-    // a fitted angle offset (or, without one, a height offset: both shift Q): LM from the
-    // prior's centre can lock onto a wrong critical edge; the first scan starts from the
-    // best offset of a scan over ±4 prior sd (later scans are warm-started from their predecessor)
-    const offsetAt = index("angle_offset") >= 0 ? index("angle_offset") : index("height_offset");
+    // fitted geometry terms: LM from the prior's centre can lock onto a wrong critical edge
+    // (an angle or height offset) or stall (a beam height far off); the first scan starts
+    // each from the best value of a scan over its bounds, in turn (later scans are
+    // warm-started from their predecessor)
     const start = single.objective.initial();
-    if (offsetAt >= 0 && !previous) start[offsetAt] = bestOffset(single.objective, start, offsetAt);
+    if (!previous) {
+      for (const name of GEOMETRY_SCANNED) {
+        const at = index(name);
+        if (at >= 0) start[at] = bestOffset(single.objective, start, at);
+      }
+    }
     const fit = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });
     const it = index("thickness_0");
     const ir = index("interphase_roughness");
@@ -93,10 +98,13 @@ export function startingAt(objective: FitObjective, start: ArrayLike<number>): F
   };
 }
 
-/** Points of the angle-offset scan that starts a first per-scan fit. */
+/** Fitted geometry terms whose start the first per-scan fit takes from a scan over their bounds, in this order. */
+const GEOMETRY_SCANNED = ["angle_offset", "height_offset", "beam_height"] as const;
+
+/** Points of the geometry scan that starts a first per-scan fit. */
 const OFFSET_SCAN_POINTS = 41;
 
-/** The angle offset (between the parameter's bounds) with the smallest χ², the rest held at `start`. */
+/** The value of parameter `at` (between its bounds) with the smallest χ², the rest held at `start`. */
 function bestOffset(objective: FitObjective, start: Float64Array, at: number): number {
   const residuals = new Float64Array(objective.nResiduals);
   const trial = Float64Array.from(start);

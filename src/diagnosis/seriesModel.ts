@@ -73,7 +73,8 @@ export interface SeriesInput {
 /** The measurement geometry of a series (see {@link SeriesInput.geometry}). */
 export interface SeriesGeometry {
   angleOffset_deg?: { value: number; sd?: number };
-  footprint?: { beamHeight_mm: number; profile: "tophat" | "gaussian"; sampleLength_mm: number };
+  /** with `beamHeightSd_mm` the beam height is fitted with the prior N(beamHeight_mm, sd²) */
+  footprint?: { beamHeight_mm: number; profile: "tophat" | "gaussian"; sampleLength_mm: number; beamHeightSd_mm?: number };
   heightOffset?: { value: number; sd?: number; detectorDistance_mm: number };
   attenuation?: { grazing: number; horizontal: number; block: number; relativeSd?: number };
   incoherentBackground?: { value: number; sd?: number };
@@ -84,7 +85,10 @@ function geometrySpec(geometry: SeriesGeometry): Record<string, unknown> | undef
   const spec: Record<string, unknown> = {};
   const shared = (g: { value: number; sd?: number }, name: string): unknown => (g.sd !== undefined ? { ref: name } : g.value);
   if (geometry.angleOffset_deg) spec["angleOffset_deg"] = shared(geometry.angleOffset_deg, "angle_offset");
-  if (geometry.footprint) spec["footprint"] = { ...geometry.footprint };
+  if (geometry.footprint) {
+    const f = geometry.footprint;
+    spec["footprint"] = { profile: f.profile, sampleLength_mm: f.sampleLength_mm, beamHeight_mm: f.beamHeightSd_mm !== undefined ? { ref: "beam_height" } : f.beamHeight_mm };
+  }
   if (geometry.heightOffset) {
     spec["heightOffset_mm"] = shared(geometry.heightOffset, "height_offset");
     spec["detectorDistance_mm"] = geometry.heightOffset.detectorDistance_mm;
@@ -271,7 +275,7 @@ export interface NuisanceSpec {
  * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
  * of every other finite layer, density (±15 %) of every non-substrate layer given by composition, roughness (0 to max(20, 3×nominal) Å) of every interface
  * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5),
- * the sample's angle offset (deg, ±5 sd around the manifest's prior) and height offset (mm, likewise), the factor
+ * the beam height of the footprint factor (mm, ±5 sd, > 0), the sample's angle offset (deg, ±5 sd around the manifest's prior) and height offset (mm, likewise), the factor
  * on the entry path's attenuation (prior N(1, relativeSd²), within ±5 sd and ≥ 0) and the electrolyte's incoherent
  * background at 1° (from 0 to value + 5 sd) when the manifest asks to fit them.
  * Layers are named by their manifest names: `Cu_thickness`, `electrolyte_roughness`.
@@ -296,6 +300,11 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   const offset = input.geometry?.angleOffset_deg;
   if (offset && offset.sd !== undefined) {
     specs.push({ name: "angle_offset", initial: offset.value, min: offset.value - 5 * offset.sd, max: offset.value + 5 * offset.sd, unit: "deg", prior: { mu: offset.value, sigma: offset.sd } });
+  }
+  const footprint = input.geometry?.footprint;
+  if (footprint && footprint.beamHeightSd_mm !== undefined) {
+    const sd = footprint.beamHeightSd_mm;
+    specs.push({ name: "beam_height", initial: footprint.beamHeight_mm, min: Math.max(0.05 * footprint.beamHeight_mm, footprint.beamHeight_mm - 5 * sd), max: footprint.beamHeight_mm + 5 * sd, unit: "mm", prior: { mu: footprint.beamHeight_mm, sigma: sd } });
   }
   const height = input.geometry?.heightOffset;
   if (height && height.sd !== undefined) {

@@ -29,6 +29,10 @@ const TRUE_ROUGHNESS_A = 6;
 const BLIND_BIAS_MIN_A = 5;
 const MCMC = { walkers: 16, steps: 250, burn: 100, threads: 1 };
 
+/** Beam height (FWHM, Gaussian) of the footprint test, mm. */
+const TRUE_BEAM_HEIGHT_MM = 0.1;
+const FOOTPRINT_SEEDS = [2, 4, 8, 10, 12, 14];
+
 /** Thin-layer (through-window) cell: a 5 µm electrolyte film under an 8 µm Kapton window is the fronting medium. */
 const THIN_LAYER_SEI_ROUGHNESS_A = 6;
 const THIN_LAYER_STACK = [
@@ -92,6 +96,37 @@ describe("operando-cell geometry in the diagnosis (issue 7)", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it(`fits the footprint's beam height when the manifest gives it with an uncertainty (declared 0.13 ± 0.03 mm, true 0.1 mm), ${FOOTPRINT_SEEDS.length} seeds`, async () => {
+    let heightCovered = 0;
+    let kCovered = 0;
+    let thicknessCovered = 0;
+    for (const seed of FOOTPRINT_SEEDS) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-footprint-"));
+      try {
+        const scenario = scenarioFor("linear", seed, {
+          probe: "xray",
+          beam: { flux_per_s: 1e11, height_mm: TRUE_BEAM_HEIGHT_MM, width_mm: 0.2, profile: "gaussian" },
+          geometry: { footprint: true, declaredBeamHeight_mm: 0.13, beamHeightSd_mm: 0.03 },
+        });
+        const truth = simulateCampaign(scenario, dir) as { cells: Record<string, { scans: { thickness_A: number }[] }> };
+        const cell = ((await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["linear"], seed: 1, damage: "off", mcmc: MCMC })).json["cells"] as Record<string, CellJson>)["A"];
+        console.log(`footprint, seed ${seed}: beam height ${fmt(cell.shared["beam_height"])} mm (true ${TRUE_BEAM_HEIGHT_MM}), k ${fmt(cell.growth["SEI"].parameters["k"])}`);
+        if (covers(cell.shared["beam_height"], TRUE_BEAM_HEIGHT_MM)) heightCovered++;
+        if (covers(cell.growth["SEI"].parameters["k"], TRUE_PARAMETERS.linear["k"])) kCovered++;
+        if (covers(cell.timeline.at(-1)!.layers["SEI"].thickness_A, truth.cells["A"].scans.at(-1)!.thickness_A)) thicknessCovered++;
+        // the data pin the height far more tightly than the manifest's ± 0.03 mm
+        expect(cell.shared["beam_height"].hi95 - cell.shared["beam_height"].lo95).toBeLessThan(0.01);
+        expect(cell.quality.some((q) => /did not converge|reduced χ²/.test(q.message))).toBe(false);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // 95 % intervals: ≥ 5 of 6 (P(≤ 4 of 6) = 3 % for a calibrated interval)
+    expect(heightCovered).toBeGreaterThanOrEqual(FOOTPRINT_SEEDS.length - 1);
+    expect(kCovered).toBeGreaterThanOrEqual(FOOTPRINT_SEEDS.length - 1);
+    expect(thicknessCovered).toBeGreaterThanOrEqual(FOOTPRINT_SEEDS.length - 1);
+  }, 900_000);
 
   it("thin-layer cell: recovers a sample-height offset, the window and film attenuation (μ·t 10 % off the manifest) and the film's incoherent background; ignoring them biases the result", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-thinlayer-"));
