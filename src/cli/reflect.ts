@@ -19,7 +19,10 @@ export function registerReflect(program: Command): void {
 Units: thickness, roughness Å; SLD 10⁻⁶ Å⁻² (isld > 0 absorbs); Q Å⁻¹.
 A layer may give "material": {"formula": "LiF", "density": 2.635} instead of sld/isld,
 with top-level "energy_keV" (X-rays) or "wavelength_A" (neutrons, default 1.798).
-Resolution: {"dqOverQ": 0.05, "measure": "fwhm"} or {"dq": [...], "measure": "sigma"}.`,
+Resolution: {"dqOverQ": 0.05, "measure": "fwhm"} or {"dq": [...], "measure": "sigma"}.
+Geometry (operando cell): {"angleOffset_deg", "footprint": {"beamHeight_mm", "sampleLength_mm",
+"profile"}, "heightOffset_mm" with "detectorDistance_mm", "attenuation": {"grazing",
+"horizontal", "block"} (μ·t sums), "incoherentBackground" (at α = 1°)}.`,
     )
     .action((file: string, options: { q?: string; json?: boolean }) => {
       const model = parseReflectModel(readJsonFile(file), "", new Map());
