@@ -296,29 +296,25 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   // reduced data usually have the measured background subtracted already, so the
   // residual background may be slightly negative: bounds straddle zero
   specs.push({ name: "background", initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
-  // the sample's angle offset, shared by every scan of the cell, with the manifest's prior
-  const offset = input.geometry?.angleOffset_deg;
-  if (offset && offset.sd !== undefined) {
-    specs.push({ name: "angle_offset", initial: offset.value, min: offset.value - 5 * offset.sd, max: offset.value + 5 * offset.sd, unit: "deg", prior: { mu: offset.value, sigma: offset.sd } });
-  }
-  const footprint = input.geometry?.footprint;
-  if (footprint && footprint.beamHeightSd_mm !== undefined) {
-    const sd = footprint.beamHeightSd_mm;
-    specs.push({ name: "beam_height", initial: footprint.beamHeight_mm, min: Math.max(0.05 * footprint.beamHeight_mm, footprint.beamHeight_mm - 5 * sd), max: footprint.beamHeight_mm + 5 * sd, unit: "mm", prior: { mu: footprint.beamHeight_mm, sigma: sd } });
-  }
-  const height = input.geometry?.heightOffset;
-  if (height && height.sd !== undefined) {
-    specs.push({ name: "height_offset", initial: height.value, min: height.value - 5 * height.sd, max: height.value + 5 * height.sd, unit: "mm", prior: { mu: height.value, sigma: height.sd } });
-  }
-  const attenuation = input.geometry?.attenuation;
-  if (attenuation && attenuation.relativeSd !== undefined) {
-    const sd = attenuation.relativeSd;
-    specs.push({ name: "attenuation_factor", initial: 1, min: Math.max(0, 1 - 5 * sd), max: 1 + 5 * sd, unit: "1", prior: { mu: 1, sigma: sd } });
-  }
-  const incoherent = input.geometry?.incoherentBackground;
-  if (incoherent && incoherent.sd !== undefined) {
+  // geometry terms the manifest asks to fit, shared by every scan of the cell, each with the
+  // manifest's normal prior and bounds ±5 prior sd (cut at a physical floor)
+  const g = input.geometry;
+  const fitted = (name: string, mu: number, sd: number, unit: string, bounds: { floor?: number; min?: number; initial?: number } = {}): NuisanceSpec => ({
+    name,
+    initial: bounds.initial ?? mu,
+    min: bounds.min ?? Math.max(bounds.floor ?? -Infinity, mu - 5 * sd),
+    max: mu + 5 * sd,
+    unit,
+    prior: { mu, sigma: sd },
+  });
+  if (g?.angleOffset_deg?.sd !== undefined) specs.push(fitted("angle_offset", g.angleOffset_deg.value, g.angleOffset_deg.sd, "deg"));
+  if (g?.footprint?.beamHeightSd_mm !== undefined) specs.push(fitted("beam_height", g.footprint.beamHeight_mm, g.footprint.beamHeightSd_mm, "mm", { floor: 0.05 * g.footprint.beamHeight_mm }));
+  if (g?.heightOffset?.sd !== undefined) specs.push(fitted("height_offset", g.heightOffset.value, g.heightOffset.sd, "mm"));
+  if (g?.attenuation?.relativeSd !== undefined) specs.push(fitted("attenuation_factor", 1, g.attenuation.relativeSd, "1", { floor: 0 }));
+  if (g?.incoherentBackground?.sd !== undefined) {
+    const { value, sd } = g.incoherentBackground;
     // started half a prior sd inside: on the bound at 0 the first steps see one side only
-    specs.push({ name: "incoherent_background", initial: incoherent.value + 0.5 * incoherent.sd, min: 0, max: incoherent.value + 5 * incoherent.sd, unit: "1", prior: { mu: incoherent.value, sigma: incoherent.sd } });
+    specs.push(fitted("incoherent_background", value, sd, "1", { min: 0, initial: value + 0.5 * sd }));
   }
   return specs;
 }

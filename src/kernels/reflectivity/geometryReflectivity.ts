@@ -254,19 +254,19 @@ export function createGeometryReflectivity(q: Float64Array, options: GeometryRef
       // a height offset moves the footprint's centre by Δz / tan α along the sample
       if (heightOffset === 0) footprintFactors(profile, sampleLength, beamHeight, sinAlpha, factor);
       else for (let i = 0; i < n; i++) factor[i] = footprintFactor(profile, sampleLength, beamHeight, sinAlpha[i], heightOffset / Math.tan(alpha[i]));
-    } else factor.fill(1);
+    } else if (modelsAttenuation) factor.fill(1);
     if (modelsAttenuation) {
       const grazing = 2 * scalars[GEOMETRY_SCALAR.grazingAttenuation];
       const horizontal = scalars[GEOMETRY_SCALAR.horizontalAttenuation];
       const block = scalars[GEOMETRY_SCALAR.blockAttenuation];
       for (let i = 0; i < n; i++) factor[i] *= Math.exp(-grazing / sinAlpha[i] - horizontal - block / Math.cos(alpha[i]));
     }
-    if (modelsIncoherent) {
-      const level = scalars[GEOMETRY_SCALAR.incoherentBackground] * SIN_ONE_DEGREE;
-      for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background + level / sinAlpha[i];
-    } else {
-      for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background;
-    }
+    // F·T multiplies only when some factor is modelled (no pass over a factor of ones otherwise)
+    const factored = profile !== undefined || modelsAttenuation;
+    const level = modelsIncoherent ? scalars[GEOMETRY_SCALAR.incoherentBackground] * SIN_ONE_DEGREE : 0;
+    if (factored) for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background;
+    else for (let i = 0; i < n; i++) result[i] = scale * result[i] + background;
+    if (modelsIncoherent) for (let i = 0; i < n; i++) result[i] += level / sinAlpha[i];
     return result;
   };
 
