@@ -1,26 +1,54 @@
-// Typed ESLint. The layer rule keeps imports flowing one way:
-// core -> kernels -> params -> models -> io -> fit -> campaign/diagnosis -> store -> service/cli.
+// Typed ESLint. Two structural rules keep the architecture honest:
+//  - the layer rule: a folder of src/ imports only from folders listed before it (its own
+//    and lower layers), so dependencies flow one way; every folder of src/ is listed, and a
+//    folder that is not is an error (see test/architecture.test.ts);
+//  - import-x/no-cycle: no import cycle between any two files.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import importX from "eslint-plugin-import-x";
 
-const layers = ["core", "kernels", "materials", "params", "models", "io", "fit", "analysis", "campaign", "diagnosis", "report", "store", "service", "cli"];
+/**
+ * The layers of src/, lowest first. One line each in the README's Layout section.
+ * `index.ts` (the public API) sits above every library layer and below the CLI.
+ */
+export const layers = [
+  "core", // errors, numerics (linear algebra, quadrature, quantiles, random numbers), constants, workers
+  "kernels", // physics on typed arrays: reflectivity, impedance elements
+  "materials", // formulas and element tables → SLD, attenuation
+  "params", // parameters, priors, expressions, fit spaces
+  "models", // parameterised models: reflectivity, circuits, growth laws, damage terms
+  "io", // file formats and problem files
+  "optimize", // generic optimisers and samplers (LM, DE, ensemble MCMC) on an objective interface
+  "fit", // domain objectives: reflectivity terms, joint objectives, circuits
+  "analysis", // derived electrochemistry, Lin-KK, DRT
+  "campaign", // the manifest, loading and time alignment
+  "confounders", // dose ledger, beam path, footprint and geometry helpers
+  "simulation", // the campaign simulator
+  "diagnosis", // series models, growth laws, damage, population, consistency
+  "report", // HTML and SVG
+  "api", // the public API (src/index.ts re-exports it)
+  "cli", // argument parsing and printing only
+];
+
 const layerRules = layers.map((layer, index) => ({
   files: [`src/${layer}/**/*.ts`],
   rules: {
     "no-restricted-imports": [
       "error",
       {
-        patterns: layers.slice(index + 1).map((higher) => ({
-          group: [`**/${higher}/*`, `**/${higher}/**`],
-          message: `layer "${layer}" must not import from the higher layer "${higher}"`,
-        })),
+        patterns: [
+          ...layers.slice(index + 1).map((higher) => ({
+            group: [`**/${higher}/*`, `**/${higher}/**`],
+            message: `layer "${layer}" must not import from the higher layer "${higher}"`,
+          })),
+        ],
       },
     ],
   },
 }));
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "out/**", "bin/**", "eslint.config.js"] },
+  { ignores: ["node_modules/**", "out/**", "dist/**", "bin/**", "eslint.config.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -33,6 +61,12 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       "no-constant-condition": ["error", { checkLoops: false }],
     },
+  },
+  {
+    files: ["src/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: { "import-x/extensions": [".ts", ".js"] },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
   ...layerRules,
 );

@@ -6,10 +6,10 @@
  * runs a bounded version. Exit 1 when any input escaped as something other than a
  * correct read or a ParseError.
  */
-import { fuzzOrt } from "../src/io/ortFuzz.ts";
-import { fuzzCycler } from "../src/io/cycler/cyclerFuzz.ts";
-import { fuzzImpedance } from "../src/io/impedanceFuzz.ts";
-import { fuzzNexus } from "../src/io/nexusFuzz.ts";
+import { fuzzOrt } from "./fuzz/ortFuzz.ts";
+import { fuzzCycler } from "./fuzz/cyclerFuzz.ts";
+import { fuzzImpedance } from "./fuzz/impedanceFuzz.ts";
+import { fuzzNexus } from "./fuzz/nexusFuzz.ts";
 import { closeNexusReader } from "../src/io/nexus.ts";
 
 const ITERATIONS = Number(process.argv[2] ?? 10_000);

@@ -10,7 +10,7 @@ import { reflectivity } from "../src/kernels/reflectivity/abeles.ts";
 import { parseReflectModel } from "../src/models/reflectModel.ts";
 import { JointObjective } from "../src/fit/jointObjective.ts";
 import { reflectivityTerm } from "../src/fit/reflectivityTerm.ts";
-import { ensembleSamplerAsync } from "../src/fit/ensembleSampler.ts";
+import { ensembleSamplerAsync } from "../src/optimize/ensembleSampler.ts";
 import { objectiveFromProblemFile } from "../src/fit/problem.ts";
 import { time, type Timing } from "./harness.ts";
 

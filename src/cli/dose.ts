@@ -15,7 +15,7 @@ import type { Command } from "commander";
 import { loadCampaign } from "../campaign/campaign.ts";
 import { doseLedger, predictPlan, type DoseLedgerRow, type DoseSpotTotal, type PlanPrediction, type DoseLedger } from "../confounders/index.ts";
 import { readJsonFile } from "../io/json.ts";
-import { printJson, UsageError } from "./main.ts";
+import { printJson, UsageError } from "./output.ts";
 
 export function registerDose(program: Command): void {
   program

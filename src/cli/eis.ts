@@ -19,7 +19,7 @@ import type { CircuitFitResult, FitCircuitOptions } from "../fit/circuitObjectiv
 import { readImpedanceFile } from "../io/impedance.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { circuitModel } from "../models/circuit/circuitModel.ts";
-import { formatNumber, printColumns, printJson } from "./main.ts";
+import { formatNumber, printColumns, printJson } from "./output.ts";
 
 interface ReadFlags {
   format?: string;

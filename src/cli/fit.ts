@@ -4,12 +4,12 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { readJsonFile } from "../io/json.ts";
-import { differentialEvolution } from "../fit/differentialEvolution.ts";
-import { ensembleSamplerAsync, startFromFit, writeSamples, type EnsembleResult } from "../fit/ensembleSampler.ts";
-import { levenbergMarquardt } from "../fit/levenbergMarquardt.ts";
+import { differentialEvolution } from "../optimize/differentialEvolution.ts";
+import { ensembleSamplerAsync, startFromFit, writeSamples, type EnsembleResult } from "../optimize/ensembleSampler.ts";
+import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import { parseProblem, type Problem } from "../fit/problem.ts";
-import type { LeastSquaresResult } from "../fit/result.ts";
-import { printJson } from "./main.ts";
+import type { LeastSquaresResult } from "../optimize/result.ts";
+import { printJson } from "./output.ts";
 import { progressBar } from "./progress.ts";
 
 interface FitOptions {

@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import { loadCampaign, type Campaign, type CellData } from "../campaign/campaign.ts";
 import type { ElectrochemicalState } from "../campaign/align.ts";
 import { ValidationError } from "../core/errors.ts";
-import { printJson } from "./main.ts";
+import { printJson } from "./output.ts";
 
 export function registerInspect(program: Command): void {
   program

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { EngineError } from "../core/errors.ts";
+import { UsageError } from "./output.ts";
 import { registerReflect } from "./reflect.ts";
 import { registerSld } from "./sld.ts";
 import { registerProfile } from "./profile.ts";
@@ -17,8 +18,6 @@ import { registerEis } from "./eis.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerDose } from "./dose.ts";
 
-/** Thrown by commands for a usage problem detected after parsing (exit code 2). */
-export class UsageError extends Error {}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -69,20 +68,3 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const singleLine = (text: string): string => text.replace(/\s*\n\s*/g, " ");
-
-/** Print a table of numeric columns with a header line. */
-export function printColumns(names: string[], columns: ArrayLike<number>[]): void {
-  const lines = [`# ${names.join("\t")}`];
-  const n = columns[0]?.length ?? 0;
-  for (let i = 0; i < n; i++) lines.push(columns.map((c) => formatNumber(c[i])).join("\t"));
-  process.stdout.write(`${lines.join("\n")}\n`);
-}
-
-export const formatNumber = (value: number): string => (Number.isInteger(value) && Math.abs(value) < 1e15 ? String(value) : value.toPrecision(10));
-
-/** JSON with Float64Arrays written as arrays. */
-export function printJson(value: unknown): void {
-  process.stdout.write(
-    `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Float64Array || v instanceof Float32Array || v instanceof Int32Array ? Array.from(v) : v))}\n`,
-  );
-}

@@ -3,7 +3,7 @@ import { ValidationError } from "../core/errors.ts";
 import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
 import { readJsonFile } from "../io/json.ts";
 import { parseReflectModel } from "../models/reflectModel.ts";
-import { printColumns, printJson } from "./main.ts";
+import { printColumns, printJson } from "./output.ts";
 
 export function registerProfile(program: Command): void {
   program

@@ -3,7 +3,7 @@ import { ValidationError } from "../core/errors.ts";
 import { readColumnFile } from "../io/columns.ts";
 import { readJsonFile } from "../io/json.ts";
 import { parseReflectModel } from "../models/reflectModel.ts";
-import { printColumns, printJson } from "./main.ts";
+import { printColumns, printJson } from "./output.ts";
 import { defaultQ, modelReflectivity } from "./modelCurve.ts";
 
 export function registerReflect(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { readJsonFile } from "../io/json.ts";
-import { simulateCampaign } from "../campaign/simulate.ts";
+import { simulateCampaign } from "../simulation/simulate.ts";
 
 export function registerSimulate(program: Command): void {
   program

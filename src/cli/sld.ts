@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { energyFromWavelength, neutronSld, THERMAL_NEUTRON_WAVELENGTH, xraySld } from "../materials/index.ts";
-import { printJson } from "./main.ts";
+import { printJson } from "./output.ts";
 
 function positiveNumber(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;

@@ -8,12 +8,12 @@
  * (c) comparison of laws by information criteria with weights.
  * Units: thickness Å, time s, reduction charge per area C/cm².
  */
-import { levenbergMarquardt } from "../fit/levenbergMarquardt.ts";
+import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import { availableParallelism } from "node:os";
-import { ensembleSamplerAsync, startFromFit, type EnsembleResult } from "../fit/ensembleSampler.ts";
-import { curveObjective } from "../fit/curveObjective.ts";
-import type { LeastSquaresResult } from "../fit/result.ts";
-import type { FitObjective } from "../fit/objective.ts";
+import { ensembleSamplerAsync, startFromFit, type EnsembleResult } from "../optimize/ensembleSampler.ts";
+import { curveObjective } from "../optimize/curveObjective.ts";
+import type { LeastSquaresResult } from "../optimize/result.ts";
+import type { FitObjective } from "../optimize/objective.ts";
 import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
 import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";

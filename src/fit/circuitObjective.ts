@@ -42,12 +42,12 @@ import { parseCircuit } from "../models/circuit/parseCircuit.ts";
 import type { CircuitNode, ElementNode, ParsedCircuit } from "../models/circuit/parseCircuit.ts";
 import { ParameterSet } from "../params/index.ts";
 import type { FitSpace } from "../params/index.ts";
-import { differentialEvolution } from "./differentialEvolution.ts";
-import { levenbergMarquardt } from "./levenbergMarquardt.ts";
-import type { LevenbergMarquardtOptions } from "./levenbergMarquardt.ts";
-import type { FitObjective } from "./objective.ts";
-import { Warnings } from "./result.ts";
-import type { LeastSquaresResult, LeastSquaresStatus } from "./result.ts";
+import { differentialEvolution } from "../optimize/differentialEvolution.ts";
+import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
+import type { LevenbergMarquardtOptions } from "../optimize/levenbergMarquardt.ts";
+import type { FitObjective } from "../optimize/objective.ts";
+import { Warnings } from "../optimize/result.ts";
+import type { LeastSquaresResult, LeastSquaresStatus } from "../optimize/result.ts";
 
 /** An impedance spectrum (structurally compatible with `io`'s `ImpedanceSpectrum`). */
 export interface ImpedanceData {

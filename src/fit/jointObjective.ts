@@ -11,7 +11,7 @@
  */
 import { FitAbortedError } from "../core/errors.ts";
 import { ParameterSet, type FitSpace, type Parameter } from "../params/index.ts";
-import type { FitObjective } from "./objective.ts";
+import type { FitObjective } from "../optimize/objective.ts";
 
 /** A term bound to a fit space: reads values by slot, writes residuals. */
 export interface BoundTerm {

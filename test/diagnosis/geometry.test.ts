@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { simulateCampaign } from "../../src/campaign/simulate.ts";
+import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
 import { scenarioFor, TRUE_PARAMETERS } from "./helpers.ts";

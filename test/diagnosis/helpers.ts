@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { simulateCampaign } from "../../src/campaign/simulate.ts";
+import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { diagnoseCampaign, type Diagnosis } from "../../src/diagnosis/diagnose.ts";
 import type { DiagnoseOptions } from "../../src/diagnosis/diagnoseCell.ts";

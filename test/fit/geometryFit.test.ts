@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parseReflectModel } from "../../src/models/reflectModel.ts";
 import { JointObjective } from "../../src/fit/jointObjective.ts";
 import { reflectivityTerm } from "../../src/fit/reflectivityTerm.ts";
-import { levenbergMarquardt } from "../../src/fit/levenbergMarquardt.ts";
+import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
 import { createSmearedReflectivity } from "../../src/kernels/reflectivity/smearedReflectivity.ts";
 import { erf, footprintFactors, shiftQ } from "../../src/kernels/reflectivity/geometry.ts";
 import { poissonDeviate } from "../../src/core/poisson.ts";

@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { parseReflectModel } from "../../src/models/reflectModel.ts";
 import { JointObjective } from "../../src/fit/jointObjective.ts";
 import { reflectivityTerm } from "../../src/fit/reflectivityTerm.ts";
-import { levenbergMarquardt } from "../../src/fit/levenbergMarquardt.ts";
-import { ensembleSampler, startFromFit } from "../../src/fit/ensembleSampler.ts";
-import { curveObjective } from "../../src/fit/curveObjective.ts";
+import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
+import { ensembleSampler, startFromFit } from "../../src/optimize/ensembleSampler.ts";
+import { curveObjective } from "../../src/optimize/curveObjective.ts";
 import { syntheticCurve } from "../reference/synthetic.ts";
 import { MCMC_MEDIAN_RTOL, MCMC_WIDTH_RTOL } from "../tolerances.ts";
 

@@ -4,8 +4,8 @@
  * `x[0]` is the predictor (Nelson: x[0] = x1, x[1] = x2). Nelson models log(y):
  * its response is transformed before fitting.
  */
-import { curveObjective } from "../../src/fit/curveObjective.ts";
-import type { FitObjective } from "../../src/fit/objective.ts";
+import { curveObjective } from "../../src/optimize/curveObjective.ts";
+import type { FitObjective } from "../../src/optimize/objective.ts";
 import type { NistProblem } from "./nistData.ts";
 
 export type NistModelFunction = (b: Float64Array, x: readonly Float64Array[], out: Float64Array) => void;

@@ -11,9 +11,9 @@
  *   its certified RSS (1.4e-25) means residuals ≈ 8e-14, of which float64 model
  *   evaluation (terms of order 1, rounding ≈ 2e-16 each) gets only 2–3 digits right.
  */
-import { differentialEvolution } from "../../src/fit/differentialEvolution.ts";
-import { levenbergMarquardt } from "../../src/fit/levenbergMarquardt.ts";
-import type { LevenbergMarquardtOptions } from "../../src/fit/levenbergMarquardt.ts";
+import { differentialEvolution } from "../../src/optimize/differentialEvolution.ts";
+import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
+import type { LevenbergMarquardtOptions } from "../../src/optimize/levenbergMarquardt.ts";
 import type { NistProblem } from "./nistData.ts";
 import { digits, nistObjective } from "./nistModels.ts";
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
 import { runCli } from "../cli/run.ts";
-import { simulateCampaign } from "../../src/campaign/simulate.ts";
+import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { repoRoot } from "../paths.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

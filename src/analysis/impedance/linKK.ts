@@ -43,7 +43,7 @@
  * @see B. A. Boukamp, J. Electrochem. Soc. 142 (1995) 1885 (weighted R₀ for the imaginary fit)
  */
 import { ValidationError } from "../../core/errors.ts";
-import { jacobiSvd } from "../../fit/linalg.ts";
+import { jacobiSvd } from "../../core/linalg.ts";
 import type { ImpedanceSpectrum } from "../../io/impedance.ts";
 
 /** Which parts of the data the linear fit uses (impedance.py's `fit_type`). */

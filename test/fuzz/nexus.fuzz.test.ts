@@ -1,6 +1,6 @@
 /** Bounded mutation fuzz of the NeXus/HDF5 reader (`npm run fuzz` runs 10 000). */
 import { describe, expect, it } from "vitest";
-import { fuzzNexus } from "../../src/io/nexusFuzz.ts";
+import { fuzzNexus } from "../../bench/fuzz/nexusFuzz.ts";
 
 const BOUNDED_INPUTS = 300;
 

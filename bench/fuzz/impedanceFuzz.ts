@@ -18,9 +18,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ParseError } from "../core/errors.ts";
-import { createRandom, type Random, type Seed } from "../core/random.ts";
-import { detectImpedanceFormat, parseImpedanceText } from "./impedance.ts";
+import { ParseError } from "../../src/core/errors.ts";
+import { createRandom, type Random, type Seed } from "../../src/core/random.ts";
+import { detectImpedanceFormat, parseImpedanceText } from "../../src/io/impedance.ts";
 
 export interface ImpedanceFuzzFailure {
   reader: string;

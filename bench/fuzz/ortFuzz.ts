@@ -35,11 +35,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ParseError, ValidationError } from "../core/errors.ts";
-import { createRandom } from "../core/random.ts";
-import type { Random, Seed } from "../core/random.ts";
-import { ortReflectivity, parseOrt, writeOrt } from "./ort.ts";
-import type { OrtFile } from "./ort.ts";
+import { ParseError, ValidationError } from "../../src/core/errors.ts";
+import { createRandom } from "../../src/core/random.ts";
+import type { Random, Seed } from "../../src/core/random.ts";
+import { ortReflectivity, parseOrt, writeOrt } from "../../src/io/ort.ts";
+import type { OrtFile } from "../../src/io/ort.ts";
 
 /** One seed file of the fuzzer. */
 export interface OrtFuzzCorpusFile {

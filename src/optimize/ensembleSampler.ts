@@ -28,7 +28,7 @@ import { createRandom } from "../core/random.ts";
 import type { Random, Seed } from "../core/random.ts";
 import { ensembleAutocorrelationTime } from "./autocorrelation.ts";
 import type { EnsembleAutocorrelationOptions } from "./autocorrelation.ts";
-import { covarianceFactor } from "./linalg.ts";
+import { covarianceFactor } from "../core/linalg.ts";
 import type { FitObjective } from "./objective.ts";
 import { Warnings, summarise } from "./result.ts";
 import type { LeastSquaresResult, PosteriorSummary } from "./result.ts";

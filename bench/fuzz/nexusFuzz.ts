@@ -20,9 +20,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ParseError } from "../core/errors.ts";
-import { createRandom, type Seed } from "../core/random.ts";
-import { nexusReaderStarts, readNexusReflectivity, type ReadNexusOptions } from "./nexus.ts";
+import { ParseError } from "../../src/core/errors.ts";
+import { createRandom, type Seed } from "../../src/core/random.ts";
+import { nexusReaderStarts, readNexusReflectivity, type ReadNexusOptions } from "../../src/io/nexus.ts";
 
 /** Time allowed beyond the reader's time limit for abandoning a read and answering, ms. */
 export const WATCHDOG_SLACK_MS = 1000;

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import path from "node:path";
-import { conformanceRoot } from "../../test/paths.ts";
-import { fuzzOrt } from "./ortFuzz.ts";
+import { conformanceRoot } from "../paths.ts";
+import { fuzzOrt } from "../../bench/fuzz/ortFuzz.ts";
 
 describe("ort fuzzing", () => {
   it("2000 mutated conformance files: each parses or throws ParseError in < 1 s, and round-trips", () => {

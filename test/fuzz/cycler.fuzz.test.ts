@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import path from "node:path";
-import { repoRoot } from "../../../test/paths.ts";
-import { fuzzCycler } from "./cyclerFuzz.ts";
+import { repoRoot } from "../paths.ts";
+import { fuzzCycler } from "../../bench/fuzz/cyclerFuzz.ts";
 
 const corpusDir = path.resolve(repoRoot, "../shared/conformance/echem");
 

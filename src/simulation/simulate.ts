@@ -27,7 +27,7 @@ import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName } from "../models/damageModels.ts";
 import { attenuationSums, buildBeamPath, exposureDose, resolveDoseSetup, unavailableError, type AttenuationSums } from "../confounders/index.ts";
-import { parseManifest } from "./manifest.ts";
+import { parseManifest } from "../campaign/manifest.ts";
 
 /** F (C/mol), ε0 (F/m). */
 export const FARADAY = 96485.33212;

@@ -35,12 +35,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ParseError } from "../../core/errors.ts";
-import { createRandom } from "../../core/random.ts";
-import type { Random, Seed } from "../../core/random.ts";
-import { detectCyclerFormat, parseCyclerBuffer } from "./readCycler.ts";
-import type { CyclerFormat, CyclerTable } from "./cyclerTable.ts";
-import { latin1 } from "./textScan.ts";
+import { ParseError } from "../../src/core/errors.ts";
+import { createRandom } from "../../src/core/random.ts";
+import type { Random, Seed } from "../../src/core/random.ts";
+import { detectCyclerFormat, parseCyclerBuffer } from "../../src/io/cycler/readCycler.ts";
+import type { CyclerFormat, CyclerTable } from "../../src/io/cycler/cyclerTable.ts";
+import { latin1 } from "../../src/io/cycler/textScan.ts";
 
 /** One seed file. */
 export interface CyclerFuzzCorpusFile {
@@ -91,7 +91,7 @@ export interface CyclerFuzzReport {
 }
 
 function defaultCorpusDir(): string {
-  return fileURLToPath(new URL("../../../../shared/conformance/echem/", import.meta.url));
+  return fileURLToPath(new URL("../../../shared/conformance/echem/", import.meta.url));
 }
 
 function cut(bytes: Uint8Array, max: number): Uint8Array {

@@ -1,6 +1,6 @@
 /** Bounded mutation fuzz of the impedance readers (`npm run fuzz` runs 10 000 per reader). */
 import { describe, expect, it } from "vitest";
-import { fuzzImpedance } from "./impedanceFuzz.ts";
+import { fuzzImpedance } from "../../bench/fuzz/impedanceFuzz.ts";
 
 const BOUNDED_INPUTS_PER_READER = 300;
 

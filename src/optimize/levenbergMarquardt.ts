@@ -49,8 +49,8 @@
 
 import { FitAbortedError, ValidationError, formatValue } from "../core/errors.ts";
 import type { FitObjective } from "./objective.ts";
-import { inverseGram, jacobiSvd } from "./linalg.ts";
-import type { ThinSvd } from "./linalg.ts";
+import { inverseGram, jacobiSvd } from "../core/linalg.ts";
+import type { ThinSvd } from "../core/linalg.ts";
 import { Warnings, correlationFromCovariance } from "./result.ts";
 import type { LeastSquaresResult, LeastSquaresStatus } from "./result.ts";
 
