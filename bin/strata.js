@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Entry point of the `strata` command. The sources are TypeScript run through
-// tsx's loader, so the command works right after `npm ci` with no build step.
-import { register } from "tsx/esm/api";
-register();
-const { main } = await import("../src/cli/main.ts");
+// Entry point of the `strata` command: runs the compiled package in dist/ (built by
+// `npm run build`, which `npm ci` runs through the `prepare` script).
+let main;
+try {
+  ({ main } = await import("../dist/cli/main.js"));
+} catch (error) {
+  if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("dist/cli/main.js")) {
+    process.stderr.write("strata: the compiled program is missing (dist/cli/main.js): run `npm run build` in the package folder\n");
+    process.exit(2);
+  }
+  throw error;
+}
 process.exitCode = await main(process.argv.slice(2));

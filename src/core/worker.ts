@@ -9,6 +9,19 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
+ * The URL of a module beside `base` (an `import.meta.url`), with the extension `base` has:
+ * `.ts` when running from the sources (tests, tsx), `.js` when running the compiled
+ * package in `dist/`. Worker entries and modules that workers import are named this way,
+ * since a URL string, unlike an import, is not rewritten by the compiler.
+ * @param base - the calling module's `import.meta.url`
+ * @param relative - the module's path relative to `base`, without extension (`./mcmcWorker`)
+ */
+export function siblingModule(base: string, relative: string): URL {
+  const extension = new URL(base).pathname.endsWith(".ts") ? ".ts" : ".js";
+  return new URL(`${relative}${extension}`, base);
+}
+
+/**
  * Source text for `new Worker(code, { eval: true })` that loads `workerUrl`.
  * @param workerUrl - the worker's entry module (`.ts` through tsx, anything else directly)
  * @returns ES module code that imports the entry

@@ -44,7 +44,7 @@ import nodePath from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Dataset, Group } from "h5wasm/node";
 import { EngineError, ParseError, ValidationError } from "../core/errors.ts";
-import { bundledWorkerSource } from "../core/worker.ts";
+import { bundledWorkerSource, siblingModule } from "../core/worker.ts";
 import type { ReflectivityData } from "./reflectivityData.ts";
 
 /** Q computed from an angle and a wavelength. */
@@ -227,7 +227,7 @@ class Hdf5Worker {
   }
 
   private start(): Promise<Worker> {
-    this.started ??= bundledWorkerSource(new URL("./nexusWorker.ts", import.meta.url), ["h5wasm/*"]).then((source) => this.spawn(source));
+    this.started ??= bundledWorkerSource(siblingModule(import.meta.url, "./nexusWorker"), ["h5wasm/*"]).then((source) => this.spawn(source));
     const started = this.started;
     started.catch(() => {
       if (this.started === started) this.started = undefined;

@@ -23,7 +23,7 @@ import { writeFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { FitAbortedError, ValidationError, formatValue } from "../core/errors.ts";
-import { workerBootstrap } from "../core/worker.ts";
+import { siblingModule, workerBootstrap } from "../core/worker.ts";
 import { createRandom } from "../core/random.ts";
 import type { Random, Seed } from "../core/random.ts";
 import { ensembleAutocorrelationTime } from "./autocorrelation.ts";
@@ -737,7 +737,7 @@ class WorkerPool {
   }
 
   static async create(count: number, spec: WorkerObjectiveSpec, names: readonly string[]): Promise<WorkerPool> {
-    const workerUrl = new URL("./mcmcWorker.ts", import.meta.url);
+    const workerUrl = siblingModule(import.meta.url, "./mcmcWorker");
     const moduleUrl = spec.module.startsWith("file:") ? spec.module : pathToFileURL(spec.module).href;
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
