@@ -3,11 +3,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { readJsonFile } from "../io/json.ts";
+import { readProblemFile } from "../io/problemFile.ts";
 import { differentialEvolution } from "../optimize/differentialEvolution.ts";
 import { ensembleSamplerAsync, startFromFit, writeSamples, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
-import { parseProblem, type Problem } from "../fit/problem.ts";
+import { buildProblem, type Problem } from "../fit/problem.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import { printJson } from "./output.ts";
 import { progressBar } from "./progress.ts";
@@ -37,7 +37,7 @@ Priors: {"kind": "uniform"|"normal"|"lognormal"|"truncnormal"|..., ...}.
 MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads"}}.`,
     )
     .action(async (file: string, options: FitOptions) => {
-      const problem = parseProblem(readJsonFile(file), file);
+      const problem = buildProblem(readProblemFile(file));
       const settings = problem.settings;
       if (options.method !== undefined) {
         if (options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);

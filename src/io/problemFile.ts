@@ -1,0 +1,183 @@
+/**
+ * @module io/problemFile
+ * PROBLEM.json, the contract of `strata fit`:
+ * `{"parameters": {NAME: SPEC}, "models": {ID: MODEL}, "datasets": [{"file", "model", …}], "fit": {…}}`.
+ * MODEL is the reflectivity model of `strata reflect` in which any number may be a
+ * parameter SPEC: a number (fixed), `{"value", "vary", "min", "max", "prior", "unit"}`,
+ * `{"ref": NAME}` (a shared parameter from `parameters`) or `{"expr": "…"}`.
+ * Dataset files are `.ort` or columns Q R dR [dQ], relative to the problem file.
+ * Dataset options: `"mask": {"qMin", "qMax"}` (Å⁻¹), `"transform": "none"|"logR"`,
+ * `"likelihood": "gaussian"|"poisson"`, `"errorInflation": SPEC`, `"dataset": index` (for multi-dataset .ort).
+ *
+ * This module validates the file and reads its datasets into a {@link ProblemSpec};
+ * every error is a ValidationError naming the field (or a ParseError naming the data
+ * file and line). fit/problem builds the joint objective from the spec.
+ */
+import path from "node:path";
+import { ValidationError } from "../core/errors.ts";
+import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
+import { ParameterSet, parameterFromSpec, resolveSpec, type Parameter } from "../params/index.ts";
+import { readJsonFile } from "./json.ts";
+import { readReflectivityData, type ReflectivityData } from "./reflectivityData.ts";
+
+export type FitMethod = "lm" | "de" | "mcmc";
+
+/** The `fit` block, defaults filled in. */
+export interface FitSettings {
+  /** @default "lm" */
+  method: FitMethod;
+  /** @default 1 */
+  seed: number;
+  /** walkers undefined: the sampler's default; steps 2000, burn 500, thin 1, threads 1 by default */
+  mcmc: { walkers: number | undefined; steps: number; burn: number; thin: number; threads: number };
+  /** populationSize and maxGenerations undefined: the optimiser's defaults; polish true by default */
+  de: { populationSize: number | undefined; maxGenerations: number | undefined; polish: boolean };
+}
+
+/** How one dataset enters the fit (the options of a reflectivity term). */
+export interface ProblemDatasetOptions {
+  /** @default "gaussian" */
+  likelihood?: "gaussian" | "poisson";
+  /** @default "none" */
+  transform?: "none" | "logR";
+  /** Keep only qMin ≤ Q ≤ qMax (Å⁻¹). */
+  mask?: { qMin?: number; qMax?: number };
+  /** Fitted fractional error inflation f (σ² → σ² + f²m²). */
+  errorInflation?: Parameter;
+}
+
+/** One entry of `datasets`, its file read. */
+export interface ProblemDataset {
+  /** id of the model (a key of {@link ProblemSpec.models}) */
+  readonly model: string;
+  /** the file's curves: every dataset of the file, or the one `dataset` selects */
+  readonly curves: ReflectivityData[];
+  readonly options: ProblemDatasetOptions;
+}
+
+/** A validated PROBLEM.json. */
+export interface ProblemSpec {
+  /** the problem file (named in messages) */
+  readonly file: string;
+  /** shared parameters by name */
+  readonly named: ReadonlyMap<string, Parameter>;
+  readonly models: ReadonlyMap<string, ReflectModel>;
+  readonly datasets: ProblemDataset[];
+  readonly settings: FitSettings;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function positiveInteger(value: unknown, path: string, fallback: number): number;
+function positiveInteger(value: unknown, path: string, fallback: undefined): number | undefined;
+function positiveInteger(value: unknown, path: string, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new ValidationError(path, "must be a non-negative integer", value);
+  return value;
+}
+
+/** Read, validate and load a PROBLEM.json file (its datasets relative to its folder). */
+export function readProblemFile(file: string): ProblemSpec {
+  return parseProblemFile(readJsonFile(file), file);
+}
+
+/**
+ * Validate a parsed PROBLEM.json and read its datasets.
+ * @param spec - parsed JSON
+ * @param file - the problem file (datasets are relative to its folder; named in messages)
+ * @throws ValidationError naming the offending field; ParseError naming a data file and line
+ */
+export function parseProblemFile(spec: unknown, file: string): ProblemSpec {
+  if (!isRecord(spec)) throw new ValidationError("problem", "must be a JSON object", spec);
+  for (const key of Object.keys(spec)) {
+    if (!["parameters", "models", "datasets", "fit", "comment", "name"].includes(key)) {
+      throw new ValidationError(key, "unknown field (expected parameters, models, datasets, fit)");
+    }
+  }
+  const named = new Map<string, Parameter>();
+  const parameterSpecs = spec["parameters"] ?? {};
+  if (!isRecord(parameterSpecs)) throw new ValidationError("parameters", "must be an object of NAME: SPEC", parameterSpecs);
+  for (const [name, parameterSpec] of Object.entries(parameterSpecs)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ValidationError(`parameters.${name}`, "a shared parameter name must be an identifier usable in expressions", name);
+    named.set(name, parameterFromSpec(name, parameterSpec, `parameters.${name}`));
+  }
+  // constraints among the shared parameters are checked now, whether or not a model uses them
+  new ParameterSet([...named.values()], { named });
+  const modelSpecs = spec["models"];
+  if (!isRecord(modelSpecs) || Object.keys(modelSpecs).length === 0) throw new ValidationError("models", "must be an object of ID: MODEL with at least one model", modelSpecs);
+  const models = new Map<string, ReflectModel>();
+  for (const [id, modelSpec] of Object.entries(modelSpecs)) models.set(id, parseReflectModel(modelSpec, `models.${id}`, named));
+
+  const datasetSpecs = spec["datasets"];
+  if (!Array.isArray(datasetSpecs) || datasetSpecs.length === 0) throw new ValidationError("datasets", "must be a non-empty array of {file, model}", datasetSpecs);
+  const base = path.dirname(file);
+  const datasets = datasetSpecs.map((datasetSpec: unknown, index: number) => parseDataset(datasetSpec, `datasets[${index}]`, base, models, named));
+  const settings = parseSettings(spec["fit"]);
+  return { file, named, models, datasets, settings };
+}
+
+function parseDataset(datasetSpec: unknown, at: string, base: string, models: ReadonlyMap<string, ReflectModel>, named: ReadonlyMap<string, Parameter>): ProblemDataset {
+  if (!isRecord(datasetSpec)) throw new ValidationError(at, "must be an object {file, model}", datasetSpec);
+  for (const key of Object.keys(datasetSpec)) {
+    if (!["file", "model", "mask", "transform", "likelihood", "errorInflation", "dataset"].includes(key)) throw new ValidationError(`${at}.${key}`, "unknown field");
+  }
+  const dataFile = datasetSpec["file"];
+  if (typeof dataFile !== "string" || dataFile === "") throw new ValidationError(`${at}.file`, "must be a file path", dataFile);
+  const modelId = datasetSpec["model"];
+  if (typeof modelId !== "string" || !models.has(modelId)) throw new ValidationError(`${at}.model`, `must name one of the models (${[...models.keys()].join(", ")})`, modelId);
+  const options: ProblemDatasetOptions = {};
+  const transform = datasetSpec["transform"];
+  if (transform !== undefined) {
+    if (transform !== "none" && transform !== "logR") throw new ValidationError(`${at}.transform`, 'must be "none" or "logR"', transform);
+    options.transform = transform;
+  }
+  const likelihood = datasetSpec["likelihood"];
+  if (likelihood !== undefined) {
+    if (likelihood !== "gaussian" && likelihood !== "poisson") throw new ValidationError(`${at}.likelihood`, 'must be "gaussian" or "poisson"', likelihood);
+    options.likelihood = likelihood;
+  }
+  const mask = datasetSpec["mask"];
+  if (mask !== undefined) {
+    if (!isRecord(mask)) throw new ValidationError(`${at}.mask`, "must be {qMin, qMax}", mask);
+    const qMin = mask["qMin"];
+    const qMax = mask["qMax"];
+    if (qMin !== undefined && typeof qMin !== "number") throw new ValidationError(`${at}.mask.qMin`, "must be a number (Å⁻¹)", qMin);
+    if (qMax !== undefined && typeof qMax !== "number") throw new ValidationError(`${at}.mask.qMax`, "must be a number (Å⁻¹)", qMax);
+    options.mask = { qMin, qMax };
+  }
+  if (datasetSpec["errorInflation"] !== undefined) {
+    options.errorInflation = resolveSpec(datasetSpec["errorInflation"], named, `${at}.errorInflation`, `${at}.errorInflation`);
+  }
+  const curves = readReflectivityData(path.resolve(base, dataFile));
+  const which = positiveInteger(datasetSpec["dataset"], `${at}.dataset`, undefined);
+  if (which !== undefined && !curves[which]) throw new ValidationError(`${at}.dataset`, `the file has ${curves.length} datasets`, which);
+  return { model: modelId, curves: which === undefined ? curves : [curves[which]], options };
+}
+
+function parseSettings(spec: unknown): FitSettings {
+  const fit = spec ?? {};
+  if (!isRecord(fit)) throw new ValidationError("fit", "must be an object", fit);
+  const method = fit["method"] ?? "lm";
+  if (method !== "lm" && method !== "de" && method !== "mcmc") throw new ValidationError("fit.method", 'must be "lm", "de" or "mcmc"', method);
+  const seed = positiveInteger(fit["seed"], "fit.seed", 1);
+  const mcmcSpec = fit["mcmc"] ?? {};
+  if (!isRecord(mcmcSpec)) throw new ValidationError("fit.mcmc", "must be an object", mcmcSpec);
+  const deSpec = fit["de"] ?? {};
+  if (!isRecord(deSpec)) throw new ValidationError("fit.de", "must be an object", deSpec);
+  const mcmc = {
+    walkers: positiveInteger(mcmcSpec["walkers"], "fit.mcmc.walkers", undefined),
+    steps: positiveInteger(mcmcSpec["steps"], "fit.mcmc.steps", 2000),
+    burn: positiveInteger(mcmcSpec["burn"], "fit.mcmc.burn", 500),
+    thin: Math.max(1, positiveInteger(mcmcSpec["thin"], "fit.mcmc.thin", 1)),
+    threads: Math.max(1, positiveInteger(mcmcSpec["threads"], "fit.mcmc.threads", 1)),
+  };
+  if (mcmc.walkers !== undefined && mcmc.walkers % 2 !== 0) throw new ValidationError("fit.mcmc.walkers", "must be even", mcmc.walkers);
+  const polish = deSpec["polish"] ?? true;
+  if (typeof polish !== "boolean") throw new ValidationError("fit.de.polish", "must be true or false", polish);
+  const de = {
+    populationSize: positiveInteger(deSpec["populationSize"], "fit.de.populationSize", undefined),
+    maxGenerations: positiveInteger(deSpec["maxGenerations"], "fit.de.maxGenerations", undefined),
+    polish,
+  };
+  return { method, seed, mcmc, de };
+}
