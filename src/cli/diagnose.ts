@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { loadCampaign } from "../campaign/campaign.ts";
-import { diagnoseCampaign, resolveLaws } from "../diagnosis/diagnose.ts";
+import { diagnoseCampaign, resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
+import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
 import { diagnosisReport, populationVerdict, verdict } from "../report/diagnosisReport.ts";
 import { progressBar } from "./progress.ts";
 
@@ -17,6 +18,22 @@ interface DiagnoseCliOptions {
   burn: string;
   threads?: string;
   damage: string;
+}
+
+/**
+ * What to change on the command line about a library flag or reason, by its code; printed
+ * as a hint under the library's own message (which speaks of options, not flags).
+ */
+const FLAG_ADVICE: Record<QualityCode | PopulationReasonCode, string | undefined> = {
+  "population-needs-one-law": "rerun with --laws naming one law",
+  "population-needs-posteriors": undefined,
+  "no-law-applies": "rerun with --laws naming laws this cell supports",
+  "charge-law-needs-cycler": undefined,
+};
+
+function hint(code: QualityCode | PopulationReasonCode | undefined): string[] {
+  const advice = code === undefined ? undefined : FLAG_ADVICE[code];
+  return advice === undefined ? [] : [`  hint: ${advice}`];
 }
 
 function positiveInteger(text: string, option: string): number {
@@ -41,7 +58,7 @@ export function registerDiagnose(program: Command): void {
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .action(async (dir: string, options: DiagnoseCliOptions) => {
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
-      const laws = resolveLaws(options.laws);
+      const laws = resolveLaws(options.laws, "--laws");
       if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);
       const campaign = await loadCampaign(dir);
       const bar = progressBar("diagnose");
@@ -64,10 +81,10 @@ export function registerDiagnose(program: Command): void {
       const lines: string[] = [];
       for (const cell of diagnosis.cells) {
         lines.push(verdict(cell));
-        for (const q of cell.diagnosis.detail.quality) if (q.level !== "info") lines.push(`  ${q.level}: ${q.message}`);
+        for (const q of cell.diagnosis.detail.quality) if (q.level !== "info") lines.push(`  ${q.level}: ${q.message}`, ...hint(q.code));
       }
       if (diagnosis.population) {
-        lines.push(populationVerdict(diagnosis.population));
+        lines.push(populationVerdict(diagnosis.population), ...hint(diagnosis.population.code));
         for (const w of [...(diagnosis.population.sampling?.warnings ?? []), ...(diagnosis.population.skipped ?? [])]) lines.push(`  warning: ${w}`);
       }
       lines.push(`wrote ${jsonFile} and ${reportFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

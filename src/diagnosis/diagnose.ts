@@ -28,11 +28,19 @@ export interface Diagnosis {
   population: PopulationSection | undefined;
 }
 
+/**
+ * Why a population model was not fitted, machine-readable: the cells have no joint
+ * posterior (independent mode or no law), or chose different growth laws.
+ */
+export type PopulationReasonCode = "population-needs-posteriors" | "population-needs-one-law";
+
 /** Sample-to-sample variation across the campaign's cells (issue 7 part 4). */
 export interface PopulationSection {
   fitted: boolean;
   /** why not, when not fitted */
   reason?: string;
+  /** the kind of `reason`, when not fitted */
+  code?: PopulationReasonCode;
   law?: LawName;
   cells: string[];
   parameters: Record<string, PopulationResult>;
@@ -54,9 +62,9 @@ export function populationStage(cells: Diagnosis["cells"], seed: number): Popula
   if (cells.length < 2) return undefined;
   const ids = cells.map((c) => c.id);
   const missing = cells.filter((c) => !c.diagnosis.detail.posterior || !c.diagnosis.detail.best);
-  if (missing.length > 0) return { fitted: false, reason: `no posterior for cell${missing.length > 1 ? "s" : ""} ${missing.map((c) => c.id).join(", ")} (independent mode or no law): the population model needs each cell's joint fit`, cells: ids, parameters: {} };
+  if (missing.length > 0) return { fitted: false, reason: `no posterior for cell${missing.length > 1 ? "s" : ""} ${missing.map((c) => c.id).join(", ")} (independent mode or no law): the population model needs each cell's joint fit`, code: "population-needs-posteriors", cells: ids, parameters: {} };
   const laws = new Set(cells.map((c) => c.diagnosis.detail.bestLaw));
-  if (laws.size > 1) return { fitted: false, reason: `the cells chose different growth laws (${cells.map((c) => `${c.id}: ${c.diagnosis.detail.bestLaw}`).join(", ")}): a population model needs one law; rerun with --laws naming it`, cells: ids, parameters: {} };
+  if (laws.size > 1) return { fitted: false, reason: `the cells chose different growth laws (${cells.map((c) => `${c.id}: ${c.diagnosis.detail.bestLaw}`).join(", ")}): a population model needs one law; choose one with the "laws" option`, code: "population-needs-one-law", cells: ids, parameters: {} };
   const law = cells[0].diagnosis.detail.bestLaw;
   const chains: CellChain[] = cells.map((c) => {
     const posterior = c.diagnosis.detail.posterior!;
@@ -93,11 +101,16 @@ export function populationStage(cells: Diagnosis["cells"], seed: number): Popula
   return { fitted: true, law, cells: ids, parameters, ...(sampling ? { sampling } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
 }
 
-export function resolveLaws(text: string | undefined): LawName[] {
+/**
+ * The laws of a comma-separated list (`all` or undefined: every law).
+ * @param field - the option's name in messages (the CLI passes its flag)
+ * @throws ValidationError naming `field` for an unknown law or an empty list
+ */
+export function resolveLaws(text: string | undefined, field = "laws"): LawName[] {
   if (text === undefined || text === "all") return [...LAW_NAMES];
   const laws = text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-  for (const law of laws) if (!LAW_NAMES.includes(law as LawName)) throw new ValidationError("--laws", `unknown law (expected ${LAW_NAMES.join(", ")})`, law);
-  if (laws.length === 0) throw new ValidationError("--laws", "names no law", text);
+  for (const law of laws) if (!LAW_NAMES.includes(law as LawName)) throw new ValidationError(field, `unknown law (expected ${LAW_NAMES.join(", ")})`, law);
+  if (laws.length === 0) throw new ValidationError(field, "names no law", text);
   return laws as LawName[];
 }
 
@@ -193,7 +206,7 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   if (!cycler) warnings.push("no cycler record for this cell: the charge view and the charge law are unavailable");
   const doses = options.damage === "off" ? undefined : scanDoses(campaign, cell, options.cellIndex ?? campaign.cells.indexOf(cell));
   const damage: CellDiagnosisInput["damage"] =
-    options.damage === "off" ? { status: "off", reason: "beam damage not modelled (--damage off)" } : doses!.ok ? { status: "modelled" } : { status: doses!.status, reason: doses!.reason };
+    options.damage === "off" ? { status: "off", reason: 'beam damage not modelled (the "damage" option is "off")' } : doses!.ok ? { status: "modelled" } : { status: doses!.status, reason: doses!.reason };
   const scans = cell.scans
     .filter((scan) => scan.data.q.length > 0)
     .map((scan) => {

@@ -29,9 +29,17 @@ export interface Interval {
   unit?: string;
 }
 
+/**
+ * Machine-readable kinds of quality flag, for callers that act on a flag (the CLI adds
+ * the command-line option that addresses it). Flags without a code are informational.
+ */
+export type QualityCode = "charge-law-needs-cycler" | "no-law-applies";
+
 export interface QualityFlag {
   level: "error" | "warning" | "info";
   message: string;
+  /** what kind of flag this is, when a caller can act on it */
+  code?: QualityCode;
 }
 
 export interface CellSpectrum {
@@ -144,13 +152,13 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   scales.firstThickness = Math.max(independent[0]?.thickness ?? scales.firstThickness, 1);
   const laws = options.laws.filter((law) => {
     if (law === "charge" && !input.hasCharge) {
-      quality.push({ level: "warning", message: "the charge law needs a cycler record and the campaign has none for this cell: law left out" });
+      quality.push({ level: "warning", message: "the charge law needs a cycler record and the campaign has none for this cell: law left out", code: "charge-law-needs-cycler" });
       return false;
     }
     return true;
   });
   if (options.laws.length > 0 && laws.length === 0) {
-    quality.push({ level: "error", message: `none of the requested laws (${options.laws.join(", ")}) can apply to this cell: per-scan fits only, no growth law` });
+    quality.push({ level: "error", message: `none of the requested laws (${options.laws.join(", ")}) can apply to this cell: per-scan fits only, no growth law`, code: "no-law-applies" });
   }
   const mode = options.mode === "auto" ? (series.scans.length >= 3 ? "joint" : "independent") : options.mode;
   if (options.mode === "auto" && mode === "independent") quality.push({ level: "info", message: "fewer than 3 scans: independent fits only" });

@@ -76,7 +76,7 @@ describe("strata diagnose on bad input", () => {
     const out = path.join(dir, "out");
     const both = runCli(["diagnose", dir, "--out", out, "--laws", "charge,parabolic", ...QUICK_MCMC]);
     expect(both.status).toBe(0);
-    const json = JSON.parse(fs.readFileSync(path.join(out, "diagnosis.json"), "utf8")) as { cells: Record<string, { quality: { level: string; message: string }[]; growth: Record<string, { law: string; comparison: { law: string }[] }>; consistency: Record<string, unknown> }> };
+    const json = JSON.parse(fs.readFileSync(path.join(out, "diagnosis.json"), "utf8")) as { cells: Record<string, { quality: { level: string; message: string; code?: string }[]; growth: Record<string, { law: string; comparison: { law: string }[] }>; consistency: Record<string, unknown> }> };
     const cell = json.cells["A"];
     expect(cell.quality.some((q) => /charge law needs a cycler record/.test(q.message))).toBe(true);
     expect(cell.growth["SEI"].comparison.map((c) => c.law)).toEqual(["parabolic"]);
@@ -86,8 +86,10 @@ describe("strata diagnose on bad input", () => {
     const only = runCli(["diagnose", dir, "--out", out, "--laws", "charge", ...QUICK_MCMC]);
     expect(only.status).toBe(0);
     const onlyJson = JSON.parse(fs.readFileSync(path.join(out, "diagnosis.json"), "utf8")) as typeof json;
-    expect(onlyJson.cells["A"].quality.some((q) => q.level === "error" && /none of the requested laws \(charge\) can apply/.test(q.message))).toBe(true);
+    expect(onlyJson.cells["A"].quality.some((q) => q.level === "error" && q.code === "no-law-applies" && /none of the requested laws \(charge\) can apply/.test(q.message))).toBe(true);
     expect(only.stdout).toMatch(/no growth law \(none could be compared\)/);
+    // the library's flag carries a code; the CLI turns it into flag advice under the message
+    expect(only.stdout).toMatch(/error: none of the requested laws \(charge\) can apply.*\n {2}hint: rerun with --laws /);
   });
 
   it("an unknown law name and a bad option: one line, exit 2", () => {
