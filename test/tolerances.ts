@@ -104,3 +104,20 @@ export const GEOMETRY_MODEL_HAND_RTOL = 1e-12;
 export const CRITICAL_EDGE_SHIFT_ATOL = 3e-6;
 /** Issue 7 population: the two-stage sampler's quantiles against the exact grid solution, as a fraction of the 95 % width (Monte Carlo error of 20 000 autocorrelated sweeps). */
 export const TWO_STAGE_GRID_AGREEMENT = 0.06;
+
+/** diagnosis/seriesModel: a scan's model curve (recovered from its residuals as y + r·σ) against abeles on a hand-built slab table with the closed-form thickness (relative; same kernel, only the recovery's rounding and few-ulp thickness differences; measured ≤ 1e-15). */
+export const SERIES_MODEL_KERNEL_RTOL = 1e-12;
+/** Central differences with relative step 1e-5 against hand derivatives, relative to the column's largest entry (truncation ~h² ≈ 1e-10, round-off ~ε/h ≈ 1e-11; measured ≤ 3.6e-11 on the growth laws). */
+export const CENTRAL_DIFFERENCE_RTOL = 1e-8;
+/** diagnosis/seriesModel: residual Jacobian column (central difference in θ) against the chain rule (1/σ)·∂R/∂L·∂L/∂θ with ∂R/∂L itself a central difference (h = 1e-4 Å), in the column's 2-norm (two truncation errors ~h²·R‴/R′; measured ≤ 1.9e-9). */
+export const RESIDUAL_JACOBIAN_CHAIN_RTOL = 1e-7;
+/** diagnosis/fitSeries: parameters recovered from noise-free synthetic series, starts 20–30 % off (relative; the joint fit may stop on xtol 1e-9, so 1e-8 leaves a decade; measured ≤ 5.5e-14). */
+export const NOISE_FREE_RECOVERY_RTOL = 1e-8;
+/** diagnosis/fitSeries: χ² of a fit to noise-free data (absolute, σ = 3 % of R, 50–250 points; a parameter 1e-8 off gives ~1e-12; measured ≤ 1.7e-23). */
+export const NOISE_FREE_CHI2_MAX = 1e-12;
+/** diagnosis/fitSeries: stderr from LM's Ridders covariance vs (JᵀJ)⁻¹ of a plain central-difference Jacobian (relative step 1e-5, truncation ~1e-10; measured ≤ 2.3e-10). */
+export const CENTRAL_DIFFERENCE_COVARIANCE_RTOL = 1e-6;
+/** diagnosis/fitSeries, seeded Poisson noise: largest |estimate − truth|/stderr over 8 seeds × 2 parameters (P(|z| > 4) ≈ 6e-5 per draw). */
+export const SERIES_NOISE_Z_MAX = 4;
+/** diagnosis/fitSeries, seeded Poisson noise: scatter of 8 estimates / mean stated stderr within this factor either way (a sample sd of 8 is within ×2 at > 99 %). */
+export const SERIES_NOISE_STDERR_RATIO_MAX = 2;
