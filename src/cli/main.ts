@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { EngineError } from "../core/errors.ts";
+import { STRATA_VERSION } from "../core/version.ts";
 import { UsageError } from "./output.ts";
 import { registerReflect } from "./reflect.ts";
 import { registerSld } from "./sld.ts";
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
   program
     .name("strata")
     .description("Quantitative, uncertainty-aware diagnosis of buried battery interfaces (reflectivity, impedance, electrochemistry)")
-    .version("0.1.0")
+    .version(STRATA_VERSION)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });

@@ -20,15 +20,9 @@
  * Units: energy keV; wavelength Å; density g/cm³; μ/ρ m²/kg; μ m⁻¹ and mm⁻¹;
  * molar mass g/mol; cross-section m².
  */
+import { AVOGADRO_CONSTANT, ELECTRON_RADIUS, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
-import {
-  AVOGADRO_CONSTANT,
-  ELECTRON_RADIUS,
-  PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM,
-  materialTables,
-  resolveFormula,
-  xrayF1F2,
-} from "../materials/index.ts";
+import { materialTables, resolveFormula, xrayF1F2 } from "../materials/index.ts";
 import type { Formula, MaterialsOptions } from "../materials/index.ts";
 
 /** The energy-absorption model used for the dose, as printed in the ledger. */

@@ -37,14 +37,11 @@
 import type { Campaign, CellData } from "../campaign/campaign.ts";
 import type { Beam, BeamProfile, ManifestCell, SpotRole } from "../campaign/manifest.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
-import { PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM } from "../materials/index.ts";
 import { ATTENUATION_MODEL, ENERGY_ABSORPTION_MODEL, materialAttenuation } from "./attenuation.ts";
 import { footprintFactor } from "./geometry.ts";
 import { buildBeamPath, incidentTransmission, unavailableError, unavailableMessage, type BeamPath, type Computed, type CorrectionUnavailable } from "./path.ts";
 import { ValidationError } from "../core/errors.ts";
-
-/** Elementary charge (J per eV): keV → J is × 1e3 × this. */
-export const ELEMENTARY_CHARGE = 1.602176634e-19;
+import { ELEMENTARY_CHARGE, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM } from "../core/constants.ts";
 
 /** The statement printed for neutron campaigns. */
 export const NEUTRON_DOSE_STATEMENT = "neutron beam: absorbed dose is negligible at reflectometry fluxes and is not computed; the ledger tracks the fluence on the sample (neutrons/cm², unattenuated)";

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { cholesky, covarianceFactor, inverseGram, jacobiSvd } from "./linalg.ts";
+import {
+  cholesky,
+  choleskyWithJitter,
+  covarianceFactor,
+  forwardSubstitution,
+  inverseGram,
+  invertMatrix,
+  jacobiSvd,
+  leastSquaresPinv,
+  leastSquaresQr,
+  symmetricEigen,
+} from "./linalg.ts";
 
 /** Column-major n×p from rows. */
 function columnMajor(rows: number[][]): Float64Array {
@@ -67,4 +78,109 @@ describe("cholesky and covarianceFactor", () => {
     }
     expect(cholesky(Float64Array.from([1, 1, 1, 1]), 2)).toBeNull();
   });
+});
+
+describe("choleskyWithJitter and forwardSubstitution", () => {
+  it("factors a definite matrix exactly as cholesky does, and shifts a singular one until it is definite", () => {
+    const a = Float64Array.from([4, 2, 0, 2, 5, 1, 0, 1, 3]);
+    expect(choleskyWithJitter(a, 3, 1e-10)).toEqual(cholesky(a, 3));
+    const singular = Float64Array.from([1, 1, 1, 1]);
+    const l = choleskyWithJitter(singular, 2, 1e-8);
+    expect(l[0]).toBeCloseTo(1, 7);
+    expect(l[3]).toBeGreaterThan(0);
+    expect(() => choleskyWithJitter(Float64Array.from([-1]), 1, 1e-300)).toThrow(/not positive semi-definite/);
+  });
+
+  it("solves L·y = v in place", () => {
+    const l = Float64Array.from([2, 0, 0, 1, 3, 0, -1, 2, 4]);
+    const v = Float64Array.from([2, 7, 11]);
+    forwardSubstitution(l, 3, v);
+    expect(Array.from(v)).toEqual([1, 2, 2]);
+  });
+});
+
+describe("invertMatrix", () => {
+  it("inverts a non-symmetric matrix that needs pivoting, and detects singular ones", () => {
+    const m = Float64Array.from([0, 2, 1, 1, 1, 0, 3, 0, 1]);
+    const inv = invertMatrix(m, 3)!;
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += m[i * 3 + k] * inv[k * 3 + j];
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 14);
+      }
+    }
+    expect(invertMatrix(Float64Array.from([1, 2, 2, 4]), 2)).toBeUndefined();
+  });
+});
+
+describe("leastSquaresPinv and leastSquaresQr", () => {
+  const rows = [
+    [1, 0.5, 0.25],
+    [1, 1, 1],
+    [1, 1.5, 2.25],
+    [1, 2, 4],
+    [1, 3, 9],
+  ];
+  const a = columnMajor(rows);
+  const truth = [0.3, -1.2, 0.7];
+  const b = Float64Array.from(rows, (r) => r[0] * truth[0] + r[1] * truth[1] + r[2] * truth[2]);
+
+  it("recover an exactly consistent solution (tall, full rank)", () => {
+    for (const x of [leastSquaresPinv(a, 5, 3, b), leastSquaresQr(a, 5, 3, b)]) {
+      for (let j = 0; j < 3; j++) expect(x[j]).toBeCloseTo(truth[j], 12);
+    }
+  });
+
+  it("handle rank deficiency: minimum norm (pinv) and a basic solution (QR)", () => {
+    // Columns 0 and 1 identical: x0 + x1 is determined, the split is not.
+    const dup = columnMajor(rows.map((r) => [r[1], r[1], r[2]]));
+    const y = Float64Array.from(rows, (r) => 2 * r[1] - r[2]);
+    const pinv = leastSquaresPinv(dup, 5, 3, y);
+    expect(pinv[0]).toBeCloseTo(1, 12);
+    expect(pinv[1]).toBeCloseTo(1, 12);
+    expect(pinv[2]).toBeCloseTo(-1, 12);
+    const qr = leastSquaresQr(dup, 5, 3, y);
+    expect(qr[0] + qr[1]).toBeCloseTo(2, 12);
+    expect(qr[0] === 0 || qr[1] === 0).toBe(true);
+    expect(qr[2]).toBeCloseTo(-1, 12);
+  });
+
+  it("pinv gives the minimum-norm solution of a wide system", () => {
+    // x0 + x1 = 2 (one equation, two unknowns): minimum norm is (1, 1).
+    const x = leastSquaresPinv(Float64Array.from([1, 1]), 1, 2, Float64Array.from([2]));
+    expect(x[0]).toBeCloseTo(1, 14);
+    expect(x[1]).toBeCloseTo(1, 14);
+  });
+});
+
+describe("symmetricEigen", () => {
+  it("symmetricEigen reconstructs A = U Λ Uᵀ and projects without eigenvectors", () => {
+    const k = 9;
+    const a = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j <= i; j++) {
+        const v = Math.sin(3 * i + j) + (i === j ? 4 : 0);
+        a[i * k + j] = v;
+        a[j * k + i] = v;
+      }
+    }
+    const { values, vectors } = symmetricEigen(a, k);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) s += vectors![q * k + i] * values[q] * vectors![q * k + j];
+        expect(s).toBeCloseTo(a[i * k + j], 12);
+      }
+    }
+    const y = Float64Array.from({ length: k }, (_, i) => i - 3);
+    const projected = symmetricEigen(a, k, y);
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      for (let q = 0; q < k; q++) s += vectors![i * k + q] * y[q];
+      expect(projected.values[i]).toBeCloseTo(values[i], 12);
+      expect(Math.abs(projected.projection![i])).toBeCloseTo(Math.abs(s), 12);
+    }
+  });
+
 });

@@ -1,6 +1,9 @@
 /**
  * @module core/quadrature
- * Gauss–Legendre nodes and weights on [−1, 1], computed once per order and cached.
+ * Gauss–Legendre nodes and weights on [−1, 1] and on [0, 1], computed once per order
+ * and cached, and the error function.
+ *
+ * Units: none (nodes and weights are dimensionless).
  */
 
 const cache = new Map<number, { nodes: Float64Array; weights: Float64Array }>();
@@ -52,6 +55,22 @@ export function gaussLegendre(n: number): { nodes: Float64Array; weights: Float6
   if (n % 2 === 1) nodes[half - 1] = 0;
   const rule = { nodes, weights };
   cache.set(n, rule);
+  return rule;
+}
+
+const unitCache = new Map<number, { nodes: Float64Array; weights: Float64Array }>();
+
+/**
+ * Gauss–Legendre rule of order n on [0, 1]: Σ w_i f(x_i) ≈ ∫_0^1 f(x) dx, the rule of
+ * {@link gaussLegendre} mapped by x = (1 + t)/2, w = w_t/2. Nodes ascending; cached.
+ * @param n - number of nodes (≥ 1)
+ */
+export function gaussLegendreUnit(n: number): { nodes: Float64Array; weights: Float64Array } {
+  const hit = unitCache.get(n);
+  if (hit) return hit;
+  const { nodes, weights } = gaussLegendre(n);
+  const rule = { nodes: nodes.map((t) => (1 + t) / 2), weights: weights.map((w) => w / 2) };
+  unitCache.set(n, rule);
   return rule;
 }
 

@@ -5,7 +5,9 @@
  * interface model; its scans, cycler record and impedance spectra are views of it.
  * Units: time s since the manifest's t0; thickness Å; charge per area C/cm².
  */
+import { FARADAY } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
+import { STRATA_VERSION } from "../core/version.ts";
 import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import { formulaMass } from "../materials/index.ts";
 import type { Campaign, CellData } from "../campaign/campaign.ts";
@@ -15,8 +17,6 @@ import type { SeriesInput, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
 import { twoStagePopulation, type CellChain, type PopulationParameter, type TwoStageResult } from "./populationMcmc.ts";
 import { attenuationSums, buildBeamPath, ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage } from "../confounders/index.ts";
-
-export const FARADAY = 96485.33212;
 
 /** Electrons per formula unit when the manifest does not say (z). */
 const DEFAULT_ELECTRONS: Record<string, number> = { LiF: 1, Li2CO3: 2, Li2O: 2, LiOH: 1, Li2O2: 2 };
@@ -309,7 +309,7 @@ export async function diagnoseCampaign(campaign: Campaign, options: DiagnoseOpti
     campaign: manifest.name ?? null,
     t0: manifest.t0 ?? null,
     generated: new Date().toISOString(),
-    software: { name: "strata", version: "0.1.0" },
+    software: { name: "strata", version: STRATA_VERSION },
     options: { mode: options.mode, laws: options.laws, seed: options.seed, mcmc: options.mcmc, damage: options.damage ?? "auto" },
     warnings: campaign.warnings,
     cells: cellsJson,

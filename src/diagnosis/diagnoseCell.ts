@@ -11,14 +11,13 @@ import { erfc } from "../params/special.ts";
 import { GROWTH_LAWS, type LawName } from "../models/growthLaws.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
-import { percentileSorted } from "../optimize/result.ts";
+import { centralIntervals } from "../core/quantiles.ts";
+import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { compareLaws, perScanCheck, withCovariance, independentFits, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
 import type { SeriesScales } from "../models/growthLaws.ts";
-
-export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
 
 export interface Interval {
   median: number;
@@ -106,15 +105,7 @@ const AMBIGUOUS_WEIGHT = 0.7;
 export const DAMAGE_P = 0.01;
 
 function intervalFromSamples(samples: Float64Array, unit?: string): Interval {
-  const sorted = Float64Array.from(samples).sort();
-  return {
-    median: percentileSorted(sorted, 50),
-    lo68: percentileSorted(sorted, 16),
-    hi68: percentileSorted(sorted, 84),
-    lo95: percentileSorted(sorted, 2.5),
-    hi95: percentileSorted(sorted, 97.5),
-    ...(unit ? { unit } : {}),
-  };
+  return { ...centralIntervals(samples), ...(unit ? { unit } : {}) };
 }
 
 function gaussianInterval(value: number, stderr: number, unit?: string): Interval {
@@ -162,11 +153,11 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   }
   const mode = options.mode === "auto" ? (series.scans.length >= 3 ? "joint" : "independent") : options.mode;
   if (options.mode === "auto" && mode === "independent") quality.push({ level: "info", message: "fewer than 3 scans: independent fits only" });
-  const medianRoughness = median(independent.map((f) => f.roughness));
+  const medianRoughness = upperMedian(independent.map((f) => f.roughness));
   const densities = independent.map((f) => f.density).filter((d): d is number => d !== undefined);
-  const medianDensity = densities.length > 0 ? median(densities) : undefined;
+  const medianDensity = densities.length > 0 ? upperMedian(densities) : undefined;
   const medianNuisance: Record<string, number> = {};
-  for (const name of Object.keys(independent[0]?.nuisance ?? {})) medianNuisance[name] = median(independent.map((f) => f.nuisance[name]));
+  for (const name of Object.keys(independent[0]?.nuisance ?? {})) medianNuisance[name] = upperMedian(independent.map((f) => f.nuisance[name]));
   const regressions = laws.map((law) => regressOnThickness(series, independent, law, scales));
   let comparison: LawComparisonEntry[];
   let bestLaw: LawName;
@@ -445,7 +436,8 @@ function damageStage(
   return { json, selected: withDamage };
 }
 
-function median(values: number[]): number {
+/** The upper median sorted[⌊n/2⌋] (no interpolation: for even n the larger middle value), for robust start values. */
+function upperMedian(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
 }

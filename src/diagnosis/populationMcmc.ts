@@ -28,6 +28,7 @@
  */
 import { ValidationError } from "../core/errors.ts";
 import { createRandom, type Seed } from "../core/random.ts";
+import { centralIntervals } from "../core/quantiles.ts";
 import { firstReaching, LOG_SD_PRIOR_MAX, type QuantileInterval } from "./population.ts";
 
 /** One cell's stage-1 chain: `count` rows of `width` values (row-major), with the law parameters at `columns`. */
@@ -90,16 +91,10 @@ const TAU_GRID = 1000;
 const MIN_ACCEPTANCE = 0.01;
 const MIN_DISTINCT_ROWS = 100;
 
-/** Quantiles of draws (sorted copy, linear interpolation). */
+/** Median, 95 % and 68 % intervals of draws (core/quantiles' type-7 percentiles), in the key order of {@link QuantileInterval}. */
 export function drawInterval(values: ArrayLike<number>, unit?: string): QuantileInterval {
-  const sorted = Float64Array.from(values).sort();
-  const at = (q: number): number => {
-    const x = q * (sorted.length - 1);
-    const i = Math.floor(x);
-    const f = x - i;
-    return i + 1 < sorted.length ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i];
-  };
-  return { median: at(0.5), lo95: at(0.025), hi95: at(0.975), lo68: at(0.16), hi68: at(0.84), ...(unit !== undefined ? { unit } : {}) };
+  const c = centralIntervals(values);
+  return { median: c.median, lo95: c.lo95, hi95: c.hi95, lo68: c.lo68, hi68: c.hi68, ...(unit !== undefined ? { unit } : {}) };
 }
 
 /**

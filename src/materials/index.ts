@@ -22,9 +22,6 @@ export {
   wavelengthFromEnergy,
   linearAttenuationCoefficient,
   xrayAttenuationLength,
-  AVOGADRO_CONSTANT,
-  ELECTRON_RADIUS,
-  PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM,
   THERMAL_NEUTRON_WAVELENGTH,
 } from "./sld.ts";
 export type { XraySld, NeutronSld, ScatteringFactors, AttenuationCoefficient, AttenuationLength } from "./sld.ts";

@@ -10,19 +10,14 @@
  * Sign convention: the imaginary part `isld` is reported ≥ 0 and means absorption
  * (periodictable's and refnx's convention, n = 1 − δ − iβ for X-rays).
  *
- * Constants (CODATA 2022, as in periodictable): N_A = 6.02214076e23 mol⁻¹,
- * r_e = 2.8179403205e-15 m, hc/e = 12.398419843320026 keV·Å.
+ * Constants (core/constants; as in periodictable): N_A = 6.02214076e23 mol⁻¹,
+ * r_e = 2.8179403205e-15 m (CODATA 2022), hc/e = 12.398419843320026 keV·Å.
  */
+import { AVOGADRO_CONSTANT, ELECTRON_RADIUS, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
 import { resolveFormula, type Formula } from "./formula.ts";
 import { accurateHypot, interpolateLinear, materialTables, type MaterialTables, type MaterialsOptions } from "./tables.ts";
 
-/** Avogadro constant (mol⁻¹). */
-export const AVOGADRO_CONSTANT = 6.02214076e23;
-/** Classical electron radius (m). */
-export const ELECTRON_RADIUS = 2.8179403205e-15;
-/** hc/e in keV·Å: E[keV] = 12.398419843320026 / λ[Å]. */
-export const PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM = 12.398419843320026;
 /** Wavelength (Å) of 2200 m/s thermal neutrons, at which absorption cross sections are tabulated. */
 export const THERMAL_NEUTRON_WAVELENGTH = 1.798;
 

@@ -28,7 +28,7 @@ import { createRandom } from "../core/random.ts";
 import type { Random, Seed } from "../core/random.ts";
 import { ensembleAutocorrelationTime } from "./autocorrelation.ts";
 import type { EnsembleAutocorrelationOptions } from "./autocorrelation.ts";
-import { covarianceFactor } from "../core/linalg.ts";
+import { covarianceFactor, invertMatrix } from "../core/linalg.ts";
 import type { FitObjective } from "./objective.ts";
 import { Warnings, summarise } from "./result.ts";
 import type { LeastSquaresResult, PosteriorSummary } from "./result.ts";
@@ -377,41 +377,6 @@ function independenceProposal(spec: NonNullable<EnsembleSamplerOptions["independ
     },
     logDensity,
   };
-}
-
-/** Inverse of a p×p matrix by Gauss–Jordan with partial pivoting; undefined when singular. */
-function invertMatrix(m: Float64Array, p: number): Float64Array | undefined {
-  const a = Float64Array.from(m);
-  const inv = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) inv[i * p + i] = 1;
-  let largest = 0;
-  for (const v of a) largest = Math.max(largest, Math.abs(v));
-  for (let c = 0; c < p; c++) {
-    let pivot = c;
-    for (let r = c + 1; r < p; r++) if (Math.abs(a[r * p + c]) > Math.abs(a[pivot * p + c])) pivot = r;
-    if (!(Math.abs(a[pivot * p + c]) > 1e-13 * largest)) return undefined;
-    if (pivot !== c) {
-      for (let j = 0; j < p; j++) {
-        [a[c * p + j], a[pivot * p + j]] = [a[pivot * p + j], a[c * p + j]];
-        [inv[c * p + j], inv[pivot * p + j]] = [inv[pivot * p + j], inv[c * p + j]];
-      }
-    }
-    const d = a[c * p + c];
-    for (let j = 0; j < p; j++) {
-      a[c * p + j] /= d;
-      inv[c * p + j] /= d;
-    }
-    for (let r = 0; r < p; r++) {
-      if (r === c) continue;
-      const f = a[r * p + c];
-      if (f === 0) continue;
-      for (let j = 0; j < p; j++) {
-        a[r * p + j] -= f * a[c * p + j];
-        inv[r * p + j] -= f * inv[c * p + j];
-      }
-    }
-  }
-  return inv;
 }
 
 /** The state of a stretch-move run; drivers feed it batches of log posteriors. */

@@ -1,5 +1,5 @@
 /**
- * @module fit/result
+ * @module optimize/result
  * Result types returned by the fitters. Results are plain data: every array is
  * a fresh copy owned by the result, nothing refers back to the objective, and
  * writing values back into a model is a separate, explicit step.
@@ -7,6 +7,7 @@
  * Matrices are p×p `Float64Array`s in row-major order, p = number of free
  * parameters, in the order of `names`.
  */
+import { centralIntervals } from "../core/quantiles.ts";
 
 /** Why a least-squares run stopped. */
 export type LeastSquaresStatus =
@@ -69,7 +70,7 @@ export interface LeastSquaresResult {
   readonly warnings: readonly string[];
 }
 
-/** Per-parameter posterior summary from a sampler. */
+/** Per-parameter posterior summary from a sampler (percentiles as in core/quantiles: type 7). */
 export interface PosteriorSummary {
   readonly name: string;
   readonly mean: number;
@@ -125,23 +126,6 @@ export function correlationFromCovariance(covariance: Float64Array, p: number): 
 }
 
 /**
- * Percentile of sorted data with linear interpolation between order statistics
- * (NumPy's default `linear` method).
- *
- * @param sorted ascending values
- * @param q percentile in [0, 100]
- * @returns the interpolated value (NaN for empty input)
- */
-export function percentileSorted(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const h = ((n - 1) * q) / 100;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
-/**
  * Summary statistics of one parameter's samples.
  *
  * @param name parameter name
@@ -149,7 +133,6 @@ export function percentileSorted(sorted: Float64Array, q: number): number {
  * @returns mean, sd, median and the central 68 % and 95 % intervals
  */
 export function summarise(name: string, samples: Float64Array): PosteriorSummary {
-  const sorted = Float64Array.from(samples).sort();
   const n = samples.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += samples[i];
@@ -160,10 +143,6 @@ export function summarise(name: string, samples: Float64Array): PosteriorSummary
     name,
     mean,
     sd: n > 1 ? Math.sqrt(ss / (n - 1)) : Number.NaN,
-    median: percentileSorted(sorted, 50),
-    lo68: percentileSorted(sorted, 16),
-    hi68: percentileSorted(sorted, 84),
-    lo95: percentileSorted(sorted, 2.5),
-    hi95: percentileSorted(sorted, 97.5),
+    ...centralIntervals(samples),
   };
 }

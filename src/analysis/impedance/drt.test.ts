@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../core/errors.ts";
 import type { ImpedanceSpectrum } from "../../io/impedance.ts";
 import { DRT_EDGE_PROCESS_RTOL, DRT_PEAK_AREA_RTOL, DRT_PEAK_TAU_RTOL } from "../../../test/tolerances.ts";
-import { drt, nnlsNormalEquations, symmetricEigen, type DrtResult } from "./drt.ts";
+import { drt, type DrtResult } from "./drt.ts";
 
 type Complex = [number, number];
 const add = (a: Complex, b: Complex): Complex => [a[0] + b[0], a[1] + b[1]];
@@ -218,61 +218,7 @@ describe("drt: credible band", () => {
   });
 });
 
-describe("drt: building blocks and invalid input", () => {
-  it("symmetricEigen reconstructs A = U Λ Uᵀ and projects without eigenvectors", () => {
-    const k = 9;
-    const a = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j <= i; j++) {
-        const v = Math.sin(3 * i + j) + (i === j ? 4 : 0);
-        a[i * k + j] = v;
-        a[j * k + i] = v;
-      }
-    }
-    const { values, vectors } = symmetricEigen(a, k);
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < k; j++) {
-        let s = 0;
-        for (let q = 0; q < k; q++) s += vectors![q * k + i] * values[q] * vectors![q * k + j];
-        expect(s).toBeCloseTo(a[i * k + j], 12);
-      }
-    }
-    const y = Float64Array.from({ length: k }, (_, i) => i - 3);
-    const projected = symmetricEigen(a, k, y);
-    for (let i = 0; i < k; i++) {
-      let s = 0;
-      for (let q = 0; q < k; q++) s += vectors![i * k + q] * y[q];
-      expect(projected.values[i]).toBeCloseTo(values[i], 12);
-      expect(Math.abs(projected.projection![i])).toBeCloseTo(Math.abs(s), 12);
-    }
-  });
-
-  it("nnlsNormalEquations satisfies the KKT conditions", () => {
-    // A 12×6 least-squares problem whose unconstrained solution has negative entries.
-    const n = 12;
-    const p = 6;
-    const a = (r: number, c: number): number => Math.cos(r * (c + 1) * 0.7) + (r === c ? 1 : 0);
-    const b = (r: number): number => Math.sin(r * 1.3) - 0.2;
-    const h = new Float64Array(p * p);
-    const g = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      for (let r = 0; r < n; r++) g[i] += a(r, i) * b(r);
-      for (let j = 0; j < p; j++) for (let r = 0; r < n; r++) h[i * p + j] += a(r, i) * a(r, j);
-    }
-    const x = nnlsNormalEquations(h, g, p);
-    let zeros = 0;
-    for (let i = 0; i < p; i++) {
-      let w = g[i];
-      for (let j = 0; j < p; j++) w -= h[i * p + j] * x[j];
-      expect(x[i]).toBeGreaterThanOrEqual(0);
-      if (x[i] === 0) {
-        zeros++;
-        expect(w).toBeLessThanOrEqual(1e-10);
-      } else expect(Math.abs(w)).toBeLessThan(1e-10);
-    }
-    expect(zeros).toBeGreaterThan(0);
-  });
-
+describe("drt: invalid input", () => {
   it("rejects too few points, bad frequencies and bad options", () => {
     const short = synthesize(Float64Array.from([100, 10, 1]), () => [1, -1]);
     expect(() => drt(short)).toThrow(ValidationError);

@@ -56,6 +56,9 @@
  * @see R. Bro, S. de Jong, J. Chemometrics 11 (1997) 393 (FNNLS)
  */
 import { ValidationError } from "../../core/errors.ts";
+import { choleskyWithJitter, forwardSubstitution, symmetricEigen } from "../../core/linalg.ts";
+import { nnlsNormalEquations } from "../../core/nnls.ts";
+import { gaussLegendreUnit } from "../../core/quadrature.ts";
 import type { ImpedanceSpectrum } from "../../io/impedance.ts";
 
 /** How λ is chosen. */
@@ -467,33 +470,8 @@ function fillRbfColumns(a: Float64Array, rows: number, omega: Float64Array, lnTa
   }
 }
 
-/** n-point Gauss–Legendre nodes and weights on [0, 1] (Newton on the Legendre recurrence). */
-function gaussLegendre01(n: number): { x: Float64Array; w: Float64Array } {
-  const x = new Float64Array(n);
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let t = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
-    for (let iter = 0; iter < 100; iter++) {
-      let p0 = 1;
-      let p1 = t;
-      for (let k = 2; k <= n; k++) {
-        const p2 = ((2 * k - 1) * t * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      dp = (n * (t * p1 - p0)) / (t * t - 1);
-      const dt = p1 / dp;
-      t -= dt;
-      if (Math.abs(dt) < 1e-16) break;
-    }
-    x[n - 1 - i] = (1 + t) / 2;
-    w[n - 1 - i] = 1 / ((1 - t * t) * dp * dp);
-  }
-  return { x, w };
-}
-
-const GL8 = gaussLegendre01(8);
+/** 8-point Gauss–Legendre rule on [0, 1], for each half of a hat. */
+const GL8 = gaussLegendreUnit(8);
 
 /** [A′, A″] of one hat (half-width `step` in ln τ) at ω. */
 function hatEntry(omega: number, lnTauM: number, step: number): [number, number] {
@@ -501,9 +479,9 @@ function hatEntry(omega: number, lnTauM: number, step: number): [number, number]
   let im = 0;
   for (let side = -1; side <= 1; side += 2) {
     for (let k = 0; k < 8; k++) {
-      const t = GL8.x[k];
+      const t = GL8.nodes[k];
       const wt = omega * Math.exp(lnTauM + side * t * step);
-      const d = (GL8.w[k] * step * (1 - t)) / (1 + wt * wt);
+      const d = (GL8.weights[k] * step * (1 - t)) / (1 + wt * wt);
       re += d;
       im -= d * wt;
     }
@@ -645,19 +623,19 @@ function ridgeSpectrum(
   for (let i = 0; i < K; i++) maxDiag = Math.max(maxDiag, penalty[i * K + i]);
   const mReg = Float64Array.from(penalty);
   for (let i = 0; i < K; i++) mReg[i * K + i] += 1e-10 * maxDiag;
-  const l = choleskyLower(mReg, K, 1e-10 * maxDiag);
+  const l = choleskyWithJitter(mReg, K, 1e-10 * maxDiag);
   // X = L⁻¹ G (column by column), S = L⁻¹ Xᵀ.
   const xmat = new Float64Array(K * K);
   const col = new Float64Array(K);
   for (let j = 0; j < K; j++) {
     for (let i = 0; i < K; i++) col[i] = gram[i * K + j];
-    forwardSolve(l, K, col);
+    forwardSubstitution(l, K, col);
     for (let i = 0; i < K; i++) xmat[i * K + j] = col[i];
   }
   const s = new Float64Array(K * K);
   for (let j = 0; j < K; j++) {
     for (let i = 0; i < K; i++) col[i] = xmat[j * K + i];
-    forwardSolve(l, K, col);
+    forwardSubstitution(l, K, col);
     for (let i = 0; i < K; i++) s[i * K + j] = col[i];
   }
   for (let i = 0; i < K; i++) {
@@ -668,7 +646,7 @@ function ridgeSpectrum(
     }
   }
   const lc = Float64Array.from(c);
-  forwardSolve(l, K, lc);
+  forwardSubstitution(l, K, lc);
   const { values, projection } = symmetricEigen(s, K, lc);
   const d2 = new Float64Array(K);
   let lamMax = 0;
@@ -829,357 +807,6 @@ function chooseLambda(
 }
 
 // ---------------------------------------------------------------------------
-// Non-negative least squares on normal equations
-
-/**
- * Non-negative least squares in normal-equation form: min ½xᵀHx − gᵀx subject to x ≥ 0
- * (for H = AᵀA + λM, g = Aᵀb this is min ‖Ax − b‖² + λxᵀMx, x ≥ 0).
- *
- * Lawson–Hanson active set in Bro & de Jong's FNNLS form, on H scaled to unit
- * diagonal. The Cholesky factor of H_PP is extended by one row when a variable
- * enters the passive set (O(k²)) and rebuilt only when variables leave it.
- *
- * @param h - symmetric positive (semi-)definite p×p matrix, row-major; not modified
- * @param g - right-hand side, length p
- * @param p - order
- * @returns x ≥ 0 satisfying the KKT conditions: (g − Hx)_j ≤ 0 where x_j = 0, ≈ 0 where x_j > 0
- * @see R. Bro, S. de Jong, J. Chemometrics 11 (1997) 393; C. L. Lawson, R. J. Hanson, Solving Least Squares Problems (1974), ch. 23
- */
-export function nnlsNormalEquations(h: Float64Array, g: Float64Array, p: number): Float64Array {
-  const scale = new Float64Array(p);
-  for (let j = 0; j < p; j++) scale[j] = h[j * p + j] > 0 ? 1 / Math.sqrt(h[j * p + j]) : 0;
-  const hs = new Float64Array(p * p);
-  const gs = new Float64Array(p);
-  for (let i = 0; i < p; i++) {
-    gs[i] = g[i] * scale[i];
-    for (let j = 0; j < p; j++) hs[i * p + j] = h[i * p + j] * scale[i] * scale[j];
-  }
-  let gmax = 0;
-  for (let i = 0; i < p; i++) gmax = Math.max(gmax, Math.abs(gs[i]));
-  const tol = 1e-12 * Math.max(gmax, 1e-300);
-  const x = new Float64Array(p);
-  const passive = new Uint8Array(p);
-  const w = Float64Array.from(gs);
-  const s = new Float64Array(p);
-  const factor = new PassiveFactor(hs, p);
-  for (let outer = 0; outer < 3 * p + 10; outer++) {
-    let t = -1;
-    let wmax = tol;
-    for (let j = 0; j < p; j++) {
-      if (!passive[j] && scale[j] > 0 && w[j] > wmax) {
-        wmax = w[j];
-        t = j;
-      }
-    }
-    if (t < 0) break;
-    passive[t] = 1;
-    factor.append(t);
-    for (let inner = 0; inner < 3 * p + 10; inner++) {
-      factor.solve(gs, s);
-      let alpha = Infinity;
-      for (let j = 0; j < p; j++) {
-        if (passive[j] && s[j] <= 0) {
-          const r = x[j] / (x[j] - s[j]);
-          if (r < alpha) alpha = r;
-        }
-      }
-      if (alpha === Infinity) {
-        x.set(s);
-        break;
-      }
-      let removed = false;
-      for (let j = 0; j < p; j++) {
-        if (!passive[j]) continue;
-        x[j] += alpha * (s[j] - x[j]);
-        if (x[j] <= 1e-15 * Math.max(1, Math.abs(s[j]))) {
-          x[j] = 0;
-          passive[j] = 0;
-          removed = true;
-        }
-      }
-      if (removed) factor.rebuild(passive);
-    }
-    for (let i = 0; i < p; i++) {
-      let hx = 0;
-      const o = i * p;
-      for (let j = 0; j < p; j++) if (x[j] !== 0) hx += hs[o + j] * x[j];
-      w[i] = gs[i] - hx;
-    }
-  }
-  for (let j = 0; j < p; j++) x[j] *= scale[j];
-  return x;
-}
-
-/** Cholesky factor of H restricted to an ordered set of indices, grown one index at a time. */
-class PassiveFactor {
-  private readonly h: Float64Array;
-  private readonly p: number;
-  private readonly l: Float64Array;
-  private order: number[] = [];
-  private readonly work: Float64Array;
-
-  constructor(h: Float64Array, p: number) {
-    this.h = h;
-    this.p = p;
-    this.l = new Float64Array(p * p);
-    this.work = new Float64Array(p);
-  }
-
-  /** Add index t as the last row: L l = H[order, t], δ = √(H_tt − lᵀl) (floored for near-dependent columns). */
-  append(t: number): void {
-    const { h, p, l } = this;
-    const k = this.order.length;
-    let ll = 0;
-    for (let a = 0; a < k; a++) {
-      let sum = h[this.order[a] * p + t];
-      for (let q = 0; q < a; q++) sum -= l[a * p + q] * l[k * p + q];
-      const v = sum / l[a * p + a];
-      l[k * p + a] = v;
-      ll += v * v;
-    }
-    const htt = h[t * p + t];
-    l[k * p + k] = Math.sqrt(Math.max(htt - ll, 1e-13 * htt));
-    this.order.push(t);
-  }
-
-  /** Refactor for the indices still flagged in `passive`, keeping their order. */
-  rebuild(passive: Uint8Array): void {
-    const keep = this.order.filter((j) => passive[j] === 1);
-    this.order = [];
-    for (const j of keep) this.append(j);
-  }
-
-  /** s_P = H_PP⁻¹ g_P, zero elsewhere. */
-  solve(g: Float64Array, s: Float64Array): void {
-    const { p, l, work } = this;
-    const k = this.order.length;
-    for (let a = 0; a < k; a++) {
-      let sum = g[this.order[a]];
-      for (let q = 0; q < a; q++) sum -= l[a * p + q] * work[q];
-      work[a] = sum / l[a * p + a];
-    }
-    for (let a = k - 1; a >= 0; a--) {
-      let sum = work[a];
-      for (let q = a + 1; q < k; q++) sum -= l[q * p + a] * work[q];
-      work[a] = sum / l[a * p + a];
-    }
-    s.fill(0);
-    for (let a = 0; a < k; a++) s[this.order[a]] = work[a];
-  }
-}
-
-/** Cholesky L (row-major, lower) of a symmetric matrix; adds `jitter`·(1, 10, 100, …) to the diagonal until it succeeds. */
-function choleskyLower(a: Float64Array, k: number, jitter: number): Float64Array {
-  const l = new Float64Array(k * k);
-  let shift = 0;
-  for (let attempt = 0; attempt < 30; attempt++) {
-    let ok = true;
-    for (let i = 0; i < k && ok; i++) {
-      for (let j = 0; j <= i; j++) {
-        let sum = a[i * k + j] + (i === j ? shift : 0);
-        for (let q = 0; q < j; q++) sum -= l[i * k + q] * l[j * k + q];
-        if (i === j) {
-          if (!(sum > 0)) {
-            ok = false;
-            break;
-          }
-          l[i * k + i] = Math.sqrt(sum);
-        } else {
-          l[i * k + j] = sum / l[j * k + j];
-        }
-      }
-    }
-    if (ok) return l;
-    shift = shift === 0 ? Math.max(jitter, 1e-300) : shift * 10;
-    l.fill(0);
-  }
-  throw new Error("choleskyLower: matrix is not positive semi-definite");
-}
-
-function forwardSolve(l: Float64Array, k: number, v: Float64Array): void {
-  for (let i = 0; i < k; i++) {
-    let s = v[i];
-    for (let j = 0; j < i; j++) s -= l[i * k + j] * v[j];
-    v[i] = s / l[i * k + i];
-  }
-}
-
-/**
- * Eigen-decomposition of a symmetric k×k matrix (row-major): Householder
- * tridiagonalisation and implicit QL (the EISPACK tred2/tql2 pair, as in JAMA).
- *
- * @param a - symmetric matrix, not modified
- * @param k - order
- * @param project - optional vector y: return the coordinates Uᵀy instead of the eigenvectors U (much cheaper)
- * @returns eigenvalues (unsorted) and either the eigenvectors (`vectors[i·k + q]` is component q of the
- *   eigenvector of `values[i]`) or `projection[i]` = u_iᵀ y
- */
-export function symmetricEigen(a: Float64Array, k: number, project?: Float64Array): { values: Float64Array; vectors?: Float64Array; projection?: Float64Array } {
-  const v = Float64Array.from(a);
-  const d = new Float64Array(k);
-  const e = new Float64Array(k);
-  // Column-major storage of JAMA's V (the input is symmetric, so it reads the same): every inner loop
-  // of tred2/tql2 then runs along contiguous memory, and eigenvector i ends up in row i.
-  const at = (i: number, j: number): number => j * k + i;
-  // tred2
-  for (let j = 0; j < k; j++) d[j] = v[at(k - 1, j)];
-  for (let i = k - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let q = 0; q < i; q++) scale += Math.abs(d[q]);
-    if (scale === 0) {
-      e[i] = d[i - 1];
-      for (let j = 0; j < i; j++) {
-        d[j] = v[at(i - 1, j)];
-        v[at(i, j)] = 0;
-        v[at(j, i)] = 0;
-      }
-    } else {
-      for (let q = 0; q < i; q++) {
-        d[q] /= scale;
-        h += d[q] * d[q];
-      }
-      let f = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        v[at(j, i)] = f;
-        g = e[j] + v[at(j, j)] * f;
-        for (let q = j + 1; q <= i - 1; q++) {
-          g += v[at(q, j)] * d[q];
-          e[q] += v[at(q, j)] * f;
-        }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] /= h;
-        f += e[j] * d[j];
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        g = e[j];
-        for (let q = j; q <= i - 1; q++) v[at(q, j)] -= f * e[q] + g * d[q];
-        d[j] = v[at(i - 1, j)];
-        v[at(i, j)] = 0;
-      }
-    }
-    d[i] = h;
-  }
-  let z: Float64Array | null = null;
-  if (project) {
-    // Qᵀy = P₁(P₂(⋯P_{k−1}y)) with the reflections P_i = I − u_i u_iᵀ/h_i kept in column i above the
-    // diagonal; T's diagonal is on V's diagonal. Skips the O(k³) accumulation of Q.
-    z = Float64Array.from(project);
-    for (let i = k - 1; i > 0; i--) {
-      const h = d[i];
-      if (h === 0) continue;
-      let dot = 0;
-      for (let q = 0; q < i; q++) dot += v[at(q, i)] * z[q];
-      const f = dot / h;
-      for (let q = 0; q < i; q++) z[q] -= f * v[at(q, i)];
-    }
-    for (let j = 0; j < k; j++) d[j] = v[at(j, j)];
-  }
-  for (let i = 0; i < k - 1 && !z; i++) {
-    v[at(k - 1, i)] = v[at(i, i)];
-    v[at(i, i)] = 1;
-    const h = d[i + 1];
-    if (h !== 0) {
-      for (let q = 0; q <= i; q++) d[q] = v[at(q, i + 1)] / h;
-      for (let j = 0; j <= i; j++) {
-        let g = 0;
-        for (let q = 0; q <= i; q++) g += v[at(q, i + 1)] * v[at(q, j)];
-        for (let q = 0; q <= i; q++) v[at(q, j)] -= g * d[q];
-      }
-    }
-    for (let q = 0; q <= i; q++) v[at(q, i + 1)] = 0;
-  }
-  if (!z) {
-    for (let j = 0; j < k; j++) {
-      d[j] = v[at(k - 1, j)];
-      v[at(k - 1, j)] = 0;
-    }
-    v[at(k - 1, k - 1)] = 1;
-  }
-  e[0] = 0;
-  // With `project`, the QL rotations are applied to z = Qᵀy instead of accumulated into eigenvectors.
-  // tql2
-  for (let i = 1; i < k; i++) e[i - 1] = e[i];
-  e[k - 1] = 0;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  for (let l = 0; l < k; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < k) {
-      if (Math.abs(e[m]) <= eps * tst1) break;
-      m++;
-    }
-    if (m > l) {
-      for (let iter = 0; iter < 100; iter++) {
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < k; i++) d[i] -= h;
-        f += h;
-        p = d[m];
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1];
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i];
-          h = c * p;
-          r = Math.hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          if (z) {
-            h = z[i + 1];
-            z[i + 1] = s * z[i] + c * h;
-            z[i] = c * z[i] - s * h;
-          } else {
-            for (let q = 0; q < k; q++) {
-              h = v[at(q, i + 1)];
-              v[at(q, i + 1)] = s * v[at(q, i)] + c * h;
-              v[at(q, i)] = c * v[at(q, i)] - s * h;
-            }
-          }
-        }
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-        if (!(Math.abs(e[l]) > eps * tst1)) break;
-      }
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
-  return z ? { values: d, projection: z } : { values: d, vectors: v };
-}
-
-// ---------------------------------------------------------------------------
 // Credible band, degrees of freedom, peaks
 
 /** tr K of the constrained solution (fixed λ): the passive-set ridge's trace tr(H_PP⁻¹ A_Pᵀ A_P). */
@@ -1190,12 +817,12 @@ function effectiveParameters(h: Float64Array, a: Float64Array, rows: number, p: 
   if (k === 0) return 0;
   const sub = new Float64Array(k * k);
   for (let u = 0; u < k; u++) for (let v = 0; v < k; v++) sub[u * k + v] = h[idx[u] * p + idx[v]];
-  const l = choleskyLower(sub, k, 1e-13);
+  const l = choleskyWithJitter(sub, k, 1e-13);
   let trace = 0;
   const col = new Float64Array(k);
   for (let r = 0; r < rows; r++) {
     for (let u = 0; u < k; u++) col[u] = a[idx[u] * rows + r];
-    forwardSolve(l, k, col);
+    forwardSubstitution(l, k, col);
     for (let u = 0; u < k; u++) trace += col[u] * col[u];
   }
   return trace;
@@ -1222,7 +849,7 @@ function laplaceBand(
   const z = 1.959963984540054;
   const sub = new Float64Array(k * k);
   for (let u = 0; u < k; u++) for (let v = 0; v < k; v++) sub[u * k + v] = h[idx[u] * p + idx[v]];
-  const l = k > 0 ? choleskyLower(sub, k, 1e-13) : new Float64Array(0);
+  const l = k > 0 ? choleskyWithJitter(sub, k, 1e-13) : new Float64Array(0);
   const phi = new Float64Array(k);
   for (let q = 0; q < lnOut.length; q++) {
     let gamma = 0;
@@ -1230,7 +857,7 @@ function laplaceBand(
       phi[u] = idx[u] < K ? basisValue(basis, lnOut[q] - lnTau[idx[u]], epsilon, step) : 0;
       gamma += phi[u] * x[idx[u]];
     }
-    forwardSolve(l, k, phi);
+    forwardSubstitution(l, k, phi);
     let variance = 0;
     for (let u = 0; u < k; u++) variance += phi[u] * phi[u];
     const sd = Math.sqrt(sigma2 * variance);

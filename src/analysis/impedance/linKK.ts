@@ -34,7 +34,7 @@
  * Both return a verdict: the spectrum is judged KK-consistent when the largest
  * relative residual (real or imaginary part) is at most `threshold`.
  *
- * Linear algebra: impedance.py-compatible solves use the pseudo-inverse through a
+ * Linear algebra (core/linalg): impedance.py-compatible solves use the pseudo-inverse through a
  * one-sided Jacobi SVD (rcond 1e-15, like numpy.linalg.pinv); the residual sweep
  * uses a column-scaled Householder QR with column pivoting (rank-revealing),
  * which is ~30× cheaper per M.
@@ -43,7 +43,7 @@
  * @see B. A. Boukamp, J. Electrochem. Soc. 142 (1995) 1885 (weighted R₀ for the imaginary fit)
  */
 import { ValidationError } from "../../core/errors.ts";
-import { jacobiSvd } from "../../core/linalg.ts";
+import { leastSquaresPinv, leastSquaresQr } from "../../core/linalg.ts";
 import type { ImpedanceSpectrum } from "../../io/impedance.ts";
 
 /** Which parts of the data the linear fit uses (impedance.py's `fit_type`). */
@@ -359,7 +359,7 @@ function fitLinKK(data: SpectrumData, M: number, mode: LinKKMode, addCap: boolea
     bRe[i] = data.re[i] * inv;
     bIm[i] = data.im[i] * inv;
   }
-  const solve = solver === "pinv" ? pinvSolve : qrSolve;
+  const solve = solver === "pinv" ? leastSquaresPinv : leastSquaresQr;
   let x: Float64Array;
   if (mode === "complex") {
     const a = new Float64Array(2 * n * p);
@@ -507,127 +507,4 @@ function lagOneCorrelation(a: Float64Array, b: Float64Array): number {
     }
   }
   return den > 0 ? num / den : 0;
-}
-
-// ---------------------------------------------------------------------------
-// Least-squares solvers (column-major n×p matrices, inputs are not modified)
-
-/**
- * Minimum-norm least-squares solution x = A⁺b through a one-sided Jacobi SVD,
- * dropping singular values ≤ rcond·σ_max (numpy.linalg.pinv's rule, rcond 1e-15).
- * Wide matrices (p > n) are handled through the SVD of Aᵀ.
- */
-function pinvSolve(a: Float64Array, n: number, p: number, b: Float64Array, rcond = 1e-15): Float64Array {
-  const x = new Float64Array(p);
-  if (n >= p) {
-    const svd = jacobiSvd(a, n, p);
-    const smax = svd.singularValues[0];
-    for (let i = 0; i < p; i++) {
-      const s = svd.singularValues[i];
-      if (!(s > rcond * smax)) continue;
-      // u_i = w_i/σ_i; x += v_i (u_iᵀ b)/σ_i = v_i (w_iᵀ b)/σ_i²
-      let wb = 0;
-      for (let r = 0; r < n; r++) wb += svd.w[i * n + r] * b[r];
-      const coef = wb / (s * s);
-      for (let j = 0; j < p; j++) x[j] += svd.v[i * p + j] * coef;
-    }
-    return x;
-  }
-  // A = U S Vᵀ ⇔ Aᵀ = V S Uᵀ: the SVD of Aᵀ (p×n) has right vectors U and W' = Aᵀ U = V S.
-  const at = new Float64Array(p * n);
-  for (let j = 0; j < p; j++) for (let r = 0; r < n; r++) at[r * p + j] = a[j * n + r];
-  const svd = jacobiSvd(at, p, n);
-  const smax = svd.singularValues[0];
-  for (let i = 0; i < n; i++) {
-    const s = svd.singularValues[i];
-    if (!(s > rcond * smax)) continue;
-    let ub = 0;
-    for (let r = 0; r < n; r++) ub += svd.v[i * n + r] * b[r];
-    const coef = ub / (s * s);
-    for (let j = 0; j < p; j++) x[j] += svd.w[i * p + j] * coef;
-  }
-  return x;
-}
-
-/**
- * Least squares by Householder QR with column pivoting on unit-norm-scaled
- * columns. Columns that are zero or numerically dependent (|R_kk| ≤ rtol·|R_00|)
- * get coefficient 0 (the basic solution).
- */
-function qrSolve(a: Float64Array, n: number, p: number, b: Float64Array, rtol = 1e-12): Float64Array {
-  const q = Float64Array.from(a);
-  const y = Float64Array.from(b);
-  const scale = new Float64Array(p);
-  const perm = new Int32Array(p);
-  const norms = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    perm[j] = j;
-    let s = 0;
-    for (let r = 0; r < n; r++) s += q[j * n + r] * q[j * n + r];
-    scale[j] = Math.sqrt(s);
-    if (scale[j] > 0) for (let r = 0; r < n; r++) q[j * n + r] /= scale[j];
-    norms[j] = scale[j] > 0 ? 1 : 0;
-  }
-  const steps = Math.min(n, p);
-  let rank = 0;
-  let first = 0;
-  for (let k = 0; k < steps; k++) {
-    // Pivot: the remaining column with the largest norm below row k (recomputed exactly: p is small).
-    let best = -1;
-    let bestNorm = -1;
-    for (let j = k; j < p; j++) {
-      let s = 0;
-      const o = j * n;
-      for (let r = k; r < n; r++) s += q[o + r] * q[o + r];
-      norms[j] = s;
-      if (s > bestNorm) {
-        bestNorm = s;
-        best = j;
-      }
-    }
-    const colNorm = Math.sqrt(bestNorm);
-    if (k === 0) first = colNorm;
-    if (!(colNorm > rtol * first) || colNorm === 0) break;
-    if (best !== k) {
-      for (let r = 0; r < n; r++) {
-        const t = q[k * n + r];
-        q[k * n + r] = q[best * n + r];
-        q[best * n + r] = t;
-      }
-      const t = perm[k];
-      perm[k] = perm[best];
-      perm[best] = t;
-    }
-    // Householder vector v (stored in place below the diagonal) with H x = −sign(x_k)‖x‖ e_k.
-    const o = k * n;
-    const alpha = q[o + k] >= 0 ? -colNorm : colNorm;
-    q[o + k] -= alpha;
-    let vv = 0;
-    for (let r = k; r < n; r++) vv += q[o + r] * q[o + r];
-    if (vv > 0) {
-      for (let j = k + 1; j < p; j++) {
-        const oj = j * n;
-        let dot = 0;
-        for (let r = k; r < n; r++) dot += q[o + r] * q[oj + r];
-        const f = (2 * dot) / vv;
-        for (let r = k; r < n; r++) q[oj + r] -= f * q[o + r];
-      }
-      let dot = 0;
-      for (let r = k; r < n; r++) dot += q[o + r] * y[r];
-      const f = (2 * dot) / vv;
-      for (let r = k; r < n; r++) y[r] -= f * q[o + r];
-    }
-    q[o + k] = alpha; // R_kk
-    rank = k + 1;
-  }
-  // Back substitution on the leading rank×rank block of R (upper triangle of q).
-  const z = new Float64Array(rank);
-  for (let i = rank - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let j = i + 1; j < rank; j++) s -= q[j * n + i] * z[j];
-    z[i] = s / q[i * n + i];
-  }
-  const x = new Float64Array(p);
-  for (let i = 0; i < rank; i++) x[perm[i]] = z[i] / scale[perm[i]];
-  return x;
 }
