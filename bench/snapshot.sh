@@ -45,7 +45,7 @@ const strip = (v) => {
   if (Array.isArray(v)) return v.map(strip);
   if (v && typeof v === "object") {
     const o = {};
-    for (const [k, x] of Object.entries(v)) if (!/elapsed|seconds|_s$|date|created|wall|time_ms/i.test(k)) o[k] = strip(x);
+    for (const [k, x] of Object.entries(v)) if (!/elapsed|seconds|_s$|date|created|generated|wall|time_ms/i.test(k)) o[k] = strip(x);
     return o;
   }
   return v;
@@ -54,5 +54,7 @@ const d = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 fs.writeFileSync(process.argv[2], JSON.stringify(strip(d), null, 1));
 ' "$tmp/diag/diagnosis.json" "$out/diagnosis.json"
 sed -i -E 's/[0-9.]+ s\b/<t> s/g' "$out/diagnose.txt"
+sed -i "s|$tmp|<tmp>|g" "$out/diagnose.txt" "$out/simulate.txt"
+sed -i "s|$PWD|<repo>|g" "$out"/*.txt
 rm -rf "$tmp"
 echo "snapshot written to $out"

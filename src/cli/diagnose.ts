@@ -1,11 +1,10 @@
-import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { loadCampaign } from "../campaign/campaign.ts";
-import { diagnoseCampaign, resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
+import { diagnose } from "../api/diagnosis.ts";
+import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
-import { diagnosisReport, populationVerdict, verdict } from "../report/diagnosisReport.ts";
+import { populationVerdict, verdict } from "../report/diagnosisReport.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -60,10 +59,9 @@ export function registerDiagnose(program: Command): void {
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
       const laws = resolveLaws(options.laws, "--laws");
       if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);
-      const campaign = await loadCampaign(dir);
       const bar = progressBar("diagnose");
       const started = Date.now();
-      const diagnosis = await diagnoseCampaign(campaign, {
+      const diagnosis = await diagnose(dir, {
         mode: options.mode as "independent" | "joint" | "auto",
         laws,
         seed: positiveInteger(options.seed, "--seed"),
@@ -72,12 +70,7 @@ export function registerDiagnose(program: Command): void {
         progress: (stage, fraction) => bar.update(fraction, stage),
       });
       bar.done();
-      fs.mkdirSync(options.out, { recursive: true });
-      const jsonFile = path.join(options.out, "diagnosis.json");
-      fs.writeFileSync(jsonFile, `${JSON.stringify(diagnosis.json, null, 1)}\n`);
-      const reportFile = path.join(options.out, "report.html");
-      const title = `Strata diagnosis — ${typeof diagnosis.json["campaign"] === "string" ? diagnosis.json["campaign"] : path.basename(path.resolve(dir))}`;
-      fs.writeFileSync(reportFile, diagnosisReport(title, diagnosis.cells, diagnosis.population));
+      const files = diagnosis.write(options.out, `Strata diagnosis — ${diagnosis.campaign ?? path.basename(path.resolve(dir))}`);
       const lines: string[] = [];
       for (const cell of diagnosis.cells) {
         lines.push(verdict(cell));
@@ -87,7 +80,7 @@ export function registerDiagnose(program: Command): void {
         lines.push(populationVerdict(diagnosis.population), ...hint(diagnosis.population.code));
         for (const w of [...(diagnosis.population.sampling?.warnings ?? []), ...(diagnosis.population.skipped ?? [])]) lines.push(`  warning: ${w}`);
       }
-      lines.push(`wrote ${jsonFile} and ${reportFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      lines.push(`wrote ${files.json} and ${files.report} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       process.stdout.write(`${lines.join("\n")}\n`);
     });
 }

@@ -12,9 +12,8 @@
  * Units: s, Gy, Gy/s, neutrons/cm², degrees, mm.
  */
 import type { Command } from "commander";
-import { loadCampaign } from "../campaign/campaign.ts";
-import { doseLedger, predictPlan, type DoseLedgerRow, type DoseSpotTotal, type PlanPrediction, type DoseLedger } from "../confounders/index.ts";
-import { readJsonFile } from "../io/json.ts";
+import type { DoseLedgerRow, DoseSpotTotal, PlanPrediction, DoseLedger } from "../confounders/index.ts";
+import { doseLedger, planDose } from "../api/dose.ts";
 import { printJson, UsageError } from "./output.ts";
 
 export function registerDose(program: Command): void {
@@ -36,16 +35,15 @@ Plan format: see src/confounders/plan.ts (strata-dose-plan/1).`,
     .action(async (dir: string | undefined, options: { json?: boolean; plan?: string }) => {
       if (options.plan !== undefined) {
         if (dir !== undefined) throw new UsageError(`give either CAMPAIGN_DIR or --plan, not both (got ${dir} and --plan ${options.plan})`);
-        const prediction = predictPlan(readJsonFile(options.plan), options.plan);
+        const prediction = planDose(options.plan);
         if (options.json) printJson(prediction);
         else process.stdout.write(planText(prediction));
         return;
       }
       if (dir === undefined) throw new UsageError("dose: give CAMPAIGN_DIR or --plan PLAN.json");
-      const campaign = await loadCampaign(dir);
-      const ledger = doseLedger(campaign);
-      if (options.json) printJson({ ...ledger, campaign: campaign.manifest.name, warnings: campaign.warnings });
-      else process.stdout.write(ledgerText(ledger, `campaign "${campaign.manifest.name}"`, campaign.warnings));
+      const result = await doseLedger(dir);
+      if (options.json) printJson(result);
+      else process.stdout.write(ledgerText(result.ledger, `campaign "${result.campaign.manifest.name}"`, result.campaign.warnings));
     });
 }
 

@@ -9,9 +9,10 @@
  * the working electrode), charges C, exposure s.
  */
 import type { Command } from "commander";
-import { loadCampaign, type Campaign, type CellData } from "../campaign/campaign.ts";
+import type { Campaign } from "../campaign/campaign.ts";
 import type { ElectrochemicalState } from "../campaign/align.ts";
 import { ValidationError } from "../core/errors.ts";
+import { cyclerFile, exposureRows, inspectCampaign } from "../api/campaign.ts";
 import { printJson } from "./output.ts";
 
 export function registerInspect(program: Command): void {
@@ -32,82 +33,10 @@ schema/campaign.schema.json (strata-campaign/1).`,
     .action(async (dir: string, options: { json?: boolean; gapFactor: string }) => {
       const gapFactor = Number(options.gapFactor);
       if (!(Number.isFinite(gapFactor) && gapFactor > 1)) throw new ValidationError("--gap-factor", "must be a number > 1", options.gapFactor);
-      const campaign = await loadCampaign(dir, { gapFactor });
-      if (options.json) printJson(inspectionJson(campaign));
-      else process.stdout.write(inspectionText(campaign));
+      const inspection = await inspectCampaign(dir, { gapFactor });
+      if (options.json) printJson(inspection);
+      else process.stdout.write(inspectionText(inspection.campaign));
     });
-}
-
-/** Plain-data view of a campaign for `--json` (no data arrays). */
-export function inspectionJson(campaign: Campaign): Record<string, unknown> {
-  const m = campaign.manifest;
-  return {
-    format: m.format,
-    name: m.name,
-    dir: campaign.dir,
-    t0: m.t0.iso,
-    beam: m.beam,
-    cells: campaign.cells.map((cell) => ({
-      id: cell.id,
-      architecture: cell.manifestCell.architecture,
-      electrodeArea_cm2: cell.manifestCell.electrodeArea_cm2,
-      stack: cell.manifestCell.stack.map((l) => ({ name: l.name, role: l.role, thickness_A: l.thickness_A ?? null, roughness_A: l.roughness_A })),
-      cycler: cyclerSummary(campaign, cell),
-      scans: cell.scans.map((s) => ({
-        id: s.id,
-        spot: s.spot,
-        file: s.file,
-        start_s: s.start_s,
-        end_s: s.end_s,
-        exposure_s: s.exposure_s,
-        spotExposureBefore_s: s.spotExposureBefore_s,
-        points: s.data.q.length,
-        qMin: minOf(s.data.q),
-        qMax: maxOf(s.data.q),
-        state: s.state ?? null,
-      })),
-      spectra: cell.spectra.map((s) => ({
-        id: s.id ?? null,
-        file: s.file,
-        start_s: s.start_s,
-        end_s: s.end_s,
-        points: s.spectrum.frequency.length,
-        format: s.spectrum.format,
-        state: s.state ?? null,
-      })),
-      exposure: exposureRows(cell),
-    })),
-    warnings: campaign.warnings,
-  };
-}
-
-function cyclerSummary(campaign: Campaign, cell: CellData): Record<string, unknown> | null {
-  const table = cell.cycler;
-  if (!table) return null;
-  const time = table.columns["test_time_second"];
-  return {
-    file: cyclerFile(campaign, cell),
-    format: table.format,
-    rows: table.rows,
-    columns: Object.keys(table.columns),
-    firstTime_s: time[0],
-    lastTime_s: time[time.length - 1],
-    startTime: table.startTime ?? null,
-    offset_s: cell.cyclerOffset_s ?? null,
-  };
-}
-
-/** The cycler file as the manifest names it. */
-const cyclerFile = (campaign: Campaign, cell: CellData): string => campaign.manifest.electrochemistry.find((e) => e.cell === cell.id)?.file ?? cell.cycler?.source ?? "";
-
-function exposureRows(cell: CellData): { spot: string; role: string; scans: number; exposure_s: number }[] {
-  const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
-  return Object.entries(cell.exposureBySpot).map(([spot, exposure_s]) => ({
-    spot,
-    role: roles.get(spot) ?? "measured",
-    scans: cell.scans.filter((s) => s.spot === spot).length,
-    exposure_s,
-  }));
 }
 
 /** The human-readable report. */
@@ -190,14 +119,3 @@ const num = (x: number, digits: number): string => {
 };
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-function minOf(a: Float64Array): number {
-  let m = Infinity;
-  for (const x of a) if (x < m) m = x;
-  return m;
-}
-function maxOf(a: Float64Array): number {
-  let m = -Infinity;
-  for (const x of a) if (x > m) m = x;
-  return m;
-}

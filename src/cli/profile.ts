@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
-import { readJsonFile } from "../io/json.ts";
-import { parseReflectModel } from "../models/reflectModel.ts";
+import { sldProfile } from "../api/reflectivity.ts";
 import { printColumns, printJson } from "./output.ts";
 
 export function registerProfile(program: Command): void {
@@ -16,11 +14,8 @@ export function registerProfile(program: Command): void {
     .action((file: string, options: { points: string; json?: boolean }) => {
       const points = Number(options.points);
       if (!Number.isInteger(points) || points < 2) throw new ValidationError("--points", "must be an integer ≥ 2", options.points);
-      const model = parseReflectModel(readJsonFile(file), "", new Map());
-      const slabs = model.currentSlabs();
-      const z = profileDepths(slabs, points);
-      const { sld, isld } = sldProfile(slabs, z);
-      if (options.json) printJson({ z, sld, isld });
-      else printColumns(["z (angstrom)", "SLD (1e-6/angstrom^2)", "iSLD (1e-6/angstrom^2)"], [z, sld, isld]);
+      const profile = sldProfile(file, points);
+      if (options.json) printJson(profile);
+      else printColumns(["z (angstrom)", "SLD (1e-6/angstrom^2)", "iSLD (1e-6/angstrom^2)"], [profile.z, profile.sld, profile.isld]);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { energyFromWavelength, neutronSld, THERMAL_NEUTRON_WAVELENGTH, xraySld } from "../materials/index.ts";
+import { sld } from "../api/materials.ts";
 import { printJson } from "./output.ts";
 
 function positiveNumber(text: string | undefined, option: string): number | undefined {
@@ -25,18 +25,17 @@ export function registerSld(program: Command): void {
       const density = positiveNumber(options.density, "--density")!;
       const energy = positiveNumber(options.energy, "--energy");
       const wavelength = positiveNumber(options.wavelength, "--wavelength");
-      let result: Record<string, number>;
-      if (options.neutron) {
-        if (energy !== undefined) throw new ValidationError("--energy", "is for X-rays; neutrons take --wavelength", options.energy);
-        const n = neutronSld(formula, density, wavelength ?? THERMAL_NEUTRON_WAVELENGTH);
-        result = { sld: n.sld, isld: n.isld, incoherent: n.incoherent };
-      } else {
-        if (energy === undefined && wavelength === undefined) throw new ValidationError("--energy", "X-ray SLD needs --energy (keV) or --wavelength (Å); add --neutron for neutrons");
-        if (energy !== undefined && wavelength !== undefined) throw new ValidationError("--energy", "give --energy or --wavelength, not both", options.energy);
-        const x = xraySld(formula, density, energy ?? energyFromWavelength(wavelength!));
-        result = { sld: x.sld, isld: x.isld };
-      }
+      // the flags are checked here so that errors name them; the API checks its own options
+      if (options.neutron && energy !== undefined) throw new ValidationError("--energy", "is for X-rays; neutrons take --wavelength", options.energy);
+      if (!options.neutron && energy === undefined && wavelength === undefined) throw new ValidationError("--energy", "X-ray SLD needs --energy (keV) or --wavelength (Å); add --neutron for neutrons");
+      if (energy !== undefined && wavelength !== undefined) throw new ValidationError("--energy", "give --energy or --wavelength, not both", options.energy);
+      const result = sld(formula, {
+        density,
+        probe: options.neutron ? "neutron" : "xray",
+        ...(energy !== undefined ? { energy_keV: energy } : {}),
+        ...(wavelength !== undefined ? { wavelength_A: wavelength } : {}),
+      });
       if (options.json) printJson(result);
-      else process.stdout.write(`${Object.entries(result).map(([k, v]) => `${k}\t${v.toPrecision(8)}`).join("\n")}\n`);
+      else process.stdout.write(`${Object.entries(result.toJSON()).map(([k, v]) => `${k}\t${v.toPrecision(8)}`).join("\n")}\n`);
     });
 }

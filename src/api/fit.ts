@@ -1,0 +1,185 @@
+/**
+ * @module api/fit
+ * Fitting a PROBLEM.json (see the README): least squares (Levenberg–Marquardt), differential
+ * evolution polished by LM, or an MCMC posterior after LM, jointly over every dataset.
+ * Parameters carry the units of the model field they stand for (Å, 10⁻⁶ Å⁻², …).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { siblingModule } from "../core/worker.ts";
+import { parseProblemFile, readProblemFile } from "../io/problemFile.ts";
+import { differentialEvolution } from "../optimize/differentialEvolution.ts";
+import { ensembleSamplerAsync, startFromFit, writeSamples, type EnsembleResult } from "../optimize/ensembleSampler.ts";
+import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
+import type { LeastSquaresResult } from "../optimize/result.ts";
+import { buildProblem, type Problem } from "../fit/problem.ts";
+import { checkAborted } from "./json.ts";
+
+export type { Problem, LeastSquaresResult, EnsembleResult };
+
+/** Progress of a fit: the stage ("least squares", "differential evolution", "MCMC"), the fraction done (1 when it ends) and a detail. */
+export type FitProgress = (stage: string, fraction: number, detail: string) => void;
+
+export interface FitSettings {
+  /** overrides the problem's `fit.method` */
+  method?: "lm" | "de" | "mcmc";
+  /** overrides the problem's `fit.seed` */
+  seed?: number;
+  progress?: FitProgress;
+  /** aborts between stages and between MCMC steps (the promise rejects with the signal's reason) */
+  signal?: AbortSignal;
+}
+
+interface FitOutcome {
+  leastSquares: LeastSquaresResult;
+  sampler: EnsembleResult | undefined;
+  json: Record<string, unknown>;
+  bestValues: Float64Array;
+}
+
+/** A fitted problem; `toJSON()` is `strata fit --json` (and result.json). */
+export class FitReport {
+  readonly problem: Problem;
+  readonly leastSquares: LeastSquaresResult;
+  /** the MCMC result, with method "mcmc" */
+  readonly sampler: EnsembleResult | undefined;
+  readonly #outcome: FitOutcome;
+
+  constructor(problem: Problem, outcome: FitOutcome) {
+    this.problem = problem;
+    this.leastSquares = outcome.leastSquares;
+    this.sampler = outcome.sampler;
+    this.#outcome = outcome;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.#outcome.json;
+  }
+
+  /** Write result.json, each dataset's curve (`curveK.dat`: Q, R, dR, model) and, after MCMC, samples.csv. */
+  write(dir: string): void {
+    writeOutputs(dir, this.problem, this.#outcome);
+  }
+}
+
+/**
+ * Fit a problem: the path of a PROBLEM.json file, or its parsed JSON (datasets then resolve
+ * against `source`'s folder, default the working directory).
+ * @throws ValidationError naming the problem's field; ParseError naming a data file's line
+ */
+export async function fit(problem: string | Record<string, unknown>, settings: FitSettings = {}, source?: string): Promise<FitReport> {
+  checkAborted(settings.signal);
+  const file = typeof problem === "string" ? problem : undefined;
+  const spec = typeof problem === "string" ? readProblemFile(problem) : parseProblemFile(problem, source ?? path.join(process.cwd(), "problem.json"));
+  const built = buildProblem(spec);
+  if (settings.method !== undefined) built.settings.method = settings.method;
+  if (settings.seed !== undefined) built.settings.seed = settings.seed;
+  const outcome = await runFit(built, file, settings.progress ?? (() => undefined), settings.signal);
+  return new FitReport(built, outcome);
+}
+
+
+async function runFit(problem: Problem, file: string | undefined, progress: FitProgress, signal: AbortSignal | undefined): Promise<FitOutcome> {
+  const objective = problem.objective;
+  const settings = problem.settings;
+  let leastSquares: LeastSquaresResult | undefined;
+  let sampler: EnsembleResult | undefined;
+  if (settings.method === "de") {
+    const de = differentialEvolution(objective, {
+      seed: settings.seed,
+      ...(settings.de.populationSize ? { populationSize: settings.de.populationSize } : {}),
+      ...(settings.de.maxGenerations ? { maxGenerations: settings.de.maxGenerations } : {}),
+      polish: settings.de.polish,
+      progress: (info) => progress("differential evolution", Math.min(0.99, 1 / Math.max(info.convergence, 1)), `χ² ${info.bestEnergy.toPrecision(5)}`),
+    });
+    progress("differential evolution", 1, "");
+    checkAborted(signal);
+    leastSquares = de.polish ?? levenbergMarquardt(objective, { initial: de.values });
+  } else {
+    leastSquares = levenbergMarquardt(objective, { progress: (info) => progress("least squares", Math.min(0.99, info.iteration / 50), `χ² ${info.chi2.toPrecision(6)}`) });
+    progress("least squares", 1, "");
+    checkAborted(signal);
+  }
+  if (settings.method === "mcmc") {
+    const mcmc = settings.mcmc;
+    sampler = await ensembleSamplerAsync(objective, {
+      steps: mcmc.steps,
+      burn: mcmc.burn,
+      thin: mcmc.thin,
+      seed: settings.seed,
+      ...(mcmc.walkers ? { walkers: mcmc.walkers } : {}),
+      start: startFromFit(leastSquares, 1),
+      threads: mcmc.threads,
+      // worker threads rebuild the objective from the problem file; a problem given as an object runs in this thread
+      ...(file !== undefined
+        ? { worker: { module: fileURLToPath(siblingModule(import.meta.url, "../fit/problem")), export: "objectiveFromProblemFile", spec: { file: path.resolve(file) } } }
+        : { threads: 1 }),
+      progress: (info) => {
+        checkAborted(signal);
+        progress("MCMC", Math.min(0.99, info.step / info.totalSteps), `acceptance ${info.acceptance.toFixed(2)}`);
+      },
+    });
+    progress("MCMC", 1, "");
+  }
+  const names = objective.names;
+  const parameters: Record<string, { value: number; stderr: number | null; unit?: string }> = {};
+  names.forEach((name, i) => {
+    const stderr = leastSquares.stderr[i];
+    parameters[name] = { value: leastSquares.values[i], stderr: Number.isFinite(stderr) ? stderr : null };
+  });
+  // constrained parameters: their value at the optimum
+  const values = objective.valuesAt(leastSquares.values);
+  for (const parameter of objective.space.parameters) {
+    if (parameter.constrained) parameters[problem.displayName(parameter)] = { value: values[objective.space.slotOf(parameter)], stderr: null };
+  }
+  const p = names.length;
+  const covariance = Array.from({ length: p }, (_, i) => Array.from(leastSquares.covariance.subarray(i * p, (i + 1) * p), (x) => (Number.isFinite(x) ? x : null)));
+  const json: Record<string, unknown> = {
+    method: settings.method,
+    parameters,
+    chi2: leastSquares.chi2,
+    reducedChi2: leastSquares.reducedChi2,
+    nData: leastSquares.nData,
+    nFree: leastSquares.nFree,
+    covariance,
+    correlation: Array.from({ length: p }, (_, i) => Array.from(leastSquares.correlation.subarray(i * p, (i + 1) * p), (x) => (Number.isFinite(x) ? x : null))),
+    converged: leastSquares.converged,
+    evaluations: leastSquares.evaluations,
+    warnings: [...problem.warnings, ...leastSquares.warnings],
+  };
+  if (sampler) {
+    const posterior: Record<string, unknown> = {};
+    const tau: Record<string, number> = {};
+    sampler.summaries.forEach((s, i) => {
+      posterior[s.name] = { median: s.median, lo68: s.lo68, hi68: s.hi68, lo95: s.lo95, hi95: s.hi95, mean: s.mean, sd: s.sd };
+      tau[s.name] = sampler.autocorrelationTime[i];
+    });
+    json["posterior"] = posterior;
+    json["autocorrelationTime"] = tau;
+    json["acceptance"] = sampler.meanAcceptanceFraction;
+    json["samples"] = { walkers: sampler.walkers, keptSteps: sampler.keptSteps, burn: sampler.burn, thin: sampler.thin };
+    (json["warnings"] as string[]).push(...sampler.warnings);
+  }
+  return { leastSquares, sampler, json, bestValues: leastSquares.values };
+}
+
+function writeOutputs(dir: string, problem: Problem, outcome: FitOutcome): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "result.json"), `${JSON.stringify(outcome.json, null, 2)}\n`);
+  const objective = problem.objective;
+  const values = objective.valuesAt(outcome.bestValues);
+  problem.terms.forEach((term, k) => {
+    const model = problem.models.get(problem.datasetModels[k])!;
+    const fill = model.bind(objective.space);
+    const slabs = new Float64Array(model.rows * 4);
+    const scalars = new Float64Array(model.scalarCount);
+    fill(values, slabs, scalars);
+    const curve = term.evaluateAt(slabs, scalars[0], scalars[1], scalars);
+    const lines = ["# Q (1/angstrom)\tR data\tdR\tR model"];
+    for (let i = 0; i < term.q.length; i++) lines.push(`${term.q[i]}\t${term.y[i]}\t${term.sigma[i]}\t${curve[i]}`);
+    fs.writeFileSync(path.join(dir, `curve${k}.dat`), `${lines.join("\n")}\n`);
+  });
+  if (outcome.sampler) void writeSamples(path.join(dir, "samples.csv"), outcome.sampler);
+}
+

@@ -1,0 +1,179 @@
+/**
+ * @module api/impedance
+ * Impedance spectra: reading any supported instrument export, fitting an impedance.py-style
+ * circuit, the Lin-KK Kramers–Kronig test and the distribution of relaxation times.
+ * Frequencies in Hz, impedances in Ω (Z'' < 0 is capacitive), τ in s.
+ */
+import { ValidationError } from "../core/errors.ts";
+import { readImpedanceFile, type ImpedanceSpectrum, type ReadImpedanceOptions } from "../io/impedance.ts";
+import { fitCircuit as fitCircuitModel, type CircuitFitResult, type FitCircuitOptions } from "../fit/circuitObjective.ts";
+import { linKK, type LinKKOptions, type LinKKResult } from "../analysis/impedance/linKK.ts";
+import { drt, type DrtOptions, type DrtResult } from "../analysis/impedance/drt.ts";
+import { circuitModel } from "../models/circuit/circuitModel.ts";
+
+export type { ImpedanceSpectrum, CircuitFitResult, FitCircuitOptions, LinKKOptions, LinKKResult, DrtOptions, DrtResult };
+
+/** Read an impedance file (plain CSV, BioLogic .mpt, Gamry .DTA, ZPlot .z, Autolab, CH Instruments, Parstat, VersaStudio, PowerSuite). */
+export function readSpectrum(file: string, options: ReadImpedanceOptions = {}): ImpedanceSpectrum {
+  return readImpedanceFile(file, options);
+}
+
+const spectrumOf = (spectrum: string | ImpedanceSpectrum): ImpedanceSpectrum => (typeof spectrum === "string" ? readImpedanceFile(spectrum) : spectrum);
+
+/** A circuit fit; `toJSON()` is `strata eis fit --json`. */
+export interface CircuitFitReport {
+  fit: CircuitFitResult;
+  spectrum: ImpedanceSpectrum;
+  toJSON(): Record<string, unknown>;
+}
+
+/**
+ * Fit an impedance.py circuit string (`R0-p(R1,CPE1)`) to a spectrum (or a file) by
+ * Levenberg–Marquardt on stacked Z', Z'' residuals, optionally after a global search.
+ * `dropInductive` keeps only the points with Z'' < 0 (impedance.py's ignoreBelowX).
+ */
+export function fitCircuit(circuit: string, spectrum: string | ImpedanceSpectrum, options: FitCircuitOptions & { dropInductive?: boolean } = {}): CircuitFitReport {
+  let data = spectrumOf(spectrum);
+  const { dropInductive, ...fitOptions } = options;
+  if (dropInductive) data = capacitiveOnly(data);
+  const fit = fitCircuitModel(circuit, data, fitOptions);
+  return { fit, spectrum: data, toJSON: () => circuitFitJson(fit, data) };
+}
+
+/** A Lin-KK test; `toJSON()` is `strata eis linkk --json`. */
+export interface KramersKronigReport {
+  result: LinKKResult;
+  spectrum: ImpedanceSpectrum;
+  toJSON(): Record<string, unknown>;
+}
+
+/** The Lin-KK Kramers–Kronig test (Schönleber 2014; impedance.py's μ rule with `c`). */
+export function kramersKronig(spectrum: string | ImpedanceSpectrum, options: LinKKOptions = {}): KramersKronigReport {
+  const data = spectrumOf(spectrum);
+  const result = linKK(data, options);
+  return { result, spectrum: data, toJSON: () => kramersKronigJson(result, data) };
+}
+
+/** A DRT; `toJSON()` is `strata eis drt --json`. */
+export interface DrtReport {
+  result: DrtResult;
+  spectrum: ImpedanceSpectrum;
+  toJSON(): Record<string, unknown>;
+}
+
+/** The distribution of relaxation times (Tikhonov-regularised, non-negative). */
+export function distributionOfRelaxationTimes(spectrum: string | ImpedanceSpectrum, options: DrtOptions = {}): DrtReport {
+  const data = spectrumOf(spectrum);
+  const result = drt(data, options);
+  return { result, spectrum: data, toJSON: () => drtJson(result, data) };
+}
+
+/**
+ * The impedance of a circuit with the given parameter values (in circuit order, or by name).
+ * @returns Z' and Z'' (Ω) at each frequency
+ */
+export function circuitImpedance(circuit: string, values: number[] | Record<string, number>, frequency: Float64Array): { re: Float64Array; im: Float64Array } {
+  return circuitModel(circuit, { initial: values }).evaluate(frequency);
+}
+
+/** `strata eis linkk --json`. */
+export function kramersKronigJson(kk: LinKKResult, spectrum: ImpedanceSpectrum): Record<string, unknown> {
+  return {
+          M: kk.M,
+          mu: kk.mu,
+          residualsReal: kk.residuals.real,
+          residualsImag: kk.residuals.imag,
+          consistent: kk.valid,
+          threshold: kk.threshold,
+          maxResidual: kk.maxResidual,
+          maxResidualFrequency: kk.maxResidualFrequency,
+          pseudoChi2: kk.pseudoChi2,
+          verdict: kk.verdict,
+          method: kk.method,
+          mode: kk.mode,
+          addCapacitance: kk.addCapacitance,
+          seriesResistance: kk.seriesResistance,
+          inductance: kk.inductance,
+          ...(kk.capacitance !== undefined ? { capacitance: kk.capacitance } : {}),
+          frequency: spectrum.frequency,
+          fitReal: kk.fit.real,
+          fitImag: kk.fit.imag,
+          warnings: spectrum.warnings,
+        };
+}
+
+/** `strata eis drt --json`. */
+export function drtJson(result: DrtResult, spectrum: ImpedanceSpectrum): Record<string, unknown> {
+  return {
+          tau: result.tau,
+          gamma: result.gamma,
+          lambda: result.lambda,
+          lambdaMethod: result.lambdaMethod,
+          rInf: result.rInf,
+          inductance: result.inductance,
+          polarizationResistance: result.polarizationResistance,
+          peaks: result.peaks,
+          ...(result.band ? { band: result.band } : {}),
+          ...(result.lambdaScores ? { lambdaScores: result.lambdaScores } : {}),
+          warnings: [...spectrum.warnings, ...result.warnings],
+        };
+}
+
+/** The points with Z″ < 0 (impedance.py's `ignoreBelowX`). */
+export function capacitiveOnly(spectrum: ImpedanceSpectrum, option = "dropInductive"): ImpedanceSpectrum {
+  const keep: number[] = [];
+  for (let i = 0; i < spectrum.frequency.length; i++) if (spectrum.imag[i] < 0) keep.push(i);
+  if (keep.length === 0) throw new ValidationError(option, `${spectrum.source} has no point with Z'' < 0`);
+  const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]);
+  const dropped = spectrum.frequency.length - keep.length;
+  return {
+    ...spectrum,
+    frequency: pick(spectrum.frequency),
+    real: pick(spectrum.real),
+    imag: pick(spectrum.imag),
+    warnings: dropped > 0 ? [...spectrum.warnings, `${dropped} points with Z'' ≥ 0 dropped (${option})`] : spectrum.warnings,
+  };
+}
+
+export function circuitFitJson(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): Record<string, unknown> {
+  const p = fit.names.length;
+  const correlation: Record<string, Record<string, number | null>> = {};
+  fit.names.forEach((a, i) => {
+    correlation[a] = {};
+    fit.names.forEach((b, j) => {
+      const r = fit.correlation[i * p + j];
+      correlation[a][b] = Number.isFinite(r) ? r : null;
+    });
+  });
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return {
+    circuit: fit.circuit,
+    source: spectrum.source,
+    points: fit.nPoints,
+    parameters: Object.fromEntries(
+      fit.parameters.map((q) => [
+        q.name,
+        { value: q.value, stderr: finite(q.stderr), stderrUnscaled: finite(q.stderrUnscaled), fixed: q.fixed, initial: q.initial, ...(q.unit ? { unit: q.unit } : {}) },
+      ]),
+    ),
+    chi2: fit.chi2,
+    reducedChi2: finite(fit.reducedChi2),
+    dof: fit.dof,
+    rss: fit.rss,
+    aic: finite(fit.aic),
+    bic: finite(fit.bic),
+    correlation,
+    weighting: fit.weighting,
+    admittance: fit.admittance,
+    global: fit.global,
+    initialSource: fit.initialSource,
+    initialNotes: fit.initialNotes,
+    converged: fit.converged,
+    status: fit.status,
+    message: fit.message,
+    evaluations: fit.evaluations,
+    fitted: { frequency: spectrum.frequency, real: fit.fitted.re, imag: fit.fitted.im },
+    warnings: [...spectrum.warnings, ...fit.warnings],
+  };
+}
+
