@@ -2,10 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
-import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
-import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
 import { neutronSld, xraySld } from "../materials/index.ts";
+import { reflectivityEvaluator } from "../models/reflectivityEvaluator.ts";
 import { demoPage, type DemoCurve, type DemoLayerRow } from "../report/demoPage.ts";
 
 /** Example operando thin-film cell, measured through the Si block: Si | Cu | inner SEI (LiF) | outer SEI (Li2CO3) | d-EC electrolyte. */
@@ -33,6 +32,9 @@ export function registerDemo(program: Command): void {
       }));
       const q = Float64Array.from({ length: 400 }, (_, i) => 0.004 + (0.296 * i) / 399);
       const sigma = q.map((x) => x * DQ_OVER_Q_FWHM * FWHM_TO_SIGMA);
+      const unsmeared = reflectivityEvaluator(q);
+      const smeared = reflectivityEvaluator(q, { sigma });
+      const scaleAndBackground = Float64Array.of(1, 0);
       const curves: DemoCurve[] = (["xray", "neutron"] as const).map((probe) => {
         const slabs = Float64Array.from(
           layers.flatMap((l, j) => {
@@ -45,8 +47,8 @@ export function registerDemo(program: Command): void {
         return {
           probe: probe === "xray" ? `X-ray ${ENERGY_KEV} keV` : `neutron ${WAVELENGTH_A} Å`,
           q,
-          unsmeared: reflectivity(q, slabs),
-          smeared: createSmearedReflectivity(q, sigma).evaluate(slabs),
+          unsmeared: unsmeared.evaluate(slabs, scaleAndBackground),
+          smeared: smeared.evaluate(slabs, scaleAndBackground),
           z,
           sld: profile.sld,
           isld: profile.isld,

@@ -24,7 +24,7 @@ function exampleData(): ImpedanceData {
 }
 
 const rss = (circuit: string, values: readonly number[], data: ImpedanceData): number => {
-  const z = circuitModel(circuit, { initial: values }).impedance(data.frequency);
+  const z = circuitModel(circuit, { initial: values }).evaluate(data.frequency);
   let s = 0;
   for (let i = 0; i < z.re.length; i++) s += (z.re[i] - data.real[i]) ** 2 + (z.im[i] - data.imag[i]) ** 2;
   return s;
@@ -35,7 +35,7 @@ const logFrequencies = (fMax: number, fMin: number, n: number): Float64Array =>
 
 /** A spectrum of `circuit` at `values`, with Gaussian noise of `relative`·|Z| on each component. */
 function synthetic(circuit: string, values: readonly number[], frequency: Float64Array, relative = 0, seed = 0): ImpedanceData {
-  const z = circuitModel(circuit, { initial: values }).impedance(frequency);
+  const z = circuitModel(circuit, { initial: values }).evaluate(frequency);
   const rng = createRandom(seed);
   const real = new Float64Array(frequency.length);
   const imag = new Float64Array(frequency.length);

@@ -34,7 +34,6 @@
  */
 
 import { FitAbortedError, ValidationError, formatValue } from "../core/errors.ts";
-import { createCircuitWorkspace, evaluateCircuit } from "../kernels/impedance/circuitEval.ts";
 import type { ReIm } from "../kernels/impedance/elements.ts";
 import { circuitModel, isExponent, placeholderValue } from "../models/circuit/circuitModel.ts";
 import type { CircuitModel } from "../models/circuit/circuitModel.ts";
@@ -192,8 +191,7 @@ export function circuitObjective(model: CircuitModel, data: ImpedanceData, optio
 
   const space = new ParameterSet(model.parameters).fitSpace();
   if (space.dimension === 0) throw new ValidationError("constants", `every parameter of ${model.circuit.circuit} is constant: nothing to fit`);
-  const compiled = model.compile(space);
-  const workspace = createCircuitWorkspace(compiled, n);
+  const evaluate = model.evaluator(space, frequency);
   const values = space.createValues();
   const zRe = new Float64Array(n);
   const zIm = new Float64Array(n);
@@ -204,12 +202,12 @@ export function circuitObjective(model: CircuitModel, data: ImpedanceData, optio
 
   const impedance = (theta: Float64Array, out?: ReIm): ReIm => {
     space.fromVector(theta, values);
-    return evaluateCircuit(compiled, values, frequency, out ?? { re: new Float64Array(n), im: new Float64Array(n) }, workspace);
+    return evaluate(values, out ?? { re: new Float64Array(n), im: new Float64Array(n) });
   };
   const residuals = (theta: Float64Array, out?: Float64Array): Float64Array => {
     const r = out ?? new Float64Array(2 * n);
     space.fromVector(theta, values);
-    evaluateCircuit(compiled, values, frequency, z, workspace);
+    evaluate(values, z);
     if (admittance) invertInPlace(zRe, zIm);
     for (let i = 0; i < n; i++) {
       r[i] = (zRe[i] - targetRe[i]) * weightRe[i];

@@ -9,17 +9,15 @@
  *   in relative form), which adds the variance term of the normalisation.
  * - `poisson`: y are raw counts and m the expected counts (scale converts);
  *   log L = Σ [y ln m − m − ln y!]; LM sees deviance residuals sign(m − y)·√(2(m − y + y ln(y/m))).
- * A model with a geometry block (angle offset, footprint) is evaluated through
- * kernels/reflectivity/geometryReflectivity; without one the plain (smeared) kernel
- * runs exactly as before.
+ * The curve is the model's own (`ReflectModel.evaluator`, planned once per curve: plain,
+ * smeared or geometry-corrected); the data's dQ column smears it when the model gives no
+ * resolution.
  * Fitting log R (`transform: "logR"`) uses r_i = (ln m_i − ln y_i)/(σ_i/y_i), i.e. the
  * same Gaussian in log space with propagated errors; points with y ≤ 0 are masked.
  */
 import { ValidationError } from "../core/errors.ts";
-import { reflectivity } from "../kernels/reflectivity/abeles.ts";
-import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
-import { createGeometryReflectivity, DEFAULT_OFFSET_RANGE, GEOMETRY_SCALAR } from "../kernels/reflectivity/geometryReflectivity.ts";
-import { currentScalars, geometryKernelOptions, GEOMETRY_SCALARS, type ReflectModel } from "../models/reflectModel.ts";
+import { GEOMETRY_SCALAR } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { currentScalars, GEOMETRY_SCALARS, type ReflectModel } from "../models/reflectModel.ts";
 import type { FitSpace, Parameter } from "../params/index.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
 import type { BoundTerm, ObjectiveTerm } from "./jointObjective.ts";
@@ -45,13 +43,6 @@ function logFactorial(n: number): number {
     return s;
   }
   return n * Math.log(n) - n + 0.5 * Math.log(2 * Math.PI * n) + 1 / (12 * n) - 1 / (360 * n * n * n);
-}
-
-/** Half range (rad) of the angle offset the geometry kernel's auxiliary grid covers: the parameter's finite bounds (capped at 0.5°; beyond, the kernel rebuilds), else 0.05° or twice its value. */
-function offsetRange(angleOffset_deg: Parameter): number {
-  const { min, max } = angleOffset_deg.bounds;
-  const bound = Number.isFinite(min) && Number.isFinite(max) ? Math.min(Math.max(Math.abs(min), Math.abs(max)), 0.5) : 2 * Math.abs(angleOffset_deg.value);
-  return Math.max((bound * Math.PI) / 180, angleOffset_deg.vary && Number.isFinite(min) && Number.isFinite(max) ? 0 : DEFAULT_OFFSET_RANGE);
 }
 
 /**
@@ -100,25 +91,8 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
   const sigma = pick(data.dr);
   const dq = data.dq ? pick(data.dq) : undefined;
   const n = q.length;
-  const resolution = model.resolution
-    ? { sigma: model.resolution.sigmaFor(q), options: model.resolution.options }
-    : dq && dq.some((x) => x > 0)
-      ? { sigma: dq, options: {} }
-      : undefined;
-  if (!resolution) warnings.push(`${data.source}: no resolution given (no dQ column, none in the model): the curve is fitted unsmeared`);
-  const geometry = model.geometry;
-  const geometryCurve = geometry
-    ? createGeometryReflectivity(q, {
-        wavelength_A: model.wavelength_A,
-        sigma: resolution?.sigma,
-        smear: resolution?.options,
-        ...geometryKernelOptions(geometry),
-        offsetRange: geometry.angleOffset_deg ? offsetRange(geometry.angleOffset_deg) : undefined,
-      })
-    : undefined;
-  const smear = resolution && !geometryCurve ? createSmearedReflectivity(q, resolution.sigma, resolution.options) : undefined;
-  const kernel = (slabs: Float64Array, scale: number, background: number, out: Float64Array): Float64Array =>
-    smear ? smear.evaluate(slabs, scale, background, out) : reflectivity(q, slabs, scale, background, out);
+  const modelCurve = model.evaluator(q, dq && dq.some((x) => x > 0) ? { sigma: dq } : {});
+  if (!modelCurve.smeared) warnings.push(`${data.source}: no resolution given (no dQ column, none in the model): the curve is fitted unsmeared`);
   // data in the fitted space
   const yFit = transform === "logR" ? y.map(Math.log) : y;
   const sigmaFit = transform === "logR" ? sigma.map((s, i) => s / y[i]) : sigma;
@@ -143,28 +117,17 @@ export function reflectivityTerm(model: ReflectModel, data: ReflectivityData, op
     sigma,
     warnings,
     evaluateAt: (slabs, scale, background, scalars) => {
-      if (!geometryCurve) return kernel(slabs, scale, background, new Float64Array(n));
       const g = scalars && scalars.length >= GEOMETRY_SCALARS ? Float64Array.from(scalars) : currentScalars(model);
       g[GEOMETRY_SCALAR.scale] = scale;
       g[GEOMETRY_SCALAR.background] = background;
-      return geometryCurve.evaluateScalars(slabs, g, new Float64Array(n));
+      return modelCurve.evaluateWith(slabs, g, new Float64Array(n));
     },
     parameters,
     bind(space: FitSpace): BoundTerm {
-      const fill = model.bind(space);
-      const slabs = new Float64Array(model.rows * 4);
-      const scalars = new Float64Array(model.scalarCount);
+      const fillCurve = modelCurve.bind(space);
       const curve = new Float64Array(n);
       const inflationSlot = options.errorInflation ? space.slotOf(options.errorInflation) : -1;
-      const evaluate = geometryCurve
-        ? (values: Float64Array): Float64Array => {
-            fill(values, slabs, scalars);
-            return geometryCurve.evaluateScalars(slabs, scalars, curve);
-          }
-        : (values: Float64Array): Float64Array => {
-            fill(values, slabs, scalars);
-            return kernel(slabs, scalars[0], scalars[1], curve);
-          };
+      const evaluate = (values: Float64Array): Float64Array => fillCurve(values, curve);
       if (likelihood === "poisson") {
         return {
           nResiduals: n,

@@ -37,13 +37,20 @@
  * 1°). Every part may be omitted; `profile` defaults to "tophat". Needs the
  * wavelength (X-ray: energy_keV or wavelength_A).
  * Without the block the model is evaluated exactly as before (no geometry code runs).
+ *
+ * Evaluation (refnx's `ReflectModel.model()`): {@link ReflectModel.evaluate} gives the
+ * curve at the parameters' current values, plain, smeared or geometry-corrected as the
+ * model says, with scale and background; {@link ReflectModel.evaluator} plans the curve
+ * once for fixed Q points (a fit's dataset) and can be bound to a fit space. Both go
+ * through models/reflectivityEvaluator, the one place that chooses the kernel.
  */
 import { ValidationError, formatValue } from "../core/errors.ts";
 import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA, type SmearOptions } from "../kernels/reflectivity/smear.ts";
-import { GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { DEFAULT_OFFSET_RANGE, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
 import { neutronSld, xraySld, energyFromWavelength, THERMAL_NEUTRON_WAVELENGTH } from "../materials/index.ts";
 import { Parameter, resolveSpec, type FitSpace } from "../params/index.ts";
+import { reflectivityEvaluator, type ReflectivityPlan } from "./reflectivityEvaluator.ts";
 
 export type Probe = "neutron" | "xray";
 
@@ -108,8 +115,47 @@ export interface ReflectModel {
    * (with geometry also δ in rad, beam height and sample length in mm: `scalarCount` entries).
    */
   bind(space: FitSpace): (values: Float64Array, slabs: Float64Array, scalars: Float64Array) => void;
-  /** The slab table at the parameters' current values. */
-  currentSlabs(): Float64Array;
+  /**
+   * The slab table at the parameters' current values.
+   * @param out - buffer of `rows × 4` entries to fill; allocated when omitted
+   */
+  currentSlabs(out?: Float64Array): Float64Array;
+  /**
+   * Reflectivity at `q` at the parameters' current values: plain, smeared by the model's
+   * resolution, or through its geometry block; scale and background applied. The plan for
+   * the last `q` array (by identity) is kept, so repeated calls with the same `q` and an
+   * `out` buffer allocate nothing. A geometry plan covers the angle offset of its first
+   * call (twice it); a larger one later rebuilds the auxiliary grid.
+   * @param q - Q points (Å⁻¹)
+   * @param out - output buffer (length ≥ q.length); allocated when omitted
+   */
+  evaluate(q: Float64Array, out?: Float64Array): Float64Array;
+  /**
+   * The curve planned once for fixed Q points (what a fit builds per dataset). A geometry
+   * plan covers the angle offset's bounds (see {@link offsetRangeOf}).
+   * @param q - Q points (Å⁻¹)
+   * @param options - `sigma`: 1-σ resolution widths (Å⁻¹, one per Q point) used when the model has no resolution of its own (a data file's dQ)
+   */
+  evaluator(q: Float64Array, options?: { sigma?: Float64Array }): ReflectModelEvaluator;
+}
+
+/** A {@link ReflectModel}'s curve planned for fixed Q points; every `evaluate` with an `out` buffer is allocation-free. */
+export interface ReflectModelEvaluator {
+  readonly q: Float64Array;
+  /** Whether the curve is resolution-smeared (by the model's resolution or the widths given). */
+  readonly smeared: boolean;
+  /** At the parameters' current values. */
+  evaluate(out?: Float64Array): Float64Array;
+  /**
+   * From a slab table and scalars as `bind` fills them (scale, background, then — geometry
+   * models only — the corrections in the kernel's GEOMETRY_SCALAR layout).
+   */
+  evaluateWith(slabs: Float64Array, scalars: ArrayLike<number>, out?: Float64Array): Float64Array;
+  /**
+   * Compiled against a fit space: the returned function fills the model from a values
+   * array and writes the curve to `out` (length ≥ q.length), allocating nothing.
+   */
+  bind(space: FitSpace): (values: Float64Array, out: Float64Array) => Float64Array;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -273,8 +319,10 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
     scalars[1] = read(background);
   };
   const scalarCount = geometry ? GEOMETRY_SCALARS : 2;
+  const scaleAndBackground = new Float64Array(2);
+  let last: { q: Float64Array; curve: ReflectModelEvaluator } | undefined;
 
-  return {
+  const model: ReflectModel = {
     probe,
     energy_keV,
     wavelength_A,
@@ -327,12 +375,24 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       }
       return fillFrom(slots, sldPerDensity, isldPerDensity);
     },
-    currentSlabs() {
-      const slabs = new Float64Array(rows * SLAB_COLUMNS);
-      fill((p) => p.value, slabs, new Float64Array(2));
+    currentSlabs(out) {
+      const slabs = out ?? new Float64Array(rows * SLAB_COLUMNS);
+      fill(currentValue, slabs, scaleAndBackground);
       return slabs;
     },
+    evaluate(q, out) {
+      if (last?.q !== q) {
+        // a one-shot curve: the auxiliary grid of a geometry plan covers twice the current angle offset
+        const offsetRange = geometry ? 2 * Math.abs(geometry.angleOffset_deg ? geometry.angleOffset_deg.value * DEG : 0) : undefined;
+        last = { q, curve: modelEvaluator(model, q, undefined, offsetRange) };
+      }
+      return last.curve.evaluate(out);
+    },
+    evaluator(q, options = {}) {
+      return modelEvaluator(model, q, options.sigma, geometry?.angleOffset_deg ? offsetRangeOf(geometry.angleOffset_deg) : undefined);
+    },
   };
+  return model;
 
   /** The slab-and-scale filler of `bind` over resolved slots. */
   function fillFrom(slots: Int32Array, sldPerDensity: Float64Array, isldPerDensity: Float64Array) {
@@ -357,6 +417,55 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
 }
 
 const DEG = Math.PI / 180;
+
+const currentValue = (p: Parameter): number => p.value;
+
+/**
+ * Half range (rad) of the angle offset a fit's geometry plan covers: the parameter's finite
+ * bounds (capped at 0.5°; beyond, the kernel rebuilds), else 0.05° or twice its value.
+ * @param angleOffset_deg - the geometry block's angle offset (degrees)
+ */
+export function offsetRangeOf(angleOffset_deg: Parameter): number {
+  const { min, max } = angleOffset_deg.bounds;
+  const bound = Number.isFinite(min) && Number.isFinite(max) ? Math.min(Math.max(Math.abs(min), Math.abs(max)), 0.5) : 2 * Math.abs(angleOffset_deg.value);
+  return Math.max((bound * Math.PI) / 180, angleOffset_deg.vary && Number.isFinite(min) && Number.isFinite(max) ? 0 : DEFAULT_OFFSET_RANGE);
+}
+
+/**
+ * A model's curve at fixed Q: the resolution is the model's, else `fallbackSigma`; the
+ * kernel is chosen by models/reflectivityEvaluator.
+ * @param offsetRange - half range (rad) of the angle offset a geometry plan covers
+ */
+function modelEvaluator(model: ReflectModel, q: Float64Array, fallbackSigma: Float64Array | undefined, offsetRange: number | undefined): ReflectModelEvaluator {
+  const sigma = model.resolution ? model.resolution.sigmaFor(q) : fallbackSigma;
+  const geometry = model.geometry;
+  const plan: ReflectivityPlan = reflectivityEvaluator(q, {
+    sigma,
+    smear: model.resolution?.options,
+    geometry: geometry ? { wavelength_A: model.wavelength_A, ...geometryKernelOptions(geometry), offsetRange } : undefined,
+  });
+  const slabs = new Float64Array(model.rows * SLAB_COLUMNS);
+  const scalars = new Float64Array(GEOMETRY_SCALARS);
+  return {
+    q,
+    smeared: sigma !== undefined,
+    evaluate(out) {
+      model.currentSlabs(slabs);
+      currentScalars(model, scalars);
+      return plan.evaluate(slabs, scalars, out);
+    },
+    evaluateWith: (slabs, scalars, out) => plan.evaluate(slabs, scalars, out),
+    bind(space) {
+      const fill = model.bind(space);
+      const boundSlabs = new Float64Array(model.rows * SLAB_COLUMNS);
+      const boundScalars = new Float64Array(model.scalarCount);
+      return (values, out) => {
+        fill(values, boundSlabs, boundScalars);
+        return plan.evaluate(boundSlabs, boundScalars, out);
+      };
+    },
+  };
+}
 
 /** A parameter that must be > 0 (beam height, sample length): value > 0, a varying one needs min ≥ 0. */
 function positiveParameter(spec: unknown, named: ReadonlyMap<string, Parameter>, path: string, what: string): Parameter {
@@ -522,10 +631,11 @@ export function geometryKernelOptions(geometry: GeometryModel): {
 /**
  * The scalars `bind` would fill, at the parameters' current values ({@link GEOMETRY_SCALARS} entries).
  * @param model - a reflectivity model (with or without a geometry block)
+ * @param out - buffer of {@link GEOMETRY_SCALARS} entries to fill; allocated when omitted
  */
-export function currentScalars(model: ReflectModel): Float64Array {
+export function currentScalars(model: ReflectModel, out?: Float64Array): Float64Array {
   const g = model.geometry;
-  const scalars = new Float64Array(GEOMETRY_SCALARS);
+  const scalars = out ?? new Float64Array(GEOMETRY_SCALARS);
   scalars[GEOMETRY_SCALAR.scale] = model.scale.value;
   scalars[GEOMETRY_SCALAR.background] = model.background.value;
   scalars[GEOMETRY_SCALAR.angleOffset] = g?.angleOffset_deg ? g.angleOffset_deg.value * DEG : 0;

@@ -16,20 +16,22 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { FARADAY, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM, VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
-import { STRATA_VERSION } from "../core/version.ts";
 import { createRandom, type Random } from "../core/random.ts";
 import { poissonDeviate } from "../core/poisson.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
-import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
-import { createGeometryReflectivity, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
+import { GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
 import { formulaMass, neutronSld, xraySld } from "../materials/index.ts";
 import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+import { reflectivityEvaluator } from "../models/reflectivityEvaluator.ts";
 import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName } from "../models/damageModels.ts";
 import { attenuationSums, buildBeamPath, exposureDose, resolveDoseSetup, unavailableError, type AttenuationSums } from "../confounders/index.ts";
 import { parseManifest } from "../campaign/manifest.ts";
+
+/** F (C/mol), ε0 (F/m). */
+export const FARADAY = 96485.33212;
+export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
 
 export interface ScenarioLayer {
   name: string;
@@ -298,24 +300,26 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     writeCycler(path.join(dir, "echem", `${cell}.bdf.csv`), duration, qredPerArea, scenario.area_cm2, cellRandom);
     // reflectivity scans (schedule, doses and thicknesses computed before the loop, see below)
     const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
-    const smear = createSmearedReflectivity(q, sigma);
     const geometry = scenario.geometry;
-    const wavelength = scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!;
-    const observed = geometry
-      ? createGeometryReflectivity(q, {
-          wavelength_A: wavelength,
-          sigma,
-          angleOffset: geometry.angleOffset_deg !== undefined,
-          ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}),
-          ...(geometry.heightOffset_mm !== undefined ? { heightOffset: { detectorDistance_mm: geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } } : {}),
-          attenuation: attenuation !== undefined,
-          incoherentBackground: geometry.incoherentBackground !== undefined,
-        })
-      : undefined;
+    const wavelength = scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!;
+    // smeared, and seen through the cell's geometry when the scenario has one (models/reflectivityEvaluator chooses the kernel)
+    const observed = reflectivityEvaluator(q, {
+      sigma,
+      geometry: geometry
+        ? {
+            wavelength_A: wavelength,
+            angleOffset: geometry.angleOffset_deg !== undefined,
+            ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}),
+            ...(geometry.heightOffset_mm !== undefined ? { heightOffset: { detectorDistance_mm: geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } } : {}),
+            attenuation: attenuation !== undefined,
+            incoherentBackground: geometry.incoherentBackground !== undefined,
+          }
+        : undefined,
+    });
     const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
+    scalars[GEOMETRY_SCALAR.scale] = 1;
+    scalars[GEOMETRY_SCALAR.background] = s.background;
     if (geometry) {
-      scalars[GEOMETRY_SCALAR.scale] = 1;
-      scalars[GEOMETRY_SCALAR.background] = s.background;
       scalars[GEOMETRY_SCALAR.angleOffset] = ((geometry.angleOffset_deg ?? 0) * Math.PI) / 180;
       scalars[GEOMETRY_SCALAR.beamHeight] = scenario.beam!.height_mm;
       scalars[GEOMETRY_SCALAR.sampleLength] = SAMPLE_LENGTH_MM;
@@ -334,9 +338,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate(damageValues, planned.dose_Gy ?? 0) : 0;
       const thickness = chemistry + damageTerm;
       const slabs = stackSlabs(scenario, interphaseIndex, thickness);
-      const r = observed
-        ? observed.evaluateScalars(slabs, scalars)
-        : smear.evaluate(slabs, 1, s.background);
+      const r = observed.evaluate(slabs, scalars);
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
         const i0 = s.incident * (q[i] / q[0]) ** 2;
@@ -423,12 +425,12 @@ function ortHeader(scenario: Scenario, id: string, start: string): Record<string
       measurement: {
         instrument_settings: {
           incident_angle: { magnitude: null, unit: "deg" },
-          wavelength: { magnitude: scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!, unit: "angstrom" },
+          wavelength: { magnitude: scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!, unit: "angstrom" },
         },
         data_files: [{ file: `${id}.raw`, timestamp: start.replace(/Z$/, "") }],
       },
     },
-    reduction: { software: { name: "strata simulate", version: STRATA_VERSION } },
+    reduction: { software: { name: "strata simulate", version: "0.1.0" } },
   };
 }
 
@@ -504,7 +506,8 @@ function writeSpectrum(file: string, z: NonNullable<Scenario["impedance"]>, resi
   for (let i = 0; i < n; i++) {
     const f = z.fMax * Math.pow(10, (-decades * i) / (n - 1));
     const w = 2 * Math.PI * f;
-    // Z = R0 + R1/(1 + jωR1C1)
+    // Z = R0 + R1/(1 + jωR1C1), in closed form: the circuit model's evaluate ("R0-p(R1,C1)") rounds
+    // differently (1/(1/R1 + jωC1)), and the committed example campaign was written with this form
     const denom = 1 + (w * resistance * capacitance) ** 2;
     const re = z.R0_ohm + resistance / denom;
     const im = (-w * resistance * resistance * capacitance) / denom;

@@ -2,7 +2,8 @@
  * @module models/circuit/circuitModel
  * {@link CircuitModel}: an equivalent circuit whose every element parameter is
  * a {@link Parameter}, compiled once against a {@link FitSpace} into the plain
- * program the impedance kernel evaluates.
+ * program the impedance kernel evaluates. `evaluate(frequency, out)` (current values)
+ * and `evaluator(space, frequency)` (a fit's hot path) are the one way to its impedance.
  *
  * Conventions follow impedance.py: parameter names `R0`, `CPE1_0`, `CPE1_1`, …;
  * an `initial` list gives the values of the non-constant parameters in circuit
@@ -18,8 +19,8 @@
  */
 
 import { UnknownParameterError, ValidationError } from "../../core/errors.ts";
-import { OP_ADD, OP_ELEMENT, OP_INVERT, evaluateCircuit } from "../../kernels/impedance/circuitEval.ts";
-import type { CompiledCircuit } from "../../kernels/impedance/circuitEval.ts";
+import { OP_ADD, OP_ELEMENT, OP_INVERT, createCircuitWorkspace, evaluateCircuit } from "../../kernels/impedance/circuitEval.ts";
+import type { CircuitWorkspace, CompiledCircuit } from "../../kernels/impedance/circuitEval.ts";
 import { ELEMENTS } from "../../kernels/impedance/elements.ts";
 import type { ElementType, ReIm } from "../../kernels/impedance/elements.ts";
 import { Parameter } from "../../params/index.ts";
@@ -85,6 +86,8 @@ export class CircuitModel {
   /** Their names (`R0`, `CPE1_0`, …), same order. */
   readonly names: readonly string[];
   readonly #byName: ReadonlyMap<string, Parameter>;
+  /** `evaluate`'s program (parameter i in slot i), values buffer and scratch for the last frequency array. */
+  #current: { compiled: CompiledCircuit; values: Float64Array; frequency: Float64Array | undefined; workspace: CircuitWorkspace | undefined } | undefined;
 
   /**
    * @param circuit - the parsed circuit
@@ -128,15 +131,42 @@ export class CircuitModel {
   }
 
   /**
-   * Impedance at the parameters' current values (allocates; for fitting use {@link compile}).
+   * Impedance at the parameters' current values. The compiled program and the kernel's
+   * scratch for the last `frequency` array (by identity) are kept, so repeated calls with
+   * the same frequencies and an `out` allocate nothing. For a fit use {@link evaluator}.
    *
-   * @param frequency - frequencies (Hz)
-   * @param out - optional output buffers
+   * @param frequency - frequencies (Hz), > 0
+   * @param out - output Z′, Z″ buffers (each of length frequency.length); allocated when omitted
    * @returns Z′, Z″ (Ω)
    */
-  impedance(frequency: Float64Array, out?: ReIm): ReIm {
-    const compiled = compileCircuit(this.circuit, (index) => index);
-    return evaluateCircuit(compiled, Float64Array.from(this.parameters, (p) => p.value), frequency, out);
+  evaluate(frequency: Float64Array, out?: ReIm): ReIm {
+    const current = (this.#current ??= {
+      compiled: compileCircuit(this.circuit, (index) => index),
+      values: new Float64Array(this.parameters.length),
+      frequency: undefined,
+      workspace: undefined,
+    });
+    if (current.frequency !== frequency) {
+      current.frequency = frequency;
+      current.workspace = createCircuitWorkspace(current.compiled, frequency.length);
+    }
+    for (let i = 0; i < this.parameters.length; i++) current.values[i] = this.parameters[i].value;
+    return evaluateCircuit(current.compiled, current.values, frequency, out ?? { re: new Float64Array(frequency.length), im: new Float64Array(frequency.length) }, current.workspace);
+  }
+
+  /**
+   * The impedance compiled against a fit space for fixed frequencies (call once per fit):
+   * the returned function reads the parameters from a values array (`space.fromVector(θ)`)
+   * and writes Z′, Z″ (Ω) to `out`, allocating nothing.
+   *
+   * @param space - a fit space containing every parameter of this model
+   * @param frequency - frequencies (Hz), > 0
+   * @throws UnknownParameterError if a parameter is not in the space
+   */
+  evaluator(space: FitSpace, frequency: Float64Array): (values: Float64Array, out: ReIm) => ReIm {
+    const compiled = this.compile(space);
+    const workspace = createCircuitWorkspace(compiled, frequency.length);
+    return (values, out) => evaluateCircuit(compiled, values, frequency, out, workspace);
   }
 
   /** The canonical circuit string. */
