@@ -19,6 +19,7 @@ import type { CircuitFitResult, FitCircuitOptions } from "../fit/circuitObjectiv
 import { readImpedanceFile } from "../io/impedance.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { circuitModel } from "../models/circuit/circuitModel.ts";
+import { capacitiveOnly, circuitFitJson, drtJson, kramersKronigJson } from "../api/impedance.ts";
 import { formatNumber, printColumns, printJson } from "./output.ts";
 
 interface ReadFlags {
@@ -125,7 +126,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--json", 'print {"parameters": {NAME: {"value", "stderr", …}}, "chi2", "reducedChi2", "correlation", …}')
     .action((file: string, flags: FitFlags) => {
       let spectrum = read(file, flags);
-      if (flags.dropInductive) spectrum = capacitiveOnly(spectrum);
+      if (flags.dropInductive) spectrum = capacitiveOnly(spectrum, "--drop-inductive");
       const weights = flags.weights ?? flags.weight;
       if (flags.weights !== undefined && flags.weight !== undefined && flags.weights !== flags.weight) {
         throw new ValidationError("--weights", "given twice with different values (--weights and --weight)", [flags.weights, flags.weight]);
@@ -142,7 +143,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.global ? { global: { seed: parseSeed(flags.seed) } } : {}),
       };
       const fit = fitCircuit(flags.circuit, spectrum, options);
-      if (flags.json) printJson(fitJson(fit, spectrum));
+      if (flags.json) printJson(circuitFitJson(fit, spectrum));
       else printFit(fit, spectrum);
     });
 
@@ -171,28 +172,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
       };
       const kk = linKK(spectrum, options);
       if (flags.json) {
-        printJson({
-          M: kk.M,
-          mu: kk.mu,
-          residualsReal: kk.residuals.real,
-          residualsImag: kk.residuals.imag,
-          consistent: kk.valid,
-          threshold: kk.threshold,
-          maxResidual: kk.maxResidual,
-          maxResidualFrequency: kk.maxResidualFrequency,
-          pseudoChi2: kk.pseudoChi2,
-          verdict: kk.verdict,
-          method: kk.method,
-          mode: kk.mode,
-          addCapacitance: kk.addCapacitance,
-          seriesResistance: kk.seriesResistance,
-          inductance: kk.inductance,
-          ...(kk.capacitance !== undefined ? { capacitance: kk.capacitance } : {}),
-          frequency: spectrum.frequency,
-          fitReal: kk.fit.real,
-          fitImag: kk.fit.imag,
-          warnings: spectrum.warnings,
-        });
+        printJson(kramersKronigJson(kk, spectrum));
         return;
       }
       printWarnings(spectrum.warnings);
@@ -222,19 +202,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
       };
       const result = drt(spectrum, options);
       if (flags.json) {
-        printJson({
-          tau: result.tau,
-          gamma: result.gamma,
-          lambda: result.lambda,
-          lambdaMethod: result.lambdaMethod,
-          rInf: result.rInf,
-          inductance: result.inductance,
-          polarizationResistance: result.polarizationResistance,
-          peaks: result.peaks,
-          ...(result.band ? { band: result.band } : {}),
-          ...(result.lambdaScores ? { lambdaScores: result.lambdaScores } : {}),
-          warnings: [...spectrum.warnings, ...result.warnings],
-        });
+        printJson(drtJson(result, spectrum));
         return;
       }
       printWarnings([...spectrum.warnings, ...result.warnings]);
@@ -278,64 +246,6 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
 
 function read(file: string, flags: ReadFlags): ImpedanceSpectrum {
   return readImpedanceFile(file, flags.format === undefined ? {} : { format: flags.format });
-}
-
-/** The points with Z″ < 0 (impedance.py's `ignoreBelowX`). */
-function capacitiveOnly(spectrum: ImpedanceSpectrum): ImpedanceSpectrum {
-  const keep: number[] = [];
-  for (let i = 0; i < spectrum.frequency.length; i++) if (spectrum.imag[i] < 0) keep.push(i);
-  if (keep.length === 0) throw new ValidationError("--drop-inductive", `${spectrum.source} has no point with Z'' < 0`);
-  const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]);
-  const dropped = spectrum.frequency.length - keep.length;
-  return {
-    ...spectrum,
-    frequency: pick(spectrum.frequency),
-    real: pick(spectrum.real),
-    imag: pick(spectrum.imag),
-    warnings: dropped > 0 ? [...spectrum.warnings, `${dropped} points with Z'' ≥ 0 dropped (--drop-inductive)`] : spectrum.warnings,
-  };
-}
-
-function fitJson(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): Record<string, unknown> {
-  const p = fit.names.length;
-  const correlation: Record<string, Record<string, number | null>> = {};
-  fit.names.forEach((a, i) => {
-    correlation[a] = {};
-    fit.names.forEach((b, j) => {
-      const r = fit.correlation[i * p + j];
-      correlation[a][b] = Number.isFinite(r) ? r : null;
-    });
-  });
-  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-  return {
-    circuit: fit.circuit,
-    source: spectrum.source,
-    points: fit.nPoints,
-    parameters: Object.fromEntries(
-      fit.parameters.map((q) => [
-        q.name,
-        { value: q.value, stderr: finite(q.stderr), stderrUnscaled: finite(q.stderrUnscaled), fixed: q.fixed, initial: q.initial, ...(q.unit ? { unit: q.unit } : {}) },
-      ]),
-    ),
-    chi2: fit.chi2,
-    reducedChi2: finite(fit.reducedChi2),
-    dof: fit.dof,
-    rss: fit.rss,
-    aic: finite(fit.aic),
-    bic: finite(fit.bic),
-    correlation,
-    weighting: fit.weighting,
-    admittance: fit.admittance,
-    global: fit.global,
-    initialSource: fit.initialSource,
-    initialNotes: fit.initialNotes,
-    converged: fit.converged,
-    status: fit.status,
-    message: fit.message,
-    evaluations: fit.evaluations,
-    fitted: { frequency: spectrum.frequency, real: fit.fitted.re, imag: fit.fitted.im },
-    warnings: [...spectrum.warnings, ...fit.warnings],
-  };
 }
 
 function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {

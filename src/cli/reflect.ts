@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { readColumnFile } from "../io/columns.ts";
-import { readJsonFile } from "../io/json.ts";
-import { parseReflectModel } from "../models/reflectModel.ts";
+import { reflectModel, reflectivity } from "../api/reflectivity.ts";
 import { printColumns, printJson } from "./output.ts";
 import { defaultQ } from "./modelCurve.ts";
 
@@ -25,15 +24,15 @@ Geometry (operando cell): {"angleOffset_deg", "footprint": {"beamHeight_mm", "sa
 "horizontal", "block"} (μ·t sums), "incoherentBackground" (at α = 1°)}.`,
     )
     .action((file: string, options: { q?: string; json?: boolean }) => {
-      const model = parseReflectModel(readJsonFile(file), "", new Map());
+      const model = reflectModel(file);
       let q = model.q;
       if (options.q !== undefined) {
         if (q) throw new ValidationError("--q", "the model already gives q; use one or the other", options.q);
         q = readColumnFile(options.q).columns[0];
       }
       q ??= defaultQ();
-      const r = model.evaluate(q);
-      if (options.json) printJson({ q, reflectivity: r });
-      else printColumns(["Q (1/angstrom)", "R"], [q, r]);
+      const curve = reflectivity(model, q);
+      if (options.json) printJson(curve);
+      else printColumns(["Q (1/angstrom)", "R"], [curve.q, curve.reflectivity]);
     });
 }

@@ -16,7 +16,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { FARADAY, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM, VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
+import { STRATA_VERSION } from "../core/version.ts";
 import { createRandom, type Random } from "../core/random.ts";
 import { poissonDeviate } from "../core/poisson.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
@@ -28,10 +30,6 @@ import { reflectivityEvaluator } from "../models/reflectivityEvaluator.ts";
 import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName } from "../models/damageModels.ts";
 import { attenuationSums, buildBeamPath, exposureDose, resolveDoseSetup, unavailableError, type AttenuationSums } from "../confounders/index.ts";
 import { parseManifest } from "../campaign/manifest.ts";
-
-/** F (C/mol), ε0 (F/m). */
-export const FARADAY = 96485.33212;
-export const VACUUM_PERMITTIVITY = 8.8541878128e-12;
 
 export interface ScenarioLayer {
   name: string;
@@ -301,7 +299,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     // reflectivity scans (schedule, doses and thicknesses computed before the loop, see below)
     const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
     const geometry = scenario.geometry;
-    const wavelength = scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!;
+    const wavelength = scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!;
     // smeared, and seen through the cell's geometry when the scenario has one (models/reflectivityEvaluator chooses the kernel)
     const observed = reflectivityEvaluator(q, {
       sigma,
@@ -425,12 +423,12 @@ function ortHeader(scenario: Scenario, id: string, start: string): Record<string
       measurement: {
         instrument_settings: {
           incident_angle: { magnitude: null, unit: "deg" },
-          wavelength: { magnitude: scenario.probe === "xray" ? 12.398419843320026 / scenario.energy_keV! : scenario.wavelength_A!, unit: "angstrom" },
+          wavelength: { magnitude: scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!, unit: "angstrom" },
         },
         data_files: [{ file: `${id}.raw`, timestamp: start.replace(/Z$/, "") }],
       },
     },
-    reduction: { software: { name: "strata simulate", version: "0.1.0" } },
+    reduction: { software: { name: "strata simulate", version: STRATA_VERSION } },
   };
 }
 
