@@ -19,6 +19,7 @@ import { createRandom } from "../core/random.ts";
 import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
 import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+import type { DamageName } from "../models/damageModels.ts";
 import { compareLaws, independentFits, jointLawFit, lagOneAutocorrelation, perScanCheck, regressOnThickness, startingAt, withCovariance, type IndependentScanFit, type LawFit, type RegressionFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 
@@ -326,39 +327,96 @@ describe("law comparison and checks (closed forms)", () => {
 });
 
 describe("bad input", () => {
-  // Closed-form expectations of the contract (ValidationError naming the field). These
-  // functions do not validate their input today (diagnoseCell and the manifest loader do
-  // at the edge); each `it.fails` below is a known gap, reported with issue 14 point 5:
-  // when the validation lands the test starts failing — turn it into `it`.
+  // The contract: a ValidationError whose path names the field (`law`, `scans`,
+  // `scans[k].field`, `fits`) and whose message carries the offending value, thrown
+  // before any fitting (these were `it.fails` gaps of issue 14 point 5).
   const input = series("linear");
   const scales = seriesScales(input, 30);
   const regression = startAt("linear", TRUE_LAW.linear);
 
-  it("a series of zero scans cannot be jointly fitted (ValidationError today names objective.names, not scans)", () => {
-    expect(() => jointLawFit({ ...input, scans: [] }, "linear", scales, { regression, ...MANIFEST_START })).toThrow(ValidationError);
-    expect(independentFits({ ...input, scans: [] })).toEqual([]);
+  /** The ValidationError `run` throws (fails the test when it throws something else or nothing). */
+  function validationError(run: () => unknown): ValidationError {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return error as ValidationError;
+    }
+    expect.fail("expected a ValidationError, nothing was thrown");
+  }
+
+  it("zero scans: ValidationError naming scans, from the joint fit, the per-scan fits and the regression", () => {
+    const empty = { ...input, scans: [] };
+    for (const run of [
+      () => jointLawFit(empty, "linear", scales, { regression, ...MANIFEST_START }),
+      () => independentFits(empty),
+      () => regressOnThickness(empty, [], "linear", scales),
+    ]) {
+      const error = validationError(run);
+      expect(error.path).toBe("scans");
+      expect(error.message).toBe('scans: must hold at least one scan (cell "A") (got [])');
+    }
   });
 
-  it.fails("zero scans: ValidationError naming scans", () => {
-    expect(() => jointLawFit({ ...input, scans: [] }, "linear", scales, { regression, ...MANIFEST_START })).toThrow(/scans/);
+  it("a law name that does not exist: ValidationError naming the law (was a TypeError)", () => {
+    const fromJoint = validationError(() => jointLawFit(input, "cubic" as LawName, scales, { regression, ...MANIFEST_START }));
+    expect(fromJoint.path).toBe("law");
+    expect(fromJoint.value).toBe("cubic");
+    expect(fromJoint.message).toBe(`law: is not a growth law (one of ${LAW_NAMES.join(", ")}) (got "cubic")`);
+    const independent = TIMES.map((t) => ({ thickness: 20 + 4e-3 * t, thicknessStderr: 0.1 }) as IndependentScanFit);
+    expect(validationError(() => regressOnThickness(input, independent, "cubic" as LawName, scales)).path).toBe("law");
   });
 
-  it.fails("a law name that does not exist: ValidationError naming the law (a TypeError today)", () => {
-    expect(() => jointLawFit(input, "cubic" as LawName, scales, { regression, ...MANIFEST_START })).toThrow(ValidationError);
+  it("a damage model that does not exist: ValidationError naming damage (was a TypeError)", () => {
+    const error = validationError(() => jointLawFit(input, "linear", scales, { regression, ...MANIFEST_START }, "melting" as DamageName));
+    expect(error.path).toBe("damage");
+    expect(error.message).toMatch(/^damage: is not a damage model \(one of none, linear, saturating\) \(got "melting"\)$/);
   });
 
-  it.fails("a scan whose Q and R arrays differ in length: ValidationError naming the scan (a FitAbortedError on NaN residuals today)", () => {
+  it("a scan whose Q and R arrays differ in length: ValidationError naming the scan's R (was a FitAbortedError on NaN residuals)", () => {
     const scans = input.scans.map((s, k) => (k === 2 ? { ...s, data: { ...s.data, r: s.data.r.subarray(0, 10) } } : s));
-    expect(() => jointLawFit({ ...input, scans }, "linear", scales, { regression, ...MANIFEST_START })).toThrow(ValidationError);
+    for (const run of [() => jointLawFit({ ...input, scans }, "linear", scales, { regression, ...MANIFEST_START }), () => independentFits({ ...input, scans })]) {
+      const error = validationError(run);
+      expect(error.path).toBe("scans[2].data.r");
+      expect(error.message).toBe('scans[2].data.r: must hold one value per Q point (50) of scan "s2" (got 10)');
+    }
   });
 
-  it.fails("per-scan fits fewer than scans: ValidationError naming the fits (the regression silently uses the first ones today)", () => {
+  it("a scan whose dR is shorter than Q: ValidationError naming the scan's dR", () => {
+    const scans = input.scans.map((s, k) => (k === 1 ? { ...s, data: { ...s.data, dr: s.data.dr.subarray(0, 49) } } : s));
+    expect(validationError(() => jointLawFit({ ...input, scans }, "linear", scales, { regression, ...MANIFEST_START })).path).toBe("scans[1].data.dr");
+  });
+
+  it("per-scan fits fewer than scans: ValidationError naming the fits (the regression silently used the first ones)", () => {
     const independent = TIMES.slice(0, 3).map((t) => ({ thickness: 20 + 4e-3 * t, thicknessStderr: 0.1 }) as IndependentScanFit);
-    expect(() => regressOnThickness(input, independent, "linear", scales)).toThrow(ValidationError);
+    const error = validationError(() => regressOnThickness(input, independent, "linear", scales));
+    expect(error.path).toBe("fits");
+    expect(error.message).toBe("fits: must hold one per-scan fit for each of the 5 scans (got 3)");
   });
 
-  it.fails("a scan time that is not a number: ValidationError naming time_s (growthLaws renders it as t = 0 today)", () => {
+  it("a scan time that is not a number: ValidationError naming time_s (growthLaws rendered it as t = 0)", () => {
     const scans = input.scans.map((s, k) => (k === 3 ? { ...s, time_s: Number.NaN } : s));
-    expect(() => jointLawFit({ ...input, scans }, "linear", scales, { regression, ...MANIFEST_START })).toThrow(/time_s/);
+    const independent = TIMES.map((t) => ({ thickness: 20 + 4e-3 * t, thicknessStderr: 0.1 }) as IndependentScanFit);
+    for (const run of [
+      () => jointLawFit({ ...input, scans }, "linear", scales, { regression, ...MANIFEST_START }),
+      () => independentFits({ ...input, scans }),
+      () => regressOnThickness({ ...input, scans }, independent, "linear", scales),
+    ]) {
+      const error = validationError(run);
+      expect(error.path).toBe("scans[3].time_s");
+      expect(error.message).toBe('scans[3].time_s: must be a finite time (s since t0) for scan "s3" (got NaN)');
+    }
+  });
+
+  it("a reduction charge that is not a number: ValidationError naming qred_C_per_cm2 under the charge law, unused by the time laws", () => {
+    const scans = input.scans.map((s, k) => (k === 1 ? { ...s, qred_C_per_cm2: Number.POSITIVE_INFINITY } : s));
+    const chargeStart = { regression: startAt("charge", TRUE_LAW.charge), ...MANIFEST_START };
+    const error = validationError(() => jointLawFit({ ...input, scans }, "charge", seriesScales(input, 30), chargeStart));
+    expect(error.path).toBe("scans[1].qred_C_per_cm2");
+    expect(error.message).toBe('scans[1].qred_C_per_cm2: must be a finite reduction charge (C/cm²) for scan "s1" (got Infinity)');
+    const independent = TIMES.map((t) => ({ thickness: 20 + 4e-3 * t, thicknessStderr: 0.1 }) as IndependentScanFit);
+    expect(validationError(() => regressOnThickness({ ...input, scans }, independent, "charge", scales)).path).toBe("scans[1].qred_C_per_cm2");
+    // the time laws never read the charge: their regression runs as before
+    expect(() => regressOnThickness({ ...input, scans }, independent, "linear", scales)).not.toThrow();
   });
 });

@@ -16,7 +16,8 @@ import type { LeastSquaresResult } from "../optimize/result.ts";
 import type { FitObjective } from "../optimize/objective.ts";
 import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
-import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
+import { seriesObjective, seriesScales, validateLawName, validateScanNumbers, validateSeries, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
+import { ValidationError } from "../core/errors.ts";
 
 export interface IndependentScanFit {
   id: string;
@@ -36,8 +37,12 @@ export interface IndependentScanFit {
   nuisance: Record<string, number>;
 }
 
-/** (a) Each scan on its own, warm-started from the previous scan's answer. */
+/**
+ * (a) Each scan on its own, warm-started from the previous scan's answer.
+ * @throws ValidationError for a series of no scans or a bad scan (checked up front, named by its index in the series)
+ */
 export function independentFits(input: SeriesInput): IndependentScanFit[] {
+  validateSeries(input, { kind: "free" });
   const results: IndependentScanFit[] = [];
   let previous: { thickness: number; roughness: number; density: number | undefined; nuisance: Record<string, number> } | undefined;
   const scales = seriesScales(input, 10);
@@ -142,8 +147,16 @@ export interface RegressionFit {
   converged: boolean;
 }
 
-/** The law fitted to the independent thicknesses (weighted by their standard errors): the users' baseline. */
+/**
+ * The law fitted to the independent thicknesses (weighted by their standard errors): the users' baseline.
+ * @param fits - one per scan of `input`, in its order
+ * @throws ValidationError for an unknown law, no scans, fits not one per scan, or a non-finite time (or charge, charge law)
+ */
 export function regressOnThickness(input: SeriesInput, fits: IndependentScanFit[], law: LawName, scales: SeriesScales): RegressionFit {
+  validateLawName(law);
+  if (input.scans.length === 0) throw new ValidationError("scans", `must hold at least one scan (cell "${input.cell}")`, input.scans);
+  if (fits.length !== input.scans.length) throw new ValidationError("fits", `must hold one per-scan fit for each of the ${input.scans.length} scans`, fits.length);
+  input.scans.forEach((scan, k) => validateScanNumbers(scan, k, law));
   const spec = GROWTH_LAWS[law].parameters(scales);
   const x = input.scans.map((s, k) => ({ t: s.time_s, q: s.qred_C_per_cm2, k }));
   const objective = curveObjective({

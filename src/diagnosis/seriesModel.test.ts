@@ -18,7 +18,9 @@ import { CENTRAL_DIFFERENCE_RTOL, FIRST_PRINCIPLES_RTOL, RESIDUAL_JACOBIAN_CHAIN
 import { sharedRoot } from "../../test/paths.ts";
 import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
-import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+import { ValidationError } from "../core/errors.ts";
+import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
+import type { DamageName } from "../models/damageModels.ts";
 import { nuisanceSpecs, seriesObjective, seriesScales, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
 
 /** Scan times (s), reduction charges (C/cm²) and Q grids (different lengths per scan, so a mis-ordered block would show). */
@@ -376,4 +378,79 @@ describe("seriesObjective, derivatives for least squares", () => {
       }
     });
   }
+});
+
+describe("seriesObjective, bad input: a ValidationError naming the field, never a silent default", () => {
+  const scales = seriesScales(neutronInput(), 30);
+
+  /** The ValidationError `run` throws (fails the test when it throws something else or nothing). */
+  function validationError(run: () => unknown): ValidationError {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return error as ValidationError;
+    }
+    expect.fail("expected a ValidationError, nothing was thrown");
+  }
+
+  it("an unknown law or damage name names `law` or `damage` (was a TypeError)", () => {
+    const law = validationError(() => seriesObjective(neutronInput(), { kind: "law", law: "cubic" as LawName }, scales));
+    expect([law.path, law.value]).toEqual(["law", "cubic"]);
+    const damage = validationError(() => seriesObjective(neutronInput(), { kind: "law", law: "linear", damage: "melting" as DamageName }, scales));
+    expect([damage.path, damage.value]).toEqual(["damage", "melting"]);
+  });
+
+  it("zero scans name `scans` in both modes (was an objective with no parameters or a complaint about objective.names)", () => {
+    const empty = { ...neutronInput(), scans: [] };
+    expect(validationError(() => seriesObjective(empty, { kind: "free" }, scales)).path).toBe("scans");
+    expect(validationError(() => seriesObjective(empty, { kind: "law", law: "parabolic" }, scales)).path).toBe("scans");
+  });
+
+  it("R, dR or dQ of another length than Q names that array of that scan when the term is built", () => {
+    const cut = (k: number, field: "r" | "dr" | "dq"): SeriesInput => {
+      const input = neutronInput();
+      const data = input.scans[k].data;
+      const arrays = { r: data.r, dr: data.dr, dq: data.dq ?? Float64Array.from(data.q, (q) => 0.02 * q) };
+      input.scans[k] = { ...input.scans[k], data: { ...data, dq: arrays.dq, [field]: arrays[field].subarray(0, 5) } };
+      return input;
+    };
+    expect(validationError(() => seriesObjective(cut(1, "r"), { kind: "free" }, scales)).message).toBe('scans[1].data.r: must hold one value per Q point (37) of scan "s1" (got 5)');
+    expect(validationError(() => seriesObjective(cut(2, "dr"), { kind: "law", law: "linear" }, scales)).path).toBe("scans[2].data.dr");
+    expect(validationError(() => seriesObjective(cut(0, "dq"), { kind: "law", law: "linear" }, scales)).path).toBe("scans[0].data.dq");
+  });
+
+  it("a non-finite time names scans[k].time_s for every law and the free mode; a non-finite charge names qred_C_per_cm2 for the charge law only", () => {
+    const withScan = (k: number, change: Partial<SeriesInput["scans"][number]>): SeriesInput => {
+      const input = neutronInput();
+      input.scans[k] = { ...input.scans[k], ...change };
+      return input;
+    };
+    for (const law of LAW_NAMES) {
+      const error = validationError(() => seriesObjective(withScan(2, { time_s: Number.NaN }), { kind: "law", law }, scales));
+      expect(error.message, law).toBe('scans[2].time_s: must be a finite time (s since t0) for scan "s2" (got NaN)');
+    }
+    expect(validationError(() => seriesObjective(withScan(0, { time_s: Number.NEGATIVE_INFINITY }), { kind: "free" }, scales)).path).toBe("scans[0].time_s");
+    const charge = validationError(() => seriesObjective(withScan(1, { qred_C_per_cm2: Number.NaN }), { kind: "law", law: "charge" }, scales));
+    expect(charge.message).toBe('scans[1].qred_C_per_cm2: must be a finite reduction charge (C/cm²) for scan "s1" (got NaN)');
+    // a time law does not read the charge: same objective as with a finite one
+    const timeLaw = seriesObjective(withScan(1, { qred_C_per_cm2: Number.NaN }), { kind: "law", law: "parabolic" }, scales);
+    expect(thicknessesAt(timeLaw, timeLaw.objective.initial())).toEqual(thicknessesAt(seriesObjective(neutronInput(), { kind: "law", law: "parabolic" }, scales), timeLaw.objective.initial()));
+  });
+
+  it("a non-finite dose names scans[k].dose_Gy under a damage model", () => {
+    const input = neutronInput();
+    input.scans = input.scans.map((s, k) => ({ ...s, dose_Gy: k === 1 ? Number.NaN : 1e3 * k }));
+    expect(validationError(() => seriesObjective(input, { kind: "law", law: "linear", damage: "linear" }, scales)).path).toBe("scans[1].dose_Gy");
+  });
+
+  it("growthLaws itself never inlines a non-finite time or charge as 0", () => {
+    const names = { L0: "L0", k: "k", kp: "kp", A: "A", B: "B", a: "a", tau: "tau", f: "f", perCharge: "perCharge" };
+    for (const law of LAW_NAMES) {
+      const field = law === "charge" ? "qredPerArea" : "t";
+      const error = validationError(() => (law === "charge" ? GROWTH_LAWS[law].expression(100, Number.NaN, names) : GROWTH_LAWS[law].expression(Number.NaN, 0, names)));
+      expect(error.path, law).toBe(field);
+    }
+    expect(GROWTH_LAWS.linear.expression(1800, Number.NaN, names)).toBe(`L0 + k*${(1800).toPrecision(17)}`);
+  });
 });

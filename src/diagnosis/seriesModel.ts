@@ -18,8 +18,9 @@ import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts"
 import type { ReflectivityData } from "../io/reflectivityData.ts";
 import { JointObjective } from "../fit/jointObjective.ts";
 import { reflectivityTerm } from "../fit/reflectivityTerm.ts";
-import { GROWTH_LAWS, type LawName, type LawParameter, type SeriesScales } from "../models/growthLaws.ts";
-import { DAMAGE_MODELS, type DamageName, type DamageScales } from "../models/damageModels.ts";
+import { GROWTH_LAWS, LAW_NAMES, type LawName, type LawParameter, type SeriesScales } from "../models/growthLaws.ts";
+import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName, type DamageScales } from "../models/damageModels.ts";
+import { ValidationError } from "../core/errors.ts";
 
 export interface StackLayer {
   name: string;
@@ -128,6 +129,49 @@ export interface SeriesObjective {
   nuisance: Map<string, Parameter>;
 }
 
+/**
+ * Checks what the series functions rely on and the types do not say, so that a bad
+ * input fails here with a ValidationError naming the field instead of as a TypeError,
+ * NaN residuals or a silent t = 0 later: the law and damage names (when given), at
+ * least one scan, each scan's Q, R, dR (and dQ) of one length, a finite time for
+ * every scan, and a finite reduction charge (charge law) or dose (damage model) where
+ * the model uses it. Paths are `scans[k].field`, k the index in `input.scans`.
+ */
+export function validateSeries(input: SeriesInput, mode: SeriesMode): void {
+  const law = mode.kind === "law" ? mode.law : undefined;
+  const damage = mode.kind === "law" ? (mode.damage ?? "none") : "none";
+  if (law !== undefined) validateLawName(law);
+  if (!DAMAGE_NAMES.includes(damage)) throw new ValidationError("damage", `is not a damage model (one of ${DAMAGE_NAMES.join(", ")})`, damage);
+  if (input.scans.length === 0) throw new ValidationError("scans", `must hold at least one scan (cell "${input.cell}")`, input.scans);
+  input.scans.forEach((scan, k) => {
+    const at = `scans[${k}]`;
+    const { q, r, dr, dq } = scan.data;
+    const lengths: [string, { length: number } | undefined][] = [["r", r], ["dr", dr], ["dq", dq]];
+    for (const [field, values] of lengths) {
+      if (values !== undefined && values.length !== q.length) {
+        throw new ValidationError(`${at}.data.${field}`, `must hold one value per Q point (${q.length}) of scan "${scan.id}"`, values.length);
+      }
+    }
+    validateScanNumbers(scan, k, law);
+    if (damage !== "none" && scan.dose_Gy !== undefined && !Number.isFinite(scan.dose_Gy)) {
+      throw new ValidationError(`${at}.dose_Gy`, `must be a finite dose (Gy) for scan "${scan.id}"`, scan.dose_Gy);
+    }
+  });
+}
+
+/** A law name from outside the type system: one of LAW_NAMES, else a ValidationError naming `law`. */
+export function validateLawName(law: string): asserts law is LawName {
+  if (!(LAW_NAMES as readonly string[]).includes(law)) throw new ValidationError("law", `is not a growth law (one of ${LAW_NAMES.join(", ")})`, law);
+}
+
+/** A scan's time (every law) and, for the charge law, its reduction charge: finite numbers. */
+export function validateScanNumbers(scan: SeriesScan, k: number, law: LawName | undefined): void {
+  if (!Number.isFinite(scan.time_s)) throw new ValidationError(`scans[${k}].time_s`, `must be a finite time (s since t0) for scan "${scan.id}"`, scan.time_s);
+  if (law === "charge" && !Number.isFinite(scan.qred_C_per_cm2)) {
+    throw new ValidationError(`scans[${k}].qred_C_per_cm2`, `must be a finite reduction charge (C/cm²) for scan "${scan.id}"`, scan.qred_C_per_cm2);
+  }
+}
+
 /** Scales of a series from its first scan's manifest thickness and the charge record. */
 export function seriesScales(input: SeriesInput, growthGuess: number): SeriesScales {
   const times = input.scans.map((s) => s.time_s);
@@ -145,6 +189,7 @@ export function seriesScales(input: SeriesInput, growthGuess: number): SeriesSca
  * @param mode - free thickness per scan, or a growth law
  * @param scales - bounds and starts for the law parameters
  * @param start - optional starting values (law parameters by name, roughness, density)
+ * @throws ValidationError on input {@link validateSeries} rejects
  */
 export function seriesObjective(
   input: SeriesInput,
@@ -152,6 +197,7 @@ export function seriesObjective(
   scales: SeriesScales,
   start: { law?: Record<string, number>; damage?: Record<string, number>; roughness?: number; density?: number; thickness?: number[]; nuisance?: Record<string, number> } = {},
 ): SeriesObjective {
+  validateSeries(input, mode);
   const layer = input.stack[input.interphase];
   const named = new Map<string, Parameter>();
   // The rest of the stack and the instrument: constant through the campaign, so shared

@@ -13,6 +13,7 @@
  * Each law renders the thickness at a given (t, Qred) as an expression over its named
  * parameters for the parameter layer, so one scan's thickness is a constrained parameter.
  */
+import { ValidationError } from "../core/errors.ts";
 
 export type LawName = "linear" | "parabolic" | "mixed" | "logarithmic" | "charge";
 export const LAW_NAMES: readonly LawName[] = ["linear", "parabolic", "mixed", "logarithmic", "charge"];
@@ -42,13 +43,20 @@ export interface GrowthLaw {
   readonly name: LawName;
   /** parameters in order; L0 first */
   parameters(scales: SeriesScales): LawParameter[];
-  /** L at (t, qredPerArea) as an expression over the parameter names (numbers inlined) */
+  /** L at (t, qredPerArea) as an expression over the parameter names (numbers inlined; a non-finite t or qredPerArea the law uses throws a ValidationError) */
   expression(t: number, qredPerArea: number, names: Record<string, string>): string;
   /** L at (t, qredPerArea) for parameter values in `parameters` order */
   evaluate(values: ArrayLike<number>, t: number, qredPerArea: number, thicknessPerCharge: number): number;
 }
 
-const num = (x: number): string => (Number.isFinite(x) ? x.toPrecision(17) : "0");
+/**
+ * A time or charge inlined into an expression. A non-finite one is an error, never a
+ * silent 0 (that would fit the scan as if taken at t0); callers name the scan first.
+ */
+const num = (x: number, field: "t" | "qredPerArea"): string => {
+  if (!Number.isFinite(x)) throw new ValidationError(field, "must be a finite number to inline into a growth-law expression", x);
+  return x.toPrecision(17);
+};
 
 /** Width of the starting box: generous bounds around the data's own scales. */
 const BOUND_FACTOR = 50;
@@ -60,7 +68,7 @@ export const GROWTH_LAWS: Record<LawName, GrowthLaw> = {
       { name: "L0", unit: "Å", min: 0, max: Math.max(10 * s.firstThickness, 200), initial: s.firstThickness },
       { name: "k", unit: "Å/s", min: -BOUND_FACTOR * rate(s), max: BOUND_FACTOR * rate(s), initial: rate(s) },
     ],
-    expression: (t, _q, n) => `${n.L0} + ${n.k}*${num(t)}`,
+    expression: (t, _q, n) => `${n.L0} + ${n.k}*${num(t, "t")}`,
     evaluate: (v, t) => v[0] + v[1] * t,
   },
   parabolic: {
@@ -75,7 +83,7 @@ export const GROWTH_LAWS: Record<LawName, GrowthLaw> = {
         initial: Math.max(((s.firstThickness + s.growth) ** 2 - s.firstThickness ** 2) / s.duration, 1e-9),
       },
     ],
-    expression: (t, _q, n) => `sqrt(${n.L0}^2 + ${n.kp}*${num(t)})`,
+    expression: (t, _q, n) => `sqrt(${n.L0}^2 + ${n.kp}*${num(t, "t")})`,
     evaluate: (v, t) => Math.sqrt(v[0] * v[0] + v[1] * t),
   },
   mixed: {
@@ -91,7 +99,7 @@ export const GROWTH_LAWS: Record<LawName, GrowthLaw> = {
         initial: Math.max((2 * s.growth * (s.firstThickness + s.growth)) / s.duration, 1e-9),
       },
     ],
-    expression: (t, _q, n) => `(-${n.A} + sqrt(${n.A}^2 + 4*(${n.L0}^2 + ${n.A}*${n.L0} + ${n.B}*${num(t)})))/2`,
+    expression: (t, _q, n) => `(-${n.A} + sqrt(${n.A}^2 + 4*(${n.L0}^2 + ${n.A}*${n.L0} + ${n.B}*${num(t, "t")})))/2`,
     evaluate: (v, t) => (-v[1] + Math.sqrt(v[1] * v[1] + 4 * (v[0] * v[0] + v[1] * v[0] + v[2] * t))) / 2,
   },
   logarithmic: {
@@ -101,7 +109,7 @@ export const GROWTH_LAWS: Record<LawName, GrowthLaw> = {
       { name: "a", unit: "Å", min: 0, max: BOUND_FACTOR * Math.max(s.growth, 1), initial: Math.max(s.growth / 2, 0.1) },
       { name: "tau", unit: "s", min: s.duration * 1e-4, max: s.duration * 100, initial: s.duration / 10 },
     ],
-    expression: (t, _q, n) => `${n.L0} + ${n.a}*log(1 + ${num(t)}/${n.tau})`,
+    expression: (t, _q, n) => `${n.L0} + ${n.a}*log(1 + ${num(t, "t")}/${n.tau})`,
     evaluate: (v, t) => v[0] + v[1] * Math.log(1 + t / v[2]),
   },
   charge: {
@@ -111,7 +119,7 @@ export const GROWTH_LAWS: Record<LawName, GrowthLaw> = {
       { name: "f", unit: "1", min: 0, max: 1.5, initial: 0.8 },
     ],
     // thicknessPerCharge is inlined by the caller through `names.perCharge`
-    expression: (_t, q, n) => `${n.L0} + ${n.f}*${n.perCharge}*${num(q)}`,
+    expression: (_t, q, n) => `${n.L0} + ${n.f}*${n.perCharge}*${num(q, "qredPerArea")}`,
     evaluate: (v, _t, q, perCharge) => v[0] + v[1] * perCharge * q,
   },
 };
