@@ -1,10 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { diagnose } from "../api/diagnosis.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
-import { populationVerdict, verdict } from "../report/diagnosisReport.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -56,6 +54,8 @@ export function registerDiagnose(program: Command): void {
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .action(async (dir: string, options: DiagnoseCliOptions) => {
+      const { diagnose } = await import("../api/diagnosis.ts");
+      const { populationVerdict, verdict } = await import("../report/diagnosisReport.ts");
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
       const laws = resolveLaws(options.laws, "--laws");
       if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);

@@ -13,7 +13,6 @@
  */
 import type { Command } from "commander";
 import type { DoseLedgerRow, DoseSpotTotal, PlanPrediction, DoseLedger } from "../confounders/index.ts";
-import { doseLedger, planDose } from "../api/dose.ts";
 import { printJson, UsageError } from "./output.ts";
 
 export function registerDose(program: Command): void {
@@ -33,6 +32,7 @@ for μ_en (fluorescence escape neglected). Neutron beams: fluence, dose negligib
 Plan format: see src/confounders/plan.ts (strata-dose-plan/1).`,
     )
     .action(async (dir: string | undefined, options: { json?: boolean; plan?: string }) => {
+      const { doseLedger, planDose } = await import("../api/dose.ts");
       if (options.plan !== undefined) {
         if (dir !== undefined) throw new UsageError(`give either CAMPAIGN_DIR or --plan, not both (got ${dir} and --plan ${options.plan})`);
         const prediction = planDose(options.plan);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { fit, type FitReport } from "../api/fit.ts";
+import type { FitReport } from "../api/fit.ts";
 import { printJson } from "./output.ts";
 import { progressBar } from "./progress.ts";
 
@@ -29,6 +29,7 @@ Priors: {"kind": "uniform"|"normal"|"lognormal"|"truncnormal"|..., ...}.
 MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads"}}.`,
     )
     .action(async (file: string, options: FitOptions) => {
+      const { fit } = await import("../api/fit.ts");
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
       let seed: number | undefined;
       if (options.seed !== undefined) {

@@ -10,9 +10,9 @@
  */
 import type { Command } from "commander";
 import type { Campaign } from "../campaign/campaign.ts";
+import { cyclerFile, exposureRows } from "../campaign/summary.ts";
 import type { ElectrochemicalState } from "../campaign/align.ts";
 import { ValidationError } from "../core/errors.ts";
-import { cyclerFile, exposureRows, inspectCampaign } from "../api/campaign.ts";
 import { printJson } from "./output.ts";
 
 export function registerInspect(program: Command): void {
@@ -31,6 +31,7 @@ mid-window (C; current anodic-positive at the working electrode). Manifest forma
 schema/campaign.schema.json (strata-campaign/1).`,
     )
     .action(async (dir: string, options: { json?: boolean; gapFactor: string }) => {
+      const { inspectCampaign } = await import("../api/campaign.ts");
       const gapFactor = Number(options.gapFactor);
       if (!(Number.isFinite(gapFactor) && gapFactor > 1)) throw new ValidationError("--gap-factor", "must be a number > 1", options.gapFactor);
       const inspection = await inspectCampaign(dir, { gapFactor });

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { sldProfile } from "../api/reflectivity.ts";
 import { printColumns, printJson } from "./output.ts";
 
 export function registerProfile(program: Command): void {
@@ -11,7 +10,8 @@ export function registerProfile(program: Command): void {
     .option("--points <N>", "number of depth points", "501")
     .option("--json", 'print {"z": [...], "sld": [...], "isld": [...]}')
     .addHelpText("after", "\nz in Å from the first interface (beam side) into the stack; SLD in 10⁻⁶ Å⁻².")
-    .action((file: string, options: { points: string; json?: boolean }) => {
+    .action(async (file: string, options: { points: string; json?: boolean }) => {
+      const { sldProfile } = await import("../api/reflectivity.ts");
       const points = Number(options.points);
       if (!Number.isInteger(points) || points < 2) throw new ValidationError("--points", "must be an integer ≥ 2", options.points);
       const profile = sldProfile(file, points);

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { readColumnFile } from "../io/columns.ts";
-import { reflectModel, reflectivity } from "../api/reflectivity.ts";
 import { printColumns, printJson } from "./output.ts";
 import { defaultQ } from "./modelCurve.ts";
 
@@ -23,7 +21,9 @@ Geometry (operando cell): {"angleOffset_deg", "footprint": {"beamHeight_mm", "sa
 "profile"}, "heightOffset_mm" with "detectorDistance_mm", "attenuation": {"grazing",
 "horizontal", "block"} (μ·t sums), "incoherentBackground" (at α = 1°)}.`,
     )
-    .action((file: string, options: { q?: string; json?: boolean }) => {
+    .action(async (file: string, options: { q?: string; json?: boolean }) => {
+      const { reflectModel, reflectivity } = await import("../api/reflectivity.ts");
+      const { readColumnFile } = await import("../io/columns.ts");
       const model = reflectModel(file);
       let q = model.q;
       if (options.q !== undefined) {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { sld } from "../api/materials.ts";
 import { printJson } from "./output.ts";
 
 function positiveNumber(text: string | undefined, option: string): number | undefined {
@@ -21,7 +20,8 @@ export function registerSld(program: Command): void {
     .option("--neutron", "neutron SLD instead of X-ray")
     .option("--json", 'print {"sld": …, "isld": …} (10⁻⁶ Å⁻²)')
     .addHelpText("after", "\nSLD in 10⁻⁶ Å⁻²; isld ≥ 0 is absorption. Neutron output adds the incoherent SLD.")
-    .action((formula: string, options: { density: string; energy?: string; wavelength?: string; neutron?: boolean; json?: boolean }) => {
+    .action(async (formula: string, options: { density: string; energy?: string; wavelength?: string; neutron?: boolean; json?: boolean }) => {
+      const { sld } = await import("../api/materials.ts");
       const density = positiveNumber(options.density, "--density")!;
       const energy = positiveNumber(options.energy, "--energy");
       const wavelength = positiveNumber(options.wavelength, "--wavelength");
