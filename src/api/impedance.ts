@@ -5,6 +5,7 @@
  * Frequencies in Hz, impedances in Ω (Z'' < 0 is capacitive), τ in s.
  */
 import { ValidationError } from "../core/errors.ts";
+import { createRandom } from "../core/random.ts";
 import { readImpedanceFile, type ImpedanceSpectrum, type ReadImpedanceOptions } from "../io/impedance.ts";
 import { fitCircuit as fitCircuitModel, type CircuitFitResult, type FitCircuitOptions } from "../fit/circuitObjective.ts";
 import { linKK, type LinKKOptions, type LinKKResult } from "../analysis/impedance/linKK.ts";
@@ -74,6 +75,38 @@ export function distributionOfRelaxationTimes(spectrum: string | ImpedanceSpectr
  */
 export function circuitImpedance(circuit: string, values: number[] | Record<string, number>, frequency: Float64Array): { re: Float64Array; im: Float64Array } {
   return circuitModel(circuit, { initial: values }).evaluate(frequency);
+}
+
+/** A simulated spectrum; `toJSON()` is `strata eis simulate --json`. */
+export interface SimulatedSpectrum {
+  circuit: string;
+  parameters: Record<string, number>;
+  frequency: Float64Array;
+  real: Float64Array;
+  imag: Float64Array;
+  toJSON(): Record<string, unknown>;
+}
+
+/**
+ * The impedance of a circuit on a frequency grid, optionally with Gaussian noise of
+ * σ = noise·|Z| on Z' and Z'' (test data), deterministic given the seed.
+ */
+export function simulateSpectrum(circuit: string, values: number[] | Record<string, number>, frequency: Float64Array, options: { noise?: number; seed?: number } = {}): SimulatedSpectrum {
+  const noise = options.noise ?? 0;
+  if (!(noise >= 0)) throw new ValidationError("noise", "must be ≥ 0", noise);
+  const model = circuitModel(circuit, { initial: values });
+  const z = model.evaluate(frequency);
+  if (noise > 0) {
+    const rng = createRandom(options.seed ?? 0);
+    for (let i = 0; i < frequency.length; i++) {
+      const m = Math.hypot(z.re[i], z.im[i]);
+      z.re[i] += noise * m * rng.normal();
+      z.im[i] += noise * m * rng.normal();
+    }
+  }
+  const parameters = Object.fromEntries(model.names.map((n, i) => [n, model.parameters[i].value]));
+  const result = { circuit: model.circuit.circuit, parameters, frequency, real: z.re, imag: z.im };
+  return { ...result, toJSON: () => ({ circuit: result.circuit, parameters, frequency: Array.from(frequency), real: Array.from(z.re), imag: Array.from(z.im) }) };
 }
 
 /** `strata eis linkk --json`. */

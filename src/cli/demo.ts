@@ -1,11 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
-import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
-import { neutronSld, xraySld } from "../materials/index.ts";
-import { reflectivityEvaluator } from "../models/reflectivityEvaluator.ts";
-import { demoPage, type DemoCurve, type DemoLayerRow } from "../report/demoPage.ts";
+import type { DemoCurve, DemoLayerRow } from "../report/demoPage.ts";
 
 /** Example operando thin-film cell, measured through the Si block: Si | Cu | inner SEI (LiF) | outer SEI (Li2CO3) | d-EC electrolyte. */
 const DEMO_STACK = [
@@ -24,7 +20,12 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("Compute X-ray and neutron reflectivity and SLD profiles of an example SEI stack on copper; write an HTML page")
     .option("--out <DIR>", "output folder", "out")
-    .action((options: { out: string }) => {
+    .action(async (options: { out: string }) => {
+      const { profileDepths, sldProfile } = await import("../kernels/reflectivity/profile.ts");
+      const { FWHM_TO_SIGMA } = await import("../kernels/reflectivity/smear.ts");
+      const { neutronSld, xraySld } = await import("../materials/index.ts");
+      const { reflectivityEvaluator } = await import("../models/reflectivityEvaluator.ts");
+      const { demoPage } = await import("../report/demoPage.ts");
       const layers: DemoLayerRow[] = DEMO_STACK.map((l) => ({
         ...l,
         xray: xraySld(l.formula, l.density, ENERGY_KEV),

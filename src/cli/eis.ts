@@ -9,17 +9,10 @@
  */
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import { createRandom } from "../core/random.ts";
-import { linKK } from "../analysis/impedance/linKK.ts";
 import type { LinKKMode, LinKKOptions } from "../analysis/impedance/linKK.ts";
-import { drt } from "../analysis/impedance/drt.ts";
 import type { DrtLambdaMethod, DrtOptions } from "../analysis/impedance/drt.ts";
-import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { CircuitFitResult, FitCircuitOptions } from "../fit/circuitObjective.ts";
-import { readImpedanceFile } from "../io/impedance.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
-import { circuitModel } from "../models/circuit/circuitModel.ts";
-import { capacitiveOnly, circuitFitJson, drtJson, kramersKronigJson } from "../api/impedance.ts";
 import { formatNumber, printColumns, printJson } from "./output.ts";
 
 interface ReadFlags {
@@ -88,8 +81,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .argument("<FILE>", "instrument export")
     .option("--format <NAME>", "force a reader (csv, biologic, gamry, zplot, autolab, chinstruments, parstat, versastudio, powersuite)")
     .option("--json", 'print {"frequency", "real", "imag", "format", "source", "warnings"}')
-    .action((file: string, flags: ReadFlags & { json?: boolean }) => {
-      const spectrum = read(file, flags);
+    .action(async (file: string, flags: ReadFlags & { json?: boolean }) => {
+      const api = await import("../api/impedance.ts");
+      const spectrum = api.readSpectrum(file, readOptions(flags));
       if (flags.json) {
         printJson({
           source: spectrum.source,
@@ -124,9 +118,10 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--drop-inductive", "use only the points with Z'' < 0 (impedance.py's ignoreBelowX)")
     .option("--format <NAME>", "force a file reader")
     .option("--json", 'print {"parameters": {NAME: {"value", "stderr", …}}, "chi2", "reducedChi2", "correlation", …}')
-    .action((file: string, flags: FitFlags) => {
-      let spectrum = read(file, flags);
-      if (flags.dropInductive) spectrum = capacitiveOnly(spectrum, "--drop-inductive");
+    .action(async (file: string, flags: FitFlags) => {
+      const api = await import("../api/impedance.ts");
+      let spectrum = api.readSpectrum(file, readOptions(flags));
+      if (flags.dropInductive) spectrum = api.capacitiveOnly(spectrum, "--drop-inductive");
       const weights = flags.weights ?? flags.weight;
       if (flags.weights !== undefined && flags.weight !== undefined && flags.weights !== flags.weight) {
         throw new ValidationError("--weights", "given twice with different values (--weights and --weight)", [flags.weights, flags.weight]);
@@ -142,8 +137,8 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         admittance: flags.admittance ?? false,
         ...(flags.global ? { global: { seed: parseSeed(flags.seed) } } : {}),
       };
-      const fit = fitCircuit(flags.circuit, spectrum, options);
-      if (flags.json) printJson(circuitFitJson(fit, spectrum));
+      const { fit } = api.fitCircuit(flags.circuit, spectrum, options);
+      if (flags.json) printJson(api.circuitFitJson(fit, spectrum));
       else printFit(fit, spectrum);
     });
 
@@ -160,8 +155,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--threshold <X>", "largest |relative residual| for a consistent verdict (default 0.01)")
     .option("--format <NAME>", "force a file reader")
     .option("--json", 'print {"M", "mu", "residualsReal", "residualsImag", "consistent", "threshold", …}')
-    .action((file: string, flags: KkFlags) => {
-      const spectrum = read(file, flags);
+    .action(async (file: string, flags: KkFlags) => {
+      const api = await import("../api/impedance.ts");
+      const spectrum = api.readSpectrum(file, readOptions(flags));
       const options: LinKKOptions = {
         ...(flags.mode !== undefined ? { mode: parseChoice<LinKKMode>("--mode", flags.mode, ["complex", "real", "imag"]) } : {}),
         ...(flags.c !== undefined ? { c: parseNumber("--c", flags.c) } : {}),
@@ -170,9 +166,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.addCap ? { addCapacitance: true } : {}),
         ...(flags.threshold !== undefined ? { threshold: parseNumber("--threshold", flags.threshold) } : {}),
       };
-      const kk = linKK(spectrum, options);
+      const { result: kk } = api.kramersKronig(spectrum, options);
       if (flags.json) {
-        printJson(kramersKronigJson(kk, spectrum));
+        printJson(api.kramersKronigJson(kk, spectrum));
         return;
       }
       printWarnings(spectrum.warnings);
@@ -191,8 +187,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--band", "95 % credible band for γ")
     .option("--format <NAME>", "force a file reader")
     .option("--json", 'print {"tau", "gamma", "lambda", "rInf", "inductance", "peaks": [{"tau", "resistance", "width"}], …}')
-    .action((file: string, flags: DrtFlags) => {
-      const spectrum = read(file, flags);
+    .action(async (file: string, flags: DrtFlags) => {
+      const api = await import("../api/impedance.ts");
+      const spectrum = api.readSpectrum(file, readOptions(flags));
       const lambda = parseLambda(flags.lambda, flags.select);
       const options: DrtOptions = {
         ...(lambda !== undefined ? { lambda } : {}),
@@ -200,9 +197,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.inductance ? { inductance: true } : {}),
         ...(flags.band ? { credibleBand: true } : {}),
       };
-      const result = drt(spectrum, options);
+      const { result } = api.distributionOfRelaxationTimes(spectrum, options);
       if (flags.json) {
-        printJson(drtJson(result, spectrum));
+        printJson(api.drtJson(result, spectrum));
         return;
       }
       printWarnings([...spectrum.warnings, ...result.warnings]);
@@ -224,29 +221,20 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--noise <REL>", "Gaussian noise with σ = REL·|Z| on Z' and Z'' (default 0)")
     .option("--seed <N>", "seed of the noise (default 0)")
     .option("--json", 'print {"frequency", "real", "imag"}')
-    .action((flags: SimulateFlags) => {
+    .action(async (flags: SimulateFlags) => {
+      const api = await import("../api/impedance.ts");
       const values = parseValues("--params", flags.params);
-      const model = circuitModel(flags.circuit, { initial: values });
       const frequency = parseGrid(flags.freq ?? "0.01:1e5:60");
       const noise = flags.noise === undefined ? 0 : parseNumber("--noise", flags.noise);
       if (!(noise >= 0)) throw new ValidationError("--noise", "must be ≥ 0", flags.noise);
-      const z = model.evaluate(frequency);
-      if (noise > 0) {
-        const rng = createRandom(parseSeed(flags.seed));
-        for (let i = 0; i < frequency.length; i++) {
-          const m = Math.hypot(z.re[i], z.im[i]);
-          z.re[i] += noise * m * rng.normal();
-          z.im[i] += noise * m * rng.normal();
-        }
-      }
-      if (flags.json) printJson({ circuit: model.circuit.circuit, parameters: Object.fromEntries(model.names.map((n, i) => [n, model.parameters[i].value])), frequency, real: z.re, imag: z.im });
+      const simulated = api.simulateSpectrum(flags.circuit, values, frequency, { noise, seed: parseSeed(flags.seed) });
+      const z = { re: simulated.real, im: simulated.imag };
+      if (flags.json) printJson(simulated);
       else printColumns(["f (Hz)", "Z' (ohm)", "Z'' (ohm)"], [frequency, z.re, z.im]);
     });
 }
 
-function read(file: string, flags: ReadFlags): ImpedanceSpectrum {
-  return readImpedanceFile(file, flags.format === undefined ? {} : { format: flags.format });
-}
+const readOptions = (flags: ReadFlags): { format?: string } => (flags.format === undefined ? {} : { format: flags.format });
 
 function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {
   printWarnings([...spectrum.warnings, ...fit.warnings]);
