@@ -7,6 +7,7 @@
 import { loadCampaign, type Campaign, type CellData, type LoadCampaignOptions } from "../campaign/campaign.ts";
 import { simulateCampaign } from "../simulation/simulate.ts";
 import { inspectionJson } from "../campaign/summary.ts";
+import { plainJson } from "./json.ts";
 
 export { loadCampaign, inspectionJson };
 export type { Campaign, CellData, LoadCampaignOptions };
@@ -24,7 +25,7 @@ export interface Inspection {
  */
 export async function inspectCampaign(dir: string, options: LoadCampaignOptions = {}): Promise<Inspection> {
   const campaign = await loadCampaign(dir, options);
-  return { campaign, toJSON: () => inspectionJson(campaign) };
+  return { campaign, toJSON: () => plainJson(inspectionJson(campaign)) as Record<string, unknown> };
 }
 
 /**

@@ -8,6 +8,7 @@
 import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
 import { doseLedger as ledgerOf, predictPlan, PLAN_FORMAT, type DoseLedger, type PlanPrediction } from "../confounders/index.ts";
 import { readJsonFile } from "../io/json.ts";
+import { plainJson } from "./json.ts";
 
 export { PLAN_FORMAT };
 export type { DoseLedger, PlanPrediction };
@@ -23,7 +24,7 @@ export interface DoseLedgerResult {
 export async function doseLedger(campaign: string | Campaign): Promise<DoseLedgerResult> {
   const loaded = typeof campaign === "string" ? await loadCampaign(campaign) : campaign;
   const ledger = ledgerOf(loaded);
-  return { ledger, campaign: loaded, toJSON: () => ({ ...ledger, campaign: loaded.manifest.name, warnings: loaded.warnings }) };
+  return { ledger, campaign: loaded, toJSON: () => plainJson({ ...ledger, campaign: loaded.manifest.name, warnings: loaded.warnings }) as Record<string, unknown> };
 }
 
 /**

@@ -14,7 +14,7 @@ import { ensembleSamplerAsync, startFromFit, writeSamples, type EnsembleResult }
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import { buildProblem, type Problem } from "../fit/problem.ts";
-import { checkAborted } from "./json.ts";
+import { checkAborted, plainJson } from "./json.ts";
 
 export type { Problem, LeastSquaresResult, EnsembleResult };
 
@@ -54,7 +54,7 @@ export class FitReport {
   }
 
   toJSON(): Record<string, unknown> {
-    return this.#outcome.json;
+    return plainJson(this.#outcome.json) as Record<string, unknown>;
   }
 
   /** Write result.json, each dataset's curve (`curveK.dat`: Q, R, dR, model) and, after MCMC, samples.csv. */

@@ -11,6 +11,7 @@ import { fitCircuit as fitCircuitModel, type CircuitFitResult, type FitCircuitOp
 import { linKK, type LinKKOptions, type LinKKResult } from "../analysis/impedance/linKK.ts";
 import { drt, type DrtOptions, type DrtResult } from "../analysis/impedance/drt.ts";
 import { circuitModel } from "../models/circuit/circuitModel.ts";
+import { plainJson } from "./json.ts";
 
 export type { ImpedanceSpectrum, CircuitFitResult, FitCircuitOptions, LinKKOptions, LinKKResult, DrtOptions, DrtResult };
 
@@ -38,7 +39,7 @@ export function fitCircuit(circuit: string, spectrum: string | ImpedanceSpectrum
   const { dropInductive, ...fitOptions } = options;
   if (dropInductive) data = capacitiveOnly(data);
   const fit = fitCircuitModel(circuit, data, fitOptions);
-  return { fit, spectrum: data, toJSON: () => circuitFitJson(fit, data) };
+  return { fit, spectrum: data, toJSON: () => plainJson(circuitFitJson(fit, data)) as Record<string, unknown> };
 }
 
 /** A Lin-KK test; `toJSON()` is `strata eis linkk --json`. */
@@ -52,7 +53,7 @@ export interface KramersKronigReport {
 export function kramersKronig(spectrum: string | ImpedanceSpectrum, options: LinKKOptions = {}): KramersKronigReport {
   const data = spectrumOf(spectrum);
   const result = linKK(data, options);
-  return { result, spectrum: data, toJSON: () => kramersKronigJson(result, data) };
+  return { result, spectrum: data, toJSON: () => plainJson(kramersKronigJson(result, data)) as Record<string, unknown> };
 }
 
 /** A DRT; `toJSON()` is `strata eis drt --json`. */
@@ -66,7 +67,7 @@ export interface DrtReport {
 export function distributionOfRelaxationTimes(spectrum: string | ImpedanceSpectrum, options: DrtOptions = {}): DrtReport {
   const data = spectrumOf(spectrum);
   const result = drt(data, options);
-  return { result, spectrum: data, toJSON: () => drtJson(result, data) };
+  return { result, spectrum: data, toJSON: () => plainJson(drtJson(result, data)) as Record<string, unknown> };
 }
 
 /**

@@ -24,6 +24,8 @@ export {
   kramersKronig,
   distributionOfRelaxationTimes,
   circuitImpedance,
+  simulateSpectrum,
+  type SimulatedSpectrum,
   type CircuitFitReport,
   type KramersKronigReport,
   type DrtReport,
