@@ -1,11 +1,38 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects:
+ * - `default` (`npm test`): every unit, conformance, CLI, reader, browser and fuzz test, and
+ *   the calibration suites at a reduced number of seeds — minutes on 2 cores;
+ * - `calibration` (`npm run test:calibration`): the seeded calibration suites at full size
+ *   (STRATA_CALIBRATION=full; see test/calibrationScale.ts) and the fuzz harnesses at
+ *   their long-run size.
+ */
+const CALIBRATION_SUITES = [
+  "test/diagnosis/calibration.test.ts",
+  "test/diagnosis/damage.test.ts",
+  "test/diagnosis/geometry.test.ts",
+  "test/diagnosis/hierarchical.test.ts",
+  "test/diagnosis/multimodal.test.ts",
+  "test/fuzz/*.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ["default"],
-    env: { TZ: "UTC" },
+    // both cores: the slow files are single-threaded diagnoses (vitest's default leaves one core idle here)
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], env: { TZ: "UTC" } },
+      },
+      {
+        extends: true,
+        test: { name: "calibration", include: CALIBRATION_SUITES, env: { TZ: "UTC", STRATA_CALIBRATION: "full" } },
+      },
+    ],
   },
 });

@@ -14,9 +14,18 @@
 import { describe, expect, it } from "vitest";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../../src/models/growthLaws.ts";
 import { scenarioFor, simulateAndDiagnose, TRUE_PARAMETERS } from "./helpers.ts";
+import { coverageThreshold, FULL_CALIBRATION, seedCount } from "../calibrationScale.ts";
 
-const SEEDS_PER_LAW = 8;
+/** 40 runs under test:calibration; 2 per law (10 runs) in the default suite. */
+const SEEDS_PER_LAW = seedCount(8, 2);
+/** Full: the issue's 90–99 % of (run, parameter) pairs. */
 const COVERAGE_RANGE = [0.9, 0.99] as const;
+/**
+ * Reduced: too few intervals for a range; at least k of n cover, k the largest with
+ * P(X < k) ≤ 1 % for X ~ Binomial(n, 0.95) (calibrationScale.ts). Pairs within a run
+ * are correlated, so this is a floor, not a test of calibration.
+ */
+const coverageMinCount = (intervals: number): number => (FULL_CALIBRATION ? Math.ceil(COVERAGE_RANGE[0] * intervals) : coverageThreshold(intervals, 0.95));
 const LAW_RECOVERY_MIN = 0.9;
 const PRECISION_GAIN_MIN = 3;
 /** The rate parameter of each law, for the precision comparison. */
@@ -28,7 +37,7 @@ interface GrowthJson {
   independentRegression: Record<string, { median: number; lo95: number; hi95: number }>;
 }
 
-describe("diagnosis calibration on simulated campaigns (40 seeds, five laws)", () => {
+describe(`diagnosis calibration on simulated campaigns (${5 * SEEDS_PER_LAW} seeds, five laws)`, () => {
   it(
     "covers, recovers the law and beats independent fits",
     async () => {
@@ -78,8 +87,8 @@ describe("diagnosis calibration on simulated campaigns (40 seeds, five laws)", (
       const medianGain = sortedGains[Math.floor(sortedGains.length / 2)];
       console.log(`coverage ${covered}/${intervals} = ${coverage.toFixed(3)}; law recovery ${lawCorrect}/${runs}; median precision gain ${medianGain.toFixed(1)}×; ${failures.join("; ")}`);
       expect(runs).toBe(LAW_NAMES.length * SEEDS_PER_LAW);
-      expect(coverage).toBeGreaterThanOrEqual(COVERAGE_RANGE[0]);
-      expect(coverage).toBeLessThanOrEqual(COVERAGE_RANGE[1]);
+      expect(covered).toBeGreaterThanOrEqual(coverageMinCount(intervals));
+      if (FULL_CALIBRATION) expect(coverage).toBeLessThanOrEqual(COVERAGE_RANGE[1]);
       expect(recovery).toBeGreaterThanOrEqual(LAW_RECOVERY_MIN);
       expect(medianGain).toBeGreaterThanOrEqual(PRECISION_GAIN_MIN);
     },

@@ -21,6 +21,7 @@ import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
 import { scenarioFor, TRUE_PARAMETERS } from "./helpers.ts";
+import { coverageThreshold, FULL_CALIBRATION } from "../calibrationScale.ts";
 
 const TRUE_OFFSET_DEG = 0.005;
 /** The simulated interphase roughness (DEFAULT_STACK), Å. */
@@ -31,7 +32,10 @@ const MCMC = { walkers: 16, steps: 250, burn: 100, threads: 1 };
 
 /** Beam height (FWHM, Gaussian) of the footprint test, mm. */
 const TRUE_BEAM_HEIGHT_MM = 0.1;
-const FOOTPRINT_SEEDS = [2, 4, 8, 10, 12, 14];
+/** Six seeds under test:calibration, two in the default suite. */
+const FOOTPRINT_SEEDS = FULL_CALIBRATION ? [2, 4, 8, 10, 12, 14] : [2, 4];
+/** Covered in all but one of the six seeds under test:calibration; k of n at α = 1 % (1 of 2) in the default suite. */
+const FOOTPRINT_MIN_COVERED = FULL_CALIBRATION ? FOOTPRINT_SEEDS.length - 1 : coverageThreshold(FOOTPRINT_SEEDS.length, 0.95);
 
 /** Thin-layer (through-window) cell: a 5 µm electrolyte film under an 8 µm Kapton window is the fronting medium. */
 const THIN_LAYER_SEI_ROUGHNESS_A = 6;
@@ -123,9 +127,9 @@ describe("operando-cell geometry in the diagnosis (issue 7)", () => {
       }
     }
     // 95 % intervals: ≥ 5 of 6 (P(≤ 4 of 6) = 3 % for a calibrated interval)
-    expect(heightCovered).toBeGreaterThanOrEqual(FOOTPRINT_SEEDS.length - 1);
-    expect(kCovered).toBeGreaterThanOrEqual(FOOTPRINT_SEEDS.length - 1);
-    expect(thicknessCovered).toBeGreaterThanOrEqual(FOOTPRINT_SEEDS.length - 1);
+    expect(heightCovered).toBeGreaterThanOrEqual(FOOTPRINT_MIN_COVERED);
+    expect(kCovered).toBeGreaterThanOrEqual(FOOTPRINT_MIN_COVERED);
+    expect(thicknessCovered).toBeGreaterThanOrEqual(FOOTPRINT_MIN_COVERED);
   }, 900_000);
 
   it("thin-layer cell: recovers a sample-height offset, the window and film attenuation (μ·t 10 % off the manifest) and the film's incoherent background; ignoring them biases the result", async () => {

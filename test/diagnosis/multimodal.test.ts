@@ -9,10 +9,16 @@
 import { describe, expect, it } from "vitest";
 import { scenarioFor, simulateAndDiagnose, type Truth } from "./helpers.ts";
 import type { Diagnosis } from "../../src/diagnosis/diagnose.ts";
+import { coverageThreshold, FULL_CALIBRATION } from "../calibrationScale.ts";
 
-const SEEDS = [11, 12, 13, 14, 15];
-/** At least this many of the seeded runs must cover the truth (a 95 % interval misses 5 seeds twice with p ≈ 2 %). */
-const MIN_COVERED = SEEDS.length - 1;
+/** Five seeds under test:calibration, two in the default suite. */
+const SEEDS = FULL_CALIBRATION ? [11, 12, 13, 14, 15] : [11, 12];
+/**
+ * At least this many of the seeded runs must cover the truth: 4 of 5 under
+ * test:calibration (a 95 % interval misses 5 seeds twice with p ≈ 2 %); in the default
+ * suite k of n at α = 1 % (1 of 2).
+ */
+const MIN_COVERED = FULL_CALIBRATION ? SEEDS.length - 1 : coverageThreshold(SEEDS.length, 0.95);
 const MCMC = { walkers: 16, steps: 300, burn: 100 };
 
 type Interval = { median: number; lo95: number; hi95: number };

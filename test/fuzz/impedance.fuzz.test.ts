@@ -1,8 +1,10 @@
 /** Bounded mutation fuzz of the impedance readers (`npm run fuzz` runs 10 000 per reader). */
 import { describe, expect, it } from "vitest";
 import { fuzzImpedance } from "../../bench/fuzz/impedanceFuzz.ts";
+import { seedCount } from "../calibrationScale.ts";
 
-const BOUNDED_INPUTS_PER_READER = 300;
+/** The long run (10 000 per reader) under test:calibration, 300 in the default suite. */
+const BOUNDED_INPUTS_PER_READER = seedCount(10_000, 300);
 
 describe("impedance readers under mutation", () => {
   it("give a valid spectrum or a ParseError for every mutated input, quickly", () => {
@@ -14,5 +16,5 @@ describe("impedance readers under mutation", () => {
       expect(counts.parsed).toBeGreaterThan(0);
       expect(counts.rejected).toBeGreaterThan(0);
     }
-  }, 60_000);
+  }, 900_000);
 });

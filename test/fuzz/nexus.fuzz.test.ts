@@ -1,8 +1,10 @@
 /** Bounded mutation fuzz of the NeXus/HDF5 reader (`npm run fuzz` runs 10 000). */
 import { describe, expect, it } from "vitest";
 import { fuzzNexus } from "../../bench/fuzz/nexusFuzz.ts";
+import { seedCount } from "../calibrationScale.ts";
 
-const BOUNDED_INPUTS = 300;
+/** The long run (10 000 files) under test:calibration, 300 in the default suite. */
+const BOUNDED_INPUTS = seedCount(10_000, 300);
 
 describe("NeXus reader under mutation", () => {
   it("gives curves or a ParseError for every mutated file and still reads intact files afterwards", async () => {
@@ -15,5 +17,5 @@ describe("NeXus reader under mutation", () => {
     // loops: the reader abandoned that read and replaced its worker, and intact files still read
     expect(report.abandoned).toBeGreaterThan(0);
     expect(report.workerStarts).toBeGreaterThan(report.abandoned);
-  }, 60_000);
+  }, 900_000);
 });
