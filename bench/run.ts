@@ -14,6 +14,7 @@ import { benchCycler } from "./cycler.ts";
 import { benchInspect } from "./campaign.ts";
 import { benchDiagnose } from "./diagnose.ts";
 import { benchConfounders } from "./confounders.ts";
+import { benchStartup } from "./startup.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,6 +29,7 @@ const suites: Record<string, () => Record<string, Timing | number | string> | Pr
   campaign: benchInspect,
   diagnose: benchDiagnose,
   confounders: benchConfounders,
+  startup: benchStartup,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {
