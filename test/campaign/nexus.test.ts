@@ -1,13 +1,16 @@
 /** io/nexus: HDF5 files written here with h5wasm, read back through the mapping and the NXrefscan preset. */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import h5wasm from "h5wasm/node";
 import type { Group } from "h5wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ParseError, ValidationError } from "../../src/core/errors.ts";
 import { nexusReaderStarts, readNexusReflectivity, type NexusMapping } from "../../src/io/nexus.ts";
 import { FIRST_PRINCIPLES_RTOL } from "../tolerances.ts";
+import { repoRoot } from "../paths.ts";
 
 /** Bounded fuzzing in the test run (a few ms per case). */
 const NEXUS_FUZZ_CASES = 150;
@@ -86,6 +89,21 @@ describe("readNexusReflectivity", () => {
       expect(b.r[i]).toBeCloseTo(counts[i] / 2e5, 15);
     }
     expect(a.metadata).toMatchObject({ title: "operando Cu in EC", start_time: "2026-03-01T10:00:00Z", definition: "NXrefscan", probe: "x-ray", sample: "Cu/SEI" });
+  });
+
+  it("the compiled package (dist/, as the strata command runs it) reads the same file in its own worker thread", async () => {
+    const twoTheta = Float64Array.from({ length: 6 }, (_, i) => 0.2 + 0.3 * i);
+    const counts = Int32Array.of(90000, 40000, 9000, 1200, 300, 10);
+    const file = writeH5("compiled.nxs", (root) => nxrefscan(root, "entry1", twoTheta, counts, 1e5, 1.54));
+    const [inProcess] = await readNexusReflectivity(file);
+    const script = `import { readNexusReflectivity, closeNexusReader } from ${JSON.stringify(pathToFileURL(path.join(repoRoot, "dist", "index.js")).href)};
+const [c] = await readNexusReflectivity(${JSON.stringify(file)});
+await closeNexusReader();
+console.log(JSON.stringify({ q: Array.from(c.q), r: Array.from(c.r), dr: Array.from(c.dr) }));`;
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    expect(result.stderr).toBe("");
+    const compiled = JSON.parse(result.stdout) as { q: number[]; r: number[]; dr: number[] };
+    expect(compiled).toEqual({ q: Array.from(inProcess.q), r: Array.from(inProcess.r), dr: Array.from(inProcess.dr) });
   });
 
   it("reads a generic mapping with units (1/nm → Å⁻¹), FWHM dQ, time and absolute paths", async () => {
