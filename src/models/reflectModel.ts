@@ -20,21 +20,22 @@
  *
  * Geometry (optional; operando.md §2, issue 7 part 3): every number is a parameter
  * spec like the others. Measured at nominal Q the curve becomes
- * R_obs(Q) = scale·F(α)·R_smeared(Q′) + background with α = asin(Qλ/4π),
- * Q′ = 4π/λ·sin(α + δ) for the angle offset δ (`angleOffset_deg`, degrees, sample
- * angle minus nominal), and F the fraction of the beam intercepted by a centred
- * sample of length L (`sampleLength_mm`): top-hat min(1, L sin α/h), Gaussian
- * erf(L sin α/(2√2σ)) with h (`beamHeight_mm`) the FWHM. Resolution widths stay
+ * R_obs(Q) = scale·F(α′)·R_smeared(Q′) + background with α = asin(Qλ/4π) the
+ * nominal angle, α′ = α + δ the angle at which the beam meets the sample for the
+ * angle offset δ (`angleOffset_deg`, degrees, sample angle minus nominal),
+ * Q′ = 4π/λ·sin α′, and F the fraction of the beam intercepted by a centred
+ * sample of length L (`sampleLength_mm`): top-hat min(1, L sin α′/h), Gaussian
+ * erf(L sin α′/(2√2σ)) with h (`beamHeight_mm`) the FWHM. Resolution widths stay
  * those of the nominal points; smearing is evaluated at Q′ (see
  * kernels/reflectivity/geometryReflectivity). A sample-height offset Δz
  * (`heightOffset_mm`) read by a detector at `detectorDistance_mm` adds the angle
- * error ½ atan(2Δz cos α/D) and moves the footprint's centre by Δz/tan α. The
- * entry path multiplies by T(α) = exp(−2A_g/sin α − A_h − A_b/cos α) with the
+ * error ½ atan(2Δz cos α/D) to α′ and moves the footprint's centre by Δz/tan α′. The
+ * entry path multiplies by T(α′) = exp(−2A_g/sin α′ − A_h − A_b/cos α′) with the
  * dimensionless sums `attenuation.grazing` (Σμt of windows and electrolyte film,
  * one pass at normal incidence), `.horizontal` (Σμ·L of a fixed path, in and out)
  * and `.block` (μ·L of a substrate block); `incoherentBackground` adds
- * b·sin 1°/sin α (an electrolyte film's incoherent scattering, b its level at
- * 1°). Every part may be omitted; `profile` defaults to "tophat". Needs the
+ * b·sin 1°/sin α′ (an electrolyte film's incoherent scattering, b its level at
+ * 1°). Every angle-dependent term is taken at α′ (issue 13). Every part may be omitted; `profile` defaults to "tophat". Needs the
  * wavelength (X-ray: energy_keV or wavelength_A).
  * Without the block the model is evaluated exactly as before (no geometry code runs).
  *

@@ -28,7 +28,7 @@ export interface GeometryCorrections {
   readonly footprint?: "tophat" | "gaussian";
   /** A sample-height offset is modelled, read by a detector at this distance (mm). */
   readonly heightOffset?: { readonly detectorDistance_mm: number };
-  /** The entry-path transmission T(α) is modelled. */
+  /** The entry-path transmission T(α′) is modelled (at the angle α′ the beam meets the sample). */
   readonly attenuation: boolean;
   /** The electrolyte film's incoherent background is modelled. */
   readonly incoherentBackground: boolean;

@@ -300,7 +300,8 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
     const geometry = scenario.geometry;
     const wavelength = scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!;
-    // smeared, and seen through the cell's geometry when the scenario has one (models/reflectivityEvaluator chooses the kernel)
+    // smeared, and seen through the cell's geometry when the scenario has one (models/reflectivityEvaluator chooses the kernel;
+    // footprint, entry path and film background at the angle α′ the beam meets the sample, as the model takes them)
     const observed = reflectivityEvaluator(q, {
       sigma,
       geometry: geometry

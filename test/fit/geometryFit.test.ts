@@ -110,11 +110,11 @@ describe("geometry block: recovery on simulated operando X-ray data (issue 7 acc
   const DQ_OVER_Q = 0.03; // FWHM
   const INCIDENT = 1e6; // counts per point at Q = 0.01, growing as Q²
 
-  /** Truth independent of the model code: a smearing plan built on the shifted points, the footprint formula, Poisson counts. */
+  /** Truth independent of the model code: a smearing plan built on the shifted points, the footprint formula at the angle α + δ the beam meets the sample at, Poisson counts. */
   function simulate(seed: number): ReflectivityData {
     const shifted = shiftQ(q, LAMBDA, TRUTH.offsetDeg * DEG);
     const smeared = createSmearedReflectivity(shifted, shifted.map((x) => (DQ_OVER_Q * x) / FWHM)).evaluate(truthSlabs);
-    const f = footprintFactors("tophat", TRUTH.sampleLength, TRUTH.beamHeight, q.map((x) => x / K));
+    const f = footprintFactors("tophat", TRUTH.sampleLength, TRUTH.beamHeight, shifted.map((x) => x / K));
     const random = createRandom(seed);
     const r: number[] = [];
     const dr: number[] = [];
@@ -199,4 +199,67 @@ describe("geometry block: recovery on simulated operando X-ray data (issue 7 acc
     console.log(`recovered in ${recovered} of ${SEEDS.length} seeds`);
     expect(recovered).toBeGreaterThanOrEqual(RECOVERY_MIN_SEEDS);
   }, 300_000);
+});
+
+/**
+ * Issue 13 point 5: an X-ray campaign reduced without footprint correction (0.1 mm top-hat
+ * beam on a 20 mm sample) whose sample sits 0.004° off its nominal angle. The truth is
+ * written here (smearing planned on the points actually probed, the intercepted fraction
+ * min(1, L sin α′/h) at the angle α′ = α + δ the beam meets the sample at, Poisson
+ * counts); the model at the true parameters must describe it to χ²/N ≈ 1. Evaluating the
+ * footprint at the nominal α instead (the convention before issue 13) is 6 % off at the
+ * lowest angle: χ²/N ≈ 1.5 at these counts.
+ */
+describe("geometry block at the true parameters: χ²/N on data with an angle offset and an uncorrected footprint (issue 13 point 5)", () => {
+  const OFFSET_DEG = 0.004;
+  const BEAM_HEIGHT = 0.1;
+  const SAMPLE_LENGTH = 20;
+  const DQ_OVER_Q = 0.03; // FWHM
+  /** Counts per unit reflectivity at Q = 0.01 Å⁻¹, growing as Q²: the nominal-angle footprint's misfit is then ≈ 0.5 per point. */
+  const INCIDENT = 2000;
+  const SCENARIO_SEEDS = [1301, 1302, 1303, 1304, 1305];
+  /** Pooled over 5 seeds × ≤ 240 points: sd of χ²/N ≈ √(2/1200) = 0.041 (plus ≲ 0.02 of Poisson bias at ≥ 35 counts); 0.15 is > 3.5 sd. */
+  const CHI2_PER_POINT_TOL = 0.15;
+  /** The nominal-angle footprint must fail visibly: its expected χ²/N is 1 + 0.47. */
+  const NOMINAL_MIN_CHI2_PER_POINT = 1.3;
+  const slabs = Float64Array.from([0, 10, 0, 0, 80, 15, 0.05, 6, 300, 63.2, 2.9, 5, 0, 20.1, 0.46, 3]);
+  const q = Float64Array.from({ length: 240 }, (_, i) => 0.01 + (0.24 * i) / 239);
+  const delta = OFFSET_DEG * DEG;
+  const trueAlpha = q.map((x) => Math.asin(x / K) + delta);
+  const probed = trueAlpha.map((a) => K * Math.sin(a));
+  const smeared = createSmearedReflectivity(probed, probed.map((x) => (DQ_OVER_Q * x) / FWHM)).evaluate(slabs);
+  const footprintTrue = trueAlpha.map((a) => Math.min(1, (SAMPLE_LENGTH * Math.sin(a)) / BEAM_HEIGHT));
+  const footprintNominal = q.map((x) => Math.min(1, (SAMPLE_LENGTH * (x / K)) / BEAM_HEIGHT));
+
+  const model = parseReflectModel({
+    probe: "xray",
+    wavelength_A: LAMBDA,
+    layers: [{ sld: 10 }, { thickness: 80, sld: 15, isld: 0.05, roughness: 6 }, { thickness: 300, sld: 63.2, isld: 2.9, roughness: 5 }, { sld: 20.1, isld: 0.46, roughness: 3 }],
+    resolution: { dqOverQ: DQ_OVER_Q, measure: "fwhm" },
+    geometry: { angleOffset_deg: OFFSET_DEG, footprint: { beamHeight_mm: BEAM_HEIGHT, profile: "tophat", sampleLength_mm: SAMPLE_LENGTH } },
+  });
+
+  it(`the model at the true parameters gives χ²/N within ${CHI2_PER_POINT_TOL} of 1 over ${SCENARIO_SEEDS.length} seeds; the footprint at the nominal angle gives > ${NOMINAL_MIN_CHI2_PER_POINT}`, () => {
+    const curve = model.evaluate(q);
+    let chi2 = 0;
+    let chi2Nominal = 0;
+    let points = 0;
+    for (const seed of SCENARIO_SEEDS) {
+      const random = createRandom(seed);
+      for (let i = 0; i < q.length; i++) {
+        const i0 = INCIDENT * (q[i] / q[0]) ** 2;
+        const counts = poissonDeviate(footprintTrue[i] * smeared[i] * i0, () => random.next());
+        if (counts === 0) continue;
+        const r = counts / i0;
+        const dr = Math.sqrt(counts) / i0;
+        chi2 += ((r - curve[i]) / dr) ** 2;
+        // the same curve with the footprint taken at the nominal angle
+        chi2Nominal += ((r - (curve[i] * footprintNominal[i]) / footprintTrue[i]) / dr) ** 2;
+        points++;
+      }
+    }
+    console.log(`χ²/N at the true parameters: ${(chi2 / points).toFixed(3)} (footprint at α′ = α + δ), ${(chi2Nominal / points).toFixed(3)} (footprint at the nominal α); N = ${points}`);
+    expect(Math.abs(chi2 / points - 1)).toBeLessThan(CHI2_PER_POINT_TOL);
+    expect(chi2Nominal / points).toBeGreaterThan(NOMINAL_MIN_CHI2_PER_POINT);
+  });
 });

@@ -3,19 +3,25 @@
  * Reflectivity of a slab stack as seen through the geometry of the measurement
  * (operando.md §2): measured at nominal Q, the curve is
  *
- *   R_obs(Q) = scale · F(α) · T(α) · R_smeared(Q′) + background + B_inc(α),
- *   α = asin(Qλ/4π),  Q′ = 4π/λ · sin(α + δ + δ_z(α)),
+ *   R_obs(Q) = scale · F(α′) · T(α′) · R_smeared(Q′) + background + B_inc(α′),
+ *   α = asin(Qλ/4π),  α′ = α + δ + δ_z(α),  Q′ = 4π/λ · sin α′,
  *
  * with δ the sample's angle offset; δ_z(α) = ½ atan(2Δz cos α / D) the apparent
  * angle error of a sample-height offset Δz read by a detector at distance D;
  * F the over-illumination (footprint) factor of a top-hat or Gaussian beam of
  * height h on a sample of length L, whose centre a height offset moves by
- * Δz / tan α along the sample; T(α) = exp(−2 A_g / sin α − A_h − A_b / cos α) the
- * transmission of the cell's entry path (A_g = Σ μᵢtᵢ of the windows and
+ * Δz / tan α′ along the sample; T(α′) = exp(−2 A_g / sin α′ − A_h − A_b / cos α′)
+ * the transmission of the cell's entry path (A_g = Σ μᵢtᵢ of the windows and
  * electrolyte film crossed at the grazing angle, A_h = Σ μᵢLᵢ of a fixed
  * horizontal path, A_b = μL of a substrate block entered through its side faces);
- * and B_inc(α) = b · sin 1° / sin α the incoherent background of an electrolyte
- * film, whose illuminated path grows as 1/sin α (b is its level at α = 1°).
+ * and B_inc(α′) = b · sin 1° / sin α′ the incoherent background of an electrolyte
+ * film, whose illuminated path grows as 1/sin α′ (b is its level at 1°).
+ *
+ * One angle for every term (issue 13 point 5): α′ is the angle at which the beam
+ * meets the sample — the angle whose Q′ the reflectivity is evaluated at — so the
+ * footprint, the entry path and the film background are taken there too, not at
+ * the nominal α (a 0.004° offset is a 6 % footprint error at α = 0.07°). Where
+ * α′ ≤ 0 the beam no longer meets the sample's face: F·T = 0 and B_inc = 0.
  * The smearing is evaluated at the shifted points Q′, with widths interpolated
  * linearly in Q from the nominal points' widths (extrapolated beyond them; exact
  * for a constant dQ/Q).
@@ -35,7 +41,7 @@
  * b reflectivity units.
  */
 import { reflectivity } from "./abeles.ts";
-import { footprintFactor, footprintFactors, shiftQ } from "./geometry.ts";
+import { footprintFactor, footprintFactors } from "./geometry.ts";
 import { createSmearedReflectivity } from "./smearedReflectivity.ts";
 import type { SmearOptions } from "./smear.ts";
 
@@ -52,7 +58,7 @@ export interface GeometryReflectivityOptions {
   footprint?: "tophat" | "gaussian";
   /** A sample-height offset is modelled, read by a detector at this distance from the rotation centre (mm). */
   heightOffset?: { detectorDistance_mm: number };
-  /** The entry-path transmission T(α) is modelled. @default false */
+  /** The entry-path transmission T(α′) is modelled. @default false */
   attenuation?: boolean;
   /** The electrolyte film's incoherent background B_inc(α) is modelled. @default false */
   incoherentBackground?: boolean;
@@ -130,6 +136,9 @@ export function createGeometryReflectivity(q: Float64Array, options: GeometryRef
   const alpha = sinAlpha.map(Math.asin);
   const factor = new Float64Array(n);
   const shifted = new Float64Array(n);
+  // α′ and sin α′ of the last evaluation with an offset modelled (otherwise α and sin α are used)
+  const trueAlpha = new Float64Array(n);
+  const sinTrueAlpha = new Float64Array(n);
   const modelsAngle = options.angleOffset ?? true;
   const detectorDistance = options.heightOffset?.detectorDistance_mm;
   if (detectorDistance !== undefined && !(detectorDistance > 0)) throw new RangeError(`detector distance must be > 0 mm, got ${detectorDistance}`);
@@ -225,10 +234,15 @@ export function createGeometryReflectivity(q: Float64Array, options: GeometryRef
       if (nominalSmear) nominalSmear.evaluate(slabs, 1, 0, result);
       else reflectivity(q, slabs, 1, 0, result);
     } else {
-      if (heightOffset === 0) shiftQ(q, wavelength, angleOffset, shifted);
+      // α′ = α + δ + δ_z(α), the angle at which the beam meets the sample; Q′ = k sin α′
+      if (heightOffset === 0) for (let i = 0; i < n; i++) trueAlpha[i] = alpha[i] + angleOffset;
       else {
         const ratio = (2 * heightOffset) / detectorDistance!;
-        for (let i = 0; i < n; i++) shifted[i] = k * Math.sin(alpha[i] + angleOffset + 0.5 * Math.atan(ratio * Math.cos(alpha[i])));
+        for (let i = 0; i < n; i++) trueAlpha[i] = alpha[i] + angleOffset + 0.5 * Math.atan(ratio * Math.cos(alpha[i]));
+      }
+      for (let i = 0; i < n; i++) {
+        sinTrueAlpha[i] = Math.sin(trueAlpha[i]);
+        shifted[i] = k * sinTrueAlpha[i];
       }
       if (!sigma) {
         reflectivity(shifted, slabs, 1, 0, result);
@@ -248,25 +262,29 @@ export function createGeometryReflectivity(q: Float64Array, options: GeometryRef
     }
     const scale = scalars[GEOMETRY_SCALAR.scale];
     const background = scalars[GEOMETRY_SCALAR.background];
+    // every angle-dependent factor at α′ (= α when no offset is modelled)
+    const angle = modelsOffset ? trueAlpha : alpha;
+    const sinAngle = modelsOffset ? sinTrueAlpha : sinAlpha;
     if (profile) {
       const beamHeight = scalars[GEOMETRY_SCALAR.beamHeight];
       const sampleLength = scalars[GEOMETRY_SCALAR.sampleLength];
-      // a height offset moves the footprint's centre by Δz / tan α along the sample
-      if (heightOffset === 0) footprintFactors(profile, sampleLength, beamHeight, sinAlpha, factor);
-      else for (let i = 0; i < n; i++) factor[i] = footprintFactor(profile, sampleLength, beamHeight, sinAlpha[i], heightOffset / Math.tan(alpha[i]));
+      // a height offset moves the footprint's centre by Δz / tan α′ along the sample
+      if (heightOffset === 0) footprintFactors(profile, sampleLength, beamHeight, sinAngle, factor);
+      else for (let i = 0; i < n; i++) factor[i] = footprintFactor(profile, sampleLength, beamHeight, sinAngle[i], heightOffset / Math.tan(angle[i]));
     } else if (modelsAttenuation) factor.fill(1);
     if (modelsAttenuation) {
       const grazing = 2 * scalars[GEOMETRY_SCALAR.grazingAttenuation];
       const horizontal = scalars[GEOMETRY_SCALAR.horizontalAttenuation];
       const block = scalars[GEOMETRY_SCALAR.blockAttenuation];
-      for (let i = 0; i < n; i++) factor[i] *= Math.exp(-grazing / sinAlpha[i] - horizontal - block / Math.cos(alpha[i]));
+      for (let i = 0; i < n; i++) factor[i] *= Math.exp(-grazing / sinAngle[i] - horizontal - block / Math.cos(angle[i]));
     }
-    // F·T multiplies only when some factor is modelled (no pass over a factor of ones otherwise)
+    // F·T multiplies only when some factor is modelled (no pass over a factor of ones otherwise);
+    // α′ ≤ 0 (only reachable with an offset) lights no part of the sample's face
     const factored = profile !== undefined || modelsAttenuation;
     const level = modelsIncoherent ? scalars[GEOMETRY_SCALAR.incoherentBackground] * SIN_ONE_DEGREE : 0;
-    if (factored) for (let i = 0; i < n; i++) result[i] = scale * factor[i] * result[i] + background;
+    if (factored) for (let i = 0; i < n; i++) result[i] = (sinAngle[i] > 0 ? scale * factor[i] * result[i] : 0) + background;
     else for (let i = 0; i < n; i++) result[i] = scale * result[i] + background;
-    if (modelsIncoherent) for (let i = 0; i < n; i++) result[i] += level / sinAlpha[i];
+    if (modelsIncoherent) for (let i = 0; i < n; i++) if (sinAngle[i] > 0) result[i] += level / sinAngle[i];
     return result;
   };
 
