@@ -4,7 +4,7 @@
  * absorbs), density in g/cm³, energy in keV, wavelength in Å.
  */
 import { ValidationError } from "../core/errors.ts";
-import { energyFromWavelength, neutronSld, THERMAL_NEUTRON_WAVELENGTH, xraySld } from "../materials/index.ts";
+import { checkDensity, energyFromWavelength, neutronSld, THERMAL_NEUTRON_WAVELENGTH, xraySld } from "../materials/index.ts";
 
 export interface SldOptions {
   /** mass density (g/cm³) */
@@ -35,6 +35,7 @@ export function sld(formula: string, options: SldOptions): SldResult {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new ValidationError(name, "must be a positive number", value);
   };
   positive(density, "density");
+  checkDensity(density, "density");
   positive(energy, "energy_keV");
   positive(wavelength, "wavelength_A");
   let values: Record<string, number>;

@@ -37,7 +37,7 @@
  * errors), so that manifests written by a later `strata-campaign/1.x` still load.
  */
 import { ValidationError } from "../core/errors.ts";
-import { energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
+import { checkDensity, energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 
 /** The format string of this manifest version. */
@@ -661,6 +661,7 @@ function parseMaterial(v: Reader, value: unknown, p: string, probe: Probe, needs
       throw error;
     }
     density = v.number(o["density"], `${p}.density`, { gt: 0 });
+    checkDensity(density, `${p}.density`);
   }
   const plain = o["sld"] !== undefined || o["isld"] !== undefined;
   const perProbe = o["xray"] !== undefined || o["neutron"] !== undefined;

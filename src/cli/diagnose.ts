@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
+import { integerOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -33,12 +34,6 @@ function hint(code: QualityCode | PopulationReasonCode | undefined): string[] {
   return advice === undefined ? [] : [`  hint: ${advice}`];
 }
 
-function positiveInteger(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ValidationError(option, "must be a non-negative integer", text);
-  return value;
-}
-
 export function registerDiagnose(program: Command): void {
   program
     .command("diagnose")
@@ -48,7 +43,7 @@ export function registerDiagnose(program: Command): void {
     .option("--mode <independent|joint|auto>", "per-scan fits only, or law-constrained joint fits", "auto")
     .option("--laws <LIST>", "comma-separated laws to compare: linear,parabolic,mixed,logarithmic,charge (default all)")
     .option("--seed <N>", "random seed of the MCMC", "1")
-    .option("--walkers <N>", "MCMC walkers", "24")
+    .option("--walkers <N>", "MCMC walkers (≥ 2; raised to an even number ≥ 2 × parameters + 2)", "24")
     .option("--steps <N>", "MCMC steps kept after burn-in", "400")
     .option("--burn <N>", "MCMC burn-in steps", "50")
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
@@ -59,13 +54,21 @@ export function registerDiagnose(program: Command): void {
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
       const laws = resolveLaws(options.laws, "--laws");
       if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);
+      // every number is checked before any work starts, so a bad flag never costs a run
+      const seed = integerOption(options.seed, "--seed", 0);
+      const mcmc = {
+        walkers: integerOption(options.walkers, "--walkers", 2),
+        steps: integerOption(options.steps, "--steps", 1),
+        burn: integerOption(options.burn, "--burn", 0),
+        ...(options.threads !== undefined ? { threads: integerOption(options.threads, "--threads", 1) } : {}),
+      };
       const bar = progressBar("diagnose");
       const started = Date.now();
       const diagnosis = await diagnose(dir, {
         mode: options.mode as "independent" | "joint" | "auto",
         laws,
-        seed: positiveInteger(options.seed, "--seed"),
-        mcmc: { walkers: positiveInteger(options.walkers, "--walkers"), steps: positiveInteger(options.steps, "--steps"), burn: positiveInteger(options.burn, "--burn"), ...(options.threads !== undefined ? { threads: positiveInteger(options.threads, "--threads") } : {}) },
+        seed,
+        mcmc,
         damage: options.damage,
         progress: (stage, fraction) => bar.update(fraction, stage),
       });

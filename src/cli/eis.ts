@@ -13,6 +13,7 @@ import type { LinKKMode, LinKKOptions } from "../analysis/impedance/linKK.ts";
 import type { DrtLambdaMethod, DrtOptions } from "../analysis/impedance/drt.ts";
 import type { CircuitFitResult, FitCircuitOptions } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
+import { integerOption, numberOption } from "./numbers.ts";
 import { formatNumber, printColumns, printJson } from "./output.ts";
 
 interface ReadFlags {
@@ -160,11 +161,11 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
       const spectrum = api.readSpectrum(file, readOptions(flags));
       const options: LinKKOptions = {
         ...(flags.mode !== undefined ? { mode: parseChoice<LinKKMode>("--mode", flags.mode, ["complex", "real", "imag"]) } : {}),
-        ...(flags.c !== undefined ? { c: parseNumber("--c", flags.c) } : {}),
+        ...(flags.c !== undefined ? { c: numberOption(flags.c, "--c", { gt: 0, le: 1 }) } : {}),
         ...(flags.maxM !== undefined ? { maxM: parseInteger("--max-m", flags.maxM) } : {}),
         ...(flags.m !== undefined ? { M: parseInteger("--m", flags.m) } : {}),
         ...(flags.addCap ? { addCapacitance: true } : {}),
-        ...(flags.threshold !== undefined ? { threshold: parseNumber("--threshold", flags.threshold) } : {}),
+        ...(flags.threshold !== undefined ? { threshold: numberOption(flags.threshold, "--threshold", { gt: 0 }) } : {}),
       };
       const { result: kk } = api.kramersKronig(spectrum, options);
       if (flags.json) {
@@ -257,22 +258,15 @@ function printWarnings(warnings: readonly string[]): void {
 }
 
 function parseNumber(flag: string, text: string): number {
-  const value = text.trim() === "" ? Number.NaN : Number(text);
-  if (!Number.isFinite(value)) throw new ValidationError(flag, "must be a finite number", text);
-  return value;
+  return numberOption(text, flag);
 }
 
 function parseInteger(flag: string, text: string): number {
-  const value = parseNumber(flag, text);
-  if (!Number.isInteger(value) || value < 1) throw new ValidationError(flag, "must be a positive integer", text);
-  return value;
+  return integerOption(text, flag, 1);
 }
 
 function parseSeed(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const seed = Number(text);
-  if (!Number.isInteger(seed) || seed < 0) throw new ValidationError("--seed", "must be a non-negative integer", text);
-  return seed;
+  return text === undefined ? 0 : integerOption(text, "--seed", 0);
 }
 
 function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
 import { printJson } from "./output.ts";
+import { integerOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
 interface FitOptions {
@@ -31,11 +32,7 @@ MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads"}}.
     .action(async (file: string, options: FitOptions) => {
       const { fit } = await import("../api/fit.ts");
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
-      let seed: number | undefined;
-      if (options.seed !== undefined) {
-        seed = Number(options.seed);
-        if (!Number.isInteger(seed) || seed < 0) throw new ValidationError("--seed", "must be a non-negative integer", options.seed);
-      }
+      const seed = options.seed === undefined ? undefined : integerOption(options.seed, "--seed", 0);
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await fit(file, {
         ...(options.method !== undefined ? { method: options.method } : {}),

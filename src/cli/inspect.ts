@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import type { Campaign } from "../campaign/campaign.ts";
 import { cyclerFile, exposureRows } from "../campaign/summary.ts";
 import type { ElectrochemicalState } from "../campaign/align.ts";
-import { ValidationError } from "../core/errors.ts";
+import { numberOption } from "./numbers.ts";
 import { printJson } from "./output.ts";
 
 export function registerInspect(program: Command): void {
@@ -32,8 +32,7 @@ schema/campaign.schema.json (strata-campaign/1).`,
     )
     .action(async (dir: string, options: { json?: boolean; gapFactor: string }) => {
       const { inspectCampaign } = await import("../api/campaign.ts");
-      const gapFactor = Number(options.gapFactor);
-      if (!(Number.isFinite(gapFactor) && gapFactor > 1)) throw new ValidationError("--gap-factor", "must be a number > 1", options.gapFactor);
+      const gapFactor = numberOption(options.gapFactor, "--gap-factor", { gt: 1 });
       const inspection = await inspectCampaign(dir, { gapFactor });
       if (options.json) printJson(inspection);
       else process.stdout.write(inspectionText(inspection.campaign));

@@ -3,11 +3,14 @@
  * The `strata` command: argument parsing, printing and exit codes only. Every
  * user error (EngineError) becomes one line on stderr and exit code 2; anything
  * else is a bug: exit code 1 with a short message (stack with STRATA_DEBUG=1).
+ * {@link installProcessHandlers} (called by bin/strata.js) makes a closed output pipe
+ * a quiet exit 0 and Ctrl-C a one-line "interrupted" with exit code 130.
  */
 import { Command, CommanderError } from "commander";
 import { EngineError } from "../core/errors.ts";
 import { STRATA_VERSION } from "../core/version.ts";
 import { UsageError } from "./output.ts";
+import { clearProgress } from "./progress.ts";
 import { registerReflect } from "./reflect.ts";
 import { registerSld } from "./sld.ts";
 import { registerProfile } from "./profile.ts";
@@ -66,6 +69,31 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env["STRATA_DEBUG"] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/** Exit code of a run stopped by SIGINT (128 + 2, as a shell reports it). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * Process-level behaviour of the `strata` command, installed once by bin/strata.js
+ * (not by {@link main}, which tests call in-process):
+ * - stdout closed by its reader (`strata profile M.json | head -1`): exit 0 quietly
+ *   instead of an EPIPE stack trace — nobody is left to read the rest;
+ * - SIGINT (Ctrl-C): clear a progress bar's line, print "strata: interrupted"
+ *   on stderr and exit with 130 at once, before any output file is written (every
+ *   command writes its files only after its computation has finished).
+ */
+export function installProcessHandlers(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+  const interrupted = (): void => {
+    clearProgress();
+    process.stderr.write("strata: interrupted\n");
+    process.exit(INTERRUPTED_EXIT_CODE);
+  };
+  process.once("SIGINT", interrupted);
 }
 
 const singleLine = (text: string): string => text.replace(/\s*\n\s*/g, " ");

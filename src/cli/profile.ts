@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ValidationError } from "../core/errors.ts";
+import { integerOption } from "./numbers.ts";
 import { printColumns, printJson } from "./output.ts";
 
 export function registerProfile(program: Command): void {
@@ -12,8 +12,7 @@ export function registerProfile(program: Command): void {
     .addHelpText("after", "\nz in Å from the first interface (beam side) into the stack; SLD in 10⁻⁶ Å⁻².")
     .action(async (file: string, options: { points: string; json?: boolean }) => {
       const { sldProfile } = await import("../api/reflectivity.ts");
-      const points = Number(options.points);
-      if (!Number.isInteger(points) || points < 2) throw new ValidationError("--points", "must be an integer ≥ 2", options.points);
+      const points = integerOption(options.points, "--points", 2, 1_000_000);
       const profile = sldProfile(file, points);
       if (options.json) printJson(profile);
       else printColumns(["z (angstrom)", "SLD (1e-6/angstrom^2)", "iSLD (1e-6/angstrom^2)"], [profile.z, profile.sld, profile.isld]);

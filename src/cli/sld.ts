@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
+import { checkDensity } from "../materials/index.ts";
 import { printJson } from "./output.ts";
 
 function positiveNumber(text: string | undefined, option: string): number | undefined {
@@ -23,6 +24,7 @@ export function registerSld(program: Command): void {
     .action(async (formula: string, options: { density: string; energy?: string; wavelength?: string; neutron?: boolean; json?: boolean }) => {
       const { sld } = await import("../api/materials.ts");
       const density = positiveNumber(options.density, "--density")!;
+      checkDensity(density, "--density");
       const energy = positiveNumber(options.energy, "--energy");
       const wavelength = positiveNumber(options.wavelength, "--wavelength");
       // the flags are checked here so that errors name them; the API checks its own options

@@ -45,7 +45,7 @@ import { Worker } from "node:worker_threads";
 import type { Dataset, Group } from "h5wasm/node";
 import { EngineError, ParseError, ValidationError } from "../core/errors.ts";
 import { bundledWorkerSource, siblingModule } from "../core/worker.ts";
-import type { ReflectivityData } from "./reflectivityData.ts";
+import { qRangeProblem, type ReflectivityData } from "./reflectivityData.ts";
 
 /** Q computed from an angle and a wavelength. */
 export interface NexusAngleQ {
@@ -623,6 +623,8 @@ function readEntry(lib: Lib, file: string, root: Group, entry: EntryRef, mapping
     }
     keep.push(i);
   }
+  const problem = qRangeProblem(q);
+  if (problem) throw new ParseError(file, `${qPath}[${problem.index}]: ${problem.message}`);
   if (zeroCounts > 0) warnings.push(`${source}: dropped ${zeroCounts} points with zero counts (no Poisson weight)`);
   if (keep.length === 0) throw new ParseError(file, `${entry.path}: no valid points`);
   const pick = (x: Float64Array): Float64Array => (keep.length === n ? x : Float64Array.from(keep, (i) => x[i]));

@@ -24,6 +24,7 @@ export {
   xrayAttenuationLength,
   THERMAL_NEUTRON_WAVELENGTH,
 } from "./sld.ts";
+export { checkDensity, MAX_DENSITY_G_CM3 } from "./density.ts";
 export type { XraySld, NeutronSld, ScatteringFactors, AttenuationCoefficient, AttenuationLength } from "./sld.ts";
 export { materialTables, resolveMaterialsOptions, interpolateLinear, MaterialTables } from "./tables.ts";
 export type {

@@ -15,6 +15,7 @@
  */
 import { AVOGADRO_CONSTANT, ELECTRON_RADIUS, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
+import { checkDensity } from "./density.ts";
 import { resolveFormula, type Formula } from "./formula.ts";
 import { accurateHypot, interpolateLinear, materialTables, type MaterialTables, type MaterialsOptions } from "./tables.ts";
 
@@ -137,7 +138,7 @@ function scatteringFactors(tables: MaterialTables, symbol: string, energy_keV: n
  * X-ray SLD of a material: SLD = r_e N_f Σ nᵢ (f1ᵢ + i f2ᵢ), N_f = ρ N_A / M.
  * Isotopes use their own mass and their element's f1, f2.
  * @param formula - chemical formula, e.g. `"LiCoO2"`, or a parsed {@link Formula}
- * @param density_g_cm3 - mass density (g/cm³), finite and > 0
+ * @param density_g_cm3 - mass density (g/cm³), finite, > 0 and ≤ 30 (see {@link checkDensity})
  * @param energy_keV - photon energy (keV); see {@link energyFromWavelength}
  * @param options - data folder override
  * @returns `{ sld, isld }` (10⁻⁶ Å⁻²), `isld` ≥ 0 = absorption
@@ -148,7 +149,7 @@ function scatteringFactors(tables: MaterialTables, symbol: string, energy_keV: n
  * xraySld("Si", 2.33, 8.048); // { sld: 20.0706, isld: 0.45743 }
  */
 export function xraySld(formula: string | Formula, density_g_cm3: number, energy_keV: number, options: MaterialsOptions = {}): XraySld {
-  assertPositive("density_g_cm3", density_g_cm3);
+  checkDensity(density_g_cm3, "density_g_cm3");
   assertPositive("energy_keV", energy_keV);
   const atoms = resolveFormula(formula);
   const tables = materialTables(options);
@@ -174,7 +175,7 @@ export function xraySld(formula: string | Formula, density_g_cm3: number, energy
  * interpolated at the given wavelength. Incoherent: σ_inc = max(σ̄_s − 4π|b̄|²/100, 0),
  * b_inc = √(100 σ_inc / 4π), SLD_inc = 10 N b_inc.
  * @param formula - chemical formula, e.g. `"D2O"`, or a parsed {@link Formula}
- * @param density_g_cm3 - mass density (g/cm³), finite and > 0
+ * @param density_g_cm3 - mass density (g/cm³), finite, > 0 and ≤ 30 (see {@link checkDensity})
  * @param wavelength_A - neutron wavelength (Å), default 1.798 (2200 m/s)
  * @param options - data folder override
  * @returns `{ sld, isld, incoherent }` (10⁻⁶ Å⁻²), `isld` ≥ 0 = absorption
@@ -189,7 +190,7 @@ export function neutronSld(
   wavelength_A: number = THERMAL_NEUTRON_WAVELENGTH,
   options: MaterialsOptions = {},
 ): NeutronSld {
-  assertPositive("density_g_cm3", density_g_cm3);
+  checkDensity(density_g_cm3, "density_g_cm3");
   assertPositive("wavelength_A", wavelength_A);
   const atoms = resolveFormula(formula);
   const tables = materialTables(options);
@@ -228,7 +229,7 @@ export function neutronSld(
  * (= 4πβ/λ). This is the Henke photoabsorption part only: it leaves out Compton
  * and Rayleigh scattering, a few per cent of μ for light elements at 8–17 keV.
  * @param formula - chemical formula or parsed {@link Formula}
- * @param density_g_cm3 - mass density (g/cm³), finite and > 0
+ * @param density_g_cm3 - mass density (g/cm³), finite, > 0 and ≤ 30 (see {@link checkDensity})
  * @param energy_keV - photon energy (keV)
  * @param options - data folder override
  * @returns μ in Å⁻¹ and in cm⁻¹ (1/e intensity attenuation per unit path length)
@@ -252,7 +253,7 @@ export function linearAttenuationCoefficient(
  * X-ray 1/e intensity attenuation length 1/μ (photoabsorption only, see
  * {@link linearAttenuationCoefficient}).
  * @param formula - chemical formula or parsed {@link Formula}
- * @param density_g_cm3 - mass density (g/cm³), finite and > 0
+ * @param density_g_cm3 - mass density (g/cm³), finite, > 0 and ≤ 30 (see {@link checkDensity})
  * @param energy_keV - photon energy (keV)
  * @param options - data folder override
  * @returns 1/μ in Å and in cm (Infinity if the material does not absorb)

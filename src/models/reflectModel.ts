@@ -49,7 +49,7 @@ import { ValidationError, formatValue } from "../core/errors.ts";
 import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA, type SmearOptions } from "../kernels/reflectivity/smear.ts";
 import { DEFAULT_OFFSET_RANGE, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
-import { neutronSld, xraySld, energyFromWavelength, THERMAL_NEUTRON_WAVELENGTH } from "../materials/index.ts";
+import { checkDensity, neutronSld, xraySld, energyFromWavelength, THERMAL_NEUTRON_WAVELENGTH } from "../materials/index.ts";
 import { Parameter, resolveSpec, type FitSpace } from "../params/index.ts";
 import { reflectivityEvaluator, type ReflectivityPlan } from "./reflectivityEvaluator.ts";
 
@@ -252,6 +252,7 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
       if (typeof formula !== "string" || formula.trim() === "") throw new ValidationError(`${lp}.material.formula`, "must be a chemical formula", formula);
       if (material["density"] === undefined) throw new ValidationError(`${lp}.material.density`, "is required (g/cm³)");
       const density = nonNegativeParameter(material["density"], named, `${lp}.material.density`, "density");
+      if (!density.constrained) checkDensity(density.value, `${lp}.material.density`);
       let unit: { sld: number; isld: number };
       if (probe === "xray" && energy_keV === undefined) {
         throw new ValidationError(at("energy_keV"), `an X-ray model with a material layer (layers[${index}]) needs energy_keV or wavelength_A`);
@@ -557,6 +558,21 @@ export function parseGeometry(spec: unknown, path: string, named: ReadonlyMap<st
 }
 
 /**
+ * Check a relative resolution ΔQ/Q (a fraction): ≥ 0 and < 1. No reflectometer's
+ * resolution reaches 100 %; a value of 1 or more is a percentage typed for a fraction.
+ * @param fraction - ΔQ/Q as given
+ * @param path - the field named in the message
+ * @throws {ValidationError} naming `path` and the value; ≥ 1 with the fraction it likely meant
+ */
+export function checkRelativeResolution(fraction: unknown, path: string): asserts fraction is number {
+  if (!(typeof fraction === "number" && Number.isFinite(fraction))) throw new ValidationError(path, "must be a finite number (ΔQ/Q as a fraction)", fraction);
+  if (fraction < 0) throw new ValidationError(path, "must be ≥ 0", fraction);
+  if (fraction >= 1) {
+    throw new ValidationError(path, `dqOverQ ${fraction} is a resolution of ${fraction * 100} %, more than any reflectometer: ΔQ/Q is a fraction: ${Number((fraction / 100).toPrecision(6))} for ${fraction} %?`);
+  }
+}
+
+/**
  * `{"dqOverQ", "measure"}` (constant relative resolution) or `{"dq": [...], "measure"}`
  * (pointwise), plus optional smearing options `method`, `cutoff`, `renormalise`, `nodes`.
  */
@@ -589,7 +605,7 @@ export function parseResolution(spec: unknown, path: string, q: Float64Array | u
   if (record["dqOverQ"] !== undefined && record["dq"] !== undefined) throw new ValidationError(path, "give dqOverQ or dq, not both");
   if (record["dqOverQ"] !== undefined) {
     const fraction = finiteNumber(record["dqOverQ"], `${path}.dqOverQ`);
-    if (fraction < 0) throw new ValidationError(`${path}.dqOverQ`, "must be ≥ 0", fraction);
+    checkRelativeResolution(fraction, `${path}.dqOverQ`);
     return { options, sigmaFor: (qs) => qs.map((x) => Math.abs(x) * fraction * toSigma) };
   }
   if (record["dq"] !== undefined) {

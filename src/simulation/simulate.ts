@@ -23,10 +23,11 @@ import { createRandom, type Random } from "../core/random.ts";
 import { poissonDeviate } from "../core/poisson.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
 import { GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
-import { formulaMass, neutronSld, xraySld } from "../materials/index.ts";
+import { checkDensity, formulaMass, neutronSld, xraySld } from "../materials/index.ts";
 import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import { reflectivityEvaluator } from "../models/reflectivityEvaluator.ts";
+import { checkRelativeResolution } from "../models/reflectModel.ts";
 import { DAMAGE_MODELS, DAMAGE_NAMES, type DamageName } from "../models/damageModels.ts";
 import { attenuationSums, buildBeamPath, exposureDose, resolveDoseSetup, unavailableError, type AttenuationSums } from "../confounders/index.ts";
 import { parseManifest } from "../campaign/manifest.ts";
@@ -142,6 +143,9 @@ export function resolveScenario(spec: unknown): Scenario {
     ...(s.population ? { population: s.population } : {}),
     ...(s.geometry ? { geometry: s.geometry } : {}),
   };
+  checkRelativeResolution(scans.dqOverQ_fwhm, "scans.dqOverQ_fwhm");
+  scenario.stack.forEach((layer, i) => checkDensity(layer.material?.density, `stack[${i}].material.density`));
+  (scenario.geometry?.windows ?? []).forEach((w, i) => checkDensity(w.material?.density, `geometry.windows[${i}].material.density`));
   const interphases = scenario.stack.filter((l) => l.role === "interphase");
   if (interphases.length !== 1) throw new ValidationError("stack", "needs exactly one layer with role \"interphase\"", interphases.length);
   const expected = GROWTH_LAWS[law.name].parameters({ duration: 1, firstThickness: 1, growth: 1, thicknessPerCharge: 1 }).map((p) => p.name);
