@@ -1,5 +1,5 @@
 /**
- * @module io/cycler/cyclerFuzz
+ * @module bench/fuzz/cyclerFuzz
  * Seeded mutation fuzzer for the cycler readers — a test helper, not used by
  * the engine. `cycler.fuzz.test.ts` runs a bounded budget in `npm test`; the
  * issue's acceptance run is `fuzzCycler(10_000, seed)` (10 000 inputs per reader):

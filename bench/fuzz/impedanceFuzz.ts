@@ -1,5 +1,5 @@
 /**
- * @module io/impedanceFuzz
+ * @module bench/fuzz/impedanceFuzz
  * Seeded mutation fuzzer for the impedance-spectrum readers (issue 5's fuzz acceptance
  * extended to the readers reused from issue 4) — a test helper, not used by the engine.
  * `npm run fuzz` runs 10 000 inputs per reader; `npm test` a bounded budget.

@@ -1,5 +1,5 @@
 /**
- * @module io/nexusFuzz
+ * @module bench/fuzz/nexusFuzz
  * Seeded mutation fuzzer for the NeXus/HDF5 reader — a test helper, not used by the
  * engine. `npm run fuzz` runs 10 000 inputs; `npm test` a bounded budget.
  *

@@ -1,5 +1,5 @@
 /**
- * @module io/ortFuzz
+ * @module bench/fuzz/ortFuzz
  * Seeded mutation fuzzer for the `.ort` reader and writer — a test helper, not
  * used by the engine. `ort.fuzz.test.ts` runs it with a small budget in
  * `npm test`; a separate script can run it for longer:

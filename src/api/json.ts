@@ -5,9 +5,14 @@
  * CLI's `--json` writes. No units.
  */
 
+const isTypedArray = (value: unknown): value is Float64Array | Float32Array | Int32Array => value instanceof Float64Array || value instanceof Float32Array || value instanceof Int32Array;
+
+/** A `JSON.stringify` replacer writing typed arrays as arrays. */
+export const typedArrayReplacer = (_key: string, value: unknown): unknown => (isTypedArray(value) ? Array.from(value) : value);
+
 /** A deep copy of `value` with typed arrays as arrays (objects with `toJSON` are asked first). */
 export function plainJson(value: unknown): unknown {
-  if (value instanceof Float64Array || value instanceof Float32Array || value instanceof Int32Array) return Array.from(value);
+  if (isTypedArray(value)) return Array.from(value);
   if (Array.isArray(value)) return value.map(plainJson);
   if (value !== null && typeof value === "object") {
     const withToJson = value as { toJSON?: () => unknown };

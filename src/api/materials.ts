@@ -34,7 +34,6 @@ export function sld(formula: string, options: SldOptions): SldResult {
   const positive = (value: number | undefined, name: string): void => {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new ValidationError(name, "must be a positive number", value);
   };
-  positive(density, "density");
   checkDensity(density, "density");
   positive(energy, "energy_keV");
   positive(wavelength, "wavelength_A");

@@ -4,6 +4,8 @@
  * usage error that becomes exit code 2. No units.
  */
 
+import { typedArrayReplacer } from "../api/json.ts";
+
 /** Thrown by commands for a usage problem detected after parsing (exit code 2). */
 export class UsageError extends Error {}
 
@@ -19,7 +21,5 @@ export const formatNumber = (value: number): string => (Number.isInteger(value) 
 
 /** JSON with Float64Arrays written as arrays. */
 export function printJson(value: unknown): void {
-  process.stdout.write(
-    `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Float64Array || v instanceof Float32Array || v instanceof Int32Array ? Array.from(v) : v))}\n`,
-  );
+  process.stdout.write(`${JSON.stringify(value, typedArrayReplacer)}\n`);
 }

@@ -22,6 +22,7 @@ import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import type { DamageName } from "../models/damageModels.ts";
 import { compareLaws, independentFits, jointLawFit, lagOneAutocorrelation, perScanCheck, regressOnThickness, startingAt, withCovariance, type IndependentScanFit, type LawFit, type RegressionFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
+import { closedFormThickness } from "../../test/reference/growthLaws.ts";
 
 const TIMES = [0, 1200, 2700, 4500, 7200];
 const QRED = [0, 0.003, 0.006, 0.009, 0.012];
@@ -41,22 +42,8 @@ const TRUE_LAW: Record<LawName, Record<string, number>> = {
   charge: { L0: 20, f: 0.7 },
 };
 
-/** The growth laws written out independently of models/growthLaws (README, "Campaigns and diagnoses"). */
-function closedForm(law: LawName, p: Record<string, number>, t: number, qred: number): number {
-  switch (law) {
-    case "linear":
-      return p.L0 + p.k * t;
-    case "parabolic":
-      return Math.sqrt(p.L0 ** 2 + p.kp * t);
-    case "mixed":
-      // positive root of L² + A·L − (L0² + A·L0 + B·t) = 0
-      return (-p.A + Math.sqrt(p.A ** 2 + 4 * (p.L0 ** 2 + p.A * p.L0 + p.B * t))) / 2;
-    case "logarithmic":
-      return p.L0 + p.a * Math.log1p(t / p.tau);
-    case "charge":
-      return p.L0 + p.f * PER_CHARGE * qred;
-  }
-}
+/** The growth laws in closed form (test/reference/growthLaws.ts) with this file's charge conversion. */
+const closedForm = (law: LawName, p: Record<string, number>, t: number, qred: number): number => closedFormThickness(law, p, t, qred, PER_CHARGE);
 
 function slabs(thickness: number, interphaseRoughness: number, electrolyteRoughness: number): Float64Array {
   return Float64Array.from([0, SLD.si, 0, 0, thickness, SLD.sei, SLD.seiIm, interphaseRoughness, 0, SLD.electrolyte, 0, electrolyteRoughness]);

@@ -22,6 +22,7 @@ import { ValidationError } from "../core/errors.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import type { DamageName } from "../models/damageModels.ts";
 import { nuisanceSpecs, seriesObjective, seriesScales, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
+import { closedFormThickness } from "../../test/reference/growthLaws.ts";
 
 /** Scan times (s), reduction charges (C/cm²) and Q grids (different lengths per scan, so a mis-ordered block would show). */
 const TIMES = [0, 1800, 5400];
@@ -68,24 +69,8 @@ const LAW_VALUES: Record<LawName, Record<string, number>> = {
   charge: { L0: 20, f: 0.7 },
 };
 
-/** The growth laws written out independently of models/growthLaws (README, "Campaigns and diagnoses"). */
-function closedForm(law: LawName, p: Record<string, number>, t: number, qred: number): number {
-  switch (law) {
-    case "linear":
-      return p.L0 + p.k * t;
-    case "parabolic":
-      return Math.sqrt(p.L0 ** 2 + p.kp * t);
-    case "mixed": {
-      // L² + A·L − (L0² + A·L0 + B·t) = 0, positive root
-      const c = p.L0 ** 2 + p.A * p.L0 + p.B * t;
-      return (-p.A + Math.sqrt(p.A ** 2 + 4 * c)) / 2;
-    }
-    case "logarithmic":
-      return p.L0 + p.a * Math.log1p(t / p.tau);
-    case "charge":
-      return p.L0 + p.f * PER_CHARGE * qred;
-  }
-}
+/** The growth laws in closed form (test/reference/growthLaws.ts) with this file's charge conversion. */
+const closedForm = (law: LawName, p: Record<string, number>, t: number, qred: number): number => closedFormThickness(law, p, t, qred, PER_CHARGE);
 
 /** ∂L/∂θ by hand (Deal–Grove by implicit differentiation of L² − L0² + A(L − L0) − B·t = 0). */
 function closedFormGradient(law: LawName, p: Record<string, number>, t: number, qred: number): Record<string, number> {

@@ -1,5 +1,5 @@
 /**
- * @module fit/autocorrelation
+ * @module optimize/autocorrelation
  * Integrated autocorrelation time τ of MCMC chains, as emcee (≥ 3.0) estimates it:
  * the normalised autocorrelation function (via FFT) of each walker's chain,
  * averaged over walkers, summed as τ(M) = 1 + 2·Σ_{k=1..M} ρ(k), with Sokal's

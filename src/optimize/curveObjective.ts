@@ -1,5 +1,5 @@
 /**
- * @module fit/curveObjective
+ * @module optimize/curveObjective
  * A generic {@link FitObjective} for y = f(θ; x) + noise with known (or unit)
  * Gaussian uncertainties σ and a flat prior inside the bounds. Used by the
  * NIST StRD suite and by callers fitting a plain function.

@@ -1,5 +1,5 @@
 /**
- * @module fit/differentialEvolution
+ * @module optimize/differentialEvolution
  * Global minimisation by differential evolution (Storn & Price 1997), in the
  * form SciPy's `differential_evolution` uses: members live in the unit
  * hypercube mapped onto a finite search box, Latin-hypercube initialisation,

@@ -1,5 +1,5 @@
 /**
- * @module fit/ensembleSampler
+ * @module optimize/ensembleSampler
  * Affine-invariant ensemble MCMC (Goodman & Weare 2010, the "stretch move" of
  * emcee) on an objective's log posterior.
  *

@@ -1,5 +1,5 @@
 /**
- * @module fit/levenbergMarquardt
+ * @module optimize/levenbergMarquardt
  * Bounded Levenberg–Marquardt least squares on a {@link FitObjective}.
  *
  * Method (classic Marquardt, no geodesic acceleration):

@@ -1,5 +1,5 @@
 /**
- * @module fit/mcmcWorker
+ * @module optimize/mcmcWorker
  * Worker-thread entry for {@link ensembleSamplerAsync}. It rebuilds the
  * objective once from `workerData` — `(await import(module))[export](spec)` —
  * then answers batches: `{ id, positions, count, p }` → `{ id, logps }`, where

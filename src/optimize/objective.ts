@@ -1,5 +1,5 @@
 /**
- * @module fit/objective
+ * @module optimize/objective
  * The contract between objectives and fitters. Fitters see only this interface:
  * a vector θ of the varying (free) parameters in fit space, their bounds, and
  * functions of θ. Nothing here knows about reflectivity, circuits or files.

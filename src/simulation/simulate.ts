@@ -1,5 +1,5 @@
 /**
- * @module campaign/simulate
+ * @module simulation/simulate
  * `strata simulate`: writes a complete synthetic operando campaign in the manifest
  * format — reflectivity scans as `.ort` with counting noise, a cycler record (BDF CSV)
  * of a potentiostatic hold whose current follows the growth law and Faradaic fraction,
