@@ -26,6 +26,8 @@ export interface FitSettings {
   method?: "lm" | "de" | "mcmc";
   /** overrides the problem's `fit.seed` */
   seed?: number;
+  /** measure of column files' dQ for datasets that declare none (`--dq-measure`) */
+  dqMeasure?: "fwhm" | "sigma";
   progress?: FitProgress;
   /** aborts between stages and between MCMC steps (the promise rejects with the signal's reason) */
   signal?: AbortSignal;
@@ -71,7 +73,8 @@ export class FitReport {
 export async function fit(problem: string | Record<string, unknown>, settings: FitSettings = {}, source?: string): Promise<FitReport> {
   checkAborted(settings.signal);
   const file = typeof problem === "string" ? problem : undefined;
-  const spec = typeof problem === "string" ? readProblemFile(problem) : parseProblemFile(problem, source ?? path.join(process.cwd(), "problem.json"));
+  const fileOptions = settings.dqMeasure === undefined ? {} : { dqMeasure: settings.dqMeasure };
+  const spec = typeof problem === "string" ? readProblemFile(problem, fileOptions) : parseProblemFile(problem, source ?? path.join(process.cwd(), "problem.json"), fileOptions);
   const built = buildProblem(spec);
   if (settings.method !== undefined) built.settings.method = settings.method;
   if (settings.seed !== undefined) built.settings.seed = settings.seed;

@@ -61,6 +61,8 @@ export interface LoadCampaignOptions {
   gapFactor?: number;
   /** Folder of the material tables (SLDs of the stack are checked at load). */
   materials?: MaterialsOptions;
+  /** Measure of column files' dQ for scans that declare none (CLI `--dq-measure`); a scan's own `dqMeasure` must agree. */
+  dqMeasure?: "fwhm" | "sigma";
 }
 
 /** Extensions read as NeXus/HDF5. */
@@ -118,11 +120,15 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     const scan = manifest.scans[i];
     const full = resolve(scan.file);
     const isNexus = NEXUS_EXTENSIONS.includes(path.extname(full).toLowerCase());
-    const key = isNexus ? `${full}\0${JSON.stringify(scan.nexus ?? "nxrefscan")}` : full;
+    if (scan.dqMeasure !== undefined && options.dqMeasure !== undefined && scan.dqMeasure !== options.dqMeasure) {
+      throw new ValidationError(`scans[${i}].dqMeasure`, `contradicts --dq-measure ${options.dqMeasure}`, scan.dqMeasure);
+    }
+    const dqMeasure = scan.dqMeasure ?? options.dqMeasure;
+    const key = isNexus ? `${full}\0${JSON.stringify(scan.nexus ?? "nxrefscan")}` : `${full}\0${dqMeasure ?? ""}`;
     let curves = curvesByFile.get(key);
     if (!curves) {
       try {
-        curves = isNexus ? await readNexusReflectivity(full, { mapping: toNexusMapping(scan.nexus) }) : readReflectivityData(full);
+        curves = isNexus ? await readNexusReflectivity(full, { mapping: toNexusMapping(scan.nexus) }) : readReflectivityData(full, dqMeasure === undefined ? {} : { dqMeasure });
       } catch (error) {
         throw withContext(error, `scans[${i}].file`);
       }

@@ -30,8 +30,10 @@
  * Extensions beyond issue 5 §3 (all optional): per-cell `spots` (`role`
  * `measured | fresh | control`), `notes`, `impedanceModel` (circuit and the
  * interphase's R and C elements); per-layer `growth` (electrons per formula unit,
- * Faradaic fraction, Å per C/cm²); per-scan `dataset` (curve index) and `nexus`
- * (dataset mapping); per-record `utcOffset` (zone of a zone-less file clock).
+ * Faradaic fraction, Å per C/cm²); per-scan `dataset` (curve index), `nexus`
+ * (dataset mapping) and `dqMeasure` (`"fwhm"` or `"sigma"`: the measure of a column
+ * file's dQ when its header does not declare it, see io/reflectivityData); per-record
+ * `utcOffset` (zone of a zone-less file clock).
  *
  * Unknown keys are kept out of the typed result and reported as warnings (not
  * errors), so that manifests written by a later `strata-campaign/1.x` still load.
@@ -253,6 +255,8 @@ export interface ManifestScan {
   readonly dataset?: number;
   /** NeXus/HDF5 files only. @default "nxrefscan" */
   readonly nexus?: ManifestNexusMapping;
+  /** Column files: the measure of the dQ column when the file's header does not declare it. */
+  readonly dqMeasure?: "fwhm" | "sigma";
 }
 
 export interface ManifestElectrochemistry {
@@ -333,7 +337,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
     const p = `scans[${i}]`;
     const o = v.object(s, p);
-    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "dataset", "nexus", "notes"]);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "dataset", "nexus", "dqMeasure", "notes"]);
     const id = v.string(o["id"], `${p}.id`);
     const other = scanIds.get(id);
     if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
@@ -347,7 +351,9 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     const { start, end } = parseWindow(o, p, t0, warnings);
     const dataset = o["dataset"] === undefined ? undefined : v.integer(o["dataset"], `${p}.dataset`, 0);
     const nexus = o["nexus"] === undefined ? undefined : parseNexusMapping(v, o["nexus"], `${p}.nexus`);
-    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}) };
+    const dqMeasure = o["dqMeasure"];
+    if (dqMeasure !== undefined && dqMeasure !== "fwhm" && dqMeasure !== "sigma") throw new ValidationError(`${p}.dqMeasure`, 'must be "fwhm" or "sigma" (the measure of the file\'s dQ column)', dqMeasure);
+    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}) };
   });
 
   const echemCells = new Map<string, number>();

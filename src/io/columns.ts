@@ -1,7 +1,9 @@
 /**
  * @module io/columns
  * Whitespace-separated numeric column files (Q, R, dR, dQ …): `#` comments, blank
- * lines ignored; every value must be a finite number.
+ * lines ignored; every value must be a finite number. The comment lines before the
+ * first data row (the header) are returned with their line numbers, for readers that
+ * take metadata from them (e.g. the resolution measure of a dQ column).
  */
 import fs from "node:fs";
 import { ParseError } from "../core/errors.ts";
@@ -12,7 +14,22 @@ import { ParseError } from "../core/errors.ts";
  * @param minColumns - rows with fewer columns are an error
  * @returns columns as Float64Arrays (column-major), and the 1-based source line of each row
  */
-export function readColumnFile(file: string, minColumns = 1): { columns: Float64Array[]; lines: Int32Array } {
+/** A header comment line: its 1-based line number and its text without the leading `#`. */
+export interface HeaderLine {
+  readonly line: number;
+  readonly text: string;
+}
+
+/** Columns of a numeric column file (column-major) with the source line of each row. */
+export interface ColumnTable {
+  readonly columns: Float64Array[];
+  /** 1-based source line of each row */
+  readonly lines: Int32Array;
+  /** `#` comment lines before the first data row */
+  readonly header: HeaderLine[];
+}
+
+export function readColumnFile(file: string, minColumns = 1): ColumnTable {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -22,14 +39,26 @@ export function readColumnFile(file: string, minColumns = 1): { columns: Float64
   return parseColumns(text, file, minColumns);
 }
 
-export function parseColumns(text: string, source: string, minColumns = 1): { columns: Float64Array[]; lines: Int32Array } {
+/**
+ * Parse the text of a numeric column file.
+ * @param text - file contents
+ * @param source - named in errors
+ * @param minColumns - rows with fewer columns are an error
+ * @throws ParseError naming the source and line of the first bad row
+ */
+export function parseColumns(text: string, source: string, minColumns = 1): ColumnTable {
   const rows: number[][] = [];
   const lines: number[] = [];
+  const header: HeaderLine[] = [];
   let width = -1;
   const split = text.split(/\r?\n/);
   for (let l = 0; l < split.length; l++) {
     const line = split[l].trim();
-    if (line === "" || line.startsWith("#")) continue;
+    if (line === "") continue;
+    if (line.startsWith("#")) {
+      if (rows.length === 0) header.push({ line: l + 1, text: line.slice(1).trim() });
+      continue;
+    }
     const fields = line.split(/[\s,;]+/);
     const values = fields.map(Number);
     for (let f = 0; f < values.length; f++) {
@@ -49,5 +78,5 @@ export function parseColumns(text: string, source: string, minColumns = 1): { co
   }
   if (rows.length === 0) throw new ParseError(source, "no data rows");
   const columns = Array.from({ length: width }, (_, c) => Float64Array.from(rows, (row) => row[c]));
-  return { columns, lines: Int32Array.from(lines) };
+  return { columns, lines: Int32Array.from(lines), header };
 }

@@ -7,7 +7,8 @@
  * `{"ref": NAME}` (a shared parameter from `parameters`) or `{"expr": "…"}`.
  * Dataset files are `.ort` or columns Q R dR [dQ], relative to the problem file.
  * Dataset options: `"mask": {"qMin", "qMax"}` (Å⁻¹), `"transform": "none"|"logR"`,
- * `"likelihood": "gaussian"|"poisson"`, `"errorInflation": SPEC`, `"dataset": index` (for multi-dataset .ort).
+ * `"likelihood": "gaussian"|"poisson"`, `"errorInflation": SPEC`, `"dataset": index` (for multi-dataset .ort),
+ * `"dqMeasure": "fwhm"|"sigma"` (the measure of a column file's dQ when its header does not declare it).
  *
  * This module validates the file and reads its datasets into a {@link ProblemSpec};
  * every error is a ValidationError naming the field (or a ParseError naming the data
@@ -18,7 +19,7 @@ import { ValidationError } from "../core/errors.ts";
 import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
 import { ParameterSet, parameterFromSpec, resolveSpec, type Parameter } from "../params/index.ts";
 import { readJsonFile } from "./json.ts";
-import { readReflectivityData, type ReflectivityData } from "./reflectivityData.ts";
+import { readReflectivityData, type DqMeasure, type ReflectivityData } from "./reflectivityData.ts";
 
 export type FitMethod = "lm" | "de" | "mcmc";
 
@@ -76,18 +77,25 @@ function positiveInteger(value: unknown, path: string, fallback: number | undefi
   return value;
 }
 
+/** Options of {@link readProblemFile} and {@link parseProblemFile}. */
+export interface ProblemFileOptions {
+  /** Measure of column files' dQ for datasets that declare none (CLI `--dq-measure`); a dataset's own `dqMeasure` must agree. */
+  dqMeasure?: DqMeasure;
+}
+
 /** Read, validate and load a PROBLEM.json file (its datasets relative to its folder). */
-export function readProblemFile(file: string): ProblemSpec {
-  return parseProblemFile(readJsonFile(file), file);
+export function readProblemFile(file: string, options: ProblemFileOptions = {}): ProblemSpec {
+  return parseProblemFile(readJsonFile(file), file, options);
 }
 
 /**
  * Validate a parsed PROBLEM.json and read its datasets.
  * @param spec - parsed JSON
  * @param file - the problem file (datasets are relative to its folder; named in messages)
+ * @param options - `dqMeasure`: default measure of column files' dQ
  * @throws ValidationError naming the offending field; ParseError naming a data file and line
  */
-export function parseProblemFile(spec: unknown, file: string): ProblemSpec {
+export function parseProblemFile(spec: unknown, file: string, options: ProblemFileOptions = {}): ProblemSpec {
   if (!isRecord(spec)) throw new ValidationError("problem", "must be a JSON object", spec);
   for (const key of Object.keys(spec)) {
     if (!["parameters", "models", "datasets", "fit", "comment", "name"].includes(key)) {
@@ -111,15 +119,15 @@ export function parseProblemFile(spec: unknown, file: string): ProblemSpec {
   const datasetSpecs = spec["datasets"];
   if (!Array.isArray(datasetSpecs) || datasetSpecs.length === 0) throw new ValidationError("datasets", "must be a non-empty array of {file, model}", datasetSpecs);
   const base = path.dirname(file);
-  const datasets = datasetSpecs.map((datasetSpec: unknown, index: number) => parseDataset(datasetSpec, `datasets[${index}]`, base, models, named));
+  const datasets = datasetSpecs.map((datasetSpec: unknown, index: number) => parseDataset(datasetSpec, `datasets[${index}]`, base, models, named, options.dqMeasure));
   const settings = parseSettings(spec["fit"]);
   return { file, named, models, datasets, settings };
 }
 
-function parseDataset(datasetSpec: unknown, at: string, base: string, models: ReadonlyMap<string, ReflectModel>, named: ReadonlyMap<string, Parameter>): ProblemDataset {
+function parseDataset(datasetSpec: unknown, at: string, base: string, models: ReadonlyMap<string, ReflectModel>, named: ReadonlyMap<string, Parameter>, defaultDqMeasure: DqMeasure | undefined): ProblemDataset {
   if (!isRecord(datasetSpec)) throw new ValidationError(at, "must be an object {file, model}", datasetSpec);
   for (const key of Object.keys(datasetSpec)) {
-    if (!["file", "model", "mask", "transform", "likelihood", "errorInflation", "dataset"].includes(key)) throw new ValidationError(`${at}.${key}`, "unknown field");
+    if (!["file", "model", "mask", "transform", "likelihood", "errorInflation", "dataset", "dqMeasure"].includes(key)) throw new ValidationError(`${at}.${key}`, "unknown field");
   }
   const dataFile = datasetSpec["file"];
   if (typeof dataFile !== "string" || dataFile === "") throw new ValidationError(`${at}.file`, "must be a file path", dataFile);
@@ -148,7 +156,13 @@ function parseDataset(datasetSpec: unknown, at: string, base: string, models: Re
   if (datasetSpec["errorInflation"] !== undefined) {
     options.errorInflation = resolveSpec(datasetSpec["errorInflation"], named, `${at}.errorInflation`, `${at}.errorInflation`);
   }
-  const curves = readReflectivityData(path.resolve(base, dataFile));
+  const dqMeasure = datasetSpec["dqMeasure"];
+  if (dqMeasure !== undefined && dqMeasure !== "fwhm" && dqMeasure !== "sigma") throw new ValidationError(`${at}.dqMeasure`, 'must be "fwhm" or "sigma" (the measure of the file\'s dQ column)', dqMeasure);
+  if (dqMeasure !== undefined && defaultDqMeasure !== undefined && dqMeasure !== defaultDqMeasure) {
+    throw new ValidationError(`${at}.dqMeasure`, `contradicts --dq-measure ${defaultDqMeasure}`, dqMeasure);
+  }
+  const measure = dqMeasure ?? defaultDqMeasure;
+  const curves = readReflectivityData(path.resolve(base, dataFile), measure === undefined ? {} : { dqMeasure: measure });
   const which = positiveInteger(datasetSpec["dataset"], `${at}.dataset`, undefined);
   if (which !== undefined && !curves[which]) throw new ValidationError(`${at}.dataset`, `the file has ${curves.length} datasets`, which);
   return { model: modelId, curves: which === undefined ? curves : [curves[which]], options };
