@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
-import { integerOption } from "./numbers.ts";
+import { DQ_MEASURE_HELP, dqMeasureOption, integerOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -16,6 +16,7 @@ interface DiagnoseCliOptions {
   burn: string;
   threads?: string;
   damage: string;
+  dqMeasure?: string;
 }
 
 /**
@@ -48,6 +49,7 @@ export function registerDiagnose(program: Command): void {
     .option("--burn <N>", "MCMC burn-in steps", "50")
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
+    .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .action(async (dir: string, options: DiagnoseCliOptions) => {
       const { diagnose } = await import("../api/diagnosis.ts");
       const { populationVerdict, verdict } = await import("../report/diagnosisReport.ts");
@@ -62,9 +64,11 @@ export function registerDiagnose(program: Command): void {
         burn: integerOption(options.burn, "--burn", 0),
         ...(options.threads !== undefined ? { threads: integerOption(options.threads, "--threads", 1) } : {}),
       };
+      const dqMeasure = dqMeasureOption(options.dqMeasure);
       const bar = progressBar("diagnose");
       const started = Date.now();
-      const diagnosis = await diagnose(dir, {
+      const campaign = dqMeasure === undefined ? dir : await (await import("../api/campaign.ts")).loadCampaign(dir, { dqMeasure });
+      const diagnosis = await diagnose(campaign, {
         mode: options.mode as "independent" | "joint" | "auto",
         laws,
         seed,

@@ -14,6 +14,7 @@
 import type { Command } from "commander";
 import type { DoseLedgerRow, DoseSpotTotal, PlanPrediction, DoseLedger } from "../confounders/index.ts";
 import { printJson, UsageError } from "./output.ts";
+import { DQ_MEASURE_HELP, dqMeasureOption } from "./numbers.ts";
 
 export function registerDose(program: Command): void {
   program
@@ -22,6 +23,7 @@ export function registerDose(program: Command): void {
     .argument("[CAMPAIGN_DIR]", "folder holding campaign.json (or the manifest file itself)")
     .option("--json", "print the ledger as JSON")
     .option("--plan <PLAN.json>", "predict the dose of a planned schedule (format strata-dose-plan/1) instead of a campaign")
+    .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .addHelpText(
       "after",
       `
@@ -31,8 +33,9 @@ attenuation along the cell's beamEntry path; μ is photoabsorption from Henke f2
 for μ_en (fluorescence escape neglected). Neutron beams: fluence, dose negligible.
 Plan format: see src/confounders/plan.ts (strata-dose-plan/1).`,
     )
-    .action(async (dir: string | undefined, options: { json?: boolean; plan?: string }) => {
+    .action(async (dir: string | undefined, options: { json?: boolean; plan?: string; dqMeasure?: string }) => {
       const { doseLedger, planDose } = await import("../api/dose.ts");
+      const dqMeasure = dqMeasureOption(options.dqMeasure);
       if (options.plan !== undefined) {
         if (dir !== undefined) throw new UsageError(`give either CAMPAIGN_DIR or --plan, not both (got ${dir} and --plan ${options.plan})`);
         const prediction = planDose(options.plan);
@@ -41,7 +44,7 @@ Plan format: see src/confounders/plan.ts (strata-dose-plan/1).`,
         return;
       }
       if (dir === undefined) throw new UsageError("dose: give CAMPAIGN_DIR or --plan PLAN.json");
-      const result = await doseLedger(dir);
+      const result = await doseLedger(dqMeasure === undefined ? dir : await (await import("../api/campaign.ts")).loadCampaign(dir, { dqMeasure }));
       if (options.json) printJson(result);
       else process.stdout.write(ledgerText(result.ledger, `campaign "${result.campaign.manifest.name}"`, result.campaign.warnings));
     });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
 import { printJson } from "./output.ts";
-import { integerOption } from "./numbers.ts";
+import { DQ_MEASURE_HELP, dqMeasureOption, integerOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
 interface FitOptions {
@@ -10,6 +10,7 @@ interface FitOptions {
   seed?: string;
   out?: string;
   json?: boolean;
+  dqMeasure?: string;
 }
 
 export function registerFit(program: Command): void {
@@ -21,6 +22,7 @@ export function registerFit(program: Command): void {
     .option("--seed <N>", "override fit.seed")
     .option("--out <DIR>", "write result.json, the model curves and (MCMC) samples.csv here")
     .option("--json", "print the result as JSON")
+    .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .addHelpText(
       "after",
       `
@@ -33,10 +35,12 @@ MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads"}}.
       const { fit } = await import("../api/fit.ts");
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
       const seed = options.seed === undefined ? undefined : integerOption(options.seed, "--seed", 0);
+      const dqMeasure = dqMeasureOption(options.dqMeasure);
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await fit(file, {
         ...(options.method !== undefined ? { method: options.method } : {}),
         ...(seed !== undefined ? { seed } : {}),
+        ...(dqMeasure !== undefined ? { dqMeasure } : {}),
         progress: (stage, fraction, detail) => {
           let bar = bars.get(stage);
           if (!bar) bars.set(stage, (bar = progressBar(stage)));

@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import type { Campaign } from "../campaign/campaign.ts";
 import { cyclerFile, exposureRows } from "../campaign/summary.ts";
 import type { ElectrochemicalState } from "../campaign/align.ts";
-import { numberOption } from "./numbers.ts";
+import { DQ_MEASURE_HELP, dqMeasureOption, numberOption } from "./numbers.ts";
 import { printJson } from "./output.ts";
 
 export function registerInspect(program: Command): void {
@@ -22,6 +22,7 @@ export function registerInspect(program: Command): void {
     .argument("<CAMPAIGN_DIR>", "folder holding campaign.json (or the manifest file itself)")
     .option("--json", "print the same as JSON")
     .option("--gap-factor <N>", "report gaps between scans longer than N × the median interval", "5")
+    .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .addHelpText(
       "after",
       `
@@ -30,10 +31,11 @@ exposure window; Q is the net charge and Qred the reduction charge passed since 
 mid-window (C; current anodic-positive at the working electrode). Manifest format:
 schema/campaign.schema.json (strata-campaign/1).`,
     )
-    .action(async (dir: string, options: { json?: boolean; gapFactor: string }) => {
+    .action(async (dir: string, options: { json?: boolean; gapFactor: string; dqMeasure?: string }) => {
       const { inspectCampaign } = await import("../api/campaign.ts");
       const gapFactor = numberOption(options.gapFactor, "--gap-factor", { gt: 1 });
-      const inspection = await inspectCampaign(dir, { gapFactor });
+      const dqMeasure = dqMeasureOption(options.dqMeasure);
+      const inspection = await inspectCampaign(dir, { gapFactor, ...(dqMeasure !== undefined ? { dqMeasure } : {}) });
       if (options.json) printJson(inspection);
       else process.stdout.write(inspectionText(inspection.campaign));
     });

@@ -5,6 +5,21 @@
  * ValidationError naming the flag (exit code 2), never a silently substituted default.
  */
 import { ValidationError } from "../core/errors.ts";
+import type { DqMeasure } from "../io/reflectivityData.ts";
+
+/** Help text of `--dq-measure`, the same on every command that reads reflectivity column files. */
+export const DQ_MEASURE_HELP = "measure of the dQ column (4th) of reflectivity column files whose header does not declare it: fwhm or sigma";
+
+/**
+ * The `--dq-measure` option: "fwhm" or "sigma" (case-insensitive), undefined when not given.
+ * @throws {ValidationError} naming the flag and the text
+ */
+export function dqMeasureOption(text: string | undefined): DqMeasure | undefined {
+  if (text === undefined) return undefined;
+  const value = text.trim().toLowerCase();
+  if (value !== "fwhm" && value !== "sigma") throw new ValidationError("--dq-measure", 'must be "fwhm" or "sigma" (the measure of the files\' dQ column)', text);
+  return value;
+}
 
 /** A finite number, or NaN for text that is not one ("" and whitespace are not 0). */
 function numberOf(text: string): number {
