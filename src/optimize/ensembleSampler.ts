@@ -109,10 +109,91 @@ export interface EnsembleSamplerOptions {
   readonly precision?: "float64" | "float32";
   /** Autocorrelation estimator settings. @default emcee's: averaged per-walker ACFs, c = 5 */
   readonly autocorrelation?: EnsembleAutocorrelationOptions;
-  /** Warn when kept steps < tauFactor·τ. @default 50 */
+  /**
+   * Mixing criterion on the chain length: kept steps ≥ tauFactor·τ for every parameter and
+   * derived quantity (emcee: τ is estimated reliably from ≥ 50 τ). Without `untilMixed` a
+   * shorter chain only gets a warning. @default 50
+   */
   readonly tauFactor?: number;
+  /**
+   * Run until mixed: after burn-in and the first `steps`, estimate τ of every parameter
+   * and derived quantity and extend the chain in blocks until kept steps ≥ tauFactor·τ
+   * and ESS = walkers·kept/τ ≥ `minEss` for all of them, or a cap is reached (see
+   * {@link UntilMixedOptions}). A block whose acceptance falls below `refreshBelow`
+   * refreshes the proposal. @default undefined (a fixed-length chain of `steps`)
+   */
+  readonly untilMixed?: UntilMixedOptions;
+  /**
+   * Quantities computed from each stored sample whose τ and ESS are estimated (and,
+   * with `untilMixed`, must reach the targets) beside the parameters': e.g. a thickness
+   * at each scan time, when that is what is reported.
+   */
+  readonly derived?: DerivedQuantities;
   /** Called after each step; return `false` to stop early (result status `"cancelled"`). */
   readonly progress?: (info: EnsembleProgress) => void | boolean;
+}
+
+/** Options of the run-until-mixed mode ({@link EnsembleSamplerOptions.untilMixed}). */
+export interface UntilMixedOptions {
+  /** Smallest effective sample size walkers·kept/τ of every parameter and derived quantity. @default 400 */
+  readonly minEss?: number;
+  /**
+   * Wall time (s) of the whole run after which the chain is not extended further: the
+   * stop is reported (`mixing.stop = "time-cap"`, a warning naming τ and ESS reached).
+   * Burn-in and the first `steps` always complete. @default Infinity
+   */
+  readonly maxSeconds?: number;
+  /** Largest number of kept steps (before thinning). @default as many as fit in 2²³ stored values (64 MB) */
+  readonly maxSteps?: number;
+  /**
+   * A block whose acceptance fraction is below this refreshes the proposal (at most twice;
+   * the block is then discarded as burn-in): first the independence proposal is re-centred
+   * on the block's mean and covariance (added, with fraction 0.5, when there is none);
+   * second, the independence fraction is halved and the ensemble move becomes an equal
+   * DE/stretch mix. 0 never refreshes. @default 0.15
+   */
+  readonly refreshBelow?: number;
+}
+
+/** Derived quantities of a sample: `evaluate(θ, out)` fills out[0..names.length). */
+export interface DerivedQuantities {
+  readonly names: readonly string[];
+  readonly evaluate: (theta: Float64Array, out: Float64Array) => void;
+}
+
+/** Why a sampler run stopped. */
+export type MixingStop = "fixed-length" | "mixed" | "time-cap" | "step-cap" | "cancelled";
+
+/** A proposal refresh after a block of low acceptance. */
+export interface ProposalRefresh {
+  /** Steps run (burn-in included) when the proposal was refreshed. */
+  readonly step: number;
+  /** Acceptance fraction of the block that triggered it. */
+  readonly acceptance: number;
+  /** What was changed. */
+  readonly action: string;
+}
+
+/** How far the chain mixed: criteria, what was reached, and why the run stopped. */
+export interface MixingReport {
+  /** Whether the run was asked to continue until mixed. */
+  readonly requested: boolean;
+  /** Whether kept steps ≥ tauFactor·τ and ESS ≥ minEss hold for every parameter and derived quantity. */
+  readonly mixed: boolean;
+  readonly stop: MixingStop;
+  readonly minEss: number;
+  readonly tauFactor: number;
+  readonly maxSeconds: number;
+  /** Wall time of the run (s). */
+  readonly seconds: number;
+  /** Blocks added after the first `steps`. */
+  readonly extensions: number;
+  /** The largest τ (steps) and the smallest ESS over parameters and derived quantities, and whose. */
+  readonly maxTau: { readonly name: string; readonly tau: number };
+  readonly minEssReached: { readonly name: string; readonly ess: number };
+  /** Acceptance fraction over the kept steps (after burn-in and any refresh). */
+  readonly keptAcceptance: number;
+  readonly refreshes: readonly ProposalRefresh[];
 }
 
 /** How a worker rebuilds the objective: `(await import(module))[export](spec)` must return a FitObjective (or a promise of one). */
@@ -140,6 +221,7 @@ export interface EnsembleResult {
   readonly params: number;
   /** Stored steps (after burn-in and thinning). */
   readonly keptSteps: number;
+  /** Steps discarded before the kept ones: burn-in, plus blocks discarded at a proposal refresh. */
   readonly burn: number;
   readonly thin: number;
   /** Steps actually run, burn-in included. */
@@ -153,6 +235,12 @@ export interface EnsembleResult {
   readonly meanAcceptanceFraction: number;
   /** Integrated autocorrelation time per parameter, in steps (τ of the stored chain × thin). */
   readonly autocorrelationTime: Float64Array;
+  /** Effective sample size per parameter, walkers·keptSteps/τ (τ in stored steps; emcee's convention). */
+  readonly effectiveSampleSize: Float64Array;
+  /** τ (steps) and ESS of the derived quantities, when `derived` was given. */
+  readonly derived?: { readonly names: readonly string[]; readonly autocorrelationTime: Float64Array; readonly effectiveSampleSize: Float64Array };
+  /** Mixing criteria, what was reached, refreshes and why the run stopped. */
+  readonly mixing: MixingReport;
   /** Median, 68 % and 95 % intervals, mean and sd per parameter, over all stored samples. */
   readonly summaries: readonly PosteriorSummary[];
   /** Highest-posterior sample stored. */
@@ -173,7 +261,16 @@ interface ResolvedSamplerOptions {
   independence: IndependenceProposal | undefined;
   precision: "float64" | "float32";
   tauFactor: number;
+  minEss: number;
+  mixing: { maxSeconds: number; maxKept: number; refreshBelow: number } | undefined;
 }
+
+/** Stored values (walkers × params × kept steps) the run-until-mixed mode may grow the chain to by default. */
+const MAX_STORED_VALUES = 2 ** 23;
+/** Proposal refreshes allowed in one run (a finite number keeps the adaptation valid). */
+const MAX_REFRESHES = 2;
+/** Default ESS target of the run-until-mixed mode. */
+const DEFAULT_MIN_ESS = 400;
 
 function resolveSamplerOptions(objective: FitObjective, options: EnsembleSamplerOptions): ResolvedSamplerOptions {
   const p = objective.names.length;
@@ -194,7 +291,21 @@ function resolveSamplerOptions(objective: FitObjective, options: EnsembleSampler
   const precision = options.precision ?? "float64";
   if (precision !== "float64" && precision !== "float32") throw new ValidationError("precision", 'must be "float64" or "float32"', precision);
   const tauFactor = options.tauFactor ?? 50;
-  if (!(tauFactor > 0)) throw new ValidationError("tauFactor", "must be positive", tauFactor);
+  if (!(tauFactor >= 0) || !Number.isFinite(tauFactor)) throw new ValidationError("tauFactor", "must be a finite number ≥ 0", tauFactor);
+  const until = options.untilMixed;
+  const minEss = until?.minEss ?? DEFAULT_MIN_ESS;
+  if (!(minEss >= 0) || !Number.isFinite(minEss)) throw new ValidationError("untilMixed.minEss", "must be a finite number ≥ 0", minEss);
+  let mixing: ResolvedSamplerOptions["mixing"];
+  if (until) {
+    const maxSeconds = until.maxSeconds ?? Infinity;
+    if (!(maxSeconds > 0)) throw new ValidationError("untilMixed.maxSeconds", "must be positive", maxSeconds);
+    const defaultMaxSteps = Math.max(steps, Math.floor(MAX_STORED_VALUES / (walkers * p)) * thin);
+    const maxSteps = until.maxSteps ?? defaultMaxSteps;
+    if (!Number.isInteger(maxSteps) || maxSteps < steps) throw new ValidationError("untilMixed.maxSteps", `must be an integer ≥ steps = ${steps}`, maxSteps);
+    const refreshBelow = until.refreshBelow ?? 0.15;
+    if (!(refreshBelow >= 0 && refreshBelow < 1)) throw new ValidationError("untilMixed.refreshBelow", "must be in [0, 1)", refreshBelow);
+    mixing = { maxSeconds, maxKept: Math.floor(maxSteps / thin), refreshBelow };
+  }
   const move = options.move ?? "stretch";
   let deFraction: number;
   if (move === "stretch") deFraction = 0;
@@ -204,7 +315,8 @@ function resolveSamplerOptions(objective: FitObjective, options: EnsembleSampler
   if (deFraction > 0 && walkers < 6) throw new ValidationError("walkers", "the DE move needs at least 6 walkers (two partners per half)", walkers);
   const independence = options.independence ? independenceProposal(options.independence, p) : undefined;
   if (options.independence?.adapt && burn < 20) throw new ValidationError("burn", "independence.adapt needs burn ≥ 20 steps to estimate the proposal", burn);
-  return { walkers, steps, burn, thin, stretch, deFraction, independence, precision, tauFactor };
+  if (options.derived && typeof options.derived.evaluate !== "function") throw new ValidationError("derived.evaluate", "must be a function", options.derived.evaluate);
+  return { walkers, steps, burn, thin, stretch, deFraction, independence, precision, tauFactor, minEss, mixing };
 }
 
 /** Evaluates log π at a point; NaN is an error (emcee raises too), −∞ is a rejection. */
@@ -393,7 +505,7 @@ class StretchMove {
     readonly walkers: number,
     private readonly stretch: number,
     private readonly rng: Random,
-    private readonly deFraction = 0,
+    public deFraction = 0,
     public independence: IndependenceProposal | undefined = undefined,
   ) {
     this.p = positions.length / walkers;
@@ -476,25 +588,57 @@ class StretchMove {
   }
 }
 
-/** Stores kept steps and assembles the result. */
+/** Stores kept steps (growing as the chain is extended) and assembles the result. */
 class ChainRecorder {
-  readonly chain: Float64Array | Float32Array;
-  readonly logProbabilities: Float64Array;
+  chain: Float64Array | Float32Array;
+  logProbabilities: Float64Array;
   kept = 0;
   constructor(
-    readonly capacity: number,
+    private capacity: number,
     readonly walkers: number,
     readonly p: number,
-    precision: "float64" | "float32",
+    private readonly precision: "float64" | "float32",
   ) {
-    this.chain = precision === "float32" ? new Float32Array(capacity * walkers * p) : new Float64Array(capacity * walkers * p);
+    this.chain = this.allocate(capacity);
     this.logProbabilities = new Float64Array(capacity * walkers);
   }
+  private allocate(capacity: number): Float64Array | Float32Array {
+    return this.precision === "float32" ? new Float32Array(capacity * this.walkers * this.p) : new Float64Array(capacity * this.walkers * this.p);
+  }
+  /** Makes room for `capacity` kept steps (amortised doubling). */
+  reserve(capacity: number): void {
+    if (capacity <= this.capacity) return;
+    const next = Math.max(capacity, Math.min(2 * this.capacity, capacity * 2));
+    const chain = this.allocate(next);
+    chain.set(this.chain.subarray(0, this.kept * this.walkers * this.p));
+    const logps = new Float64Array(next * this.walkers);
+    logps.set(this.logProbabilities.subarray(0, this.kept * this.walkers));
+    this.chain = chain;
+    this.logProbabilities = logps;
+    this.capacity = next;
+  }
   record(positions: Float64Array, logps: Float64Array): void {
+    if (this.kept >= this.capacity) this.reserve(this.kept + 1);
     this.chain.set(positions, this.kept * this.walkers * this.p);
     this.logProbabilities.set(logps, this.kept * this.walkers);
     this.kept++;
   }
+  /** The stored samples, [kept][walkers][p]. */
+  stored(): Float64Array | Float32Array {
+    return this.chain.subarray(0, this.kept * this.walkers * this.p);
+  }
+}
+
+/** τ (stored steps) and ESS of the parameters and derived quantities of the chain stored so far. */
+interface MixingCheck {
+  kept: number;
+  tau: Float64Array;
+  ess: Float64Array;
+  derivedTau: Float64Array | undefined;
+  derivedEss: Float64Array | undefined;
+  mixed: boolean;
+  /** kept steps (stored) the criteria ask for at the current τ estimates */
+  keptNeeded: number;
 }
 
 interface RunContext {
@@ -507,9 +651,23 @@ interface RunContext {
   recorder: ChainRecorder;
   evaluations: number;
   adapt?: { n: number; sum: Float64Array; outer: Float64Array };
+  /** steps (burn-in included) to run before the next check */
+  target: number;
+  /** first step that is kept (burn-in, plus blocks discarded at a refresh) */
+  keepStart: number;
+  /** first step of the current block, and the walkers' accepted proposals at its start and at keepStart */
+  blockStart: number;
+  acceptedAtBlockStart: number;
+  acceptedAtKeepStart: number;
+  startedAt: number;
+  stop: MixingStop;
+  extensions: number;
+  refreshes: ProposalRefresh[];
+  lastCheck: MixingCheck | undefined;
 }
 
 function prepare(objective: FitObjective, options: EnsembleSamplerOptions): RunContext {
+  const startedAt = performance.now();
   const opts = resolveSamplerOptions(objective, options);
   const rng = createRandom(options.seed ?? 0);
   const warnings = new Warnings();
@@ -526,11 +684,31 @@ function prepare(objective: FitObjective, options: EnsembleSamplerOptions): RunC
     move: new StretchMove(init.positions, init.logps, opts.walkers, opts.stretch, rng, opts.deFraction, opts.independence),
     recorder: new ChainRecorder(capacity, opts.walkers, p, opts.precision),
     evaluations: init.evaluations,
+    target: opts.burn + opts.steps,
+    keepStart: opts.burn,
+    blockStart: 0,
+    acceptedAtBlockStart: 0,
+    acceptedAtKeepStart: 0,
+    startedAt,
+    stop: opts.mixing ? "mixed" : "fixed-length",
+    extensions: 0,
+    refreshes: [],
+    lastCheck: undefined,
   };
 }
 
-/** After step t (0-based, burn-in included): record, report; returns false to stop. */
-function afterStep(ctx: RunContext, t: number): boolean {
+function acceptedSoFar(move: StretchMove): number {
+  let total = 0;
+  for (let k = 0; k < move.walkers; k++) total += move.accepted[k];
+  return total;
+}
+
+function elapsedSeconds(ctx: RunContext): number {
+  return (performance.now() - ctx.startedAt) / 1000;
+}
+
+/** After step t (0-based, burn-in included): record, report; "cancel" when the progress callback stops the run, "cap" at the wall-time cap. */
+function afterStep(ctx: RunContext, t: number): "continue" | "cancel" | "cap" {
   const { opts, move, recorder } = ctx;
   const adaptSpec = ctx.options.independence;
   if (adaptSpec?.adapt && move.independence && t < opts.burn && t >= Math.floor(opts.burn / 2)) {
@@ -556,14 +734,167 @@ function afterStep(ctx: RunContext, t: number): boolean {
       }
     }
   }
-  if (t >= opts.burn && (t - opts.burn) % opts.thin === 0) recorder.record(move.positions, move.logps);
-  if (ctx.options.progress) {
-    let acc = 0;
-    for (let k = 0; k < opts.walkers; k++) acc += move.accepted[k];
-    const keepGoing = ctx.options.progress({ step: t + 1, totalSteps: opts.burn + opts.steps, acceptance: acc / (opts.walkers * (t + 1)) });
-    if (keepGoing === false) return false;
+  if (t >= ctx.keepStart && (t - ctx.keepStart) % opts.thin === 0) recorder.record(move.positions, move.logps);
+  if (t + 1 === ctx.keepStart) {
+    // burn-in ends: acceptance of the kept chain (and of the first block) counts from here
+    ctx.acceptedAtKeepStart = ctx.acceptedAtBlockStart = acceptedSoFar(move);
+    ctx.blockStart = t + 1;
   }
+  if (ctx.options.progress) {
+    const keepGoing = ctx.options.progress({ step: t + 1, totalSteps: ctx.target, acceptance: acceptedSoFar(move) / (opts.walkers * (t + 1)) });
+    if (keepGoing === false) return "cancel";
+  }
+  // the wall-time cap interrupts a block only once the requested number of steps is kept
+  const mixing = opts.mixing;
+  if (mixing && mixing.maxSeconds < Infinity && t + 1 < ctx.target && (t + 1 - ctx.keepStart) >= opts.steps && elapsedSeconds(ctx) > mixing.maxSeconds) return "cap";
+  return "continue";
+}
+
+/** τ and ESS of everything stored so far (cached for the same number of kept steps). */
+function mixingCheck(ctx: RunContext): MixingCheck {
+  const { recorder, opts } = ctx;
+  const kept = recorder.kept;
+  if (ctx.lastCheck && ctx.lastCheck.kept === kept) return ctx.lastCheck;
+  const walkers = opts.walkers;
+  const p = recorder.p;
+  const chain = recorder.stored();
+  const tau = kept > 0 ? ensembleAutocorrelationTime(chain, kept, walkers, p, ctx.options.autocorrelation) : new Float64Array(p).fill(Number.NaN);
+  const ess = tau.map((t) => (walkers * kept) / t);
+  let derivedTau: Float64Array | undefined;
+  let derivedEss: Float64Array | undefined;
+  const derived = ctx.options.derived;
+  if (derived && derived.names.length > 0 && kept > 0) {
+    const d = derived.names.length;
+    const values = new Float64Array(kept * walkers * d);
+    const theta = new Float64Array(p);
+    const out = new Float64Array(d);
+    for (let i = 0; i < kept * walkers; i++) {
+      for (let j = 0; j < p; j++) theta[j] = chain[i * p + j];
+      out.fill(Number.NaN);
+      derived.evaluate(theta, out);
+      values.set(out, i * d);
+    }
+    derivedTau = ensembleAutocorrelationTime(values, kept, walkers, d, ctx.options.autocorrelation);
+    derivedEss = derivedTau.map((t) => (walkers * kept) / t);
+  }
+  // non-finite τ (a derived quantity that is NaN somewhere) is reported, not waited for
+  let worstTau = 0;
+  for (const t of [...tau, ...(derivedTau ?? [])]) if (Number.isFinite(t) && t > worstTau) worstTau = t;
+  const keptNeeded = Math.ceil(worstTau * Math.max(opts.tauFactor, opts.minEss / walkers));
+  const check = { kept, tau, ess, derivedTau, derivedEss, mixed: kept > 0 && kept >= keptNeeded, keptNeeded };
+  ctx.lastCheck = check;
+  return check;
+}
+
+/** Mean and covariance of the stored samples from kept step `from` on; undefined when too few. */
+function storedMoments(recorder: ChainRecorder, from: number): { mean: Float64Array; covariance: Float64Array } | undefined {
+  const { p, walkers } = recorder;
+  const chain = recorder.stored();
+  const first = from * walkers;
+  const n = recorder.kept * walkers - first;
+  if (n < p + 2) return undefined;
+  const mean = new Float64Array(p);
+  for (let i = first; i < first + n; i++) for (let j = 0; j < p; j++) mean[j] += chain[i * p + j] / n;
+  const covariance = new Float64Array(p * p);
+  for (let i = first; i < first + n; i++) {
+    for (let a = 0; a < p; a++) {
+      const da = chain[i * p + a] - mean[a];
+      for (let b = 0; b <= a; b++) covariance[a * p + b] += (da * (chain[i * p + b] - mean[b])) / (n - 1);
+    }
+  }
+  for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) covariance[b * p + a] = covariance[a * p + b];
+  return { mean, covariance };
+}
+
+/** Refreshes the proposal after a block of low acceptance; returns what it did, or undefined when nothing could be changed. */
+function refreshProposal(ctx: RunContext, blockKeptStart: number): string | undefined {
+  const { move, recorder } = ctx;
+  const p = move.p;
+  const spec = ctx.options.independence;
+  if (ctx.refreshes.length === 0) {
+    const moments = storedMoments(recorder, blockKeptStart);
+    if (moments) {
+      const fraction = move.independence?.fraction ?? 0.5;
+      try {
+        move.independence = independenceProposal({ fraction, center: moments.mean, covariance: moments.covariance, ...(spec?.dof !== undefined ? { dof: spec.dof } : {}), ...(spec?.scale !== undefined ? { scale: spec.scale } : {}) }, p);
+        return `independence proposal ${spec ? "re-centred" : "added (fraction 0.5)"} on the mean and covariance of the last block's ${(recorder.kept - blockKeptStart) * recorder.walkers} samples`;
+      } catch {
+        // a degenerate covariance: fall through to the move mix
+      }
+    }
+  }
+  if (move.walkers < 6) return undefined;
+  const parts: string[] = [];
+  if (move.independence && move.independence.fraction > 0) {
+    move.independence = { ...move.independence, fraction: move.independence.fraction / 2 };
+    parts.push(`independence fraction halved to ${move.independence.fraction}`);
+  }
+  if (move.deFraction !== 0.5) {
+    move.deFraction = 0.5;
+    parts.push("ensemble move switched to an equal DE/stretch mix");
+  }
+  return parts.length > 0 ? parts.join("; ") : undefined;
+}
+
+/**
+ * At the end of a block (t steps run): refresh the proposal after low acceptance, stop when
+ * mixed or capped, or set the next target. Returns whether to run another block.
+ */
+function nextBlock(ctx: RunContext, t: number): boolean {
+  const { opts, move, recorder } = ctx;
+  const mixing = opts.mixing;
+  if (!mixing) return false;
+  const accepted = acceptedSoFar(move);
+  const blockSteps = t - Math.max(ctx.blockStart, ctx.keepStart);
+  const blockAcceptance = blockSteps > 0 ? (accepted - ctx.acceptedAtBlockStart) / (opts.walkers * blockSteps) : Number.NaN;
+  const blockKeptStart = Math.max(0, Math.ceil((Math.max(ctx.blockStart, ctx.keepStart) - ctx.keepStart) / opts.thin));
+  const elapsed = elapsedSeconds(ctx);
+  if (blockAcceptance < mixing.refreshBelow && ctx.refreshes.length < MAX_REFRESHES && elapsed < mixing.maxSeconds) {
+    const action = refreshProposal(ctx, blockKeptStart);
+    if (action !== undefined) {
+      ctx.refreshes.push({ step: t, acceptance: blockAcceptance, action });
+      // the chain so far was drawn with the poorer proposal: it becomes burn-in
+      ctx.keepStart = t;
+      recorder.kept = 0;
+      ctx.lastCheck = undefined;
+      ctx.acceptedAtKeepStart = accepted;
+      ctx.blockStart = t;
+      ctx.acceptedAtBlockStart = accepted;
+      ctx.target = t + opts.steps;
+      return true;
+    }
+  }
+  const check = mixingCheck(ctx);
+  if (check.mixed) {
+    ctx.stop = "mixed";
+    return false;
+  }
+  if (elapsed >= mixing.maxSeconds) {
+    ctx.stop = "time-cap";
+    return false;
+  }
+  if (recorder.kept >= mixing.maxKept) {
+    ctx.stop = "step-cap";
+    return false;
+  }
+  // aim past the current estimate (τ from a short chain is biased low), growing by a quarter to a doubling per block
+  const kept = recorder.kept;
+  const nextKept = Math.min(mixing.maxKept, Math.max(kept + Math.ceil(kept / 4), Math.min(2 * kept, Math.ceil(1.2 * check.keptNeeded))));
+  recorder.reserve(nextKept);
+  ctx.blockStart = t;
+  ctx.acceptedAtBlockStart = accepted;
+  ctx.target = ctx.keepStart + nextKept * opts.thin;
+  ctx.extensions++;
   return true;
+}
+
+function describeWorst(names: readonly string[], values: ArrayLike<number>, pick: (a: number, b: number) => boolean): { name: string; value: number } {
+  let best = { name: "", value: Number.NaN };
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v) && (best.name === "" || pick(v, best.value))) best = { name: names[i], value: v };
+  }
+  return best;
 }
 
 function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): EnsembleResult {
@@ -571,30 +902,49 @@ function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): Ensemble
   const p = objective.names.length;
   const walkers = opts.walkers;
   const kept = recorder.kept;
+  if (cancelled) ctx.stop = "cancelled";
   const chain = recorder.chain.slice(0, kept * walkers * p);
   const logProbabilities = recorder.logProbabilities.slice(0, kept * walkers);
   const acceptanceFraction = move.accepted.map((a) => (stepsRun > 0 ? a / stepsRun : Number.NaN));
   let meanAcceptance = 0;
   for (let k = 0; k < walkers; k++) meanAcceptance += acceptanceFraction[k] / walkers;
+  const keptSteps = stepsRun - ctx.keepStart;
+  const keptAcceptance = keptSteps > 0 ? (acceptedSoFar(move) - ctx.acceptedAtKeepStart) / (walkers * keptSteps) : Number.NaN;
   if (cancelled) warnings.add(`cancelled by the progress callback after ${stepsRun} steps`);
   if (stepsRun > 0 && meanAcceptance < 0.05) {
     warnings.add(`mean acceptance fraction ${meanAcceptance.toFixed(3)} is very low; the chain is unlikely to be representative`);
   }
+  for (const r of ctx.refreshes) warnings.add(`acceptance ${r.acceptance.toFixed(3)} in the block ending at step ${r.step}: ${r.action}; the chain before it was discarded as burn-in`);
 
   const autocorrelationTime = new Float64Array(p).fill(Number.NaN);
+  const effectiveSampleSize = new Float64Array(p).fill(Number.NaN);
   const summaries: PosteriorSummary[] = [];
   let bestIndex = -1;
+  let derived: EnsembleResult["derived"];
+  let mixed = false;
+  const allNames = [...objective.names, ...(ctx.options.derived?.names ?? [])];
+  let allTau: number[] = [];
+  let allEss: number[] = [];
   if (kept > 0) {
-    const tau = ensembleAutocorrelationTime(chain, kept, walkers, p, ctx.options.autocorrelation);
-    const short: string[] = [];
+    const check = mixingCheck(ctx);
+    mixed = check.mixed;
     for (let j = 0; j < p; j++) {
-      autocorrelationTime[j] = tau[j] * opts.thin;
-      if (!(kept >= opts.tauFactor * tau[j])) short.push(`${objective.names[j]} (τ ≈ ${(tau[j] * opts.thin).toPrecision(3)} steps)`);
+      autocorrelationTime[j] = check.tau[j] * opts.thin;
+      effectiveSampleSize[j] = check.ess[j];
     }
-    if (short.length > 0) {
-      warnings.add(
-        `chain too short to estimate τ reliably: ${kept} stored steps < ${opts.tauFactor}·τ for ${short.join(", ")}; run longer`,
-      );
+    if (check.derivedTau && check.derivedEss && ctx.options.derived) {
+      derived = { names: Object.freeze([...ctx.options.derived.names]), autocorrelationTime: check.derivedTau.map((t) => t * opts.thin), effectiveSampleSize: Float64Array.from(check.derivedEss) };
+    }
+    allTau = [...autocorrelationTime, ...(derived?.autocorrelationTime ?? [])];
+    allEss = [...effectiveSampleSize, ...(derived?.effectiveSampleSize ?? [])];
+    if (!opts.mixing) {
+      const short: string[] = [];
+      for (let j = 0; j < p; j++) {
+        if (!(kept >= opts.tauFactor * check.tau[j])) short.push(`${objective.names[j]} (τ ≈ ${autocorrelationTime[j].toPrecision(3)} steps)`);
+      }
+      if (short.length > 0) {
+        warnings.add(`chain too short to estimate τ reliably: ${kept} stored steps < ${opts.tauFactor}·τ for ${short.join(", ")}; run longer`);
+      }
     }
     const column = new Float64Array(kept * walkers);
     for (let j = 0; j < p; j++) {
@@ -607,13 +957,22 @@ function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): Ensemble
   } else {
     warnings.add("no samples were stored");
   }
+  const worstTau = describeWorst(allNames, allTau, (a, b) => a > b);
+  const worstEss = describeWorst(allNames, allEss, (a, b) => a < b);
+  const mixing = opts.mixing;
+  if (mixing && !mixed && (ctx.stop === "time-cap" || ctx.stop === "step-cap")) {
+    const cap = ctx.stop === "time-cap" ? `the wall-time cap of ${mixing.maxSeconds} s` : `the cap of ${mixing.maxKept * opts.thin} kept steps`;
+    warnings.add(
+      `stopped at ${cap} before mixing: ${kept * opts.thin} steps kept × ${walkers} walkers; τ up to ${worstTau.value.toPrecision(3)} steps (${worstTau.name}) asks for ≥ ${Math.ceil(opts.tauFactor * worstTau.value)} steps, ESS down to ${worstEss.value.toPrecision(3)} (${worstEss.name}) against ${opts.minEss}`,
+    );
+  }
   const bestValues = bestIndex >= 0 ? Float64Array.from(chain.subarray(bestIndex * p, bestIndex * p + p)) : new Float64Array(p).fill(Number.NaN);
   return {
     names: Object.freeze([...objective.names]),
     walkers,
     params: p,
     keptSteps: kept,
-    burn: opts.burn,
+    burn: ctx.keepStart,
     thin: opts.thin,
     stepsRun,
     chain,
@@ -621,6 +980,22 @@ function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): Ensemble
     acceptanceFraction,
     meanAcceptanceFraction: meanAcceptance,
     autocorrelationTime,
+    effectiveSampleSize,
+    ...(derived ? { derived } : {}),
+    mixing: {
+      requested: mixing !== undefined,
+      mixed,
+      stop: ctx.stop,
+      minEss: opts.minEss,
+      tauFactor: opts.tauFactor,
+      maxSeconds: mixing?.maxSeconds ?? Infinity,
+      seconds: elapsedSeconds(ctx),
+      extensions: ctx.extensions,
+      maxTau: { name: worstTau.name, tau: worstTau.value },
+      minEssReached: { name: worstEss.name, ess: worstEss.value },
+      keptAcceptance,
+      refreshes: [...ctx.refreshes],
+    },
     summaries,
     best: { values: bestValues, logPosterior: bestIndex >= 0 ? logProbabilities[bestIndex] : Number.NaN },
     evaluations: ctx.evaluations,
@@ -632,43 +1007,52 @@ function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): Ensemble
 /**
  * Samples the objective's posterior with the affine-invariant stretch move, in
  * the calling thread. Deterministic for a given seed. The objective is not modified.
+ * With `untilMixed`, the chain is extended in blocks until τ and ESS meet their targets
+ * (then the run depends on the wall-time cap only when that cap is reached).
  *
  * @param objective supplies `logPosterior`, names, bounds and the default centre `initial()`
- * @param options walkers, steps, burn-in, thinning, seed, start (see {@link EnsembleSamplerOptions})
- * @returns the chain, log posteriors, acceptance, autocorrelation times and posterior summaries
+ * @param options walkers, steps, burn-in, thinning, seed, start, run-until-mixed (see {@link EnsembleSamplerOptions})
+ * @returns the chain, log posteriors, acceptance, autocorrelation times, ESS and posterior summaries
  * @throws {ValidationError} on bad options or when walkers cannot be placed at a finite log posterior
  * @throws {FitAbortedError} (reason `"nan"`) when the log posterior is NaN
  * @example
  * ```ts
  * const fit = levenbergMarquardt(objective);
- * const mcmc = ensembleSampler(objective, { steps: 2000, burn: 500, seed: 1, start: startFromFit(fit) });
- * console.log(mcmc.summaries, mcmc.autocorrelationTime, mcmc.warnings);
+ * const mcmc = ensembleSampler(objective, { steps: 2000, burn: 500, seed: 1, start: startFromFit(fit), untilMixed: { minEss: 400, maxSeconds: 60 } });
+ * console.log(mcmc.summaries, mcmc.autocorrelationTime, mcmc.effectiveSampleSize, mcmc.mixing);
  * ```
  */
 export function ensembleSampler(objective: FitObjective, options: EnsembleSamplerOptions): EnsembleResult {
   const ctx = prepare(objective, options);
-  const { opts, move } = ctx;
+  const { move } = ctx;
   const p = move.p;
   const theta = new Float64Array(p);
   const lps = new Float64Array(move.half);
-  const total = opts.burn + opts.steps;
   let t = 0;
   let cancelled = false;
-  for (; t < total; t++) {
-    for (const h of [0, 1] as const) {
-      const proposals = move.propose(h);
-      for (let i = 0; i < move.half; i++) {
-        theta.set(proposals.subarray(i * p, i * p + p));
-        lps[i] = logPosteriorAt(objective, theta);
+  run: for (;;) {
+    while (t < ctx.target) {
+      for (const h of [0, 1] as const) {
+        const proposals = move.propose(h);
+        for (let i = 0; i < move.half; i++) {
+          theta.set(proposals.subarray(i * p, i * p + p));
+          lps[i] = logPosteriorAt(objective, theta);
+        }
+        ctx.evaluations += move.half;
+        move.accept(h, lps);
       }
-      ctx.evaluations += move.half;
-      move.accept(h, lps);
-    }
-    if (!afterStep(ctx, t)) {
-      cancelled = true;
+      const next = afterStep(ctx, t);
       t++;
-      break;
+      if (next === "cancel") {
+        cancelled = true;
+        break run;
+      }
+      if (next === "cap") {
+        ctx.stop = "time-cap";
+        break run;
+      }
     }
+    if (!nextBlock(ctx, t)) break;
   }
   return finish(ctx, t, cancelled);
 }
@@ -797,29 +1181,36 @@ export async function ensembleSamplerAsync(objective: FitObjective, options: Ens
   if (threads === 1) return ensembleSampler(objective, options);
   if (!options.worker) throw new ValidationError("worker", "threads > 1 needs { module, export, spec } to rebuild the objective in each worker");
   const ctx = prepare(objective, options);
-  const { opts, move } = ctx;
+  const { move } = ctx;
   const pool = await WorkerPool.create(threads, options.worker, objective.names);
-  const total = opts.burn + opts.steps;
   let t = 0;
   let cancelled = false;
   try {
-    for (; t < total; t++) {
-      for (const h of [0, 1] as const) {
-        const proposals = move.propose(h);
-        const lps = await pool.evaluate(proposals, move.half, move.p);
-        for (let i = 0; i < lps.length; i++) {
-          if (Number.isNaN(lps[i])) {
-            throw new FitAbortedError("nan", `ensembleSampler: log posterior is NaN at ${Array.from(proposals.subarray(i * move.p, (i + 1) * move.p)).join(", ")}`);
+    run: for (;;) {
+      while (t < ctx.target) {
+        for (const h of [0, 1] as const) {
+          const proposals = move.propose(h);
+          const lps = await pool.evaluate(proposals, move.half, move.p);
+          for (let i = 0; i < lps.length; i++) {
+            if (Number.isNaN(lps[i])) {
+              throw new FitAbortedError("nan", `ensembleSampler: log posterior is NaN at ${Array.from(proposals.subarray(i * move.p, (i + 1) * move.p)).join(", ")}`);
+            }
           }
+          ctx.evaluations += move.half;
+          move.accept(h, lps);
         }
-        ctx.evaluations += move.half;
-        move.accept(h, lps);
-      }
-      if (!afterStep(ctx, t)) {
-        cancelled = true;
+        const next = afterStep(ctx, t);
         t++;
-        break;
+        if (next === "cancel") {
+          cancelled = true;
+          break run;
+        }
+        if (next === "cap") {
+          ctx.stop = "time-cap";
+          break run;
+        }
       }
+      if (!nextBlock(ctx, t)) break;
     }
   } finally {
     await pool.close();
