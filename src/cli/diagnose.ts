@@ -24,7 +24,7 @@ interface DiagnoseCliOptions {
  * as a hint under the library's own message (which speaks of options, not flags).
  */
 const FLAG_ADVICE: Record<QualityCode | PopulationReasonCode, string | undefined> = {
-  "population-needs-one-law": "rerun with --laws naming one law",
+  "population-needs-common-law": "rerun with --laws naming laws every cell supports",
   "population-needs-posteriors": undefined,
   "no-law-applies": "rerun with --laws naming laws this cell supports",
   "charge-law-needs-cycler": undefined,

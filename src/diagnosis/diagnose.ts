@@ -13,6 +13,8 @@ import { formulaMass } from "../materials/index.ts";
 import type { Campaign, CellData } from "../campaign/campaign.ts";
 import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
+import { samplePosterior, withCovariance, type LawFit } from "./fitSeries.ts";
+import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
 import type { SeriesInput, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
 import { twoStagePopulation, type CellChain, type PopulationParameter, type TwoStageResult } from "./populationMcmc.ts";
@@ -30,50 +32,181 @@ export interface Diagnosis {
 
 /**
  * Why a population model was not fitted, machine-readable: the cells have no joint
- * posterior (independent mode or no law), or chose different growth laws.
+ * posterior (independent mode or no law), or no law was compared in every cell.
  */
-export type PopulationReasonCode = "population-needs-posteriors" | "population-needs-one-law";
+export type PopulationReasonCode = "population-needs-posteriors" | "population-needs-common-law";
 
-/** Sample-to-sample variation across the campaign's cells (issue 7 part 4). */
+/**
+ * Pooled law evidence below this ΔAICc (summed over cells) counts as a tie with the best:
+ * the population is fitted under each tied law too (Burnham & Anderson's "substantial
+ * support", Δ ≤ 2).
+ */
+export const POOLED_TIE_DELTA = 2;
+/** At most this many laws get a population model (the best and its ties). */
+export const MAX_POPULATION_LAWS = 3;
+/**
+ * A cell whose own ΔAICc for the pooled law exceeds this contradicts it strongly
+ * (Kass & Raftery's "strong" evidence, 2 ln B > 6, read on the AICc scale).
+ */
+export const CELL_CONTRADICTION_DELTA = 6;
+
+/** How the population's law was chosen: the cells' pooled evidence, and each cell's own preference beside it. */
+export interface PopulationLawChoice {
+  criterion: string;
+  /** every law compared in all cells: ΔAICc of the sum over cells, Akaike weight of the sum */
+  pooled: { law: LawName; deltaIC: number; weight: number }[];
+  /** per cell: the law it prefers alone, and its own ΔAICc for the pooled law */
+  cells: { cell: string; ownLaw: LawName; deltaIC: number; contradicts: boolean }[];
+}
+
+/** The log-normal populations of one law's parameters. */
+export interface PopulationUnderLaw {
+  law: LawName;
+  parameters: Record<string, PopulationResult>;
+  /** parameters left out, and why */
+  skipped?: string[];
+  /** how the hierarchy was sampled: sweeps, each cell's row acceptance, warnings */
+  sampling?: TwoStageResult["sampling"];
+  /** cells whose posterior under this law was sampled for the population (they preferred another law alone) */
+  resampled?: string[];
+}
+
+/** Sample-to-sample variation across the campaign's cells (issue 7 part 4, issue 13 part 4). */
 export interface PopulationSection {
   fitted: boolean;
   /** why not, when not fitted */
   reason?: string;
   /** the kind of `reason`, when not fitted */
   code?: PopulationReasonCode;
+  /** the law of the pooled evidence, under which `parameters` are given */
   law?: LawName;
+  lawChoice?: PopulationLawChoice;
   cells: string[];
   parameters: Record<string, PopulationResult>;
   /** parameters left out, and why */
   skipped?: string[];
   /** how the hierarchy was sampled: sweeps, each cell's row acceptance, warnings */
   sampling?: TwoStageResult["sampling"];
+  /** cells whose posterior under `law` was sampled here (they preferred another law alone) */
+  resampled?: string[];
+  /** the population under each law the pooled evidence cannot tell from `law` (ΔAICc ≤ {@link POOLED_TIE_DELTA}), and under the best kinetic law when `law` is the charge law */
+  alternatives?: (PopulationUnderLaw & { deltaIC: number; weight: number })[];
+  /** cells that genuinely disagree with the pooled law, and other notes */
+  warnings?: string[];
+}
+
+/** What the population stage needs of the diagnosis options. */
+export interface PopulationOptions {
+  seed: number;
+  mcmc: DiagnoseOptions["mcmc"];
+  progress?: (stage: string, fraction: number) => void;
 }
 
 /**
- * The hierarchical model across cells: for the growth law every cell's diagnosis chose,
- * every positive law parameter gets a log-normal population, sampled jointly with each
- * cell's whole parameter vector from the cells' own MCMC chains (diagnosis/populationMcmc,
- * two-stage); the no/complete/partial pooling comparison is the exact WAIC of
- * diagnosis/population. Cells that chose different laws, or have no posterior, are
- * reported as such instead.
+ * The law of the pooled evidence: each cell's AICc differences summed over cells, for
+ * the laws every cell compared (the log evidences of independent cells add).
  */
-export function populationStage(cells: Diagnosis["cells"], seed: number): PopulationSection | undefined {
+export function pooledLawChoice(cells: { id: string; lawFits: readonly { law: LawName; aicc: number }[]; ownLaw: LawName }[]): PopulationLawChoice | undefined {
+  const common = LAW_NAMES.filter((law) => cells.every((c) => c.lawFits.some((f) => f.law === law)));
+  if (common.length === 0) return undefined;
+  const delta = (c: (typeof cells)[number], law: LawName): number => {
+    const min = Math.min(...c.lawFits.map((f) => f.aicc));
+    return c.lawFits.find((f) => f.law === law)!.aicc - min;
+  };
+  const sums = common.map((law) => ({ law, sum: cells.reduce((a, c) => a + delta(c, law), 0) }));
+  const best = Math.min(...sums.map((s) => s.sum));
+  const raw = sums.map((s) => Math.exp(-0.5 * (s.sum - best)));
+  const total = raw.reduce((a, b) => a + b, 0);
+  const pooled = sums.map((s, i) => ({ law: s.law, deltaIC: s.sum - best, weight: raw[i] / total })).sort((a, b) => a.deltaIC - b.deltaIC);
+  const law = pooled[0].law;
+  return {
+    criterion: "sum over cells of each cell's AICc difference between the joint law fits",
+    pooled,
+    cells: cells.map((c) => {
+      const d = delta(c, law);
+      return { cell: c.id, ownLaw: c.ownLaw, deltaIC: d, contradicts: d > CELL_CONTRADICTION_DELTA };
+    }),
+  };
+}
+
+/**
+ * The hierarchical model across cells (issue 13 part 4: it always runs when the cells have
+ * joint posteriors). The law is the pooled evidence's ({@link pooledLawChoice}); each
+ * cell's own preference is reported beside it, and a cell whose own evidence strongly
+ * contradicts the pooled law is flagged. Under that law every positive law parameter
+ * gets a log-normal population, sampled jointly with each cell's whole parameter vector
+ * from the cells' MCMC chains (diagnosis/populationMcmc, two-stage); a cell that
+ * preferred another law alone has its posterior under the pooled law sampled here. Laws
+ * the pooled evidence cannot tell apart get their own population as `alternatives` (and
+ * the best kinetic law always does when the charge law leads). The
+ * no/complete/partial pooling comparison is the exact WAIC of diagnosis/population.
+ */
+export async function populationStage(cells: Diagnosis["cells"], options: PopulationOptions): Promise<PopulationSection | undefined> {
   if (cells.length < 2) return undefined;
   const ids = cells.map((c) => c.id);
-  const missing = cells.filter((c) => !c.diagnosis.detail.posterior || !c.diagnosis.detail.best);
+  const missing = cells.filter((c) => !c.diagnosis.detail.posterior || !c.diagnosis.detail.best || c.diagnosis.detail.lawFits.length === 0);
   if (missing.length > 0) return { fitted: false, reason: `no posterior for cell${missing.length > 1 ? "s" : ""} ${missing.map((c) => c.id).join(", ")} (independent mode or no law): the population model needs each cell's joint fit`, code: "population-needs-posteriors", cells: ids, parameters: {} };
-  const laws = new Set(cells.map((c) => c.diagnosis.detail.bestLaw));
-  if (laws.size > 1) return { fitted: false, reason: `the cells chose different growth laws (${cells.map((c) => `${c.id}: ${c.diagnosis.detail.bestLaw}`).join(", ")}): a population model needs one law; choose one with the "laws" option`, code: "population-needs-one-law", cells: ids, parameters: {} };
-  const law = cells[0].diagnosis.detail.bestLaw;
-  const chains: CellChain[] = cells.map((c) => {
-    const posterior = c.diagnosis.detail.posterior!;
-    return { cell: c.id, rows: posterior.chain, count: posterior.keptSteps * posterior.walkers, width: posterior.params };
-  });
+  const choice = pooledLawChoice(cells.map((c) => ({ id: c.id, lawFits: c.diagnosis.detail.lawFits, ownLaw: c.diagnosis.detail.bestLaw })));
+  if (!choice) return { fitted: false, reason: `no growth law was compared in every cell (${cells.map((c) => `${c.id}: ${c.diagnosis.detail.lawFits.map((f) => f.law).join(", ")}`).join("; ")})`, code: "population-needs-common-law", cells: ids, parameters: {} };
+  const laws = choice.pooled.filter((p, i) => i === 0 || p.deltaIC <= POOLED_TIE_DELTA).slice(0, MAX_POPULATION_LAWS);
+  // the charge law states thickness ∝ charge (a Faradaic efficiency), not how fast the
+  // interphase grows: in a potentiostatic hold, whose current follows the growth, it ties
+  // with the kinetic law behind that current. The spread of the growth rate is a kinetic
+  // question, so the best kinetic law always gets its population too.
+  if (laws.every((l) => l.law === "charge")) {
+    const kinetic = choice.pooled.find((p) => p.law !== "charge");
+    if (kinetic) laws.push(kinetic);
+  }
+  const progress = options.progress ?? (() => undefined);
+  const underLaw: PopulationUnderLaw[] = [];
+  for (const [i, { law }] of laws.entries()) {
+    progress(`population (${law} law)`, i / laws.length);
+    underLaw.push(await populationUnderLaw(cells, law, options));
+  }
+  const warnings = choice.cells
+    .filter((c) => c.contradicts)
+    .map((c) => `cell ${c.cell} strongly contradicts the pooled ${choice.pooled[0].law} law on its own (ΔAICc = ${c.deltaIC.toFixed(1)} > ${CELL_CONTRADICTION_DELTA}; it prefers ${c.ownLaw}): the cells may not share one growth mechanism`);
+  const ties = laws.filter((l) => l.deltaIC <= POOLED_TIE_DELTA);
+  if (ties.length > 1) warnings.push(`the pooled evidence does not single out a law (${ties.map((l) => `${l.law} ${(100 * l.weight).toFixed(0)} %`).join(", ")}): the population is given under each`);
+  const [main, ...others] = underLaw;
+  return {
+    fitted: true,
+    law: main.law,
+    lawChoice: choice,
+    cells: ids,
+    parameters: main.parameters,
+    ...(main.sampling ? { sampling: main.sampling } : {}),
+    ...(main.skipped ? { skipped: main.skipped } : {}),
+    ...(main.resampled ? { resampled: main.resampled } : {}),
+    ...(others.length > 0 ? { alternatives: others.map((o, k) => ({ ...o, deltaIC: laws[k + 1].deltaIC, weight: laws[k + 1].weight })) } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/** Every cell's chain under `law` (its own posterior, or one sampled here), and the law parameters' populations. */
+async function populationUnderLaw(cells: Diagnosis["cells"], law: LawName, options: PopulationOptions): Promise<PopulationUnderLaw> {
+  const resampled: string[] = [];
+  const fits: LawFit[] = [];
+  const chains: CellChain[] = [];
+  for (const [index, c] of cells.entries()) {
+    const detail = c.diagnosis.detail;
+    let fit: LawFit;
+    let posterior: EnsembleResult;
+    if (detail.bestLaw === law && detail.best && detail.posterior) {
+      fit = detail.best;
+      posterior = detail.posterior;
+    } else {
+      fit = withCovariance(detail.lawFits.find((f) => f.law === law)!);
+      posterior = await samplePosterior(fit, { ...options.mcmc, seed: options.seed + index });
+      resampled.push(c.id);
+    }
+    fits.push(fit);
+    chains.push({ cell: c.id, rows: posterior.chain, count: posterior.keptSteps * posterior.walkers, width: posterior.params });
+  }
   const pooled: PopulationParameter[] = [];
   const skipped: string[] = [];
-  for (const spec of cells[0].diagnosis.detail.best!.series.lawSpec) {
-    const columns = cells.map((c) => c.diagnosis.detail.best!.series.objective.names.indexOf(spec.name));
+  for (const spec of fits[0].series.lawSpec) {
+    const columns = fits.map((f) => f.series.objective.names.indexOf(spec.name));
     if (new Set(columns).size > 1) {
       skipped.push(`${spec.name}: sits in different places in the cells' fits, left out`);
       continue;
@@ -89,16 +222,16 @@ export function populationStage(cells: Diagnosis["cells"], seed: number): Popula
   let sampling: TwoStageResult["sampling"] | undefined;
   if (pooled.length > 0) {
     // every pooled law parameter's population sampled jointly with every cell's whole parameter vector
-    const joint = twoStagePopulation(pooled, chains, { seed });
+    const joint = twoStagePopulation(pooled, chains, { seed: options.seed });
     sampling = joint.sampling;
     joint.parameters.forEach((result, p) => {
       // the models' predictive comparison on the cells' estimates (exact on the τ grid)
       const column = pooled[p].column;
-      const comparison = populationModel(result.parameter, result.unit, chains.map((chain) => ({ cell: chain.cell, draws: Float64Array.from({ length: chain.count }, (_, r) => chain.rows[r * chain.width + column]) })), seed).comparison;
+      const comparison = populationModel(result.parameter, result.unit, chains.map((chain) => ({ cell: chain.cell, draws: Float64Array.from({ length: chain.count }, (_, r) => chain.rows[r * chain.width + column]) })), options.seed).comparison;
       parameters[result.parameter] = { ...result, cells: chains.length, comparison };
     });
   }
-  return { fitted: true, law, cells: ids, parameters, ...(sampling ? { sampling } : {}), ...(skipped.length > 0 ? { skipped } : {}) };
+  return { law, parameters, ...(sampling ? { sampling } : {}), ...(skipped.length > 0 ? { skipped } : {}), ...(resampled.length > 0 ? { resampled } : {}) };
 }
 
 /**
@@ -303,7 +436,7 @@ export async function diagnoseCampaign(campaign: Campaign, options: DiagnoseOpti
     cellsJson[cell.id] = diagnosis.json;
     cells.push({ id: cell.id, interphase: input.series.stack[input.series.interphase].name, diagnosis, trace: input.trace });
   }
-  const population = populationStage(cells, options.seed);
+  const population = await populationStage(cells, { seed: options.seed, mcmc: options.mcmc, ...(options.progress ? { progress: options.progress } : {}) });
   const json = {
     format: "strata-diagnosis/1",
     campaign: manifest.name ?? null,

@@ -83,6 +83,12 @@ export interface CellDiagnosis {
     best: LawFit | undefined;
     bestLaw: LawName;
     posterior: EnsembleResult | undefined;
+    /**
+     * The joint fit of every law compared, as the cell's selection saw them (with the
+     * damage term when damage was detected): what a population model under another law
+     * than the cell's own starts from. Empty in independent mode.
+     */
+    lawFits: LawFit[];
     timeline: { scan: string; time_s: number; spot?: string; dose_Gy?: number; thickness: Interval; observedThickness?: Interval; roughness: Interval; density: Interval | undefined }[];
     curves: { scan: string; q: Float64Array; r: Float64Array; dr: Float64Array; model: Float64Array }[];
     profiles: { scan: string; z: Float64Array; sld: Float64Array }[];
@@ -163,6 +169,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   let bestLaw: LawName;
   let best: LawFit | undefined;
   let posterior: EnsembleResult | undefined;
+  let lawFits: LawFit[] = [];
   const timeline: CellDiagnosis["detail"]["timeline"] = [];
   const growthParameters: Record<string, Interval> = {};
   const sharedParameters: Record<string, Interval> = {};
@@ -195,6 +202,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     damage = damaged.json;
     if (damaged.selected) bestLaw = damaged.selected.law;
     best = withCovariance(damaged.selected ?? fits.find((f) => f.law === bestLaw)!);
+    lawFits = (damaged.perLaw ?? fits).map((f) => (f.law === bestLaw ? best! : f));
     const bestCheck = damaged.selected ? perScanCheck(damaged.selected, independent, series, chiSquareUpperTail) : comparison[0].check;
     if (damaged.selected) damage = { ...damage, perScanCheck: bestCheck };
     if (bestCheck && bestCheck.p < LAW_VS_FREE_P) {
@@ -320,7 +328,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     ...(posterior ? { mcmc: { walkers: posterior.walkers, steps: posterior.keptSteps, burn: posterior.burn, acceptance: posterior.meanAcceptanceFraction, autocorrelationTime: Object.fromEntries(posterior.names.map((n, i) => [n, posterior.autocorrelationTime[i]])) } } : {}),
   };
   const { curves, profiles } = modelCurves(input, bestLaw, best, posterior, independent);
-  return { json, detail: { mode, independent, best, bestLaw, posterior, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality, damage } };
+  return { json, detail: { mode, independent, best, bestLaw, posterior, lawFits, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality, damage } };
 }
 
 /** The damage section when damage is not modelled (and the flag saying why, when it matters). */
@@ -360,7 +368,7 @@ function damageStage(
   scales: SeriesScales,
   quality: QualityFlag[],
   progress: (stage: string, fraction: number) => void,
-): { json: Record<string, unknown>; selected?: LawFit } {
+): { json: Record<string, unknown>; selected?: LawFit; perLaw?: LawFit[] } {
   const series = input.series;
   if (input.damage?.status !== "modelled") return { json: damageNotModelled(input, []) };
   const doses = series.scans.map((s) => s.dose_Gy ?? 0);
@@ -433,7 +441,9 @@ function damageStage(
     level: "warning",
     message: `beam damage detected (${withDamage.damage} in dose, Δχ² = ${deltaChi2.toFixed(1)} for ${dof} parameter(s), p = ${p.toExponential(1)}): the growth law is reported at zero dose${bestComparison.law !== law ? `; without the damage term the ${bestComparison.law} law would have been chosen` : ""}`,
   });
-  return { json, selected: withDamage };
+  // every law with its better damage term, for a population model under another law than this cell's
+  const perLaw = fits.map((f) => [...linear, saturating].filter((c) => c.law === f.law).reduce((a, b) => (b.aicc < a.aicc ? b : a)));
+  return { json, selected: withDamage, perLaw };
 }
 
 /** The upper median sorted[⌊n/2⌋] (no interpolation: for even n the larger middle value), for robust start values. */

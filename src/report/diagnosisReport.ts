@@ -10,6 +10,7 @@
 import { linePlot, type Series } from "./svgPlot.ts";
 import type { CellDiagnosis } from "../diagnosis/diagnoseCell.ts";
 import type { PopulationSection } from "../diagnosis/diagnose.ts";
+import type { PopulationResult } from "../diagnosis/population.ts";
 
 export interface ReportCell {
   id: string;
@@ -63,21 +64,39 @@ export function verdict(cell: ReportCell): string {
   );
 }
 
+/** One population parameter in a line: median, cell-to-cell log-sd, the pooling model that predicts best. */
+function populationParameterText(p: PopulationResult): string {
+  return `${p.parameter}: median ${fmt(p.populationMedian.median, 4)} [95 %: ${fmt(p.populationMedian.lo95, 4)}–${fmt(p.populationMedian.hi95, 4)}] ${p.unit}, cell-to-cell log-sd ${fmt(p.logSd.median, 3)} [${fmt(p.logSd.lo95, 3)}–${fmt(p.logSd.hi95, 3)}] (${p.comparison[0].model} predicts best)`;
+}
+
 /** One line on the population across cells, for the terminal and the report. */
 export function populationVerdict(population: PopulationSection): string {
   if (!population.fitted) return `Population of ${population.cells.length} cells: not fitted — ${population.reason ?? ""}`;
-  const parts = Object.values(population.parameters).map((p) => {
-    const best = p.comparison[0].model;
-    return `${p.parameter}: median ${fmt(p.populationMedian.median, 4)} [95 %: ${fmt(p.populationMedian.lo95, 4)}–${fmt(p.populationMedian.hi95, 4)}] ${p.unit}, cell-to-cell log-sd ${fmt(p.logSd.median, 3)} [${fmt(p.logSd.lo95, 3)}–${fmt(p.logSd.hi95, 3)}] (${best} predicts best)`;
-  });
-  return `Population of ${population.cells.length} cells (${population.law} law): ${parts.join("; ")}.`;
+  const parts = Object.values(population.parameters).map(populationParameterText);
+  const alternatives = (population.alternatives ?? []).map((a) => ` Under the ${a.law} law (pooled ΔAICc ${fmt(a.deltaIC, 2)}): ${Object.values(a.parameters).map(populationParameterText).join("; ")}.`);
+  const own = population.lawChoice?.cells.filter((c) => c.ownLaw !== population.law).map((c) => `${c.cell}: ${c.ownLaw}`) ?? [];
+  const chosen = population.lawChoice ? `${population.law} law, chosen by the pooled evidence of all cells${own.length > 0 ? `; alone, ${own.join(", ")}` : ""}` : `${population.law} law`;
+  const contradicting = population.lawChoice?.cells.filter((c) => c.contradicts).map((c) => c.cell) ?? [];
+  const disagreement = contradicting.length > 0 ? ` Cell${contradicting.length > 1 ? "s" : ""} ${contradicting.join(", ")} strongly contradict${contradicting.length > 1 ? "" : "s"} the pooled law on ${contradicting.length > 1 ? "their" : "its"} own.` : "";
+  return `Population of ${population.cells.length} cells (${chosen}): ${parts.join("; ")}.${alternatives.join("")}${disagreement}`;
 }
 
-/** The hierarchical model across cells: population median and log-sd, each cell with and without pooling, models compared. */
-function populationSection(population: PopulationSection | undefined): string {
-  if (!population) return "";
-  if (!population.fitted) return `<h2>Population across cells</h2><p class="bad">${escapeHtml(population.reason ?? "")}</p>`;
-  const blocks = Object.values(population.parameters).map((p) => {
+/** How the law was chosen: pooled evidence per law, and each cell's own preference. */
+function lawChoiceTable(population: PopulationSection): string {
+  const choice = population.lawChoice;
+  if (!choice) return "";
+  const pooled = choice.pooled.map((p) => `<tr><td>${escapeHtml(p.law)}</td><td>${fmt(p.deltaIC, 3)}</td><td>${fmt(100 * p.weight, 3)} %</td></tr>`).join("");
+  const cells = choice.cells
+    .map((c) => `<tr${c.contradicts ? ' class="bad"' : ""}><td>${escapeHtml(c.cell)}</td><td>${escapeHtml(c.ownLaw)}</td><td>${fmt(c.deltaIC, 3)}</td><td>${c.contradicts ? "strongly contradicts" : c.ownLaw === population.law ? "agrees" : "compatible"}</td></tr>`)
+    .join("");
+  return `<p>Law chosen by the pooled evidence (${escapeHtml(choice.criterion)}).</p>
+<table><thead><tr><th>law</th><th>pooled ΔAICc</th><th>weight</th></tr></thead><tbody>${pooled}</tbody></table>
+<table><thead><tr><th>cell</th><th>its own law</th><th>its ΔAICc for the ${escapeHtml(population.law ?? "")} law</th><th></th></tr></thead><tbody>${cells}</tbody></table>`;
+}
+
+/** One law's population parameters: median and log-sd, each cell with and without pooling, models compared. */
+function populationBlocks(parameters: Record<string, PopulationResult>, sampling: PopulationSection["sampling"], skippedList: string[] | undefined, resampled: string[] | undefined): string {
+  const blocks = Object.values(parameters).map((p) => {
     const x = p.perCell.map((_, k) => k + 1);
     const half = (i: { lo95: number; hi95: number }): number => (i.hi95 - i.lo95) / 2;
     const plot = linePlot(
@@ -100,12 +119,23 @@ function populationSection(population: PopulationSection | undefined): string {
 <table><thead><tr><th>cell</th><th>no pooling: median [95 %]</th><th>partial pooling: median [95 %]</th></tr></thead><tbody>${rows}</tbody></table>
 <table><thead><tr><th>model</th><th>elpd (WAIC)</th><th>p_eff</th><th>Δelpd</th></tr></thead><tbody>${models}</tbody></table>`;
   });
-  const sampling = population.sampling;
   const how = sampling
     ? `<p>μ and τ sampled jointly with every cell's parameters: ${escapeHtml(sampling.method)}, ${sampling.iterations} sweeps after ${sampling.burn}; row acceptance per cell ${sampling.cells.map((c) => `${escapeHtml(c.cell)} ${fmt(c.acceptance, 2)}`).join(", ")}.</p>${sampling.warnings.map((w) => `<p class="bad">${escapeHtml(w)}</p>`).join("")}`
     : "";
-  const skipped = (population.skipped ?? []).map((w) => `<p class="bad">${escapeHtml(w)}</p>`).join("");
-  return `<h2>Population across cells (${escapeHtml(population.law ?? "")} law, log-normal)</h2>${how}${skipped}${blocks.join("\n")}`;
+  const again = resampled && resampled.length > 0 ? `<p>Posterior under this law sampled for cell${resampled.length > 1 ? "s" : ""} ${escapeHtml(resampled.join(", "))}, which preferred another law alone.</p>` : "";
+  const skipped = (skippedList ?? []).map((w) => `<p class="bad">${escapeHtml(w)}</p>`).join("");
+  return `${how}${again}${skipped}${blocks.join("\n")}`;
+}
+
+/** The hierarchical model across cells: the law's choice, then each law's populations. */
+function populationSection(population: PopulationSection | undefined): string {
+  if (!population) return "";
+  if (!population.fitted) return `<h2>Population across cells</h2><p class="bad">${escapeHtml(population.reason ?? "")}</p>`;
+  const warnings = (population.warnings ?? []).map((w) => `<p class="bad">${escapeHtml(w)}</p>`).join("");
+  const alternatives = (population.alternatives ?? [])
+    .map((a) => `<h2>Population under the ${escapeHtml(a.law)} law (pooled ΔAICc ${fmt(a.deltaIC, 3)}, weight ${fmt(100 * a.weight, 3)} %)</h2>${populationBlocks(a.parameters, a.sampling, a.skipped, a.resampled)}`)
+    .join("\n");
+  return `<h2>Population across cells (${escapeHtml(population.law ?? "")} law, log-normal)</h2>${warnings}${lawChoiceTable(population)}${populationBlocks(population.parameters, population.sampling, population.skipped, population.resampled)}${alternatives}`;
 }
 
 export function diagnosisReport(title: string, cells: ReportCell[], population?: PopulationSection): string {

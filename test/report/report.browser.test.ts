@@ -116,7 +116,7 @@ describe("diagnosis report in headless Chromium", () => {
     const result = runCli(["diagnose", campaign, "--out", out, "--laws", "linear", "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^Population of 3 cells \(linear law\): .*k: median/m);
+    expect(result.stdout).toMatch(/^Population of 3 cells \(linear law, chosen by the pooled evidence of all cells\): .*k: median/m);
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on("console", (message) => {
@@ -132,6 +132,9 @@ describe("diagnosis report in headless Chromium", () => {
     expect(titles.filter((t) => /observed at each spot vs zero dose/.test(t)).length).toBe(3);
     expect(titles.some((t) => /^k per cell/.test(t))).toBe(true);
     expect(await page.locator("h2", { hasText: "Population across cells" }).count()).toBe(1);
+    // the law's choice: pooled evidence per law, and each cell's own preference beside it
+    expect(await page.locator("th", { hasText: "pooled ΔAICc" }).count()).toBe(1);
+    expect(await page.locator("th", { hasText: "its own law" }).count()).toBe(1);
     expect(await page.locator("p.bad", { hasText: "Beam damage detected" }).count()).toBe(3);
     expect(consoleErrors).toEqual([]);
   }, 180_000);
