@@ -3,7 +3,8 @@
  * Equivalent-circuit fitting of impedance spectra on the project's inference
  * core: a {@link FitObjective} over stacked real/imaginary residuals
  * ({@link circuitObjective}), data-derived starting values
- * ({@link initialGuess}), a one-call fit with uncertainties
+ * ({@link initialGuess}, and the arcs of a relaxation-time ladder from
+ * `circuitStart`, tried in turn), a one-call fit with uncertainties
  * ({@link fitCircuit}), and a warm-started fit of a series of spectra
  * ({@link fitCircuitSeries}).
  *
@@ -38,6 +39,7 @@ import type { ReIm } from "../kernels/impedance/elements.ts";
 import { circuitModel, isExponent, placeholderValue } from "../models/circuit/circuitModel.ts";
 import type { CircuitModel } from "../models/circuit/circuitModel.ts";
 import { parseCircuit } from "../models/circuit/parseCircuit.ts";
+import { relaxationArcs } from "./circuitStart.ts";
 import type { CircuitNode, ElementNode, ParsedCircuit } from "../models/circuit/parseCircuit.ts";
 import { ParameterSet } from "../params/index.ts";
 import type { FitSpace } from "../params/index.ts";
@@ -452,6 +454,18 @@ export function spectrumShape(data: ImpedanceData): SpectrumShape {
   };
 }
 
+/** Arcs (and optionally R∞, L) that replace those read by {@link spectrumShape} in {@link initialGuess}. */
+export interface InitialGuessOverride {
+  /** Arcs: apex frequency (Hz) and resistance (Ω), any order. */
+  readonly arcs: readonly { readonly frequency: number; readonly resistance: number }[];
+  /** R∞ (Ω). @default the high-frequency intercept */
+  readonly rInf?: number;
+  /** Series inductance (H); used when > 0. @default Z″/ω at f_max when inductive */
+  readonly inductance?: number;
+  /** Note recorded in {@link InitialGuess.notes}. */
+  readonly note: string;
+}
+
 /** Starting values from {@link initialGuess}. */
 export interface InitialGuess {
   /** Every parameter, by name. */
@@ -492,13 +506,26 @@ const WS_PEAK_OMEGA_TAU = 2.54;
  *
  * @param circuit - impedance.py circuit string or parsed circuit
  * @param spectrum - the data
+ * @param override - arcs (and R∞, L) to use instead of those read off the spectrum, e.g. from
+ *   {@link relaxationArcs}; the rules above then apply to them unchanged
  * @returns values by parameter name, the features, and notes
  * @throws {CircuitSyntaxError} for a malformed circuit; {@link ValidationError} for invalid data
  */
-export function initialGuess(circuit: string | ParsedCircuit, spectrum: ImpedanceData): InitialGuess {
+export function initialGuess(circuit: string | ParsedCircuit, spectrum: ImpedanceData, override?: InitialGuessOverride): InitialGuess {
   const parsed = typeof circuit === "string" ? parseCircuit(circuit) : circuit;
-  const shape = spectrumShape(spectrum);
+  const read = spectrumShape(spectrum);
   const notes = new Warnings();
+  let shape = read;
+  if (override !== undefined) {
+    shape = {
+      ...read,
+      arcs: override.arcs.map((arc): SpectrumArc => ({ frequency: arc.frequency, resistance: arc.resistance, height: arc.resistance / 2, from: "slope" })),
+      hiddenArcs: [],
+      rInf: override.rInf ?? read.rInf,
+      inductance: override.inductance !== undefined && override.inductance > 0 ? override.inductance : read.inductance,
+    };
+    notes.add(override.note);
+  }
   const fallback = 0.01 * (shape.scale > 0 ? shape.scale : 1);
   const positive = (v: number, alt = fallback): number => (v > 0 && Number.isFinite(v) ? v : alt);
   const rInf = positive(shape.rInf);
@@ -668,7 +695,9 @@ export interface GlobalFitOptions {
 export interface FitCircuitOptions extends CircuitObjectiveOptions {
   /**
    * Starting values: a list for the non-constant parameters in circuit order (impedance.py's
-   * `initial_guess`), or values by name (the rest from {@link initialGuess}). @default {@link initialGuess}
+   * `initial_guess`), or values by name (the rest guessed). @default data-derived: Levenberg–Marquardt from
+   * the {@link initialGuess} heuristics and from the arcs of a relaxation-time ladder ({@link relaxationArcs}),
+   * the lower χ² kept (listed in `starts`); differential evolution after it if that fit did not converge
    */
   readonly initial?: ArrayLike<number> | Readonly<Record<string, number>>;
   /** Fixed parameters by name. @default none */
@@ -750,6 +779,16 @@ export interface CircuitFitResult {
   readonly warnings: readonly string[];
   /** The underlying least-squares result. */
   readonly leastSquares: LeastSquaresResult;
+  /** With a data-derived start: χ² reached from each candidate start, in the order tried. */
+  readonly starts?: readonly CircuitStartOutcome[];
+}
+
+/** The outcome of one candidate start of {@link fitCircuit}'s data-derived start. */
+export interface CircuitStartOutcome {
+  /** Where the start came from ("spectrum shape", "relaxation ladder", "…, then differential evolution"). */
+  readonly source: string;
+  readonly chi2: number;
+  readonly converged: boolean;
 }
 
 function isNumberList(value: unknown): value is ArrayLike<number> {
@@ -791,7 +830,7 @@ export function fitCircuit(circuit: string | ParsedCircuit, spectrum: ImpedanceD
   }
   let initial: ArrayLike<number> | Record<string, number>;
   let initialSource: CircuitFitResult["initialSource"];
-  let initialNotes: readonly string[] = [];
+  const initialNotes: readonly string[] = [];
   if (options.initial !== undefined && isNumberList(options.initial)) {
     initial = options.initial;
     initialSource = "user";
@@ -803,19 +842,127 @@ export function fitCircuit(circuit: string | ParsedCircuit, spectrum: ImpedanceD
       }
       if (Object.hasOwn(constants, name)) throw new ValidationError(`initial.${name}`, "is also given as a constant", value);
     }
-    const guess = initialGuess(parsed, spectrum);
-    initialNotes = guess.notes;
-    const merged: Record<string, number> = {};
-    for (const name of parsed.parameterNames) {
-      if (Object.hasOwn(constants, name)) continue;
-      merged[name] = Object.hasOwn(given, name) ? given[name] : clampToBounds(guess.values[name], options.bounds?.[name]);
-    }
-    initial = merged;
     initialSource = Object.keys(given).length === 0 ? "guess" : "mixed";
+    const merge = (guess: InitialGuess): Record<string, number> => {
+      const merged: Record<string, number> = {};
+      for (const name of parsed.parameterNames) {
+        if (Object.hasOwn(constants, name)) continue;
+        merged[name] = Object.hasOwn(given, name) ? given[name] : clampToBounds(guess.values[name], options.bounds?.[name]);
+      }
+      return merged;
+    };
+    return automaticFit(parsed, spectrum, options, merge, initialSource);
   }
   const model = circuitModel(parsed, { initial, constants, bounds: options.bounds });
   const objective = circuitObjective(model, spectrum, options);
   return runFit(objective, options, initialSource, initialNotes);
+}
+
+/** A fit from a candidate start replaces the one before only when its χ² is lower by this fraction (ties keep the first). */
+const START_IMPROVEMENT = 1e-3;
+/** …and by more than this fraction of the χ² of the zero model (noise-free data: both at round-off). */
+const START_FLOOR = 1e-12;
+/** Times Levenberg–Marquardt is restarted from where it stopped when it ran out of evaluations. */
+const START_CONTINUATIONS = 2;
+
+/**
+ * The data-derived start of {@link fitCircuit}: Levenberg–Marquardt from each candidate start — the
+ * −Z″-peak heuristics of {@link initialGuess}, then the arcs of a non-negative relaxation-time ladder
+ * ({@link relaxationArcs}), which sizes arcs that do not close inside the window — keeping the lowest χ²;
+ * if that fit has not converged, differential evolution around its start, then LM again.
+ */
+function automaticFit(
+  parsed: ParsedCircuit,
+  spectrum: ImpedanceData,
+  options: FitCircuitOptions,
+  merge: (guess: InitialGuess) => Record<string, number>,
+  initialSource: CircuitFitResult["initialSource"],
+): CircuitFitResult {
+  const constants = options.constants ?? {};
+  const candidates: { source: string; guess: InitialGuess }[] = [{ source: "spectrum shape", guess: initialGuess(parsed, spectrum) }];
+  const ladder = relaxationArcs(spectrum);
+  if (ladder.arcs.length > 0) {
+    candidates.push({
+      source: "relaxation ladder",
+      guess: initialGuess(parsed, spectrum, {
+        arcs: ladder.arcs,
+        rInf: ladder.rInf > 0 ? ladder.rInf : undefined,
+        inductance: ladder.inductance,
+        note: "arcs (resistance, apex frequency) from a non-negative RC ladder fitted to the spectrum (τ grid extended two decades below f_min)",
+      }),
+    });
+  }
+  const fitFrom = (guess: InitialGuess, global: FitCircuitOptions["global"]): CircuitFitResult => {
+    const model = circuitModel(parsed, { initial: merge(guess), constants, bounds: options.bounds });
+    return runFit(circuitObjective(model, spectrum, options), { ...options, global }, initialSource, guess.notes);
+  };
+  const starts: CircuitStartOutcome[] = [];
+  let best: CircuitFitResult | undefined;
+  let bestSource = "";
+  const floor = START_FLOOR * zeroModelChi2(spectrum, options);
+  for (const candidate of candidates) {
+    const fit = fitFrom(candidate.guess, options.global ?? false);
+    starts.push({ source: candidate.source, chi2: fit.chi2, converged: fit.converged });
+    if (best === undefined || betterStart(fit, best, floor)) {
+      best = fit;
+      bestSource = candidate.source;
+    }
+  }
+  let winner = best!;
+  // A slow crawl along a flat valley (an exponent creeping to its bound, the resistance of an arc that does
+  // not close): continue from where the budget ran out.
+  for (let more = 0; more < START_CONTINUATIONS && winner.status === "maxEvaluations"; more++) {
+    const model = circuitModel(parsed, { initial: winner.values, constants, bounds: options.bounds });
+    const next = runFit(circuitObjective(model, spectrum, options), { ...options, global: false }, initialSource, winner.initialNotes);
+    if (!(next.chi2 <= winner.chi2)) break;
+    winner = { ...next, parameters: next.parameters.map((q, k) => ({ ...q, initial: winner.parameters[k].initial })), evaluations: winner.evaluations + next.evaluations };
+    starts.push({ source: `${bestSource}, continued`, chi2: next.chi2, converged: next.converged });
+  }
+  if (!winner.converged && (options.global ?? false) === false) {
+    const source = candidates.find((c) => c.source === bestSource)!;
+    const global = fitFrom(source.guess, { seed: 0 });
+    starts.push({ source: `${bestSource}, then differential evolution`, chi2: global.chi2, converged: global.converged });
+    if (betterStart(global, winner, floor) || (global.converged && global.chi2 <= winner.chi2)) {
+      winner = global;
+      bestSource = `${bestSource}, then differential evolution`;
+    }
+  }
+  return {
+    ...winner,
+    initialNotes: [...winner.initialNotes, `start: ${bestSource} (χ² from each start: ${starts.map((s) => `${s.source} ${formatValue(s.chi2)}${s.converged ? "" : " (not converged)"}`).join("; ")})`],
+    starts,
+  };
+}
+
+/** χ² of the zero model, Σ (data/σ)² under the fit's weighting (the scale below which χ² differences are round-off). */
+function zeroModelChi2(spectrum: ImpedanceData, options: FitCircuitOptions): number {
+  const n = spectrum.frequency.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    let re = spectrum.real[i];
+    let im = spectrum.imag[i];
+    if (options.admittance) {
+      const m2 = re * re + im * im;
+      re /= m2;
+      im = -im / m2;
+    }
+    if (options.sigma !== undefined) {
+      const sr = options.sigma[options.sigma.length === n ? i : i];
+      const si = options.sigma[options.sigma.length === n ? i : n + i];
+      s += (re / sr) ** 2 + (im / si) ** 2;
+    } else if ((options.weights ?? "unit") === "unit") {
+      s += re * re + im * im;
+    } else {
+      s += options.weights === "modulus" ? 1 : 2;
+    }
+  }
+  return s;
+}
+
+function betterStart(candidate: CircuitFitResult, incumbent: CircuitFitResult, floor: number): boolean {
+  if (!Number.isFinite(candidate.chi2)) return false;
+  if (!Number.isFinite(incumbent.chi2)) return true;
+  return incumbent.chi2 - candidate.chi2 > Math.max(START_IMPROVEMENT * incumbent.chi2, floor);
 }
 
 function clampToBounds(value: number, bounds: readonly [number, number] | undefined): number {
