@@ -2,8 +2,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError, ValidationError } from "../core/errors.ts";
 import { repoRoot } from "../../test/paths.ts";
-import { EIS_READER_RTOL } from "../../test/tolerances.ts";
-import { detectImpedanceFormat, parseImpedanceText, readImpedanceFile, splitImpedanceSweeps } from "./impedance.ts";
+import { CYCLER_MPR_MPT_RTOL, EIS_READER_RTOL } from "../../test/tolerances.ts";
+import { detectImpedanceFormat, parseImpedanceMpr, parseImpedanceText, readImpedanceFile, splitImpedanceSweeps } from "./impedance.ts";
 
 const eisRoot = path.resolve(repoRoot, "../shared/conformance/eis");
 const echemRoot = path.resolve(repoRoot, "../shared/conformance/echem");
@@ -102,9 +102,33 @@ describe("readImpedanceFile: BioLogic PEIS (shared/conformance/echem/biologic)",
     expect(splitImpedanceSweeps(parseImpedanceText(text, "two.csv")).map((s) => s.frequency.length)).toEqual([3, 2]);
   });
 
-  it("refuses a binary .mpr with a pointer to the .mpt export", () => {
-    const error = parseErrorOf(() => readImpedanceFile(path.join(echemRoot, "biologic/peis.issue_149.mpr")));
-    expect(error.message).toMatch(/binary BioLogic \.mpr/);
+  it("reads a binary PEIS .mpr: the values shared/conformance/echem/README.md gives (galvani), and the same spectrum as its .mpt export", () => {
+    const mpr = readImpedanceFile(path.join(echemRoot, "biologic/peis.issue_149.mpr"));
+    expect(mpr.format).toBe("biologic-mpr");
+    expect(mpr.metadata?.technique).toBe("PEIS");
+    expect(mpr.frequency.length).toBe(84);
+    // README: freq 199998.140625 → 99.9681625366211 Hz; Re(Z) 12.753284454345703 → 82.63318634033203 Ω; −Im(Z) 0.9616784453392029 → 17.386201858520508 Ω
+    expectClose(mpr.frequency[0], 199998.140625);
+    expectClose(mpr.frequency[83], 99.9681625366211);
+    expectClose(mpr.real[0], 12.753284454345703);
+    expectClose(mpr.real[83], 82.63318634033203);
+    expectClose(mpr.imag[0], -0.9616784453392029);
+    expectClose(mpr.imag[83], -17.386201858520508);
+    // 4 sweeps of 21 points, cycle number 1 → 4; loop indexes [0, 21, 42, 63, 84]; acquisition 01/10/2024 11:02:29.886
+    expect(splitImpedanceSweeps(mpr).map((s) => [s.cycle?.[0], s.frequency.length])).toEqual([[1, 21], [2, 21], [3, 21], [4, 21]]);
+    expect(mpr.metadata?.loopIndexes).toBe("0, 21, 42, 63, 84");
+    expect(mpr.metadata?.acquisitionStartLocal).toBe("2024-01-10T11:02:29.886");
+    const mpt = readImpedanceFile(path.join(echemRoot, "biologic/peis.issue_149.mpt"));
+    expect(Array.from(mpr.cycle!)).toEqual(Array.from(mpt.cycle!));
+    for (let i = 0; i < 84; i++) {
+      // float32 in the .mpr against 8 significant digits in the .mpt
+      for (const key of ["frequency", "real", "imag"] as const) expect(Math.abs(mpr[key][i] - mpt[key][i])).toBeLessThanOrEqual(CYCLER_MPR_MPT_RTOL * Math.abs(mpt[key][i]));
+    }
+  });
+
+  it("refuses a .mpr of a technique without impedance columns, and bytes that are not a .mpr", () => {
+    expect(parseErrorOf(() => readImpedanceFile(path.join(echemRoot, "biologic/gcpl.issue_149.mpr"))).message).toMatch(/technique GCPL has no impedance columns/);
+    expect(parseErrorOf(() => parseImpedanceMpr(Buffer.from("freq/Hz\tRe(Z)/Ohm\n"), "x.mpr")).message).toMatch(/not a BioLogic \.mpr file/);
   });
 });
 

@@ -22,8 +22,15 @@
  * | `powersuite` | PowerSuite text (CR CR LF) | header `Frequency Zre Zimg`, tab-separated rows |
  *
  * Whitespace-separated three-column files (pyDRTtools' `LIB_data.txt`) are `csv`
- * (reported as `whitespace` in {@link ImpedanceSpectrum.format}). Binary BioLogic
- * `.mpr` files are not text and are refused with a clear error.
+ * (reported as `whitespace` in {@link ImpedanceSpectrum.format}).
+ *
+ * Binary BioLogic `.mpr` files (PEIS/GEIS; detected by the `BIO-LOGIC MODULAR FILE`
+ * magic or the extension, or forced with format `mpr`) are decoded by the cycler
+ * reader's module walker (io/cycler/biologicMpr) and reported as format
+ * `biologic-mpr`: `freq/Hz`, `Re(Z)/Ohm`, `-Im(Z)/Ohm` (float32 in the file, negated to
+ * Z″ like the `.mpt`), `cycle number` as {@link ImpedanceSpectrum.cycle}; metadata
+ * gives the technique, the acquisition start (local clock, OLE date of the LOG module)
+ * and the loop indexes. A `.mpr` of another technique (GCPL, CA, …) is refused.
  *
  * Bytes are decoded as UTF-8 when they are valid UTF-8 (a BOM is stripped),
  * otherwise as Latin-1 (EC-Lab and Gamry write `µ`, `°` in Latin-1). Lines end
@@ -36,6 +43,7 @@
 import fs from "node:fs";
 import nodePath from "node:path";
 import { ParseError, ValidationError } from "../core/errors.ts";
+import { parseCyclerBuffer } from "./cycler/index.ts";
 
 /** One impedance spectrum as read from a file (frequency in Hz, impedance in Ω, Z″ < 0 capacitive). */
 export interface ImpedanceSpectrum {
@@ -120,10 +128,66 @@ export function readImpedanceFile(path: string, options: ReadImpedanceOptions = 
     throw new ParseError(path, `cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }
   const ext = nodePath.extname(path).toLowerCase();
-  if (options.format === undefined && (ext === ".mpr" || startsWithBytes(bytes, "BIO-LOGIC MODULAR FILE"))) {
-    throw new ParseError(path, "binary BioLogic .mpr file: this text reader handles the EC-Lab .mpt export");
+  const forced = options.format?.trim().toLowerCase();
+  if (forced === "mpr" || forced === "biologic-mpr" || (forced === undefined && (ext === ".mpr" || startsWithBytes(bytes, MPR_MAGIC)))) {
+    return parseImpedanceMpr(bytes, path);
   }
   return parseWithHint(decodeText(bytes), path, options.format);
+}
+
+const MPR_MAGIC = "BIO-LOGIC MODULAR FILE";
+
+/**
+ * Read the impedance spectrum of a BioLogic `.mpr` (PEIS or GEIS) held in memory.
+ *
+ * @param bytes - the file's bytes
+ * @param source - named in errors and as {@link ImpedanceSpectrum.source}
+ * @returns the spectrum (Hz, Ω, Z″ < 0 capacitive), every sweep in record order with `cycle`
+ * @throws {ParseError} for a malformed `.mpr` (naming the byte offset), a technique without impedance columns, non-finite values
+ * @example
+ * ```ts
+ * const s = parseImpedanceMpr(fs.readFileSync("peis.mpr"), "peis.mpr");
+ * console.log(s.frequency[0], s.metadata?.technique); // 199998.14 PEIS
+ * ```
+ */
+export function parseImpedanceMpr(bytes: Uint8Array, source: string): ImpedanceSpectrum {
+  if (!startsWithBytes(bytes, MPR_MAGIC)) throw new ParseError(source, "not a BioLogic .mpr file: expected 'BIO-LOGIC MODULAR FILE' at the start", { offset: 0 });
+  const table = parseCyclerBuffer(bytes, source, "biologic-mpr");
+  const technique = typeof table.metadata["technique"] === "string" ? table.metadata["technique"] : "unknown";
+  const frequency = table.columns["frequency_hertz"];
+  const real = table.columns["real_impedance_ohm"];
+  // the cycler table already holds Z'' = −(−Im(Z)), the sign of this module
+  const imag = table.columns["imaginary_impedance_ohm"];
+  if (!frequency || !real || !imag) {
+    throw new ParseError(source, `BioLogic .mpr of technique ${technique} has no impedance columns (freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm); read it as a cycler record instead`);
+  }
+  for (let i = 0; i < table.rows; i++) {
+    if (!(Number.isFinite(frequency[i]) && frequency[i] > 0)) throw new ParseError(source, `record ${i}: frequency must be a positive number, got ${frequency[i]}`);
+    if (!Number.isFinite(real[i]) || !Number.isFinite(imag[i])) throw new ParseError(source, `record ${i}: impedance is not finite (Re(Z) ${real[i]}, -Im(Z) ${-imag[i]})`);
+  }
+  if (table.rows === 0) throw new ParseError(source, "no impedance data rows found");
+  const metadata: Record<string, string> = {
+    instrument: "BioLogic EC-Lab (.mpr)",
+    technique,
+    columns: "freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm",
+    signConvention: "file stores -Im(Z)/Ohm (positive capacitive); negated to Z'' < 0 capacitive",
+  };
+  const start = table.metadata["acquisitionStartLocal"];
+  if (typeof start === "string") metadata["acquisitionStartLocal"] = start;
+  const loops = table.metadata["loopIndexes"];
+  if (Array.isArray(loops)) metadata["loopIndexes"] = loops.join(", ");
+  const spectrum: ImpedanceSpectrum = {
+    frequency: Float64Array.from(frequency),
+    real: Float64Array.from(real),
+    imag: Float64Array.from(imag),
+    source,
+    format: "biologic-mpr",
+    warnings: [...new Set(table.warnings)],
+    metadata,
+  };
+  const cycle = table.columns["cycle_count"];
+  if (cycle) spectrum.cycle = Int32Array.from(cycle, (c) => (Number.isFinite(c) ? Math.round(c) : 0));
+  return spectrum;
 }
 
 /**
