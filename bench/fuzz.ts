@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz`: the full mutation fuzz of every reader (issue 5): 10 000 mutated
  * inputs per reader (ORT reader/writer, each cycler reader, each impedance reader,
- * NeXus/HDF5), seeded. The NeXus reader runs the HDF5 library in a worker thread
+ * NeXus/HDF5, the facility readers of issue 15), seeded. The NeXus reader runs the HDF5 library in a worker thread
  * it replaces after a crash or a hang; the fuzz counts those (crash, abandoned). `npm test`
  * runs a bounded version. Exit 1 when any input escaped as something other than a
  * correct read or a ParseError.
@@ -10,6 +10,7 @@ import { fuzzOrt } from "./fuzz/ortFuzz.ts";
 import { fuzzCycler } from "./fuzz/cyclerFuzz.ts";
 import { fuzzImpedance } from "./fuzz/impedanceFuzz.ts";
 import { fuzzNexus } from "./fuzz/nexusFuzz.ts";
+import { fuzzFacility } from "./fuzz/facilityFuzz.ts";
 import { closeNexusReader } from "../src/io/nexus.ts";
 
 const ITERATIONS = Number(process.argv[2] ?? 10_000);
@@ -34,6 +35,12 @@ started = performance.now();
 const nexus = await fuzzNexus(ITERATIONS, SEED);
 await closeNexusReader();
 process.stdout.write(`NeXus: ${nexus.inputs} inputs, ${nexus.parsed} parsed, ${nexus.rejected} ParseError (of which ${nexus.abandoned} abandoned after the time limit; ${nexus.workerStarts} HDF5 worker threads started), ${nexus.failures.length} failures (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-const failures = [...ort.failures, ...cycler.failures, ...impedance.failures, ...nexus.failures];
+started = performance.now();
+const facility = fuzzFacility(ITERATIONS, SEED);
+for (const [reader, counts] of Object.entries(facility.readers)) {
+  process.stdout.write(`facility ${reader}: ${counts.inputs} inputs, ${counts.parsed} parsed, ${counts.rejected} ParseError/ValidationError\n`);
+}
+process.stdout.write(`facility: ${facility.inputs} inputs, slowest ${facility.slowestMs.toFixed(0)} ms, ${facility.failures.length} failures (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+const failures = [...ort.failures, ...cycler.failures, ...impedance.failures, ...nexus.failures, ...facility.failures];
 for (const failure of failures.slice(0, 20)) process.stdout.write(`FAIL ${JSON.stringify(failure).slice(0, 400)}\n`);
 process.exitCode = failures.length > 0 ? 1 : 0;

@@ -31,10 +31,11 @@
  * dR = 0), which are dropped with a warning as the format's README asks. Q must lie in
  * (0, 3] Å⁻¹ (see {@link qRangeProblem}): a larger Q is a unit slip, most often nm⁻¹.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { ParseError, ValidationError } from "../core/errors.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
-import { readColumnFile, type HeaderLine } from "./columns.ts";
+import { parseColumns, type HeaderLine } from "./columns.ts";
 import { ortReflectivity, readOrt } from "./ort.ts";
 
 /** How a dQ column measures the resolution: full width at half maximum, or 1-σ. */
@@ -161,14 +162,36 @@ export function readReflectivityData(file: string, options: ReadReflectivityOpti
       return checkCurve(source, file, curve.q, curve.r, curve.dr, curve.dq, lines, [...ort.warnings, ...curve.warnings], true);
     });
   }
-  const { columns, lines, header } = readColumnFile(file, 3);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ParseError(file, `cannot read file (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  return [parseReflectivityColumns(text, file, options)];
+}
+
+/**
+ * Parse a column file `Q R dR [dQ]` held in memory (see {@link readReflectivityData}).
+ * @param text - the file's text
+ * @param source - named in errors and as {@link ReflectivityData.source}
+ * @param options - `dqMeasure` when the header does not declare it
+ * @returns the curve, `dq` as 1-σ (Å⁻¹)
+ * @throws ParseError naming the source (and line); ValidationError for a bad option
+ */
+export function parseReflectivityColumns(text: string, source: string, options: ReadReflectivityOptions = {}): ReflectivityData {
+  if (options.dqMeasure !== undefined && !DQ_MEASURES.includes(options.dqMeasure)) {
+    throw new ValidationError("dqMeasure", 'must be "fwhm" or "sigma"', options.dqMeasure);
+  }
+  const { columns, lines, header } = parseColumns(text, source, 3);
   const warnings: string[] = [];
-  const metadata = snsMetadata(header, file, warnings);
-  if (columns.length < 4) return [{ ...checkCurve(file, file, columns[0], columns[1], columns[2], undefined, lines, warnings, false), ...(metadata ? { header: metadata } : {}) }];
-  const measure = resolveDqMeasure(header, file, options.dqMeasure);
+  const metadata = snsMetadata(header, source, warnings);
+  const withHeader = metadata ? { header: metadata } : {};
+  if (columns.length < 4) return { ...checkCurve(source, source, columns[0], columns[1], columns[2], undefined, lines, warnings, false), ...withHeader };
+  const measure = resolveDqMeasure(header, source, options.dqMeasure);
   const factor = measure === "fwhm" ? FWHM_TO_SIGMA : 1;
   const dq = factor === 1 ? columns[3] : columns[3].map((x) => x * factor);
-  return [{ ...checkCurve(file, file, columns[0], columns[1], columns[2], dq, lines, warnings, false), dqMeasure: measure, ...(metadata ? { header: metadata } : {}) }];
+  return { ...checkCurve(source, source, columns[0], columns[1], columns[2], dq, lines, warnings, false), dqMeasure: measure, ...withHeader };
 }
 
 /** The one-line instruction of the undeclared-measure error. */
