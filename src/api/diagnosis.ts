@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
 import { diagnoseCampaign, resolveLaws, type Diagnosis } from "../diagnosis/diagnose.ts";
+import { POSTERIOR_MIXING_DEFAULTS } from "../diagnosis/fitSeries.ts";
 import type { LawName } from "../models/growthLaws.ts";
 import { diagnosisReport, populationVerdict, verdict } from "../report/diagnosisReport.ts";
 import { checkAborted } from "./json.ts";
@@ -19,8 +20,13 @@ export interface DiagnoseSettings {
   laws?: readonly LawName[];
   /** random seed of the MCMC (default 1) */
   seed?: number;
-  /** MCMC walkers, kept steps, burn-in steps, worker threads (defaults 24, 400, 50, cores ≤ 4) */
-  mcmc?: { walkers?: number; steps?: number; burn?: number; threads?: number };
+  /**
+   * MCMC walkers, steps kept before the first mixing check, burn-in steps, worker threads
+   * (defaults 24, 400, 50, cores ≤ 4); each chain then runs until every parameter and scan
+   * thickness has ESS ≥ minEss and the chain ≥ tauFactor·τ, within maxSeconds of wall time
+   * (defaults 400, 50, 20 s; reaching the cap unmixed is a quality flag)
+   */
+  mcmc?: { walkers?: number; steps?: number; burn?: number; threads?: number; minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** model beam damage when the dose ledger can be computed (default) or never */
   damage?: "auto" | "off";
   /** called as the diagnosis advances: a stage name and the fraction of it done */
@@ -30,7 +36,7 @@ export interface DiagnoseSettings {
 }
 
 /** The defaults `strata diagnose` uses. */
-export const DIAGNOSE_DEFAULTS = { mode: "auto", seed: 1, mcmc: { walkers: 24, steps: 400, burn: 50 }, damage: "auto" } as const;
+export const DIAGNOSE_DEFAULTS = { mode: "auto", seed: 1, mcmc: { walkers: 24, steps: 400, burn: 50, ...POSTERIOR_MIXING_DEFAULTS }, damage: "auto" } as const;
 
 /** A campaign's diagnosis: `toJSON()` is the `strata-diagnosis/1` document. */
 export class DiagnosisResult {
@@ -98,6 +104,9 @@ export async function diagnose(campaign: string | Campaign, settings: DiagnoseSe
       walkers: settings.mcmc?.walkers ?? DIAGNOSE_DEFAULTS.mcmc.walkers,
       steps: settings.mcmc?.steps ?? DIAGNOSE_DEFAULTS.mcmc.steps,
       burn: settings.mcmc?.burn ?? DIAGNOSE_DEFAULTS.mcmc.burn,
+      minEss: settings.mcmc?.minEss ?? DIAGNOSE_DEFAULTS.mcmc.minEss,
+      tauFactor: settings.mcmc?.tauFactor ?? DIAGNOSE_DEFAULTS.mcmc.tauFactor,
+      maxSeconds: settings.mcmc?.maxSeconds ?? DIAGNOSE_DEFAULTS.mcmc.maxSeconds,
       ...(settings.mcmc?.threads !== undefined ? { threads: settings.mcmc.threads } : {}),
     },
     damage: settings.damage ?? DIAGNOSE_DEFAULTS.damage,

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
-import { DQ_MEASURE_HELP, dqMeasureOption, integerOption } from "./numbers.ts";
+import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -15,6 +15,9 @@ interface DiagnoseCliOptions {
   steps: string;
   burn: string;
   threads?: string;
+  minEss?: string;
+  tauFactor?: string;
+  mcmcMaxSeconds?: string;
   damage: string;
   dqMeasure?: string;
 }
@@ -28,6 +31,8 @@ const FLAG_ADVICE: Record<QualityCode | PopulationReasonCode, string | undefined
   "population-needs-posteriors": undefined,
   "no-law-applies": "rerun with --laws naming laws this cell supports",
   "charge-law-needs-cycler": undefined,
+  "mcmc-time-cap": "rerun with a larger --mcmc-max-seconds",
+  "mcmc-not-mixed": "the chain reached its storage cap: the posterior may be multimodal or a parameter unidentified; --tau-factor and --min-ess set the targets",
 };
 
 function hint(code: QualityCode | PopulationReasonCode | undefined): string[] {
@@ -45,9 +50,12 @@ export function registerDiagnose(program: Command): void {
     .option("--laws <LIST>", "comma-separated laws to compare: linear,parabolic,mixed,logarithmic,charge (default all)")
     .option("--seed <N>", "random seed of the MCMC", "1")
     .option("--walkers <N>", "MCMC walkers (≥ 2; raised to an even number ≥ 2 × parameters + 2)", "24")
-    .option("--steps <N>", "MCMC steps kept after burn-in", "400")
+    .option("--steps <N>", "MCMC steps kept after burn-in before the first mixing check (the chain is extended until mixed)", "400")
     .option("--burn <N>", "MCMC burn-in steps", "50")
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
+    .option("--min-ess <N>", "MCMC runs until every parameter and scan thickness has this effective sample size (default 400; 0: no ESS target)")
+    .option("--tau-factor <X>", "... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")
+    .option("--mcmc-max-seconds <S>", "wall-time cap of each MCMC chain; reaching it unmixed is flagged (default 20)")
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .action(async (dir: string, options: DiagnoseCliOptions) => {
@@ -63,6 +71,9 @@ export function registerDiagnose(program: Command): void {
         steps: integerOption(options.steps, "--steps", 1),
         burn: integerOption(options.burn, "--burn", 0),
         ...(options.threads !== undefined ? { threads: integerOption(options.threads, "--threads", 1) } : {}),
+        ...(options.minEss !== undefined ? { minEss: numberOption(options.minEss, "--min-ess", { ge: 0 }) } : {}),
+        ...(options.tauFactor !== undefined ? { tauFactor: numberOption(options.tauFactor, "--tau-factor", { ge: 0 }) } : {}),
+        ...(options.mcmcMaxSeconds !== undefined ? { maxSeconds: numberOption(options.mcmcMaxSeconds, "--mcmc-max-seconds", { gt: 0 }) } : {}),
       };
       const dqMeasure = dqMeasureOption(options.dqMeasure);
       const bar = progressBar("diagnose");

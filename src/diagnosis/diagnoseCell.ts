@@ -26,13 +26,17 @@ export interface Interval {
   lo68?: number;
   hi68?: number;
   unit?: string;
+  /** integrated autocorrelation time (MCMC steps) of the draws this interval comes from */
+  tau?: number;
+  /** their effective sample size, walkers·kept steps/τ */
+  ess?: number;
 }
 
 /**
  * Machine-readable kinds of quality flag, for callers that act on a flag (the CLI adds
  * the command-line option that addresses it). Flags without a code are informational.
  */
-export type QualityCode = "charge-law-needs-cycler" | "no-law-applies";
+export type QualityCode = "charge-law-needs-cycler" | "no-law-applies" | "mcmc-time-cap" | "mcmc-not-mixed";
 
 export interface QualityFlag {
   level: "error" | "warning" | "info";
@@ -68,7 +72,8 @@ export interface DiagnoseOptions {
   mode: "independent" | "joint" | "auto";
   laws: LawName[];
   seed: number;
-  mcmc: { walkers: number; steps: number; burn: number; threads?: number };
+  /** walkers, steps before the first mixing check, burn-in, and the mixing targets and wall-time cap (see samplePosterior) */
+  mcmc: { walkers: number; steps: number; burn: number; threads?: number; minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** model beam damage when the dose ledger can be computed (`auto`, default) or never (`off`) */
   damage?: "auto" | "off";
   progress?: (stage: string, fraction: number) => void;
@@ -224,26 +229,32 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     }
     progress("posterior (MCMC)", 0);
     posterior = await samplePosterior(best, { ...options.mcmc, seed: options.seed, progress: (fraction) => progress("posterior (MCMC)", fraction) });
-    if (posterior.meanAcceptanceFraction < ACCEPTANCE_RANGE[0] || posterior.meanAcceptanceFraction > ACCEPTANCE_RANGE[1]) {
-      quality.push({ level: "warning", message: `MCMC acceptance ${posterior.meanAcceptanceFraction.toFixed(2)} is outside [${ACCEPTANCE_RANGE.join(", ")}]: the chain may not have mixed` });
-    }
-    for (const w of posterior.warnings) quality.push({ level: /initial draw/.test(w) ? "info" : "warning", message: `MCMC: ${w}` });
+    quality.push(...mcmcFlags(posterior));
     // posterior intervals of law parameters and of the per-scan quantities
     const names = best.series.objective.names;
     const p2 = posterior.params;
     const count = posterior.keptSteps * posterior.walkers;
     const column = (j: number): Float64Array => Float64Array.from({ length: count }, (_, i) => posterior!.chain[i * p2 + j]);
-    for (const spec of best.series.lawSpec) growthParameters[spec.name] = intervalFromSamples(column(names.indexOf(spec.name)), spec.unit);
-    for (const [name, parameter] of best.series.nuisance) sharedParameters[name] = intervalFromSamples(column(names.indexOf(name)), parameter.unit);
-    const roughnessSamples = column(names.indexOf("interphase_roughness"));
+    const sampled = posterior;
+    // a parameter's interval, with the τ and ESS of its chain
+    const parameterInterval = (name: string, unit?: string): Interval => {
+      const j = names.indexOf(name);
+      return { ...intervalFromSamples(column(j), unit), ...mixingOf(sampled.autocorrelationTime[j], sampled.effectiveSampleSize[j]) };
+    };
+    // a scan's thickness: the τ and ESS of the derived quantity the sampler checked
+    const derivedMixing = (name: string): Partial<Interval> => {
+      const k = sampled.derived?.names.indexOf(name) ?? -1;
+      return k >= 0 ? mixingOf(sampled.derived!.autocorrelationTime[k], sampled.derived!.effectiveSampleSize[k]) : {};
+    };
+    for (const spec of best.series.lawSpec) growthParameters[spec.name] = parameterInterval(spec.name, spec.unit);
+    for (const [name, parameter] of best.series.nuisance) sharedParameters[name] = parameterInterval(name, parameter.unit);
     const densityIndex = names.indexOf("interphase_density");
-    const densitySamples = densityIndex >= 0 ? column(densityIndex) : undefined;
     const lawIndices = best.series.lawSpec.map((s) => names.indexOf(s.name));
     const values = new Float64Array(lawIndices.length);
     const law = GROWTH_LAWS[bestLaw];
-    const roughnessInterval = intervalFromSamples(roughnessSamples, "Å");
-    const densityInterval = densitySamples ? intervalFromSamples(densitySamples, "g/cm³") : undefined;
-    for (const spec of best.series.damageSpec) damageParameters[spec.name] = intervalFromSamples(column(names.indexOf(spec.name)), spec.unit);
+    const roughnessInterval = parameterInterval("interphase_roughness", "Å");
+    const densityInterval = densityIndex >= 0 ? parameterInterval("interphase_density", "g/cm³") : undefined;
+    for (const spec of best.series.damageSpec) damageParameters[spec.name] = parameterInterval(spec.name, spec.unit);
     const damageModel = DAMAGE_MODELS[best.damage];
     const damageIndices = best.series.damageSpec.map((s) => names.indexOf(s.name));
     const damageValues = new Float64Array(damageIndices.length);
@@ -263,8 +274,8 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
         time_s: scan.time_s,
         spot: scan.spot,
         ...(scan.dose_Gy !== undefined ? { dose_Gy: scan.dose_Gy } : {}),
-        thickness: intervalFromSamples(thickness, "Å"),
-        ...(observed ? { observedThickness: intervalFromSamples(observed, "Å") } : {}),
+        thickness: { ...intervalFromSamples(thickness, "Å"), ...derivedMixing(`thickness_A@${scan.id}`) },
+        ...(observed ? { observedThickness: { ...intervalFromSamples(observed, "Å"), ...derivedMixing(`observedThickness_A@${scan.id}`) } } : {}),
         roughness: roughnessInterval,
         density: densityInterval,
       });
@@ -325,10 +336,59 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
     independent: independent.map((f) => ({ scan: f.id, time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
     ...(best ? { fit: { law: bestLaw, damage: best.damage, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
-    ...(posterior ? { mcmc: { walkers: posterior.walkers, steps: posterior.keptSteps, burn: posterior.burn, acceptance: posterior.meanAcceptanceFraction, autocorrelationTime: Object.fromEntries(posterior.names.map((n, i) => [n, posterior.autocorrelationTime[i]])) } } : {}),
+    ...(posterior ? { mcmc: mcmcJson(posterior) } : {}),
   };
   const { curves, profiles } = modelCurves(input, bestLaw, best, posterior, independent);
   return { json, detail: { mode, independent, best, bestLaw, posterior, lawFits, timeline, curves, profiles, comparison, impedance: consistency.impedance, quality, damage } };
+}
+
+/** τ (steps) and ESS of a chain, for an interval. */
+function mixingOf(tau: number, ess: number): { tau: number; ess: number } {
+  return { tau, ess };
+}
+
+/**
+ * The quality flags of a posterior: its acceptance (over the kept chain) outside the usual
+ * range, a chain stopped by the wall-time or step cap before mixing (coded, naming τ and
+ * ESS reached), proposal refreshes, and the sampler's other warnings.
+ */
+function mcmcFlags(posterior: EnsembleResult): QualityFlag[] {
+  const flags: QualityFlag[] = [];
+  const { mixing } = posterior;
+  const acceptance = mixing.keptAcceptance;
+  if (acceptance < ACCEPTANCE_RANGE[0] || acceptance > ACCEPTANCE_RANGE[1]) {
+    flags.push({ level: "warning", message: `MCMC acceptance ${acceptance.toFixed(2)} is outside [${ACCEPTANCE_RANGE.join(", ")}]: the chain may not have mixed` });
+  }
+  for (const w of posterior.warnings) {
+    if (/before mixing/.test(w)) flags.push({ level: "warning", message: `MCMC: ${w}`, code: mixing.stop === "time-cap" ? "mcmc-time-cap" : "mcmc-not-mixed" });
+    else flags.push({ level: /initial draw|proposal|independence fraction/.test(w) ? "info" : "warning", message: `MCMC: ${w}` });
+  }
+  return flags;
+}
+
+/** The mcmc section of a cell: chain length, walkers, acceptance, mixing criteria and outcome, τ (steps) and ESS of every parameter and scan thickness. */
+function mcmcJson(posterior: EnsembleResult): Record<string, unknown> {
+  const { mixing } = posterior;
+  const perQuantity = (names: readonly string[], tau: ArrayLike<number>, ess: ArrayLike<number>): Record<string, { tau: number; ess: number }> => Object.fromEntries(names.map((n, i) => [n, mixingOf(tau[i], ess[i])]));
+  return {
+    walkers: posterior.walkers,
+    steps: posterior.keptSteps * posterior.thin,
+    burn: posterior.burn,
+    stepsRun: posterior.stepsRun,
+    acceptance: mixing.keptAcceptance,
+    acceptanceAllSteps: posterior.meanAcceptanceFraction,
+    mixed: mixing.mixed,
+    stop: mixing.stop,
+    criteria: { minEss: mixing.minEss, tauFactor: mixing.tauFactor, maxSeconds: mixing.maxSeconds },
+    seconds: mixing.seconds,
+    extensions: mixing.extensions,
+    maxTau: mixing.maxTau,
+    minEss: mixing.minEssReached,
+    ...(mixing.refreshes.length > 0 ? { refreshes: mixing.refreshes } : {}),
+    parameters: perQuantity(posterior.names, posterior.autocorrelationTime, posterior.effectiveSampleSize),
+    ...(posterior.derived ? { derived: perQuantity(posterior.derived.names, posterior.derived.autocorrelationTime, posterior.derived.effectiveSampleSize) } : {}),
+    autocorrelationTime: Object.fromEntries(posterior.names.map((n, i) => [n, posterior.autocorrelationTime[i]])),
+  };
 }
 
 /** The damage section when damage is not modelled (and the flag saying why, when it matters). */

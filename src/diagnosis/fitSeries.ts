@@ -280,14 +280,61 @@ export function compareLaws(fits: LawFit[]): LawComparisonEntry[] {
     .sort((a, b) => a.deltaIC - b.deltaIC);
 }
 
+/**
+ * When a posterior counts as mixed, and how long it may run to get there: kept steps ≥
+ * tauFactor·τ and ESS ≥ minEss for every parameter and every scan's thickness (emcee's
+ * conventions: τ is estimated reliably from ≥ 50 τ), within maxSeconds of wall time per
+ * chain. The cap keeps the example diagnosis within its 30-s budget in the worst case
+ * (its chain, τ ≈ 6–7 steps, mixes within the first 400 steps and never reaches it).
+ */
+export const POSTERIOR_MIXING_DEFAULTS = { minEss: 400, tauFactor: 50, maxSeconds: 20 } as const;
+
 export interface PosteriorOptions {
   walkers: number;
+  /** steps kept after burn-in before the first mixing check (the chain is extended until mixed) */
   steps: number;
   burn: number;
   seed: number;
+  /** ESS every parameter and scan thickness must reach. @default 400 */
+  minEss?: number;
+  /** kept steps ≥ tauFactor·τ for each of them. @default 50 */
+  tauFactor?: number;
+  /** wall-time cap (s) of the chain; reaching it unmixed is reported. @default 20 */
+  maxSeconds?: number;
   /** worker threads; @default min(available cores, 4) when the series has ≥ 4 scans, else 1 */
   threads?: number;
   progress?: (fraction: number) => void;
+}
+
+/** Names of the derived quantities {@link samplePosterior} checks for mixing: the law's thickness at each scan, and with damage the observed one. */
+export function posteriorDerivedNames(lawFit: LawFit): string[] {
+  const scans = lawFit.build.input.scans;
+  return [...scans.map((s) => `thickness_A@${s.id}`), ...(lawFit.damage === "none" ? [] : scans.map((s) => `observedThickness_A@${s.id}`))];
+}
+
+/** The law's thickness at each scan (and the observed one, law + damage, when damage is modelled) from a sample. */
+function posteriorDerived(lawFit: LawFit): { names: string[]; evaluate: (theta: Float64Array, out: Float64Array) => void } {
+  const input = lawFit.build.input;
+  const scans = input.scans;
+  const names = lawFit.series.objective.names;
+  const lawIndices = lawFit.series.lawSpec.map((s) => names.indexOf(s.name));
+  const damageIndices = lawFit.series.damageSpec.map((s) => names.indexOf(s.name));
+  const law = GROWTH_LAWS[lawFit.law];
+  const damage = DAMAGE_MODELS[lawFit.damage];
+  const values = new Float64Array(lawIndices.length);
+  const damageValues = new Float64Array(damageIndices.length);
+  const withDamage = lawFit.damage !== "none";
+  return {
+    names: posteriorDerivedNames(lawFit),
+    evaluate: (theta, out) => {
+      for (let j = 0; j < lawIndices.length; j++) values[j] = theta[lawIndices[j]];
+      for (let j = 0; j < damageIndices.length; j++) damageValues[j] = theta[damageIndices[j]];
+      scans.forEach((scan, k) => {
+        out[k] = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, input.thicknessPerCharge);
+        if (withDamage) out[scans.length + k] = out[k] + damage.evaluate(damageValues, scan.dose_Gy ?? 0);
+      });
+    },
+  };
 }
 
 /** Rebuilds a law fit's objective inside an MCMC worker thread. */
@@ -298,10 +345,13 @@ export function seriesWorkerObjective(spec: SeriesWorkerSpec): SeriesObjective["
 /**
  * MCMC of a law fit, started from its LM covariance: independence moves from the
  * LM fit's Laplace approximation (70 % of steps) and differential-evolution moves,
- * half-ensembles evaluated on worker threads.
+ * half-ensembles evaluated on worker threads. The chain runs until mixed: after burn-in
+ * and `steps`, it is extended in blocks until every parameter and every scan's thickness
+ * reach ESS ≥ minEss with kept steps ≥ tauFactor·τ, or the wall-time cap stops it (see
+ * `result.mixing`); a block with acceptance below 0.15 re-centres the independence
+ * proposal on the chain's covariance (then halves its share and mixes DE with stretch moves).
  */
 export async function samplePosterior(lawFit: LawFit, options: PosteriorOptions): Promise<EnsembleResult> {
-  const total = options.burn + options.steps;
   const threads = options.threads ?? (lawFit.build.input.scans.length >= 4 ? Math.min(availableParallelism(), 4) : 1);
   return ensembleSamplerAsync(lawFit.series.objective, {
     walkers: Math.max(options.walkers + (options.walkers % 2), 2 * lawFit.k + 2),
@@ -315,6 +365,10 @@ export async function samplePosterior(lawFit: LawFit, options: PosteriorOptions)
     threads,
     ...(threads > 1 ? { worker: { module: new URL(import.meta.url).href, export: "seriesWorkerObjective", spec: lawFit.build } } : {}),
     start: startFromFit(lawFit.fit, 0.5),
-    ...(options.progress ? { progress: (info: { step: number }) => options.progress!(info.step / total) } : {}),
+    tauFactor: options.tauFactor ?? POSTERIOR_MIXING_DEFAULTS.tauFactor,
+    untilMixed: { minEss: options.minEss ?? POSTERIOR_MIXING_DEFAULTS.minEss, maxSeconds: options.maxSeconds ?? POSTERIOR_MIXING_DEFAULTS.maxSeconds },
+    derived: posteriorDerived(lawFit),
+    // the fraction of the steps planned so far (the plan grows when the chain is extended)
+    ...(options.progress ? { progress: (info: { step: number; totalSteps: number }) => options.progress!(info.step / info.totalSteps) } : {}),
   });
 }
