@@ -24,6 +24,8 @@ export type FitProgress = (stage: string, fraction: number, detail: string) => v
 export interface FitSettings {
   /** overrides the problem's `fit.method` */
   method?: "lm" | "de" | "mcmc";
+  /** override the problem's `fit.mcmc` mixing targets and wall-time cap (s) */
+  mcmc?: { minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** overrides the problem's `fit.seed` */
   seed?: number;
   /** measure of column files' dQ for datasets that declare none (`--dq-measure`) */
@@ -78,6 +80,10 @@ export async function fit(problem: string | Record<string, unknown>, settings: F
   const built = buildProblem(spec);
   if (settings.method !== undefined) built.settings.method = settings.method;
   if (settings.seed !== undefined) built.settings.seed = settings.seed;
+  for (const key of ["minEss", "tauFactor", "maxSeconds"] as const) {
+    const value = settings.mcmc?.[key];
+    if (value !== undefined) built.settings.mcmc[key] = value;
+  }
   const outcome = await runFit(built, file, settings.progress ?? (() => undefined), settings.signal);
   return new FitReport(built, outcome);
 }
@@ -113,6 +119,9 @@ async function runFit(problem: Problem, file: string | undefined, progress: FitP
       seed: settings.seed,
       ...(mcmc.walkers ? { walkers: mcmc.walkers } : {}),
       start: startFromFit(leastSquares, 1),
+      // run until every parameter has mixed (ESS and chain length against τ), within the wall-time cap
+      tauFactor: mcmc.tauFactor,
+      untilMixed: { minEss: mcmc.minEss, maxSeconds: mcmc.maxSeconds },
       threads: mcmc.threads,
       // worker threads rebuild the objective from the problem file; a problem given as an object runs in this thread
       ...(file !== undefined
@@ -154,14 +163,29 @@ async function runFit(problem: Problem, file: string | undefined, progress: FitP
   if (sampler) {
     const posterior: Record<string, unknown> = {};
     const tau: Record<string, number> = {};
+    const ess: Record<string, number> = {};
     sampler.summaries.forEach((s, i) => {
-      posterior[s.name] = { median: s.median, lo68: s.lo68, hi68: s.hi68, lo95: s.lo95, hi95: s.hi95, mean: s.mean, sd: s.sd };
+      posterior[s.name] = { median: s.median, lo68: s.lo68, hi68: s.hi68, lo95: s.lo95, hi95: s.hi95, mean: s.mean, sd: s.sd, tau: sampler.autocorrelationTime[i], ess: sampler.effectiveSampleSize[i] };
       tau[s.name] = sampler.autocorrelationTime[i];
+      ess[s.name] = sampler.effectiveSampleSize[i];
     });
+    const mixing = sampler.mixing;
     json["posterior"] = posterior;
     json["autocorrelationTime"] = tau;
-    json["acceptance"] = sampler.meanAcceptanceFraction;
-    json["samples"] = { walkers: sampler.walkers, keptSteps: sampler.keptSteps, burn: sampler.burn, thin: sampler.thin };
+    json["effectiveSampleSize"] = ess;
+    // acceptance of the kept chain (after burn-in and any proposal refresh)
+    json["acceptance"] = mixing.keptAcceptance;
+    json["samples"] = { walkers: sampler.walkers, keptSteps: sampler.keptSteps, burn: sampler.burn, thin: sampler.thin, stepsRun: sampler.stepsRun };
+    json["mixing"] = {
+      mixed: mixing.mixed,
+      stop: mixing.stop,
+      criteria: { minEss: mixing.minEss, tauFactor: mixing.tauFactor, maxSeconds: mixing.maxSeconds },
+      seconds: mixing.seconds,
+      extensions: mixing.extensions,
+      maxTau: mixing.maxTau,
+      minEss: mixing.minEssReached,
+      refreshes: mixing.refreshes,
+    };
     (json["warnings"] as string[]).push(...sampler.warnings);
   }
   return { leastSquares, sampler, json, bestValues: leastSquares.values };

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
 import { printJson } from "./output.ts";
-import { DQ_MEASURE_HELP, dqMeasureOption, integerOption } from "./numbers.ts";
+import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
 interface FitOptions {
@@ -11,6 +11,9 @@ interface FitOptions {
   out?: string;
   json?: boolean;
   dqMeasure?: string;
+  minEss?: string;
+  tauFactor?: string;
+  mcmcMaxSeconds?: string;
 }
 
 export function registerFit(program: Command): void {
@@ -23,24 +26,34 @@ export function registerFit(program: Command): void {
     .option("--out <DIR>", "write result.json, the model curves and (MCMC) samples.csv here")
     .option("--json", "print the result as JSON")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
+    .option("--min-ess <N>", "override fit.mcmc.minEss: the MCMC runs until every parameter has this effective sample size (default 400; 0: no ESS target)")
+    .option("--tau-factor <X>", "override fit.mcmc.tauFactor: ... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")
+    .option("--mcmc-max-seconds <S>", "override fit.mcmc.maxSeconds: wall-time cap of the MCMC, reaching it unmixed is a warning (default 60)")
     .addHelpText(
       "after",
       `
 A parameter SPEC is a number (fixed), {"value", "vary", "min", "max", "prior", "unit"},
 {"ref": NAME} (a shared parameter) or {"expr": "2*t_sei + 3"}.
 Priors: {"kind": "uniform"|"normal"|"lognormal"|"truncnormal"|..., ...}.
-MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads"}}.`,
+MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads", "minEss", "tauFactor", "maxSeconds"}};
+the chain runs past "steps" until mixed (ESS ≥ minEss and ≥ tauFactor·τ for every parameter).`,
     )
     .action(async (file: string, options: FitOptions) => {
       const { fit } = await import("../api/fit.ts");
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
       const seed = options.seed === undefined ? undefined : integerOption(options.seed, "--seed", 0);
       const dqMeasure = dqMeasureOption(options.dqMeasure);
+      const mcmc = {
+        ...(options.minEss !== undefined ? { minEss: numberOption(options.minEss, "--min-ess", { ge: 0 }) } : {}),
+        ...(options.tauFactor !== undefined ? { tauFactor: numberOption(options.tauFactor, "--tau-factor", { ge: 0 }) } : {}),
+        ...(options.mcmcMaxSeconds !== undefined ? { maxSeconds: numberOption(options.mcmcMaxSeconds, "--mcmc-max-seconds", { gt: 0 }) } : {}),
+      };
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await fit(file, {
         ...(options.method !== undefined ? { method: options.method } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(dqMeasure !== undefined ? { dqMeasure } : {}),
+        ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}),
         progress: (stage, fraction, detail) => {
           let bar = bars.get(stage);
           if (!bar) bars.set(stage, (bar = progressBar(stage)));
@@ -59,12 +72,19 @@ function printSummary(report: FitReport): void {
   const problem = report.problem;
   const lines: string[] = [];
   lines.push(`method ${String(json["method"])}: χ² = ${(json["chi2"] as number).toPrecision(6)}, reduced χ² = ${(json["reducedChi2"] as number).toPrecision(4)} (${String(json["nData"])} points, ${String(json["nFree"])} free)`);
-  const posterior = json["posterior"] as Record<string, { median: number; lo95: number; hi95: number }> | undefined;
+  const posterior = json["posterior"] as Record<string, { median: number; lo95: number; hi95: number; tau: number; ess: number }> | undefined;
   for (const [name, p] of Object.entries(json["parameters"] as Record<string, { value: number; stderr: number | null }>)) {
     const post = posterior?.[name];
     lines.push(
       `  ${name.padEnd(40)} ${p.value.toPrecision(6).padStart(12)} ± ${p.stderr === null ? "—" : p.stderr.toPrecision(3)}` +
-        (post ? `   posterior median ${post.median.toPrecision(6)} [95 %: ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}]` : ""),
+        (post ? `   posterior median ${post.median.toPrecision(6)} [95 %: ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}]  τ ${post.tau.toPrecision(3)} steps, ESS ${post.ess.toFixed(0)}` : ""),
+    );
+  }
+  const samples = json["samples"] as { walkers: number; keptSteps: number; thin: number; burn: number } | undefined;
+  const mixing = json["mixing"] as { mixed: boolean; stop: string; maxTau: { name: string; tau: number }; minEss: { name: string; ess: number } } | undefined;
+  if (samples && mixing) {
+    lines.push(
+      `MCMC: ${samples.walkers} walkers × ${samples.keptSteps * samples.thin} steps after ${samples.burn} burn-in, acceptance ${(json["acceptance"] as number).toFixed(2)}; ${mixing.mixed ? "mixed" : `not mixed (${mixing.stop})`}: τ ≤ ${mixing.maxTau.tau.toPrecision(3)} steps (${mixing.maxTau.name}), ESS ≥ ${mixing.minEss.ess.toFixed(0)} (${mixing.minEss.name})`,
     );
   }
   for (const warning of json["warnings"] as string[]) lines.push(`warning: ${warning}`);

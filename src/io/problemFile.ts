@@ -29,8 +29,13 @@ export interface FitSettings {
   method: FitMethod;
   /** @default 1 */
   seed: number;
-  /** walkers undefined: the sampler's default; steps 2000, burn 500, thin 1, threads 1 by default */
-  mcmc: { walkers: number | undefined; steps: number; burn: number; thin: number; threads: number };
+  /**
+   * walkers undefined: the sampler's default; steps 2000, burn 500, thin 1, threads 1 by
+   * default. The chain then runs until every parameter has ESS ≥ minEss and the chain ≥
+   * tauFactor·τ (defaults 400 and 50; 0 turns a target off), within maxSeconds of wall
+   * time (default 60 s).
+   */
+  mcmc: { walkers: number | undefined; steps: number; burn: number; thin: number; threads: number; minEss: number; tauFactor: number; maxSeconds: number };
   /** populationSize and maxGenerations undefined: the optimiser's defaults; polish true by default */
   de: { populationSize: number | undefined; maxGenerations: number | undefined; polish: boolean };
 }
@@ -81,6 +86,12 @@ function positiveInteger(value: unknown, path: string, fallback: number | undefi
 export interface ProblemFileOptions {
   /** Measure of column files' dQ for datasets that declare none (CLI `--dq-measure`); a dataset's own `dqMeasure` must agree. */
   dqMeasure?: DqMeasure;
+}
+
+function nonNegativeNumber(value: unknown, path: string, fallback: number, strict = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (strict && value === 0)) throw new ValidationError(path, `must be a finite number ${strict ? ">" : "≥"} 0`, value);
+  return value;
 }
 
 /** Read, validate and load a PROBLEM.json file (its datasets relative to its folder). */
@@ -184,6 +195,9 @@ function parseSettings(spec: unknown): FitSettings {
     burn: positiveInteger(mcmcSpec["burn"], "fit.mcmc.burn", 500),
     thin: Math.max(1, positiveInteger(mcmcSpec["thin"], "fit.mcmc.thin", 1)),
     threads: Math.max(1, positiveInteger(mcmcSpec["threads"], "fit.mcmc.threads", 1)),
+    minEss: nonNegativeNumber(mcmcSpec["minEss"], "fit.mcmc.minEss", 400),
+    tauFactor: nonNegativeNumber(mcmcSpec["tauFactor"], "fit.mcmc.tauFactor", 50),
+    maxSeconds: nonNegativeNumber(mcmcSpec["maxSeconds"], "fit.mcmc.maxSeconds", 60, true),
   };
   if (mcmc.walkers !== undefined && mcmc.walkers % 2 !== 0) throw new ValidationError("fit.mcmc.walkers", "must be even", mcmc.walkers);
   const polish = deSpec["polish"] ?? true;

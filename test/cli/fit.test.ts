@@ -50,9 +50,11 @@ interface FitJson {
   chi2: number;
   reducedChi2: number;
   nFree: number;
-  posterior?: Record<string, { median: number; lo95: number; hi95: number }>;
+  posterior?: Record<string, { median: number; lo95: number; hi95: number; tau: number; ess: number }>;
   acceptance?: number;
   autocorrelationTime?: Record<string, number>;
+  samples?: { walkers: number; keptSteps: number; burn: number; thin: number; stepsRun: number };
+  mixing?: { mixed: boolean; stop: string; criteria: { minEss: number; tauFactor: number }; maxTau: { tau: number }; minEss: { ess: number } };
 }
 
 describe("strata fit (spawned CLI)", () => {
@@ -76,7 +78,7 @@ describe("strata fit (spawned CLI)", () => {
     expect(out.reducedChi2).toBeLessThan(1.5);
   });
 
-  it("MCMC writes posterior summaries, autocorrelation times, acceptance and a samples file", () => {
+  it("MCMC writes posterior summaries, autocorrelation times and ESS, acceptance and a samples file; the chain runs until mixed", () => {
     const file = write("mcmc.json", { ...jointProblem, fit: { method: "mcmc", seed: 3, mcmc: { walkers: 16, steps: 300, burn: 100, thin: 2 } } });
     const outDir = path.join(tmp, "mcmc-out");
     const result = runCli(["fit", file, "--json", "--out", outDir]);
@@ -88,9 +90,17 @@ describe("strata fit (spawned CLI)", () => {
     expect(t.hi95).toBeGreaterThan(T_SEI - 2);
     expect(out.acceptance).toBeGreaterThan(0.1);
     expect(Object.keys(out.autocorrelationTime!)).toHaveLength(4);
+    // 300 steps thinned by 2 at least, extended until every parameter has ESS ≥ 400 and the chain ≥ 50 τ
+    const { keptSteps, thin, walkers } = out.samples!;
+    expect(keptSteps).toBeGreaterThanOrEqual(150);
+    expect(out.mixing).toMatchObject({ mixed: true, stop: "mixed", criteria: { minEss: 400, tauFactor: 50 } });
+    for (const p of Object.values(out.posterior!)) {
+      expect(p.ess).toBeGreaterThanOrEqual(400);
+      expect(keptSteps * thin).toBeGreaterThanOrEqual(50 * p.tau);
+    }
     const samples = fs.readFileSync(path.join(outDir, "samples.csv"), "utf8").trim().split("\n");
     expect(samples[0]).toMatch(/t_sei/);
-    expect(samples.length).toBe(1 + 16 * 150);
+    expect(samples.length).toBe(1 + walkers * keptSteps);
     expect(fs.existsSync(path.join(outDir, "result.json"))).toBe(true);
     expect(fs.readFileSync(path.join(outDir, "curve0.dat"), "utf8")).toMatch(/R model/);
   });
@@ -116,6 +126,8 @@ describe("strata fit (spawned CLI)", () => {
     ["a cycle of constraints", (p: typeof jointProblem) => ((p.parameters as Record<string, unknown>).a = { expr: "b + 1" }, ((p.parameters as Record<string, unknown>).b = { expr: "a * 2" })), /cycle/],
     ["a value outside its bounds", (p: typeof jointProblem) => (p.parameters.t_sei.value = 500), /t_sei.*500/],
     ["min ≥ max", (p: typeof jointProblem) => ((p.parameters.rough.min = 30), (p.parameters.rough.max = 10)), /rough/],
+    ["a negative ESS target", (p: typeof jointProblem) => ((p.fit as Record<string, unknown>).mcmc = { minEss: -1 }), /fit\.mcmc\.minEss: must be a finite number ≥ 0/],
+    ["a zero MCMC time cap", (p: typeof jointProblem) => ((p.fit as Record<string, unknown>).mcmc = { maxSeconds: 0 }), /fit\.mcmc\.maxSeconds: must be a finite number > 0/],
   ])("bad problem (%s): one line naming the parameter, exit 2", (_name, mutate, pattern) => {
     const result = runCli(["fit", bad(mutate)]);
     expect(result.status).toBe(2);

@@ -170,6 +170,9 @@ describe("numeric flags", () => {
     ["--threads", "0", /--threads: must be an integer ≥ 1 \(got "0"\)/],
     ["--seed", "", /--seed: must be an integer ≥ 0 \(got ""\)/],
     ["--walkers", "2.5", /--walkers: must be an integer/],
+    ["--min-ess", "-1", /--min-ess: must be a finite number ≥ 0 \(got "-1"\)/],
+    ["--tau-factor", "fifty", /--tau-factor: must be a finite number ≥ 0 \(got "fifty"\)/],
+    ["--mcmc-max-seconds", "0", /--mcmc-max-seconds: must be a finite number > 0 \(got "0"\)/],
   ])("strata diagnose %s %j is refused before any work", (flag, value, message) => {
     const out = path.join(tmp, `diag${flag}${value}`);
     const r = runCli(["diagnose", campaign, "--out", out, flag, value]);
@@ -181,6 +184,8 @@ describe("numeric flags", () => {
 
   it.each([
     [["fit", "PROBLEM.json", "--seed", ""], /--seed: must be an integer ≥ 0/],
+    [["fit", "PROBLEM.json", "--min-ess", ""], /--min-ess: must be a finite number ≥ 0/],
+    [["fit", "PROBLEM.json", "--mcmc-max-seconds", "-5"], /--mcmc-max-seconds: must be a finite number > 0/],
     [["profile", "MODEL", "--points", "0"], /--points: must be an integer from 2 to 1000000/],
     [["profile", "MODEL", "--points", "1e9"], /--points: must be an integer from 2 to 1000000/],
     [["inspect", campaign, "--gap-factor", ""], /--gap-factor: must be a finite number > 1/],
