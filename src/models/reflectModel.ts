@@ -11,8 +11,8 @@
  * MODEL.json:
  * `{"probe": "neutron"|"xray", "layers": [{"thickness", "sld", "isld", "roughness"} | {"material": {"formula", "density"}, …}],
  *   "scale": 1, "background": 0, "energy_keV" | "wavelength_A",
- *   "resolution": {"dqOverQ", "measure": "fwhm"|"sigma"} | {"dq": [...], "measure"}, "q": [...],
- *   "geometry": {"angleOffset_deg", "footprint": {"beamHeight_mm", "profile": "tophat"|"gaussian", "sampleLength_mm"},
+ *   "resolution": {"dqOverQ", "measure": "fwhm"|"sigma"} | {"dq": [...], "measure"} | {"method": "dataPoints"}, "q": [...],
+ *   "geometry": {"angleOffset_deg", "fixedAngle_deg", "footprint": {"beamHeight_mm", "profile": "tophat"|"gaussian", "sampleLength_mm"},
  *                "heightOffset_mm", "detectorDistance_mm", "attenuation": {"grazing", "horizontal", "block"}, "incoherentBackground"}}`
  * Layers run fronting (beam side) → backing; the first and last are semi-infinite
  * (their thickness is ignored and may be omitted). A layer's roughness is that of
@@ -38,6 +38,13 @@
  * 1°). Every angle-dependent term is taken at α′ (issue 13). Every part may be omitted; `profile` defaults to "tophat". Needs the
  * wavelength (X-ray: energy_keV or wavelength_A).
  * Without the block the model is evaluated exactly as before (no geometry code runs).
+ *
+ * Resolution `"method": "dataPoints"` smears on the measured points themselves, refl1d's
+ * scheme (kernels/reflectivity/dataPointSmear), with the widths of `dq`/`dqOverQ` or,
+ * when neither is given, of the data file. With it the geometry block may hold only
+ * `angleOffset_deg` and `fixedAngle_deg`, the fixed angle θ (degrees) of a time-of-flight
+ * measurement: the offset then moves every point to Q′ = Q·sin(θ + δ)/sin θ (refl1d's
+ * `theta_offset`), not to the monochromatic α = asin(Qλ/4π) + δ.
  *
  * Evaluation (refnx's `ReflectModel.model()`): {@link ReflectModel.evaluate} gives the
  * curve at the parameters' current values, plain, smeared or geometry-corrected as the
@@ -67,9 +74,13 @@ export interface LayerModel {
 }
 
 export interface ResolutionModel {
-  /** 1-σ width per Q point (Å⁻¹), given Q. */
+  /** 1-σ width per Q point (Å⁻¹), given Q (throws when the widths come from the data). */
   sigmaFor(q: Float64Array): Float64Array;
   readonly options: SmearOptions;
+  /** Smear on the measured points (refl1d's scheme) rather than the fine grid. */
+  readonly dataPoints?: boolean;
+  /** The widths are the data file's (`{"method": "dataPoints"}` alone). */
+  readonly fromData?: boolean;
 }
 
 /** The optional geometry block: angle and height offsets (Q shift), footprint factor, entry-path attenuation, incoherent background. */
@@ -84,6 +95,8 @@ export interface GeometryModel {
   readonly attenuation: { readonly grazing: Parameter; readonly horizontal: Parameter; readonly block: Parameter } | undefined;
   /** Incoherent background of the electrolyte film at α = 1° (reflectivity units, ∝ 1/sin α); undefined when not modelled. */
   readonly incoherentBackground: Parameter | undefined;
+  /** Fixed angle θ (degrees) of a time-of-flight measurement (data-point smearing); undefined: monochromatic. */
+  readonly fixedAngle_deg?: number;
 }
 
 /**
@@ -285,6 +298,11 @@ export function parseReflectModel(spec: unknown, path = "", named: ReadonlyMap<s
   const q = record["q"] === undefined ? undefined : numberArray(record["q"], at("q"));
   const resolution = record["resolution"] === undefined ? undefined : parseResolution(record["resolution"], at("resolution"), q);
   const geometry = record["geometry"] === undefined ? undefined : parseGeometry(record["geometry"], at("geometry"), named, wavelength_A, probe === "xray" ? at("energy_keV") : at("wavelength_A"));
+  if (geometry?.fixedAngle_deg !== undefined) {
+    if (!resolution?.dataPoints) throw new ValidationError(at("geometry.fixedAngle_deg"), 'a time-of-flight angle needs "resolution": {"method": "dataPoints"}', geometry.fixedAngle_deg);
+    const extra = (["footprint", "heightOffset", "attenuation", "incoherentBackground"] as const).find((key) => geometry[key] !== undefined);
+    if (extra) throw new ValidationError(at(`geometry.${extra}`), "is not modelled with fixedAngle_deg (only angleOffset_deg is)");
+  }
 
   const parameters = (): Parameter[] => {
     const list: Parameter[] = [scale, background];
@@ -439,12 +457,14 @@ export function offsetRangeOf(angleOffset_deg: Parameter): number {
  * @param offsetRange - half range (rad) of the angle offset a geometry plan covers
  */
 function modelEvaluator(model: ReflectModel, q: Float64Array, fallbackSigma: Float64Array | undefined, offsetRange: number | undefined): ReflectModelEvaluator {
-  const sigma = model.resolution ? model.resolution.sigmaFor(q) : fallbackSigma;
+  const sigma = model.resolution && !model.resolution.fromData ? model.resolution.sigmaFor(q) : fallbackSigma;
+  if (model.resolution?.fromData && !sigma) model.resolution.sigmaFor(q); // throws: no data widths to smear with
   const geometry = model.geometry;
   const plan: ReflectivityPlan = reflectivityEvaluator(q, {
     sigma,
     smear: model.resolution?.options,
     geometry: geometry ? { wavelength_A: model.wavelength_A, ...geometryKernelOptions(geometry), offsetRange } : undefined,
+    ...(model.resolution?.dataPoints ? { dataPoints: geometry?.fixedAngle_deg === undefined ? {} : { fixedAngle: geometry.fixedAngle_deg * DEG } } : {}),
   });
   const slabs = new Float64Array(model.rows * SLAB_COLUMNS);
   const scalars = new Float64Array(GEOMETRY_SCALARS);
@@ -490,9 +510,9 @@ function positiveParameter(spec: unknown, named: ReadonlyMap<string, Parameter>,
  */
 export function parseGeometry(spec: unknown, path: string, named: ReadonlyMap<string, Parameter>, wavelength_A: number, wavelengthPath: string): GeometryModel {
   const record = requireRecord(spec, path);
-  const keys = ["angleOffset_deg", "footprint", "heightOffset_mm", "detectorDistance_mm", "attenuation", "incoherentBackground"];
+  const keys = ["angleOffset_deg", "fixedAngle_deg", "footprint", "heightOffset_mm", "detectorDistance_mm", "attenuation", "incoherentBackground"];
   checkKeys(record, keys, path);
-  if (!keys.some((key) => key !== "detectorDistance_mm" && record[key] !== undefined)) {
+  if (!keys.some((key) => key !== "detectorDistance_mm" && key !== "fixedAngle_deg" && record[key] !== undefined)) {
     throw new ValidationError(path, "needs at least one of angleOffset_deg, footprint, heightOffset_mm, attenuation, incoherentBackground");
   }
   if (!(wavelength_A > 0)) throw new ValidationError(wavelengthPath, `is required by ${path} (Q to angle conversion)`);
@@ -554,7 +574,12 @@ export function parseGeometry(spec: unknown, path: string, named: ReadonlyMap<st
     incoherentBackground = resolveSpec(record["incoherentBackground"], named, ip, ip);
     if (!incoherentBackground.constrained && !(incoherentBackground.value >= 0)) throw new ValidationError(ip, "an incoherent background must be ≥ 0", incoherentBackground.value);
   }
-  return { angleOffset_deg, footprint, heightOffset, attenuation, incoherentBackground };
+  let fixedAngle_deg: number | undefined;
+  if (record["fixedAngle_deg"] !== undefined) {
+    fixedAngle_deg = finiteNumber(record["fixedAngle_deg"], `${path}.fixedAngle_deg`);
+    if (!(fixedAngle_deg > 0 && fixedAngle_deg < 90)) throw new ValidationError(`${path}.fixedAngle_deg`, "must be an angle in degrees between 0 and 90", fixedAngle_deg);
+  }
+  return { angleOffset_deg, footprint, heightOffset, attenuation, incoherentBackground, ...(fixedAngle_deg === undefined ? {} : { fixedAngle_deg }) };
 }
 
 /**
@@ -574,19 +599,36 @@ export function checkRelativeResolution(fraction: unknown, path: string): assert
 
 /**
  * `{"dqOverQ", "measure"}` (constant relative resolution) or `{"dq": [...], "measure"}`
- * (pointwise), plus optional smearing options `method`, `cutoff`, `renormalise`, `nodes`.
+ * (pointwise), plus optional smearing options `method` ("grid", "pointwise" or "dataPoints"),
+ * `cutoff`, `renormalise`, `nodes`. `{"method": "dataPoints"}` alone smears the data file's
+ * widths on its points.
  */
 export function parseResolution(spec: unknown, path: string, q: Float64Array | undefined): ResolutionModel {
   const record = requireRecord(spec, path);
   checkKeys(record, ["dqOverQ", "dq", "measure", "method", "cutoff", "renormalise", "nodes"], path);
+  const dataPoints = record["method"] === "dataPoints";
+  if (dataPoints) {
+    for (const key of ["cutoff", "renormalise", "nodes"]) if (record[key] !== undefined) throw new ValidationError(`${path}.${key}`, 'does not apply to "method": "dataPoints" (its window is fixed at ±3.72σ, renormalised)', record[key]);
+    if (record["dqOverQ"] === undefined && record["dq"] === undefined) {
+      if (record["measure"] !== undefined) throw new ValidationError(`${path}.measure`, "applies to dq or dqOverQ; the data file's widths carry their own measure", record["measure"]);
+      return {
+        options: {},
+        dataPoints,
+        fromData: true,
+        sigmaFor: () => {
+          throw new ValidationError(path, "takes its widths from a data file's dQ column; without data give dq or dqOverQ");
+        },
+      };
+    }
+  }
   const measure = record["measure"];
   if (measure !== "sigma" && measure !== "fwhm") {
     throw new ValidationError(`${path}.measure`, 'must say whether the width is "sigma" or "fwhm"', measure);
   }
   const toSigma = measure === "fwhm" ? FWHM_TO_SIGMA : 1;
   const options: SmearOptions = {};
-  if (record["method"] !== undefined) {
-    if (record["method"] !== "grid" && record["method"] !== "pointwise") throw new ValidationError(`${path}.method`, 'must be "grid" or "pointwise"', record["method"]);
+  if (record["method"] !== undefined && !dataPoints) {
+    if (record["method"] !== "grid" && record["method"] !== "pointwise") throw new ValidationError(`${path}.method`, 'must be "grid", "pointwise" or "dataPoints"', record["method"]);
     options.method = record["method"];
   }
   if (record["cutoff"] !== undefined) {
@@ -606,13 +648,14 @@ export function parseResolution(spec: unknown, path: string, q: Float64Array | u
   if (record["dqOverQ"] !== undefined) {
     const fraction = finiteNumber(record["dqOverQ"], `${path}.dqOverQ`);
     checkRelativeResolution(fraction, `${path}.dqOverQ`);
-    return { options, sigmaFor: (qs) => qs.map((x) => Math.abs(x) * fraction * toSigma) };
+    return { options, dataPoints, sigmaFor: (qs) => qs.map((x) => Math.abs(x) * fraction * toSigma) };
   }
   if (record["dq"] !== undefined) {
     const dq = numberArray(record["dq"], `${path}.dq`);
     for (let i = 0; i < dq.length; i++) if (dq[i] < 0) throw new ValidationError(`${path}.dq[${i}]`, "must be ≥ 0", dq[i]);
     return {
       options,
+      dataPoints,
       sigmaFor: (qs) => {
         if (qs.length !== dq.length) {
           throw new ValidationError(`${path}.dq`, `has ${dq.length} values but there are ${qs.length} Q points${q ? "" : " (give q in the model)"}`, formatValue(dq.length));

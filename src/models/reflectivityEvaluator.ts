@@ -17,6 +17,7 @@ import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import { createSmearedReflectivity } from "../kernels/reflectivity/smearedReflectivity.ts";
 import { createGeometryReflectivity, GEOMETRY_SCALAR } from "../kernels/reflectivity/geometryReflectivity.ts";
 import type { SmearOptions } from "../kernels/reflectivity/smear.ts";
+import { createDataPointSmearedReflectivity } from "../kernels/reflectivity/dataPointSmear.ts";
 
 /** Which geometric corrections are modelled (see kernels/reflectivity/geometryReflectivity). */
 export interface GeometryCorrections {
@@ -44,6 +45,12 @@ export interface ReflectivitySpec {
   readonly smear?: SmearOptions;
   /** Geometric corrections; omitted = none (the plain or smeared kernel runs). */
   readonly geometry?: GeometryCorrections;
+  /**
+   * Smear on the measured points themselves (refl1d's scheme, kernels/reflectivity/dataPointSmear)
+   * instead of the fine grid; `fixedAngle` (rad) makes an angle offset a time-of-flight one
+   * (Q′ = Q·sin(θ + δ)/sin θ). With it, a geometry block may model only the angle offset.
+   */
+  readonly dataPoints?: { readonly fixedAngle?: number };
 }
 
 /** A reflectivity plan for fixed Q points. */
@@ -67,7 +74,21 @@ export interface ReflectivityPlan {
  * @param spec - resolution and geometric corrections
  */
 export function reflectivityEvaluator(q: Float64Array, spec: ReflectivitySpec = {}): ReflectivityPlan {
-  const { sigma, smear, geometry } = spec;
+  const { sigma, smear, geometry, dataPoints } = spec;
+  if (dataPoints) {
+    if (geometry && (geometry.footprint || geometry.heightOffset || geometry.attenuation || geometry.incoherentBackground)) {
+      throw new RangeError("data-point smearing models only an angle offset of the geometry block");
+    }
+    if (geometry?.angleOffset && dataPoints.fixedAngle === undefined) throw new RangeError("a data-point angle offset needs the fixed (time-of-flight) angle");
+    const curve = createDataPointSmearedReflectivity(q, sigma ?? new Float64Array(q.length), dataPoints);
+    const offsetSlot = geometry?.angleOffset ? GEOMETRY_SCALAR.angleOffset : -1;
+    return {
+      q,
+      kind: sigma ? "smeared" : "plain",
+      evaluate: (slabs, scalars, out) =>
+        curve.evaluate(slabs, scalars[GEOMETRY_SCALAR.scale], scalars[GEOMETRY_SCALAR.background], offsetSlot < 0 ? 0 : scalars[offsetSlot], out),
+    };
+  }
   if (geometry) {
     const { wavelength_A, ...corrections } = geometry;
     const curve = createGeometryReflectivity(q, { wavelength_A, sigma, smear, ...corrections });
