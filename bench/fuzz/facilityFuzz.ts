@@ -5,8 +5,8 @@
  *
  * Readers and corpora (../shared):
  * - `columns`: {@link parseReflectivityColumns} on the SNS Liquids Reflectometer files
- *   (realdata/sns-cu-thf-2025/steady, header with `dQ [FWHM]`, Meta JSON, angle table) and
- *   two headerless time slices (read with `dqMeasure: "fwhm"`, and without, which must be
+ *   (realdata/sns-cu-thf-2025/steady, header with `dQ [FWHM]`, Meta JSON, angle table), a
+ *   Mantid MFT file (the example of its documentation) and two headerless time slices (read with `dqMeasure: "fwhm"`, and without, which must be
  *   the undeclared-measure ParseError);
  * - `time-slices`: {@link parseTimeSlices} on the reduction JSON of run 218389;
  * - `mpr-impedance`: {@link parseImpedanceMpr} on the BioLogic PEIS and GCPL `.mpr` of
@@ -115,6 +115,11 @@ function corpus(shared: string): Map<string, CorpusFile[]> {
     columns.push({ name, bytes: data, read: (b, n) => checkCurve(parseReflectivityColumns(text(b), n, { dqMeasure: "fwhm" })) });
     columns.push({ name: `${name} (undeclared)`, bytes: data, read: (b, n) => checkCurve(parseReflectivityColumns(text(b), n)) });
   }
+  // Mantid's MFT (the example of its SaveReflectometryAscii documentation, values padded to 28 characters)
+  const pad = (cells: string[]): string => cells.map((c) => c.padStart(28)).join("");
+  const mft = ["MFT", "Instrument : Not defined", "Title : MyTest", "Start date + time : Not defined", "d : 0.29999999999999999", "Number of file format : 40", "Number of data points : 3", "", pad(["q", "refl", "refl_err", "q_res (FWHM)"])];
+  for (const [q, r] of [["5.000000000000000e-01", "0.000000000000000e+00"], ["1.500000000000000e+00", "1.000000000000000e+00"], ["2.500000000000000e+00", "2.000000000000000e+00"]]) mft.push(pad([q, r, "1.000000000000000e+00", "9.500000000000000e+00"]));
+  columns.push({ name: "MyTest.mft", bytes: new Uint8Array(Buffer.from(`${mft.join("\n")}\n`)), read: (b, n) => checkCurve(parseReflectivityColumns(text(b), n)) });
   const json = "r218389_eis_reduction.json";
   const timeSlices: CorpusFile[] = [
     { name: json, bytes: bytes(path.join(slices, json)), read: (b, n) => checkSlices(parseTimeSlices(text(b), n)) },

@@ -13,6 +13,10 @@
  * {@link FWHM_TO_SIGMA}. ORSO files declare their own columns (`value_is`), so the
  * option does not apply to them.
  *
+ * Mantid's MFT text (ILL D17/FIGARO and ISIS exports from SaveReflectometryAscii/SaveMFT:
+ * `MFT`, `Name : value` header lines, a blank line, `q refl refl_err q_res (FWHM)`) is read
+ * with its header as metadata; its column line declares the dQ as FWHM.
+ *
  * SNS Liquids Reflectometer (REF_L) reduced text — the stitched
  * `REFL_<run>_combined_data_auto.txt` and the per-angle `REFL_<run>_<i>_<run+i-1>_partial.txt`
  * — is recognised by its header (`# Experiment IPTS-… Run …` and the `DataRun NormRun
@@ -183,9 +187,10 @@ export function parseReflectivityColumns(text: string, source: string, options: 
   if (options.dqMeasure !== undefined && !DQ_MEASURES.includes(options.dqMeasure)) {
     throw new ValidationError("dqMeasure", 'must be "fwhm" or "sigma"', options.dqMeasure);
   }
-  const { columns, lines, header } = parseColumns(text, source, 3);
+  const mft = /^\s*MFT\s*(\r?\n|$)/.test(text) ? mftAsComments(text) : undefined;
+  const { columns, lines, header } = parseColumns(mft ? mft.text : text, source, 3);
   const warnings: string[] = [];
-  const metadata = snsMetadata(header, source, warnings);
+  const metadata = mft ? mftMetadata(mft.fields, columns[0].length, source, warnings) : snsMetadata(header, source, warnings);
   const withHeader = metadata ? { header: metadata } : {};
   if (columns.length < 4) return { ...checkCurve(source, source, columns[0], columns[1], columns[2], undefined, lines, warnings, false), ...withHeader };
   const measure = resolveDqMeasure(header, source, options.dqMeasure);
@@ -207,7 +212,7 @@ function resolveDqMeasure(header: readonly HeaderLine[], file: string, option: D
   let declared: { measure: DqMeasure; line: number } | undefined;
   for (const { line, text } of header) {
     if (/^meta\s*:/i.test(text)) continue;
-    if (!/(^|[^a-z0-9_])(d\s*q[a-z]*|s\s*q[a-z]*|sigma_?q[a-z]*|q[ _-]?resolution|resolution)($|[^a-z0-9_])/i.test(text)) continue;
+    if (!/(^|[^a-z0-9_])(d\s*q[a-z]*|s\s*q[a-z]*|sigma_?q[a-z]*|q_?res[a-z]*|q[ _-]?resolution|resolution)($|[^a-z0-9_])/i.test(text)) continue;
     const fwhm = /fwhm|full[ -]width/i.test(text);
     const sigma = /sigma(?!_?q)|σ|std|standard[ -]deviation/i.test(text);
     if (!fwhm && !sigma) continue;
@@ -226,6 +231,40 @@ function resolveDqMeasure(header: readonly HeaderLine[], file: string, option: D
   }
   if (option !== undefined) return option;
   throw new ParseError(file, `column 4 (dQ) has no declared measure (FWHM or 1-sigma) and none can be guessed: ${DQ_MEASURE_HOW}`);
+}
+
+/**
+ * Mantid's MFT text (SaveReflectometryAscii / SaveMFT, written for ILL D17/FIGARO and
+ * ISIS): `MFT`, then `Name : value` lines up to a blank line, then the column line
+ * `q refl refl_err [q_res (FWHM)]`, then the rows. The header and column lines become
+ * comments (line numbers kept), so the column line declares the dQ measure.
+ */
+function mftAsComments(text: string): { text: string; fields: Map<string, string> } {
+  const lines = text.split(/\r?\n/);
+  const fields = new Map<string, string>();
+  let l = 0;
+  while (l < lines.length && lines[l].trim() === "") l++;
+  lines[l] = `# ${lines[l].trim()}`;
+  for (l++; l < lines.length && lines[l].trim() !== ""; l++) {
+    const field = /^\s*(.*?)\s*:\s*(.*?)\s*$/.exec(lines[l]);
+    if (field && !fields.has(field[1])) fields.set(field[1], field[2]);
+    lines[l] = `# ${lines[l]}`;
+  }
+  while (l < lines.length && lines[l].trim() === "") l++;
+  if (l < lines.length && /^\s*q\s+refl\b/i.test(lines[l])) lines[l] = `# ${lines[l]}`;
+  return { text: lines.join("\n"), fields };
+}
+
+function mftMetadata(fields: ReadonlyMap<string, string>, rows: number, source: string, warnings: string[]): ReflectivityMetadata {
+  const defined = (key: string): string | undefined => {
+    const value = fields.get(key);
+    return value === undefined || value === "" || value === "Not defined" ? undefined : value;
+  };
+  const declared = defined("Number of data points");
+  if (declared !== undefined && Number(declared) !== rows) warnings.push(`${source}: the header says ${declared} data points, the file holds ${rows}`);
+  const instrument = defined("Instrument");
+  const title = defined("Title");
+  return { format: "mft", ...(instrument !== undefined ? { instrument } : {}), ...(title !== undefined ? { title } : {}), meta: Object.fromEntries(fields) };
 }
 
 const SNS_RUN = /^Experiment\s+(\S+)\s+Run\s+(\S+)\s*$/;

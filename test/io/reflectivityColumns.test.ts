@@ -11,7 +11,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../src/core/errors.ts";
 import { FWHM_TO_SIGMA } from "../../src/kernels/reflectivity/smear.ts";
-import { readReflectivityData } from "../../src/io/reflectivityData.ts";
+import { parseReflectivityColumns, readReflectivityData } from "../../src/io/reflectivityData.ts";
 import { sharedRoot } from "../paths.ts";
 
 const sns = path.join(sharedRoot, "realdata", "sns-cu-thf-2025");
@@ -127,6 +127,29 @@ describe("SNS Liquids Reflectometer reduced files", () => {
       const sigma = readReflectivityData(file, { dqMeasure: "sigma" })[0];
       expect(sigma.dq![0]).toBe(Number(rows[0][3]));
     }
+  });
+});
+
+describe("Mantid MFT text (ILL/ISIS SaveReflectometryAscii)", () => {
+  it("reads the example file of Mantid's SaveReflectometryAscii documentation: header as metadata, q_res (FWHM) converted to σ", () => {
+    // docs/source/algorithms/SaveReflectometryAscii-v1.rst (mantidproject/mantid): the writer pads every value to 28 characters
+    const pad = (cells: string[]): string => cells.map((c) => c.padStart(28)).join("");
+    const header = ["Instrument : Not defined", "User-local contact : Not defined", "Title : MyTest", "Subtitle : Not defined", "Start date + time : Not defined", "End date + time : Not defined", "Theta 1 + dir + ref numbers : Not defined", "Theta 2 + dir + ref numbers : Not defined", "Theta 3 + dir + ref numbers : Not defined", "d : 0.29999999999999999", ...Array.from({ length: 8 }, () => "Parameter  : Not defined"), "Number of file format : 40", "Number of data points : 3"];
+    const rows = [["5.000000000000000e-01", "0.000000000000000e+00", "1.000000000000000e+00", "9.500000000000000e+00"], ["1.500000000000000e+00", "1.000000000000000e+00", "1.000000000000000e+00", "9.500000000000000e+00"], ["2.500000000000000e+00", "2.000000000000000e+00", "1.000000000000000e+00", "9.500000000000000e+00"]];
+    const text = ["MFT", ...header, "", pad(["q", "refl", "refl_err", "q_res (FWHM)"]), ...rows.map(pad), ""].join("\n");
+    const curve = parseReflectivityColumns(text, "MyTest.mft");
+    expect(Array.from(curve.q)).toEqual([0.5, 1.5, 2.5]);
+    expect(Array.from(curve.r)).toEqual([0, 1, 2]);
+    expect(curve.dqMeasure).toBe("fwhm");
+    expect(Array.from(curve.dq!)).toEqual([9.5, 9.5, 9.5].map((x) => x * FWHM_TO_SIGMA));
+    expect(curve.header?.format).toBe("mft");
+    expect(curve.header?.title).toBe("MyTest");
+    expect(curve.header?.instrument).toBeUndefined();
+    expect(curve.header?.meta?.["d"]).toBe("0.29999999999999999");
+    expect(curve.warnings).toEqual([]);
+    // a wrong point count is reported; a bad row names its line (header lines counted)
+    expect(parseReflectivityColumns(text.replace("Number of data points : 3", "Number of data points : 4"), "n.mft").warnings).toEqual(["n.mft: the header says 4 data points, the file holds 3"]);
+    expect(parseErrorOf(() => parseReflectivityColumns(text.replace("2.000000000000000e+00", "nan"), "nan.mft")).message).toMatch(/^nan\.mft:26: column 2 is not a finite number/);
   });
 });
 
