@@ -146,6 +146,7 @@ export function drtJson(result: DrtResult, spectrum: ImpedanceSpectrum): Record<
           rInf: result.rInf,
           inductance: result.inductance,
           polarizationResistance: result.polarizationResistance,
+          polarizationInWindow: result.polarizationInWindow,
           peaks: result.peaks,
           ...(result.band ? { band: result.band } : {}),
           ...(result.lambdaScores ? { lambdaScores: result.lambdaScores } : {}),

@@ -46,10 +46,15 @@
  * coefficients held at the x ≥ 0 bound, so it is narrower than pyDRTtools'
  * truncated-Gaussian HMC band where γ is near 0.
  *
- * Peaks: local maxima of γ with prominence ≥ `peakProminence`·max γ; area =
- * ∫γ d ln τ between the neighbouring minima (the peak's resistance), τ at the
- * maximum (parabolic refinement in ln τ), width = full width at half maximum
- * in decades of τ.
+ * Peaks: local maxima of γ with prominence ≥ `peakProminence`·max γ; peaks with
+ * less than `minorPeakFraction` of the total area are merged into a neighbour
+ * (regularisation ripples on a broad process's tails); area = ∫γ d ln τ
+ * between the neighbouring minima (the peak's resistance), τ at the maximum
+ * (parabolic refinement in ln τ), width = full width at half maximum in decades
+ * of τ. A peak with more than {@link DRT_EDGE_FRACTION} of its area beyond an
+ * edge of the measured window is flagged `truncated` (and warned about): a
+ * process at the highest frequencies is reported, not absorbed into R∞, and an
+ * arc that does not close is said to be extrapolated.
  *
  * @see T. H. Wan, M. Saccoccio, C. Chen, F. Ciucci, Electrochim. Acta 184 (2015) 483 (RBF discretisation)
  * @see A. Maradesa et al., J. Electrochem. Soc. 170 (2023) 030502 (λ selection)
@@ -99,6 +104,12 @@ export interface DrtOptions {
   oversample?: number;
   /** Minimum peak prominence as a fraction of max γ. @default 0.01 */
   peakProminence?: number;
+  /**
+   * Peaks whose area is below this fraction of ∫γ d ln τ are merged into the neighbour they share the
+   * higher valley with: the side lobes regularisation leaves on the tails of a broad (ZARC-like)
+   * process belong to it, not to separate processes. 0 keeps every peak. @default 0.05
+   */
+  minorPeakFraction?: number;
 }
 
 /** A DRT peak: one relaxation process. */
@@ -115,7 +126,18 @@ export interface DrtPeak {
   height: number;
   /** The maximum lies outside [1/(2π f_max), 1/(2π f_min)]. */
   outsideWindow: boolean;
+  /** Fraction of the peak's area lying outside the measured window (0…1). */
+  outsideFraction: number;
+  /**
+   * The peak is cut by an edge of the measured window: more than {@link DRT_EDGE_FRACTION} of its area lies
+   * beyond 1/(2π f_max) ("high", a process near or above the highest frequency) or beyond 1/(2π f_min)
+   * ("low", an arc that does not close), so its resistance is extrapolated. Absent otherwise.
+   */
+  truncated?: "high" | "low";
 }
+
+/** Fraction of a peak's area beyond an edge of the measured window above which the peak is flagged `truncated`. */
+export const DRT_EDGE_FRACTION = 0.25;
 
 /** Result of {@link drt}. */
 export interface DrtResult {
@@ -133,8 +155,14 @@ export interface DrtResult {
   rInf: number;
   /** Series inductance (H); 0 when not fitted. */
   inductance: number;
-  /** ∫γ d ln τ over the whole grid (Ω). */
+  /** ∫γ d ln τ over the whole grid (Ω): includes γ extrapolated beyond the measured window. */
   polarizationResistance: number;
+  /**
+   * ∫γ(τ)·W(τ) d ln τ with the smooth window W = 1/(1 + (ω_min τ)²) − 1/(1 + (ω_max τ)²) (Ω): the part of
+   * the polarisation the sweep resolves, = Z′_DRT(ω_min) − Z′_DRT(ω_max). W is ½ at the window's edges and
+   * falls off over about a decade beyond them, so a narrow peak sitting on an edge counts half, not all or nothing.
+   */
+  polarizationInWindow: number;
   /** λ used. */
   lambda: number;
   /** How λ was chosen. */
@@ -295,6 +323,16 @@ export function drt(spectrum: ImpedanceSpectrum, options: DrtOptions = {}): DrtR
   let polarizationResistance = 0;
   for (let m = 0; m < K; m++) polarizationResistance += x[m] * basisArea;
 
+  const peaks = findPeaks(lnOut, gamma, opts.peakProminence, opts.minorPeakFraction, lnTauLo, lnTauHi);
+  for (const peak of peaks) {
+    if (peak.truncated === undefined) continue;
+    const pct = Math.round(100 * peak.outsideFraction);
+    warnings.push(
+      peak.truncated === "high"
+        ? `a process at τ = ${peak.tau.toExponential(2)} s (${peak.frequency.toPrecision(3)} Hz) sits at the high-frequency edge: ${pct} % of its ${peak.resistance.toPrecision(3)} Ω lies beyond 1/(2π f_max), so that resistance is extrapolated (measure to higher frequency to resolve it)`
+        : `a process at τ = ${peak.tau.toExponential(2)} s (${peak.frequency.toPrecision(3)} Hz) does not close inside the sweep: ${pct} % of its ${peak.resistance.toPrecision(3)} Ω lies beyond 1/(2π f_min), so that resistance and the total polarisation are extrapolated`,
+    );
+  }
   const result: DrtResult = {
     tau,
     gamma,
@@ -307,7 +345,8 @@ export function drt(spectrum: ImpedanceSpectrum, options: DrtOptions = {}): DrtR
     lambda,
     lambdaMethod: typeof opts.lambda === "number" ? "fixed" : opts.lambda,
     lambdaScores,
-    peaks: findPeaks(lnOut, gamma, opts.peakProminence, lnTauLo, lnTauHi),
+    polarizationInWindow: windowedArea(lnOut, gamma, data.fMin, data.fMax),
+    peaks,
     fit: { real: fitRe, imag: fitIm },
     residuals: { real: resRe, imag: resIm },
     basis: opts.basis,
@@ -337,6 +376,7 @@ interface ResolvedDrtOptions {
   credibleBand: boolean;
   oversample: number;
   peakProminence: number;
+  minorPeakFraction: number;
 }
 
 function resolveOptions(options: DrtOptions): ResolvedDrtOptions {
@@ -364,6 +404,8 @@ function resolveOptions(options: DrtOptions): ResolvedDrtOptions {
   if (!(Number.isInteger(oversample) && oversample >= 1)) throw new ValidationError("oversample", "must be a positive integer", oversample);
   const peakProminence = options.peakProminence ?? 0.01;
   if (!(peakProminence >= 0 && peakProminence < 1)) throw new ValidationError("peakProminence", "must be in [0, 1)", peakProminence);
+  const minorPeakFraction = options.minorPeakFraction ?? 0.05;
+  if (!(minorPeakFraction >= 0 && minorPeakFraction < 1)) throw new ValidationError("minorPeakFraction", "must be in [0, 1)", minorPeakFraction);
   return {
     basis,
     lambda,
@@ -377,6 +419,7 @@ function resolveOptions(options: DrtOptions): ResolvedDrtOptions {
     credibleBand: options.credibleBand ?? false,
     oversample,
     peakProminence,
+    minorPeakFraction,
   };
 }
 
@@ -867,7 +910,20 @@ function laplaceBand(
   return { lo, hi, level: 0.95, method: "laplace" };
 }
 
-function findPeaks(lnOut: Float64Array, gamma: Float64Array, prominence: number, lnTauLo: number, lnTauHi: number): DrtPeak[] {
+/** ∫γ W d ln τ with W = 1/(1 + (ω_min τ)²) − 1/(1 + (ω_max τ)²), trapezoidal on the output grid. */
+function windowedArea(lnOut: Float64Array, gamma: Float64Array, fMin: number, fMax: number): number {
+  const wMin = 2 * Math.PI * fMin;
+  const wMax = 2 * Math.PI * fMax;
+  const weighted = (q: number): number => {
+    const tau = Math.exp(lnOut[q]);
+    return gamma[q] * (1 / (1 + (wMin * tau) ** 2) - 1 / (1 + (wMax * tau) ** 2));
+  };
+  let area = 0;
+  for (let q = 0; q + 1 < lnOut.length; q++) area += 0.5 * (weighted(q) + weighted(q + 1)) * (lnOut[q + 1] - lnOut[q]);
+  return area;
+}
+
+function findPeaks(lnOut: Float64Array, gamma: Float64Array, prominence: number, minorFraction: number, lnTauLo: number, lnTauHi: number): DrtPeak[] {
   const count = gamma.length;
   let gmax = 0;
   for (const v of gamma) gmax = Math.max(gmax, v);
@@ -922,11 +978,49 @@ function findPeaks(lnOut: Float64Array, gamma: Float64Array, prominence: number,
       merged = true;
     }
   }
+  // Merge minor peaks (side lobes on a broad process's tails) into the neighbour across the higher valley.
+  const areaBetween = (a: number, b: number): number => {
+    let area = 0;
+    for (let q = a; q < b; q++) area += 0.5 * (gamma[q] + gamma[q + 1]) * step;
+    return area;
+  };
+  const totalArea = areaBetween(0, count - 1);
+  while (minorFraction > 0 && peaks.length > 1) {
+    let smallest = -1;
+    let smallestArea = Infinity;
+    peaks.forEach((pk, i) => {
+      const area = areaBetween(pk.left, pk.right);
+      if (area < smallestArea) {
+        smallestArea = area;
+        smallest = i;
+      }
+    });
+    if (!(smallestArea < minorFraction * totalArea)) break;
+    const pk = peaks[smallest];
+    const leftNeighbour = smallest > 0 ? peaks[smallest - 1] : null;
+    const rightNeighbour = smallest + 1 < peaks.length ? peaks[smallest + 1] : null;
+    const intoLeft = leftNeighbour !== null && (rightNeighbour === null || gamma[pk.left] >= gamma[pk.right]);
+    if (intoLeft) {
+      leftNeighbour.right = pk.right;
+      if (gamma[pk.top] > gamma[leftNeighbour.top]) leftNeighbour.top = pk.top;
+    } else if (rightNeighbour) {
+      rightNeighbour.left = pk.left;
+      if (gamma[pk.top] > gamma[rightNeighbour.top]) rightNeighbour.top = pk.top;
+    }
+    peaks = peaks.filter((_, i) => i !== smallest);
+  }
   const out: DrtPeak[] = [];
   for (const pk of peaks) {
     if (gamma[pk.top] < prominence * gmax) continue;
-    let area = 0;
-    for (let q = pk.left; q < pk.right; q++) area += 0.5 * (gamma[q] + gamma[q + 1]) * step;
+    const area = areaBetween(pk.left, pk.right);
+    let below = 0;
+    let above = 0;
+    for (let q = pk.left; q < pk.right; q++) {
+      const slice = 0.5 * (gamma[q] + gamma[q + 1]) * step;
+      const mid = 0.5 * (lnOut[q] + lnOut[q + 1]);
+      if (mid < lnTauLo) below += slice;
+      else if (mid > lnTauHi) above += slice;
+    }
     let lnPeak = lnOut[pk.top];
     if (pk.top > 0 && pk.top < count - 1) {
       const y0 = gamma[pk.top - 1];
@@ -955,6 +1049,8 @@ function findPeaks(lnOut: Float64Array, gamma: Float64Array, prominence: number,
       width: (lnB - lnA) / Math.LN10,
       height: gamma[pk.top],
       outsideWindow: lnPeak < lnTauLo - 1e-9 || lnPeak > lnTauHi + 1e-9,
+      outsideFraction: area > 0 ? (below + above) / area : 0,
+      ...(area > 0 && below / area > DRT_EDGE_FRACTION ? { truncated: "high" as const } : area > 0 && above / area > DRT_EDGE_FRACTION ? { truncated: "low" as const } : {}),
     });
   }
   return out;
