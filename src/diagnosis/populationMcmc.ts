@@ -24,11 +24,19 @@
  * each cell's acceptance rate and the number of distinct rows visited are reported, and a
  * cell whose rows are rarely accepted is flagged.
  *
- * Units: those of the parameters; τ dimensionless (log-sd).
+ * The Gibbs chain runs until mixed (issue 13 part 3): after `iterations` sweeps the
+ * integrated autocorrelation time (in sweeps) of every reported draw — each population
+ * median and log-sd, each cell's partially pooled value — is estimated, and the chain is
+ * extended in blocks until it is ≥ tauFactor·τ sweeps long with ESS = sweeps/τ ≥ minEss,
+ * or `maxIterations` stops it (a warning names the τ and ESS reached). Every interval
+ * carries its τ and ESS.
+ *
+ * Units: those of the parameters; τ dimensionless (log-sd); autocorrelation times in sweeps.
  */
 import { ValidationError } from "../core/errors.ts";
 import { createRandom, type Seed } from "../core/random.ts";
 import { centralIntervals } from "../core/quantiles.ts";
+import { integratedAutocorrelationTime } from "../optimize/autocorrelation.ts";
 import { firstReaching, LOG_SD_PRIOR_MAX, type QuantileInterval } from "./population.ts";
 
 /** One cell's stage-1 chain: `count` rows of `width` values (row-major), with the law parameters at `columns`. */
@@ -56,17 +64,26 @@ export interface TwoStageOptions {
   proposals?: number;
   /** The stage-1 prior of the law parameters: uniform in θ (the diagnosis) or in ln θ. @default "uniform" */
   stageOnePrior?: "uniform" | "log-uniform";
+  /** ESS (sweeps/τ) every reported draw must reach. @default 400 */
+  minEss?: number;
+  /** Kept sweeps ≥ tauFactor·τ for every reported draw. @default 50 */
+  tauFactor?: number;
+  /** Largest number of kept sweeps when extending. @default 10·iterations */
+  maxIterations?: number;
 }
+
+/** An interval of Gibbs draws with their integrated autocorrelation time (sweeps) and effective sample size. */
+export type MixedInterval = QuantileInterval & { tau: number; ess: number };
 
 export interface TwoStageParameterResult {
   parameter: string;
   unit: string;
   /** e^μ, the population median */
-  populationMedian: QuantileInterval;
+  populationMedian: MixedInterval;
   /** τ, the population log-sd */
-  logSd: QuantileInterval;
+  logSd: MixedInterval;
   /** each cell: its stage-1 posterior (no pooling) and its posterior in the hierarchy (partial pooling), both from draws */
-  perCell: { cell: string; noPooling: QuantileInterval; partialPooling: QuantileInterval }[];
+  perCell: { cell: string; noPooling: QuantileInterval; partialPooling: MixedInterval }[];
 }
 
 export interface TwoStageResult {
@@ -75,9 +92,18 @@ export interface TwoStageResult {
   rowIndices: Int32Array[];
   sampling: {
     method: string;
+    /** kept sweeps (after any extension) */
     iterations: number;
     burn: number;
     proposalsPerSweep: number;
+    /** whether every reported draw reached ESS ≥ minEss and the chain ≥ tauFactor·τ, the targets, and the blocks added */
+    mixed: boolean;
+    minEss: number;
+    tauFactor: number;
+    extensions: number;
+    /** the largest τ (sweeps) and the smallest ESS over the reported draws, and whose */
+    maxTau: { name: string; tau: number };
+    minEssReached: { name: string; ess: number };
     /** per cell: fraction of row proposals accepted, distinct stage-1 rows visited */
     cells: { cell: string; acceptance: number; distinctRows: number; stageOneRows: number }[];
     /** one line per cell whose rows are rarely accepted (the stage-1 chain may not reach where the population pulls it) */
@@ -115,6 +141,13 @@ export function twoStagePopulation(parameters: readonly PopulationParameter[], c
   const iterations = options.iterations ?? 20000;
   const burn = options.burn ?? 2000;
   const proposals = options.proposals ?? 4;
+  const minEss = options.minEss ?? 400;
+  const tauFactor = options.tauFactor ?? 50;
+  const maxIterations = options.maxIterations ?? 10 * iterations;
+  if (!Number.isInteger(iterations) || iterations < 2) throw new ValidationError("population.iterations", "must be an integer ≥ 2", iterations);
+  if (!(minEss >= 0) || !Number.isFinite(minEss)) throw new ValidationError("population.minEss", "must be a finite number ≥ 0", minEss);
+  if (!(tauFactor >= 0) || !Number.isFinite(tauFactor)) throw new ValidationError("population.tauFactor", "must be a finite number ≥ 0", tauFactor);
+  if (!Number.isInteger(maxIterations) || maxIterations < iterations) throw new ValidationError("population.maxIterations", `must be an integer ≥ iterations = ${iterations}`, maxIterations);
   const logUniform = (options.stageOnePrior ?? "uniform") === "log-uniform";
   const random = createRandom(options.seed ?? 1);
 
@@ -184,10 +217,36 @@ export function twoStagePopulation(parameters: readonly PopulationParameter[], c
 
   const accepted = new Float64Array(J);
   const visited = cells.map(() => new Set<number>());
-  const muDraws = Array.from({ length: P }, () => new Float64Array(iterations));
-  const tauDraws = Array.from({ length: P }, () => new Float64Array(iterations));
-  const rowIndices = cells.map(() => new Int32Array(iterations));
-  for (let sweep = 0; sweep < burn + iterations; sweep++) {
+  let capacity = iterations;
+  let muDraws = Array.from({ length: P }, () => new Float64Array(capacity));
+  let tauDraws = Array.from({ length: P }, () => new Float64Array(capacity));
+  let rowIndices = cells.map(() => new Int32Array(capacity));
+  const grow = (next: number): void => {
+    const copy = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(next);
+      b.set(a);
+      return b;
+    };
+    muDraws = muDraws.map((a) => copy(a, (n) => new Float64Array(n)));
+    tauDraws = tauDraws.map((a) => copy(a, (n) => new Float64Array(n)));
+    rowIndices = rowIndices.map((a) => copy(a, (n) => new Int32Array(n)));
+    capacity = next;
+  };
+  // τ (sweeps) of every reported draw over the first `kept` sweeps: each μ (as e^μ, monotone: same τ), each log-sd, each cell's pooled value
+  const names = parameters.flatMap((parameter) => [`${parameter.name}.populationMedian`, `${parameter.name}.logSd`, ...cells.map((c) => `${parameter.name}.${c.cell}.partialPooling`)]);
+  const autocorrelation = (kept: number): Float64Array => {
+    const taus: number[] = [];
+    parameters.forEach((parameter, p) => {
+      taus.push(integratedAutocorrelationTime(muDraws[p].subarray(0, kept)), integratedAutocorrelationTime(tauDraws[p].subarray(0, kept)));
+      cells.forEach((c, j) => taus.push(integratedAutocorrelationTime(Float64Array.from(rowIndices[j].subarray(0, kept), (r) => c.rows[r * c.width + parameter.column]))));
+    });
+    return Float64Array.from(taus);
+  };
+  let total = burn + iterations;
+  let kept = iterations;
+  let extensions = 0;
+  let taus: Float64Array = new Float64Array(0);
+  for (let sweep = 0; sweep < total; sweep++) {
     for (let j = 0; j < J; j++) {
       let current = logWeight(j, row[j]);
       for (let k = 0; k < proposals; k++) {
@@ -215,34 +274,72 @@ export function twoStagePopulation(parameters: readonly PopulationParameter[], c
       rowIndices[j][i] = row[j];
       visited[j].add(row[j]);
     }
+    if (sweep === total - 1) {
+      // end of a block: extend until every reported draw has mixed (a constant draw has τ = 1)
+      taus = autocorrelation(kept);
+      let worst = 0;
+      for (const t of taus) if (Number.isFinite(t) && t > worst) worst = t;
+      const needed = Math.ceil(worst * Math.max(tauFactor, minEss));
+      if (kept < needed && kept < maxIterations) {
+        const next = Math.min(maxIterations, Math.max(kept + Math.ceil(kept / 4), Math.min(2 * kept, Math.ceil(1.2 * needed))));
+        if (next > capacity) grow(next);
+        total += next - kept;
+        kept = next;
+        extensions++;
+      }
+    }
   }
+  const mixedInterval = (draws: ArrayLike<number>, unit: string | undefined, tau: number): MixedInterval => ({ ...drawInterval(draws, unit), tau, ess: kept / tau });
+  const tauOf = (p: number, k: number): number => taus[p * (2 + J) + k];
 
+  muDraws = muDraws.map((a) => a.slice(0, kept));
+  tauDraws = tauDraws.map((a) => a.slice(0, kept));
+  rowIndices = rowIndices.map((a) => a.slice(0, kept));
   const results = parameters.map((parameter, p): TwoStageParameterResult => ({
     parameter: parameter.name,
     unit: parameter.unit,
-    populationMedian: drawInterval(muDraws[p].map(Math.exp), parameter.unit),
-    logSd: drawInterval(tauDraws[p], "1 (log-sd)"),
+    populationMedian: mixedInterval(muDraws[p].map(Math.exp), parameter.unit, tauOf(p, 0)),
+    logSd: mixedInterval(tauDraws[p], "1 (log-sd)", tauOf(p, 1)),
     perCell: cells.map((c, j) => ({
       cell: c.cell,
       noPooling: drawInterval(Float64Array.from({ length: c.count }, (_, r) => c.rows[r * c.width + parameter.column]), parameter.unit),
-      partialPooling: drawInterval(Float64Array.from(rowIndices[j], (r) => c.rows[r * c.width + parameter.column]), parameter.unit),
+      partialPooling: mixedInterval(Float64Array.from(rowIndices[j], (r) => c.rows[r * c.width + parameter.column]), parameter.unit, tauOf(p, 2 + j)),
     })),
   }));
-  const cellDiagnostics = cells.map((c, j) => ({ cell: c.cell, acceptance: accepted[j] / (iterations * proposals), distinctRows: visited[j].size, stageOneRows: c.count }));
+  let maxTau = { name: "", tau: Number.NaN };
+  let minEssReached = { name: "", ess: Number.NaN };
+  taus.forEach((t, k) => {
+    if (!Number.isFinite(t)) return;
+    if (maxTau.name === "" || t > maxTau.tau) maxTau = { name: names[k], tau: t };
+    if (minEssReached.name === "" || kept / t < minEssReached.ess) minEssReached = { name: names[k], ess: kept / t };
+  });
+  const mixed = kept >= tauFactor * maxTau.tau && minEssReached.ess >= minEss;
+  const cellDiagnostics = cells.map((c, j) => ({ cell: c.cell, acceptance: accepted[j] / (kept * proposals), distinctRows: visited[j].size, stageOneRows: c.count }));
   const warnings = cellDiagnostics
     .filter((d) => d.acceptance < MIN_ACCEPTANCE || d.distinctRows < Math.min(MIN_DISTINCT_ROWS, d.stageOneRows / 2))
     .map(
       (d) =>
         `population: cell ${d.cell}'s own posterior rarely reaches where the population pulls it (row acceptance ${d.acceptance.toFixed(3)}, ${d.distinctRows} of ${d.stageOneRows} draws used): its pooled interval rests on few draws; a longer MCMC of that cell would help`,
     );
+  if (!mixed) {
+    warnings.push(
+      `population: the Gibbs chain did not mix within ${kept} sweeps: τ up to ${maxTau.tau.toPrecision(3)} sweeps (${maxTau.name}) asks for ≥ ${Math.ceil(tauFactor * maxTau.tau)}, ESS down to ${minEssReached.ess.toPrecision(3)} (${minEssReached.name}) against ${minEss}`,
+    );
+  }
   return {
     parameters: results,
     rowIndices,
     sampling: {
       method: "two-stage Metropolis-within-Gibbs over the cells' own MCMC draws (Lunn et al. 2013)",
-      iterations,
+      iterations: kept,
       burn,
       proposalsPerSweep: proposals,
+      mixed,
+      minEss,
+      tauFactor,
+      extensions,
+      maxTau,
+      minEssReached,
       cells: cellDiagnostics,
       warnings,
     },
