@@ -49,7 +49,7 @@ export interface SliceInterval {
 
 /** One time slice paired with its window. */
 export interface TimeSlice extends SliceInterval {
-  /** slice number i from a `…_<i>` label (`sequence_<i>_eis_<i>` → i), else the 1-based position among the selected intervals */
+  /** slice number i from the `…_<i>` labels (`sequence_<i>_eis_<i>` → i) when they all carry distinct numbers ≥ 1, else the 1-based position by start time */
   readonly index: number;
   /** start, end, duration in hours since the origin */
   readonly start_h: number;
@@ -229,15 +229,15 @@ export function parseTimeSlices(
   }));
   const selected = intervals.map((interval, k) => ({ interval, k })).filter(({ interval }) => interval.type === type);
   selected.sort((a, b) => a.interval.start_s - b.interval.start_s);
-  const usedIndex = new Set<number>();
+  // slice numbers from the labels when every selected label ends in a distinct number ≥ 1, else positions
+  const numbers = selected.map(({ interval }) => {
+    const m = /_(\d+)$/.exec(interval.label);
+    return m ? Number(m[1]) : 0;
+  });
+  const byLabel = numbers.every((n) => n >= 1) && new Set(numbers).size === numbers.length;
+  if (!byLabel && selected.length > 0) warnings.push(`${source}: the ${type} labels do not all end in distinct numbers ≥ 1; slices numbered by start time instead`);
   const slices: TimeSlice[] = selected.map(({ interval, k }, position) => {
-    const numbered = /_(\d+)$/.exec(interval.label);
-    let index = numbered ? Number(numbered[1]) : position + 1;
-    if (usedIndex.has(index)) {
-      warnings.push(`${source}: slice label ${interval.label} repeats number ${index}; numbered by position instead`);
-      index = position + 1;
-    }
-    usedIndex.add(index);
+    const index = byLabel ? numbers[position] : position + 1;
     const name = `r${run}_${interval.label}.txt`;
     const utc = (ms: number): string => new Date(ms - (offset ?? 0) * 1000).toISOString();
     return {

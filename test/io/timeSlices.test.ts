@@ -81,6 +81,16 @@ describe("time slices of run 218389", () => {
     expect(() => readTimeSlices(json, { runStart: "2025-04-20T14:54:15", utcOffset: "-04:00" })).toThrow(/runStart: must be an ISO 8601 date-time with a zone/);
   });
 
+  it("labels without distinct numbers ≥ 1 (found by the fuzzer: sequence_1_eis_0) number the slices by start time, with a warning", () => {
+    const at = (minute: number, label: string): Record<string, string> => ({ label, interval_type: "eis", start: `2025-04-20T11:0${minute}:00`, end: `2025-04-20T11:0${minute}:30` });
+    const zero = parseTimeSlices(JSON.stringify({ run_number: 7, intervals: [at(2, "seq_b_0"), at(1, "seq_a_3")] }), "r.json");
+    expect(zero.slices.map((s) => [s.label, s.index])).toEqual([["seq_a_3", 1], ["seq_b_0", 2]]);
+    expect(zero.warnings).toEqual(["r.json: the eis labels do not all end in distinct numbers ≥ 1; slices numbered by start time instead"]);
+    const numbered = parseTimeSlices(JSON.stringify({ run_number: 7, intervals: [at(2, "seq_b_2"), at(1, "seq_a_5")] }), "r.json");
+    expect(numbered.slices.map((s) => [s.label, s.index])).toEqual([["seq_a_5", 5], ["seq_b_2", 2]]);
+    expect(numbered.warnings).toEqual([]);
+  });
+
   it("malformed documents are ParseErrors naming the field", () => {
     const bad = (doc: unknown, pattern: RegExp): void => {
       let error: unknown;
