@@ -11,9 +11,89 @@ import { fitCircuit as fitCircuitModel, type CircuitFitResult, type FitCircuitOp
 import { linKK, type LinKKOptions, type LinKKResult } from "../analysis/impedance/linKK.ts";
 import { drt, type DrtOptions, type DrtResult } from "../analysis/impedance/drt.ts";
 import { circuitModel } from "../models/circuit/circuitModel.ts";
+import { readImpedanceTimes, type ImpedanceTimes } from "../io/impedanceTime.ts";
+import {
+  arcParameters,
+  impedanceSequence as fitSequence,
+  type ArcParameters,
+  type CapacitanceFormula,
+  type ImpedanceSequence,
+  type ImpedanceSequenceOptions,
+  type SequenceSpectrum,
+} from "../analysis/impedance/sequence.ts";
+import { circuitPolarisation, type CircuitPolarisation } from "../analysis/impedance/polarisation.ts";
 import { plainJson } from "./json.ts";
+import nodePath from "node:path";
 
 export type { ImpedanceSpectrum, CircuitFitResult, FitCircuitOptions, LinKKOptions, LinKKResult, DrtOptions, DrtResult };
+export type { ImpedanceTimes, ArcParameters, CapacitanceFormula, ImpedanceSequence, ImpedanceSequenceOptions, SequenceSpectrum, CircuitPolarisation };
+export { arcParameters, circuitPolarisation };
+
+/** When each point of a BioLogic `.mpt` spectrum was measured: `time/s` per point and the header's acquisition start. */
+export function readSpectrumTimes(file: string): ImpedanceTimes {
+  return readImpedanceTimes(file);
+}
+
+/** A sequence of fitted spectra; `toJSON()` is `strata eis sequence --json`. */
+export interface ImpedanceSequenceReport {
+  sequence: ImpedanceSequence;
+  toJSON(): Record<string, unknown>;
+}
+
+/**
+ * Fit one circuit to a sequence of spectra (files or spectra with times) and follow each arc's
+ * resistance and effective capacitance over time. A file's time is the mid-point of its `.mpt`
+ * `time/s` column (seconds since the header's acquisition start, which is reported as `startTime`);
+ * `dropInductive` keeps only the points with Z'' < 0.
+ */
+export function impedanceSequence(
+  circuit: string,
+  spectra: readonly (string | SequenceSpectrum)[],
+  options: ImpedanceSequenceOptions & { dropInductive?: boolean } = {},
+): ImpedanceSequenceReport {
+  const { dropInductive, ...rest } = options;
+  const items = spectra.map((item): SequenceSpectrum => {
+    if (typeof item !== "string") return dropInductive ? { ...item, spectrum: capacitiveOnly(toSpectrum(item.spectrum)) } : item;
+    const spectrum = readImpedanceFile(item);
+    const times = readImpedanceTimes(item);
+    return {
+      spectrum: dropInductive ? capacitiveOnly(spectrum) : spectrum,
+      time_s: times.mid_s,
+      label: nodePath.basename(item),
+      ...(times.startTime ? { startTime: times.startTime } : {}),
+    };
+  });
+  const sequence = fitSequence(circuit, items, rest);
+  return { sequence, toJSON: () => plainJson(sequenceJson(sequence)) as Record<string, unknown> };
+}
+
+const toSpectrum = (data: SequenceSpectrum["spectrum"]): ImpedanceSpectrum => ({
+  frequency: data.frequency,
+  real: data.real,
+  imag: data.imag,
+  source: data.source ?? "spectrum",
+  format: "data",
+  warnings: [],
+});
+
+/** `strata eis sequence --json`. */
+export function sequenceJson(sequence: ImpedanceSequence): Record<string, unknown> {
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return {
+    circuit: sequence.circuit,
+    capacitanceFormula: sequence.capacitanceFormula,
+    notConverged: sequence.notConverged,
+    points: sequence.points.map((p) => ({
+      label: p.label,
+      time_s: p.time_s,
+      ...(p.startTime ? { startTime: p.startTime } : {}),
+      converged: p.fit.converged,
+      reducedChi2: finite(p.fit.reducedChi2),
+      parameters: Object.fromEntries(p.fit.parameters.map((q) => [q.name, { value: q.value, stderr: finite(q.stderr) }])),
+      arcs: p.arcs.map((a) => ({ ...a, resistanceStderr: finite(a.resistanceStderr), capacitanceStderr: finite(a.capacitanceStderr) })),
+    })),
+  };
+}
 
 /** Read an impedance file (plain CSV, BioLogic .mpt, Gamry .DTA, ZPlot .z, Autolab, CH Instruments, Parstat, VersaStudio, PowerSuite). */
 export function readSpectrum(file: string, options: ReadImpedanceOptions = {}): ImpedanceSpectrum {
