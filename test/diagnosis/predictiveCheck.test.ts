@@ -17,7 +17,7 @@ const FAIL_P = 1e-6;
 describe("per-scan predictive check of each law", () => {
   it("passes the laws that describe the example and rejects linear growth", async () => {
     const campaign = await loadCampaign(path.join(repoRoot, "examples", "campaign"));
-    const diagnosis = await diagnoseCampaign(campaign, { mode: "joint", laws: ["parabolic", "charge", "linear"], seed: 1, mcmc: { walkers: 24, steps: 40, burn: 20, threads: 1 } });
+    const diagnosis = await diagnoseCampaign(campaign, { mode: "joint", laws: ["parabolic", "charge", "linear"], seed: 1, mcmc: { walkers: 24, steps: 40, burn: 20, threads: 1, minEss: 0, tauFactor: 0 } });
     const cells = diagnosis.json["cells"] as Record<string, { growth: Record<string, { comparison: { law: string; perScanCheck: { chi2: number; dof: number; p: number } }[] }> }>;
     const comparison = cells["A"].growth["SEI"].comparison;
     const check = (law: string): { chi2: number; dof: number; p: number } => comparison.find((c) => c.law === law)!.perScanCheck;

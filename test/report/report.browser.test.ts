@@ -38,7 +38,7 @@ describe("diagnosis report in headless Chromium", () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (as .ci/run does)`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-report-"));
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "strata-chromium-"));
-    const result = runCli(["diagnose", path.join(repoRoot, "examples", "campaign"), "--out", dir, "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1"]);
+    const result = runCli(["diagnose", path.join(repoRoot, "examples", "campaign"), "--out", dir, "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1", "--min-ess", "0", "--tau-factor", "0"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: BROWSER_ARGS });
@@ -113,7 +113,7 @@ describe("diagnosis report in headless Chromium", () => {
       campaign,
     );
     const out = path.join(dir, "damage-out");
-    const result = runCli(["diagnose", campaign, "--out", out, "--laws", "linear", "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1"]);
+    const result = runCli(["diagnose", campaign, "--out", out, "--laws", "linear", "--walkers", "12", "--steps", "60", "--burn", "20", "--threads", "1", "--min-ess", "0", "--tau-factor", "0"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Population of 3 cells \(linear law, chosen by the pooled evidence of all cells\): .*k: median/m);
