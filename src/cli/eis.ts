@@ -50,6 +50,15 @@ interface DrtFlags extends ReadFlags {
   basis?: string;
   inductance?: boolean;
   band?: boolean;
+  extend?: string;
+  json?: boolean;
+}
+
+interface SequenceFlags {
+  circuit: string;
+  weights?: string;
+  dropInductive?: boolean;
+  capacitance?: string;
   json?: boolean;
 }
 
@@ -186,6 +195,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--basis <B>", "rbf | piecewise-linear (default rbf)")
     .option("--inductance", "fit a series inductance")
     .option("--band", "95 % credible band for γ")
+    .option("--extend <DECADES>", "decades the τ grid reaches beyond the sweep on each side (default 1; 2 for arcs that do not close)")
     .option("--format <NAME>", "force a file reader")
     .option("--json", 'print {"tau", "gamma", "lambda", "rInf", "inductance", "peaks": [{"tau", "resistance", "width"}], …}')
     .action(async (file: string, flags: DrtFlags) => {
@@ -197,6 +207,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.basis !== undefined ? { basis: parseChoice<"rbf" | "piecewise-linear">("--basis", flags.basis, ["rbf", "piecewise-linear"]) } : {}),
         ...(flags.inductance ? { inductance: true } : {}),
         ...(flags.band ? { credibleBand: true } : {}),
+        ...(flags.extend !== undefined ? { extendDecades: numberOption(flags.extend, "--extend", { gt: 0 }) } : {}),
       };
       const { result } = api.distributionOfRelaxationTimes(spectrum, options);
       if (flags.json) {
@@ -205,12 +216,49 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
       }
       printWarnings([...spectrum.warnings, ...result.warnings]);
       process.stdout.write(
-        `# lambda = ${formatNumber(result.lambda)} (${result.lambdaMethod}), R_inf = ${formatNumber(result.rInf)} ohm, L = ${formatNumber(result.inductance)} H, R_pol = ${formatNumber(result.polarizationResistance)} ohm\n`,
+        `# lambda = ${formatNumber(result.lambda)} (${result.lambdaMethod}), R_inf = ${formatNumber(result.rInf)} ohm, L = ${formatNumber(result.inductance)} H, R_pol = ${formatNumber(result.polarizationResistance)} ohm (in the measured window: ${formatNumber(result.polarizationInWindow)} ohm)\n`,
       );
       for (const p of result.peaks) {
-        process.stdout.write(`# peak: tau = ${formatNumber(p.tau)} s (f = ${formatNumber(p.frequency)} Hz), R = ${formatNumber(p.resistance)} ohm, width = ${formatNumber(p.width)} decades${p.outsideWindow ? " (outside the measured window)" : ""}\n`);
+        const edge = p.truncated === "high" ? ", truncated at the high-frequency edge" : p.truncated === "low" ? ", does not close at the low-frequency edge" : "";
+        process.stdout.write(
+          `# peak: tau = ${formatNumber(p.tau)} s (f = ${formatNumber(p.frequency)} Hz), R = ${formatNumber(p.resistance)} ohm, width = ${formatNumber(p.width)} decades${p.outsideWindow ? " (maximum outside the measured window)" : ""}, ${Math.round(100 * p.outsideFraction)} % of R outside the window${edge}\n`,
+        );
       }
       printColumns(["tau (s)", "gamma (ohm)"], [result.tau, result.gamma]);
+    });
+
+  eis
+    .command("sequence")
+    .description("Fit one circuit to a series of spectra and follow each arc's R and effective capacitance over time")
+    .argument("<FILES...>", "BioLogic .mpt spectra (times from their time/s column and header), in any order")
+    .requiredOption("--circuit <STR>", "circuit with top-level p(R,CPE) / p(R,C) arcs, e.g. R0-p(R1,CPE1)-p(R2,CPE2)")
+    .option("--weights <KIND>", "unit | modulus | proportional (default modulus)")
+    .option("--drop-inductive", "use only the points with Z'' < 0")
+    .option("--capacitance <FORMULA>", "hsu-mansfeld (default) | brug: effective capacitance of an R‖CPE arc")
+    .option("--json", 'print {"circuit", "points": [{"label", "time_s", "startTime", "parameters", "arcs": [{"resistance", "capacitance", …}]}]}')
+    .action(async (files: string[], flags: SequenceFlags) => {
+      const api = await import("../api/impedance.ts");
+      const weights = parseChoice<"unit" | "modulus" | "proportional">("--weights", flags.weights ?? "modulus", ["unit", "modulus", "proportional"]);
+      const capacitance = parseChoice<"hsu-mansfeld" | "brug">("--capacitance", flags.capacitance ?? "hsu-mansfeld", ["hsu-mansfeld", "brug"]);
+      const report = api.impedanceSequence(flags.circuit, files, { weights, capacitance, dropInductive: flags.dropInductive ?? false });
+      if (flags.json) {
+        printJson(report.toJSON());
+        return;
+      }
+      const { sequence } = report;
+      if (sequence.notConverged.length > 0) printWarnings([`the fit did not converge for ${sequence.notConverged.join(", ")}`]);
+      process.stdout.write(`# ${sequence.circuit}, ${weights} weights, C_eff by ${capacitance}; time = mid-point of each file's time/s (s)\n`);
+      const order = sequence.points.map((_, k) => k).sort((a, b) => sequence.points[a].time_s - sequence.points[b].time_s);
+      const header = ["file", "time (s)", "start", "chi2/nu"];
+      for (const arc of sequence.trend.arcs) header.push(`${arc.resistanceName} (ohm)`, "+-", `C${arc.arc}_eff (F)`, "+-");
+      const lines = [`# ${header.join("\t")}`];
+      for (const k of order) {
+        const p = sequence.points[k];
+        const row = [p.label, formatNumber(p.time_s), p.startTime ?? "", formatNumber(p.fit.reducedChi2)];
+        for (const a of p.arcs) row.push(formatNumber(a.resistance), formatNumber(a.resistanceStderr), formatNumber(a.capacitance), formatNumber(a.capacitanceStderr));
+        lines.push(row.join("\t"));
+      }
+      process.stdout.write(`${lines.join("\n")}\n`);
     });
 
   eis
@@ -242,6 +290,7 @@ function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {
   const lines = [
     `# ${fit.circuit} fitted to ${spectrum.source} (${fit.nPoints} points, ${fit.weighting} weights${fit.admittance ? ", admittance" : ""}${fit.global ? ", global search" : ""})`,
     `# ${fit.message}`,
+    ...(fit.starts !== undefined ? [`# ${fit.initialNotes[fit.initialNotes.length - 1]}`] : []),
     `# chi2 = ${formatNumber(fit.chi2)}, reduced chi2 = ${formatNumber(fit.reducedChi2)} (dof ${fit.dof}), RSS = ${formatNumber(fit.rss)} ohm^2, AIC = ${formatNumber(fit.aic)}, BIC = ${formatNumber(fit.bic)}`,
     "# stderr is scaled by sqrt(reduced chi2); stderr_unscaled assumes the weights are absolute sigmas",
     "# name\tvalue\tstderr\tstderr_unscaled\tunit",

@@ -47,7 +47,7 @@
  * truncated-Gaussian HMC band where γ is near 0.
  *
  * Peaks: local maxima of γ with prominence ≥ `peakProminence`·max γ; peaks with
- * less than `minorPeakFraction` of the total area are merged into a neighbour
+ * less than `minorPeakFraction` of the area inside the measured window are merged into a neighbour
  * (regularisation ripples on a broad process's tails); area = ∫γ d ln τ
  * between the neighbouring minima (the peak's resistance), τ at the maximum
  * (parabolic refinement in ln τ), width = full width at half maximum in decades
@@ -105,7 +105,7 @@ export interface DrtOptions {
   /** Minimum peak prominence as a fraction of max γ. @default 0.01 */
   peakProminence?: number;
   /**
-   * Peaks whose area is below this fraction of ∫γ d ln τ are merged into the neighbour they share the
+   * Peaks whose area is below this fraction of ∫γ d ln τ inside the measured window are merged into the neighbour they share the
    * higher valley with: the side lobes regularisation leaves on the tails of a broad (ZARC-like)
    * process belong to it, not to separate processes. 0 keeps every peak. @default 0.05
    */
@@ -984,7 +984,12 @@ function findPeaks(lnOut: Float64Array, gamma: Float64Array, prominence: number,
     for (let q = a; q < b; q++) area += 0.5 * (gamma[q] + gamma[q + 1]) * step;
     return area;
   };
-  const totalArea = areaBetween(0, count - 1);
+  // Reference area: γ inside the measured window (an extrapolated arc beyond f_min must not make a resolved process "minor").
+  let first = 0;
+  while (first < count - 1 && lnOut[first] < lnTauLo - 1e-9) first++;
+  let last = count - 1;
+  while (last > first && lnOut[last] > lnTauHi + 1e-9) last--;
+  const totalArea = areaBetween(first, last);
   while (minorFraction > 0 && peaks.length > 1) {
     let smallest = -1;
     let smallestArea = Infinity;
