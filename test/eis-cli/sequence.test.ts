@@ -13,7 +13,7 @@ describe("strata eis sequence", () => {
   it("--json equals the API's report; the text table is in time order with the files' start times", () => {
     const cli = runCli(["eis", "sequence", ...files, "--circuit", circuit, "--drop-inductive", "--json"]);
     expect(cli.status, cli.stderr).toBe(0);
-    const api = JSON.parse(JSON.stringify(impedanceSequence(circuit, files, { weights: "modulus", capacitance: "hsu-mansfeld", dropInductive: true })));
+    const api: unknown = JSON.parse(JSON.stringify(impedanceSequence(circuit, files, { weights: "modulus", capacitance: "hsu-mansfeld", dropInductive: true })));
     expect(JSON.parse(cli.stdout)).toEqual(api);
     const text = runCli(["eis", "sequence", ...files, "--circuit", circuit, "--drop-inductive"]);
     expect(text.status, text.stderr).toBe(0);
