@@ -267,6 +267,8 @@ interface ResolvedSamplerOptions {
 
 /** Stored values (walkers × params × kept steps) the run-until-mixed mode may grow the chain to by default. */
 const MAX_STORED_VALUES = 2 ** 23;
+/** Derived values held at once while their τ is estimated (quantities are taken in chunks below this). */
+const DERIVED_CHUNK_VALUES = 2 ** 22;
 /** Proposal refreshes allowed in one run (a finite number keeps the adaptation valid). */
 const MAX_REFRESHES = 2;
 /** Default ESS target of the run-until-mixed mode. */
@@ -608,7 +610,7 @@ class ChainRecorder {
   /** Makes room for `capacity` kept steps (amortised doubling). */
   reserve(capacity: number): void {
     if (capacity <= this.capacity) return;
-    const next = Math.max(capacity, Math.min(2 * this.capacity, capacity * 2));
+    const next = Math.max(capacity, 2 * this.capacity);
     const chain = this.allocate(next);
     chain.set(this.chain.subarray(0, this.kept * this.walkers * this.p));
     const logps = new Float64Array(next * this.walkers);
@@ -764,17 +766,23 @@ function mixingCheck(ctx: RunContext): MixingCheck {
   let derivedEss: Float64Array | undefined;
   const derived = ctx.options.derived;
   if (derived && derived.names.length > 0 && kept > 0) {
+    // quantities in chunks, so that a long chain of many derived quantities stays within DERIVED_CHUNK_VALUES
     const d = derived.names.length;
-    const values = new Float64Array(kept * walkers * d);
+    const chunk = Math.max(1, Math.min(d, Math.floor(DERIVED_CHUNK_VALUES / (kept * walkers))));
     const theta = new Float64Array(p);
     const out = new Float64Array(d);
-    for (let i = 0; i < kept * walkers; i++) {
-      for (let j = 0; j < p; j++) theta[j] = chain[i * p + j];
-      out.fill(Number.NaN);
-      derived.evaluate(theta, out);
-      values.set(out, i * d);
+    derivedTau = new Float64Array(d);
+    for (let first = 0; first < d; first += chunk) {
+      const width = Math.min(chunk, d - first);
+      const values = new Float64Array(kept * walkers * width);
+      for (let i = 0; i < kept * walkers; i++) {
+        for (let j = 0; j < p; j++) theta[j] = chain[i * p + j];
+        out.fill(Number.NaN);
+        derived.evaluate(theta, out);
+        for (let q = 0; q < width; q++) values[i * width + q] = out[first + q];
+      }
+      derivedTau.set(ensembleAutocorrelationTime(values, kept, walkers, width, ctx.options.autocorrelation), first);
     }
-    derivedTau = ensembleAutocorrelationTime(values, kept, walkers, d, ctx.options.autocorrelation);
     derivedEss = derivedTau.map((t) => (walkers * kept) / t);
   }
   // non-finite τ (a derived quantity that is NaN somewhere) is reported, not waited for
@@ -928,6 +936,8 @@ function finish(ctx: RunContext, stepsRun: number, cancelled: boolean): Ensemble
   if (kept > 0) {
     const check = mixingCheck(ctx);
     mixed = check.mixed;
+    // the cap struck after the chain had in fact mixed
+    if (opts.mixing && mixed && ctx.stop === "time-cap") ctx.stop = "mixed";
     for (let j = 0; j < p; j++) {
       autocorrelationTime[j] = check.tau[j] * opts.thin;
       effectiveSampleSize[j] = check.ess[j];

@@ -170,6 +170,19 @@ describe("ensembleSampler until mixed", () => {
     }
   });
 
+  it("estimates τ of many derived quantities in chunks: a copy of a parameter has that parameter's τ", () => {
+    // 400 copies × 32 walkers × 400 steps = 5.1 M values, more than one chunk holds
+    const copies = 400;
+    const result = ensembleSampler(gaussian, {
+      ...DEFAULT_LENGTH,
+      seed: 15,
+      start,
+      derived: { names: Array.from({ length: copies }, (_, q) => `copy${q}`), evaluate: (theta, out) => { for (let q = 0; q < copies; q++) out[q] = theta[q % P]; } },
+    });
+    const derivedTau = result.derived!.autocorrelationTime;
+    for (let q = 0; q < copies; q++) expect(derivedTau[q]).toBe(result.autocorrelationTime[q % P]);
+  });
+
   it("validates the run-until-mixed options", () => {
     expect(() => ensembleSampler(gaussian, { ...DEFAULT_LENGTH, untilMixed: { minEss: -1 } })).toThrow(/untilMixed\.minEss/);
     expect(() => ensembleSampler(gaussian, { ...DEFAULT_LENGTH, untilMixed: { maxSeconds: 0 } })).toThrow(/untilMixed\.maxSeconds/);
