@@ -772,7 +772,7 @@ export interface CircuitFitResult {
   readonly converged: boolean;
   readonly status: LeastSquaresStatus;
   readonly message: string;
-  /** Residual evaluations (global search included). */
+  /** Residual evaluations (global search included; with a data-derived start, every start's). */
   readonly evaluations: number;
   /** The fitted impedance at the data's frequencies. */
   readonly fitted: ReIm;
@@ -897,11 +897,13 @@ function automaticFit(
     return runFit(circuitObjective(model, spectrum, options), { ...options, global }, initialSource, guess.notes);
   };
   const starts: CircuitStartOutcome[] = [];
+  let evaluations = 0;
   let best: CircuitFitResult | undefined;
   let bestSource = "";
   const floor = START_FLOOR * zeroModelChi2(spectrum, options);
   for (const candidate of candidates) {
     const fit = fitFrom(candidate.guess, options.global ?? false);
+    evaluations += fit.evaluations;
     starts.push({ source: candidate.source, chi2: fit.chi2, converged: fit.converged });
     if (best === undefined || betterStart(fit, best, floor)) {
       best = fit;
@@ -914,13 +916,15 @@ function automaticFit(
   for (let more = 0; more < START_CONTINUATIONS && winner.status === "maxEvaluations"; more++) {
     const model = circuitModel(parsed, { initial: winner.values, constants, bounds: options.bounds });
     const next = runFit(circuitObjective(model, spectrum, options), { ...options, global: false }, initialSource, winner.initialNotes);
+    evaluations += next.evaluations;
     if (!(next.chi2 <= winner.chi2)) break;
-    winner = { ...next, parameters: next.parameters.map((q, k) => ({ ...q, initial: winner.parameters[k].initial })), evaluations: winner.evaluations + next.evaluations };
+    winner = { ...next, parameters: next.parameters.map((q, k) => ({ ...q, initial: winner.parameters[k].initial })) };
     starts.push({ source: `${bestSource}, continued`, chi2: next.chi2, converged: next.converged });
   }
   if (!winner.converged && (options.global ?? false) === false) {
     const source = candidates.find((c) => c.source === bestSource)!;
     const global = fitFrom(source.guess, { seed: 0 });
+    evaluations += global.evaluations;
     starts.push({ source: `${bestSource}, then differential evolution`, chi2: global.chi2, converged: global.converged });
     if (betterStart(global, winner, floor) || (global.converged && global.chi2 <= winner.chi2)) {
       winner = global;
@@ -929,6 +933,7 @@ function automaticFit(
   }
   return {
     ...winner,
+    evaluations,
     initialNotes: [...winner.initialNotes, `start: ${bestSource} (χ² from each start: ${starts.map((s) => `${s.source} ${formatValue(s.chi2)}${s.converged ? "" : " (not converged)"}`).join("; ")})`],
     starts,
   };
@@ -947,7 +952,7 @@ function zeroModelChi2(spectrum: ImpedanceData, options: FitCircuitOptions): num
       im = -im / m2;
     }
     if (options.sigma !== undefined) {
-      const sr = options.sigma[options.sigma.length === n ? i : i];
+      const sr = options.sigma[i];
       const si = options.sigma[options.sigma.length === n ? i : n + i];
       s += (re / sr) ** 2 + (im / si) ** 2;
     } else if ((options.weights ?? "unit") === "unit") {
