@@ -28,3 +28,12 @@ describe("parseImpedanceTimes", () => {
     expect(() => parseImpedanceTimes("EC-Lab ASCII FILE\nNb header lines : 99\n", "f.mpt")).toThrow(/f\.mpt:2/);
   });
 });
+
+describe("parseImpedanceTimes: dates and times that leave the calendar", () => {
+  it("refuses an impossible start date and an implausible time/s, naming the line (found by the fuzz test)", () => {
+    const body = "\n1000\t5\n";
+    expect(() => parseImpedanceTimes(mpt(["Acquisition started on : 13/45/2025 10:55:16.521", "freq/Hz\ttime/s"]) + body, "g.mpt")).toThrow(/g\.mpt:4: 'Acquisition started on' is not a valid/);
+    expect(() => parseImpedanceTimes(mpt(["Acquisition started on : 04/31/2025 10:55:16", "freq/Hz\ttime/s"]) + body, "h.mpt")).toThrow(/h\.mpt:4/);
+    expect(() => parseImpedanceTimes(mpt(["freq/Hz\ttime/s"]) + "\n1\t1\n\n2\t1e300\n", "i.mpt")).toThrow(/i\.mpt:7: time\/s 1e\+300 s is not a plausible time/);
+  });
+});

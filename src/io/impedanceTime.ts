@@ -13,6 +13,9 @@
 import fs from "node:fs";
 import { ParseError } from "../core/errors.ts";
 
+/** Largest |time/s| accepted (s): 10⁵ years. */
+const MAX_SECONDS = 3.2e12;
+
 /** The times of one spectrum. */
 export interface ImpedanceTimes {
   /** The file. */
@@ -73,7 +76,13 @@ export function parseImpedanceTimes(text: string, source: string): ImpedanceTime
     const m = /^Acquisition started on\s*:\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)\s*$/.exec(lines[i]);
     if (m) {
       const [, month, day, year, hour, minute, second] = m;
-      acquisitionStart = `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}T${hour.padStart(2, "0")}:${minute}:${second.padStart(2, "0")}`;
+      const iso = `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}T${hour.padStart(2, "0")}:${minute}:${second.padStart(2, "0")}`;
+      const ms = Date.parse(`${iso}Z`);
+      // Date.parse rolls 31 April over to 1 May: require the calendar to give back what was written
+      if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 19) !== iso.slice(0, 19)) {
+        throw new ParseError(source, `'Acquisition started on' is not a valid MM/DD/YYYY HH:MM:SS date-time: ${JSON.stringify(lines[i].trim().slice(0, 60))}`, { line: i + 1 });
+      }
+      acquisitionStart = iso;
       break;
     }
   }
@@ -81,14 +90,20 @@ export function parseImpedanceTimes(text: string, source: string): ImpedanceTime
   const column = names.indexOf("time/s");
   if (column < 0) throw new ParseError(source, `no time/s column (columns: ${names.filter((n) => n !== "").slice(0, 8).join(", ")}, …)`, { line: headerLines });
   const times: number[] = [];
+  const rows: number[] = [];
   for (let i = headerLines; i < lines.length; i++) {
     if (lines[i].trim() === "") continue;
     const raw = (lines[i].split("\t")[column] ?? "").trim().replace(",", ".");
     const value = raw === "" ? Number.NaN : Number(raw);
     if (!Number.isFinite(value)) throw new ParseError(source, `time/s (column ${column + 1}) is not a finite number: ${JSON.stringify(raw)}`, { line: i + 1 });
     times.push(value);
+    rows.push(i + 1);
   }
   if (times.length === 0) throw new ParseError(source, "no data rows after the header", { line: headerLines + 1 });
+  for (let k = 0; k < times.length; k++) {
+    // beyond ±10⁵ years the absolute times leave the calendar (and no instrument export runs that long)
+    if (Math.abs(times[k]) > MAX_SECONDS) throw new ParseError(source, `time/s ${times[k]} s is not a plausible time since the acquisition start`, { line: rows[k] });
+  }
   const time_s = Float64Array.from(times);
   const start_s = Math.min(...times);
   const end_s = Math.max(...times);
