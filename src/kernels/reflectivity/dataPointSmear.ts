@@ -16,9 +16,10 @@
  * `theta_offset`: T + δ at each point's own λ). The curve is then computed at the
  * shifted points Q′ and smeared there with the nominal widths, as refl1d does.
  *
- * The weights at the nominal points are planned once (a banded matrix); with an angle
- * offset they are recomputed at each call (one erf and one exp per point in each
- * window). Evaluation allocates nothing.
+ * The weights (a banded matrix) are planned at the nominal points and replanned only when
+ * the angle offset changes (one erf and one exp per point in each window). Evaluation
+ * allocates nothing, except to grow the weights when an offset widens a window beyond
+ * every size met before.
  *
  * Units: Q, σ Å⁻¹; angles rad.
  */
@@ -112,42 +113,42 @@ export function createDataPointSmearedReflectivity(q: Float64Array, sigma: Float
     return count;
   };
 
-  // weights at the nominal points, planned once (window sizes fix the buffer)
-  for (let i = 0; i < n; i++) x[i] = qs[i];
+  // banded weights for the points' current positions: planned at the nominal points and
+  // replanned only when an angle offset moves them (the buffer grows only if a window does)
   const first = new Int32Array(n);
   const counts = new Int32Array(n);
   const offsets = new Int32Array(n + 1);
-  let total = 0;
-  const probe = new Float64Array(n + 1);
-  for (let o = 0; o < n; o++) {
-    counts[o] = windowWeights(o, probe, 0, first);
-    offsets[o] = total;
-    total += counts[o];
-  }
-  offsets[n] = total;
-  const weights = new Float64Array(total);
-  for (let o = 0; o < n; o++) windowWeights(o, weights, offsets[o], first);
-  const shiftedFirst = new Int32Array(n);
-  const scratch = new Float64Array(n + 1);
+  let weights = new Float64Array(0);
+  let plannedFactor = NaN;
+  const plan = (factor: number): void => {
+    for (let i = 0; i < n; i++) x[i] = qs[i] * factor;
+    let total = 0;
+    for (let o = 0; o < n; o++) {
+      offsets[o] = total;
+      if (weights.length < total + n) {
+        const grown = new Float64Array(Math.max(2 * weights.length, total + n));
+        grown.set(weights.subarray(0, total));
+        weights = grown;
+      }
+      counts[o] = windowWeights(o, weights, total, first);
+      total += counts[o];
+    }
+    offsets[n] = total;
+    plannedFactor = factor;
+  };
+  plan(1);
 
   return {
     evaluate(slabs, scale, background, angleOffset, out) {
       const result = out ?? new Float64Array(n);
       const factor = theta === undefined || angleOffset === 0 ? 1 : Math.sin(theta + angleOffset) / sinTheta;
-      for (let i = 0; i < n; i++) x[i] = qs[i] * factor;
+      if (factor !== plannedFactor) plan(factor);
       reflectivity(x, slabs, 1, 0, r);
       for (let o = 0; o < n; o++) {
         let value = 0;
-        if (factor === 1) {
-          const at = offsets[o];
-          const j0 = first[o];
-          for (let j = 0; j < counts[o]; j++) value += weights[at + j] * r[j0 + j];
-        } else {
-          // shifted points: the windows move, weights computed afresh (no allocation)
-          const count = windowWeights(o, scratch, 0, shiftedFirst);
-          const j0 = shiftedFirst[o];
-          for (let j = 0; j < count; j++) value += scratch[j] * r[j0 + j];
-        }
+        const at = offsets[o];
+        const j0 = first[o];
+        for (let j = 0; j < counts[o]; j++) value += weights[at + j] * r[j0 + j];
         result[order[o]] = scale * value + background;
       }
       return result;
