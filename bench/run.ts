@@ -15,6 +15,7 @@ import { benchInspect } from "./campaign.ts";
 import { benchDiagnose } from "./diagnose.ts";
 import { benchConfounders } from "./confounders.ts";
 import { benchStartup } from "./startup.ts";
+import { benchRealData } from "./realdata.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,6 +31,7 @@ const suites: Record<string, () => Record<string, Timing | number | string> | Pr
   diagnose: benchDiagnose,
   confounders: benchConfounders,
   startup: benchStartup,
+  realdata: benchRealData,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {
