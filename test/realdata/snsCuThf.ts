@@ -82,3 +82,34 @@ export function authorsLayers(v: {
     { name: "THF", sld: v.thfSld, isld: 0, roughness: v.thfRough },
   ];
 }
+
+/** Parameter names of examples/sns-cu-thf-2025/PROBLEM-*.json in the order of the authors' .par and .err files. */
+export const PROBLEM_NAMES: readonly string[] = [
+  "I_386_1", "OCV1_THF_rough", "THF_sld", "OCV1_CuOx_rough", "OCV1_CuOx_sld", "OCV1_CuOx_d", "OCV1_Cu_rough", "Cu_sld", "OCV1_Cu_d",
+  "OCV1_Ti_rough", "OCV1_Ti_sld", "OCV1_Ti_d", "I_386_3", "I_393_1", "OCV2_THF_rough", "OCV2_CuOx_rough", "OCV2_CuOx_sld", "OCV2_CuOx_d",
+  "OCV2_Cu_rough", "OCV2_Cu_d", "OCV2_Ti_rough", "OCV2_Ti_sld", "OCV2_Ti_d", "I_tNR", "theta_offset",
+  ...Array.from({ length: 15 }, (_, i) => `Cu_d_tNR${i}`),
+];
+
+/** The authors' best value, posterior mean and σ of each PROBLEM parameter. */
+export function authorsByName(): Map<string, { best: number; mean: number; sd: number }> {
+  const best = authorsBest();
+  const posterior = authorsPosterior();
+  if (best.length !== PROBLEM_NAMES.length || posterior.length !== PROBLEM_NAMES.length) throw new Error("the authors' .par/.err do not list the 40 parameters of their script");
+  return new Map(PROBLEM_NAMES.map((name, i) => [name, { best: best[i].value, mean: posterior[i].mean, sd: posterior[i].sd }]));
+}
+
+export const exampleDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..", "examples", "sns-cu-thf-2025");
+
+/** A PROBLEM file of the example, parsed (to be changed before fitting with `fit(json, settings, file)`). */
+export interface ProblemJson {
+  [key: string]: unknown;
+  parameters: Record<string, { value: number; vary?: boolean; min?: number; max?: number }>;
+  models: Record<string, { layers: Record<string, unknown>[]; [key: string]: unknown }>;
+  datasets: { file: string; model: string; [key: string]: unknown }[];
+}
+
+export function exampleProblem(name: "PROBLEM-full.json" | "PROBLEM-steady.json" | "PROBLEM-ocv1.json"): { json: ProblemJson; file: string } {
+  const file = path.join(exampleDir, name);
+  return { json: JSON.parse(fs.readFileSync(file, "utf8")) as ProblemJson, file };
+}
