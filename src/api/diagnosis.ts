@@ -24,7 +24,7 @@ export interface DiagnoseSettings {
    * MCMC walkers, steps kept before the first mixing check, burn-in steps, worker threads
    * (defaults 24, 400, 50, cores ≤ 4); each chain then runs until every parameter and scan
    * thickness has ESS ≥ minEss and the chain ≥ tauFactor·τ, within maxSeconds of wall time
-   * (defaults 400, 50, 60 s; reaching the cap unmixed is a quality flag)
+   * (defaults 400, 50, 20 s; reaching the cap unmixed is a quality flag)
    */
   mcmc?: { walkers?: number; steps?: number; burn?: number; threads?: number; minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** model beam damage when the dose ledger can be computed (default) or never */

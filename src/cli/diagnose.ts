@@ -55,7 +55,7 @@ export function registerDiagnose(program: Command): void {
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
     .option("--min-ess <N>", "MCMC runs until every parameter and scan thickness has this effective sample size (default 400; 0: no ESS target)")
     .option("--tau-factor <X>", "... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")
-    .option("--mcmc-max-seconds <S>", "wall-time cap of each MCMC chain; reaching it unmixed is flagged (default 60)")
+    .option("--mcmc-max-seconds <S>", "wall-time cap of each MCMC chain; reaching it unmixed is flagged (default 20)")
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .action(async (dir: string, options: DiagnoseCliOptions) => {
