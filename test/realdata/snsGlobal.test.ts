@@ -1,0 +1,74 @@
+/**
+ * SNS Cu/THF (examples/sns-cu-thf-2025) from the middle of the authors' bounds, three seeds
+ * (calibration project only: minutes per seed on 2 cores):
+ * 1. the default global fit (DE then LM) of the steady states (PROBLEM-steady.json, OCV1 and
+ *    OCV2 co-fitted) reaches a χ² no larger than the authors' best values give (in total: per
+ *    state, seed 1 gives OCV1 1307 against their 1435 and OCV2 1341 against their 1335, the
+ *    shared THF SLD trading one state against the other);
+ * 2. LM on all 21 curves (PROBLEM-full.json) from there, slices starting at the middle of their
+ *    bounds, reaches a χ² no larger than the authors' best (seed 1: 7610, seeds 2 and 3: 7541,
+ *    against 7641 at their best values; 7557 against 7656 with their own resolution).
+ * Only the media's SLDs are compared with the authors' values: the lower-χ² optima lie in
+ * other basins of the Ti/Cu/CuOx partition (the total film thickness agrees, its split does
+ * not), so the layer parameters and the slices' Cu thickness are not asserted here (the
+ * slices given the authors' steady states are in snsCoFit.test.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { fit } from "../../src/api/fit.ts";
+import { buildProblem } from "../../src/fit/problem.ts";
+import { parseProblemFile } from "../../src/io/problemFile.ts";
+import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
+import { FULL_CALIBRATION } from "../calibrationScale.ts";
+import { authorsByName, exampleProblem, type ProblemJson } from "./snsCuThf.ts";
+
+const SEEDS = [1, 2, 3];
+/** Acceptance (issue 15): within 3 of the authors' posterior σ or 1 % of their value. */
+const AUTHORS_SIGMAS = 3;
+const AUTHORS_RELATIVE = 0.01;
+/** LM budget on the 21 curves (40 parameters): ~75 Jacobians. */
+const FULL_BUDGET = 3000;
+
+const authors = authorsByName();
+const within = (name: string, value: number): boolean => {
+  const a = authors.get(name)!;
+  return Math.abs(value - a.mean) <= Math.max(AUTHORS_SIGMAS * a.sd, AUTHORS_RELATIVE * Math.abs(a.mean));
+};
+
+/** χ² of each state (OCV1: datasets 0–2, OCV2: 3–5, slices: 6–20) and in total at the given values. */
+function chi2ByState(json: ProblemJson, file: string, values: Map<string, number>): { total: number; states: number[] } {
+  const copy = structuredClone(json);
+  for (const [name, spec] of Object.entries(copy.parameters)) spec.value = values.get(name) ?? spec.value;
+  const problem = buildProblem(parseProblemFile(copy, file));
+  const residuals = problem.objective.residuals(problem.objective.initial());
+  const states = [0, 0, 0];
+  let offset = 0;
+  problem.terms.forEach((term, k) => {
+    for (let i = 0; i < term.q.length; i++) states[k < 3 ? 0 : k < 6 ? 1 : 2] += residuals[offset + i] ** 2;
+    offset += term.q.length;
+  });
+  return { total: states.reduce((s, x) => s + x, 0), states };
+}
+
+const authorsValues = new Map([...authors].map(([name, a]) => [name, a.best]));
+
+describe.skipIf(!FULL_CALIBRATION)("SNS Cu/THF from the middle of the authors' bounds", () => {
+  for (const seed of SEEDS) {
+    it(`seed ${seed}: χ² no larger than the authors' (steady states, then all 21 curves)`, async () => {
+      const steady = exampleProblem("PROBLEM-steady.json");
+      const global = (await fit(steady.json, { method: "de", seed }, steady.file)).toJSON();
+      const fitted = new Map(Object.entries(global["parameters"] as Record<string, { value: number }>).map(([name, p]) => [name, p.value]));
+      const ours = chi2ByState(steady.json, steady.file, fitted);
+      const theirs = chi2ByState(steady.json, steady.file, authorsValues);
+      expect(ours.total).toBeLessThanOrEqual(theirs.total);
+      for (const name of ["THF_sld", "Cu_sld"]) expect(within(name, fitted.get(name)!), `${name} ${fitted.get(name)}`).toBe(true);
+
+      // all 21 curves by LM from the steady states (the slices' own parameters at the middle of their bounds)
+      const full = exampleProblem("PROBLEM-full.json");
+      const start = structuredClone(full.json);
+      for (const [name, spec] of Object.entries(start.parameters)) spec.value = fitted.get(name) ?? spec.value;
+      const { objective } = buildProblem(parseProblemFile(start, full.file));
+      const lm = levenbergMarquardt(objective, { maxEvaluations: FULL_BUDGET });
+      expect(lm.chi2).toBeLessThanOrEqual(chi2ByState(full.json, full.file, authorsValues).total);
+    }, 1_200_000);
+  }
+});
