@@ -140,7 +140,8 @@ export interface UntilMixedOptions {
   /**
    * Wall time (s) of the whole run after which the chain is not extended further: the
    * stop is reported (`mixing.stop = "time-cap"`, a warning naming τ and ESS reached).
-   * Burn-in and the first `steps` always complete. @default Infinity
+   * Burn-in and the first `steps` always complete, and so do the `steps` that follow a
+   * proposal refresh (a refresh is only made before the cap). @default Infinity
    */
   readonly maxSeconds?: number;
   /** Largest number of kept steps (before thinning). @default as many as fit in 2²³ stored values (64 MB) */
