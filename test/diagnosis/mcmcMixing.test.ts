@@ -45,6 +45,8 @@ const SHORT = { walkers: 24, steps: 40, burn: 20, threads: 1 } as const;
 const MIN_ESS = 400;
 const TAU_FACTOR = 50;
 const SCANS = 8;
+/** A cap the extension cannot reach even on a loaded machine (about 10 s of sampling here when idle): this test is about mixing, the next about the cap. */
+const GENEROUS_CAP_S = 600;
 
 function everyInterval(cell: CellJson): [string, IntervalJson][] {
   const out: [string, IntervalJson][] = [];
@@ -67,7 +69,7 @@ describe("diagnosis MCMC until mixed", () => {
   });
 
   it("extends a 40-step chain until every parameter and scan thickness has mixed, and reports τ and ESS with every posterior", async () => {
-    const diagnosis = await diagnoseCampaign(campaign, { mode: "joint", laws: ["parabolic"], seed: 1, mcmc: { ...SHORT, minEss: MIN_ESS, tauFactor: TAU_FACTOR } });
+    const diagnosis = await diagnoseCampaign(campaign, { mode: "joint", laws: ["parabolic"], seed: 1, mcmc: { ...SHORT, minEss: MIN_ESS, tauFactor: TAU_FACTOR, maxSeconds: GENEROUS_CAP_S } });
     const cell = (diagnosis.json["cells"] as Record<string, CellJson>)["A"];
     const { mcmc } = cell;
     console.log(`example, parabolic: ${SHORT.steps} steps asked, ${mcmc.steps} kept after ${mcmc.extensions} extensions; τ ≤ ${mcmc.maxTau.tau.toFixed(1)} steps (${mcmc.maxTau.name}), ESS ≥ ${mcmc.minEss.ess.toFixed(0)} (${mcmc.minEss.name})`);
