@@ -3,8 +3,8 @@
  * (calibration project only: minutes per seed on 2 cores):
  * 1. the default global fit (DE then LM) of the steady states (PROBLEM-steady.json, OCV1 and
  *    OCV2 co-fitted) reaches a χ² no larger than the authors' best values give (in total: per
- *    state, seed 1 gives OCV1 1307 against their 1435 and OCV2 1341 against their 1335, the
- *    shared THF SLD trading one state against the other);
+ *    state, seeds 2 and 3 give OCV1 1304 and OCV2 1289 against their 1435 and 1335, but seed 1
+ *    stops in a worse optimum, total 2648 against 2593, with OCV1 1307 and OCV2 1341);
  * 2. LM on all 21 curves (PROBLEM-full.json) from there, slices starting at the middle of their
  *    bounds, reaches a χ² no larger than the authors' best (seed 1: 7610, seeds 2 and 3: 7541,
  *    against 7641 at their best values; 7557 against 7656 with their own resolution).
