@@ -14,6 +14,7 @@ const CALIBRATION_SUITES = [
   "test/diagnosis/geometry.test.ts",
   "test/diagnosis/hierarchical.test.ts",
   "test/diagnosis/multimodal.test.ts",
+  "test/diagnosis/robust.test.ts",
   "test/realdata/snsGlobal.test.ts",
   "test/fuzz/*.test.ts",
 ];

@@ -22,6 +22,9 @@ interface DiagnoseCliOptions {
   dqMeasure?: string;
 }
 
+/** Exit status of a diagnosis written but not trustworthy (a cell's fits do not reach its data); 2 is bad input. */
+export const UNTRUSTWORTHY_EXIT_CODE = 3;
+
 /**
  * What to change on the command line about a library flag or reason, by its code; printed
  * as a hint under the library's own message (which speaks of options, not flags).
@@ -31,6 +34,7 @@ const FLAG_ADVICE: Record<QualityCode | PopulationReasonCode, string | undefined
   "population-needs-posteriors": undefined,
   "no-law-applies": "rerun with --laws naming laws this cell supports",
   "charge-law-needs-cycler": undefined,
+  untrustworthy: "look at the curves in the report; check the stack, densities and Q units in the manifest; exit status 3",
   "mcmc-time-cap": "rerun with a larger --mcmc-max-seconds",
   "mcmc-not-mixed": "the chain reached its storage cap: the posterior may be multimodal or a parameter unidentified; --tau-factor and --min-ess set the targets",
 };
@@ -96,9 +100,11 @@ export function registerDiagnose(program: Command): void {
       }
       if (diagnosis.population) {
         lines.push(populationVerdict(diagnosis.population), ...hint(diagnosis.population.code));
-        for (const w of [...(diagnosis.population.sampling?.warnings ?? []), ...(diagnosis.population.skipped ?? [])]) lines.push(`  warning: ${w}`);
+        for (const w of [...(diagnosis.population.warnings ?? []), ...(diagnosis.population.sampling?.warnings ?? []), ...(diagnosis.population.skipped ?? [])]) lines.push(`  warning: ${w}`);
       }
       lines.push(`wrote ${files.json} and ${files.report} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       process.stdout.write(`${lines.join("\n")}\n`);
+      // the diagnosis is written either way; a cell whose fits do not reach the data is not a success
+      if (diagnosis.cells.some((cell) => cell.diagnosis.detail.quality.some((q) => q.code === "untrustworthy"))) process.exitCode = UNTRUSTWORTHY_EXIT_CODE;
     });
 }

@@ -14,7 +14,7 @@ import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
-import { compareLaws, perScanCheck, withCovariance, independentFits, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { compareLaws, perScanCheck, withCovariance, independentSeries, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
 import type { SeriesScales } from "../models/growthLaws.ts";
@@ -36,7 +36,7 @@ export interface Interval {
  * Machine-readable kinds of quality flag, for callers that act on a flag (the CLI adds
  * the command-line option that addresses it). Flags without a code are informational.
  */
-export type QualityCode = "charge-law-needs-cycler" | "no-law-applies" | "mcmc-time-cap" | "mcmc-not-mixed";
+export type QualityCode = "charge-law-needs-cycler" | "no-law-applies" | "mcmc-time-cap" | "mcmc-not-mixed" | "untrustworthy";
 
 export interface QualityFlag {
   level: "error" | "warning" | "info";
@@ -108,6 +108,10 @@ export interface CellDiagnosis {
 /** Thresholds of the quality flags. */
 const ACCEPTANCE_RANGE = [0.15, 0.8] as const;
 const RESIDUAL_AUTOCORRELATION_LIMIT = 0.5;
+/** A scan is badly fitted when its χ² upper-tail p (points − parameters degrees of freedom) is below this. */
+const MISFIT_P = 1e-3;
+/** A series is in a wrong basin (retried, then untrustworthy) when more than this fraction of its scans are badly fitted or structured. */
+const WRONG_BASIN_FRACTION = 0.5;
 const REDUCED_CHI2_LIMIT = 2;
 const LAW_VS_FREE_P = 1e-3;
 const CONSISTENCY_P = 0.01;
@@ -122,6 +126,16 @@ function intervalFromSamples(samples: Float64Array, unit?: string): Interval {
 function gaussianInterval(value: number, stderr: number, unit?: string): Interval {
   const s = Number.isFinite(stderr) ? stderr : NaN;
   return { median: value, lo68: value - s, hi68: value + s, lo95: value - 1.959964 * s, hi95: value + 1.959964 * s, ...(unit ? { unit } : {}) };
+}
+
+/** The badly fitted scans of a series: χ² beyond what the error bars allow (p < {@link MISFIT_P}), or structured residuals. */
+function misfitScans(fits: IndependentScanFit[]): { count: number; medianReducedChi2: number } {
+  const count = fits.filter((f) => {
+    const dof = Math.max(f.points - 3 - Object.keys(f.nuisance).length, 1);
+    return chiSquareUpperTail(f.chi2, dof) < MISFIT_P || f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT;
+  }).length;
+  const reduced = fits.map((f) => f.chi2 / Math.max(f.points, 1)).sort((a, b) => a - b);
+  return { count, medianReducedChi2: reduced.length > 0 ? reduced[reduced.length >> 1] : NaN };
 }
 
 /** Upper tail of χ²(k) at x (Wilson–Hilferty; adequate for flags). */
@@ -141,8 +155,31 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   if (series.scans.length === 0) {
     quality.push({ level: "error", message: "no reflectivity scans with valid points: nothing to diagnose" });
   }
-  progress("independent fits", 0);
-  const independent = independentFits(series);
+  progress("global start and per-scan fits", 0);
+  // issue 13 parts 1–2: a global stage on the first scan starts the series; when most scans
+  // are then fitted far worse than their error bars allow, the global stage is rerun wider
+  // before anything is reported, and a series still failing is marked untrustworthy
+  let first = independentSeries(series, { seed: options.seed });
+  let misfit = misfitScans(first.fits);
+  const retried = series.scans.length > 0 && misfit.count > WRONG_BASIN_FRACTION * first.fits.length;
+  if (retried) {
+    progress("wider global start (retry)", 0.5);
+    const wider = independentSeries(series, { seed: options.seed + 1, widened: true });
+    const total = (fits: IndependentScanFit[]): number => fits.reduce((a, f) => a + f.chi2, 0);
+    if (total(wider.fits) < total(first.fits)) first = wider;
+    misfit = misfitScans(first.fits);
+  }
+  const independent = first.fits;
+  const untrustworthy = series.scans.length > 0 && misfit.count > WRONG_BASIN_FRACTION * independent.length;
+  if (untrustworthy) {
+    quality.push({
+      level: "error",
+      code: "untrustworthy",
+      message: `the fits do not reach the data${retried ? " even after a wider global search" : ""}: ${misfit.count} of ${independent.length} scans are fitted far worse than their error bars allow (median χ²/N = ${misfit.medianReducedChi2.toFixed(2)}) or leave structured residuals — a wrong basin or a model that misses a feature; these numbers are not trustworthy`,
+    });
+  } else if (retried) {
+    quality.push({ level: "info", message: `the first global search left ${misfit.count} badly fitted scans before the retry; a wider search fixed it` });
+  }
   const badIndependent = independent.filter((f) => !f.converged).length;
   if (badIndependent > 0) quality.push({ level: "warning", message: `${badIndependent} of ${independent.length} per-scan fits did not converge` });
   const structured = independent.filter((f) => f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT).length;
@@ -334,6 +371,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     damage,
     quality,
     ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
+    ...(first.global ? { globalStart: { ...first.global, retried, trustworthy: !untrustworthy } } : {}),
     independent: independent.map((f) => ({ scan: f.id, time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
     ...(best ? { fit: { law: bestLaw, damage: best.damage, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
     ...(posterior ? { mcmc: mcmcJson(posterior) } : {}),

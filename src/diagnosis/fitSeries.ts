@@ -18,6 +18,7 @@ import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLa
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
 import { seriesObjective, seriesScales, validateLawName, validateScanNumbers, validateSeries, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
 import { ValidationError } from "../core/errors.ts";
+import { globalStart } from "./globalStart.ts";
 
 export interface IndependentScanFit {
   id: string;
@@ -37,32 +38,89 @@ export interface IndependentScanFit {
   nuisance: Record<string, number>;
 }
 
+/** What the global stage on the first scan found, and which basin the series followed (diagnosis.json `globalStart`). */
+export interface GlobalStartSummary {
+  /** energy evaluations of the evolution and its polishes */
+  evaluations: number;
+  /** the retry's wider search (issue 13 part 2) */
+  widened: boolean;
+  /** each basin: its first-scan χ², the χ² summed over the series it starts, and its values */
+  basins: { firstScanChi2: number; seriesChi2: number; values: Record<string, number> }[];
+  /** index of the basin the series follows (the lowest series χ²) */
+  chosen: number;
+}
+
+/** Per-scan fits of a series, and the global stage they started from. */
+export interface IndependentSeries {
+  fits: IndependentScanFit[];
+  /** undefined when the global stage was not run */
+  global: GlobalStartSummary | undefined;
+}
+
+/** Basins of the global stage whose series are fitted and compared (the best and one alternative). */
+const SERIES_FROM_BASINS = 2;
+
 /**
  * (a) Each scan on its own, warm-started from the previous scan's answer.
  * @throws ValidationError for a series of no scans or a bad scan (checked up front, named by its index in the series)
  */
 export function independentFits(input: SeriesInput): IndependentScanFit[] {
+  return independentSeries(input, { global: false }).fits;
+}
+
+/**
+ * (a) with the global stage (issue 13 part 1): differential evolution over the plausible
+ * range of every parameter of the first scan's fit (diagnosis/globalStart), then the
+ * warm-started per-scan fits from its best basin — and, when another basin fits the
+ * first scan nearly as well, from that one too, keeping the series of lower total χ².
+ * @param options.global - run the global stage (default true); false: the first scan starts from the manifest's nominal values
+ * @param options.widened - the retry's wider search box and larger budget
+ * @param options.seed - seed of the evolution (default 1)
+ */
+export function independentSeries(input: SeriesInput, options: { global?: boolean; widened?: boolean; seed?: number } = {}): IndependentSeries {
   validateSeries(input, { kind: "free" });
+  const scales = seriesScales(input, 10);
+  const first = seriesObjective({ ...input, scans: [input.scans[0]] }, { kind: "free" }, scales, {});
+  // fitted geometry terms: LM from the prior's centre can lock onto a wrong critical edge
+  // (an angle or height offset) or stall (a beam height far off); the first scan starts
+  // each from the best value of a scan over its bounds, in turn (later scans are
+  // warm-started from their predecessor)
+  const start = first.objective.initial();
+  for (const name of GEOMETRY_SCANNED) {
+    const at = first.objective.names.indexOf(name);
+    if (at >= 0) start[at] = bestOffset(first.objective, start, at);
+  }
+  if (options.global === false) return { fits: fitSeriesFrom(input, scales, start), global: undefined };
+  const stage = globalStart(startingAt(first.objective, start), { seed: options.seed ?? 1, widened: options.widened === true });
+  const runs = stage.basins.slice(0, SERIES_FROM_BASINS).map((basin) => {
+    const fits = fitSeriesFrom(input, scales, basin.values);
+    return { basin, fits, chi2: fits.reduce((a, f) => a + f.chi2, 0) };
+  });
+  let chosen = 0;
+  runs.forEach((run, i) => {
+    if (run.chi2 < runs[chosen].chi2) chosen = i;
+  });
+  return {
+    fits: runs[chosen].fits,
+    global: {
+      evaluations: stage.evaluations,
+      widened: stage.widened,
+      basins: runs.map((run) => ({ firstScanChi2: run.basin.chi2, seriesChi2: run.chi2, values: Object.fromEntries(stage.names.map((name, j) => [name, run.basin.values[j]])) })),
+      chosen,
+    },
+  };
+}
+
+/** The warm-started per-scan fits, the first from `firstStart` (values of the first scan's free fit). */
+function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Float64Array): IndependentScanFit[] {
   const results: IndependentScanFit[] = [];
   let previous: { thickness: number; roughness: number; density: number | undefined; nuisance: Record<string, number> } | undefined;
-  const scales = seriesScales(input, 10);
   for (const scan of input.scans) {
     const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
       ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
     });
     const index = (name: string): number => single.objective.names.indexOf(name);
-    // fitted geometry terms: LM from the prior's centre can lock onto a wrong critical edge
-    // (an angle or height offset) or stall (a beam height far off); the first scan starts
-    // each from the best value of a scan over its bounds, in turn (later scans are
-    // warm-started from their predecessor)
-    const start = single.objective.initial();
-    if (!previous) {
-      for (const name of GEOMETRY_SCANNED) {
-        const at = index(name);
-        if (at >= 0) start[at] = bestOffset(single.objective, start, at);
-      }
-    }
-    const fit = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });
+    const fit = levenbergMarquardt(startingAt(single.objective, previous ? single.objective.initial() : firstStart), { maxEvaluations: 1500 });
     const it = index("thickness_0");
     const ir = index("interphase_roughness");
     const id = index("interphase_density");

@@ -319,7 +319,7 @@ export interface NuisanceSpec {
 
 /**
  * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
- * of every other finite layer, density (±15 %) of every non-substrate layer given by composition, roughness (0 to max(20, 3×nominal) Å) of every interface
+ * of every other finite layer, density (±15 %) of every non-substrate layer given by composition (the fronting medium's too), roughness (0 to max(20, 3×nominal) Å) of every interface
  * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5),
  * the beam height of the footprint factor (mm, ±5 sd, > 0), the sample's angle offset (deg, ±5 sd around the manifest's prior) and height offset (mm, likewise), the factor
  * on the entry path's attenuation (prior N(1, relativeSd²), within ±5 sd and ≥ 0) and the electrolyte's incoherent
@@ -329,14 +329,19 @@ export interface NuisanceSpec {
 export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   const specs: NuisanceSpec[] = [];
   input.stack.forEach((l, j) => {
-    if (j === input.interphase || j === 0) return;
-    if (j < input.stack.length - 1 && (l.thickness_A ?? 0) > 0) {
-      specs.push({ name: `${l.name}_thickness`, initial: l.thickness_A!, min: 0.8 * l.thickness_A!, max: 1.2 * l.thickness_A!, unit: "Å" });
+    if (j === input.interphase) return;
+    if (j > 0) {
+      if (j < input.stack.length - 1 && (l.thickness_A ?? 0) > 0) {
+        specs.push({ name: `${l.name}_thickness`, initial: l.thickness_A!, min: 0.8 * l.thickness_A!, max: 1.2 * l.thickness_A!, unit: "Å" });
+      }
+      specs.push({ name: `${l.name}_roughness`, initial: l.roughness_A, min: 0, max: Math.max(20, 3 * l.roughness_A), unit: "Å" });
     }
-    specs.push({ name: `${l.name}_roughness`, initial: l.roughness_A, min: 0, max: Math.max(20, 3 * l.roughness_A), unit: "Å" });
     // film densities and the electrolyte's composition are known only roughly (sputtered
-    // films are less dense than bulk; salt content, H/D exchange): ±15 % of nominal
-    if (l.formula && l.density !== undefined) specs.push({ name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" });
+    // films are less dense than bulk; salt content, H/D exchange): ±15 % of nominal. The
+    // fronting medium's counts as much as any (the critical edge is the SLD step from it);
+    // a crystalline substrate's is known, and fixing it anchors the SLD scale (with every
+    // density free, only differences of SLD would be measured)
+    if (l.formula && l.density !== undefined && l.role !== "substrate") specs.push({ name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" });
   });
   specs.push({ name: "scale", initial: 1, min: 0.5, max: 2, unit: "1" });
   // reduced data usually have the measured background subtracted already, so the

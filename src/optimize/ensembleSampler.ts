@@ -393,7 +393,7 @@ function initialPositions(
         for (let r = 0; r < p; r++) {
           let s = 0;
           for (let c = 0; c < p; c++) s += factor[r * p + c] * z[c];
-          out[r] = center[r] + shrink * s;
+          out[r] = reflectIntoBounds(center[r] + shrink * s, objective.lower[r], objective.upper[r]);
         }
       };
     } else {
@@ -1242,6 +1242,18 @@ export function startFromFit(fit: LeastSquaresResult, scale = 1): EnsembleStart 
   const finite = fit.covariance.every((c) => Number.isFinite(c));
   if (!finite) return { kind: "ball", center: fit.values, spread: 1e-4 };
   return { kind: "covariance", center: fit.values, covariance: fit.covariance, scale };
+}
+
+/**
+ * x mirrored back into [lower, upper] at the bound it crossed (clamped if the mirror
+ * overshoots the other bound): a Gaussian start ball around a fit that sits on or near
+ * bounds on several parameters would otherwise land outside with probability 1 − 2^−k
+ * and never place its walkers.
+ */
+function reflectIntoBounds(x: number, lower: number, upper: number): number {
+  if (x < lower) return Math.min(2 * lower - x, upper);
+  if (x > upper) return Math.max(2 * upper - x, lower);
+  return x;
 }
 
 /**

@@ -57,6 +57,14 @@ export function verdict(cell: ReportCell): string {
       : `${LAW_TEXT[d.bestLaw]} (${(100 * weight).toFixed(0)} % of the evidence` +
         (rivals.length > 0 ? `; indistinguishable here from ${rivals.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")})` : ")");
   const digits = intervalDigits(last.thickness);
+  // a series whose fits do not reach the data gets no confident headline (issue 13 part 2)
+  if (d.quality.some((q) => q.code === "untrustworthy")) {
+    return (
+      `Cell ${cell.id}: NOT TRUSTWORTHY — the fits do not reach the data, so the ${cell.interphase}'s thickness and growth law are not reported as findings ` +
+      `(best attempt: ${fmt(first.thickness.median, 3)} → ${fmt(last.thickness.median, 3)} Å, ${d.comparison.length > 0 ? d.bestLaw : "no"} law). ` +
+      `${errors} quality flag${errors > 1 ? "s" : ""} below say why.`
+    );
+  }
   return (
     `Cell ${cell.id}: the ${cell.interphase} ${growth >= 0 ? "grew" : "thinned"} from ${fmt(first.thickness.median, digits)} Å to ${fmt(last.thickness.median, digits)} Å ` +
     `[95 %: ${fmt(last.thickness.lo95, digits)}–${fmt(last.thickness.hi95, digits)} Å] over ${fmt(hours(last.time_s - first.time_s), 3)} h, following ${lawText}. ` +

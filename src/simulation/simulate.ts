@@ -67,6 +67,27 @@ export interface Scenario {
   population?: Record<string, number>;
   /** beam damage of the interphase thickness; `fresh`: indices (0-based) of the measured scans each followed by one scan at a new fresh spot */
   damage?: { model: DamageName; rate_A_per_Gy: number; dose_Gy?: number; fresh?: number[] };
+  /** each cell's true stack and instrument drawn away from the nominal values the manifest states (see {@link ScenarioNuisance}) */
+  nuisance?: ScenarioNuisance;
+}
+
+/**
+ * How far a real cell is from its nominal description (issue 13 part 6): every cell's
+ * truth is drawn from its own random stream (`<seed>:nuisance:<cell>`, so the counting
+ * noise is that of the same scenario without draws), and the manifest states the
+ * scenario's nominal values unrounded. Each part may be omitted (no draw).
+ */
+export interface ScenarioNuisance {
+  /** every finite layer but the interphase: true thickness = nominal × (1 + U(−x, x)) */
+  thicknessRelative?: number;
+  /** every interface (the interphase's own too): true roughness U(lo, hi) Å */
+  roughness_A?: [number, number];
+  /** every layer but a substrate (a crystal's density is known): true density = nominal × (1 + U(−x, x)) */
+  densityRelative?: number;
+  /** true scale = 1 + U(−x, x) (the manifest says 1) */
+  scaleRelative?: number;
+  /** true residual background U(lo, hi) added to `scans.background` (the manifest says 0) */
+  background?: [number, number];
 }
 
 /**
@@ -77,8 +98,10 @@ export interface ScenarioGeometry {
   /** sample angle offset (deg); the manifest declares it unknown with prior sd `offsetPriorSd_deg` (default 0.01°) */
   angleOffset_deg?: number;
   offsetPriorSd_deg?: number;
-  /** uncorrected over-illumination (footprint) of the scenario's beam on the 20 mm sample */
+  /** uncorrected over-illumination (footprint) of the scenario's beam on the sample */
   footprint?: boolean;
+  /** length of the sample along the beam, mm (default 20), written to the manifest */
+  sampleLength_mm?: number;
   /** the manifest declares the beam height as this (mm, instead of the true one) with prior sd `beamHeightSd_mm`: the diagnosis fits it */
   declaredBeamHeight_mm?: number;
   beamHeightSd_mm?: number;
@@ -142,8 +165,11 @@ export function resolveScenario(spec: unknown): Scenario {
     ...(s.damage ? { damage: resolveDamage(s.damage, scans.count) } : {}),
     ...(s.population ? { population: s.population } : {}),
     ...(s.geometry ? { geometry: s.geometry } : {}),
+    ...(s.nuisance ? { nuisance: resolveNuisance(s.nuisance) } : {}),
   };
   checkRelativeResolution(scans.dqOverQ_fwhm, "scans.dqOverQ_fwhm");
+  const sampleLength = scenario.geometry?.sampleLength_mm;
+  if (sampleLength !== undefined && !(typeof sampleLength === "number" && sampleLength > 0 && Number.isFinite(sampleLength))) throw new ValidationError("geometry.sampleLength_mm", "must be a length > 0 mm", sampleLength);
   scenario.stack.forEach((layer, i) => checkDensity(layer.material?.density, `stack[${i}].material.density`));
   (scenario.geometry?.windows ?? []).forEach((w, i) => checkDensity(w.material?.density, `geometry.windows[${i}].material.density`));
   const interphases = scenario.stack.filter((l) => l.role === "interphase");
@@ -159,6 +185,44 @@ export function resolveScenario(spec: unknown): Scenario {
     if (!(law.parameters[name] > 0)) throw new ValidationError(`law.parameters.${name}`, "must be > 0 for a log-normal population", law.parameters[name]);
   }
   return scenario;
+}
+
+function resolveNuisance(spec: unknown): ScenarioNuisance {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new ValidationError("nuisance", "must be an object", spec);
+  const n = spec as Record<string, unknown>;
+  const known = ["thicknessRelative", "roughness_A", "densityRelative", "scaleRelative", "background"];
+  for (const key of Object.keys(n)) if (!known.includes(key)) throw new ValidationError(`nuisance.${key}`, `is not a nuisance draw (${known.join(", ")})`, n[key]);
+  for (const key of ["thicknessRelative", "densityRelative", "scaleRelative"]) {
+    const x = n[key];
+    if (x !== undefined && !(typeof x === "number" && x >= 0 && x < 0.5)) throw new ValidationError(`nuisance.${key}`, "must be a relative half-width in [0, 0.5)", x);
+  }
+  for (const key of ["roughness_A", "background"]) {
+    const r = n[key];
+    if (r !== undefined && !(Array.isArray(r) && r.length === 2 && r.every((v) => typeof v === "number" && Number.isFinite(v)) && r[0] <= r[1] && (key !== "roughness_A" || r[0] >= 0))) {
+      throw new ValidationError(`nuisance.${key}`, "must be a range [lo, hi] with lo ≤ hi" + (key === "roughness_A" ? " and lo ≥ 0 Å" : ""), r);
+    }
+  }
+  return n;
+}
+
+/** One cell's true stack, scale and background: the scenario's nominal values, or drawn away from them. */
+function drawCellTruth(scenario: Scenario, cell: string): { stack: ScenarioLayer[]; scale: number; background: number } {
+  const n = scenario.nuisance;
+  if (!n) return { stack: scenario.stack, scale: 1, background: scenario.scans.background };
+  const random = createRandom(`${String(scenario.seed)}:nuisance:${cell}`);
+  const relative = (x: number | undefined): number => (x === undefined ? 1 : 1 + x * (2 * random.next() - 1));
+  const within = (r: [number, number] | undefined, fallback: number): number => (r === undefined ? fallback : r[0] + (r[1] - r[0]) * random.next());
+  const stack = scenario.stack.map((layer, j) => {
+    const finite = j > 0 && j < scenario.stack.length - 1;
+    return {
+      ...layer,
+      // a crystalline substrate's density is known; films' and liquids' are not
+      material: { ...layer.material, density: layer.material.density * (layer.role === "substrate" ? 1 : relative(n.densityRelative)) },
+      ...(finite && layer.role !== "interphase" && layer.thickness_A !== undefined ? { thickness_A: layer.thickness_A * relative(n.thicknessRelative) } : {}),
+      roughness_A: j === 0 ? layer.roughness_A : within(n.roughness_A, layer.roughness_A),
+    };
+  });
+  return { stack, scale: relative(n.scaleRelative), background: scenario.scans.background + within(n.background, 0) };
 }
 
 function resolveDamage(spec: unknown, count: number): NonNullable<Scenario["damage"]> {
@@ -179,7 +243,7 @@ function resolveDamage(spec: unknown, count: number): NonNullable<Scenario["dama
 /** Sample–detector distance of a simulated height offset unless the scenario gives one, mm. */
 const DEFAULT_DETECTOR_DISTANCE_MM = 1000;
 
-/** Length of the simulated samples along the beam, mm. */
+/** Length of the simulated samples along the beam unless the scenario gives one, mm. */
 const SAMPLE_LENGTH_MM = 20;
 
 const IMPEDANCE_DEFAULTS: NonNullable<Scenario["impedance"]> = { every: 4, conductivity_S_per_m: 2e-7, permittivity: 8, R0_ohm: 5, noise: 0.005, fMin: 0.1, fMax: 1e5, pointsPerDecade: 8 };
@@ -283,6 +347,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       }),
     );
     cellParameters.set(cell, parameters);
+    const cellTruth = drawCellTruth(scenario, cell);
     const lawValues = lawNames.map((name) => parameters[name]);
     const cellRandom = random.split();
     // cycler record: a potentiostatic hold; reduction charge per area Qred(t) (C/cm²)
@@ -320,12 +385,12 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
         : undefined,
     });
     const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
-    scalars[GEOMETRY_SCALAR.scale] = 1;
-    scalars[GEOMETRY_SCALAR.background] = s.background;
+    scalars[GEOMETRY_SCALAR.scale] = cellTruth.scale;
+    scalars[GEOMETRY_SCALAR.background] = cellTruth.background;
     if (geometry) {
       scalars[GEOMETRY_SCALAR.angleOffset] = ((geometry.angleOffset_deg ?? 0) * Math.PI) / 180;
       scalars[GEOMETRY_SCALAR.beamHeight] = scenario.beam!.height_mm;
-      scalars[GEOMETRY_SCALAR.sampleLength] = SAMPLE_LENGTH_MM;
+      scalars[GEOMETRY_SCALAR.sampleLength] = geometry.sampleLength_mm ?? SAMPLE_LENGTH_MM;
       scalars[GEOMETRY_SCALAR.heightOffset] = geometry.heightOffset_mm ?? 0;
       scalars[GEOMETRY_SCALAR.grazingAttenuation] = attenuation?.grazing ?? 0;
       scalars[GEOMETRY_SCALAR.horizontalAttenuation] = attenuation?.horizontal ?? 0;
@@ -340,7 +405,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       const chemistry = thicknessAt(mid);
       const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate(damageValues, planned.dose_Gy ?? 0) : 0;
       const thickness = chemistry + damageTerm;
-      const slabs = stackSlabs(scenario, interphaseIndex, thickness);
+      const slabs = stackSlabs(scenario, cellTruth.stack, interphaseIndex, thickness);
       const r = observed.evaluate(slabs, scalars);
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
@@ -379,7 +444,14 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
         truthSpectra.push({ file, time_s: mid, thickness_A: thickness, R_sei_ohm: resistance, C_sei_F: capacitance });
       }
     }
-    truthCells[cell] = { ...(scenario.population ? { law: cellParameters.get(cell) } : {}), scans: truthScans, spectra: truthSpectra };
+    truthCells[cell] = {
+      ...(scenario.population ? { law: cellParameters.get(cell) } : {}),
+      ...(scenario.nuisance
+        ? { stack: cellTruth.stack.map((l) => ({ name: l.name, density: l.material.density, ...(l.role !== "interphase" && l.thickness_A !== undefined ? { thickness_A: l.thickness_A } : {}), roughness_A: l.roughness_A })), scale: cellTruth.scale, background: cellTruth.background }
+        : {}),
+      scans: truthScans,
+      spectra: truthSpectra,
+    };
   }
   const written = { ...manifest, ...(impedance.length > 0 ? { impedance } : {}) };
   if (impedance.length === 0) delete (written as { impedance?: unknown }).impedance;
@@ -396,7 +468,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
             angleOffset_deg: scenario.geometry.angleOffset_deg ?? 0,
             footprint: scenario.geometry.footprint ?? false,
             beamHeight_mm: scenario.beam!.height_mm,
-            sampleLength_mm: SAMPLE_LENGTH_MM,
+            sampleLength_mm: scenario.geometry.sampleLength_mm ?? SAMPLE_LENGTH_MM,
             ...(scenario.geometry.heightOffset_mm !== undefined ? { heightOffset_mm: scenario.geometry.heightOffset_mm, detectorDistance_mm: scenario.geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } : {}),
             ...(attenuation ? { attenuation, attenuationFactor: 1 + (scenario.geometry.attenuationError ?? 0) } : {}),
             ...(scenario.geometry.incoherentBackground !== undefined ? { incoherentBackground: scenario.geometry.incoherentBackground } : {}),
@@ -437,14 +509,14 @@ function ortHeader(scenario: Scenario, id: string, start: string): Record<string
   };
 }
 
-function stackSlabs(scenario: Scenario, interphaseIndex: number, thickness: number): Float64Array {
+function stackSlabs(scenario: Scenario, stack: ScenarioLayer[], interphaseIndex: number, thickness: number): Float64Array {
   return Float64Array.from(
-    scenario.stack.flatMap((layer, j) => {
+    stack.flatMap((layer, j) => {
       const sld =
         scenario.probe === "xray"
           ? xraySld(layer.material.formula, layer.material.density, scenario.energy_keV!)
           : neutronSld(layer.material.formula, layer.material.density, scenario.wavelength_A);
-      const d = j === 0 || j === scenario.stack.length - 1 ? 0 : j === interphaseIndex ? thickness : (layer.thickness_A ?? 0);
+      const d = j === 0 || j === stack.length - 1 ? 0 : j === interphaseIndex ? thickness : (layer.thickness_A ?? 0);
       return [d, sld.sld, j === 0 ? 0 : sld.isld, j === 0 ? 0 : layer.roughness_A];
     }),
   );
@@ -457,20 +529,22 @@ function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: 
     architecture: "thin-film-reflectometry",
     electrodeArea_cm2: scenario.area_cm2,
     // what a user knows: the interphase's starting guess, and the other layers' nominal
-    // values (thickness to 10 Å, roughness to 1 Å) — not the true ones, which the fit finds
+    // values (thickness to 10 Å, roughness to 1 Å; with drawn nuisance, the scenario's
+    // nominal values as given, each cell's truth drawn away from them) — not the true
+    // ones, which the fit finds
     stack: scenario.stack.map((layer) => ({
       name: layer.name,
       role: layer.role,
       material: layer.material,
-      ...(layer.thickness_A !== undefined ? { thickness_A: layer.role === "interphase" ? layer.thickness_A : Math.round(layer.thickness_A / 10) * 10 } : {}),
-      roughness_A: layer.role === "interphase" ? layer.roughness_A : Math.max(1, Math.round(layer.roughness_A)),
+      ...(layer.thickness_A !== undefined ? { thickness_A: layer.role === "interphase" || scenario.nuisance ? layer.thickness_A : Math.round(layer.thickness_A / 10) * 10 } : {}),
+      roughness_A: layer.role === "interphase" || scenario.nuisance ? layer.roughness_A : Math.max(1, Math.round(layer.roughness_A)),
       ...(layer.role === "interphase"
         ? { growth: { electronsPerFormula: layer.electronsPerFormula ?? 1, ...(scenario.declaredFaradaicFraction !== undefined ? { faradaicFraction: scenario.declaredFaradaicFraction } : {}), thicknessPerCharge_A_cm2_per_C: perCharge } }
         : {}),
     })),
     ...(g?.windows ? { windows: g.windows } : {}),
     geometry: {
-      sampleLength_mm: SAMPLE_LENGTH_MM,
+      sampleLength_mm: g?.sampleLength_mm ?? SAMPLE_LENGTH_MM,
       beamEntry: g?.beamEntry ?? "through-substrate",
       electrolytePath_mm: g?.electrolytePath_mm ?? 10,
       ...(g?.angleOffset_deg !== undefined ? { angleOffset_deg: { value: 0, sd: g.offsetPriorSd_deg ?? 0.01 } } : {}),
