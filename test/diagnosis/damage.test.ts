@@ -22,17 +22,17 @@ import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
 import { scenarioFor, simulateAndDiagnose, TRUE_PARAMETERS } from "./helpers.ts";
 import { coverageThreshold, falseAlarmThreshold, FULL_CALIBRATION, seedCount } from "../calibrationScale.ts";
 
-/** 40 seeds per case under test:calibration, 6 in the default suite. */
-const SEEDS = seedCount(40, 6);
+/** 40 seeds per case under test:calibration, 4 in the default suite (npm test within 10 minutes). */
+const SEEDS = seedCount(40, 4);
 /**
  * Coverage of k: full, the issue's ≥ 90 % (36 of 40; a calibrated 95 % interval falls
- * below with P(X < 36 | 40, 0.95) = 0.048); reduced, k of n at α = 1 % (5 of 6).
+ * below with P(X < 36 | 40, 0.95) = 0.048); reduced, k of n at α = 1 % (2 of 4).
  */
 const COVERAGE_MIN_COUNT = FULL_CALIBRATION ? Math.ceil(0.9 * SEEDS) : coverageThreshold(SEEDS, 0.95);
 /**
  * False alarms: the test flags damage at p < 0.01, so with no damage X ~ Binomial(n, 0.01);
  * full, the issue's ≤ 5 % (2 of 40; P(X > 2 | 40, 0.01) = 0.008); reduced, the smallest k
- * with P(X > k) ≤ 1 % (1 of 6).
+ * with P(X > k) ≤ 1 % (1 of 4).
  */
 const FALSE_ALARM_MAX_COUNT = FULL_CALIBRATION ? Math.floor(0.05 * SEEDS) : falseAlarmThreshold(SEEDS, 0.01);
 const IGNORING_BIAS_MIN_SE = 5;

@@ -32,8 +32,8 @@ const MCMC = { walkers: 16, steps: 250, burn: 100, threads: 1 };
 
 /** Beam height (FWHM, Gaussian) of the footprint test, mm. */
 const TRUE_BEAM_HEIGHT_MM = 0.1;
-/** Six seeds under test:calibration, two in the default suite. */
-const FOOTPRINT_SEEDS = FULL_CALIBRATION ? [2, 4, 8, 10, 12, 14] : [2, 4];
+/** Six seeds under test:calibration, one in the default suite (npm test within 10 minutes). */
+const FOOTPRINT_SEEDS = FULL_CALIBRATION ? [2, 4, 8, 10, 12, 14] : [2];
 /** Covered in all but one of the six seeds under test:calibration; k of n at α = 1 % (1 of 2) in the default suite. */
 const FOOTPRINT_MIN_COVERED = FULL_CALIBRATION ? FOOTPRINT_SEEDS.length - 1 : coverageThreshold(FOOTPRINT_SEEDS.length, 0.95);
 
@@ -178,6 +178,8 @@ describe("operando-cell geometry in the diagnosis (issue 7)", () => {
       const roughnessBiased = !covers(blindLast.roughness_A, THIN_LAYER_SEI_ROUGHNESS_A);
       expect(thicknessBiased || roughnessBiased).toBe(true);
       expect(blind.quality.some((q) => /reduced χ²/.test(q.message))).toBe(true);
+      // and the diagnosis says its numbers are not to be trusted (issue 13 part 2)
+      expect(blind.quality.some((q) => (q as { code?: string }).code === "untrustworthy")).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
