@@ -13,7 +13,7 @@ import { availableParallelism } from "node:os";
 import { ensembleSamplerAsync, startFromFit, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { curveObjective } from "../optimize/curveObjective.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
-import type { FitObjective } from "../optimize/objective.ts";
+import { startingAt, type FitObjective } from "../optimize/objective.ts";
 import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
 import { seriesObjective, seriesScales, validateLawName, validateScanNumbers, validateSeries, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
@@ -145,21 +145,8 @@ function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Flo
   return results;
 }
 
-/** The objective with another starting point. */
-export function startingAt(objective: FitObjective, start: ArrayLike<number>): FitObjective {
-  const values = Float64Array.from(start);
-  return {
-    names: objective.names,
-    lower: objective.lower,
-    upper: objective.upper,
-    nResiduals: objective.nResiduals,
-    initial: () => Float64Array.from(values),
-    residuals: (t, out) => objective.residuals(t, out),
-    logPrior: (t) => objective.logPrior(t),
-    logLikelihood: (t) => objective.logLikelihood(t),
-    logPosterior: (t) => objective.logPosterior(t),
-  };
-}
+/** The objective with another starting point (optimize/objective; re-exported for the diagnosis's callers). */
+export { startingAt };
 
 /** Fitted geometry terms whose start the first per-scan fit takes from a scan over their bounds, in this order. */
 const GEOMETRY_SCANNED = ["angle_offset", "height_offset", "beam_height"] as const;

@@ -19,7 +19,7 @@
  */
 import { differentialEvolution } from "../optimize/differentialEvolution.ts";
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
-import type { FitObjective } from "../optimize/objective.ts";
+import { startingAt, type FitObjective } from "../optimize/objective.ts";
 import { createRandom } from "../core/random.ts";
 
 /** A polished optimum of the global stage. */
@@ -84,7 +84,7 @@ export function globalStart(objective: FitObjective, options: { seed: number; wi
   // thickness on a grid (the others held) and give the evolution that point as a member
   const seeded = Float64Array.from(initial);
   let evaluations = profileThicknesses(objective, seeded, lower, upper);
-  const de = differentialEvolution(startAt(objective, seeded), {
+  const de = differentialEvolution(startingAt(objective, seeded), {
     seed: options.seed,
     populationSize: settings.populationSize,
     maxGenerations: settings.maxGenerations,
@@ -109,7 +109,7 @@ export function globalStart(objective: FitObjective, options: { seed: number; wi
   }
   const polished: Basin[] = [];
   for (const start of chosen) {
-    const fit = levenbergMarquardt(startAt(objective, start), { maxEvaluations: 1500 });
+    const fit = levenbergMarquardt(startingAt(objective, start), { maxEvaluations: 1500 });
     evaluations += fit.evaluations;
     polished.push({ chi2: fit.chi2, values: Float64Array.from(fit.values), converged: fit.converged });
   }
@@ -117,7 +117,7 @@ export function globalStart(objective: FitObjective, options: { seed: number; wi
   const random = createRandom(`${options.seed}:global-start`);
   for (let k = 0; k < RANDOM_STARTS; k++) {
     const start = Float64Array.from({ length: p }, (_, j) => lower[j] + (upper[j] - lower[j]) * random.next());
-    const fit = levenbergMarquardt(startAt(objective, start), { maxEvaluations: RANDOM_START_EVALUATIONS });
+    const fit = levenbergMarquardt(startingAt(objective, start), { maxEvaluations: RANDOM_START_EVALUATIONS });
     evaluations += fit.evaluations;
     polished.push({ chi2: fit.chi2, values: Float64Array.from(fit.values), converged: fit.converged });
   }
@@ -164,18 +164,3 @@ function profileThicknesses(objective: FitObjective, start: Float64Array, lower:
   return evaluations;
 }
 
-/** The objective started at `start`. */
-function startAt(objective: FitObjective, start: ArrayLike<number>): FitObjective {
-  const values = Float64Array.from(start);
-  return {
-    names: objective.names,
-    lower: objective.lower,
-    upper: objective.upper,
-    nResiduals: objective.nResiduals,
-    initial: () => Float64Array.from(values),
-    residuals: (t, out) => objective.residuals(t, out),
-    logPrior: (t) => objective.logPrior(t),
-    logLikelihood: (t) => objective.logLikelihood(t),
-    logPosterior: (t) => objective.logPosterior(t),
-  };
-}

@@ -28,3 +28,22 @@ export interface FitObjective {
   /** logPrior + logLikelihood, −Infinity outside the support. */
   logPosterior(theta: Float64Array): number;
 }
+
+/**
+ * The same objective with another starting point (`initial()` returns a copy of `start`);
+ * every other member delegates to `objective`.
+ */
+export function startingAt(objective: FitObjective, start: ArrayLike<number>): FitObjective {
+  const values = Float64Array.from(start);
+  return {
+    names: objective.names,
+    lower: objective.lower,
+    upper: objective.upper,
+    nResiduals: objective.nResiduals,
+    initial: () => Float64Array.from(values),
+    residuals: (t, out) => objective.residuals(t, out),
+    logPrior: (t) => objective.logPrior(t),
+    logLikelihood: (t) => objective.logLikelihood(t),
+    logPosterior: (t) => objective.logPosterior(t),
+  };
+}
