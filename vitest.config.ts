@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * Two projects:
@@ -15,9 +15,16 @@ const CALIBRATION_SUITES = [
   "test/diagnosis/hierarchical.test.ts",
   "test/diagnosis/multimodal.test.ts",
   "test/diagnosis/robust.test.ts",
+  "test/diagnosis/robustGeometry.test.ts",
   "test/realdata/snsGlobal.test.ts",
   "test/fuzz/*.test.ts",
 ];
+
+/**
+ * Suites that only make sense at full size (one seed costs minutes): the calibration project
+ * runs them, the default project leaves them out instead of carrying skipped tests.
+ */
+const CALIBRATION_ONLY = ["test/diagnosis/robustGeometry.test.ts", "test/realdata/snsGlobal.test.ts"];
 
 export default defineConfig({
   test: {
@@ -29,7 +36,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], env: { TZ: "UTC" } },
+        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CALIBRATION_ONLY], env: { TZ: "UTC" } },
       },
       {
         extends: true,

@@ -18,7 +18,6 @@ import { fit } from "../../src/api/fit.ts";
 import { buildProblem } from "../../src/fit/problem.ts";
 import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
-import { FULL_CALIBRATION } from "../calibrationScale.ts";
 import { authorsByName, exampleProblem, type ProblemJson } from "./snsCuThf.ts";
 
 const SEEDS = [1, 2, 3];
@@ -51,7 +50,7 @@ function chi2ByState(json: ProblemJson, file: string, values: Map<string, number
 
 const authorsValues = new Map([...authors].map(([name, a]) => [name, a.best]));
 
-describe.skipIf(!FULL_CALIBRATION)("SNS Cu/THF from the middle of the authors' bounds", () => {
+describe("SNS Cu/THF from the middle of the authors' bounds", () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}: χ² no larger than the authors' (steady states, then all 21 curves)`, async () => {
       const steady = exampleProblem("PROBLEM-steady.json");
