@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { siblingModule } from "../core/worker.ts";
 import { parseProblemFile, readProblemFile } from "../io/problemFile.ts";
 import { differentialEvolution } from "../optimize/differentialEvolution.ts";
-import { ensembleSamplerAsync, startFromFit, writeSamples, type EnsembleResult } from "../optimize/ensembleSampler.ts";
+import { ensembleSamplerAsync, mixingSummary, startFromFit, writeSamples, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import { buildProblem, type Problem } from "../fit/problem.ts";
@@ -176,16 +176,7 @@ async function runFit(problem: Problem, file: string | undefined, progress: FitP
     // acceptance of the kept chain (after burn-in and any proposal refresh)
     json["acceptance"] = mixing.keptAcceptance;
     json["samples"] = { walkers: sampler.walkers, keptSteps: sampler.keptSteps, burn: sampler.burn, thin: sampler.thin, stepsRun: sampler.stepsRun };
-    json["mixing"] = {
-      mixed: mixing.mixed,
-      stop: mixing.stop,
-      criteria: { minEss: mixing.minEss, tauFactor: mixing.tauFactor, maxSeconds: mixing.maxSeconds },
-      seconds: mixing.seconds,
-      extensions: mixing.extensions,
-      maxTau: mixing.maxTau,
-      minEss: mixing.minEssReached,
-      refreshes: mixing.refreshes,
-    };
+    json["mixing"] = { ...mixingSummary(mixing), refreshes: mixing.refreshes };
     (json["warnings"] as string[]).push(...sampler.warnings);
   }
   return { leastSquares, sampler, json, bestValues: leastSquares.values };

@@ -13,7 +13,7 @@ import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
-import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
+import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { compareLaws, perScanCheck, withCovariance, independentSeries, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
@@ -415,13 +415,7 @@ function mcmcJson(posterior: EnsembleResult): Record<string, unknown> {
     stepsRun: posterior.stepsRun,
     acceptance: mixing.keptAcceptance,
     acceptanceAllSteps: posterior.meanAcceptanceFraction,
-    mixed: mixing.mixed,
-    stop: mixing.stop,
-    criteria: { minEss: mixing.minEss, tauFactor: mixing.tauFactor, maxSeconds: mixing.maxSeconds },
-    seconds: mixing.seconds,
-    extensions: mixing.extensions,
-    maxTau: mixing.maxTau,
-    minEss: mixing.minEssReached,
+    ...mixingSummary(mixing),
     ...(mixing.refreshes.length > 0 ? { refreshes: mixing.refreshes } : {}),
     parameters: perQuantity(posterior.names, posterior.autocorrelationTime, posterior.effectiveSampleSize),
     ...(posterior.derived ? { derived: perQuantity(posterior.derived.names, posterior.derived.autocorrelationTime, posterior.derived.effectiveSampleSize) } : {}),

@@ -197,6 +197,22 @@ export interface MixingReport {
   readonly refreshes: readonly ProposalRefresh[];
 }
 
+/**
+ * The JSON summary of a {@link MixingReport} that `strata fit` and `strata diagnose` print:
+ * whether and why it stopped, the criteria, wall time, extensions, the worst τ and ESS.
+ */
+export function mixingSummary(mixing: MixingReport): Record<string, unknown> {
+  return {
+    mixed: mixing.mixed,
+    stop: mixing.stop,
+    criteria: { minEss: mixing.minEss, tauFactor: mixing.tauFactor, maxSeconds: mixing.maxSeconds },
+    seconds: mixing.seconds,
+    extensions: mixing.extensions,
+    maxTau: mixing.maxTau,
+    minEss: mixing.minEssReached,
+  };
+}
+
 /** How a worker rebuilds the objective: `(await import(module))[export](spec)` must return a FitObjective (or a promise of one). */
 export interface WorkerObjectiveSpec {
   /** Absolute path or file: URL of an ES module (`.ts` files need `"type": "module"` or the `.mts` extension). */
