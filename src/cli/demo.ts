@@ -2,6 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import type { DemoCurve, DemoLayerRow } from "../report/demoPage.ts";
+import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson } from "./output.ts";
+
+/** The demo's own default folder, apart from `npm start`'s `out/`, so neither run's files land beside the other's. */
+export const DEMO_DEFAULT_OUT = "strata-demo";
 
 /** Example operando thin-film cell, measured through the Si block: Si | Cu | inner SEI (LiF) | outer SEI (Li2CO3) | d-EC electrolyte. */
 const DEMO_STACK = [
@@ -19,8 +23,11 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description("Compute X-ray and neutron reflectivity and SLD profiles of an example SEI stack on copper; write an HTML page")
-    .option("--out <DIR>", "output folder", "out")
-    .action(async (options: { out: string }) => {
+    .option("--out <DIR>", OUT_HELP, DEMO_DEFAULT_OUT)
+    .option("--force", FORCE_HELP)
+    .option("--json", 'print {"report", "curves": [{"probe", "q", "reflectivity"}]} (R at Q = 0.1 Å⁻¹) instead of lines')
+    .action(async (options: { out: string; force?: boolean; json?: boolean }) => {
+      checkOutputFolder(options.out, options.force);
       const { profileDepths, sldProfile } = await import("../kernels/reflectivity/profile.ts");
       const { FWHM_TO_SIGMA } = await import("../kernels/reflectivity/smear.ts");
       const { neutronSld, xraySld } = await import("../materials/index.ts");
@@ -65,10 +72,14 @@ export function registerDemo(program: Command): void {
       fs.mkdirSync(options.out, { recursive: true });
       const file = path.join(options.out, "report.html");
       fs.writeFileSync(file, html);
-      process.stdout.write(`wrote ${file}\n`);
-      for (const c of curves) {
+      const atTenth = curves.map((c) => {
         const iq = c.q.findIndex((x) => x >= 0.1);
-        process.stdout.write(`${c.probe}: R(Q=${c.q[iq].toFixed(3)}) = ${c.smeared[iq].toExponential(3)}\n`);
+        return { probe: c.probe, q: c.q[iq], reflectivity: c.smeared[iq] };
+      });
+      if (options.json) printJson({ report: file, curves: atTenth });
+      else {
+        process.stdout.write(`wrote ${file}\n`);
+        for (const c of atTenth) process.stdout.write(`${c.probe}: R(Q=${c.q.toFixed(3)}) = ${c.reflectivity.toExponential(3)}\n`);
       }
     });
 }

@@ -4,6 +4,7 @@ import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
+import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson } from "./output.ts";
 import { progressBar } from "./progress.ts";
 
 interface DiagnoseCliOptions {
@@ -20,6 +21,8 @@ interface DiagnoseCliOptions {
   mcmcMaxSeconds?: string;
   damage: string;
   dqMeasure?: string;
+  json?: boolean;
+  force?: boolean;
 }
 
 /** Exit status of a diagnosis written but not trustworthy (a cell's fits do not reach its data); 2 is bad input. */
@@ -49,7 +52,9 @@ export function registerDiagnose(program: Command): void {
     .command("diagnose")
     .description("Fit one interface model to a whole operando campaign and write diagnosis.json and report.html")
     .argument("<CAMPAIGN_DIR>", "folder with campaign.json")
-    .requiredOption("--out <DIR>", "output folder")
+    .requiredOption("--out <DIR>", OUT_HELP)
+    .option("--force", FORCE_HELP)
+    .option("--json", "print the diagnosis (the strata-diagnosis/1 document written to diagnosis.json) instead of the verdicts")
     .option("--mode <independent|joint|auto>", "per-scan fits only, or law-constrained joint fits", "auto")
     .option("--laws <LIST>", "comma-separated laws to compare: linear,parabolic,mixed,logarithmic,charge (default all)")
     .option("--seed <N>", "random seed of the MCMC", "1")
@@ -80,6 +85,7 @@ export function registerDiagnose(program: Command): void {
         ...(options.mcmcMaxSeconds !== undefined ? { maxSeconds: numberOption(options.mcmcMaxSeconds, "--mcmc-max-seconds", { gt: 0 }) } : {}),
       };
       const dqMeasure = dqMeasureOption(options.dqMeasure);
+      checkOutputFolder(options.out, options.force);
       const bar = progressBar("diagnose");
       const started = Date.now();
       const campaign = dqMeasure === undefined ? dir : await (await import("../api/campaign.ts")).loadCampaign(dir, { dqMeasure });
@@ -103,7 +109,8 @@ export function registerDiagnose(program: Command): void {
         for (const w of [...(diagnosis.population.warnings ?? []), ...(diagnosis.population.sampling?.warnings ?? []), ...(diagnosis.population.skipped ?? [])]) lines.push(`  warning: ${w}`);
       }
       lines.push(`wrote ${files.json} and ${files.report} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      process.stdout.write(`${lines.join("\n")}\n`);
+      if (options.json) printJson(diagnosis.toJSON());
+      else process.stdout.write(`${lines.join("\n")}\n`);
       // the diagnosis is written either way; a cell whose fits do not reach the data is not a success
       if (diagnosis.cells.some((cell) => cell.diagnosis.detail.quality.some((q) => q.code === "untrustworthy"))) process.exitCode = UNTRUSTWORTHY_EXIT_CODE;
     });

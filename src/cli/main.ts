@@ -10,7 +10,7 @@ import { Command, CommanderError } from "commander";
 import { EngineError } from "../core/errors.ts";
 import { STRATA_VERSION } from "../core/version.ts";
 import { UsageError } from "./output.ts";
-import { clearProgress } from "./progress.ts";
+import { clearProgress, setQuiet } from "./progress.ts";
 import { registerReflect } from "./reflect.ts";
 import { registerSld } from "./sld.ts";
 import { registerProfile } from "./profile.ts";
@@ -29,8 +29,10 @@ export function buildProgram(): Command {
     .name("strata")
     .description("Quantitative, uncertainty-aware diagnosis of buried battery interfaces (reflectivity, impedance, electrochemistry)")
     .version(STRATA_VERSION)
+    .option("--quiet", "no progress messages on stderr (results and errors are still printed)")
     .showHelpAfterError(false)
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerReflect(program);
   registerSld(program);
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerDose(program);
   for (const command of program.commands) command.exitOverride();
+  // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
+  program.hook("preAction", () => setQuiet(program.opts<{ quiet?: boolean }>().quiet === true));
   return program;
 }
 
@@ -96,4 +100,27 @@ export function installProcessHandlers(): void {
   process.once("SIGINT", interrupted);
 }
 
-const singleLine = (text: string): string => text.replace(/\s*\n\s*/g, " ");
+const singleLine = (text: string): string => readableMessage(text.replace(/\s*\n\s*/g, " "));
+
+/** A quoted piece of input longer than this is cut (with "…") in an error message. */
+export const MAX_QUOTED_CHARACTERS = 60;
+/** An error message longer than this is cut (with "…"). */
+export const MAX_MESSAGE_CHARACTERS = 400;
+/** Undecodable bytes (U+FFFD), control characters or their JSON escapes: signs of binary input. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+const BINARY_MARK = /\uFFFD|[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|\\u00[01][0-9a-fA-F]/g;
+
+/**
+ * An error message a person can read: input quoted in it (a file's first line, a bad
+ * token) is cut to {@link MAX_QUOTED_CHARACTERS}, quoted bytes of a binary file are
+ * replaced by a note that the file is not text, and the whole is cut to
+ * {@link MAX_MESSAGE_CHARACTERS} — never 3,000 characters of escaped bytes.
+ */
+export function readableMessage(message: string): string {
+  const quoted = message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => {
+    if ((inner.match(BINARY_MARK)?.length ?? 0) >= 3) return "(binary bytes: not a text file)";
+    return inner.length > MAX_QUOTED_CHARACTERS ? `"${inner.slice(0, MAX_QUOTED_CHARACTERS)}…"` : whole;
+  });
+  const clean = quoted.replace(BINARY_MARK, "?");
+  return clean.length > MAX_MESSAGE_CHARACTERS ? `${clean.slice(0, MAX_MESSAGE_CHARACTERS - 1)}…` : clean;
+}

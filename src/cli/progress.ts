@@ -1,21 +1,44 @@
 /**
  * @module cli/progress
- * A one-line progress bar on stderr for long runs; silent when stderr is not a
- * terminal (piped or redirected), so scripts and JSON consumers see nothing.
- * {@link clearProgress} blanks a bar left mid-line (on Ctrl-C).
+ * Progress of long runs, on stderr (stdout stays the command's result):
+ * - on a terminal, a one-line bar redrawn in place; {@link clearProgress} blanks a bar
+ *   left mid-line (on Ctrl-C);
+ * - off a terminal (a log file, CI, a pipe), plain lines `strata: <stage> 40 % (12.3 s) …`,
+ *   the first after {@link LINE_PROGRESS_DELAY_MS} (a short run prints nothing) and then at
+ *   most one every {@link LINE_PROGRESS_INTERVAL_MS}, and a closing `… done in 21.4 s` when
+ *   any line was printed — so a logged 20-s run is not silent;
+ * - `--quiet` ({@link setQuiet}) silences both.
+ * Times in seconds.
  */
 export interface ProgressBar {
   update(fraction: number, label?: string): void;
   done(): void;
 }
 
+/** A run shorter than this prints no progress lines off a terminal. */
+export const LINE_PROGRESS_DELAY_MS = 2000;
+/** Off a terminal, at most one progress line per this interval. */
+export const LINE_PROGRESS_INTERVAL_MS = 5000;
+
 /** The bars currently drawn, so an interrupt can clear their line. */
 const drawn = new Set<() => void>();
+let quiet = false;
 
-export function progressBar(title: string, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
-  if (!stream.isTTY) return { update: () => undefined, done: () => undefined };
+/** `--quiet`: no progress output at all (errors and results are still printed). */
+export function setQuiet(value: boolean): void {
+  quiet = value;
+}
+
+const SILENT: ProgressBar = { update: () => undefined, done: () => undefined };
+
+export function progressBar(title: string, stream: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ProgressBar {
+  if (quiet) return SILENT;
+  return stream.isTTY ? terminalBar(title, stream, now) : lineProgress(title, stream, now);
+}
+
+function terminalBar(title: string, stream: NodeJS.WriteStream, now: () => number): ProgressBar {
   let last = -1;
-  const started = Date.now();
+  const started = now();
   const width = 30;
   const clear = (): void => {
     drawn.delete(clear);
@@ -27,12 +50,32 @@ export function progressBar(title: string, stream: NodeJS.WriteStream = process.
       if (percent === last) return;
       last = percent;
       const filled = Math.round((percent / 100) * width);
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const seconds = ((now() - started) / 1000).toFixed(1);
       stream.write(`\r${title} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${percent}% ${seconds}s ${label}`.padEnd(90));
       drawn.add(clear);
     },
     done() {
       clear();
+    },
+  };
+}
+
+function lineProgress(title: string, stream: NodeJS.WriteStream, now: () => number): ProgressBar {
+  const started = now();
+  let lastLine = -Infinity;
+  let printed = false;
+  return {
+    update(fraction, label = "") {
+      const t = now();
+      if (t - started < LINE_PROGRESS_DELAY_MS || t - lastLine < LINE_PROGRESS_INTERVAL_MS) return;
+      lastLine = t;
+      printed = true;
+      const percent = Math.floor(Math.max(0, Math.min(1, fraction)) * 100);
+      stream.write(`strata: ${title} ${percent} % (${((t - started) / 1000).toFixed(1)} s)${label ? ` ${label}` : ""}\n`);
+    },
+    done() {
+      if (printed) stream.write(`strata: ${title} done in ${((now() - started) / 1000).toFixed(1)} s\n`);
+      printed = false;
     },
   };
 }
