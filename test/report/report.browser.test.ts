@@ -9,24 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
+import { BROWSER_ARGS, CHROMIUM, MIN_MARKS_PER_PLOT, PLOT_MARKS, screenshotPath } from "./browser.ts";
 import { runCli } from "../cli/run.ts";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { repoRoot } from "../paths.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-/** Minimum drawn marks (points or path vertices) a plot must contain. */
-const MIN_MARKS_PER_PLOT = 2;
-
-/** Browser-side: each svg.plot's title and its marks (circles and path vertices). */
-const PLOT_MARKS = `[...document.querySelectorAll("svg.plot")].map((svg) => {
-  let vertices = 0;
-  for (const el of svg.querySelectorAll("path, polyline")) {
-    const d = el.getAttribute("d") ?? el.getAttribute("points") ?? "";
-    vertices += (d.match(/[-\\d.]+[ ,][-\\d.]+/g) ?? []).length;
-  }
-  return { title: svg.getAttribute("aria-label") ?? "", marks: svg.querySelectorAll("circle").length + vertices };
-})`;
 
 describe("diagnosis report in headless Chromium", () => {
   let dir = "";
@@ -92,8 +78,8 @@ describe("diagnosis report in headless Chromium", () => {
     for (const heading of ["Quality flags", "Through time", "Growth law", "Beam damage", "Reflectivity per scan", "Impedance", "Do the modalities agree?"]) {
       expect(await page.locator("h3", { hasText: heading }).count(), heading).toBeGreaterThan(0);
     }
-    await page.screenshot({ path: path.join(dir, "report.png"), fullPage: true });
-    expect(fs.statSync(path.join(dir, "report.png")).size).toBeGreaterThan(10_000);
+    await page.screenshot({ path: screenshotPath("diagnosis-report"), fullPage: true });
+    expect(fs.statSync(screenshotPath("diagnosis-report")).size).toBeGreaterThan(10_000);
     expect(consoleErrors).toEqual([]);
     expect(external).toEqual([]);
   }, 60_000);
