@@ -9,6 +9,7 @@
 import { Command, CommanderError } from "commander";
 import { EngineError } from "../core/errors.ts";
 import { STRATA_VERSION } from "../core/version.ts";
+import { setUnknownKeyPolicy } from "../core/keys.ts";
 import { UsageError } from "./output.ts";
 import { clearProgress, setQuiet } from "./progress.ts";
 import { registerReflect } from "./reflect.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .description("Quantitative, uncertainty-aware diagnosis of buried battery interfaces (reflectivity, impedance, electrochemistry)")
     .version(STRATA_VERSION)
     .option("--quiet", "no progress messages on stderr (results and errors are still printed)")
+    .option("--lenient", "unknown keys in campaign.json, MODEL.json, PROBLEM.json, scenarios and dose plans are warnings (strata: warning: … on stderr), not errors")
     .showHelpAfterError(false)
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
@@ -46,8 +48,23 @@ export function buildProgram(): Command {
   registerDose(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
-  program.hook("preAction", () => setQuiet(program.opts<{ quiet?: boolean }>().quiet === true));
+  program.hook("preAction", () => {
+    const options = program.opts<{ quiet?: boolean; lenient?: boolean }>();
+    setQuiet(options.quiet === true);
+    setUnknownKeyPolicy({ lenient: options.lenient === true, warn: lenientWarning() });
+  });
   return program;
+}
+
+/** Prints each lenient unknown-key warning once on stderr (a manifest may be read more than once). */
+function lenientWarning(): (message: string) => void {
+  const printed = new Set<string>();
+  return (message) => {
+    if (printed.has(message)) return;
+    printed.add(message);
+    clearProgress();
+    process.stderr.write(`strata: warning: ${singleLine(message)}\n`);
+  };
 }
 
 /**
