@@ -7,6 +7,7 @@
 import { loadCampaign, type Campaign, type CellData, type LoadCampaignOptions } from "../campaign/campaign.ts";
 import { simulateCampaign } from "../simulation/simulate.ts";
 import { inspectionJson } from "../campaign/summary.ts";
+import { withUnknownKeyPolicy } from "../core/keys.ts";
 import { plainJson } from "./json.ts";
 
 export { loadCampaign, inspectionJson };
@@ -31,9 +32,10 @@ export async function inspectCampaign(dir: string, options: LoadCampaignOptions 
 /**
  * Write a synthetic operando campaign (scans with counting noise, cycler record, spectra,
  * campaign.json and truth.json) from a scenario; deterministic given its seed.
+ * `lenient`: unknown scenario keys are warnings passed to `warn` instead of errors.
  * @returns the truth written to truth.json
  */
-export function simulate(scenario: unknown, dir: string): Record<string, unknown> {
-  return simulateCampaign(scenario, dir);
+export function simulate(scenario: unknown, dir: string, options: { lenient?: boolean; warn?: (message: string) => void } = {}): Record<string, unknown> {
+  return withUnknownKeyPolicy(options, () => simulateCampaign(scenario, dir));
 }
 

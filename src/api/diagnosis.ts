@@ -20,6 +20,8 @@ export interface DiagnoseSettings {
   laws?: readonly LawName[];
   /** random seed of the MCMC (default 1) */
   seed?: number;
+  /** unknown manifest keys are warnings (in the campaign's warnings) instead of errors (`--lenient`); a path argument only */
+  lenient?: boolean;
   /**
    * MCMC walkers, steps kept before the first mixing check, burn-in steps, worker threads
    * (defaults 24, 400, 50, cores ≤ 4); each chain then runs until every parameter and scan
@@ -93,7 +95,7 @@ export class DiagnosisResult {
 export async function diagnose(campaign: string | Campaign, settings: DiagnoseSettings = {}): Promise<DiagnosisResult> {
   const { signal } = settings;
   checkAborted(signal);
-  const loaded = typeof campaign === "string" ? await loadCampaign(campaign) : campaign;
+  const loaded = typeof campaign === "string" ? await loadCampaign(campaign, settings.lenient === undefined ? {} : { lenient: settings.lenient }) : campaign;
   checkAborted(signal);
   const progress = settings.progress;
   const diagnosis = await diagnoseCampaign(loaded, {

@@ -8,6 +8,7 @@
 import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
 import { doseLedger as ledgerOf, predictPlan, PLAN_FORMAT, type DoseLedger, type PlanPrediction } from "../confounders/index.ts";
 import { readJsonFile } from "../io/json.ts";
+import { withUnknownKeyPolicy } from "../core/keys.ts";
 import { plainJson } from "./json.ts";
 
 export { PLAN_FORMAT };
@@ -29,9 +30,10 @@ export async function doseLedger(campaign: string | Campaign): Promise<DoseLedge
 
 /**
  * Predict the dose of a planned schedule (a `strata-dose-plan/1` document, or the path of
- * its JSON file) against the per-spot budgets it declares.
+ * its JSON file) against the per-spot budgets it declares. `lenient`: unknown keys are
+ * warnings (in the prediction's `notes` where they belong to beam or cell) instead of errors.
  */
-export function planDose(plan: unknown, source = "plan"): PlanPrediction {
-  if (typeof plan === "string") return predictPlan(readJsonFile(plan), plan);
-  return predictPlan(plan, source);
+export function planDose(plan: unknown, source = "plan", options: { lenient?: boolean } = {}): PlanPrediction {
+  const json = typeof plan === "string" ? readJsonFile(plan) : plan;
+  return withUnknownKeyPolicy(options, () => predictPlan(json, typeof plan === "string" ? plan : source));
 }

@@ -8,15 +8,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { siblingModule } from "../core/worker.ts";
+import { unknownKeyPolicy, withUnknownKeyPolicy } from "../core/keys.ts";
 import { parseProblemFile, readProblemFile } from "../io/problemFile.ts";
 import { differentialEvolution } from "../optimize/differentialEvolution.ts";
 import { ensembleSamplerAsync, mixingSummary, startFromFit, writeSamples, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import { buildProblem, type Problem } from "../fit/problem.ts";
+import type { ProblemDataset } from "../io/problemFile.ts";
+import { fitReport as fitReportPage, type UncertaintyWords } from "../report/fitReport.ts";
 import { checkAborted, plainJson } from "./json.ts";
 
-export type { Problem, LeastSquaresResult, EnsembleResult };
+export type { Problem, LeastSquaresResult, EnsembleResult, UncertaintyWords };
 
 /** Progress of a fit: the stage ("least squares", "differential evolution", "MCMC"), the fraction done (1 when it ends) and a detail. */
 export type FitProgress = (stage: string, fraction: number, detail: string) => void;
@@ -30,6 +33,8 @@ export interface FitSettings {
   seed?: number;
   /** measure of column files' dQ for datasets that declare none (`--dq-measure`) */
   dqMeasure?: "fwhm" | "sigma";
+  /** unknown keys in the problem are warnings (in the result's `warnings`) instead of errors (`--lenient`) */
+  lenient?: boolean;
   progress?: FitProgress;
   /** aborts between stages and between MCMC steps (the promise rejects with the signal's reason) */
   signal?: AbortSignal;
@@ -40,7 +45,17 @@ interface FitOutcome {
   sampler: EnsembleResult | undefined;
   json: Record<string, unknown>;
   bestValues: Float64Array;
+  uncertainty: UncertaintyWords;
 }
+
+/**
+ * Reduced χ² from which the least-squares error (scaled by √χ²_red) and the posterior
+ * (unscaled) visibly part: at 2 the scaled error is 1.41× the unscaled one.
+ */
+export const MISFIT_REDUCED_CHI2 = 2;
+
+/** `stderrKind` of a parameter in the JSON: what its `stderr` is. */
+export type StderrKind = "scaled by sqrt(reducedChi2)" | "unscaled" | "none (constrained)";
 
 /** A fitted problem; `toJSON()` is `strata fit --json` (and result.json). */
 export class FitReport {
@@ -48,12 +63,15 @@ export class FitReport {
   readonly leastSquares: LeastSquaresResult;
   /** the MCMC result, with method "mcmc" */
   readonly sampler: EnsembleResult | undefined;
+  /** What each uncertainty is, in the words the text output, the JSON and report.html share. */
+  readonly uncertainty: UncertaintyWords;
   readonly #outcome: FitOutcome;
 
   constructor(problem: Problem, outcome: FitOutcome) {
     this.problem = problem;
     this.leastSquares = outcome.leastSquares;
     this.sampler = outcome.sampler;
+    this.uncertainty = outcome.uncertainty;
     this.#outcome = outcome;
   }
 
@@ -61,9 +79,24 @@ export class FitReport {
     return plainJson(this.#outcome.json) as Record<string, unknown>;
   }
 
-  /** Write result.json, each dataset's curve (`curveK.dat`: Q, R, dR, model) and, after MCMC, samples.csv. */
+  /** The self-contained report page: data, fits and residuals, SLD profiles (with the posterior band after MCMC), corner and trace plots. */
+  html(): string {
+    const outcome = this.#outcome;
+    return fitReportPage({
+      title: `Fit of ${path.basename(this.problem.file)}`,
+      problem: this.problem,
+      leastSquares: outcome.leastSquares,
+      sampler: outcome.sampler,
+      method: String(outcome.json["method"]),
+      uncertainty: outcome.uncertainty,
+      warnings: outcome.json["warnings"] as string[],
+    });
+  }
+
+  /** Write result.json, each dataset's curve (`curveK.dat`: Q, R, dR, model), report.html and, after MCMC, samples.csv. */
   write(dir: string): void {
     writeOutputs(dir, this.problem, this.#outcome);
+    fs.writeFileSync(path.join(dir, "report.html"), this.html());
   }
 }
 
@@ -76,20 +109,66 @@ export async function fit(problem: string | Record<string, unknown>, settings: F
   checkAborted(settings.signal);
   const file = typeof problem === "string" ? problem : undefined;
   const fileOptions = settings.dqMeasure === undefined ? {} : { dqMeasure: settings.dqMeasure };
-  const spec = typeof problem === "string" ? readProblemFile(problem, fileOptions) : parseProblemFile(problem, source ?? path.join(process.cwd(), "problem.json"), fileOptions);
+  // lenient unknown-key warnings go to the result's warnings as well as to the process policy's printer
+  const keyWarnings: string[] = [];
+  const printer = unknownKeyPolicy().warn;
+  const warn = (message: string): void => {
+    keyWarnings.push(message);
+    printer?.(message);
+  };
+  const spec = withUnknownKeyPolicy({ lenient: settings.lenient, warn }, () =>
+    typeof problem === "string" ? readProblemFile(problem, fileOptions) : parseProblemFile(problem, source ?? path.join(process.cwd(), "problem.json"), fileOptions),
+  );
   const built = buildProblem(spec);
+  built.warnings.unshift(...new Set(keyWarnings));
   if (settings.method !== undefined) built.settings.method = settings.method;
   if (settings.seed !== undefined) built.settings.seed = settings.seed;
   for (const key of ["minEss", "tauFactor", "maxSeconds"] as const) {
     const value = settings.mcmc?.[key];
     if (value !== undefined) built.settings.mcmc[key] = value;
   }
-  const outcome = await runFit(built, file, settings.progress ?? (() => undefined), settings.signal);
+  const outcome = await runFit(built, file, likelihoodWords(spec.datasets), settings.progress ?? (() => undefined), settings.signal);
   return new FitReport(built, outcome);
 }
 
 
-async function runFit(problem: Problem, file: string | undefined, progress: FitProgress, signal: AbortSignal | undefined): Promise<FitOutcome> {
+/** What the likelihood takes the data's errors to be, over every dataset of the problem. */
+function likelihoodWords(datasets: readonly ProblemDataset[]): string {
+  const words = new Set<string>();
+  for (const dataset of datasets) {
+    if (dataset.options.likelihood === "poisson") words.add("Poisson likelihood of the counts");
+    else if (dataset.options.errorInflation) words.add("Gaussian likelihood with a fitted error inflation f: σ² = dR² + f²·R_model²");
+    else words.add("unscaled likelihood: dR taken as the true σ");
+  }
+  return [...words].join("; ");
+}
+
+/**
+ * The words for each uncertainty: the least-squares error (scaled by √χ²_red or not), the
+ * unscaled one, the posterior's (after MCMC), and why they differ when χ²_red ≥ {@link MISFIT_REDUCED_CHI2}.
+ */
+export function uncertaintyWords(leastSquares: LeastSquaresResult, likelihood: string, posterior: boolean): UncertaintyWords {
+  const scale = Math.sqrt(leastSquares.reducedChi2);
+  const scaled = leastSquares.scaleCovar && Number.isFinite(scale);
+  const words: { -readonly [K in keyof UncertaintyWords]: UncertaintyWords[K] } = {
+    stderr: scaled ? `LM standard error, scaled by √χ²_red = ${scale.toPrecision(3)}` : "LM standard error, unscaled (dR taken as the true σ)",
+    stderrUnscaled: "LM standard error, unscaled (dR taken as the true σ)",
+  };
+  if (posterior) {
+    words.posterior = `posterior median and central credible intervals (${likelihood}; prior: the parameters' bounds and priors)`;
+    words.likelihood = likelihood;
+  }
+  if (leastSquares.reducedChi2 >= MISFIT_REDUCED_CHI2) {
+    words.note =
+      `reduced χ² = ${leastSquares.reducedChi2.toPrecision(3)} ≫ 1: the model does not reach the data within dR. ` +
+      (scaled ? `The LM standard error is scaled by √χ²_red = ${scale.toPrecision(3)} (as if every dR were that much too small)` : "The LM standard error is not scaled") +
+      (posterior ? `; the posterior is not (${likelihood}), so its intervals are narrower by about that factor. ` : ". ") +
+      "Neither accounts for the misfit itself: improve the model (or the error bars) before relying on either.";
+  }
+  return words;
+}
+
+async function runFit(problem: Problem, file: string | undefined, likelihood: string, progress: FitProgress, signal: AbortSignal | undefined): Promise<FitOutcome> {
   const objective = problem.objective;
   const settings = problem.settings;
   let leastSquares: LeastSquaresResult | undefined;
@@ -135,15 +214,17 @@ async function runFit(problem: Problem, file: string | undefined, progress: FitP
     progress("MCMC", 1, "");
   }
   const names = objective.names;
-  const parameters: Record<string, { value: number; stderr: number | null; unit?: string }> = {};
+  const words = uncertaintyWords(leastSquares, likelihood, sampler !== undefined);
+  const stderrKind: StderrKind = leastSquares.scaleCovar ? "scaled by sqrt(reducedChi2)" : "unscaled";
+  const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  const parameters: Record<string, { value: number; stderr: number | null; stderrKind: StderrKind; stderrUnscaled: number | null }> = {};
   names.forEach((name, i) => {
-    const stderr = leastSquares.stderr[i];
-    parameters[name] = { value: leastSquares.values[i], stderr: Number.isFinite(stderr) ? stderr : null };
+    parameters[name] = { value: leastSquares.values[i], stderr: finiteOrNull(leastSquares.stderr[i]), stderrKind, stderrUnscaled: finiteOrNull(leastSquares.stderrUnscaled[i]) };
   });
   // constrained parameters: their value at the optimum
   const values = objective.valuesAt(leastSquares.values);
   for (const parameter of objective.space.parameters) {
-    if (parameter.constrained) parameters[problem.displayName(parameter)] = { value: values[objective.space.slotOf(parameter)], stderr: null };
+    if (parameter.constrained) parameters[problem.displayName(parameter)] = { value: values[objective.space.slotOf(parameter)], stderr: null, stderrKind: "none (constrained)", stderrUnscaled: null };
   }
   const p = names.length;
   const covariance = Array.from({ length: p }, (_, i) => Array.from(leastSquares.covariance.subarray(i * p, (i + 1) * p), (x) => (Number.isFinite(x) ? x : null)));
@@ -159,6 +240,13 @@ async function runFit(problem: Problem, file: string | undefined, progress: FitP
     converged: leastSquares.converged,
     evaluations: leastSquares.evaluations,
     warnings: [...problem.warnings, ...leastSquares.warnings],
+    uncertainty: {
+      stderr: words.stderr,
+      stderrScale: leastSquares.scaleCovar ? finiteOrNull(Math.sqrt(leastSquares.reducedChi2)) : 1,
+      stderrUnscaled: words.stderrUnscaled,
+      ...(words.posterior !== undefined ? { posterior: words.posterior } : {}),
+      ...(words.note !== undefined ? { note: words.note } : {}),
+    },
   };
   if (sampler) {
     const posterior: Record<string, unknown> = {};
@@ -179,7 +267,7 @@ async function runFit(problem: Problem, file: string | undefined, progress: FitP
     json["mixing"] = { ...mixingSummary(mixing), refreshes: mixing.refreshes };
     (json["warnings"] as string[]).push(...sampler.warnings);
   }
-  return { leastSquares, sampler, json, bestValues: leastSquares.values };
+  return { leastSquares, sampler, json, bestValues: leastSquares.values, uncertainty: words };
 }
 
 function writeOutputs(dir: string, problem: Problem, outcome: FitOutcome): void {

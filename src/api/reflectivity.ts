@@ -4,6 +4,7 @@
  * README): layers fronting → backing, thickness and roughness in Å, SLD in 10⁻⁶ Å⁻², Q in Å⁻¹.
  */
 import { ValidationError } from "../core/errors.ts";
+import { withUnknownKeyPolicy } from "../core/keys.ts";
 import { profileDepths, sldProfile as profileOf } from "../kernels/reflectivity/profile.ts";
 import { readJsonFile } from "../io/json.ts";
 import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
@@ -15,10 +16,15 @@ export type ModelInput = string | Record<string, unknown> | ReflectModel;
 
 const isParsed = (model: ModelInput): model is ReflectModel => typeof model === "object" && typeof (model as { evaluate?: unknown }).evaluate === "function";
 
-/** Parse a MODEL.json document (or read it from a file). @throws ValidationError naming the field */
-export function reflectModel(model: ModelInput): ReflectModel {
+/**
+ * Parse a MODEL.json document (or read it from a file).
+ * @param options - `lenient`: unknown keys are warnings passed to `warn` instead of errors (`strata --lenient`)
+ * @throws ValidationError naming the field
+ */
+export function reflectModel(model: ModelInput, options: { lenient?: boolean; warn?: (message: string) => void } = {}): ReflectModel {
   if (isParsed(model)) return model;
-  return parseReflectModel(typeof model === "string" ? readJsonFile(model) : model, "", new Map());
+  const json = typeof model === "string" ? readJsonFile(model) : model;
+  return withUnknownKeyPolicy(options, () => parseReflectModel(json, "", new Map()));
 }
 
 /** R(Q) of a model; `toJSON()` is `strata reflect --json`. */

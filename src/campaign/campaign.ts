@@ -18,6 +18,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ParseError, ValidationError } from "../core/errors.ts";
+import { withUnknownKeyPolicy } from "../core/keys.ts";
 import { readJsonFile } from "../io/json.ts";
 import { readReflectivityData, type ReflectivityData } from "../io/reflectivityData.ts";
 import { readNexusReflectivity, type NexusMapping } from "../io/nexus.ts";
@@ -63,6 +64,8 @@ export interface LoadCampaignOptions {
   materials?: MaterialsOptions;
   /** Measure of column files' dQ for scans that declare none (CLI `--dq-measure`); a scan's own `dqMeasure` must agree. */
   dqMeasure?: "fwhm" | "sigma";
+  /** Unknown manifest keys are warnings instead of errors (`strata --lenient`). @default the process policy (core/keys): false */
+  lenient?: boolean;
 }
 
 /** Extensions read as NeXus/HDF5. */
@@ -89,7 +92,8 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
   if (!(fs.existsSync(manifestFile) && fs.statSync(manifestFile).isFile())) manifestFile = path.join(manifestFile, "campaign.json");
   const root = path.dirname(manifestFile);
   const warnings: string[] = [];
-  const manifest = parseManifest(readJsonFile(manifestFile), manifestFile, warnings);
+  const json = readJsonFile(manifestFile);
+  const manifest = withUnknownKeyPolicy({ lenient: options.lenient }, () => parseManifest(json, manifestFile, warnings));
 
   manifest.cells.forEach((cell, i) => {
     cell.stack.forEach((layer, j) => {

@@ -35,10 +35,13 @@
  * file's dQ when its header does not declare it, see io/reflectivityData); per-record
  * `utcOffset` (zone of a zone-less file clock).
  *
- * Unknown keys are kept out of the typed result and reported as warnings (not
- * errors), so that manifests written by a later `strata-campaign/1.x` still load.
+ * Unknown keys are errors naming the JSON path with a "did you mean" suggestion
+ * (core/keys): a misspelt optional key (`impedence`) would otherwise silently drop
+ * its content. The lenient policy (`strata --lenient`, `lenient` of the library API)
+ * makes them warnings, e.g. for a manifest written by a later `strata-campaign/1.x`.
  */
 import { ValidationError } from "../core/errors.ts";
+import { checkKnownKeys } from "../core/keys.ts";
 import { checkDensity, energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 
@@ -297,7 +300,7 @@ export interface CampaignManifest {
  *
  * @param json - the parsed JSON document
  * @param file - where it came from (kept as {@link CampaignManifest.source})
- * @param warnings - collects non-fatal findings (unknown keys, geometry that
+ * @param warnings - collects non-fatal findings (unknown keys when lenient, geometry that
  *   contradicts the stack, scans before t0); de-duplicated by the caller
  * @returns the typed manifest, optional arrays defaulted to `[]`
  * @throws {ValidationError} naming the JSON path and the offending value, e.g.
@@ -814,10 +817,9 @@ class Reader {
     return value as Record<string, unknown>;
   }
 
+  /** Unknown keys: errors with a suggestion, or warnings under the lenient policy (core/keys). */
   keys(o: Record<string, unknown>, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(o)) {
-      if (!known.includes(key)) this.warn(`${path === "" ? "" : `${path}.`}${key}: unknown key ignored (known: ${known.join(", ")})`);
-    }
+    checkKnownKeys(o, path, known, this.warnings);
   }
 
   array(value: unknown, path: string, minItems: number): unknown[] {

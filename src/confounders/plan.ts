@@ -23,6 +23,7 @@
  * Units: dose Gy, times s, Q Å⁻¹, fluence per cm².
  */
 import { ValidationError } from "../core/errors.ts";
+import { checkKnownKeys } from "../core/keys.ts";
 import { CAMPAIGN_FORMAT, parseManifest, type SpotRole } from "../campaign/manifest.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 import { ledgerModel, ledgerRows, resolveDoseSetup, spotTotals, type DoseLedger, type DoseSpotTotal } from "./dose.ts";
@@ -73,6 +74,7 @@ export interface PlanPrediction extends Omit<DoseLedger, "format" | "spots"> {
  */
 export function predictPlan(json: unknown, source: string, materials?: MaterialsOptions): PlanPrediction {
   const root = object(json, "plan");
+  checkKnownKeys(root, "", ["$schema", "format", "name", "description", "notes", "beam", "cell", "schedule", "budget_Gy"]);
   if (root["format"] !== PLAN_FORMAT) throw new ValidationError("format", `must be "${PLAN_FORMAT}"`, root["format"]);
   const name = root["name"] === undefined ? source : string(root["name"], "name");
   const cellJson = object(root["cell"], "cell");
@@ -106,6 +108,7 @@ export function predictPlan(json: unknown, source: string, materials?: Materials
   const schedule = array(root["schedule"], "schedule").map((entry, i): PlannedExposure => {
     const p = `schedule[${i}]`;
     const o = object(entry, p);
+    checkKnownKeys(o, p, ["spot", "exposure_s", "qMin", "qMax", "points", "notes"]);
     const spot = string(o["spot"], `${p}.spot`);
     if (declared.size > 0 && !declared.has(spot)) throw new ValidationError(`${p}.spot`, `is not one of the cell's declared spots (${[...declared.keys()].join(", ")})`, spot);
     const exposure_s = number(o["exposure_s"], `${p}.exposure_s`, 0, false);

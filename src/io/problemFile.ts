@@ -16,6 +16,7 @@
  */
 import path from "node:path";
 import { ValidationError } from "../core/errors.ts";
+import { checkKnownKeys, withUnknownKeyPolicy } from "../core/keys.ts";
 import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
 import { ParameterSet, parameterFromSpec, resolveSpec, type Parameter } from "../params/index.ts";
 import { readJsonFile } from "./json.ts";
@@ -86,6 +87,8 @@ function positiveInteger(value: unknown, path: string, fallback: number | undefi
 export interface ProblemFileOptions {
   /** Measure of column files' dQ for datasets that declare none (CLI `--dq-measure`); a dataset's own `dqMeasure` must agree. */
   dqMeasure?: DqMeasure;
+  /** Unknown keys are warnings instead of errors (`strata --lenient`). @default the process policy (core/keys): false */
+  lenient?: boolean;
 }
 
 function nonNegativeNumber(value: unknown, path: string, fallback: number, strict = false): number {
@@ -107,12 +110,12 @@ export function readProblemFile(file: string, options: ProblemFileOptions = {}):
  * @throws ValidationError naming the offending field; ParseError naming a data file and line
  */
 export function parseProblemFile(spec: unknown, file: string, options: ProblemFileOptions = {}): ProblemSpec {
+  return withUnknownKeyPolicy({ lenient: options.lenient }, () => parseProblem(spec, file, options));
+}
+
+function parseProblem(spec: unknown, file: string, options: ProblemFileOptions): ProblemSpec {
   if (!isRecord(spec)) throw new ValidationError("problem", "must be a JSON object", spec);
-  for (const key of Object.keys(spec)) {
-    if (!["parameters", "models", "datasets", "fit", "comment", "name"].includes(key)) {
-      throw new ValidationError(key, "unknown field (expected parameters, models, datasets, fit)");
-    }
-  }
+  checkKnownKeys(spec, "", ["parameters", "models", "datasets", "fit", "comment", "name"]);
   const named = new Map<string, Parameter>();
   const parameterSpecs = spec["parameters"] ?? {};
   if (!isRecord(parameterSpecs)) throw new ValidationError("parameters", "must be an object of NAME: SPEC", parameterSpecs);
@@ -137,9 +140,7 @@ export function parseProblemFile(spec: unknown, file: string, options: ProblemFi
 
 function parseDataset(datasetSpec: unknown, at: string, base: string, models: ReadonlyMap<string, ReflectModel>, named: ReadonlyMap<string, Parameter>, defaultDqMeasure: DqMeasure | undefined): ProblemDataset {
   if (!isRecord(datasetSpec)) throw new ValidationError(at, "must be an object {file, model}", datasetSpec);
-  for (const key of Object.keys(datasetSpec)) {
-    if (!["file", "model", "mask", "transform", "likelihood", "errorInflation", "dataset", "dqMeasure"].includes(key)) throw new ValidationError(`${at}.${key}`, "unknown field");
-  }
+  checkKnownKeys(datasetSpec, at, ["file", "model", "mask", "transform", "likelihood", "errorInflation", "dataset", "dqMeasure"]);
   const dataFile = datasetSpec["file"];
   if (typeof dataFile !== "string" || dataFile === "") throw new ValidationError(`${at}.file`, "must be a file path", dataFile);
   const modelId = datasetSpec["model"];
@@ -158,6 +159,7 @@ function parseDataset(datasetSpec: unknown, at: string, base: string, models: Re
   const mask = datasetSpec["mask"];
   if (mask !== undefined) {
     if (!isRecord(mask)) throw new ValidationError(`${at}.mask`, "must be {qMin, qMax}", mask);
+    checkKnownKeys(mask, `${at}.mask`, ["qMin", "qMax"]);
     const qMin = mask["qMin"];
     const qMax = mask["qMax"];
     if (qMin !== undefined && typeof qMin !== "number") throw new ValidationError(`${at}.mask.qMin`, "must be a number (Å⁻¹)", qMin);
@@ -182,13 +184,16 @@ function parseDataset(datasetSpec: unknown, at: string, base: string, models: Re
 function parseSettings(spec: unknown): FitSettings {
   const fit = spec ?? {};
   if (!isRecord(fit)) throw new ValidationError("fit", "must be an object", fit);
+  checkKnownKeys(fit, "fit", ["method", "seed", "mcmc", "de"]);
   const method = fit["method"] ?? "lm";
   if (method !== "lm" && method !== "de" && method !== "mcmc") throw new ValidationError("fit.method", 'must be "lm", "de" or "mcmc"', method);
   const seed = positiveInteger(fit["seed"], "fit.seed", 1);
   const mcmcSpec = fit["mcmc"] ?? {};
   if (!isRecord(mcmcSpec)) throw new ValidationError("fit.mcmc", "must be an object", mcmcSpec);
+  checkKnownKeys(mcmcSpec, "fit.mcmc", ["walkers", "steps", "burn", "thin", "threads", "minEss", "tauFactor", "maxSeconds"]);
   const deSpec = fit["de"] ?? {};
   if (!isRecord(deSpec)) throw new ValidationError("fit.de", "must be an object", deSpec);
+  checkKnownKeys(deSpec, "fit.de", ["populationSize", "maxGenerations", "polish"]);
   const mcmc = {
     walkers: positiveInteger(mcmcSpec["walkers"], "fit.mcmc.walkers", undefined),
     steps: positiveInteger(mcmcSpec["steps"], "fit.mcmc.steps", 2000),

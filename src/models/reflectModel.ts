@@ -53,6 +53,7 @@
  * through models/reflectivityEvaluator, the one place that chooses the kernel.
  */
 import { ValidationError, formatValue } from "../core/errors.ts";
+import { checkKnownKeys } from "../core/keys.ts";
 import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA, type SmearOptions } from "../kernels/reflectivity/smear.ts";
 import { DEFAULT_OFFSET_RANGE, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
@@ -190,12 +191,9 @@ function numberArray(value: unknown, path: string): Float64Array {
   return Float64Array.from(value, (v, i) => finiteNumber(v, `${path}[${i}]`));
 }
 
+/** Unknown keys: an error with a "did you mean" suggestion, a warning under the lenient policy (core/keys). */
 function checkKeys(record: Record<string, unknown>, allowed: readonly string[], path: string): void {
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) {
-      throw new ValidationError(`${path}.${key}`, `unknown field (expected one of ${allowed.join(", ")})`);
-    }
-  }
+  checkKnownKeys(record, path, allowed);
 }
 
 /** A parameter that must never be negative (thickness, roughness, density). */

@@ -18,6 +18,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FARADAY, PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM, VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { ValidationError } from "../core/errors.ts";
+import { checkKnownKeys } from "../core/keys.ts";
 import { STRATA_VERSION } from "../core/version.ts";
 import { createRandom, type Random } from "../core/random.ts";
 import { poissonDeviate } from "../core/poisson.ts";
@@ -138,6 +139,7 @@ export function thicknessPerCharge(formula: string, density: number, electrons: 
 /** Fill defaults and validate a scenario (messages name the field). */
 export function resolveScenario(spec: unknown): Scenario {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new ValidationError("scenario", "must be a JSON object", spec);
+  checkScenarioKeys(spec as Record<string, unknown>);
   const s = spec as Partial<Scenario>;
   const law = s.law;
   if (!law || !LAW_NAMES.includes(law.name)) throw new ValidationError("law.name", `must be one of ${LAW_NAMES.join(", ")}`, law?.name);
@@ -187,11 +189,44 @@ export function resolveScenario(spec: unknown): Scenario {
   return scenario;
 }
 
+/** Every key a scenario may hold, per object (the interfaces above). */
+const SCENARIO_KEYS = {
+  root: ["name", "description", "notes", "seed", "probe", "energy_keV", "wavelength_A", "law", "faradaicFraction", "declaredFaradaicFraction", "holdCurrent", "area_cm2", "stack", "scans", "impedance", "beam", "cells", "geometry", "population", "damage", "nuisance"],
+  law: ["name", "parameters", "restrictTo"],
+  holdCurrent: ["I0_A", "on_s", "off_s"],
+  layer: ["name", "role", "material", "thickness_A", "roughness_A", "electronsPerFormula"],
+  material: ["formula", "density"],
+  scans: ["count", "interval_s", "exposure_s", "qMin", "qMax", "points", "dqOverQ_fwhm", "incident", "background", "firstAt_s"],
+  impedance: ["every", "conductivity_S_per_m", "permittivity", "R0_ohm", "noise", "fMin", "fMax", "pointsPerDecade"],
+  beam: ["flux_per_s", "height_mm", "width_mm", "profile"],
+  geometry: ["angleOffset_deg", "offsetPriorSd_deg", "footprint", "sampleLength_mm", "declaredBeamHeight_mm", "beamHeightSd_mm", "heightOffset_mm", "detectorDistance_mm", "heightPriorSd_mm", "beamEntry", "electrolytePath_mm", "windows", "attenuation", "attenuationError", "attenuationRelativeSd", "incoherentBackground", "incoherentPriorSd"],
+  window: ["name", "material", "thickness_um"],
+  damage: ["model", "rate_A_per_Gy", "dose_Gy", "fresh"],
+} as const;
+
+/** Unknown keys anywhere in a scenario: errors with a suggestion (warnings when lenient, core/keys). */
+function checkScenarioKeys(s: Record<string, unknown>): void {
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const check = (x: unknown, path: string, known: readonly string[]): void => {
+    if (isObject(x)) checkKnownKeys(x, path, known);
+  };
+  check(s, "", SCENARIO_KEYS.root);
+  for (const key of ["law", "holdCurrent", "scans", "impedance", "beam", "geometry", "damage"] as const) check(s[key], key, SCENARIO_KEYS[key]);
+  const layers = (x: unknown, path: string, known: readonly string[]): void => {
+    if (!Array.isArray(x)) return;
+    x.forEach((layer: unknown, i) => {
+      check(layer, `${path}[${i}]`, known);
+      if (isObject(layer)) check(layer["material"], `${path}[${i}].material`, SCENARIO_KEYS.material);
+    });
+  };
+  layers(s["stack"], "stack", SCENARIO_KEYS.layer);
+  if (isObject(s["geometry"])) layers(s["geometry"]["windows"], "geometry.windows", SCENARIO_KEYS.window);
+}
+
 function resolveNuisance(spec: unknown): ScenarioNuisance {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new ValidationError("nuisance", "must be an object", spec);
   const n = spec as Record<string, unknown>;
-  const known = ["thicknessRelative", "roughness_A", "densityRelative", "scaleRelative", "background"];
-  for (const key of Object.keys(n)) if (!known.includes(key)) throw new ValidationError(`nuisance.${key}`, `is not a nuisance draw (${known.join(", ")})`, n[key]);
+  checkKnownKeys(n, "nuisance", ["thicknessRelative", "roughness_A", "densityRelative", "scaleRelative", "background"]);
   for (const key of ["thicknessRelative", "densityRelative", "scaleRelative"]) {
     const x = n[key];
     if (x !== undefined && !(typeof x === "number" && x >= 0 && x < 0.5)) throw new ValidationError(`nuisance.${key}`, "must be a relative half-width in [0, 0.5)", x);

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/errors.ts";
+import { withUnknownKeyPolicy } from "../../src/core/keys.ts";
 import { parseIsoTime, parseManifest, resolveMaterialSld, secondsBetween } from "../../src/campaign/manifest.ts";
 import { repoRoot } from "../paths.ts";
 import { checkSchemaStructure, validateAgainstSchema } from "./schemaCheck.ts";
@@ -35,13 +36,16 @@ const cases: Case[] = [
     del(m, "impedance");
     del(m, "electrochemistry");
   } },
-  { name: "unknown keys are accepted (warned)", mutate: (m) => { set(m, "operator", "me"); set(m, "cells[0].stack[0].colour", "grey"); } },
   { name: "extensions read by strata diagnose: layer growth, cell impedanceModel", mutate: (m) => {
     set(m, "cells[0].stack[2].growth", { electronsPerFormula: 1, faradaicFraction: 0.8, thicknessPerCharge_A_cm2_per_C: 1.5e4 });
     set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" });
   } },
   { name: "wavelength instead of energy for X-rays", mutate: (m) => { set(m, "beam", { probe: "xray", wavelength_A: 0.7 }); } },
 
+  // unknown keys (issue 16): refused with a suggestion unless lenient; the published schema stays open to later 1.x keys
+  { name: "unknown key", mutate: (m) => set(m, "operator", "me"), path: "operator", validatorOnly: true },
+  { name: "misspelt optional key", mutate: (m) => set(m, "impedence", []), path: "impedence", validatorOnly: true },
+  { name: "misspelt beam key", mutate: (m) => set(m, "beam.flux_per_sec", 1e12), path: "beam.flux_per_sec", validatorOnly: true },
   { name: "negative thickness", mutate: (m) => set(m, "cells[0].stack[2].thickness_A", -5), path: "cells[0].stack[2].thickness_A", value: "-5" },
   { name: "wrong format", mutate: (m) => set(m, "format", "strata-campaign/2"), path: "format", value: '"strata-campaign/2"' },
   { name: "missing name", mutate: (m) => del(m, "name"), path: "name" },
@@ -164,14 +168,14 @@ describe("campaign manifest", () => {
     expect(() => parseManifest(m, "campaign.json")).toThrow("cells[0].stack[2].thickness_A: must be ≥ 0 (got -5)");
   });
 
-  it("types the example, parses times exactly and warns about unknown keys and inconsistent geometry", () => {
+  it("types the example, parses times exactly and warns about unknown keys (lenient) and inconsistent geometry", () => {
     const m = exampleManifest();
     m["operator"] = "me";
     set(m, "cells[0].geometry.beamEntry", "through-electrolyte");
     const warnings: string[] = [];
-    const manifest = parseManifest(m, "campaign.json", warnings);
+    const manifest = withUnknownKeyPolicy({ lenient: true }, () => parseManifest(m, "campaign.json", warnings));
     expect(warnings).toEqual([
-      expect.stringContaining("operator: unknown key ignored"),
+      expect.stringContaining("operator: unknown field ignored (--lenient)"),
       expect.stringContaining('cells[0].geometry.beamEntry: "through-electrolyte" but the beam-side layer'),
     ]);
     expect(manifest.cells[0].stack.map((l) => l.thickness_A)).toEqual([undefined, 500, 10, undefined]);
