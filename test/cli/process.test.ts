@@ -42,7 +42,7 @@ describe("strata as a process", () => {
 
   it("SIGINT during strata diagnose: one line 'strata: interrupted', exit 130, no diagnosis.json", async () => {
     const out = path.join(tmp, "diagnosis");
-    const child = spawn(process.execPath, [bin, "diagnose", path.join(repoRoot, "examples", "campaign"), "--out", out], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [bin, "diagnose", path.join(repoRoot, "examples", "campaign"), "--out", out, "--quiet"], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

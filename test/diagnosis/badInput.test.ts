@@ -84,7 +84,7 @@ describe("strata diagnose on bad input", () => {
     expect(cell.consistency["charge"]).toBeUndefined();
     expect(both.stdout).toMatch(/warning: the charge law needs a cycler record/);
 
-    const only = runCli(["diagnose", dir, "--out", out, "--laws", "charge", ...QUICK_MCMC]);
+    const only = runCli(["diagnose", dir, "--out", out, "--force", "--laws", "charge", ...QUICK_MCMC]);
     expect(only.status).toBe(0);
     const onlyJson = JSON.parse(fs.readFileSync(path.join(out, "diagnosis.json"), "utf8")) as typeof json;
     expect(onlyJson.cells["A"].quality.some((q) => q.level === "error" && q.code === "no-law-applies" && /none of the requested laws \(charge\) can apply/.test(q.message))).toBe(true);
