@@ -245,6 +245,7 @@ async function runFit(problem: Problem, file: string | undefined, likelihood: st
       stderrScale: leastSquares.scaleCovar ? finiteOrNull(Math.sqrt(leastSquares.reducedChi2)) : 1,
       stderrUnscaled: words.stderrUnscaled,
       ...(words.posterior !== undefined ? { posterior: words.posterior } : {}),
+      ...(words.likelihood !== undefined ? { likelihood: words.likelihood } : {}),
       ...(words.note !== undefined ? { note: words.note } : {}),
     },
   };

@@ -1,0 +1,306 @@
+/**
+ * @module report/fitReport
+ * report.html of `strata fit --out DIR`: one self-contained page (inline SVG, no script
+ * needed to see it, no network) in the look of the diagnosis report. The fit's numbers
+ * first, each uncertainty saying what it is; then for every dataset the data with error
+ * bars and the fitted curve (log R and R·Q⁴ against Q) over the normalised residuals
+ * (R − fit)/dR; the SLD profile of every model at the best fit with, after MCMC, the
+ * central 95 % band of the profiles of posterior draws; after MCMC the corner and trace
+ * plots. Units: Q in Å⁻¹, z in Å, SLD in 10⁻⁶ Å⁻², R dimensionless.
+ */
+import { centralIntervals, percentileSorted } from "../core/quantiles.ts";
+import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
+import type { Problem } from "../fit/problem.ts";
+import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
+import type { LeastSquaresResult } from "../optimize/result.ts";
+import type { Parameter } from "../params/index.ts";
+import { bandPlot, cornerPlot, tracePlots, type ChainView } from "./posteriorPlots.ts";
+import { linePlot, type Series } from "./svgPlot.ts";
+
+/** What each uncertainty of the fit is, in words (strata fit's text, JSON and this page say the same). */
+export interface UncertaintyWords {
+  /** What `stderr` is, e.g. "LM standard error, scaled by √χ²_red = 28.7". */
+  readonly stderr: string;
+  /** What `stderrUnscaled` is. */
+  readonly stderrUnscaled: string;
+  /** What the posterior intervals are (after MCMC). */
+  readonly posterior?: string;
+  /** The likelihood the posterior was sampled with, e.g. "unscaled likelihood: dR taken as the true σ" (after MCMC). */
+  readonly likelihood?: string;
+  /** Why the two differ, when χ²_red ≫ 1 and both are shown. */
+  readonly note?: string;
+}
+
+export interface FitReportInput {
+  readonly title: string;
+  readonly problem: Problem;
+  readonly leastSquares: LeastSquaresResult;
+  readonly sampler: EnsembleResult | undefined;
+  readonly method: string;
+  readonly uncertainty: UncertaintyWords;
+  readonly warnings: readonly string[];
+  /** Posterior draws whose SLD profiles make the band. @default 200 */
+  readonly draws?: number;
+}
+
+/** Depth points of a profile. */
+const PROFILE_POINTS = 400;
+/** Default number of posterior draws whose profiles make the 95 % band. */
+const DEFAULT_PROFILE_DRAWS = 200;
+
+const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const fmt = (x: number | null | undefined, digits = 4): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? "—" : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits);
+const basename = (file: string): string => file.split(/[\\/]/).pop() ?? file;
+
+/** Units of a parameter: its own `unit`, else the model field's (thickness, roughness: Å; sld, isld: 10⁻⁶ Å⁻²). */
+export function parameterUnit(parameter: Parameter): string {
+  if (parameter.unit) return parameter.unit;
+  if (/\.(thickness|roughness)$/.test(parameter.path)) return "Å";
+  if (/\.i?sld$/.test(parameter.path)) return "10⁻⁶ Å⁻²";
+  return "";
+}
+
+/** A model's slab table filler and buffers, compiled once against the fit space. */
+function slabMaker(problem: Problem, modelId: string): { slabs: (values: Float64Array) => { slabs: Float64Array; scalars: Float64Array } } {
+  const model = problem.models.get(modelId)!;
+  const fill = model.bind(problem.objective.space);
+  return {
+    slabs: (values) => {
+      const slabs = new Float64Array(model.rows * 4);
+      const scalars = new Float64Array(model.scalarCount);
+      fill(values, slabs, scalars);
+      return { slabs, scalars };
+    },
+  };
+}
+
+/** Evenly spread indices of `count` stored samples out of `total` (walker varies fastest, so draws span walkers and steps). */
+function spreadIndices(total: number, count: number): number[] {
+  const n = Math.min(total, count);
+  return Array.from({ length: n }, (_, i) => Math.floor(((i + 0.5) * total) / n));
+}
+
+/** The SLD profile at the best fit and, from posterior draws, its central 95 % band at each depth. */
+export interface ProfileWithBand {
+  z: Float64Array;
+  best: Float64Array;
+  /** 2.5th, 50th and 97.5th percentiles of the draws' SLD at each z, with the draws' count. */
+  band?: { lo: Float64Array; median: Float64Array; hi: Float64Array; draws: number };
+}
+
+/**
+ * SLD profile of a model at θ_best and, when a chain is given, the 2.5/50/97.5 percentiles
+ * over `draws` stored samples at each depth, on one z grid covering every draw's stack.
+ */
+export function profileWithBand(problem: Problem, modelId: string, best: Float64Array, sampler: EnsembleResult | undefined, draws = DEFAULT_PROFILE_DRAWS): ProfileWithBand {
+  const objective = problem.objective;
+  const maker = slabMaker(problem, modelId);
+  const bestSlabs = maker.slabs(objective.valuesAt(best)).slabs;
+  const tables: Float64Array[] = [];
+  if (sampler && sampler.keptSteps > 0) {
+    const p = sampler.params;
+    const theta = new Float64Array(p);
+    for (const i of spreadIndices(sampler.keptSteps * sampler.walkers, draws)) {
+      for (let j = 0; j < p; j++) theta[j] = sampler.chain[i * p + j];
+      tables.push(maker.slabs(objective.valuesAt(theta)).slabs);
+    }
+  }
+  let start = Infinity;
+  let end = -Infinity;
+  for (const slabs of [bestSlabs, ...tables]) {
+    const ends = profileDepths(slabs, 2);
+    start = Math.min(start, ends[0]);
+    end = Math.max(end, ends[1]);
+  }
+  const z = Float64Array.from({ length: PROFILE_POINTS }, (_, i) => start + ((end - start) * i) / (PROFILE_POINTS - 1));
+  const result: ProfileWithBand = { z, best: sldProfile(bestSlabs, z).sld };
+  if (tables.length > 0) {
+    const profiles = tables.map((slabs) => sldProfile(slabs, z).sld);
+    const lo = new Float64Array(z.length);
+    const median = new Float64Array(z.length);
+    const hi = new Float64Array(z.length);
+    const column = new Float64Array(profiles.length);
+    for (let i = 0; i < z.length; i++) {
+      for (let d = 0; d < profiles.length; d++) column[d] = profiles[d][i];
+      column.sort();
+      lo[i] = percentileSorted(column, 2.5);
+      median[i] = percentileSorted(column, 50);
+      hi[i] = percentileSorted(column, 97.5);
+    }
+    result.band = { lo, median, hi, draws: profiles.length };
+  }
+  return result;
+}
+
+/** Data, best-fit curve and normalised residuals of one dataset (one curve of the problem). */
+interface DatasetCurves {
+  name: string;
+  model: string;
+  q: Float64Array;
+  r: Float64Array;
+  dr: Float64Array;
+  fit: Float64Array;
+  residual: Float64Array;
+  chi2: number;
+}
+
+function datasetCurves(problem: Problem, best: Float64Array): DatasetCurves[] {
+  const values = Float64Array.from(problem.objective.valuesAt(best));
+  const makers = new Map<string, ReturnType<typeof slabMaker>>();
+  return problem.terms.map((term, k) => {
+    const modelId = problem.datasetModels[k];
+    let maker = makers.get(modelId);
+    if (!maker) makers.set(modelId, (maker = slabMaker(problem, modelId)));
+    const { slabs, scalars } = maker.slabs(values);
+    const fit = term.evaluateAt(slabs, scalars[0], scalars[1], scalars);
+    const residual = term.y.map((y, i) => (y - fit[i]) / term.sigma[i]);
+    let chi2 = 0;
+    for (const r of residual) chi2 += r * r;
+    return { name: basename(term.name), model: modelId, q: term.q, r: term.y, dr: term.sigma, fit, residual, chi2 };
+  });
+}
+
+function datasetSection(curves: DatasetCurves, k: number): string {
+  const label = `dataset ${k + 1} (${curves.name}, model ${curves.model})`;
+  const q4 = (v: ArrayLike<number>): number[] => Array.from(v, (x, i) => x * curves.q[i] ** 4);
+  const data: Series = { name: "data ± dR", x: curves.q, y: curves.r, yError: curves.dr, style: "points", color: "#333" };
+  const fit: Series = { name: "best fit", x: curves.q, y: curves.fit, color: "#d62728" };
+  const logR = linePlot([data, fit], { title: `Reflectivity, ${label}`, xLabel: "Q (Å⁻¹)", yLabel: "R", logY: true });
+  const rq4 = linePlot(
+    [
+      { ...data, y: q4(curves.r), yError: q4(curves.dr) },
+      { ...fit, y: q4(curves.fit) },
+    ],
+    { title: `R·Q⁴, ${label}`, xLabel: "Q (Å⁻¹)", yLabel: "R·Q⁴ (Å⁻⁴)", logY: true },
+  );
+  const qEnds = [curves.q[0], curves.q[curves.q.length - 1]];
+  const residuals = linePlot(
+    [
+      { name: "(R − fit)/dR", x: curves.q, y: curves.residual, style: "points", color: "#1f77b4" },
+      { name: "±2", x: qEnds, y: [2, 2], color: "#888", style: "dashed" },
+      { name: " ", x: qEnds, y: [-2, -2], color: "#888", style: "dashed" },
+      { name: " ", x: qEnds, y: [0, 0], color: "#bbb" },
+    ],
+    { title: `Normalised residuals, ${label}`, xLabel: "Q (Å⁻¹)", yLabel: "(R − fit)/dR", height: 260 },
+  );
+  const n = curves.q.length;
+  return `<h3>${escapeHtml(label)}</h3>
+<p>${n} points; χ² of this dataset ${fmt(curves.chi2, 5)} (χ²/N = ${fmt(curves.chi2 / n, 4)}).</p>
+<div class="plots">${logR}${rq4}</div>
+<div class="plots">${residuals}</div>`;
+}
+
+/** Profiles of the models the datasets use; models whose best-fit stacks are identical share one plot. */
+function profileSection(input: FitReportInput): string {
+  const { problem, leastSquares, sampler } = input;
+  const modelIds = [...new Set(problem.datasetModels)];
+  const groups: { ids: string[]; key: string }[] = [];
+  const values = Float64Array.from(problem.objective.valuesAt(leastSquares.values));
+  for (const id of modelIds) {
+    const key = Array.from(slabMaker(problem, id).slabs(values).slabs, (x) => x.toPrecision(12)).join(",");
+    const same = groups.find((g) => g.key === key);
+    if (same) same.ids.push(id);
+    else groups.push({ ids: [id], key });
+  }
+  const plots = groups.map((group) => {
+    const profile = profileWithBand(problem, group.ids[0], leastSquares.values, sampler, input.draws ?? DEFAULT_PROFILE_DRAWS);
+    const names = group.ids.length > 1 ? `models ${group.ids.join(", ")} (same stack)` : `model ${group.ids[0]}`;
+    const bands = profile.band ? [{ name: `95 % posterior band (${profile.band.draws} draws)`, x: profile.z, lo: profile.band.lo, hi: profile.band.hi, color: "#1f77b4" }] : [];
+    const lines = [
+      { name: "best fit (least squares)", x: profile.z, y: profile.best, color: "#d62728" },
+      ...(profile.band ? [{ name: "posterior median", x: profile.z, y: profile.band.median, color: "#1f77b4", dashed: true }] : []),
+    ];
+    return bandPlot(bands, lines, { title: `SLD profile, ${names}`, xLabel: "z (Å), beam side at left", yLabel: "SLD (10⁻⁶ Å⁻²)" });
+  });
+  const how = sampler
+    ? `<p>The band is the central 95 % (2.5th to 97.5th percentile) of the SLD at each depth over the profiles of ${Math.min(input.draws ?? DEFAULT_PROFILE_DRAWS, sampler.keptSteps * sampler.walkers)} posterior draws spread evenly over the stored chain; ${escapeHtml(input.uncertainty.posterior ?? "")}.</p>`
+    : `<p>Least-squares fit only: no posterior band (run <code>--method mcmc</code> for one).</p>`;
+  return `<h2>SLD profiles</h2>${how}<div class="plots">${plots.join("")}</div>`;
+}
+
+function parameterTable(input: FitReportInput): string {
+  const { problem, leastSquares, sampler } = input;
+  const objective = problem.objective;
+  const rows = objective.names.map((name, i) => {
+    const unit = parameterUnit(objective.space.varying[i]);
+    const post = sampler?.summaries[i];
+    const posteriorCells = sampler
+      ? `<td>${fmt(post?.median, 5)}</td><td>[${fmt(post?.lo68, 5)}, ${fmt(post?.hi68, 5)}]</td><td>[${fmt(post?.lo95, 5)}, ${fmt(post?.hi95, 5)}]</td><td>${fmt(sampler.autocorrelationTime[i], 3)}</td><td>${fmt(sampler.effectiveSampleSize[i], 3)}</td>`
+      : "";
+    return `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(unit)}</td><td>${fmt(leastSquares.values[i], 6)}</td><td>± ${fmt(leastSquares.stderr[i], 3)}</td><td>± ${fmt(leastSquares.stderrUnscaled[i], 3)}</td>${posteriorCells}</tr>`;
+  });
+  const constrained = objective.space.parameters.filter((p) => p.constrained);
+  const values = objective.valuesAt(leastSquares.values);
+  for (const parameter of constrained) {
+    const empty = sampler ? "<td></td>".repeat(5) : "";
+    rows.push(`<tr><td>${escapeHtml(problem.displayName(parameter))} (constrained)</td><td>${escapeHtml(parameterUnit(parameter))}</td><td>${fmt(values[objective.space.slotOf(parameter)], 6)}</td><td>—</td><td>—</td>${empty}</tr>`);
+  }
+  const posteriorHead = sampler ? "<th>posterior median</th><th>68 % credible interval</th><th>95 % credible interval</th><th>τ (steps)</th><th>ESS</th>" : "";
+  const words = input.uncertainty;
+  return `<table class="parameters"><thead><tr><th>parameter</th><th>unit</th><th>best fit (least squares)</th><th>${escapeHtml(words.stderr)}</th><th>${escapeHtml(words.stderrUnscaled)}</th>${posteriorHead}</tr></thead><tbody>${rows.join("")}</tbody></table>
+<ul class="legend"><li><b>${escapeHtml(words.stderr)}</b>: √ of the diagonal of the least-squares covariance (JᵀJ)⁻¹ at the optimum${leastSquares.scaleCovar ? ", the covariance multiplied by χ²_red (as if every dR were too small by √χ²_red)" : ""}.</li>
+<li><b>${escapeHtml(words.stderrUnscaled)}</b>: √ of the diagonal of (JᵀJ)⁻¹ alone, every dR taken as the true σ.</li>
+${words.posterior ? `<li><b>posterior</b>: ${escapeHtml(words.posterior)}; τ is the integrated autocorrelation time, ESS the effective sample size.</li>` : ""}</ul>`;
+}
+
+function posteriorSection(input: FitReportInput): string {
+  const sampler = input.sampler;
+  if (!sampler) return "";
+  const varying = input.problem.objective.space.varying;
+  const view: ChainView = {
+    names: sampler.names,
+    units: varying.map(parameterUnit),
+    walkers: sampler.walkers,
+    keptSteps: sampler.keptSteps,
+    chain: sampler.chain,
+    burn: sampler.burn,
+    thin: sampler.thin,
+  };
+  const corner = cornerPlot(view, { title: `Corner plot: ${sampler.walkers * sampler.keptSteps} stored draws (95 % interval dashed, median solid)`, reference: { name: "least-squares best fit", values: input.leastSquares.values } });
+  const mixing = sampler.mixing;
+  return `<h2>Posterior</h2>
+<p>${sampler.walkers} walkers × ${sampler.keptSteps * sampler.thin} steps kept (thinned by ${sampler.thin}) after ${sampler.burn} burn-in steps; ${sampler.stepsRun} steps run; acceptance ${fmt(mixing.keptAcceptance, 2)}; ${mixing.mixed ? '<span class="ok">mixed</span>' : `<span class="bad">not mixed (${escapeHtml(mixing.stop)})</span>`}: τ ≤ ${fmt(mixing.maxTau.tau, 3)} steps (${escapeHtml(mixing.maxTau.name)}), ESS ≥ ${fmt(mixing.minEssReached.ess, 3)} (${escapeHtml(mixing.minEssReached.name)}).</p>
+<h3>Corner plot</h3>
+<div class="plots">${corner}</div>
+<h3>Traces</h3>
+<p>Each walker's stored chain per parameter against the step number; the shaded stretch is the burn-in, run and discarded (its positions are not stored).</p>
+<div class="plots">${tracePlots(view).join("")}</div>`;
+}
+
+/** The report page of a fit. */
+export function fitReport(input: FitReportInput): string {
+  const { leastSquares, problem } = input;
+  const curves = datasetCurves(problem, leastSquares.values);
+  const summary = `${input.method === "mcmc" ? "MCMC posterior after least squares" : input.method === "de" ? "differential evolution polished by least squares" : "least squares (Levenberg–Marquardt)"}: χ² = ${fmt(leastSquares.chi2, 6)}, reduced χ² = ${fmt(leastSquares.reducedChi2, 4)} (${leastSquares.nData} points, ${leastSquares.nFree} free parameters${problem.terms.length > 1 ? `, ${problem.terms.length} datasets fitted jointly` : ""}).`;
+  const note = input.uncertainty.note ? `<p class="note">${escapeHtml(input.uncertainty.note)}</p>` : "";
+  const warnings = input.warnings.length > 0 ? `<h3>Warnings</h3><ul class="flags">${input.warnings.map((w) => `<li class="warning">${escapeHtml(w)}</li>`).join("")}</ul>` : "";
+  const best = centralIntervals(curves.flatMap((c) => Array.from(c.residual)));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem auto;max-width:1360px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.3rem} h2{margin-top:2rem;border-bottom:2px solid #ddd} h3{margin-bottom:.3rem}
+.verdict{font-size:1.15rem;background:#f3f7ff;border-left:5px solid #1f77b4;padding:.8rem 1rem;margin:1rem 0}
+.note{background:#fff8e6;border-left:5px solid #d48a00;padding:.6rem 1rem}
+.flags li.warning{color:#8a4b00}
+table{border-collapse:collapse;margin:.5rem 0} td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right} td:first-child,th:first-child{text-align:left}
+.plots{display:flex;flex-wrap:wrap;gap:1rem} .plots svg{border:1px solid #ddd;border-radius:4px}
+.ok{color:#17702a;font-weight:600} .bad{color:#b00020;font-weight:600}
+</style></head><body>
+<h1>${escapeHtml(input.title)}</h1>
+<p class="verdict">${escapeHtml(summary)}</p>
+${note}
+<h2>Parameters</h2>
+${parameterTable(input)}
+${warnings}
+<h2>Data, fit and residuals</h2>
+<p>Normalised residuals over all datasets: median ${fmt(best.median, 3)}, central 95 % [${fmt(best.lo95, 3)}, ${fmt(best.hi95, 3)}] (about [−2, 2] when the model reaches the data within dR).</p>
+${curves.map(datasetSection).join("\n")}
+${profileSection(input)}
+${posteriorSection(input)}
+<script>window.__plotsDone = document.querySelectorAll("svg.plot").length;</script>
+</body></html>
+`;
+}
+
