@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
-import { printJson } from "./output.ts";
+import { checkOutputFolder, FORCE_HELP, printJson, UsageError } from "./output.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
 
@@ -9,6 +9,8 @@ interface FitOptions {
   method?: string;
   seed?: string;
   out?: string;
+  force?: boolean;
+  plot?: boolean;
   json?: boolean;
   dqMeasure?: string;
   minEss?: string;
@@ -23,7 +25,9 @@ export function registerFit(program: Command): void {
     .argument("<PROBLEM.json>", '{"parameters": {NAME: SPEC}, "models": {ID: MODEL}, "datasets": [{"file", "model"}], "fit": {...}}')
     .option("--method <lm|de|mcmc>", "override fit.method")
     .option("--seed <N>", "override fit.seed")
-    .option("--out <DIR>", "write result.json, the model curves and (MCMC) samples.csv here")
+    .option("--out <DIR>", "write result.json, the model curves, report.html and (MCMC) samples.csv into this folder (created; must be empty or new unless --force)")
+    .option("--force", FORCE_HELP)
+    .option("--plot", "ask for report.html (data, fit and residuals, SLD profiles, corner and trace plots); it is always written with --out, so --plot needs --out")
     .option("--json", "print the result as JSON")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .option("--min-ess <N>", "override fit.mcmc.minEss: the MCMC runs until every parameter has this effective sample size (default 400; 0: no ESS target)")
@@ -36,11 +40,15 @@ A parameter SPEC is a number (fixed), {"value", "vary", "min", "max", "prior", "
 {"ref": NAME} (a shared parameter) or {"expr": "2*t_sei + 3"}.
 Priors: {"kind": "uniform"|"normal"|"lognormal"|"truncnormal"|..., ...}.
 MCMC settings: "fit": {"mcmc": {"walkers", "steps", "burn", "thin", "threads", "minEss", "tauFactor", "maxSeconds"}};
-the chain runs past "steps" until mixed (ESS ≥ minEss and ≥ tauFactor·τ for every parameter).`,
+the chain runs past "steps" until mixed (ESS ≥ minEss and ≥ tauFactor·τ for every parameter).
+Uncertainties: "±" is the least-squares (LM) standard error scaled by √χ²_red (the unscaled one,
+dR taken as the true σ, beside it); MCMC intervals are of the posterior with the unscaled likelihood.`,
     )
     .action(async (file: string, options: FitOptions) => {
       const { fit } = await import("../api/fit.ts");
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
+      if (options.plot && options.out === undefined) throw new UsageError("--plot: the report is written as report.html into the --out folder; pass --out DIR");
+      if (options.out !== undefined) checkOutputFolder(options.out, options.force);
       const seed = options.seed === undefined ? undefined : integerOption(options.seed, "--seed", 0);
       const dqMeasure = dqMeasureOption(options.dqMeasure);
       const mcmc = {
@@ -70,16 +78,22 @@ the chain runs past "steps" until mixed (ESS ≥ minEss and ≥ tauFactor·τ fo
 function printSummary(report: FitReport): void {
   const json = report.toJSON();
   const problem = report.problem;
+  const words = report.uncertainty;
   const lines: string[] = [];
   lines.push(`method ${String(json["method"])}: χ² = ${(json["chi2"] as number).toPrecision(6)}, reduced χ² = ${(json["reducedChi2"] as number).toPrecision(4)} (${String(json["nData"])} points, ${String(json["nFree"])} free)`);
   const posterior = json["posterior"] as Record<string, { median: number; lo95: number; hi95: number; tau: number; ess: number }> | undefined;
-  for (const [name, p] of Object.entries(json["parameters"] as Record<string, { value: number; stderr: number | null }>)) {
+  const indent = " ".repeat(2 + 40 + 1 + 12 + 1);
+  for (const [name, p] of Object.entries(json["parameters"] as Record<string, { value: number; stderr: number | null; stderrKind: string; stderrUnscaled: number | null }>)) {
     const post = posterior?.[name];
-    lines.push(
-      `  ${name.padEnd(40)} ${p.value.toPrecision(6).padStart(12)} ± ${p.stderr === null ? "—" : p.stderr.toPrecision(3)}` +
-        (post ? `   posterior median ${post.median.toPrecision(6)} [95 %: ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}]  τ ${post.tau.toPrecision(3)} steps, ESS ${post.ess.toFixed(0)}` : ""),
-    );
+    const error =
+      p.stderrKind === "none (constrained)"
+        ? "(constrained: no standard error)"
+        : `± ${p.stderr === null ? "—" : p.stderr.toPrecision(3)} (${words.stderr}${p.stderrKind === "unscaled" ? "" : `; unscaled ± ${p.stderrUnscaled === null ? "—" : p.stderrUnscaled.toPrecision(3)}`})`;
+    lines.push(`  ${name.padEnd(40)} ${p.value.toPrecision(6).padStart(12)} ${error}`);
+    if (post) lines.push(`${indent}posterior median ${post.median.toPrecision(6)} [95 % credible interval ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}] (${words.likelihood ?? ""}), τ ${post.tau.toPrecision(3)} steps, ESS ${post.ess.toFixed(0)}`);
   }
+  if (words.posterior !== undefined) lines.push(`posterior intervals: ${words.posterior}`);
+  if (words.note !== undefined) lines.push(`note: ${words.note}`);
   const samples = json["samples"] as { walkers: number; keptSteps: number; thin: number; burn: number } | undefined;
   const mixing = json["mixing"] as { mixed: boolean; stop: string; maxTau: { name: string; tau: number }; minEss: { name: string; ess: number } } | undefined;
   if (samples && mixing) {
