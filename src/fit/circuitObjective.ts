@@ -39,7 +39,8 @@ import type { ReIm } from "../kernels/impedance/elements.ts";
 import { circuitModel, isExponent, placeholderValue } from "../models/circuit/circuitModel.ts";
 import type { CircuitModel } from "../models/circuit/circuitModel.ts";
 import { parseCircuit } from "../models/circuit/parseCircuit.ts";
-import { relaxationArcs } from "./circuitStart.ts";
+import { GLOBAL_SPAN, arcAssignments, arcBlocks, assignmentLabel, differingParameters, globalSearchBox, relaxationArcs } from "./circuitStart.ts";
+import type { MinimumParameter, ParameterDifference } from "./circuitStart.ts";
 import type { CircuitNode, ElementNode, ParsedCircuit } from "../models/circuit/parseCircuit.ts";
 import { ParameterSet } from "../params/index.ts";
 import type { FitSpace } from "../params/index.ts";
@@ -508,10 +509,19 @@ const WS_PEAK_OMEGA_TAU = 2.54;
  * @param spectrum - the data
  * @param override - arcs (and R∞, L) to use instead of those read off the spectrum, e.g. from
  *   {@link relaxationArcs}; the rules above then apply to them unchanged
+ * @param assignment - which arc each arc-making block gets: `assignment[b]` is the index (0 = highest apex
+ *   frequency) of the arc given to the b-th block in the order written, a permutation of 0…k−1 for k blocks
+ *   (see `arcAssignments` in `circuitStart`); default: in order, the highest-frequency arc to the first block
  * @returns values by parameter name, the features, and notes
- * @throws {CircuitSyntaxError} for a malformed circuit; {@link ValidationError} for invalid data
+ * @throws {CircuitSyntaxError} for a malformed circuit; {@link ValidationError} for invalid data or an
+ *   assignment that is not a permutation of the blocks
  */
-export function initialGuess(circuit: string | ParsedCircuit, spectrum: ImpedanceData, override?: InitialGuessOverride): InitialGuess {
+export function initialGuess(
+  circuit: string | ParsedCircuit,
+  spectrum: ImpedanceData,
+  override?: InitialGuessOverride,
+  assignment?: readonly number[],
+): InitialGuess {
   const parsed = typeof circuit === "string" ? parseCircuit(circuit) : circuit;
   const read = spectrumShape(spectrum);
   const notes = new Warnings();
@@ -557,6 +567,16 @@ export function initialGuess(circuit: string | ParsedCircuit, spectrum: Impedanc
       { ...a, frequency: a.frequency / ARC_SPLIT, resistance: a.resistance / 2, height: a.height / 2 },
     );
     notes.add("fewer arcs than arc-making blocks: the largest arc was split");
+  }
+
+  if (assignment !== undefined) {
+    const sorted = [...assignment].sort((a, b) => a - b);
+    if (assignment.length !== arcs.length || sorted.some((k, i) => k !== i)) {
+      throw new ValidationError("assignment", `must be a permutation of 0…${arcs.length - 1} (one arc per arc-making block of ${parsed.circuit})`, assignment);
+    }
+    const ordered = arcs;
+    arcs = assignment.map((k) => ordered[k]);
+    if (assignment.some((k, i) => k !== i)) notes.add("arcs given to the arc-making blocks in a permuted order (one of several starts)");
   }
 
   const omegaMax = 2 * Math.PI * shape.fMax;
@@ -695,9 +715,13 @@ export interface GlobalFitOptions {
 export interface FitCircuitOptions extends CircuitObjectiveOptions {
   /**
    * Starting values: a list for the non-constant parameters in circuit order (impedance.py's
-   * `initial_guess`), or values by name (the rest guessed). @default data-derived: Levenberg–Marquardt from
-   * the {@link initialGuess} heuristics and from the arcs of a relaxation-time ladder ({@link relaxationArcs}),
-   * the lower χ² kept (listed in `starts`); differential evolution after it if that fit did not converge
+   * `initial_guess`), or values by name (the rest guessed; all of them named: that start alone, as a list).
+   * @default data-derived, global-then-local: Levenberg–Marquardt from the arcs of the {@link initialGuess}
+   * heuristics and of a relaxation-time ladder ({@link relaxationArcs}), given to the arc-making blocks in every
+   * physically different order, and from the best members of a short differential-evolution search over the box
+   * those starts span; the lowest χ² kept (every start in `starts`), runner-up minima within
+   * {@link UNDECIDED_CHI2_FACTOR} that differ in some parameter in `alternatives` and `warnings`; differential
+   * evolution after it if that fit did not converge
    */
   readonly initial?: ArrayLike<number> | Readonly<Record<string, number>>;
   /** Fixed parameters by name. @default none */
@@ -781,14 +805,41 @@ export interface CircuitFitResult {
   readonly leastSquares: LeastSquaresResult;
   /** With a data-derived start: χ² reached from each candidate start, in the order tried. */
   readonly starts?: readonly CircuitStartOutcome[];
+  /**
+   * With a data-derived start: other minima with χ² within {@link UNDECIDED_CHI2_FACTOR} of this one's that
+   * differ from it in some parameter (each also in `warnings`); empty when the data decide.
+   */
+  readonly alternatives?: readonly CircuitAlternative[];
 }
 
 /** The outcome of one candidate start of {@link fitCircuit}'s data-derived start. */
 export interface CircuitStartOutcome {
-  /** Where the start came from ("spectrum shape", "relaxation ladder", "…, then differential evolution"). */
+  /**
+   * Where the start came from: "spectrum shape" or "relaxation ladder" (arcs in order), with ", arcs 2,1"
+   * when the arcs were given to the blocks in another order (block b took arc label[b], counted from the
+   * highest apex frequency), "global search k", or "…, then differential evolution".
+   */
+  readonly source: string;
+  /** χ² after the start's first descent (short budget; the best starts then continue to convergence). */
+  readonly chi2: number;
+  /** Whether that descent stopped on a convergence test rather than its budget. */
+  readonly converged: boolean;
+  /** Free parameters where the descent stopped. */
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** A runner-up minimum of the data-derived start: χ² within {@link UNDECIDED_CHI2_FACTOR} of the fit's, different parameters. */
+export interface CircuitAlternative {
+  /** The start it was reached from (as in {@link CircuitStartOutcome.source}). */
   readonly source: string;
   readonly chi2: number;
+  /** Unweighted residual sum of squares (Ω²). */
+  readonly rss: number;
   readonly converged: boolean;
+  /** Its free parameters with (scaled) standard errors. */
+  readonly parameters: readonly { readonly name: string; readonly value: number; readonly stderr: number }[];
+  /** The parameters in which it differs from the fit ({@link differingParameters}: `a` the fit's value, `b` this one's). */
+  readonly differences: readonly ParameterDifference[];
 }
 
 function isNumberList(value: unknown): value is ArrayLike<number> {
@@ -842,6 +893,12 @@ export function fitCircuit(circuit: string | ParsedCircuit, spectrum: ImpedanceD
       }
       if (Object.hasOwn(constants, name)) throw new ValidationError(`initial.${name}`, "is also given as a constant", value);
     }
+    const free = parsed.parameterNames.filter((name) => !Object.hasOwn(constants, name));
+    if (free.length > 0 && free.every((name) => Object.hasOwn(given, name))) {
+      // every free parameter given by name: the user's start, as with a list
+      const model = circuitModel(parsed, { initial: given, constants, bounds: options.bounds });
+      return runFit(circuitObjective(model, spectrum, options), options, "user", initialNotes);
+    }
     initialSource = Object.keys(given).length === 0 ? "guess" : "mixed";
     const merge = (guess: InitialGuess): Record<string, number> => {
       const merged: Record<string, number> = {};
@@ -864,12 +921,52 @@ const START_IMPROVEMENT = 1e-3;
 const START_FLOOR = 1e-12;
 /** Times Levenberg–Marquardt is restarted from where it stopped when it ran out of evaluations. */
 const START_CONTINUATIONS = 2;
+/**
+ * Distinct minima whose χ² is within this factor of the best one's are minima the data do not decide between:
+ * the fit warns and names the parameters that differ. (On exampleData.csv the two arc assignments of
+ * R0-p(R1,C1)-p(R2-Wo1,C2) end 1.38× apart.)
+ */
+export const UNDECIDED_CHI2_FACTOR = 1.5;
+/** Levenberg–Marquardt budget of each start's first descent, per free parameter + 1 (the best ones then continue). */
+const SCREEN_EVALUATIONS_PER_PARAMETER = 100;
+/** Energy evaluations of the global stage's differential evolution. */
+const GLOBAL_STAGE_EVALUATIONS = 3000;
+/** Population of the global stage per free parameter (small, so that the budget buys generations). */
+const GLOBAL_STAGE_POPULATION_PER_PARAMETER = 6;
+/** Members of the global stage's final population that Levenberg–Marquardt polishes. */
+const GLOBAL_STAGE_POLISHED = 3;
+/** Two polished members count as one start when every coordinate (unit box, log where searched so) is within this. */
+const GLOBAL_STAGE_SEPARATION = 0.05;
+/** Runner-up minima fully refitted to be compared with the best one. */
+const MAX_ALTERNATIVES = 3;
+
+/** One candidate start of the automatic fit. */
+interface StartCandidate {
+  readonly source: string;
+  readonly start: Float64Array;
+  readonly notes: readonly string[];
+}
+
+/** A start after its first (screening) descent. */
+interface ScreenedStart extends StartCandidate {
+  readonly values: Float64Array;
+  readonly chi2: number;
+  readonly status: LeastSquaresStatus;
+}
 
 /**
- * The data-derived start of {@link fitCircuit}: Levenberg–Marquardt from each candidate start — the
- * −Z″-peak heuristics of {@link initialGuess}, then the arcs of a non-negative relaxation-time ladder
- * ({@link relaxationArcs}), which sizes arcs that do not close inside the window — keeping the lowest χ²;
- * if that fit has not converged, differential evolution around its start, then LM again.
+ * The data-derived start of {@link fitCircuit}, global-then-local over several starts:
+ * 1. candidate starts: the arcs read by the −Z″-peak heuristics of {@link initialGuess} and those of a
+ *    non-negative relaxation-time ladder ({@link relaxationArcs}), each given to the arc-making blocks in every
+ *    physically different order ({@link arcAssignments}: the data say where the arcs are, not which block made
+ *    which); each descends by Levenberg–Marquardt on a short budget;
+ * 2. a global stage: differential evolution (seed 0, a fixed budget) over a log box spanning every start's
+ *    values and two decades around them ({@link globalSearchBox}); its best distinct members descend too;
+ * 3. the lowest χ² continues to convergence (ties keep the earlier start), and so do the runner-up minima
+ *    within {@link UNDECIDED_CHI2_FACTOR}; a runner-up that still differs from the best in some parameter
+ *    ({@link differingParameters}) is kept in `alternatives` and warned about;
+ * 4. if the best fit has not converged, differential evolution around its start, then LM again.
+ * Every start's χ² is listed in `starts` and in the last note. Deterministic.
  */
 function automaticFit(
   parsed: ParsedCircuit,
@@ -879,64 +976,190 @@ function automaticFit(
   initialSource: CircuitFitResult["initialSource"],
 ): CircuitFitResult {
   const constants = options.constants ?? {};
-  const candidates: { source: string; guess: InitialGuess }[] = [{ source: "spectrum shape", guess: initialGuess(parsed, spectrum) }];
+  const blocks = arcBlocks(parsed, new Set(Object.keys(constants)));
+  const assignments = arcAssignments(blocks);
+  const arcSources: { label: string; override?: InitialGuessOverride }[] = [{ label: "spectrum shape" }];
   const ladder = relaxationArcs(spectrum);
   if (ladder.arcs.length > 0) {
-    candidates.push({
-      source: "relaxation ladder",
-      guess: initialGuess(parsed, spectrum, {
+    arcSources.push({
+      label: "relaxation ladder",
+      override: {
         arcs: ladder.arcs,
         rInf: ladder.rInf > 0 ? ladder.rInf : undefined,
         inductance: ladder.inductance,
         note: "arcs (resistance, apex frequency) from a non-negative RC ladder fitted to the spectrum (τ grid extended two decades below f_min)",
-      }),
+      },
     });
   }
-  const fitFrom = (guess: InitialGuess, global: FitCircuitOptions["global"]): CircuitFitResult => {
-    const model = circuitModel(parsed, { initial: merge(guess), constants, bounds: options.bounds });
-    return runFit(circuitObjective(model, spectrum, options), { ...options, global }, initialSource, guess.notes);
-  };
-  const starts: CircuitStartOutcome[] = [];
-  let evaluations = 0;
-  let best: CircuitFitResult | undefined;
-  let bestSource = "";
-  const floor = START_FLOOR * zeroModelChi2(spectrum, options);
-  for (const candidate of candidates) {
-    const fit = fitFrom(candidate.guess, options.global ?? false);
-    evaluations += fit.evaluations;
-    starts.push({ source: candidate.source, chi2: fit.chi2, converged: fit.converged });
-    if (best === undefined || betterStart(fit, best, floor)) {
-      best = fit;
-      bestSource = candidate.source;
+  // One objective for every start: the starts differ only in θ₀.
+  let objective: CircuitObjective | undefined;
+  const candidates: StartCandidate[] = [];
+  const seen = new Set<string>();
+  for (const source of arcSources) {
+    for (const assignment of assignments) {
+      const guess = initialGuess(parsed, spectrum, source.override, assignment);
+      const merged = merge(guess);
+      objective ??= circuitObjective(circuitModel(parsed, { initial: merged, constants, bounds: options.bounds }), spectrum, options);
+      const start = Float64Array.from(objective.names, (name) => merged[name]);
+      const key = Array.from(start, (v) => v.toPrecision(12)).join(",");
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const label = assignment.every((k, i) => k === i) ? source.label : `${source.label}, ${assignmentLabel(assignment)}`;
+      candidates.push({ source: label, start, notes: guess.notes });
     }
   }
-  let winner = best!;
-  // A slow crawl along a flat valley (an exponent creeping to its bound, the resistance of an arc that does
-  // not close): continue from where the budget ran out.
-  for (let more = 0; more < START_CONTINUATIONS && winner.status === "maxEvaluations"; more++) {
-    const model = circuitModel(parsed, { initial: winner.values, constants, bounds: options.bounds });
-    const next = runFit(circuitObjective(model, spectrum, options), { ...options, global: false }, initialSource, winner.initialNotes);
-    evaluations += next.evaluations;
-    if (!(next.chi2 <= winner.chi2)) break;
-    winner = { ...next, parameters: next.parameters.map((q, k) => ({ ...q, initial: winner.parameters[k].initial })) };
-    starts.push({ source: `${bestSource}, continued`, chi2: next.chi2, converged: next.converged });
+  const target = objective!;
+  const p = target.names.length;
+  const floor = START_FLOOR * zeroModelChi2(spectrum, options);
+  let evaluations = 0;
+  const screenBudget = Math.min(SCREEN_EVALUATIONS_PER_PARAMETER * (p + 1), options.levenbergMarquardt?.maxEvaluations ?? Infinity);
+  const screen = (candidate: StartCandidate): ScreenedStart => {
+    const lm = levenbergMarquardt(target, {
+      ...options.levenbergMarquardt,
+      initial: candidate.start,
+      maxEvaluations: screenBudget,
+      refine: false,
+      computeCovariance: false,
+    });
+    evaluations += lm.evaluations;
+    return { ...candidate, values: lm.values, chi2: lm.chi2, status: lm.status };
+  };
+  const screened = candidates.map(screen);
+
+  // Global stage over the box the starts span.
+  const exponents = new Set(parsed.elements.flatMap((e) => e.parameterNames.filter((_, i) => isExponent(e.type, i))));
+  const box = globalSearchBox(
+    [...candidates.map((c) => c.start), ...screened.map((s) => s.values)],
+    target.lower,
+    target.upper,
+    target.names.map((name) => exponents.has(name)),
+  );
+  const de = differentialEvolution(target, {
+    seed: 0,
+    lower: box.lower,
+    upper: box.upper,
+    logScale: box.logScale,
+    populationSize: Math.max(GLOBAL_STAGE_POPULATION_PER_PARAMETER * p, 10),
+    maxEvaluations: GLOBAL_STAGE_EVALUATIONS,
+    includeInitial: false,
+    polish: false,
+  });
+  evaluations += de.evaluations;
+  const members = Array.from(de.populationEnergies.keys())
+    .filter((i) => Number.isFinite(de.populationEnergies[i]))
+    .sort((i, j) => de.populationEnergies[i] - de.populationEnergies[j]);
+  const unit = (x: ArrayLike<number>, j: number): number =>
+    box.logScale[j] ? Math.log(x[j] / box.lower[j]) / Math.log(box.upper[j] / box.lower[j]) : (x[j] - box.lower[j]) / (box.upper[j] - box.lower[j]);
+  const picked: Float64Array[] = [];
+  for (const i of members) {
+    if (picked.length >= GLOBAL_STAGE_POLISHED) break;
+    const x = de.population.slice(i * p, i * p + p);
+    if (picked.some((y) => target.names.every((_, j) => Math.abs(unit(x, j) - unit(y, j)) <= GLOBAL_STAGE_SEPARATION))) continue;
+    picked.push(x);
   }
-  if (!winner.converged && (options.global ?? false) === false) {
-    const source = candidates.find((c) => c.source === bestSource)!;
-    const global = fitFrom(source.guess, { seed: 0 });
-    evaluations += global.evaluations;
-    starts.push({ source: `${bestSource}, then differential evolution`, chi2: global.chi2, converged: global.converged });
-    if (betterStart(global, winner, floor) || (global.converged && global.chi2 <= winner.chi2)) {
-      winner = global;
+  const globalNote = `a member of a differential-evolution search (seed 0, ${GLOBAL_STAGE_EVALUATIONS} evaluations) over every start's values ×/÷ ${GLOBAL_SPAN}, log-uniform (exponents over their bounds)`;
+  picked.forEach((x, k) => screened.push(screen({ source: `global search ${k + 1}`, start: x, notes: [globalNote] })));
+
+  // The best start, then the runner-up minima, refitted to convergence.
+  const order = screened.map((_, i) => i).sort((i, j) => screenedOrder(screened[i], screened[j]));
+  const runFrom = (s: ScreenedStart, global: FitCircuitOptions["global"]): CircuitFitResult => {
+    let fit = runFit(target, { ...options, global }, initialSource, s.notes, s.values, s.start);
+    evaluations += fit.evaluations;
+    // A slow crawl along a flat valley (an exponent creeping to its bound, the resistance of an arc that does
+    // not close): continue from where the budget ran out.
+    for (let more = 0; more < START_CONTINUATIONS && fit.status === "maxEvaluations"; more++) {
+      const next = runFit(target, { ...options, global: false }, initialSource, s.notes, fit.values, s.start);
+      evaluations += next.evaluations;
+      if (!(next.chi2 <= fit.chi2)) break;
+      fit = next;
+    }
+    return fit;
+  };
+  let bestIndex = 0;
+  for (let i = 1; i < screened.length; i++) if (betterChi2(screened[i].chi2, screened[bestIndex].chi2, floor)) bestIndex = i;
+  const finals: { screened: ScreenedStart; fit: CircuitFitResult }[] = [{ screened: screened[bestIndex], fit: runFrom(screened[bestIndex], options.global ?? false) }];
+  const bestScreenChi2 = screened[bestIndex].chi2;
+  for (const i of order) {
+    if (finals.length > MAX_ALTERNATIVES) break;
+    const s = screened[i];
+    if (i === bestIndex || !(s.chi2 <= UNDECIDED_CHI2_FACTOR * bestScreenChi2 + floor)) continue;
+    // skip a start that already sits in a minimum being refitted
+    const asMinimum = (values: Float64Array): Map<string, MinimumParameter> => new Map(target.names.map((name, j) => [name, { value: values[j], stderr: 0 }]));
+    if (finals.some((f) => differingParameters(asMinimum(s.values), asMinimum(f.screened.values), blocks).length === 0)) continue;
+    finals.push({ screened: s, fit: runFrom(s, false) });
+  }
+  let winner = 0;
+  for (let k = 1; k < finals.length; k++) if (betterChi2(finals[k].fit.chi2, finals[winner].fit.chi2, floor)) winner = k;
+  let best = finals[winner].fit;
+  let bestSource = finals[winner].screened.source;
+  const starts: CircuitStartOutcome[] = screened.map((s) => ({
+    source: s.source,
+    chi2: s.chi2,
+    converged: s.status !== "maxEvaluations" && s.status !== "cancelled",
+    values: Object.fromEntries(target.names.map((name, j) => [name, s.values[j]])),
+  }));
+  if (!best.converged && (options.global ?? false) === false) {
+    const source = finals[winner].screened;
+    const global = runFrom({ ...source, values: source.start }, { seed: 0 });
+    starts.push({ source: `${bestSource}, then differential evolution`, chi2: global.chi2, converged: global.converged, values: recordOf(global) });
+    if (betterChi2(global.chi2, best.chi2, floor) || (global.converged && global.chi2 <= best.chi2)) {
+      best = global;
       bestSource = `${bestSource}, then differential evolution`;
     }
   }
+
+  // Runner-up minima the data do not decide between.
+  const minimumOf = (fit: CircuitFitResult): Map<string, MinimumParameter> =>
+    new Map(fit.names.map((name, j) => [name, { value: fit.values[j], stderr: fit.stderr[j] }]));
+  const warnings = new Warnings();
+  warnings.addAll(best.warnings);
+  const alternatives: CircuitAlternative[] = [];
+  finals.forEach((f, k) => {
+    if (k === winner || !(f.fit.chi2 <= UNDECIDED_CHI2_FACTOR * best.chi2 + floor)) return;
+    const differences = differingParameters(minimumOf(best), minimumOf(f.fit), blocks);
+    if (differences.length === 0) return;
+    if (alternatives.some((a) => differingParameters(minimumOf(f.fit), new Map(a.parameters.map((q) => [q.name, q])), blocks).length === 0)) return;
+    alternatives.push({
+      source: f.screened.source,
+      chi2: f.fit.chi2,
+      rss: f.fit.rss,
+      converged: f.fit.converged,
+      parameters: f.fit.parameters.filter((q) => !q.fixed).map((q) => ({ name: q.name, value: q.value, stderr: q.stderr })),
+      differences,
+    });
+  });
+  for (const alt of alternatives) warnings.add(undecidedWarning(best, bestSource, alt));
+  const startsNote = `start: ${bestSource} (χ² from each start: ${starts.map((s) => `${s.source} ${formatValue(s.chi2)}${s.converged ? "" : " (still descending)"}`).join("; ")})`;
   return {
-    ...winner,
+    ...best,
     evaluations,
-    initialNotes: [...winner.initialNotes, `start: ${bestSource} (χ² from each start: ${starts.map((s) => `${s.source} ${formatValue(s.chi2)}${s.converged ? "" : " (not converged)"}`).join("; ")})`],
+    warnings: warnings.toArray(),
+    initialNotes: [...best.initialNotes, startsNote],
     starts,
+    alternatives,
   };
+}
+
+/** Screened starts by χ² (NaN last); equal χ² keep their order. */
+function screenedOrder(a: ScreenedStart, b: ScreenedStart): number {
+  const x = Number.isNaN(a.chi2) ? Infinity : a.chi2;
+  const y = Number.isNaN(b.chi2) ? Infinity : b.chi2;
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+function recordOf(fit: CircuitFitResult): Record<string, number> {
+  return Object.fromEntries(fit.names.map((name, j) => [name, fit.values[j]]));
+}
+
+/** The warning for a runner-up minimum within {@link UNDECIDED_CHI2_FACTOR}: its χ², where it came from, what differs, how to start from it. */
+function undecidedWarning(best: CircuitFitResult, bestSource: string, alt: CircuitAlternative): string {
+  const v = (x: number): string => formatValue(Number(x.toPrecision(4)));
+  const differ = alt.differences.map((d) => `${d.name} ${v(d.b)}${d.nameInB !== d.name ? ` (as ${d.nameInB})` : ""} vs ${v(d.a)}`).join(", ");
+  return (
+    `the data do not decide between two minima: χ² ${v(best.chi2)} (this fit, start: ${bestSource}) and ${v(alt.chi2)} ` +
+    `(${(alt.chi2 / best.chi2).toFixed(2)}×, start: ${alt.source}), within the factor ${UNDECIDED_CHI2_FACTOR}; they differ in ${differ} ` +
+    `(other vs this); to fit from the other: initial ${alt.parameters.map((q) => `${q.name}=${Number(q.value.toPrecision(6))}`).join(",")}`
+  );
 }
 
 /** χ² of the zero model, Σ (data/σ)² under the fit's weighting (the scale below which χ² differences are round-off). */
@@ -964,10 +1187,11 @@ function zeroModelChi2(spectrum: ImpedanceData, options: FitCircuitOptions): num
   return s;
 }
 
-function betterStart(candidate: CircuitFitResult, incumbent: CircuitFitResult, floor: number): boolean {
-  if (!Number.isFinite(candidate.chi2)) return false;
-  if (!Number.isFinite(incumbent.chi2)) return true;
-  return incumbent.chi2 - candidate.chi2 > Math.max(START_IMPROVEMENT * incumbent.chi2, floor);
+/** Whether χ² `candidate` beats `incumbent` by more than {@link START_IMPROVEMENT} and the round-off floor. */
+function betterChi2(candidate: number, incumbent: number, floor: number): boolean {
+  if (!Number.isFinite(candidate)) return false;
+  if (!Number.isFinite(incumbent)) return true;
+  return incumbent - candidate > Math.max(START_IMPROVEMENT * incumbent, floor);
 }
 
 function clampToBounds(value: number, bounds: readonly [number, number] | undefined): number {
@@ -978,14 +1202,22 @@ function clampToBounds(value: number, bounds: readonly [number, number] | undefi
   return Number.isFinite(lo) ? lo + Math.abs(lo) + 1 : hi - Math.abs(hi) - 1;
 }
 
+/**
+ * Levenberg–Marquardt (after differential evolution with `global`) from `from` (default the objective's
+ * start), with uncertainties, RSS, AIC/BIC and warnings; `initial` is what the result reports as each
+ * parameter's starting value (default `from`).
+ */
 function runFit(
   objective: CircuitObjective,
   options: FitCircuitOptions,
   initialSource: CircuitFitResult["initialSource"],
   initialNotes: readonly string[],
+  from?: Float64Array,
+  initial?: Float64Array,
 ): CircuitFitResult {
   const warnings = new Warnings();
-  const start = objective.initial();
+  const start = from ?? objective.initial();
+  const reported = initial ?? start;
   let lmStart = start;
   let evaluations = 0;
   const global = options.global ?? false;
@@ -1054,7 +1286,7 @@ function runFit(
       stderr: fixed ? Number.NaN : lm.stderr[j],
       stderrUnscaled: fixed ? Number.NaN : lm.stderrUnscaled[j],
       fixed,
-      initial: fixed ? parameter.value : start[j],
+      initial: fixed ? parameter.value : reported[j],
       unit: parameter.unit,
     };
   });
