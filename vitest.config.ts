@@ -12,8 +12,10 @@ const CALIBRATION_SUITES = [
   "test/diagnosis/calibration.test.ts",
   "test/diagnosis/damage.test.ts",
   "test/diagnosis/geometry.test.ts",
+  "test/diagnosis/geometryThinLayer.test.ts",
   "test/diagnosis/hierarchical.test.ts",
   "test/diagnosis/multimodal.test.ts",
+  "test/diagnosis/populationAllLaws.test.ts",
   "test/diagnosis/robust.test.ts",
   "test/diagnosis/robustGeometry.test.ts",
   "test/realdata/snsGlobal.test.ts",
@@ -24,7 +26,12 @@ const CALIBRATION_SUITES = [
  * Suites that only make sense at full size (one seed costs minutes): the calibration project
  * runs them, the default project leaves them out instead of carrying skipped tests.
  */
-const CALIBRATION_ONLY = ["test/diagnosis/robustGeometry.test.ts", "test/realdata/snsGlobal.test.ts"];
+const CALIBRATION_ONLY = [
+  "test/diagnosis/robustGeometry.test.ts",
+  "test/diagnosis/geometryThinLayer.test.ts",
+  "test/diagnosis/populationAllLaws.test.ts",
+  "test/realdata/snsGlobal.test.ts",
+];
 
 export default defineConfig({
   test: {
