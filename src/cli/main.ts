@@ -22,6 +22,8 @@ import { registerDiagnose } from "./diagnose.ts";
 import { registerEis } from "./eis.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerDose } from "./dose.ts";
+import { registerInit } from "./init.ts";
+import { registerImportRefnx } from "./importRefnx.ts";
 
 
 export function buildProgram(): Command {
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
   registerEis(program);
   registerInspect(program);
   registerDose(program);
+  registerInit(program);
+  registerImportRefnx(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
   program.hook("preAction", () => {
