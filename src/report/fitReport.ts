@@ -163,16 +163,18 @@ function datasetCurves(problem: Problem, best: Float64Array): DatasetCurves[] {
 
 function datasetSection(curves: DatasetCurves, k: number): string {
   const label = `dataset ${k + 1} (${curves.name}, model ${curves.model})`;
+  // plot titles short enough for the plot; the heading above names the file
+  const tag = `dataset ${k + 1}`;
   const q4 = (v: ArrayLike<number>): number[] => Array.from(v, (x, i) => x * curves.q[i] ** 4);
   const data: Series = { name: "data ± dR", x: curves.q, y: curves.r, yError: curves.dr, style: "points", color: "#333" };
   const fit: Series = { name: "best fit", x: curves.q, y: curves.fit, color: "#d62728" };
-  const logR = linePlot([data, fit], { title: `Reflectivity, ${label}`, xLabel: "Q (Å⁻¹)", yLabel: "R", logY: true });
+  const logR = linePlot([data, fit], { title: `Reflectivity, ${tag}`, xLabel: "Q (Å⁻¹)", yLabel: "R", logY: true });
   const rq4 = linePlot(
     [
       { ...data, y: q4(curves.r), yError: q4(curves.dr) },
       { ...fit, y: q4(curves.fit) },
     ],
-    { title: `R·Q⁴, ${label}`, xLabel: "Q (Å⁻¹)", yLabel: "R·Q⁴ (Å⁻⁴)", logY: true },
+    { title: `R·Q⁴, ${tag}`, xLabel: "Q (Å⁻¹)", yLabel: "R·Q⁴ (Å⁻⁴)", logY: true },
   );
   const qEnds = [curves.q[0], curves.q[curves.q.length - 1]];
   const residuals = linePlot(
@@ -182,7 +184,7 @@ function datasetSection(curves: DatasetCurves, k: number): string {
       { name: " ", x: qEnds, y: [-2, -2], color: "#888", style: "dashed" },
       { name: " ", x: qEnds, y: [0, 0], color: "#bbb" },
     ],
-    { title: `Normalised residuals, ${label}`, xLabel: "Q (Å⁻¹)", yLabel: "(R − fit)/dR", height: 260 },
+    { title: `Normalised residuals, ${tag}`, xLabel: "Q (Å⁻¹)", yLabel: "(R − fit)/dR", height: 260 },
   );
   const n = curves.q.length;
   return `<h3>${escapeHtml(label)}</h3>

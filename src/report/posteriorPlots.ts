@@ -88,7 +88,7 @@ function frame(
     }
   }
   if (labels.yTicks !== false) {
-    for (const t of niceTicks(y0, y1, Math.max(2, Math.round(box.height / 60)))) {
+    for (const t of niceTicks(y0, y1, Math.max(3, Math.round(box.height / 40)))) {
       parts.push(`<line x1="${px(box.x)}" y1="${px(sy(t))}" x2="${px(box.x + box.width)}" y2="${px(sy(t))}" stroke="#eee"/>`);
       parts.push(`<text x="${px(box.x - 5)}" y="${px(sy(t) + 4)}" text-anchor="end" font-size="${fs}">${formatTick(t)}</text>`);
     }
@@ -219,9 +219,12 @@ export function tracePlots(view: ChainView, options: { width?: number; height?: 
     const parts = [svgOpen(width, height, title, "trace"), ...f.parts];
     if (view.burn > 0) {
       const x1 = f.sx(view.burn);
+      const text = `burn-in ${view.burn} steps (not stored)`;
+      // inside the shaded stretch when it is wide enough (≈ 5.6 px a character at 10 px), else just right of it
+      const inside = x1 - box.x > 5.6 * text.length + 8;
       parts.push(`<rect class="burn-in" ${f.clip} x="${px(box.x)}" y="${px(box.y)}" width="${px(x1 - box.x)}" height="${px(box.height)}" fill="#fdf1c7"/>`);
       parts.push(`<line x1="${px(x1)}" y1="${px(box.y)}" x2="${px(x1)}" y2="${px(box.y + box.height)}" stroke="#8a6d00" stroke-dasharray="4 3"/>`);
-      parts.push(`<text x="${px(Math.max(box.x + 4, x1 - 4))}" y="${px(box.y + 13)}" text-anchor="${x1 - box.x > 90 ? "end" : "start"}" font-size="10" fill="#8a6d00">burn-in ${view.burn} steps (not stored)</text>`);
+      parts.push(`<text x="${px(inside ? x1 - 4 : x1 + 4)}" y="${px(box.y + 12)}" text-anchor="${inside ? "end" : "start"}" font-size="10" fill="#8a6d00">${escapeXml(text)}</text>`);
     }
     for (let w = 0; w < view.walkers; w++) {
       const x = shown.map(stepOf);
@@ -248,7 +251,9 @@ export function cornerPlot(view: ChainView, options: { title: string; reference?
   const p = view.names.length;
   const cell = options.cell ?? Math.max(70, Math.min(150, Math.floor(900 / p)));
   const gap = 6;
-  const left = 96;
+  const labels = view.names.map((name, k) => (view.units[k] ? `${shortName(name)} (${view.units[k]})` : shortName(name)));
+  // row names stand horizontally left of the tick labels (≈ 5.6 px a character at 10 px)
+  const left = 52 + Math.min(180, 5.6 * Math.max(...labels.map((l) => l.length)));
   const top = 40;
   const bottom = 96;
   const size = left + p * cell + (p - 1) * gap + 16;
@@ -310,11 +315,11 @@ export function cornerPlot(view: ChainView, options: { title: string; reference?
   }
   // parameter names under the bottom row and beside the first column
   for (let k = 0; k < p; k++) {
-    const label = escapeXml(view.units[k] ? `${shortName(view.names[k])} (${view.units[k]})` : shortName(view.names[k]));
+    const label = escapeXml(labels[k]);
     const cx = left + origin(k) + cell / 2;
     const by = top + origin(p - 1) + cell + 24;
     parts.push(`<text transform="translate(${px(cx)} ${px(by)}) rotate(30)" font-size="10">${label}</text>`);
-    if (k > 0) parts.push(`<text transform="translate(${px(left - 62)} ${px(top + origin(k) + cell / 2)}) rotate(-90)" text-anchor="middle" font-size="10">${label}</text>`);
+    if (k > 0) parts.push(`<text x="${px(left - 44)}" y="${px(top + origin(k) + cell / 2 + 4)}" text-anchor="end" font-size="10">${label}</text>`);
   }
   if (options.reference) {
     parts.push(`<line x1="${size - 250}" y1="${height - 14}" x2="${size - 230}" y2="${height - 14}" stroke="#d62728" stroke-width="1.4"/>`);

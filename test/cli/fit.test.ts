@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "./run.ts";
 import { syntheticCurve, writeCurve } from "../reference/synthetic.ts";
 import { FWHM_TO_SIGMA } from "../../src/kernels/reflectivity/smear.ts";
+import { conformanceRoot } from "../paths.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "strata-fit-"));
 const write = (name: string, value: unknown): string => {
@@ -46,7 +47,8 @@ const jointProblem = {
 };
 
 interface FitJson {
-  parameters: Record<string, { value: number; stderr: number | null }>;
+  parameters: Record<string, { value: number; stderr: number | null; stderrKind?: string; stderrUnscaled?: number | null }>;
+  uncertainty?: { stderr: string; stderrScale: number; stderrUnscaled: string; posterior?: string; likelihood?: string; note?: string };
   chi2: number;
   reducedChi2: number;
   nFree: number;
@@ -146,5 +148,80 @@ describe("strata fit (spawned CLI)", () => {
     const result = runCli(["fit", write("bad-data.json", problem)]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(pattern);
+  });
+
+  // Issue 16 part 6: every uncertainty says what it is, in the text, the JSON and report.html alike
+  /** stderr = stderrUnscaled·√χ²_red is the same number computed two ways (float64 rounding only). */
+  const SCALING_IDENTITY_RTOL = 1e-12;
+
+  it("LM: '± e (LM standard error, scaled by √χ²_red = s; unscaled ± u)' and stderrKind/stderrUnscaled in the JSON; a non-empty --out is refused before fitting unless --force", () => {
+    const file = write("labels-lm.json", jointProblem);
+    const outDir = path.join(tmp, "labels-lm-out");
+    fs.mkdirSync(outDir);
+    fs.writeFileSync(path.join(outDir, "keep.txt"), "another run's file");
+    const refused = runCli(["fit", file, "--out", outDir]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--out .*labels-lm-out: folder is not empty \(1 entry: keep\.txt\); pass --force/);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(fs.readdirSync(outDir)).toEqual(["keep.txt"]);
+
+    const result = runCli(["--quiet", "fit", file, "--out", outDir, "--force", "--plot"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(fs.readdirSync(outDir).sort()).toEqual(["curve0.dat", "curve1.dat", "keep.txt", "report.html", "result.json"]);
+    expect(fs.readFileSync(path.join(outDir, "report.html"), "utf8")).toMatch(/Least-squares fit only: no posterior band/);
+    const out = JSON.parse(fs.readFileSync(path.join(outDir, "result.json"), "utf8")) as FitJson;
+    const scale = Math.sqrt(out.reducedChi2);
+    expect(out.uncertainty).toEqual({ stderr: `LM standard error, scaled by √χ²_red = ${scale.toPrecision(3)}`, stderrScale: scale, stderrUnscaled: "LM standard error, unscaled (dR taken as the true σ)" });
+    for (const [name, p] of Object.entries(out.parameters)) {
+      expect(p.stderrKind, name).toBe("scaled by sqrt(reducedChi2)");
+      expect(Math.abs(p.stderr! - p.stderrUnscaled! * scale), name).toBeLessThan(SCALING_IDENTITY_RTOL * p.stderr!);
+      const line = new RegExp(`^  ${name.replace(/[.[\]]/g, "\\$&")} +\\S+ ± ${p.stderr!.toPrecision(3)} \\(LM standard error, scaled by √χ²_red = ${scale.toPrecision(3)}; unscaled ± ${p.stderrUnscaled!.toPrecision(3)}\\)$`, "m");
+      expect(result.stdout, name).toMatch(line);
+    }
+    // χ²_red ≈ 1 here: no note, no posterior words
+    expect(result.stdout).not.toMatch(/^note:|^posterior intervals:/m);
+  });
+
+  it("MCMC on real data the model does not reach (χ²_red ≫ 1): credible intervals name their likelihood and one note says why they differ from the scaled LM error", () => {
+    // the Amor .ort from orsopy's examples with a deliberately poor two-parameter model
+    const problem = {
+      parameters: { t_film: { value: 93, vary: true, min: 60, max: 130, unit: "Å" } },
+      models: {
+        amor: {
+          probe: "neutron",
+          layers: [{ sld: 0 }, { thickness: 20, sld: 5.7, roughness: 3 }, { thickness: { ref: "t_film" }, sld: 1.13, roughness: 5 }, { sld: 2.07, roughness: 3 }],
+          scale: { value: 1, vary: true, min: 0.5, max: 1.5 },
+          background: 0,
+        },
+      },
+      datasets: [{ file: path.join(conformanceRoot, "ort", "prist5_10K_m_025.Rqz.ort"), model: "amor", mask: { qMin: 0.0085 } }],
+      fit: { method: "mcmc", seed: 1, mcmc: { walkers: 8, steps: 40, burn: 20 } },
+    };
+    const outDir = path.join(tmp, "labels-mcmc-out");
+    const result = runCli(["--quiet", "fit", write("labels-mcmc.json", problem), "--min-ess", "0", "--tau-factor", "0", "--out", outDir]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const out = JSON.parse(fs.readFileSync(path.join(outDir, "result.json"), "utf8")) as FitJson;
+    expect(out.reducedChi2).toBeGreaterThan(10);
+    const scale = Math.sqrt(out.reducedChi2).toPrecision(3);
+    const likelihood = "unscaled likelihood: dR taken as the true σ";
+    expect(out.uncertainty).toMatchObject({ stderr: `LM standard error, scaled by √χ²_red = ${scale}`, likelihood, posterior: `posterior median and central credible intervals (${likelihood}; prior: the parameters' bounds and priors)` });
+    expect(out.uncertainty!.note).toMatch(new RegExp(`^reduced χ² = ${out.reducedChi2.toPrecision(3)} ≫ 1: the model does not reach the data within dR\\. The LM standard error is scaled by √χ²_red = ${scale} .*; the posterior is not \\(${likelihood}\\)`));
+    for (const name of ["t_film", "models.amor.scale"]) {
+      const post = out.posterior![name];
+      expect(result.stdout, name).toContain(`posterior median ${post.median.toPrecision(6)} [95 % credible interval ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}] (${likelihood})`);
+    }
+    expect(result.stdout.match(/^note: reduced χ² = .* ≫ 1: /gm)).toHaveLength(1);
+    expect(result.stdout).toContain(`note: ${out.uncertainty!.note}`);
+    expect(fs.readdirSync(outDir).sort()).toEqual(["curve0.dat", "report.html", "result.json", "samples.csv"]);
+  });
+
+  it("--plot without --out: exit 2 and one line saying to pass --out", () => {
+    const result = runCli(["fit", write("plot-only.json", jointProblem), "--plot"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--plot: the report is written as report\.html into the --out folder; pass --out DIR/);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stdout).toBe("");
   });
 });
