@@ -299,6 +299,13 @@ function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {
     const err = (x: number): string => (q.fixed ? "fixed" : Number.isFinite(x) ? formatNumber(x) : "nan");
     lines.push(`${q.name}\t${formatNumber(q.value)}\t${err(q.stderr)}\t${err(q.stderrUnscaled)}\t${q.unit ?? ""}`);
   }
+  // Minima the data do not decide between (also in the warnings): commented, so the table above stays the only data rows.
+  for (const alt of fit.alternatives ?? []) {
+    lines.push(
+      `# other minimum (start: ${alt.source}): chi2 = ${formatNumber(alt.chi2)} (${(alt.chi2 / fit.chi2).toFixed(2)}x this fit's), RSS = ${formatNumber(alt.rss)} ohm^2; differs in ${alt.differences.map((d) => d.name).join(", ")}`,
+      `#   ${alt.parameters.map((q) => `${q.name} = ${formatNumber(q.value)} +- ${Number.isFinite(q.stderr) ? formatNumber(q.stderr) : "nan"}`).join(", ")}`,
+    );
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

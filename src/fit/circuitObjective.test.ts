@@ -5,7 +5,7 @@ import { FitAbortedError, ValidationError } from "../core/errors.ts";
 import { createRandom } from "../core/random.ts";
 import { parseColumns } from "../io/columns.ts";
 import { circuitModel } from "../models/circuit/circuitModel.ts";
-import { circuitObjective, fitCircuit, fitCircuitSeries, initialGuess, spectrumShape } from "./circuitObjective.ts";
+import { UNDECIDED_CHI2_FACTOR, circuitObjective, fitCircuit, fitCircuitSeries, initialGuess, spectrumShape } from "./circuitObjective.ts";
 import type { ImpedanceData } from "./circuitObjective.ts";
 import { conformanceRoot } from "../../test/paths.ts";
 import { IMPEDANCE_PY_FIT_RTOL, STDERR_COVERAGE_MIN } from "../../test/tolerances.ts";
@@ -100,6 +100,25 @@ describe("fitCircuit on impedance.py's exampleData.csv (issue 4 acceptance)", ()
     expect(global.global).toBe(true);
     expect(global.rss).toBeLessThan(0.8 * rss(circuit, published, data));
   });
+
+  it("the automatic start also reaches impedance.py's minimum (the arcs the other way round) and warns that the data do not decide, naming R1, C1, R2, C2", () => {
+    const data = exampleData();
+    const fit = fitCircuit(circuit, data);
+    const again = fitCircuit(circuit, data);
+    expect(Array.from(again.values)).toEqual(Array.from(fit.values)); // deterministic
+    expect(fit.starts!.map((s) => s.source).slice(0, 4)).toEqual(["spectrum shape", "spectrum shape, arcs 2,1", "relaxation ladder", "relaxation ladder, arcs 2,1"]);
+    const other = fit.alternatives!.find((a) => a.source === "spectrum shape, arcs 2,1")!;
+    expect(other.differences.map((d) => d.name)).toEqual(["R1", "C1", "R2", "C2"]);
+    expect(other.chi2 / fit.chi2).toBeLessThanOrEqual(UNDECIDED_CHI2_FACTOR);
+    expect(other.rss).toBeLessThanOrEqual(rss(circuit, published, data));
+    other.parameters.forEach((p, j) => {
+      if (p.name.startsWith("Wo1")) expect(Math.abs(p.value - published[j]), p.name).toBeLessThanOrEqual(p.stderr);
+      else expect(Math.abs(p.value / published[j] - 1), p.name).toBeLessThanOrEqual(IMPEDANCE_PY_FIT_RTOL);
+    });
+    const warning = fit.warnings.find((w) => w.includes("start: spectrum shape, arcs 2,1"));
+    expect(warning).toMatch(/the data do not decide between two minima: χ² 0\.00001403 \(this fit, start: spectrum shape\) and 0\.00001943 \(1\.38×/);
+    expect(warning).toMatch(/they differ in R1 0\.008679 vs 0\.005336, C1 3\.322 vs 0\.2204, R2 0\.00539 vs 0\.009145, C2 0\.2195 vs 2\.765/);
+  });
 });
 
 describe("fitCircuit: standard errors and weighting", () => {
@@ -133,6 +152,8 @@ describe("fitCircuit: standard errors and weighting", () => {
       const fit = fitCircuit("R0-p(R1,CPE1)-p(R2,C2)", data, options);
       fit.values.forEach((v, j) => expect(Math.abs(v / truth[j] - 1), `${JSON.stringify(options)} ${fit.names[j]}`).toBeLessThanOrEqual(1e-6));
       expect(fit.weighting).toBe(options.weights);
+      // the data decide: no runner-up minimum within the factor
+      expect(fit.alternatives).toEqual([]);
     }
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { relaxationArcs } from "./circuitStart.ts";
+import { arcAssignments, arcBlocks, assignmentLabel, differingParameters, globalSearchBox, GLOBAL_SPAN, relaxationArcs } from "./circuitStart.ts";
+import { parseCircuit } from "../models/circuit/parseCircuit.ts";
 import { fitCircuit, initialGuess } from "./circuitObjective.ts";
 import type { ImpedanceData } from "./circuitObjective.ts";
 
@@ -86,4 +87,57 @@ describe("fitCircuit: data-derived start", () => {
       expect(automatic.initialNotes.at(-1)).toMatch(/^start: relaxation ladder/);
     });
   }
+});
+
+describe("arc assignments and the comparison of minima", () => {
+  it("every order of the arcs for different blocks; interchangeable blocks only in frequency order", () => {
+    const randles = arcBlocks(parseCircuit("R0-p(R1,C1)-p(R2-Wo1,C2)"));
+    expect(randles.map((b) => b.signature)).toEqual(["p(R,C)", "p(R-Wo,C)"]);
+    expect(arcAssignments(randles)).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    expect(arcAssignments(arcBlocks(parseCircuit("R0-p(R1,CPE1)-p(R2,CPE2)")))).toEqual([[0, 1]]);
+    // a constant makes a block distinguishable
+    expect(arcAssignments(arcBlocks(parseCircuit("R0-p(R1,CPE1)-p(R2,CPE2)"), new Set(["R2"])))).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    // three blocks, two of them interchangeable: 3!/2 orders; top-level Zarc counts as a block
+    const three = arcBlocks(parseCircuit("R0-p(R1,C1)-Zarc2-p(R3,C3)"));
+    expect(three.map((b) => b.text)).toEqual(["p(R1,C1)", "Zarc2", "p(R3,C3)"]);
+    expect(arcAssignments(three)).toEqual([
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+    ]);
+    // five different blocks: in order, the four neighbour swaps, reversed
+    const five = arcBlocks(parseCircuit("R0-p(R1,C1)-Zarc2-p(R3,CPE3)-K4-p(R5-W5,C5)"));
+    expect(arcAssignments(five).map(assignmentLabel)).toEqual(["in order", "arcs 2,1,3,4,5", "arcs 1,3,2,4,5", "arcs 1,2,4,3,5", "arcs 1,2,3,5,4", "arcs 5,4,3,2,1"]);
+  });
+
+  it("minima differ in a parameter beyond 5 % and beyond its standard error, up to swapping interchangeable blocks", () => {
+    const blocks = arcBlocks(parseCircuit("R0-p(R1,C1)-p(R2,C2)"));
+    const m = (values: Record<string, [number, number]>): Map<string, { value: number; stderr: number }> =>
+      new Map(Object.entries(values).map(([k, [value, stderr]]) => [k, { value, stderr }]));
+    const a = m({ R0: [1, 0.01], R1: [10, 0.1], C1: [1e-6, 1e-8], R2: [100, 1], C2: [1e-3, 1e-5] });
+    // the same minimum with the blocks swapped
+    const swapped = m({ R0: [1, 0.01], R1: [100, 1], C1: [1e-3, 1e-5], R2: [10, 0.1], C2: [1e-6, 1e-8] });
+    expect(differingParameters(a, swapped, blocks)).toEqual([]);
+    // a loose parameter (stderr larger than the gap) is no difference; a tight one is
+    const other = m({ R0: [1.5, 1], R1: [10, 0.1], C1: [1e-6, 1e-8], R2: [100, 1], C2: [2e-3, 1e-5] });
+    expect(differingParameters(a, other, blocks)).toEqual([{ name: "C2", a: 1e-3, b: 2e-3, nameInB: "C2" }]);
+    // blocks that differ are not swapped
+    const randles = arcBlocks(parseCircuit("R0-p(R1,C1)-p(R2-W2,C2)"));
+    const b = m({ R0: [1, 0.01], R1: [100, 1], C1: [1e-3, 1e-5], R2: [10, 0.1], W2_0: [1, 0.1], C2: [1e-6, 1e-8] });
+    const c = m({ R0: [1, 0.01], R1: [10, 0.1], C1: [1e-6, 1e-8], R2: [100, 1], W2_0: [1, 0.1], C2: [1e-3, 1e-5] });
+    expect(differingParameters(b, c, randles).map((d) => d.name)).toEqual(["R1", "C1", "R2", "C2"]);
+  });
+
+  it("the global box spans every start ×/÷ GLOBAL_SPAN on a log scale; exponents over their bounds", () => {
+    const box = globalSearchBox([Float64Array.of(1, 0.9, 1e-3), Float64Array.of(10, 0.8, 2e-3)], [0, 0, 1e-4], [Infinity, 1, Infinity], [false, true, false]);
+    expect(Array.from(box.lower)).toEqual([1 / GLOBAL_SPAN, 0, 1e-4]);
+    expect(Array.from(box.upper)).toEqual([10 * GLOBAL_SPAN, 1, 2e-3 * GLOBAL_SPAN]);
+    expect(box.logScale).toEqual([true, false, true]);
+  });
 });
