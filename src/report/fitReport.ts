@@ -14,7 +14,7 @@ import type { Problem } from "../fit/problem.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import type { Parameter } from "../params/index.ts";
-import { bandPlot, cornerPlot, tracePlots, type ChainView } from "./posteriorPlots.ts";
+import { bandPlot, cornerPlot, MAX_CORNER_POINTS, tracePlots, type ChainView } from "./posteriorPlots.ts";
 import { linePlot, type Series } from "./svgPlot.ts";
 
 /** What each uncertainty of the fit is, in words (strata fit's text, JSON and this page say the same). */
@@ -53,12 +53,23 @@ const fmt = (x: number | null | undefined, digits = 4): string =>
   x === null || x === undefined || !Number.isFinite(x) ? "—" : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits);
 const basename = (file: string): string => file.split(/[\\/]/).pop() ?? file;
 
-/** Units of a parameter: its own `unit`, else the model field's (thickness, roughness: Å; sld, isld: 10⁻⁶ Å⁻²). */
-export function parameterUnit(parameter: Parameter): string {
-  if (parameter.unit) return parameter.unit;
-  if (/\.(thickness|roughness)$/.test(parameter.path)) return "Å";
-  if (/\.i?sld$/.test(parameter.path)) return "10⁻⁶ Å⁻²";
-  return "";
+/**
+ * Units of each parameter: its own `unit`, else those of the model field it stands for
+ * (thickness, roughness: Å; sld, isld: 10⁻⁶ Å⁻²; a material's density: g/cm³) — found by
+ * identity in the models' layers, so a shared parameter (`{"ref": NAME}`) gets them too.
+ */
+function unitsOf(problem: Problem): (parameter: Parameter) => string {
+  const fieldUnits = new Map<Parameter, string>();
+  for (const model of problem.models.values()) {
+    for (const layer of model.layers) {
+      fieldUnits.set(layer.thickness, "Å");
+      fieldUnits.set(layer.roughness, "Å");
+      if (layer.sld) fieldUnits.set(layer.sld, "10⁻⁶ Å⁻²");
+      if (layer.isld) fieldUnits.set(layer.isld, "10⁻⁶ Å⁻²");
+      if (layer.material) fieldUnits.set(layer.material.density, "g/cm³");
+    }
+  }
+  return (parameter) => parameter.unit ?? fieldUnits.get(parameter) ?? "";
 }
 
 /** A model's slab table filler and buffers, compiled once against the fit space. */
@@ -224,6 +235,7 @@ function profileSection(input: FitReportInput): string {
 function parameterTable(input: FitReportInput): string {
   const { problem, leastSquares, sampler } = input;
   const objective = problem.objective;
+  const parameterUnit = unitsOf(problem);
   const rows = objective.names.map((name, i) => {
     const unit = parameterUnit(objective.space.varying[i]);
     const post = sampler?.summaries[i];
@@ -252,14 +264,15 @@ function posteriorSection(input: FitReportInput): string {
   const varying = input.problem.objective.space.varying;
   const view: ChainView = {
     names: sampler.names,
-    units: varying.map(parameterUnit),
+    units: varying.map(unitsOf(input.problem)),
     walkers: sampler.walkers,
     keptSteps: sampler.keptSteps,
     chain: sampler.chain,
     burn: sampler.burn,
     thin: sampler.thin,
   };
-  const corner = cornerPlot(view, { title: `Corner plot: ${sampler.walkers * sampler.keptSteps} stored draws (95 % interval dashed, median solid)`, reference: { name: "least-squares best fit", values: input.leastSquares.values } });
+  const draws = sampler.walkers * sampler.keptSteps;
+  const corner = cornerPlot(view, { title: `Corner plot: ${draws} stored draws (histograms of all, scatter of ${Math.min(draws, MAX_CORNER_POINTS)}; median solid, 95 % dashed)`, reference: { name: "least-squares best fit", values: input.leastSquares.values } });
   const mixing = sampler.mixing;
   return `<h2>Posterior</h2>
 <p>${sampler.walkers} walkers × ${sampler.keptSteps * sampler.thin} steps kept (thinned by ${sampler.thin}) after ${sampler.burn} burn-in steps; ${sampler.stepsRun} steps run; acceptance ${fmt(mixing.keptAcceptance, 2)}; ${mixing.mixed ? '<span class="ok">mixed</span>' : `<span class="bad">not mixed (${escapeHtml(mixing.stop)})</span>`}: τ ≤ ${fmt(mixing.maxTau.tau, 3)} steps (${escapeHtml(mixing.maxTau.name)}), ESS ≥ ${fmt(mixing.minEssReached.ess, 3)} (${escapeHtml(mixing.minEssReached.name)}).</p>

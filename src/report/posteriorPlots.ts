@@ -14,8 +14,15 @@ const escapeXml = (text: string): string => text.replace(/&/g, "&amp;").replace(
 /** SVG coordinates to 0.1 px: finer is invisible, and traces and corner plots hold tens of thousands of them. */
 const px = (v: number): string => v.toFixed(1);
 
-/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi] (svgPlot's rule, which it does not export). */
+/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi] (svgPlot's rule, which it does not export), at least two when the range allows. */
 function niceTicks(lo: number, hi: number, count = 5): number[] {
+  let ticks = niceTicksOnce(lo, hi, count);
+  // the fewest more ticks that give two (a small cell's range can fall between two round numbers)
+  for (let more = count + 1; ticks.length < 2 && hi > lo && more <= 3 * count + 2; more++) ticks = niceTicksOnce(lo, hi, more);
+  return ticks;
+}
+
+function niceTicksOnce(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const power = Math.pow(10, Math.floor(Math.log10(raw)));
@@ -237,7 +244,7 @@ export function tracePlots(view: ChainView, options: { width?: number; height?: 
 }
 
 /** Draws scattered per lower-triangle cell of a corner plot at most. */
-const MAX_CORNER_POINTS = 240;
+export const MAX_CORNER_POINTS = 240;
 /** Histogram bins of a corner plot's diagonal. */
 const CORNER_BINS = 30;
 
@@ -252,8 +259,8 @@ export function cornerPlot(view: ChainView, options: { title: string; reference?
   const cell = options.cell ?? Math.max(70, Math.min(150, Math.floor(900 / p)));
   const gap = 6;
   const labels = view.names.map((name, k) => (view.units[k] ? `${shortName(name)} (${view.units[k]})` : shortName(name)));
-  // row names stand horizontally left of the tick labels (≈ 5.6 px a character at 10 px)
-  const left = 52 + Math.min(180, 5.6 * Math.max(...labels.map((l) => l.length)));
+  // row names stand horizontally left of the tick labels (≤ 6.4 px a character at 10 px)
+  const left = 56 + Math.min(200, 6.4 * Math.max(...labels.map((l) => l.length)));
   const top = 40;
   const bottom = 96;
   const size = left + p * cell + (p - 1) * gap + 16;
@@ -322,8 +329,9 @@ export function cornerPlot(view: ChainView, options: { title: string; reference?
     if (k > 0) parts.push(`<text x="${px(left - 44)}" y="${px(top + origin(k) + cell / 2 + 4)}" text-anchor="end" font-size="10">${label}</text>`);
   }
   if (options.reference) {
-    parts.push(`<line x1="${size - 250}" y1="${height - 14}" x2="${size - 230}" y2="${height - 14}" stroke="#d62728" stroke-width="1.4"/>`);
-    parts.push(`<text x="${size - 225}" y="${height - 10}" font-size="11">${escapeXml(options.reference.name)}</text>`);
+    // in the empty upper triangle
+    parts.push(`<line x1="${size - 250}" y1="${top + 16}" x2="${size - 230}" y2="${top + 16}" stroke="#d62728" stroke-width="1.4"/>`);
+    parts.push(`<text x="${size - 225}" y="${top + 20}" font-size="11">${escapeXml(options.reference.name)}</text>`);
   }
   parts.push("</svg>");
   return parts.join("");

@@ -87,7 +87,8 @@ describe("strata fit report.html in headless Chromium", () => {
     expect(profileLabels).toEqual(expect.arrayContaining(["z (Å), beam side at left", "SLD (10⁻⁶ Å⁻²)"]));
     for (const labels of await byTitle("Trace: ")) expect(labels).toContain("step (burn-in included)");
     const [cornerLabels] = await byTitle("Corner plot");
-    expect(cornerLabels).toEqual(expect.arrayContaining(["OCV1_Cu_d", "THF_sld", "least-squares best fit"]));
+    // shared parameters get the units of the model field they stand for; a scale has none
+    expect(cornerLabels).toEqual(expect.arrayContaining(["OCV1_Cu_d (Å)", "THF_sld (10⁻⁶ Å⁻²)", "I_386_1", "least-squares best fit"]));
 
     // the 95 % band: one closed outline of both edges, and it has a width somewhere
     const band = await page.evaluate<{ vertices: number; height: number }[]>(
