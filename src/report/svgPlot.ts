@@ -15,6 +15,8 @@ export interface Series {
   yError?: ArrayLike<number>;
   /** radius of points, px @default 2.2 */
   radius?: number;
+  /** draw short horizontal caps on the error bars, so that a bar shorter than its point still shows @default false */
+  caps?: boolean;
 }
 
 export interface PlotOptions {
@@ -27,6 +29,16 @@ export interface PlotOptions {
   height?: number;
   /** optional shaded vertical band [x0, x1] with a label */
   band?: { from: number; to: number; label: string };
+  /**
+   * Where the legend goes: in a strip below the axes, where it cannot cover data (default;
+   * the SVG grows by one 16-px row per line of entries), or in the top-right corner of the
+   * data area (the old placement) @default "below"
+   */
+  legend?: "below" | "inside";
+  /** show only this x range (a zoom: the y range follows the points inside it) @default the data's range */
+  xDomain?: readonly [number, number];
+  /** margin added on each side of the data's x (and linear y) range, as a fraction of it, so edge points are not cut by the frame @default 0.03 */
+  pad?: number;
 }
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
@@ -70,18 +82,29 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
   const ty = (v: number): number => (options.logY ? Math.log10(v) : v);
   const valid = (x: number, y: number): boolean =>
     Number.isFinite(x) && Number.isFinite(y) && (!options.logX || x > 0) && (!options.logY || y > 0);
+  const zoom = options.xDomain;
+  const inWindow = (x: number): boolean => !zoom || (x >= Math.min(zoom[0], zoom[1]) && x <= Math.max(zoom[0], zoom[1]));
+  const padFraction = options.pad ?? 0.03;
   let xMin = Infinity;
   let xMax = -Infinity;
   let yMin = Infinity;
   let yMax = -Infinity;
   for (const s of series) {
     for (let i = 0; i < s.x.length; i++) {
-      if (!valid(s.x[i], s.y[i])) continue;
+      if (!valid(s.x[i], s.y[i]) || !inWindow(s.x[i])) continue;
       xMin = Math.min(xMin, tx(s.x[i]));
       xMax = Math.max(xMax, tx(s.x[i]));
-      yMin = Math.min(yMin, ty(s.y[i]));
-      yMax = Math.max(yMax, ty(s.y[i]));
+      // error bars are data too: the y range holds them (on a log axis, their positive ends)
+      const e = s.yError ? Math.abs(s.yError[i]) : 0;
+      const lo = Number.isFinite(e) ? s.y[i] - e : s.y[i];
+      const hi = Number.isFinite(e) ? s.y[i] + e : s.y[i];
+      yMin = Math.min(yMin, ty(options.logY && !(lo > 0) ? s.y[i] : lo));
+      yMax = Math.max(yMax, ty(hi));
     }
+  }
+  if (zoom) {
+    xMin = tx(Math.min(zoom[0], zoom[1]));
+    xMax = tx(Math.max(zoom[0], zoom[1]));
   }
   if (!(xMax >= xMin)) {
     xMin = 0;
@@ -91,24 +114,62 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
     yMin = 0;
     yMax = 1;
   }
-  if (xMax === xMin) xMax = xMin + 1;
-  if (yMax === yMin) yMax = yMin + 1;
+  if (xMax === xMin) {
+    xMin -= 0.5;
+    xMax += 0.5;
+  }
+  if (yMax === yMin) {
+    const half = Math.abs(yMin) > 0 ? 0.05 * Math.abs(yMin) : 0.5;
+    yMin -= half;
+    yMax += half;
+  }
+  if (!zoom) {
+    const padX = padFraction * (xMax - xMin);
+    xMin -= padX;
+    xMax += padX;
+  }
   if (!options.logY) {
-    const pad = 0.05 * (yMax - yMin);
+    const pad = Math.max(padFraction, 0.05) * (yMax - yMin);
     yMin -= pad;
     yMax += pad;
   } else {
-    yMin = Math.floor(yMin);
-    yMax = Math.ceil(yMax);
-    if (yMax === yMin) yMax += 1;
+    // a few decades or fewer: whole decades, so that there are ticks; more: a margin, so that a point is not on the frame
+    if (yMax - yMin <= 2) {
+      yMin = Math.floor(yMin - 0.02);
+      yMax = Math.ceil(yMax + 0.02);
+    } else {
+      const pad = Math.max(padFraction, 0.03) * (yMax - yMin);
+      yMin -= pad;
+      yMax += pad;
+    }
   }
   const sx = (v: number): number => margin.left + ((tx(v) - xMin) / (xMax - xMin)) * plotWidth;
   const sy = (v: number): number => margin.top + (1 - (ty(v) - yMin) / (yMax - yMin)) * plotHeight;
+  // legend entries (series with a blank name share the entry above them), laid out in rows
+  const entries = series.map((s, k) => ({ s, color: s.color ?? PALETTE[k % PALETTE.length] })).filter((e) => e.s.name.trim() !== "");
+  const below = (options.legend ?? "below") === "below";
+  const entryWidth = (name: string): number => 34 + 6.6 * name.length;
+  const legendRows: { s: Series; color: string; x: number; row: number }[] = [];
+  if (below) {
+    let x = margin.left;
+    let row = 0;
+    for (const e of entries) {
+      const w = entryWidth(e.s.name);
+      if (x > margin.left && x + w > width - margin.right) {
+        row++;
+        x = margin.left;
+      }
+      legendRows.push({ ...e, x, row });
+      x += w + 10;
+    }
+  }
+  const legendHeight = below && legendRows.length > 0 ? 16 * (legendRows[legendRows.length - 1].row + 1) + 6 : 0;
+  const totalHeight = height + legendHeight;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="plot" data-series="${series.length}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(options.title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="plot" data-series="${series.length}" viewBox="0 0 ${width} ${totalHeight}" width="${width}" height="${totalHeight}" role="img" aria-label="${escapeXml(options.title)}">`,
   );
-  parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<rect x="0" y="0" width="${width}" height="${totalHeight}" fill="white"/>`);
   parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title)}</text>`);
   parts.push(`<defs><clipPath id="clip-${hashCode(options.title)}"><rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}"/></clipPath></defs>`);
   // axes and ticks
@@ -128,10 +189,10 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
     parts.push(`<line x1="${margin.left}" y1="${y}" x2="${margin.left + plotWidth}" y2="${y}" stroke="#eee"/>`);
     parts.push(`<text x="${margin.left - 6}" y="${y + 4}" text-anchor="end" font-size="12">${formatTick(t, !!options.logY)}</text>`);
   }
-  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" font-size="13">${escapeXml(options.xLabel)}</text>`);
+  parts.push(`<rect class="frame" x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
+  parts.push(`<text class="x-label" x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" font-size="13">${escapeXml(options.xLabel)}</text>`);
   parts.push(
-    `<text transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(options.yLabel)}</text>`,
+    `<text class="y-label" transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" font-size="13">${escapeXml(options.yLabel)}</text>`,
   );
   const clip = `clip-path="url(#clip-${hashCode(options.title)})"`;
   if (options.band) {
@@ -140,9 +201,6 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
     parts.push(`<rect ${clip} x="${Math.min(x0, x1)}" y="${margin.top}" width="${Math.abs(x1 - x0)}" height="${plotHeight}" fill="#fdf1c7"/>`);
     parts.push(`<text x="${(x0 + x1) / 2}" y="${margin.top + 14}" text-anchor="middle" font-size="11" fill="#8a6d00">${escapeXml(options.band.label)}</text>`);
   }
-  const longest = Math.max(0, ...series.map((s) => s.name.length));
-  const legendWidth = Math.min(plotWidth - 10, 34 + 6.6 * longest);
-  let legendIndex = 0;
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     const points: string[] = [];
@@ -156,11 +214,15 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
         if (!valid(s.x[i], s.y[i])) continue;
         const x = sx(s.x[i]);
         const y = sy(s.y[i]);
-        if (s.yError) {
+        if (s.yError && Number.isFinite(s.yError[i])) {
           const e = s.yError[i];
           const lo = s.y[i] - e;
           const y0 = options.logY && !(lo > 0) ? margin.top + plotHeight : sy(lo);
-          marks.push(`<line x1="${x.toFixed(2)}" y1="${y0.toFixed(2)}" x2="${x.toFixed(2)}" y2="${sy(s.y[i] + e).toFixed(2)}" stroke="${color}" stroke-opacity="0.5"/>`);
+          const y1 = sy(s.y[i] + e);
+          marks.push(`<line class="error-bar" x1="${x.toFixed(2)}" y1="${y0.toFixed(2)}" x2="${x.toFixed(2)}" y2="${y1.toFixed(2)}" stroke="${color}" stroke-opacity="${s.caps ? 0.8 : 0.5}"/>`);
+          if (s.caps) {
+            for (const yc of [y0, y1]) marks.push(`<line class="error-cap" x1="${(x - 4).toFixed(2)}" y1="${yc.toFixed(2)}" x2="${(x + 4).toFixed(2)}" y2="${yc.toFixed(2)}" stroke="${color}" stroke-opacity="0.8"/>`);
+          }
         }
         marks.push(`<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="${s.radius ?? 2.2}" fill="${color}"/>`);
       }
@@ -171,13 +233,23 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
         `<polyline class="series" data-name="${escapeXml(s.name)}" ${clip} fill="none" stroke="${color}" stroke-width="1.8"${dash} points="${points.join(" ")}"/>`,
       );
     }
-    // legend (series with a blank name share the entry above them)
-    if (s.name.trim() === "") return;
-    const ly = margin.top + 14 + 16 * legendIndex++;
-    const lx = margin.left + plotWidth - legendWidth;
-    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.style === "dashed" ? ' stroke-dasharray="6 4"' : ""}/>`);
-    parts.push(`<text x="${lx + 26}" y="${ly}" font-size="12">${escapeXml(s.name)}</text>`);
   });
+  // the legend: below the axes (default), or in the data area's top-right corner
+  const legend: string[] = [];
+  const entry = (s: Series, color: string, lx: number, ly: number): void => {
+    const key =
+      s.style === "points"
+        ? `<circle cx="${lx + 10}" cy="${ly - 4}" r="${Math.max(3, s.radius ?? 2.2)}" fill="${color}"/>`
+        : `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.style === "dashed" ? ' stroke-dasharray="6 4"' : ""}/>`;
+    legend.push(`${key}<text x="${lx + 26}" y="${ly}" font-size="12">${escapeXml(s.name)}</text>`);
+  };
+  if (below) {
+    for (const e of legendRows) entry(e.s, e.color, e.x, height + 12 + 16 * e.row);
+  } else {
+    const legendWidth = Math.min(plotWidth - 10, entryWidth("x".repeat(Math.max(0, ...entries.map((e) => e.s.name.length)))));
+    entries.forEach((e, i) => entry(e.s, e.color, margin.left + plotWidth - legendWidth, margin.top + 14 + 16 * i));
+  }
+  if (legend.length > 0) parts.push(`<g class="legend">${legend.join("")}</g>`);
   parts.push("</svg>");
   return parts.join("");
 }
