@@ -23,10 +23,21 @@ interface DiagnoseCliOptions {
   dqMeasure?: string;
   json?: boolean;
   force?: boolean;
+  strict?: boolean;
 }
 
-/** Exit status of a diagnosis written but not trustworthy (a cell's fits do not reach its data); 2 is bad input. */
+/**
+ * Exit status of a diagnosis written but not trustworthy: a cell's flags say its numbers may
+ * be wrong or unsupported (fits that do not reach the data or did not converge, a chain
+ * that did not mix, too few scans for a growth law — `NOT_TRUSTWORTHY_CODES`); 2 is bad input.
+ */
 export const UNTRUSTWORTHY_EXIT_CODE = 3;
+/**
+ * Exit status under `--strict` of a trustworthy diagnosis whose headline is qualified (laws
+ * the data do not tell apart) or that carries warnings: numbers that stand but a conclusion
+ * a script should not take unread. Without `--strict` such a diagnosis exits 0.
+ */
+export const QUALIFIED_EXIT_CODE = 4;
 
 /**
  * What to change on the command line about a library flag or reason, by its code; printed
@@ -40,7 +51,22 @@ const FLAG_ADVICE: Record<QualityCode | PopulationReasonCode, string | undefined
   untrustworthy: "look at the curves in the report; check the stack, densities and Q units in the manifest; exit status 3",
   "mcmc-time-cap": "rerun with a larger --mcmc-max-seconds",
   "mcmc-not-mixed": "the chain reached its storage cap: the posterior may be multimodal or a parameter unidentified; --tau-factor and --min-ess set the targets",
+  "fits-not-converged": "look at the curves in the report; check the stack and Q units in the manifest; exit status 3",
+  "too-few-scans": "a growth law needs at least 3 scans of the same cell; exit status 3",
+  "laws-indistinguishable": undefined,
 };
+
+/**
+ * The exit status of a diagnosis that was written. main() returns 0 once an action has run
+ * and bin/strata.js assigns that to process.exitCode, which would erase a status set here;
+ * so the status is also re-asserted as the process exits (when nothing else set one).
+ */
+function exitWith(code: number): void {
+  process.exitCode = code;
+  process.once("exit", () => {
+    if (!process.exitCode) process.exitCode = code;
+  });
+}
 
 function hint(code: QualityCode | PopulationReasonCode | undefined): string[] {
   const advice = code === undefined ? undefined : FLAG_ADVICE[code];
@@ -67,9 +93,11 @@ export function registerDiagnose(program: Command): void {
     .option("--mcmc-max-seconds <S>", "wall-time cap of each MCMC chain; reaching it unmixed is flagged (default 20)")
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
+    .option("--strict", `also exit ${QUALIFIED_EXIT_CODE} when the diagnosis is trustworthy but qualified (laws the data cannot tell apart) or carries warnings; not trustworthy exits ${UNTRUSTWORTHY_EXIT_CODE} either way`)
     .action(async (dir: string, options: DiagnoseCliOptions) => {
       const { diagnose } = await import("../api/diagnosis.ts");
       const { populationVerdict, verdict } = await import("../report/diagnosisReport.ts");
+      const { trustOf } = await import("../diagnosis/diagnoseCell.ts");
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
       const laws = resolveLaws(options.laws, "--laws");
       if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);
@@ -111,7 +139,9 @@ export function registerDiagnose(program: Command): void {
       lines.push(`wrote ${files.json} and ${files.report} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       if (options.json) printJson(diagnosis.toJSON());
       else process.stdout.write(`${lines.join("\n")}\n`);
-      // the diagnosis is written either way; a cell whose fits do not reach the data is not a success
-      if (diagnosis.cells.some((cell) => cell.diagnosis.detail.quality.some((q) => q.code === "untrustworthy"))) process.exitCode = UNTRUSTWORTHY_EXIT_CODE;
+      // the diagnosis is written either way; a cell whose numbers are not solid is not a success
+      const trust = diagnosis.cells.map((cell) => trustOf(cell.diagnosis.detail.quality));
+      if (trust.some((t) => !t.trustworthy)) exitWith(UNTRUSTWORTHY_EXIT_CODE);
+      else if (options.strict && trust.some((t) => t.qualifications.length > 0 || t.warnings.length > 0)) exitWith(QUALIFIED_EXIT_CODE);
     });
 }

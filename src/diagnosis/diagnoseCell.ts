@@ -36,7 +36,65 @@ export interface Interval {
  * Machine-readable kinds of quality flag, for callers that act on a flag (the CLI adds
  * the command-line option that addresses it). Flags without a code are informational.
  */
-export type QualityCode = "charge-law-needs-cycler" | "no-law-applies" | "mcmc-time-cap" | "mcmc-not-mixed" | "untrustworthy";
+export type QualityCode =
+  | "charge-law-needs-cycler"
+  | "no-law-applies"
+  | "mcmc-time-cap"
+  | "mcmc-not-mixed"
+  | "untrustworthy"
+  | "fits-not-converged"
+  | "too-few-scans"
+  | "laws-indistinguishable";
+
+/**
+ * Codes that make a diagnosis not trustworthy (issue 16 part 2): its headline leads with
+ * the reason and `strata diagnose` exits 3. Each says the reported numbers may be wrong or
+ * unsupported: the fits do not reach the data (`untrustworthy`); a fit whose numbers are
+ * reported stopped on its evaluation budget (`fits-not-converged`); the posterior's chain
+ * did not mix, so its intervals are not reliable (`mcmc-*`); too few scans for any growth
+ * law to be tested (`too-few-scans`).
+ */
+export const NOT_TRUSTWORTHY_CODES: readonly QualityCode[] = ["untrustworthy", "fits-not-converged", "mcmc-time-cap", "mcmc-not-mixed", "too-few-scans"];
+
+/**
+ * Codes that qualify a trustworthy diagnosis without making its numbers wrong: the data do
+ * not tell the best growth law from a rival, so the headline names both (thicknesses and
+ * intervals stand). `strata diagnose --strict` exits 4 on these and on any warning.
+ */
+export const QUALIFYING_CODES: readonly QualityCode[] = ["laws-indistinguishable"];
+
+/** A rival law within this ΔAICc of the best is not told apart by the data (Burnham & Anderson: "substantial support"). */
+export const INDISTINGUISHABLE_DELTA_IC = 2;
+
+/**
+ * Fewest scans a growth-law comparison needs: through two thicknesses every two-parameter
+ * law passes exactly (χ² = 0, no degree of freedom), so the evidence weights would only
+ * reflect parameter counts.
+ */
+export const MIN_SCANS_FOR_LAWS = 3;
+
+/** How far a cell's quality flags let its headline go. */
+export interface Trust {
+  /** false when any flag has a {@link NOT_TRUSTWORTHY_CODES} code */
+  trustworthy: boolean;
+  /** the flags that make it not trustworthy */
+  reasons: QualityFlag[];
+  /** the flags that qualify a trustworthy headline ({@link QUALIFYING_CODES}) */
+  qualifications: QualityFlag[];
+  /** warning- and error-level flags (what `--strict` refuses besides the qualifications) */
+  warnings: QualityFlag[];
+}
+
+/** Classify a cell's quality flags: not trustworthy, qualified, or solid. */
+export function trustOf(quality: readonly QualityFlag[]): Trust {
+  const reasons = quality.filter((q) => q.code !== undefined && NOT_TRUSTWORTHY_CODES.includes(q.code));
+  return {
+    trustworthy: reasons.length === 0,
+    reasons,
+    qualifications: quality.filter((q) => q.code !== undefined && QUALIFYING_CODES.includes(q.code)),
+    warnings: quality.filter((q) => q.level !== "info"),
+  };
+}
 
 export interface QualityFlag {
   level: "error" | "warning" | "info";
@@ -180,8 +238,17 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   } else if (retried) {
     quality.push({ level: "info", message: `the first global search left ${misfit.count} badly fitted scans before the retry; a wider search fixed it` });
   }
+  const mode = options.mode === "auto" ? (series.scans.length >= MIN_SCANS_FOR_LAWS ? "joint" : "independent") : options.mode;
   const badIndependent = independent.filter((f) => !f.converged).length;
-  if (badIndependent > 0) quality.push({ level: "warning", message: `${badIndependent} of ${independent.length} per-scan fits did not converge` });
+  if (badIndependent > 0) {
+    // in independent mode the per-scan fits are the reported numbers; in joint mode they only start and check the joint fit
+    const reported = mode === "independent";
+    quality.push({
+      level: "warning",
+      message: `${badIndependent} of ${independent.length} per-scan fits did not converge${reported ? " (their thicknesses are the reported numbers)" : ""}`,
+      ...(reported ? { code: "fits-not-converged" as const } : {}),
+    });
+  }
   const structured = independent.filter((f) => f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT).length;
   if (structured > 0.2 * independent.length) {
     quality.push({ level: "warning", message: `residuals with structure in ${structured} of ${independent.length} scans (lag-1 autocorrelation > ${RESIDUAL_AUTOCORRELATION_LIMIT}): the layer model may miss a feature` });
@@ -199,8 +266,13 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   if (options.laws.length > 0 && laws.length === 0) {
     quality.push({ level: "error", message: `none of the requested laws (${options.laws.join(", ")}) can apply to this cell: per-scan fits only, no growth law`, code: "no-law-applies" });
   }
-  const mode = options.mode === "auto" ? (series.scans.length >= 3 ? "joint" : "independent") : options.mode;
-  if (options.mode === "auto" && mode === "independent") quality.push({ level: "info", message: "fewer than 3 scans: independent fits only" });
+  if (laws.length > 0 && series.scans.length > 0 && series.scans.length < MIN_SCANS_FOR_LAWS) {
+    quality.push({
+      level: "error",
+      code: "too-few-scans",
+      message: `${series.scans.length} scan${series.scans.length > 1 ? "s are" : " is"} too few to compare growth laws (at least ${MIN_SCANS_FOR_LAWS}: through two thicknesses every two-parameter law passes exactly): per-scan thicknesses only, no growth law is a finding`,
+    });
+  } else if (options.mode === "auto" && mode === "independent") quality.push({ level: "info", message: `fewer than ${MIN_SCANS_FOR_LAWS} scans: independent fits only` });
   const medianRoughness = upperMedian(independent.map((f) => f.roughness));
   const densities = independent.map((f) => f.density).filter((d): d is number => d !== undefined);
   const medianDensity = densities.length > 0 ? upperMedian(densities) : undefined;
@@ -250,11 +322,8 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     if (bestCheck && bestCheck.p < LAW_VS_FREE_P) {
       quality.push({ level: "warning", message: `the ${bestLaw} law does not reproduce the per-scan thicknesses (χ² = ${bestCheck.chi2.toFixed(1)} for ${bestCheck.dof} degrees of freedom, p = ${bestCheck.p.toExponential(1)})` });
     }
-    if (!best.fit.converged) quality.push({ level: "warning", message: `the joint ${bestLaw} fit did not converge (${best.fit.message})` });
+    if (!best.fit.converged) quality.push({ level: "warning", code: "fits-not-converged", message: `the joint ${bestLaw} fit did not converge (${best.fit.message})` });
     if (best.fit.reducedChi2 > REDUCED_CHI2_LIMIT) quality.push({ level: "warning", message: `the joint ${bestLaw} fit leaves reduced χ² = ${best.fit.reducedChi2.toFixed(2)}: the model or the error bars are wrong` });
-    if (comparison[0].weight < AMBIGUOUS_WEIGHT) {
-      quality.push({ level: "info", message: `the data do not single out a law: ${comparison.slice(0, 2).map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")}` });
-    }
     // law versus free per-scan thickness (likelihood ratio against the independent fits)
     const freeChi2 = independent.reduce((a, f) => a + f.chi2, 0);
     const freeParameters = independent.length * ((medianDensity !== undefined ? 3 : 2) + Object.keys(medianNuisance).length);
@@ -325,6 +394,9 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     bestLaw = comparison[0]?.law ?? "linear";
     const regression = regressions.find((r) => r.law === bestLaw);
     if (regression) regression.names.forEach((name, i) => (growthParameters[name] = gaussianInterval(regression.values[i], regression.stderr[i], unitOf(bestLaw, name))));
+    if (regression && !regression.converged && !quality.some((q) => q.code === "too-few-scans")) {
+      quality.push({ level: "warning", code: "fits-not-converged", message: `the ${bestLaw} regression on the per-scan thicknesses did not converge` });
+    }
     for (const f of independent) {
       timeline.push({
         scan: f.id,
@@ -334,6 +406,16 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
         density: f.density !== undefined ? gaussianInterval(f.density, f.densityStderr ?? NaN, "g/cm³") : undefined,
       });
     }
+  }
+  // laws the data do not tell apart qualify the headline (it names them all); with too few scans no law is compared at all
+  const rivals = comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
+  if (comparison.length > 1 && !quality.some((q) => q.code === "too-few-scans") && (rivals.length > 0 || comparison[0].weight < AMBIGUOUS_WEIGHT)) {
+    const shown = rivals.length > 0 ? [comparison[0], ...rivals] : comparison.slice(0, 2);
+    quality.push({
+      level: "info",
+      code: "laws-indistinguishable",
+      message: `the data do not single out a law: ${shown.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")}${rivals.length > 0 ? ` (within ΔAICc ${INDISTINGUISHABLE_DELTA_IC} of the best)` : ""}`,
+    });
   }
   // regression baseline of the same law, for the precision comparison
   const baseline = regressions.find((r) => r.law === bestLaw);

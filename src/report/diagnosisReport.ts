@@ -8,7 +8,7 @@
  * zero-dose thickness, evidence), impedance, consistency and quality flags.
  */
 import { linePlot, type Series } from "./svgPlot.ts";
-import type { CellDiagnosis } from "../diagnosis/diagnoseCell.ts";
+import { INDISTINGUISHABLE_DELTA_IC, MIN_SCANS_FOR_LAWS, trustOf, type CellDiagnosis, type QualityFlag } from "../diagnosis/diagnoseCell.ts";
 import type { PopulationSection } from "../diagnosis/diagnose.ts";
 import type { PopulationResult } from "../diagnosis/population.ts";
 
@@ -23,7 +23,6 @@ const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace
 const hours = (t: number): number => t / 3600;
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits)) : "—");
 
-const INDISTINGUISHABLE_DELTA_IC = 2;
 const LAW_TEXT: Record<string, string> = {
   linear: "linear (reaction-limited) growth",
   parabolic: "parabolic (diffusion-limited) growth",
@@ -39,36 +38,88 @@ function intervalDigits(interval: { median: number; lo95: number; hi95: number }
   return Math.min(8, Math.max(3, Math.ceil(Math.log10(Math.abs(interval.median) / width)) + 2));
 }
 
-/** The verdict sentence of a cell: what the interphase is doing and how sure we are. */
+const hasInterval = (i: { lo95: number; hi95: number } | undefined): boolean => i !== undefined && Number.isFinite(i.lo95) && Number.isFinite(i.hi95);
+
+/**
+ * Why a cell's per-scan values carry no 95 % interval (issue 16 part 2: never a "—" in
+ * place of one). Joint mode samples a posterior; independent mode gives each scan's fit
+ * standard error, which is missing when the fit's curvature matrix is singular.
+ */
+function noIntervalReason(d: ReportCell["diagnosis"]["detail"]): string {
+  if (d.posterior) return "the posterior's draws do not spread (a degenerate chain)";
+  const why = d.timeline.length < MIN_SCANS_FOR_LAWS ? `fewer than ${MIN_SCANS_FOR_LAWS} scans leave no law-constrained fit to sample` : "the fits are per scan (--mode independent)";
+  return `no posterior: MCMC skipped because ${why}, and the scan's own fit gives no standard error (its curvature matrix is singular: a parameter these data do not determine)`;
+}
+
+/** "[95 %: lo–hi unit]", or why there is no interval. */
+function intervalText(interval: { median: number; lo95: number; hi95: number }, unit: string, digits: number, why: string): string {
+  return hasInterval(interval) ? `[95 %: ${fmt(interval.lo95, digits)}–${fmt(interval.hi95, digits)} ${unit}]` : `(no 95 % interval: ${why})`;
+}
+
+/** The short reason a not-trustworthy flag puts at the head of the verdict. */
+function reasonText(flag: QualityFlag, scans: number): string {
+  switch (flag.code) {
+    case "untrustworthy":
+      return "the fits do not reach the data";
+    case "fits-not-converged":
+      return flag.message.replace(/ \(their thicknesses are the reported numbers\)$/, "");
+    case "mcmc-time-cap":
+      return "the MCMC chain stopped at its wall-time cap before mixing, so its intervals are not reliable";
+    case "mcmc-not-mixed":
+      return "the MCMC chain stopped at its length cap before mixing, so its intervals are not reliable";
+    case "too-few-scans":
+      return `${scans} scan${scans === 1 ? " is" : "s are"} too few to compare growth laws (at least ${MIN_SCANS_FOR_LAWS} are needed)`;
+    default:
+      return flag.message;
+  }
+}
+
+/** The growth-law part of a verdict: the best law, or every law the data cannot tell from it. */
+function lawText(d: ReportCell["diagnosis"]["detail"]): string {
+  if (d.comparison.length === 0) return "no growth law (none could be compared)";
+  const best = d.comparison[0];
+  // laws within ΔAICc < 2 of the best are not distinguished by these data (Burnham & Anderson)
+  const rivals = d.comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
+  const share = (c: { law: string; weight: number }): string => `${c.law} ${(100 * c.weight).toFixed(0)} %`;
+  if (rivals.length > 0) {
+    const named = [best, ...rivals].map((c) => LAW_TEXT[c.law] ?? c.law);
+    return `${named.slice(0, -1).join(", ")} or ${named[named.length - 1]} — these data cannot tell them apart (${[best, ...rivals].map(share).join(", ")} of the evidence)`;
+  }
+  const second = d.comparison[1];
+  return `${LAW_TEXT[best.law]} (${(100 * best.weight).toFixed(0)} % of the evidence${second && best.weight < 0.9 ? `; next: ${share(second)}` : ""})`;
+}
+
+/**
+ * The verdict sentence of a cell: what the interphase is doing and how sure we are. When
+ * the quality flags say the numbers are not solid (see trustOf), it leads with
+ * "NOT TRUSTWORTHY — " and the reasons, and gives the numbers only as a best attempt.
+ */
 export function verdict(cell: ReportCell): string {
   const d = cell.diagnosis.detail;
   const timeline = d.timeline;
-  if (timeline.length === 0) return `Cell ${cell.id}: no usable scans.`;
+  const trust = trustOf(d.quality);
+  if (timeline.length === 0) return `Cell ${cell.id}: NOT TRUSTWORTHY — no usable scans: nothing to diagnose.`;
   const first = timeline[0];
   const last = timeline[timeline.length - 1];
   const growth = last.thickness.median - first.thickness.median;
   const errors = d.quality.filter((q) => q.level !== "info").length;
-  const weight = d.comparison[0]?.weight ?? 0;
-  // laws within ΔIC < 2 of the best are not distinguished by these data (Burnham & Anderson)
-  const rivals = d.comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
-  const lawText =
-    d.comparison.length === 0
-      ? "no growth law (none could be compared)"
-      : `${LAW_TEXT[d.bestLaw]} (${(100 * weight).toFixed(0)} % of the evidence` +
-        (rivals.length > 0 ? `; indistinguishable here from ${rivals.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")})` : ")");
-  const digits = intervalDigits(last.thickness);
-  // a series whose fits do not reach the data gets no confident headline (issue 13 part 2)
-  if (d.quality.some((q) => q.code === "untrustworthy")) {
-    return (
-      `Cell ${cell.id}: NOT TRUSTWORTHY — the fits do not reach the data, so the ${cell.interphase}'s thickness and growth law are not reported as findings ` +
-      `(best attempt: ${fmt(first.thickness.median, 3)} → ${fmt(last.thickness.median, 3)} Å, ${d.comparison.length > 0 ? d.bestLaw : "no"} law). ` +
-      `${errors} quality flag${errors > 1 ? "s" : ""} below say why.`
-    );
+  const flagsBelow = `${errors} quality flag${errors === 1 ? "" : "s"} below`;
+  if (!trust.trustworthy) {
+    // a diagnosis whose numbers are not solid gets no confident headline (issue 13 part 2, issue 16 part 2)
+    const reasons = [...new Set(trust.reasons.map((q) => reasonText(q, timeline.length)))];
+    const tooFew = trust.reasons.some((q) => q.code === "too-few-scans");
+    const onlyTooFew = trust.reasons.every((q) => q.code === "too-few-scans");
+    const span = `${fmt(first.thickness.median, 3)} → ${fmt(last.thickness.median, 3)} Å over ${fmt(hours(last.time_s - first.time_s), 3)} h`;
+    const what = onlyTooFew
+      ? `No growth law is reported (per-scan thicknesses: ${span})`
+      : `The ${cell.interphase}'s ${tooFew ? "thickness is therefore not reported as a finding" : "thickness and growth law are therefore not reported as findings"} (best attempt: ${span}, ${tooFew || d.comparison.length === 0 ? "no growth law" : `${d.bestLaw} law`})`;
+    return `Cell ${cell.id}: NOT TRUSTWORTHY — ${reasons.join("; ")}. ${what}. ${flagsBelow} say why.`;
   }
+  const digits = intervalDigits(last.thickness);
   return (
     `Cell ${cell.id}: the ${cell.interphase} ${growth >= 0 ? "grew" : "thinned"} from ${fmt(first.thickness.median, digits)} Å to ${fmt(last.thickness.median, digits)} Å ` +
-    `[95 %: ${fmt(last.thickness.lo95, digits)}–${fmt(last.thickness.hi95, digits)} Å] over ${fmt(hours(last.time_s - first.time_s), 3)} h, following ${lawText}. ` +
-    (errors === 0 ? "No quality flags: the numbers below can be relied on." : `${errors} quality flag${errors > 1 ? "s" : ""} below: read them before using these numbers.`)
+    `${intervalText(last.thickness, "Å", digits, noIntervalReason(d))} over ${fmt(hours(last.time_s - first.time_s), 3)} h, following ${lawText(d)}. ` +
+    (errors === 0 ? "No quality flags: the numbers below can be relied on." : `${flagsBelow}: read them before using these numbers.`)
   );
 }
 
@@ -199,8 +250,17 @@ function cellSection(cell: ReportCell): string {
   };
   const plots: string[] = [];
   plots.push(linePlot([...band((e) => e.thickness, "thickness", "#1f77b4"), independent], { title: `${cell.interphase} thickness (Å)`, xLabel: "time (h)", yLabel: "thickness (Å)" }));
-  plots.push(linePlot(band((e) => e.roughness, "roughness", "#2ca02c"), { title: `${cell.interphase} roughness (Å)`, xLabel: "time (h)", yLabel: "roughness (Å)" }));
-  if (t[0]?.density) plots.push(linePlot(band((e) => e.density, "density", "#9467bd"), { title: `${cell.interphase} density (g/cm³)`, xLabel: "time (h)", yLabel: "density (g/cm³)" }));
+  // a parameter every scan shares (one value in the joint fit) is a value with its interval, not a flat line over time
+  const constantParameters: { name: string; interval: IntervalJson; unit: string }[] = [];
+  const overTime = (pick: (e: (typeof t)[number]) => IntervalJson | undefined, name: string, unit: string, color: string): void => {
+    const values = t.map(pick);
+    if (values.length === 0 || values.some((v) => !v)) return;
+    const same = values.every((v) => v!.median === values[0]!.median && v!.lo95 === values[0]!.lo95 && v!.hi95 === values[0]!.hi95);
+    if (same) constantParameters.push({ name, interval: values[0]!, unit });
+    else plots.push(linePlot(band(pick, name, color), { title: `${cell.interphase} ${name} (${unit})`, xLabel: "time (h)", yLabel: `${name} (${unit})` }));
+  };
+  overTime((e) => e.roughness, "roughness", "Å", "#2ca02c");
+  overTime((e) => e.density, "density", "g/cm³", "#9467bd");
   if (cell.trace) {
     const tx = Array.from(cell.trace.time_s, hours);
     plots.push(linePlot([{ name: "potential", x: tx, y: cell.trace.potential_V, color: "#d62728" }], { title: "Working-electrode potential", xLabel: "time (h)", yLabel: "E (V)" }));
@@ -208,11 +268,12 @@ function cellSection(cell: ReportCell): string {
   }
   // growth law comparison
   const comparisonRows = d.comparison
-    .map((c) => `<tr><td>${c.law}</td><td>${fmt(c.chi2, 6)}</td><td>${c.k}</td><td>${fmt(c.deltaIC, 3)}</td><td>${(100 * c.weight).toFixed(1)} %</td><td>${c.check ? `χ² ${fmt(c.check.chi2, 3)} / ${c.check.dof}, p = ${fmt(c.check.p, 2)}` : "—"}</td></tr>`)
+    .map((c) => `<tr><td>${c.law}</td><td>${fmt(c.chi2, 6)}</td><td>${c.k}</td><td>${fmt(c.deltaIC, 3)}</td><td>${(100 * c.weight).toFixed(1)} %</td><td>${c.check ? `χ² ${fmt(c.check.chi2, 3)} / ${c.check.dof}, p = ${fmt(c.check.p, 2)}` : "none: the law was fitted to the per-scan thicknesses themselves"}</td></tr>`)
     .join("");
   const growth = (json["growth"] as Record<string, { law: string; parameters: Record<string, { median: number; lo95: number; hi95: number; unit?: string }> }>)[cell.interphase];
+  const why = noIntervalReason(d);
   const parameterRows = Object.entries(growth?.parameters ?? {})
-    .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td><td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td><td>${escapeHtml(p.unit ?? "")}</td></tr>`)
+    .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td>${intervalCells(p, why)}<td>${escapeHtml(p.unit ?? "")}</td></tr>`)
     .join("");
   // per-scan reflectivity with fit and residuals, selectable
   const scanOptions = d.curves.map((c, k) => `<option value="${escapeHtml(c.scan)}"${k === d.curves.length - 1 ? " selected" : ""}>${escapeHtml(c.scan)} (t = ${fmt(hours(t[k]?.time_s ?? 0), 3)} h)</option>`).join("");
@@ -226,7 +287,12 @@ function cellSection(cell: ReportCell): string {
     .join("");
   const profileStep = Math.max(1, Math.floor(d.profiles.length / 6));
   const profileSeries: Series[] = d.profiles.filter((_, k) => k % profileStep === 0 || k === d.profiles.length - 1).map((p) => ({ name: p.scan, x: p.z, y: p.sld }));
-  const profilePlot = profileSeries.length > 0 ? linePlot(profileSeries, { title: "SLD profiles through time (beam side at left)", xLabel: "depth z (Å)", yLabel: "SLD (10⁻⁶ Å⁻²)" }) : "";
+  const zoom = interphaseWindow(d.profiles);
+  const profilePlot =
+    profileSeries.length > 0
+      ? linePlot(profileSeries, { title: "SLD profiles through time (beam side at left)", xLabel: "depth z (Å)", yLabel: "SLD (10⁻⁶ Å⁻²)", ...(zoom ? { band: { from: zoom[0], to: zoom[1], label: "zoomed at right" } } : {}) }) +
+        (zoom ? linePlot(profileSeries, { title: `SLD profiles near the ${cell.interphase} (z ${fmt(zoom[0], 3)}–${fmt(zoom[1], 3)} Å)`, xLabel: "depth z (Å)", yLabel: "SLD (10⁻⁶ Å⁻²)", xDomain: zoom }) : "")
+      : "";
   // impedance
   let impedanceHtml = "";
   if (d.impedance.length > 0) {
@@ -235,12 +301,20 @@ function cellSection(cell: ReportCell): string {
       { name: " ", x: s.fitReal, y: Array.from(s.fitImag, (v) => -v), color: palette(k) },
     ]);
     const rx = d.impedance.map((s) => hours(s.time_s));
-    impedanceHtml = `<h3>Impedance</h3><div class="plots">${linePlot(nyquist, { title: "Nyquist (points: data, lines: fits)", xLabel: "Z′ (Ω)", yLabel: "−Z″ (Ω)" })}${linePlot(
-      [{ name: "R_interphase", x: rx, y: d.impedance.map((s) => s.resistance), yError: d.impedance.map((s) => 1.96 * s.resistanceStderr), style: "points", color: "#d62728" }],
-      { title: "Interphase resistance", xLabel: "time (h)", yLabel: "R (Ω)" },
+    const noStderr = d.impedance.filter((s) => !Number.isFinite(s.resistanceStderr) || !Number.isFinite(s.capacitanceStderr)).map((s) => s.id);
+    const stderrNote = noStderr.length > 0 ? `<p>No error bar for ${escapeHtml(noStderr.join(", "))}: the circuit fit's covariance is singular there (an element these spectra do not determine).</p>` : "";
+    const relative = (v: number, e: number): number => (Number.isFinite(e) && v !== 0 ? (1.96 * e) / Math.abs(v) : NaN);
+    const widest = (values: number[]): string => {
+      const finite = values.filter(Number.isFinite);
+      return finite.length > 0 ? `±${fmt(100 * Math.max(...finite), 2)} %` : "none";
+    };
+    const sizeNote = `<p class="error-bar-note">95 % intervals (error bars) of the circuit fits: R up to ${widest(d.impedance.map((s) => relative(s.resistance, s.resistanceStderr)))}, C up to ${widest(d.impedance.map((s) => relative(s.capacitance, s.capacitanceStderr)))}; where a bar is not visible it is shorter than its marker.</p>`;
+    impedanceHtml = `<h3>Impedance</h3>${stderrNote}${sizeNote}<div class="plots">${linePlot(nyquist, { title: "Nyquist (points: data, lines: fits)", xLabel: "Z′ (Ω)", yLabel: "−Z″ (Ω)" })}${linePlot(
+      [{ name: "R_interphase", x: rx, y: d.impedance.map((s) => s.resistance), yError: d.impedance.map((s) => 1.96 * s.resistanceStderr), style: "points", color: "#d62728", radius: 3.5, caps: true }],
+      { title: "Interphase resistance (error bars: 95 %)", xLabel: "time (h)", yLabel: "R (Ω)" },
     )}${linePlot(
-      [{ name: "C_interphase", x: rx, y: d.impedance.map((s) => s.capacitance * 1e6), yError: d.impedance.map((s) => 1.96e6 * s.capacitanceStderr), style: "points", color: "#9467bd" }],
-      { title: "Interphase capacitance", xLabel: "time (h)", yLabel: "C (µF)" },
+      [{ name: "C_interphase", x: rx, y: d.impedance.map((s) => s.capacitance * 1e6), yError: d.impedance.map((s) => 1.96e6 * s.capacitanceStderr), style: "points", color: "#9467bd", radius: 3.5, caps: true }],
+      { title: "Interphase capacitance (error bars: 95 %)", xLabel: "time (h)", yLabel: "C (µF)" },
     )}</div>`;
   }
   const consistency = json["consistency"] as Record<string, unknown>;
@@ -249,10 +323,12 @@ function cellSection(cell: ReportCell): string {
   return `<h2>Cell ${escapeHtml(cell.id)} — ${escapeHtml(cell.interphase)} (${d.mode} fit)</h2>
 <h3>Quality flags</h3>${flags}
 <h3>Through time</h3><div class="plots">${plots.join("")}</div>
+${timelineDownloads(cell)}
 <h3>Growth law</h3>
 <table><thead><tr><th>law</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th><th>check against per-scan fits</th></tr></thead><tbody>${comparisonRows}</tbody></table>
 <table><thead><tr><th>${escapeHtml(growth?.law ?? "")} parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${parameterRows}</tbody></table>
-${sharedTable(json["shared"] as Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined)}
+${interphaseConstantsTable(cell.interphase, constantParameters, why)}
+${sharedTable(json["shared"] as Record<string, IntervalJson> | undefined, why)}
 ${damageSection(cell)}
 <h3>Reflectivity per scan</h3><select class="scan-select" data-cell="${escapeHtml(cell.id)}">${scanOptions}</select>${scanBlocks}
 <div class="plots">${profilePlot}</div>
@@ -261,6 +337,76 @@ ${impedanceHtml}
 }
 
 type IntervalJson = { median: number; lo95: number; hi95: number; unit?: string };
+
+/** A CSV field: numbers as they are (empty when not finite), text quoted when it needs it. */
+function csvField(value: number | string | boolean | undefined): string {
+  if (value === undefined) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const csv = (header: string[], rows: (number | string | boolean | undefined)[][]): string => [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+
+/** JSON with non-finite numbers as null (JSON has no NaN). */
+const finiteOrNull = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? x : null);
+
+/**
+ * Links that download the cell's timeline from the page itself (data: URIs, no network):
+ * a CSV with one row per scan (time, thickness with its 95 % interval, observed thickness,
+ * roughness, density, dose, spot, the independent fit's thickness and χ²), a CSV of the
+ * impedance-derived R and C per spectrum, and one JSON holding both.
+ */
+function timelineDownloads(cell: ReportCell): string {
+  const d = cell.diagnosis.detail;
+  const independentOf = new Map(d.independent.map((f) => [f.id, f]));
+  const triple = (i: IntervalJson | undefined): (number | undefined)[] => [i?.median, i?.lo95, i?.hi95];
+  const header = [
+    "scan", "time_s", "time_h", "spot", "dose_Gy",
+    "thickness_A", "thickness_lo95_A", "thickness_hi95_A",
+    "observed_thickness_A", "observed_thickness_lo95_A", "observed_thickness_hi95_A",
+    "roughness_A", "roughness_lo95_A", "roughness_hi95_A",
+    "density_g_cm3", "density_lo95_g_cm3", "density_hi95_g_cm3",
+    "independent_thickness_A", "independent_thickness_stderr_A", "independent_chi2", "independent_points", "independent_converged",
+  ];
+  const rows = d.timeline.map((e) => {
+    const f = independentOf.get(e.scan);
+    return [e.scan, e.time_s, hours(e.time_s), e.spot, e.dose_Gy, ...triple(e.thickness), ...triple(e.observedThickness), ...triple(e.roughness), ...triple(e.density), f?.thickness, f?.thicknessStderr, f?.chi2, f?.points, f?.converged];
+  });
+  const impedanceHeader = ["spectrum", "time_s", "time_h", "resistance_ohm", "resistance_stderr_ohm", "capacitance_F", "capacitance_stderr_F"];
+  const impedanceRows = d.impedance.map((s) => [s.id, s.time_s, hours(s.time_s), s.resistance, s.resistanceStderr, s.capacitance, s.capacitanceStderr]);
+  const interval = (i: IntervalJson | undefined): Record<string, number | null> | null => (i ? { median: finiteOrNull(i.median), lo95: finiteOrNull(i.lo95), hi95: finiteOrNull(i.hi95) } : null);
+  const json = {
+    format: "strata-timeline/1",
+    cell: cell.id,
+    interphase: cell.interphase,
+    units: { time: "s", thickness: "Å", roughness: "Å", density: "g/cm³", dose: "Gy", resistance: "Ω", capacitance: "F" },
+    timeline: d.timeline.map((e) => {
+      const f = independentOf.get(e.scan);
+      return {
+        scan: e.scan,
+        time_s: e.time_s,
+        ...(e.spot !== undefined ? { spot: e.spot } : {}),
+        ...(e.dose_Gy !== undefined ? { dose_Gy: e.dose_Gy } : {}),
+        thickness_A: interval(e.thickness),
+        ...(e.observedThickness ? { observedThickness_A: interval(e.observedThickness) } : {}),
+        roughness_A: interval(e.roughness),
+        density_g_cm3: interval(e.density),
+        independent: f ? { thickness_A: finiteOrNull(f.thickness), thicknessStderr_A: finiteOrNull(f.thicknessStderr), chi2: finiteOrNull(f.chi2), points: f.points, converged: f.converged } : null,
+      };
+    }),
+    impedance: d.impedance.map((s) => ({ spectrum: s.id, time_s: s.time_s, resistance_ohm: finiteOrNull(s.resistance), resistanceStderr_ohm: finiteOrNull(s.resistanceStderr), capacitance_F: finiteOrNull(s.capacitance), capacitanceStderr_F: finiteOrNull(s.capacitanceStderr) })),
+  };
+  const link = (kind: string, name: string, type: string, text: string, label: string): string =>
+    `<a class="download" data-kind="${kind}" download="${escapeHtml(name)}" href="data:${type};charset=utf-8,${encodeURIComponent(text)}">${escapeHtml(label)}</a>`;
+  const base = `timeline-${cell.id.replace(/[^\w.-]+/g, "_")}`;
+  const links = [
+    link("timeline-csv", `${base}.csv`, "text/csv", csv(header, rows), `timeline (CSV, ${rows.length} scans)`),
+    ...(impedanceRows.length > 0 ? [link("impedance-csv", `${base}-impedance.csv`, "text/csv", csv(impedanceHeader, impedanceRows), `impedance R and C (CSV, ${impedanceRows.length} spectra)`)] : []),
+    link("timeline-json", `${base}.json`, "application/json", JSON.stringify(json, null, 1), "timeline and impedance (JSON)"),
+  ];
+  return `<p class="downloads" data-cell="${escapeHtml(cell.id)}">Download: ${links.join(" · ")}</p>`;
+}
 
 /** Beam damage: why it is or is not modelled, the evidence, dose per spot and observed vs zero-dose thickness. */
 function damageSection(cell: ReportCell): string {
@@ -321,7 +467,7 @@ function damageSection(cell: ReportCell): string {
   const evidence = e ? `<p>Evidence (best damage term against none, same law): Δχ² = ${fmt(e.deltaChi2, 4)} for ${e.dof} parameter(s), p = ${fmt(e.p, 2)}, ΔAICc = ${fmt(e.deltaAICc, 4)}, log₁₀ Bayes factor (BIC) = ${fmt(e.log10BayesFactorBIC, 3)}.</p>` : "";
   const rows = (parameters: Record<string, IntervalJson> | undefined): string =>
     Object.entries(parameters ?? {})
-      .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td><td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td><td>${escapeHtml(p.unit ?? "")}</td></tr>`)
+      .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td>${intervalCells(p, noIntervalReason(d))}<td>${escapeHtml(p.unit ?? "")}</td></tr>`)
       .join("");
   const parameterTable = damage.parameters ? `<table><thead><tr><th>damage parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows(damage.parameters)}</tbody></table>` : "";
   const ignoring = damage.ignoringDamage
@@ -334,12 +480,65 @@ function damageSection(cell: ReportCell): string {
 <table><thead><tr><th>law</th><th>damage</th><th>χ²</th><th>parameters</th><th>ΔAICc</th><th>weight</th></tr></thead><tbody>${comparison}</tbody></table>`;
 }
 
-function sharedTable(shared: Record<string, { median: number; lo95: number; hi95: number; unit?: string }> | undefined): string {
+/** Two table cells, 2.5 % and 97.5 %, or one spanning both that says why there is no interval. */
+function intervalCells(p: { lo95: number; hi95: number }, why: string): string {
+  return hasInterval(p) ? `<td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td>` : `<td colspan="2" class="no-interval">no interval: ${escapeHtml(why)}</td>`;
+}
+
+/** The interphase's parameters that every scan shares (one value in the joint fit): value and 95 % interval. */
+function interphaseConstantsTable(interphase: string, parameters: { name: string; interval: IntervalJson; unit: string }[], why: string): string {
+  if (parameters.length === 0) return "";
+  const rows = parameters
+    .map(({ name, interval: p, unit }) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td>${intervalCells(p, why)}<td>${escapeHtml(unit)}</td></tr>`)
+    .join("");
+  return `<h3>${escapeHtml(interphase)} parameters shared by every scan</h3><p>One value for the whole series (the joint fit does not let them change with time), so they are given as a value with its interval rather than drawn as a flat line.</p><table class="shared-parameters"><thead><tr><th>parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function sharedTable(shared: Record<string, IntervalJson> | undefined, why: string): string {
   if (!shared || Object.keys(shared).length === 0) return "";
   const rows = Object.entries(shared)
-    .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td><td>${fmt(p.lo95, 5)}</td><td>${fmt(p.hi95, 5)}</td><td>${escapeHtml(p.unit ?? "")}</td></tr>`)
+    .map(([name, p]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(p.median, 5)}</td>${intervalCells(p, why)}<td>${escapeHtml(p.unit ?? "")}</td></tr>`)
     .join("");
-  return `<h3>The rest of the stack and the instrument (shared by every scan)</h3><table><thead><tr><th>parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h3>The rest of the stack and the instrument (shared by every scan)</h3><table class="shared-parameters"><thead><tr><th>parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/**
+ * The depth window where the SLD profile changes between the first and the last scan (the
+ * growing interphase), padded by half its width (at least 20 Å); undefined when nothing
+ * changes or the change already fills most of the depth axis.
+ */
+function interphaseWindow(profiles: { z: Float64Array; sld: Float64Array }[]): [number, number] | undefined {
+  if (profiles.length < 2) return undefined;
+  const a = profiles[0];
+  const b = profiles[profiles.length - 1];
+  const grid = Float64Array.from([...a.z, ...b.z]).sort();
+  const spread = Array.from(grid, (z) => Math.abs(interpolate(a.z, a.sld, z) - interpolate(b.z, b.sld, z)));
+  const largest = Math.max(...spread);
+  if (!(largest > 0)) return undefined;
+  const changed = Array.from(grid).filter((_, i) => spread[i] > PROFILE_CHANGE_FRACTION * largest);
+  const lo = changed[0];
+  const hi = changed[changed.length - 1];
+  const pad = Math.max(20, 0.5 * (hi - lo));
+  const from = Math.max(grid[0], lo - pad);
+  const to = Math.min(grid[grid.length - 1], hi + pad);
+  return to - from < 0.6 * (grid[grid.length - 1] - grid[0]) ? [from, to] : undefined;
+}
+
+/** A profile's change counts as the interphase's when above this fraction of the largest change. */
+const PROFILE_CHANGE_FRACTION = 0.05;
+
+/** Linear interpolation of y(x) at `at` (x ascending), held constant beyond the ends. */
+function interpolate(x: Float64Array, y: Float64Array, at: number): number {
+  if (at <= x[0]) return y[0];
+  if (at >= x[x.length - 1]) return y[y.length - 1];
+  let lo = 0;
+  let hi = x.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid] <= at) lo = mid;
+    else hi = mid;
+  }
+  return y[lo] + ((y[hi] - y[lo]) * (at - x[lo])) / (x[hi] - x[lo]);
 }
 
 function consistencyTable(consistency: Record<string, unknown>): string {
@@ -361,7 +560,7 @@ function consistencyTable(consistency: Record<string, unknown>): string {
 }
 
 function agreeCell(agree: unknown): string {
-  return agree === true ? '<span class="ok">agree</span>' : agree === false ? '<span class="bad">disagree</span>' : "—";
+  return agree === true ? '<span class="ok">agree</span>' : agree === false ? '<span class="bad">disagree</span>' : "not tested";
 }
 
 function palette(k: number): string {
