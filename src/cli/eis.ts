@@ -182,7 +182,18 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         return;
       }
       printWarnings(spectrum.warnings);
-      process.stdout.write(`# ${kk.verdict}\n# M = ${kk.M}, mu = ${formatNumber(kk.mu)}, mode ${kk.mode}, method ${kk.method}, pseudo-chi2 = ${formatNumber(kk.pseudoChi2)}\n`);
+      const others = kk.otherModes.map(
+        (o) => `#   ${o.mode} fit, ${o.method === "mu" ? "mu rule" : o.method === "fixed" ? "fixed M" : "residual-based M"}: ${o.valid ? "KK-consistent" : "NOT KK-consistent"} (M = ${o.M}, max |residual| ${o.maxResidual.toPrecision(2)} in Z${o.maxResidualPart === "real" ? "'" : "''"} at ${o.maxResidualFrequency.toPrecision(3)} Hz)`,
+      );
+      process.stdout.write(
+        [
+          `# ${kk.summary}`,
+          `# decided by ${kk.decidedBy}`,
+          ...(others.length > 0 ? ["# other modes:", ...others] : []),
+          `# ${kk.explanation}`,
+          `# M = ${kk.M}, mu = ${formatNumber(kk.mu)}, mode ${kk.mode}, method ${kk.method}, pseudo-chi2 = ${formatNumber(kk.pseudoChi2)}`,
+        ].join("\n") + "\n",
+      );
       printColumns(["f (Hz)", "residual real (dZ'/|Z|)", "residual imag (dZ''/|Z|)"], [spectrum.frequency, kk.residuals.real, kk.residuals.imag]);
     });
 

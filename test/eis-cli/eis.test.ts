@@ -163,6 +163,22 @@ describe("strata eis read, linkk, drt (spawned CLI)", () => {
     expect(def.mode).toBe("complex");
   });
 
+  it("linkk says which mode and M rule decided the verdict and why the modes disagree on Circuit3_EIS_1.z (default consistent, impedance.py's μ rule not)", () => {
+    const file = path.join(eisData, "impedance.py", "Circuit3_EIS_1.z");
+    const def = JSON.parse(runCli(["eis", "linkk", file, "--json"]).stdout) as { consistent: boolean; verdict: string; mode: string; method: string; M: number };
+    expect(def).toMatchObject({ consistent: true, mode: "complex", method: "residual", M: 17 });
+    expect(def.verdict).toMatch(/^KK-consistent: .*\. Decided by the complex fit \(Z′ and Z″ fitted together.*M = 17 chosen by the residual sweep/);
+    expect(def.verdict).toMatch(/real-part fit \(μ rule\) NOT KK-consistent \(M = 3, /);
+    expect(def.verdict).toMatch(/Here the real-part fit \(μ rule\) differs mainly in M \(3 against 17\): the μ rule stopped at too few RC elements\. Modes can disagree because a real-part fit predicts Z″ from Z′/);
+    // impedance.py's mode, text output: the verdict, then which fit decided it, the other modes and why they disagree
+    const text = runCli(["eis", "linkk", file, "--c", "0.85"]).stdout.split("\n");
+    expect(text[0]).toMatch(/^# NOT KK-consistent: max \|residual\| 0\.47 /);
+    expect(text[1]).toBe("# decided by the real-part fit (Z′ fitted; the Z″ residuals test whether the imaginary part is what the real part implies), M = 3 chosen by impedance.py's μ rule (the first M with μ ≤ c = 0.85)");
+    expect(text).toContain("# other modes:");
+    expect(text.find((line) => line.startsWith("#   complex fit, residual-based M:"))).toMatch(/KK-consistent \(M = 17, max \|residual\| 0\.0036 in Z'' at 59\.7 Hz\)/);
+    expect(text.find((line) => line.startsWith("# Here "))).toMatch(/differs mainly in M \(17 against 3\)/);
+  });
+
   it("drt of a simulated RC gives one peak at τ = RC with area R", () => {
     const file = write("drt-rc.txt", runCli(["eis", "simulate", "--circuit", "R0-p(R1,C1)", "--params", "10,100,1e-5", "--freq", "0.1:1e5:50"]).stdout);
     const out = JSON.parse(runCli(["eis", "drt", file, "--json"]).stdout) as { tau: number[]; gamma: number[]; lambda: number; rInf: number; peaks: { tau: number; resistance: number; width: number }[] };

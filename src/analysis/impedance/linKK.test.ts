@@ -55,6 +55,22 @@ describe("linKK: impedance.py / Schönleber compatibility (method 'mu')", () => 
     for (let k = 0; k < 9; k++) expect(result.scan.mu[k]).toBeGreaterThan(0.69);
   });
 
+  it("names the fit that decided the verdict and cross-checks the other modes and M rule; crossCheck: false skips them", () => {
+    const result = linKK(circuit3, { c: 0.85 });
+    expect(result.decidedBy).toMatch(/^the real-part fit \(Z′ fitted; the Z″ residuals test whether the imaginary part is what the real part implies\), M = 3 chosen by impedance.py's μ rule/);
+    expect(result.otherModes.map((o) => [o.mode, o.method, o.valid])).toEqual([
+      ["complex", "mu", false],
+      ["imag", "mu", false],
+      ["complex", "residual", true],
+    ]);
+    // each cross-check is the test run on its own
+    const alone = linKK(circuit3, { crossCheck: false });
+    expect(result.otherModes[2]).toMatchObject({ M: alone.M, maxResidual: alone.maxResidual, valid: alone.valid });
+    expect(alone.otherModes).toEqual([]);
+    expect(result.verdict.startsWith(`${result.summary}. Decided by ${result.decidedBy}. Other modes: `)).toBe(true);
+    expect(result.explanation).toMatch(/^Here the complex fit \(residual-based M\) differs mainly in M \(17 against 3\)/);
+  });
+
   it("uses impedance.py's time constants: 1/(2π f_max) … 1/(2π f_min), log-spaced", () => {
     const ts = linKKTimeConstants(0.1, 1e4, 6);
     expect(ts[0]).toBeCloseTo(1 / (2 * Math.PI * 1e4), 18);

@@ -32,7 +32,11 @@
  *   capacitive tail (see {@link LinKKOptions.addCapacitance}).
  *
  * Both return a verdict: the spectrum is judged KK-consistent when the largest
- * relative residual (real or imaginary part) is at most `threshold`.
+ * relative residual (real or imaginary part) is at most `threshold`. The verdict
+ * says which fit decided it (mode and M rule) and, by default, what the other two
+ * modes and the other M rule say and why they can disagree: a real-part fit
+ * tests the imaginary part against the real part and vice versa, each mode
+ * chooses its own M, and the threshold is a hard cut on one residual.
  *
  * Linear algebra (core/linalg): impedance.py-compatible solves use the pseudo-inverse through a
  * one-sided Jacobi SVD (rcond 1e-15, like numpy.linalg.pinv); the residual sweep
@@ -90,6 +94,24 @@ export interface LinKKOptions {
    * @default 10
    */
   tauPerDecade?: number;
+  /**
+   * Also run the test in the other modes (same M rule) and with the other M rule, to report whether they
+   * agree ({@link LinKKResult.otherModes}). @default true
+   */
+  crossCheck?: boolean;
+}
+
+/** The test in another mode or with another M rule (see {@link LinKKResult.otherModes}). */
+export interface LinKKModeCheck {
+  mode: LinKKMode;
+  method: "mu" | "residual" | "fixed";
+  M: number;
+  maxResidual: number;
+  /** Frequency (Hz) of the largest residual. */
+  maxResidualFrequency: number;
+  /** Which part the largest residual is in. */
+  maxResidualPart: "real" | "imag";
+  valid: boolean;
 }
 
 /** Result of {@link linKK}. */
@@ -122,8 +144,21 @@ export interface LinKKResult {
   threshold: number;
   /** maxResidual ≤ threshold. */
   valid: boolean;
-  /** One-sentence verdict with the numbers behind it. */
+  /**
+   * The verdict with the numbers behind it, then which fit decided it ({@link decidedBy}), what the other
+   * modes say ({@link otherModes}) and why modes can disagree ({@link explanation}).
+   */
   verdict: string;
+  /** The first sentence of {@link verdict}: consistent or not, the largest residual, M, mode and M rule. */
+  summary: string;
+  /** Which fit decided the verdict, in words: the mode (which parts were fitted, which part tests consistency) and how M was chosen. */
+  decidedBy: string;
+  /** The same test in the other two modes with the same M rule, and in the other M rule's default mode (empty with `crossCheck: false`). */
+  otherModes: LinKKModeCheck[];
+  /** One or two sentences: why the modes can disagree, naming the cause when some do. */
+  explanation: string;
+  /** Which part the largest residual is in. */
+  maxResidualPart: "real" | "imag";
   /** How M was chosen ("fixed" when `M` was given). */
   method: "mu" | "residual" | "fixed";
   /** Fit mode used. */
@@ -150,6 +185,76 @@ export interface LinKKResult {
  * @see M. Schönleber et al., Electrochim. Acta 131 (2014) 20, eq. 14 and the μ criterion (eq. 21)
  */
 export function linKK(spectrum: ImpedanceSpectrum, options: LinKKOptions = {}): LinKKResult {
+  const result = linKKOnce(spectrum, options);
+  if (options.crossCheck === false) return result;
+  const others = crossChecks(spectrum, options, result);
+  const explanation = disagreementText(result, others, spectrum.frequency);
+  const otherText =
+    others.length === 0
+      ? ""
+      : ` Other modes: ${others.map((o) => `${modeWords(o.mode, o.method)} ${o.valid ? "KK-consistent" : "NOT KK-consistent"} (M = ${o.M}, max |residual| ${o.maxResidual.toPrecision(2)} in ${o.maxResidualPart === "real" ? "Z′" : "Z″"} at ${o.maxResidualFrequency.toPrecision(2)} Hz)`).join("; ")}.`;
+  return {
+    ...result,
+    otherModes: others,
+    explanation,
+    verdict: `${result.summary}. Decided by ${result.decidedBy}.${otherText} ${explanation}`,
+  };
+}
+
+/** Below this μ a consistent verdict is flagged: most of the chain's resistance is negative. */
+const MU_OVERFIT = 0.5;
+
+/** The other two modes with the same M rule, then the other M rule in its default mode (complex for the sweep, real for μ). */
+function crossChecks(spectrum: ImpedanceSpectrum, options: LinKKOptions, result: LinKKResult): LinKKModeCheck[] {
+  const base: LinKKOptions = { ...options, crossCheck: false };
+  const runs: LinKKOptions[] = (["complex", "real", "imag"] as const).filter((m) => m !== result.mode).map((mode) => ({ ...base, mode }));
+  if (result.method === "residual") runs.push({ ...base, method: "mu", mode: "real", c: options.c ?? 0.85 });
+  else if (result.method === "mu") runs.push({ threshold: result.threshold, crossCheck: false });
+  return runs.map((o) => {
+    const r = linKKOnce(spectrum, o);
+    return { mode: r.mode, method: r.method, M: r.M, maxResidual: r.maxResidual, maxResidualFrequency: r.maxResidualFrequency, maxResidualPart: r.maxResidualPart, valid: r.valid };
+  });
+}
+
+/** "complex fit", "real-part fit with impedance.py's μ rule", … */
+function modeWords(mode: LinKKMode, method: "mu" | "residual" | "fixed"): string {
+  const fit = mode === "complex" ? "complex fit" : mode === "real" ? "real-part fit" : "imaginary-part fit";
+  return `${fit} (${method === "mu" ? "μ rule" : method === "fixed" ? "fixed M" : "residual-based M"})`;
+}
+
+/** Why the modes can disagree, naming the cause when some disagree with `result`. */
+function disagreementText(result: LinKKResult, others: readonly LinKKModeCheck[], frequency: ArrayLike<number>): string {
+  let minFrequency = Infinity;
+  let maxFrequency = -Infinity;
+  for (let i = 0; i < frequency.length; i++) {
+    minFrequency = Math.min(minFrequency, frequency[i]);
+    maxFrequency = Math.max(maxFrequency, frequency[i]);
+  }
+  const general =
+    "Modes can disagree because a real-part fit predicts Z″ from Z′ (its Z″ residuals test the imaginary part's consistency with the real part) and an imaginary-part fit the reverse, while the complex fit spreads the misfit over both; because each chooses its own M (impedance.py's μ rule often stops at 3–5 RC elements, too few to follow the spectrum); and because the verdict is a hard cut on the single largest residual.";
+  const disagreeing = others.filter((o) => o.valid !== result.valid);
+  if (disagreeing.length === 0) return `All modes agree. ${general}`;
+  // A chain whose resistances are largely negative (μ ≪ 1) is not a physical relaxation and can follow non-KK structure.
+  const overfit =
+    result.valid && result.mu < MU_OVERFIT
+      ? ` This fit's μ = ${result.mu.toPrecision(2)}: its RC chain has large negative resistances, so it may be following structure that is not KK-consistent; the failing modes deserve the weight.`
+      : "";
+  const causes = disagreeing.map((o) => {
+    const who = modeWords(o.mode, o.method);
+    const few = (o.method === "mu" && !o.valid && o.M <= 5) || (result.method === "mu" && !result.valid && result.M <= 5);
+    if (few) return `the ${who} differs mainly in M (${o.M} against ${result.M}): the μ rule stopped at too few RC elements`;
+    const near = Math.max(o.maxResidual, result.maxResidual) <= 2 * Math.min(o.maxResidual, result.maxResidual);
+    if (near) return `the ${who} and this one both have largest residuals near the ${result.threshold.toPrecision(2)} threshold (${o.maxResidual.toPrecision(2)} against ${result.maxResidual.toPrecision(2)}): the hard cut decides`;
+    const failing = o.valid ? result : o;
+    const part = failing.maxResidualPart === "imag" ? "Z″" : "Z′";
+    const other = failing.maxResidualPart === "imag" ? "Z′" : "Z″";
+    const edge = failing.maxResidualFrequency === minFrequency || failing.maxResidualFrequency === maxFrequency ? " (at the edge of the window, where what lies beyond it is missing from the transform)" : "";
+    return `the ${failing === o ? who : `${modeWords(result.mode, result.method)} (this one)`} leaves ${failing.maxResidual.toPrecision(2)} in ${part} at ${failing.maxResidualFrequency.toPrecision(2)} Hz: ${part} there is not what ${other} implies${edge}`;
+  });
+  return `Here ${causes.join("; ")}.${overfit} ${general}`;
+}
+
+function linKKOnce(spectrum: ImpedanceSpectrum, options: LinKKOptions): LinKKResult {
   const data = checkSpectrum(spectrum);
   const n = data.f.length;
   const method: "mu" | "residual" = options.method ?? (options.c !== undefined ? "mu" : "residual");
@@ -223,6 +328,7 @@ export function linKK(spectrum: ImpedanceSpectrum, options: LinKKOptions = {}): 
 
   const usedMethod = fixedM !== undefined ? "fixed" : method;
   const valid = best.maxResidual <= threshold;
+  const summary = verdictText(best, threshold, valid, usedMethod, mode, data);
   const result: LinKKResult = {
     M: best.M,
     mu: best.mu,
@@ -237,7 +343,12 @@ export function linKK(spectrum: ImpedanceSpectrum, options: LinKKOptions = {}): 
     pseudoChi2: best.pseudoChi2,
     threshold,
     valid,
-    verdict: verdictText(best, threshold, valid, usedMethod, mode, data),
+    verdict: summary,
+    summary,
+    decidedBy: decidedByText(mode, usedMethod, best.M, options.c ?? 0.85),
+    otherModes: [],
+    explanation: "",
+    maxResidualPart: best.maxResidualPart,
     method: usedMethod,
     mode,
     addCapacitance,
@@ -326,6 +437,7 @@ interface LinearFit {
   residuals: { real: Float64Array; imag: Float64Array };
   maxResidual: number;
   maxResidualFrequency: number;
+  maxResidualPart: "real" | "imag";
   pseudoChi2: number;
 }
 
@@ -419,6 +531,7 @@ function fitLinKK(data: SpectrumData, M: number, mode: LinKKMode, addCap: boolea
   const resIm = new Float64Array(n);
   let maxResidual = 0;
   let maxResidualFrequency = data.f[0];
+  let maxResidualPart: "real" | "imag" = "real";
   let chi2 = 0;
   for (let i = 0; i < n; i++) {
     const w = data.omega[i];
@@ -439,6 +552,7 @@ function fitLinKK(data: SpectrumData, M: number, mode: LinKKMode, addCap: boolea
     if (r > maxResidual) {
       maxResidual = r;
       maxResidualFrequency = data.f[i];
+      maxResidualPart = Math.abs(resRe[i]) >= Math.abs(resIm[i]) ? "real" : "imag";
     }
   }
   return {
@@ -453,8 +567,26 @@ function fitLinKK(data: SpectrumData, M: number, mode: LinKKMode, addCap: boolea
     residuals: { real: resRe, imag: resIm },
     maxResidual,
     maxResidualFrequency,
+    maxResidualPart,
     pseudoChi2: chi2,
   };
+}
+
+/** Which fit decided the verdict, in words. */
+function decidedByText(mode: LinKKMode, method: "mu" | "residual" | "fixed", M: number, c: number): string {
+  const fit =
+    mode === "complex"
+      ? "the complex fit (Z′ and Z″ fitted together; the residuals of both test consistency)"
+      : mode === "real"
+        ? "the real-part fit (Z′ fitted; the Z″ residuals test whether the imaginary part is what the real part implies)"
+        : "the imaginary-part fit (Z″ fitted; the Z′ residuals test whether the real part is what the imaginary part implies)";
+  const how =
+    method === "mu"
+      ? `M = ${M} chosen by impedance.py's μ rule (the first M with μ ≤ c = ${c})`
+      : method === "fixed"
+        ? `M = ${M} fixed by the user`
+        : `M = ${M} chosen by the residual sweep (the smallest M within 10 % of the best reduced pseudo-χ²)`;
+  return `${fit}, ${how}`;
 }
 
 /** 1, 2, …, 10, then ~15 % steps, always ending at `top`. */
