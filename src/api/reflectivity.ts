@@ -7,7 +7,7 @@ import { ValidationError } from "../core/errors.ts";
 import { withUnknownKeyPolicy } from "../core/keys.ts";
 import { profileDepths, sldProfile as profileOf } from "../kernels/reflectivity/profile.ts";
 import { readJsonFile } from "../io/json.ts";
-import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
+import { checkModelPlausibility, parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
 
 export type { ReflectModel };
 
@@ -24,7 +24,11 @@ const isParsed = (model: ModelInput): model is ReflectModel => typeof model === 
 export function reflectModel(model: ModelInput, options: { lenient?: boolean; warn?: (message: string) => void } = {}): ReflectModel {
   if (isParsed(model)) return model;
   const json = typeof model === "string" ? readJsonFile(model) : model;
-  return withUnknownKeyPolicy(options, () => parseReflectModel(json, "", new Map()));
+  return withUnknownKeyPolicy(options, () => {
+    // unit slips first: an energy in eV would otherwise fail in the material tables with no hint
+    checkModelPlausibility(json, "");
+    return parseReflectModel(json, "", new Map());
+  });
 }
 
 /** R(Q) of a model; `toJSON()` is `strata reflect --json`. */

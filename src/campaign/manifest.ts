@@ -41,7 +41,8 @@
  * makes them warnings, e.g. for a manifest written by a later `strata-campaign/1.x`.
  */
 import { ValidationError } from "../core/errors.ts";
-import { checkKnownKeys } from "../core/keys.ts";
+import { checkKnownKeys, reportInputWarning } from "../core/keys.ts";
+import { checkFlux, checkRoughnesses, checkWavelength, checkXrayEnergy } from "../materials/plausibility.ts";
 import { checkDensity, energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 
@@ -371,6 +372,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     }
     echemCells.set(cell, i);
     const start = o["start"] === undefined ? undefined : parseIsoTime(o["start"], `${p}.start`);
+    if (start) checkTimeFromT0(start, `${p}.start`, t0, warnings);
     let utcOffset: string | undefined;
     if (o["utcOffset"] !== undefined) {
       utcOffset = v.string(o["utcOffset"], `${p}.utcOffset`);
@@ -499,7 +501,34 @@ function parseWindow(o: Record<string, unknown>, p: string, t0: IsoTime, warning
   const end = parseIsoTime(o["end"], `${p}.end`);
   if (!(secondsBetween(start, end) > 0)) throw new ValidationError(`${p}.end`, `must be after ${p}.start (${start.iso})`, end.iso);
   if (secondsBetween(t0, start) < 0) warnings.push(`${p}: starts ${(-secondsBetween(t0, start)).toPrecision(4)} s before t0`);
+  checkTimeFromT0(start, `${p}.start`, t0, warnings);
+  const duration = secondsBetween(start, end);
+  if (duration > USUAL_WINDOW_S) reportInputWarning(`${p}.end: the window lasts ${(duration / 86400).toPrecision(3)} days, longer than any single scan or spectrum: check the date`, warnings);
   return { start, end };
+}
+
+/** Seconds in a (Julian) year. */
+const YEAR_S = 365.25 * 86400;
+/**
+ * A time more than this from t0 is refused: operando campaigns last hours to months,
+ * long-term ageing studies a few years; ten years away is a typo in the year.
+ */
+export const MAX_SECONDS_FROM_T0 = 10 * YEAR_S;
+/** A time more than this from t0 is a warning (a year-long campaign is rare). */
+export const USUAL_SECONDS_FROM_T0 = YEAR_S;
+/** A scan or spectrum window longer than this is a warning (scans take minutes to hours). */
+export const USUAL_WINDOW_S = 86400;
+
+/**
+ * Refuse a time decades away from the campaign's t0 (a typo in the year) and warn of one
+ * more than a year away.
+ * @throws {ValidationError} naming `path`, the time and t0
+ */
+function checkTimeFromT0(time: IsoTime, path: string, t0: IsoTime, warnings: string[]): void {
+  const away = Math.abs(secondsBetween(t0, time));
+  const years = (away / YEAR_S).toPrecision(3);
+  if (away > MAX_SECONDS_FROM_T0) throw new ValidationError(path, `is ${years} years from t0 (${t0.iso}); a campaign spans hours to months: a typo in the year (or in t0)?`, time.iso);
+  if (away > USUAL_SECONDS_FROM_T0) reportInputWarning(`${path}: ${time.iso} is ${years} years from t0 (${t0.iso}): check the year`, warnings);
 }
 
 function parseBeam(v: Reader, value: unknown, p: string): Beam {
@@ -515,17 +544,23 @@ function parseBeam(v: Reader, value: unknown, p: string): Beam {
     if (!hasEnergy && !hasWavelength) throw new ValidationError(p, "an X-ray beam needs energy_keV or wavelength_A");
     if (hasEnergy) {
       energy_keV = v.number(o["energy_keV"], `${p}.energy_keV`, { gt: 0 });
+      checkXrayEnergy(energy_keV, `${p}.energy_keV`, v.warnings);
       wavelength_A = wavelengthFromEnergy(energy_keV);
     } else {
       wavelength_A = v.number(o["wavelength_A"], `${p}.wavelength_A`, { gt: 0 });
+      checkWavelength(wavelength_A, "xray", `${p}.wavelength_A`, v.warnings);
       energy_keV = energyFromWavelength(wavelength_A);
     }
   } else {
     if (hasEnergy) throw new ValidationError(`${p}.energy_keV`, "a neutron beam gives wavelength_A, not energy_keV", o["energy_keV"]);
-    if (hasWavelength) wavelength_A = v.number(o["wavelength_A"], `${p}.wavelength_A`, { gt: 0 });
+    if (hasWavelength) {
+      wavelength_A = v.number(o["wavelength_A"], `${p}.wavelength_A`, { gt: 0 });
+      checkWavelength(wavelength_A, "neutron", `${p}.wavelength_A`, v.warnings);
+    }
   }
   const optional = (key: string): number | undefined => (o[key] === undefined ? undefined : v.number(o[key], `${p}.${key}`, { gt: 0 }));
   const flux_per_s = optional("flux_per_s");
+  if (flux_per_s !== undefined) checkFlux(flux_per_s, probe, `${p}.flux_per_s`, v.warnings);
   const height_mm = optional("height_mm");
   const width_mm = optional("width_mm");
   const profile = o["profile"] === undefined ? "gaussian" : v.enumeration(o["profile"], `${p}.profile`, BEAM_PROFILES);
@@ -548,6 +583,7 @@ function parseCell(v: Reader, value: unknown, p: string, probe: Probe): Manifest
   const electrodeArea_cm2 = v.number(o["electrodeArea_cm2"], `${p}.electrodeArea_cm2`, { gt: 0 });
   const stackJson = v.array(o["stack"], `${p}.stack`, 2);
   const stack = stackJson.map((layer, i) => parseLayer(v, layer, `${p}.stack[${i}]`, i === 0 || i === stackJson.length - 1, probe));
+  checkRoughnesses(stack.map((layer) => ({ thickness: layer.thickness_A, roughness: layer.roughness_A })), (i) => `${p}.stack[${i}].roughness_A`, v.warnings);
   const names = new Map<string, number>();
   stack.forEach((layer, i) => {
     const other = names.get(layer.name);
@@ -804,7 +840,7 @@ function parseNexusMapping(v: Reader, value: unknown, p: string): ManifestNexusM
 
 /** Typed access to JSON values with errors that name the path. */
 class Reader {
-  constructor(private readonly warnings: string[]) {}
+  constructor(readonly warnings: string[]) {}
 
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);

@@ -24,6 +24,7 @@
  */
 import { ValidationError } from "../core/errors.ts";
 import { checkKnownKeys } from "../core/keys.ts";
+import { checkRequestedQ } from "../materials/plausibility.ts";
 import { CAMPAIGN_FORMAT, parseManifest, type SpotRole } from "../campaign/manifest.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 import { ledgerModel, ledgerRows, resolveDoseSetup, spotTotals, type DoseLedger, type DoseSpotTotal } from "./dose.ts";
@@ -115,6 +116,7 @@ export function predictPlan(json: unknown, source: string, materials?: Materials
     const qMin = number(o["qMin"], `${p}.qMin`, 0, true);
     const qMax = number(o["qMax"], `${p}.qMax`, 0, true);
     if (qMax < qMin) throw new ValidationError(`${p}.qMax`, `must be ≥ qMin (${qMin})`, qMax);
+    checkRequestedQ([qMax], `${p}.qMax`, false);
     const points = number(o["points"], `${p}.points`, 1, false);
     if (!Number.isInteger(points)) throw new ValidationError(`${p}.points`, "must be an integer ≥ 1", points);
     return { spot, exposure_s, qMin, qMax, points };

@@ -19,7 +19,7 @@ import { ValidationError } from "./errors.ts";
 export interface UnknownKeyPolicy {
   /** Unknown keys are warnings, not errors. @default false */
   readonly lenient: boolean;
-  /** Called with each warning when lenient (the CLI prints `strata: warning: …` on stderr). */
+  /** Called with each input warning — lenient unknown keys, borderline values (the CLI prints `strata: warning: …` on stderr). */
   readonly warn?: (message: string) => void;
 }
 
@@ -53,6 +53,16 @@ export function withUnknownKeyPolicy<T>(scope: { lenient?: boolean; warn?: (mess
   } finally {
     policy = previous;
   }
+}
+
+/**
+ * A non-fatal finding about input (a borderline value, a lenient unknown key): appended
+ * to `warnings` when given (de-duplicated) and passed to the policy's `warn` (the CLI
+ * prints `strata: warning: …` on stderr).
+ */
+export function reportInputWarning(message: string, warnings?: string[]): void {
+  if (warnings && !warnings.includes(message)) warnings.push(message);
+  policy.warn?.(message);
 }
 
 /** Lower case without `_`, `-` and spaces: `fluxPerS`, `flux-per-s` and `flux_per_s` are one key. */
@@ -136,8 +146,6 @@ export function checkKnownKeys(record: Record<string, unknown>, path: string, kn
     const where = path === "" ? key : `${path}.${key}`;
     const message = unknownKeyMessage(key, known);
     if (!policy.lenient) throw new ValidationError(where, message);
-    const warning = `${where}: ${message.replace(/^unknown field/, "unknown field ignored (--lenient)")}`;
-    if (warnings && !warnings.includes(warning)) warnings.push(warning);
-    policy.warn?.(warning);
+    reportInputWarning(`${where}: ${message.replace(/^unknown field/, "unknown field ignored (--lenient)")}`, warnings);
   }
 }

@@ -28,6 +28,7 @@ import fs from "node:fs";
 import { Document, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, YAMLError } from "yaml";
 import type { ScalarTag, Node as YamlNode } from "yaml";
 import { formatValue, ParseError, ValidationError } from "../core/errors.ts";
+import { suggestKey } from "../core/keys.ts";
 
 /** One column of a dataset, as declared in the header's `columns` list. */
 export interface OrtColumn {
@@ -320,6 +321,61 @@ export function parseOrt(text: string, source: string): OrtFile {
     datasets.push({ header, columns, data, rows, firstDataLine: parsed.block.dataLines[0] });
   }
   return { version, datasets, warnings };
+}
+
+/**
+ * The ORSO `data_set` of each dataset as text (`spin_up`, `0`), its index where the
+ * header has none.
+ * @example
+ * ```ts
+ * ortDataSetNames(readOrt("test_example2.ort")); // ["spin_up", "spin_down"]
+ * ```
+ */
+export function ortDataSetNames(file: OrtFile): string[] {
+  return file.datasets.map((dataset, index) => {
+    const id = dataset.header["data_set"];
+    return typeof id === "string" || typeof id === "number" ? String(id) : String(index);
+  });
+}
+
+/**
+ * Which of a file's datasets an input selects: by ORSO `data_set` name (a string,
+ * matched first) or by 0-based index (an integer). A file with two or more datasets
+ * needs a selector — fitting spin-up and spin-down (or two temperatures) as one curve
+ * is never what was meant.
+ *
+ * @param names - the file's data set names ({@link ortDataSetNames}; one entry for a column file)
+ * @param selector - the input's value (undefined when absent)
+ * @param path - JSON path of the selector, named in messages (e.g. `datasets[0].dataset`)
+ * @param file - the data file as written in the input, named in messages
+ * @returns the 0-based index
+ * @throws {ValidationError} one line listing the data set names
+ * @example
+ * ```ts
+ * selectDataSet(["spin_up", "spin_down"], "spin_down", "datasets[0].dataset", "pol.ort"); // 1
+ * selectDataSet(["spin_up", "spin_down"], undefined, "datasets[0].dataset", "pol.ort");   // throws
+ * ```
+ */
+export function selectDataSet(names: readonly string[], selector: unknown, path: string, file: string): number {
+  const list = names.map((n) => `'${n}'`).join(", ");
+  if (selector === undefined) {
+    if (names.length <= 1) return 0;
+    throw new ValidationError(
+      path,
+      `is required: ${file} holds ${names.length} ORSO data sets (${list}); select one by name ("dataset": "${names[0]}") or 0-based index, and give one datasets entry per data set to fit several`,
+    );
+  }
+  if (typeof selector === "string") {
+    const index = names.indexOf(selector);
+    if (index >= 0) return index;
+    const suggestion = suggestKey(selector, names);
+    throw new ValidationError(path, `names no data set of ${file}${suggestion === undefined ? "" : `; did you mean '${suggestion}'?`} (its data sets: ${list})`, selector);
+  }
+  if (typeof selector !== "number" || !Number.isInteger(selector) || selector < 0) {
+    throw new ValidationError(path, `must be a data set name or a 0-based index (${file} holds ${list})`, selector);
+  }
+  if (selector >= names.length) throw new ValidationError(path, `must be < ${names.length}: ${file} holds ${names.length} data set${names.length === 1 ? "" : "s"} (${list})`, selector);
+  return selector;
 }
 
 /**

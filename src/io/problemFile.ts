@@ -7,7 +7,8 @@
  * `{"ref": NAME}` (a shared parameter from `parameters`) or `{"expr": "…"}`.
  * Dataset files are `.ort` or columns Q R dR [dQ], relative to the problem file.
  * Dataset options: `"mask": {"qMin", "qMax"}` (Å⁻¹), `"transform": "none"|"logR"`,
- * `"likelihood": "gaussian"|"poisson"`, `"errorInflation": SPEC`, `"dataset": index` (for multi-dataset .ort),
+ * `"likelihood": "gaussian"|"poisson"`, `"errorInflation": SPEC`, `"dataset": NAME | index` (the ORSO
+ * `data_set` name or 0-based index; required for an .ort holding two or more data sets),
  * `"dqMeasure": "fwhm"|"sigma"` (the measure of a column file's dQ when its header does not declare it).
  *
  * This module validates the file and reads its datasets into a {@link ProblemSpec};
@@ -17,10 +18,11 @@
 import path from "node:path";
 import { ValidationError } from "../core/errors.ts";
 import { checkKnownKeys, withUnknownKeyPolicy } from "../core/keys.ts";
-import { parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
+import { checkModelPlausibility, parseReflectModel, type ReflectModel } from "../models/reflectModel.ts";
 import { ParameterSet, parameterFromSpec, resolveSpec, type Parameter } from "../params/index.ts";
 import { readJsonFile } from "./json.ts";
 import { readReflectivityData, type DqMeasure, type ReflectivityData } from "./reflectivityData.ts";
+import { ortDataSetNames, readOrt, selectDataSet } from "./ort.ts";
 
 export type FitMethod = "lm" | "de" | "mcmc";
 
@@ -57,7 +59,7 @@ export interface ProblemDatasetOptions {
 export interface ProblemDataset {
   /** id of the model (a key of {@link ProblemSpec.models}) */
   readonly model: string;
-  /** the file's curves: every dataset of the file, or the one `dataset` selects */
+  /** the one curve of the file that `dataset` selects (the only one of a single-dataset file) */
   readonly curves: ReflectivityData[];
   readonly options: ProblemDatasetOptions;
 }
@@ -128,13 +130,17 @@ function parseProblem(spec: unknown, file: string, options: ProblemFileOptions):
   const modelSpecs = spec["models"];
   if (!isRecord(modelSpecs) || Object.keys(modelSpecs).length === 0) throw new ValidationError("models", "must be an object of ID: MODEL with at least one model", modelSpecs);
   const models = new Map<string, ReflectModel>();
-  for (const [id, modelSpec] of Object.entries(modelSpecs)) models.set(id, parseReflectModel(modelSpec, `models.${id}`, named));
+  for (const [id, modelSpec] of Object.entries(modelSpecs)) {
+    checkModelPlausibility(modelSpec, `models.${id}`);
+    models.set(id, parseReflectModel(modelSpec, `models.${id}`, named));
+  }
 
+  // the whole document is checked before any data file is read
+  const settings = parseSettings(spec["fit"]);
   const datasetSpecs = spec["datasets"];
   if (!Array.isArray(datasetSpecs) || datasetSpecs.length === 0) throw new ValidationError("datasets", "must be a non-empty array of {file, model}", datasetSpecs);
   const base = path.dirname(file);
   const datasets = datasetSpecs.map((datasetSpec: unknown, index: number) => parseDataset(datasetSpec, `datasets[${index}]`, base, models, named, options.dqMeasure));
-  const settings = parseSettings(spec["fit"]);
   return { file, named, models, datasets, settings };
 }
 
@@ -175,10 +181,13 @@ function parseDataset(datasetSpec: unknown, at: string, base: string, models: Re
     throw new ValidationError(`${at}.dqMeasure`, `contradicts --dq-measure ${defaultDqMeasure}`, dqMeasure);
   }
   const measure = dqMeasure ?? defaultDqMeasure;
-  const curves = readReflectivityData(path.resolve(base, dataFile), measure === undefined ? {} : { dqMeasure: measure });
-  const which = positiveInteger(datasetSpec["dataset"], `${at}.dataset`, undefined);
-  if (which !== undefined && !curves[which]) throw new ValidationError(`${at}.dataset`, `the file has ${curves.length} datasets`, which);
-  return { model: modelId, curves: which === undefined ? curves : [curves[which]], options };
+  const fullPath = path.resolve(base, dataFile);
+  const curves = readReflectivityData(fullPath, measure === undefined ? {} : { dqMeasure: measure });
+  // by ORSO data_set name or index; a file of several data sets must say which (issue 16)
+  const selector = datasetSpec["dataset"];
+  const names = path.extname(fullPath).toLowerCase() === ".ort" && (curves.length > 1 || typeof selector === "string") ? ortDataSetNames(readOrt(fullPath)) : curves.map((_, i) => String(i));
+  const which = selectDataSet(names, selector, `${at}.dataset`, dataFile);
+  return { model: modelId, curves: [curves[which]], options };
 }
 
 function parseSettings(spec: unknown): FitSettings {

@@ -54,6 +54,7 @@
  */
 import { ValidationError, formatValue } from "../core/errors.ts";
 import { checkKnownKeys } from "../core/keys.ts";
+import { checkRequestedQ, checkRoughnesses, checkWavelength, checkXrayEnergy } from "../materials/plausibility.ts";
 import { SLAB_COLUMNS } from "../kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA, type SmearOptions } from "../kernels/reflectivity/smear.ts";
 import { DEFAULT_OFFSET_RANGE, GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
@@ -194,6 +195,39 @@ function numberArray(value: unknown, path: string): Float64Array {
 /** Unknown keys: an error with a "did you mean" suggestion, a warning under the lenient policy (core/keys). */
 function checkKeys(record: Record<string, unknown>, allowed: readonly string[], path: string): void {
   checkKnownKeys(record, path, allowed);
+}
+
+/**
+ * Plausibility of a MODEL.json written by a person (materials/plausibility): X-ray
+ * energy or wavelength, neutron wavelength, roughness against 1000 Å and the
+ * neighbouring layers' thicknesses, requested Q. Values given as numbers or as a
+ * parameter's `value` are checked; references and expressions are not; anything not a
+ * number is left to {@link parseReflectModel}. Run by the loaders of MODEL.json and
+ * PROBLEM.json before parsing (an energy in eV would otherwise fail in the material
+ * tables without a hint), not inside {@link parseReflectModel}, so that the models the
+ * diagnosis builds from a checked manifest (one per scan) do not repeat its warnings.
+ * @param spec - the MODEL.json value
+ * @param path - its JSON path (`""` for a whole file)
+ * @param warnings - where borderline values' warnings go besides the CLI's stderr
+ * @throws {ValidationError} naming the field, the value and the likely unit slip
+ */
+export function checkModelPlausibility(spec: unknown, path = "", warnings?: string[]): void {
+  if (!isRecord(spec)) return;
+  const at = (field: string): string => (path === "" ? field : `${path}.${field}`);
+  const given = (x: unknown): number | undefined => (typeof x === "number" ? x : isRecord(x) && typeof x["value"] === "number" && x["ref"] === undefined && x["expr"] === undefined ? x["value"] : undefined);
+  const probe = spec["probe"] === "neutron" ? "neutron" : "xray";
+  if (probe === "xray" && typeof spec["energy_keV"] === "number") checkXrayEnergy(spec["energy_keV"], at("energy_keV"), warnings);
+  if (typeof spec["wavelength_A"] === "number") checkWavelength(spec["wavelength_A"], probe, at("wavelength_A"), warnings);
+  const layers = Array.isArray(spec["layers"]) ? (spec["layers"] as unknown[]) : [];
+  checkRoughnesses(
+    layers.map((layer, i) => {
+      const record = isRecord(layer) ? layer : {};
+      return { thickness: i === 0 || i === layers.length - 1 ? undefined : given(record["thickness"]), roughness: given(record["roughness"]) };
+    }),
+    (i) => at(`layers[${i}].roughness`),
+    warnings,
+  );
+  if (Array.isArray(spec["q"])) checkRequestedQ(spec["q"] as number[], at("q"));
 }
 
 /** A parameter that must never be negative (thickness, roughness, density). */

@@ -25,6 +25,7 @@ import { poissonDeviate } from "../core/poisson.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
 import { GEOMETRY_SCALAR, GEOMETRY_SCALAR_COUNT } from "../kernels/reflectivity/geometryReflectivity.ts";
 import { checkDensity, formulaMass, neutronSld, xraySld } from "../materials/index.ts";
+import { checkFlux, checkRequestedQ, checkRoughnesses, checkWavelength, checkXrayEnergy } from "../materials/plausibility.ts";
 import { writeOrt } from "../io/ort.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import { reflectivityEvaluator } from "../models/reflectivityEvaluator.ts";
@@ -170,6 +171,7 @@ export function resolveScenario(spec: unknown): Scenario {
     ...(s.nuisance ? { nuisance: resolveNuisance(s.nuisance) } : {}),
   };
   checkRelativeResolution(scans.dqOverQ_fwhm, "scans.dqOverQ_fwhm");
+  checkScenarioPlausibility(scenario);
   const sampleLength = scenario.geometry?.sampleLength_mm;
   if (sampleLength !== undefined && !(typeof sampleLength === "number" && sampleLength > 0 && Number.isFinite(sampleLength))) throw new ValidationError("geometry.sampleLength_mm", "must be a length > 0 mm", sampleLength);
   scenario.stack.forEach((layer, i) => checkDensity(layer.material?.density, `stack[${i}].material.density`));
@@ -187,6 +189,31 @@ export function resolveScenario(spec: unknown): Scenario {
     if (!(law.parameters[name] > 0)) throw new ValidationError(`law.parameters.${name}`, "must be > 0 for a log-normal population", law.parameters[name]);
   }
   return scenario;
+}
+
+/** Beam, stack, Q and time values no real experiment has (materials/plausibility): errors naming the scenario field. */
+function checkScenarioPlausibility(scenario: Scenario): void {
+  const finiteNumber = (x: unknown, path: string): number => {
+    if (typeof x !== "number" || !Number.isFinite(x)) throw new ValidationError(path, "must be a finite number", x);
+    return x;
+  };
+  if (scenario.energy_keV !== undefined) checkXrayEnergy(finiteNumber(scenario.energy_keV, "energy_keV"), "energy_keV");
+  if (scenario.wavelength_A !== undefined) checkWavelength(finiteNumber(scenario.wavelength_A, "wavelength_A"), scenario.probe, "wavelength_A");
+  if (scenario.beam?.flux_per_s !== undefined) checkFlux(finiteNumber(scenario.beam.flux_per_s, "beam.flux_per_s"), scenario.probe, "beam.flux_per_s");
+  const { scans } = scenario;
+  const qMin = finiteNumber(scans.qMin, "scans.qMin");
+  const qMax = finiteNumber(scans.qMax, "scans.qMax");
+  checkRequestedQ([qMin], "scans.qMin", false);
+  checkRequestedQ([qMax], "scans.qMax", false);
+  if (!(qMax > qMin)) throw new ValidationError("scans.qMax", `must be > scans.qMin (${qMin})`, qMax);
+  if (!(finiteNumber(scans.exposure_s, "scans.exposure_s") > 0)) throw new ValidationError("scans.exposure_s", "an exposure must be > 0 s", scans.exposure_s);
+  if (!(finiteNumber(scans.interval_s, "scans.interval_s") > 0)) throw new ValidationError("scans.interval_s", "must be > 0 s", scans.interval_s);
+  if (!Array.isArray(scenario.stack)) throw new ValidationError("stack", "must be a list of layers", scenario.stack);
+  const last = scenario.stack.length - 1;
+  checkRoughnesses(
+    scenario.stack.map((layer, i) => ({ thickness: i === 0 || i === last ? undefined : layer.thickness_A, roughness: layer.roughness_A })),
+    (i) => `stack[${i}].roughness_A`,
+  );
 }
 
 /** Every key a scenario may hold, per object (the interfaces above). */

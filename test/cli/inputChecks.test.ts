@@ -1,7 +1,9 @@
 /**
  * Issue 16, the input checks a scientist meets first, as a spawned `strata`: unit slips
- * (density in kg/m³, resolution in percent, Q in nm⁻¹) and nonsense numeric flags are
- * refused with exit code 2 and one line naming the field, the value and the likely slip.
+ * (density in kg/m³, resolution in percent, Q in nm⁻¹, energy in eV, wavelength in nm,
+ * flux per hour, a year typed wrong), misspelt keys ("did you mean") and nonsense numeric
+ * flags are refused with exit code 2 and one line naming the field, the value and the
+ * likely slip; borderline values and `--lenient` unknown keys are `strata: warning:` lines.
  * The README's "Input checks" table points at these tests by name.
  */
 import fs from "node:fs";
@@ -9,7 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./run.ts";
-import { repoRoot } from "../paths.ts";
+import { conformanceRoot, repoRoot } from "../paths.ts";
+import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { syntheticCurve, writeCurve } from "../reference/synthetic.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "strata-checks-"));
@@ -211,5 +214,211 @@ describe("numeric flags", () => {
     const t = runCli(["eis", "linkk", spectrum, "--threshold", "0"]);
     expect(t.status).toBe(2);
     expect(t.stderr).toMatch(/^strata: --threshold: must be a finite number > 0 \(got "0"\)\n$/);
+  });
+});
+
+/** A copy of examples/campaign whose campaign.json is changed by `edit` (parsed JSON). */
+function manifestCopy(name: string, edit: (manifest: Record<string, unknown>) => void): string {
+  return campaignCopy(name, (dir) => {
+    const file = path.join(dir, "campaign.json");
+    const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    edit(manifest);
+    fs.writeFileSync(file, JSON.stringify(manifest, null, 1));
+  });
+}
+const beamOf = (m: Record<string, unknown>): Record<string, unknown> => m["beam"] as Record<string, unknown>;
+const scansOf = (m: Record<string, unknown>): Record<string, unknown>[] => m["scans"] as Record<string, unknown>[];
+const warningLine = /^strata: warning: /m;
+
+describe("unknown keys: errors with 'did you mean', --lenient makes them warnings", () => {
+  const misspeltImpedance = (): string =>
+    manifestCopy("impedence", (m) => {
+      m["impedence"] = m["impedance"];
+      delete m["impedance"];
+    });
+
+  it("manifest `impedence` (strata inspect): exit 2, did you mean 'impedance'", () => {
+    const r = runCli(["inspect", misspeltImpedance()]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: impedence: unknown field; did you mean 'impedance'\? \(known: .*impedance/);
+  });
+
+  it("manifest `impedence` with --lenient: runs (0 spectra) and warns on stderr", () => {
+    const r = runCli(["--lenient", "inspect", misspeltImpedance()]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^strata: warning: impedence: unknown field ignored \(--lenient\); did you mean 'impedance'\?/m);
+  });
+
+  it("manifest `beam.flux_per_sec`: exit 2, did you mean 'flux_per_s'; --lenient after the command also works", () => {
+    const dir = manifestCopy("flux-per-sec", (m) => {
+      const beam = beamOf(m);
+      beam["flux_per_sec"] = beam["flux_per_s"];
+      delete beam["flux_per_s"];
+    });
+    const r = runCli(["inspect", dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: beam\.flux_per_sec: unknown field; did you mean 'flux_per_s'\?/);
+    const lenient = runCli(["inspect", dir, "--lenient"]);
+    expect(lenient.status).toBe(0);
+    expect(lenient.stderr).toMatch(/^strata: warning: beam\.flux_per_sec: .*did you mean 'flux_per_s'\?/m);
+  });
+
+  it("MODEL.json layer `roughnes` (strata reflect): exit 2, did you mean 'roughness'; --lenient draws the curve", () => {
+    const m = model(2.635) as { layers: Record<string, unknown>[] };
+    m.layers[2] = { sld: 20.07, isld: 0.457, roughnes: 3 };
+    const file = write("roughnes.json", m);
+    const r = runCli(["reflect", file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: layers\[2\]\.roughnes: unknown field; did you mean 'roughness'\?/);
+    const lenient = runCli(["--lenient", "reflect", file]);
+    expect(lenient.status).toBe(0);
+    expect(lenient.stdout.trim().split("\n").length).toBeGreaterThanOrEqual(3);
+    expect(lenient.stderr).toMatch(warningLine);
+  });
+
+  it("PROBLEM.json `fit.mcmc.walker` (strata fit): exit 2, did you mean 'walkers'", () => {
+    const problem = { models: { m: model(2.635) }, datasets: [{ file: "none.dat", model: "m" }], fit: { method: "mcmc", mcmc: { walker: 0 } } };
+    const r = runCli(["fit", write("walker.json", problem)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: fit\.mcmc\.walker: unknown field; did you mean 'walkers'\?/);
+  });
+
+  it("scenario `scans.exposure` (strata simulate): exit 2, did you mean 'exposure_s' (a unit suffix left off)", () => {
+    const scenario = JSON.parse(fs.readFileSync(path.join(repoRoot, "examples", "scenario.json"), "utf8")) as { scans: Record<string, number> };
+    scenario.scans["exposure"] = 300;
+    const out = path.join(tmp, "sim-exposure");
+    const r = runCli(["simulate", write("exposure-scenario.json", scenario), "--out", out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: scans\.exposure: unknown field; did you mean 'exposure_s'\?/);
+  });
+
+  it("dose plan `budget_gy` (strata dose --plan): exit 2, did you mean 'budget_Gy'", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, "examples", "campaign", "campaign.json"), "utf8")) as { beam: unknown; cells: Record<string, unknown>[] };
+    const cell = manifest.cells[0];
+    const plan = {
+      format: "strata-dose-plan/1",
+      beam: manifest.beam,
+      cell: { stack: cell["stack"], geometry: cell["geometry"] },
+      schedule: [{ spot: "P1", exposure_s: 300, qMin: 0.01, qMax: 0.3, points: 50 }],
+      budget_gy: 5e5,
+    };
+    const r = runCli(["dose", "--plan", write("plan.json", plan)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: budget_gy: unknown field; did you mean 'budget_Gy'\?/);
+  });
+});
+
+describe("beam: X-ray energy in keV, wavelength in Å, flux per second", () => {
+  it("MODEL.json energy_keV 8048 (eV typed for keV): exit 2 with the keV it meant", () => {
+    const m = { ...(model(2.635) as Record<string, unknown>), energy_keV: 8048 };
+    const r = runCli(["reflect", write("ev.json", m)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: energy_keV: energy 8048 keV is above any X-ray reflectometry beamline .*keV expected — eV\? 8048 eV is 8\.048 keV/);
+  });
+
+  it("energy_keV 120 (high-energy beamline) runs with a warning; 0.05 keV is refused", () => {
+    // explicit SLDs: the material tables end at 30 keV
+    const sldOnly = { probe: "xray", layers: [{ sld: 0 }, { sld: 17.5, isld: 0.05, thickness: 100, roughness: 3 }, { sld: 20.07, isld: 0.457, roughness: 3 }], q: [0.01, 0.05] };
+    const high = runCli(["reflect", write("high.json", { ...sldOnly, energy_keV: 120 })]);
+    expect(high.status).toBe(0);
+    expect(high.stderr).toMatch(/^strata: warning: energy_keV: energy 120 keV is outside the usual 1–100 keV/m);
+    const low = runCli(["reflect", write("low.json", { ...(model(2.635) as Record<string, unknown>), energy_keV: 0.05 })]);
+    expect(low.status).toBe(2);
+    expect(low.stderr).toMatch(/^strata: energy_keV: energy 0\.05 keV is below soft X-rays/);
+  });
+
+  it("neutron wavelength_A 0.475 (nm typed for Å): exit 2 with the Å it meant", () => {
+    const neutron = { probe: "neutron", wavelength_A: 0.475, layers: [{ sld: 0 }, { sld: 3.5, thickness: 100, roughness: 3 }, { sld: 2.07, roughness: 3 }], q: [0.01, 0.05] };
+    const r = runCli(["reflect", write("nm-wavelength.json", neutron)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: wavelength_A: wavelength 0\.475 Å is shorter than any neutron reflectometer uses .*Å expected — nm\? 0\.475 nm is 4\.75 Å/);
+  });
+
+  it("manifest beam.flux_per_s 3.6e17 (per hour typed for per second): exit 2; 5e14 warns", () => {
+    const hour = runCli(["inspect", manifestCopy("flux-hour", (m) => (beamOf(m)["flux_per_s"] = 3.6e17))]);
+    expect(hour.status).toBe(2);
+    expect(hour.stderr).toMatch(oneLine);
+    expect(hour.stderr).toMatch(/^strata: beam\.flux_per_s: flux 360000000000000000 photons\/s is above .*per second expected — per hour\? .* per hour is 100000000000000 per second/);
+    const bright = runCli(["inspect", manifestCopy("flux-bright", (m) => (beamOf(m)["flux_per_s"] = 5e14))]);
+    expect(bright.status).toBe(0);
+    expect(bright.stderr).toMatch(/^strata: warning: beam\.flux_per_s: flux 500000000000000 photons\/s is outside the usual/m);
+  });
+});
+
+describe("stack, Q and times", () => {
+  it("roughness above both neighbouring layers' thicknesses warns; 5000 Å is refused", () => {
+    const stack = (roughness: number): unknown => ({
+      probe: "xray",
+      energy_keV: 8.048,
+      layers: [{ sld: 0 }, { sld: 10, thickness: 20, roughness: 3 }, { sld: 15, thickness: 30, roughness }, { sld: 20.07, isld: 0.457, roughness: 3 }],
+      q: [0.01, 0.05],
+    });
+    const washed = runCli(["reflect", write("washed.json", stack(40))]);
+    expect(washed.status).toBe(0);
+    expect(washed.stderr).toMatch(/^strata: warning: layers\[2\]\.roughness: roughness 40 Å exceeds the thickness of both neighbouring layers \(20 and 30 Å\)/m);
+    const rough = runCli(["reflect", write("rough.json", stack(5000))]);
+    expect(rough.status).toBe(2);
+    expect(rough.stderr).toMatch(oneLine);
+    expect(rough.stderr).toMatch(/^strata: layers\[2\]\.roughness: roughness 5000 Å is above 1000 Å/);
+  });
+
+  it("MODEL.json q up to 5 (nm⁻¹ typed for Å⁻¹): exit 2 naming q[i]", () => {
+    const m = { ...(model(2.635) as Record<string, unknown>), q: [0.1, 1, 5] };
+    const r = runCli(["reflect", write("q-nm.json", m)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: q\[2\]: Q 5 Å⁻¹ is beyond any specular reflectometry .*Q in nm⁻¹\? 5 nm⁻¹ is 0\.5 Å⁻¹/);
+  });
+
+  it("a scan decades away from t0 (a typo in the year) is refused; a scan's end before its start too", () => {
+    const decade = runCli(["inspect", manifestCopy("year", (m) => Object.assign(scansOf(m)[3], { start: "2062-03-01T11:40:00Z", end: "2062-03-01T11:45:00Z" }))]);
+    expect(decade.status).toBe(2);
+    expect(decade.stderr).toMatch(oneLine);
+    expect(decade.stderr).toMatch(/^strata: scans\[3\]\.start: is 36\.0 years from t0 \(2026-03-01T10:00:00Z\); .*a typo in the year/);
+    const backwards = runCli(["inspect", manifestCopy("backwards", (m) => (scansOf(m)[3]["end"] = "2026-03-01T09:00:00Z"))]);
+    expect(backwards.status).toBe(2);
+    expect(backwards.stderr).toMatch(/^strata: scans\[3\]\.end: must be after scans\[3\]\.start/);
+  });
+
+  it("scenario scans.exposure_s -300 is refused", () => {
+    const scenario = JSON.parse(fs.readFileSync(path.join(repoRoot, "examples", "scenario.json"), "utf8")) as { scans: Record<string, number> };
+    scenario.scans["exposure_s"] = -300;
+    const r = runCli(["simulate", write("negative-exposure.json", scenario), "--out", path.join(tmp, "sim-negative")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^strata: scans\.exposure_s: an exposure must be > 0 s \(got -300\)\n$/);
+  });
+});
+
+describe("ORSO data sets: selected by name or index, never fitted together by accident", () => {
+  const twoDataSets = path.join(conformanceRoot, "ort", "test_example2.ort");
+  const problem = (dataset?: unknown): Record<string, unknown> => ({
+    models: { m: { probe: "neutron", layers: [{ sld: 0 }, { thickness: { value: 100, vary: true, min: 10, max: 500 }, sld: 4, roughness: 3 }, { sld: 2.07, roughness: 3 }] } },
+    datasets: [{ file: twoDataSets, model: "m", ...(dataset === undefined ? {} : { dataset }) }],
+  });
+
+  it("a two-data-set .ort (spin up/down) without a selector (strata fit): exit 2 listing the names", () => {
+    const r = runCli(["fit", write("two-sets.json", problem())]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(oneLine);
+    expect(r.stderr).toMatch(/^strata: datasets\[0\]\.dataset: is required: .*test_example2\.ort holds 2 ORSO data sets \('spin_up', 'spin_down'\); select one by name/);
+  });
+
+  it("selects by data_set name and by index; an unknown name suggests the nearest", () => {
+    const file = path.join(tmp, "select.json");
+    const byName = parseProblemFile(problem("spin_down"), file);
+    const byIndex = parseProblemFile(problem(0), file);
+    // spin_down holds 4 rows, spin_up 2 (the conformance file's own data)
+    expect(byName.datasets[0].curves.map((c) => c.q.length)).toEqual([4]);
+    expect(byIndex.datasets[0].curves.map((c) => c.q.length)).toEqual([2]);
+    expect(() => parseProblemFile(problem("spin_dwon"), file)).toThrow(/datasets\[0\]\.dataset: names no data set of .*; did you mean 'spin_down'\? \(its data sets: 'spin_up', 'spin_down'\)/);
+    expect(() => parseProblemFile(problem(2), file)).toThrow(/datasets\[0\]\.dataset: must be < 2: .* \('spin_up', 'spin_down'\)/);
   });
 });
