@@ -226,7 +226,7 @@ function profileSection(input: FitReportInput): string {
     ];
     return bandPlot(bands, lines, { title: `SLD profile, ${names}`, xLabel: "z (Å), beam side at left", yLabel: "SLD (10⁻⁶ Å⁻²)" });
   });
-  const how = sampler
+  const how = sampler && sampler.keptSteps > 0
     ? `<p>The band is the central 95 % (2.5th to 97.5th percentile) of the SLD at each depth over the profiles of ${Math.min(input.draws ?? DEFAULT_PROFILE_DRAWS, sampler.keptSteps * sampler.walkers)} posterior draws spread evenly over the stored chain; ${escapeHtml(input.uncertainty.posterior ?? "")}.</p>`
     : `<p>Least-squares fit only: no posterior band (run <code>--method mcmc</code> for one).</p>`;
   return `<h2>SLD profiles</h2>${how}<div class="plots">${plots.join("")}</div>`;
@@ -261,6 +261,7 @@ ${words.posterior ? `<li><b>posterior</b>: ${escapeHtml(words.posterior)}; τ is
 function posteriorSection(input: FitReportInput): string {
   const sampler = input.sampler;
   if (!sampler) return "";
+  if (sampler.keptSteps === 0) return `<h2>Posterior</h2><p class="bad">No steps were kept after the burn-in (fit.mcmc.steps 0): no corner or trace plots.</p>`;
   const varying = input.problem.objective.space.varying;
   const view: ChainView = {
     names: sampler.names,
@@ -290,7 +291,7 @@ export function fitReport(input: FitReportInput): string {
   const summary = `${input.method === "mcmc" ? "MCMC posterior after least squares" : input.method === "de" ? "differential evolution polished by least squares" : "least squares (Levenberg–Marquardt)"}: χ² = ${fmt(leastSquares.chi2, 6)}, reduced χ² = ${fmt(leastSquares.reducedChi2, 4)} (${leastSquares.nData} points, ${leastSquares.nFree} free parameters${problem.terms.length > 1 ? `, ${problem.terms.length} datasets fitted jointly` : ""}).`;
   const note = input.uncertainty.note ? `<p class="note">${escapeHtml(input.uncertainty.note)}</p>` : "";
   const warnings = input.warnings.length > 0 ? `<h3>Warnings</h3><ul class="flags">${input.warnings.map((w) => `<li class="warning">${escapeHtml(w)}</li>`).join("")}</ul>` : "";
-  const best = centralIntervals(curves.flatMap((c) => Array.from(c.residual)));
+  const spread = centralIntervals(curves.flatMap((c) => Array.from(c.residual)));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
 <style>
@@ -310,7 +311,7 @@ ${note}
 ${parameterTable(input)}
 ${warnings}
 <h2>Data, fit and residuals</h2>
-<p>Normalised residuals over all datasets: median ${fmt(best.median, 3)}, central 95 % [${fmt(best.lo95, 3)}, ${fmt(best.hi95, 3)}] (about [−2, 2] when the model reaches the data within dR).</p>
+<p>Normalised residuals over all datasets: median ${fmt(spread.median, 3)}, central 95 % [${fmt(spread.lo95, 3)}, ${fmt(spread.hi95, 3)}] (about [−2, 2] when the model reaches the data within dR).</p>
 ${curves.map(datasetSection).join("\n")}
 ${profileSection(input)}
 ${posteriorSection(input)}
