@@ -33,7 +33,8 @@ import type { CyclerTable } from "../io/cycler/index.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
 import { secondsBetween } from "./manifest.ts";
-import type { CampaignManifest, IsoTime, ManifestCell, ManifestImpedance, ManifestScan } from "./manifest.ts";
+import type { CampaignManifest, IsoTime, ManifestCell, ManifestImpedance } from "./manifest.ts";
+import type { TimedScan } from "./scanTimes.ts";
 
 /**
  * The electrochemical state over one exposure window: analysis/electrochemistry's
@@ -62,6 +63,9 @@ export interface AlignedScan {
   /** Exposure start and end, s since t0. */
   start_s: number;
   end_s: number;
+  /** Where the start and the end came from: `manifest`, `duration_s` or `header <key>` (campaign/scanTimes). */
+  startFrom: string;
+  endFrom: string;
   data: ReflectivityData;
   /** Undefined when the cell has no cycler record or the window lies outside it. */
   state: ElectrochemicalState | undefined;
@@ -91,7 +95,7 @@ export interface AlignCellInput {
   manifest: CampaignManifest;
   cell: ManifestCell;
   clock: CycleClock | undefined;
-  scans: { scan: ManifestScan; data: ReflectivityData }[];
+  scans: { scan: TimedScan; data: ReflectivityData }[];
   spectra: { entry: ManifestImpedance; spectrum: ImpedanceSpectrum }[];
   /** Gaps longer than this many median intervals are reported. */
   gapFactor: number;
@@ -160,6 +164,8 @@ export function alignCell(input: AlignCellInput): { scans: AlignedScan[]; spectr
       file: scan.file,
       start_s: s,
       end_s: e,
+      startFrom: scan.startFrom,
+      endFrom: scan.endFrom,
       data,
       state: stateFor(`scan ${scan.id}`, scanWindows[i]),
       exposure_s: e - s,

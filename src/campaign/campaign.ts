@@ -9,7 +9,9 @@
  * kept). Every file is checked before any is read, so a missing file is reported
  * as a ParseError naming the manifest, the JSON path (`scans[3].file`) and the
  * file. A file that fails to read keeps its own ParseError (file, line), with the
- * JSON path added. A file named by several scans is read once.
+ * JSON path added. A file named by several scans is read once. A scan window the manifest
+ * leaves out is taken from the file's header (campaign/scanTimes); a manifest still holding
+ * `strata init` placeholders is refused first, naming them (campaign/template).
  *
  * Units: times in s since the manifest's t0 (a record's own test time τ is at
  * τ + `cyclerOffset_s`); charges C; potentials V; currents A (anodic-positive at
@@ -29,6 +31,8 @@ import type { MaterialsOptions } from "../materials/index.ts";
 import { parseIsoTime, parseManifest, parseUtcOffset, resolveMaterialSld, secondsBetween } from "./manifest.ts";
 import type { CampaignManifest, IsoTime, ManifestCell, ManifestElectrochemistry, ManifestNexusMapping } from "./manifest.ts";
 import { alignCell, type AlignedScan, type AlignedSpectrum, type CycleClock } from "./align.ts";
+import { headerTimes, resolveScanTimes, type TimedScan } from "./scanTimes.ts";
+import { checkNoPlaceholders } from "./template.ts";
 
 /** Everything a campaign folder holds, aligned on one time axis. */
 export interface Campaign {
@@ -93,6 +97,7 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
   const root = path.dirname(manifestFile);
   const warnings: string[] = [];
   const json = readJsonFile(manifestFile);
+  checkNoPlaceholders(json); // a strata init template not filled in yet
   const manifest = withUnknownKeyPolicy({ lenient: options.lenient }, () => parseManifest(json, manifestFile, warnings));
 
   manifest.cells.forEach((cell, i) => {
@@ -120,6 +125,7 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
   // Scans: each file read once (per NeXus mapping).
   const curvesByFile = new Map<string, ReflectivityData[]>();
   const scanData: ReflectivityData[] = [];
+  const timedScans: TimedScan[] = [];
   for (let i = 0; i < manifest.scans.length; i++) {
     const scan = manifest.scans[i];
     const full = resolve(scan.file);
@@ -145,6 +151,9 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     const index = scan.dataset ?? 0;
     if (index >= curves.length) throw new ValidationError(`scans[${i}].dataset`, `must be < ${curves.length} (${scan.file} holds ${curves.length} curve${curves.length === 1 ? "" : "s"})`, index);
     scanData.push(curves[index]);
+    // a window the manifest leaves (partly) out comes from the file's header
+    const header = scan.start && scan.end ? { starts: [], end: undefined } : headerTimes(full, curves[index], index);
+    timedScans.push({ ...scan, ...resolveScanTimes(scan, `scans[${i}]`, header, manifest.t0, warnings) });
   }
 
   // Cycler records and their clocks.
@@ -178,7 +187,7 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
       manifest,
       cell,
       clock,
-      scans: manifest.scans.flatMap((scan, i) => (scan.cell === cell.id ? [{ scan, data: scanData[i] }] : [])),
+      scans: timedScans.flatMap((scan, i) => (scan.cell === cell.id ? [{ scan, data: scanData[i] }] : [])),
       spectra: manifest.impedance.flatMap((entry, i) => (entry.cell === cell.id ? [{ entry, spectrum: spectra[i] }] : [])),
       gapFactor,
       warnings,
@@ -194,7 +203,7 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     };
   });
 
-  return { dir: root, manifest, cells, warnings: [...new Set(warnings)] };
+  return { dir: root, manifest: { ...manifest, scans: timedScans }, cells, warnings: [...new Set(warnings)] };
 }
 
 function toNexusMapping(mapping: ManifestNexusMapping | undefined): NexusMapping | "nxrefscan" {

@@ -33,7 +33,9 @@
  * Faradaic fraction, Å per C/cm²); per-scan `dataset` (curve index), `nexus`
  * (dataset mapping) and `dqMeasure` (`"fwhm"` or `"sigma"`: the measure of a column
  * file's dQ when its header does not declare it, see io/reflectivityData); per-record
- * `utcOffset` (zone of a zone-less file clock).
+ * `utcOffset` (zone of a zone-less file clock). A scan's `start` and `end` may be left
+ * out when the file's header states them (campaign/scanTimes: `.ort`, SNS text, NeXus);
+ * `duration_s` then gives an end the header lacks and `utcOffset` the zone of its times.
  *
  * Unknown keys are errors naming the JSON path with a "did you mean" suggestion
  * (core/keys): a misspelt optional key (`impedence`) would otherwise silently drop
@@ -253,8 +255,14 @@ export interface ManifestScan {
   readonly spot: string;
   /** Relative to the campaign folder (or absolute). */
   readonly file: string;
-  readonly start: IsoTime;
-  readonly end: IsoTime;
+  /** Exposure start; undefined when the manifest leaves it to the file's header (campaign/scanTimes). */
+  readonly start: IsoTime | undefined;
+  /** Exposure end; undefined when the manifest leaves it to `duration_s` or the file's header. */
+  readonly end: IsoTime | undefined;
+  /** Exposure length (s), for an end the header does not state: end = start + duration_s. */
+  readonly duration_s?: number;
+  /** Zone (`±hh:mm` or `Z`) of header times written without one (e.g. Amor `.ort` timestamps); never guessed. */
+  readonly utcOffset?: string;
   /** 0-based curve index in a file holding several (ORSO datasets, NeXus entries). */
   readonly dataset?: number;
   /** NeXus/HDF5 files only. @default "nxrefscan" */
@@ -341,7 +349,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
     const p = `scans[${i}]`;
     const o = v.object(s, p);
-    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "dataset", "nexus", "dqMeasure", "notes"]);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "notes"]);
     const id = v.string(o["id"], `${p}.id`);
     const other = scanIds.get(id);
     if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
@@ -352,12 +360,12 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     if (spots.length > 0 && !spots.some((sp) => sp.id === spot)) {
       throw new ValidationError(`${p}.spot`, `is not one of cell "${cell}"'s declared spots (${spots.map((sp) => JSON.stringify(sp.id)).join(", ")})`, spot);
     }
-    const { start, end } = parseWindow(o, p, t0, warnings);
+    const { start, end, duration_s, utcOffset } = parseScanTimes(v, o, p, t0, warnings);
     const dataset = o["dataset"] === undefined ? undefined : v.integer(o["dataset"], `${p}.dataset`, 0);
     const nexus = o["nexus"] === undefined ? undefined : parseNexusMapping(v, o["nexus"], `${p}.nexus`);
     const dqMeasure = o["dqMeasure"];
     if (dqMeasure !== undefined && dqMeasure !== "fwhm" && dqMeasure !== "sigma") throw new ValidationError(`${p}.dqMeasure`, 'must be "fwhm" or "sigma" (the measure of the file\'s dQ column)', dqMeasure);
-    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}) };
+    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(duration_s !== undefined ? { duration_s } : {}), ...(utcOffset !== undefined ? { utcOffset } : {}), ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}) };
   });
 
   const echemCells = new Map<string, number>();
@@ -524,11 +532,32 @@ export const USUAL_WINDOW_S = 86400;
  * more than a year away.
  * @throws {ValidationError} naming `path`, the time and t0
  */
-function checkTimeFromT0(time: IsoTime, path: string, t0: IsoTime, warnings: string[]): void {
+export function checkTimeFromT0(time: IsoTime, path: string, t0: IsoTime, warnings: string[]): void {
   const away = Math.abs(secondsBetween(t0, time));
   const years = (away / YEAR_S).toPrecision(3);
   if (away > MAX_SECONDS_FROM_T0) throw new ValidationError(path, `is ${years} years from t0 (${t0.iso}); a campaign spans hours to months: a typo in the year (or in t0)?`, time.iso);
   if (away > USUAL_SECONDS_FROM_T0) reportInputWarning(`${path}: ${time.iso} is ${years} years from t0 (${t0.iso}): check the year`, warnings);
+}
+
+/**
+ * A scan's times: `start` and `end` as written, or left out for campaign/scanTimes to take
+ * from the file's header (`duration_s` gives an end the header lacks, `utcOffset` the zone
+ * of zone-less header times). Both given: checked here as any window.
+ */
+function parseScanTimes(v: Reader, o: Record<string, unknown>, p: string, t0: IsoTime, warnings: string[]): { start: IsoTime | undefined; end: IsoTime | undefined; duration_s?: number; utcOffset?: string } {
+  const duration_s = o["duration_s"] === undefined ? undefined : v.number(o["duration_s"], `${p}.duration_s`, { gt: 0 });
+  if (duration_s !== undefined && o["end"] !== undefined) throw new ValidationError(`${p}.duration_s`, "give end or duration_s, not both", duration_s);
+  let utcOffset: string | undefined;
+  if (o["utcOffset"] !== undefined) {
+    utcOffset = v.string(o["utcOffset"], `${p}.utcOffset`);
+    if (parseUtcOffset(utcOffset) === undefined) throw new ValidationError(`${p}.utcOffset`, 'must be "Z" or ±hh:mm', utcOffset);
+  }
+  const extra = { ...(duration_s !== undefined ? { duration_s } : {}), ...(utcOffset !== undefined ? { utcOffset } : {}) };
+  if (o["start"] !== undefined && o["end"] !== undefined) return { ...parseWindow(o, p, t0, warnings), ...extra };
+  const start = o["start"] === undefined ? undefined : parseIsoTime(o["start"], `${p}.start`);
+  const end = o["end"] === undefined ? undefined : parseIsoTime(o["end"], `${p}.end`);
+  if (start) checkTimeFromT0(start, `${p}.start`, t0, warnings);
+  return { start, end, ...extra };
 }
 
 function parseBeam(v: Reader, value: unknown, p: string): Beam {

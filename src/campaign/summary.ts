@@ -26,6 +26,8 @@ export function inspectionJson(campaign: Campaign): Record<string, unknown> {
         file: s.file,
         start_s: s.start_s,
         end_s: s.end_s,
+        startFrom: s.startFrom,
+        endFrom: s.endFrom,
         exposure_s: s.exposure_s,
         spotExposureBefore_s: s.spotExposureBefore_s,
         points: s.data.q.length,

@@ -26,7 +26,8 @@ export function registerInspect(program: Command): void {
     .addHelpText(
       "after",
       `
-Times are seconds since the manifest's t0; E and I are time-weighted means over each
+Times are seconds since the manifest's t0 (times_from: the manifest, or the file header's
+field a time was taken from when the manifest leaves it out); E and I are time-weighted means over each
 exposure window; Q is the net charge and Qred the reduction charge passed since t0 at
 mid-window (C; current anodic-positive at the working electrode). Manifest format:
 schema/campaign.schema.json (strata-campaign/1).`,
@@ -40,6 +41,9 @@ schema/campaign.schema.json (strata-campaign/1).`,
       else process.stdout.write(inspectionText(inspection.campaign));
     });
 }
+
+/** Where a scan's start and end came from: `manifest`, or e.g. `start: header start_time; end: duration_s`. */
+const timesFrom = (start: string, end: string): string => (start === "manifest" && end === "manifest" ? "manifest" : `start: ${start}; end: ${end}`);
 
 /** The human-readable report. */
 export function inspectionText(campaign: Campaign): string {
@@ -66,8 +70,8 @@ export function inspectionText(campaign: Campaign): string {
       out.push("");
       out.push(
         ...columns(
-          ["scan", "spot", "file", "start_s", "end_s", "points", "E_V", "I_A", "Q_C", "Qred_C", "cycle", "half", "step"],
-          cell.scans.map((s) => [s.id, s.spot, s.file, num(s.start_s, 8), num(s.end_s, 8), String(s.data.q.length), ...stateCells(s.state)]),
+          ["scan", "spot", "file", "start_s", "end_s", "points", "E_V", "I_A", "Q_C", "Qred_C", "cycle", "half", "step", "times_from"],
+          cell.scans.map((s) => [s.id, s.spot, s.file, num(s.start_s, 8), num(s.end_s, 8), String(s.data.q.length), ...stateCells(s.state), timesFrom(s.startFrom, s.endFrom)]),
         ),
       );
     }

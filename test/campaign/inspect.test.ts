@@ -42,9 +42,9 @@ describe("strata inspect (spawned CLI)", () => {
     const out = result.stdout;
     expect(out).toMatch(/^campaign "Cu in EC, formation" \(strata-campaign\/1\): 1 cell, 10 scans, 2 spectra; t0 2026-03-01T10:00:00Z; beam xray 17\.4 keV/);
     expect(out).toMatch(/cell A \(thin-film-reflectometry, 2 cm², through-substrate\): Si \| Cu 500 Å \| SEI 10 Å \| electrolyte/);
-    expect(out).toMatch(/^scan +spot +file +start_s +end_s +points +E_V +I_A +Q_C +Qred_C +cycle +half +step$/m);
+    expect(out).toMatch(/^scan +spot +file +start_s +end_s +points +E_V +I_A +Q_C +Qred_C +cycle +half +step +times_from$/m);
     for (const s of SCANS) expect(out).toMatch(new RegExp(`^${s.id} +${s.spot} +xrr/${s.id}\\.ort +${s.start} +${s.end} +40 `, "m"));
-    expect(out).toMatch(/^s06 .* CV_DCH$/m);
+    expect(out).toMatch(/^s06 .* CV_DCH +manifest$/m);
     expect(out).toMatch(/^spectrum +file/m);
     expect(out).toMatch(/^ {2}P1 +measured +8 +2399\.875$/m);
     expect(out).toMatch(/^ {2}C1 +control +0 +0$/m);

@@ -183,8 +183,10 @@ describe("campaign manifest", () => {
     expect(manifest.cells[0].spots.map((s) => s.role)).toEqual(["measured", "fresh", "control"]);
     expect(manifest.beam.wavelength_A).toBeCloseTo(12.398419843320026 / 17.4, 12);
     // 11:05:00+01:00 is 10:05:00Z; .250 kept exactly
-    expect(secondsBetween(manifest.t0, manifest.scans[1].start)).toBe(300);
-    expect(secondsBetween(manifest.scans[1].start, manifest.scans[1].end)).toBe(900.25);
+    const { start, end } = manifest.scans[1];
+    if (!start || !end) throw new Error("scans[1] gives start and end");
+    expect(secondsBetween(manifest.t0, start)).toBe(300);
+    expect(secondsBetween(start, end)).toBe(900.25);
     expect(secondsBetween(parseIsoTime("2026-03-01T10:00:00.000000001Z", "a"), parseIsoTime("2026-03-01T10:00:00.000000003Z", "b"))).toBeCloseTo(2e-9, 20);
   });
 
