@@ -78,6 +78,8 @@ function reasonText(flag: QualityFlag, scans: number): string {
 function lawText(d: ReportCell["diagnosis"]["detail"]): string {
   if (d.comparison.length === 0) return "no growth law (none could be compared)";
   const best = d.comparison[0];
+  // one law has all of the evidence only because no other was asked for
+  if (d.comparison.length === 1) return `${LAW_TEXT[best.law]} (the only law compared)`;
   // laws within ΔAICc < 2 of the best are not distinguished by these data (Burnham & Anderson)
   const rivals = d.comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
   const share = (c: { law: string; weight: number }): string => `${c.law} ${(100 * c.weight).toFixed(0)} %`;
@@ -318,7 +320,7 @@ function cellSection(cell: ReportCell): string {
     )}</div>`;
   }
   const consistency = json["consistency"] as Record<string, unknown>;
-  const consistencyHtml = consistencyTable(consistency);
+  const consistencyHtml = consistencyTable(consistency, noIntervalReason(d));
   const flags = d.quality.length === 0 ? "<p class=\"ok\">No quality flags.</p>" : `<ul class="flags">${d.quality.map((q) => `<li class="${q.level}">${q.level}: ${escapeHtml(q.message)}</li>`).join("")}</ul>`;
   return `<h2>Cell ${escapeHtml(cell.id)} — ${escapeHtml(cell.interphase)} (${d.mode} fit)</h2>
 <h3>Quality flags</h3>${flags}
@@ -541,19 +543,24 @@ function interpolate(x: Float64Array, y: Float64Array, at: number): number {
   return y[lo] + ((y[hi] - y[lo]) * (at - x[lo])) / (x[hi] - x[lo]);
 }
 
-function consistencyTable(consistency: Record<string, unknown>): string {
+/** "median [lo, hi]", or the median and why there is no interval. */
+function bracketed(i: { median: number; lo95: number; hi95: number }, why: string): string {
+  return hasInterval(i) ? `${fmt(i.median)} [${fmt(i.lo95)}, ${fmt(i.hi95)}]` : `${fmt(i.median)} (no interval: ${escapeHtml(why)})`;
+}
+
+function consistencyTable(consistency: Record<string, unknown>, why: string): string {
   const rows: string[] = [];
   const charge = consistency["charge"] as Record<string, unknown> | undefined;
   if (charge) {
     const f = charge["faradaicFraction"] as { median: number; lo95: number; hi95: number };
-    rows.push(`<tr><td>Faradaic fraction (film / reduction charge)</td><td>${fmt(f.median)} [${fmt(f.lo95)}, ${fmt(f.hi95)}]</td><td>${charge["declaredFaradaicFraction"] !== undefined ? `declared ${fmt(charge["declaredFaradaicFraction"] as number)}, p = ${fmt(charge["p"] as number, 2)}` : "not declared"}</td><td>${agreeCell(charge["agree"])}</td></tr>`);
+    rows.push(`<tr><td>Faradaic fraction (film / reduction charge)</td><td>${bracketed(f, why)}</td><td>${charge["declaredFaradaicFraction"] !== undefined ? `declared ${fmt(charge["declaredFaradaicFraction"] as number)}, p = ${fmt(charge["p"] as number, 2)}` : "not declared"}</td><td>${agreeCell(charge["agree"])}</td></tr>`);
   }
   const impedance = consistency["impedance"] as Record<string, unknown> | undefined;
   if (impedance) {
     const s = impedance["conductivity"] as { median: number; lo95: number; hi95: number };
     const e = impedance["permittivity"] as { median: number; lo95: number; hi95: number };
-    rows.push(`<tr><td>ionic conductivity σ (S/m)</td><td>${fmt(s.median)} [${fmt(s.lo95)}, ${fmt(s.hi95)}]</td><td rowspan="2">ε constant in time: p = ${fmt(impedance["p"] as number, 2)}</td><td rowspan="2">${agreeCell(impedance["agree"])}</td></tr>`);
-    rows.push(`<tr><td>relative permittivity ε</td><td>${fmt(e.median)} [${fmt(e.lo95)}, ${fmt(e.hi95)}]</td></tr>`);
+    rows.push(`<tr><td>ionic conductivity σ (S/m)</td><td>${bracketed(s, why)}</td><td rowspan="2">ε constant in time: p = ${fmt(impedance["p"] as number, 2)}</td><td rowspan="2">${agreeCell(impedance["agree"])}</td></tr>`);
+    rows.push(`<tr><td>relative permittivity ε</td><td>${bracketed(e, why)}</td></tr>`);
   }
   if (rows.length === 0) return "<p>Only reflectivity is available for this cell: no cross-modality check.</p>";
   return `<table><thead><tr><th>quantity</th><th>median [95 %]</th><th>test</th><th>verdict</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;

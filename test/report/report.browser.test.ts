@@ -217,6 +217,7 @@ describe("diagnosis report in headless Chromium", () => {
     expect(await page.locator("th", { hasText: "pooled ΔAICc" }).count()).toBe(1);
     expect(await page.locator("th", { hasText: "its own law" }).count()).toBe(1);
     expect(await page.locator("p.bad", { hasText: "Beam damage detected" }).count()).toBe(3);
+    await page.screenshot({ path: screenshotPath("diagnosis-report-damage-population"), fullPage: true });
     expect(consoleErrors).toEqual([]);
   }, 180_000);
 });
