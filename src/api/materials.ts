@@ -5,6 +5,7 @@
  */
 import { ValidationError } from "../core/errors.ts";
 import { checkDensity, energyFromWavelength, neutronSld, THERMAL_NEUTRON_WAVELENGTH, xraySld } from "../materials/index.ts";
+import { checkWavelength, checkXrayEnergy } from "../materials/plausibility.ts";
 
 export interface SldOptions {
   /** mass density (g/cm³) */
@@ -27,7 +28,8 @@ export interface SldResult {
 
 /**
  * X-ray (Henke f1/f2) or neutron (Sears) SLD of a formula such as `LiF`, `Li2CO3`, `H[2]2O`.
- * @throws ValidationError naming the option when a value is missing, not positive, or both energy and wavelength are given
+ * @throws ValidationError naming the option when a value is missing, not positive, implausible (an
+ *   energy in eV, a wavelength in nm: materials/plausibility), or both energy and wavelength are given
  */
 export function sld(formula: string, options: SldOptions): SldResult {
   const { density, energy_keV: energy, wavelength_A: wavelength } = options;
@@ -37,6 +39,9 @@ export function sld(formula: string, options: SldOptions): SldResult {
   checkDensity(density, "density");
   positive(energy, "energy_keV");
   positive(wavelength, "wavelength_A");
+  // unit slips (an energy in eV, a wavelength in nm) before the tables refuse them without a hint
+  if (energy !== undefined) checkXrayEnergy(energy, "energy_keV");
+  if (wavelength !== undefined) checkWavelength(wavelength, options.probe === "neutron" ? "neutron" : "xray", "wavelength_A");
   let values: Record<string, number>;
   if (options.probe === "neutron") {
     if (energy !== undefined) throw new ValidationError("energy_keV", "is for X-rays; neutrons take a wavelength", energy);

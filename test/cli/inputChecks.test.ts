@@ -334,6 +334,16 @@ describe("beam: X-ray energy in keV, wavelength in Å, flux per second", () => {
     expect(low.stderr).toMatch(/^strata: energy_keV: energy 0\.05 keV is below soft X-rays/);
   });
 
+  it("strata sld --energy 8048 and --neutron --wavelength 0.18: the eV and nm slips", () => {
+    const ev = runCli(["sld", "LiF", "--density", "2.635", "--energy", "8048"]);
+    expect(ev.status).toBe(2);
+    expect(ev.stderr).toMatch(oneLine);
+    expect(ev.stderr).toMatch(/^strata: energy_keV: energy 8048 keV .*eV\? 8048 eV is 8\.048 keV/);
+    const nm = runCli(["sld", "LiF", "--density", "2.635", "--neutron", "--wavelength", "0.18"]);
+    expect(nm.status).toBe(2);
+    expect(nm.stderr).toMatch(/^strata: wavelength_A: wavelength 0\.18 Å .*nm\? 0\.18 nm is 1\.8 Å/);
+  });
+
   it("neutron wavelength_A 0.475 (nm typed for Å): exit 2 with the Å it meant", () => {
     const neutron = { probe: "neutron", wavelength_A: 0.475, layers: [{ sld: 0 }, { sld: 3.5, thickness: 100, roughness: 3 }, { sld: 2.07, roughness: 3 }], q: [0.01, 0.05] };
     const r = runCli(["reflect", write("nm-wavelength.json", neutron)]);
