@@ -7,6 +7,8 @@
  *
  * Units: frequency Hz, impedance Ω (Z″ < 0 capacitive), τ s, γ Ω.
  */
+import fs from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { LinKKMode, LinKKOptions } from "../analysis/impedance/linKK.ts";
@@ -14,7 +16,7 @@ import type { DrtLambdaMethod, DrtOptions } from "../analysis/impedance/drt.ts";
 import type { CircuitFitResult, FitCircuitOptions } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { integerOption, numberOption } from "./numbers.ts";
-import { formatNumber, printColumns, printJson } from "./output.ts";
+import { checkOutputFolder, FORCE_HELP, formatNumber, printColumns, printJson } from "./output.ts";
 
 interface ReadFlags {
   format?: string;
@@ -32,6 +34,8 @@ interface FitFlags extends ReadFlags {
   seed?: string;
   dropInductive?: boolean;
   json?: boolean;
+  out?: string;
+  force?: boolean;
 }
 
 interface KkFlags extends ReadFlags {
@@ -42,6 +46,8 @@ interface KkFlags extends ReadFlags {
   addCap?: boolean;
   threshold?: string;
   json?: boolean;
+  out?: string;
+  force?: boolean;
 }
 
 interface DrtFlags extends ReadFlags {
@@ -52,6 +58,8 @@ interface DrtFlags extends ReadFlags {
   band?: boolean;
   extend?: string;
   json?: boolean;
+  out?: string;
+  force?: boolean;
 }
 
 interface SequenceFlags {
@@ -128,7 +136,10 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--drop-inductive", "use only the points with Z'' < 0 (impedance.py's ignoreBelowX)")
     .option("--format <NAME>", "force a file reader")
     .option("--json", 'print {"parameters": {NAME: {"value", "stderr", …}}, "chi2", "reducedChi2", "correlation", …}')
+    .option("--out <DIR>", `write report.html (Nyquist and Bode plots of the data with the fitted circuit, the parameters, every start) into this ${REPORT_FOLDER_HELP}`)
+    .option("--force", FORCE_HELP)
     .action(async (file: string, flags: FitFlags) => {
+      if (flags.out !== undefined) checkOutputFolder(flags.out, flags.force);
       const api = await import("../api/impedance.ts");
       let spectrum = api.readSpectrum(file, readOptions(flags));
       if (flags.dropInductive) spectrum = api.capacitiveOnly(spectrum, "--drop-inductive");
@@ -148,8 +159,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.global ? { global: { seed: parseSeed(flags.seed) } } : {}),
       };
       const { fit } = api.fitCircuit(flags.circuit, spectrum, options);
+      const report = flags.out === undefined ? undefined : writeReport(flags.out, (await import("../report/impedanceReport.ts")).circuitFitPage(fit, spectrum));
       if (flags.json) printJson(api.circuitFitJson(fit, spectrum));
-      else printFit(fit, spectrum);
+      else printFit(fit, spectrum, report);
     });
 
   eis
@@ -164,8 +176,11 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--add-cap", "add a series capacitance (impedance.py's add_cap)")
     .option("--threshold <X>", "largest |relative residual| for a consistent verdict (default 0.01)")
     .option("--format <NAME>", "force a file reader")
-    .option("--json", 'print {"M", "mu", "residualsReal", "residualsImag", "consistent", "threshold", …}')
+    .option("--json", 'print {"M", "mu", "residualsReal", "residualsImag", "consistent", "threshold", "verdict", …}')
+    .option("--out <DIR>", `write report.html (Nyquist and Bode plots with the KK model, the residuals against the threshold, the other modes) into this ${REPORT_FOLDER_HELP}`)
+    .option("--force", FORCE_HELP)
     .action(async (file: string, flags: KkFlags) => {
+      if (flags.out !== undefined) checkOutputFolder(flags.out, flags.force);
       const api = await import("../api/impedance.ts");
       const spectrum = api.readSpectrum(file, readOptions(flags));
       const options: LinKKOptions = {
@@ -177,6 +192,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.threshold !== undefined ? { threshold: numberOption(flags.threshold, "--threshold", { gt: 0 }) } : {}),
       };
       const { result: kk } = api.kramersKronig(spectrum, options);
+      const report = flags.out === undefined ? undefined : writeReport(flags.out, (await import("../report/impedanceReport.ts")).linKKPage(kk, spectrum));
       if (flags.json) {
         printJson(api.kramersKronigJson(kk, spectrum));
         return;
@@ -192,6 +208,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
           ...(others.length > 0 ? ["# other modes:", ...others] : []),
           `# ${kk.explanation}`,
           `# M = ${kk.M}, mu = ${formatNumber(kk.mu)}, mode ${kk.mode}, method ${kk.method}, pseudo-chi2 = ${formatNumber(kk.pseudoChi2)}`,
+          ...(report !== undefined ? [`# report: ${report}`] : []),
         ].join("\n") + "\n",
       );
       printColumns(["f (Hz)", "residual real (dZ'/|Z|)", "residual imag (dZ''/|Z|)"], [spectrum.frequency, kk.residuals.real, kk.residuals.imag]);
@@ -209,7 +226,10 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--extend <DECADES>", "decades the τ grid reaches beyond the sweep on each side (default 1; 2 for arcs that do not close)")
     .option("--format <NAME>", "force a file reader")
     .option("--json", 'print {"tau", "gamma", "lambda", "rInf", "inductance", "peaks": [{"tau", "resistance", "width"}], …}')
+    .option("--out <DIR>", `write report.html (γ(τ) with the peaks marked and the band with --band, the data with the DRT's model) into this ${REPORT_FOLDER_HELP}`)
+    .option("--force", FORCE_HELP)
     .action(async (file: string, flags: DrtFlags) => {
+      if (flags.out !== undefined) checkOutputFolder(flags.out, flags.force);
       const api = await import("../api/impedance.ts");
       const spectrum = api.readSpectrum(file, readOptions(flags));
       const lambda = parseLambda(flags.lambda, flags.select);
@@ -221,6 +241,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.extend !== undefined ? { extendDecades: numberOption(flags.extend, "--extend", { gt: 0 }) } : {}),
       };
       const { result } = api.distributionOfRelaxationTimes(spectrum, options);
+      const report = flags.out === undefined ? undefined : writeReport(flags.out, (await import("../report/impedanceReport.ts")).drtPage(result, spectrum));
       if (flags.json) {
         printJson(api.drtJson(result, spectrum));
         return;
@@ -235,6 +256,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
           `# peak: tau = ${formatNumber(p.tau)} s (f = ${formatNumber(p.frequency)} Hz), R = ${formatNumber(p.resistance)} ohm, width = ${formatNumber(p.width)} decades${p.outsideWindow ? " (maximum outside the measured window)" : ""}, ${Math.round(100 * p.outsideFraction)} % of R outside the window${edge}\n`,
         );
       }
+      if (report !== undefined) process.stdout.write(`# report: ${report}\n`);
       printColumns(["tau (s)", "gamma (ohm)"], [result.tau, result.gamma]);
     });
 
@@ -296,7 +318,18 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
 
 const readOptions = (flags: ReadFlags): { format?: string } => (flags.format === undefined ? {} : { format: flags.format });
 
-function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {
+/** `--out`'s folder, created when the results are written. */
+const REPORT_FOLDER_HELP = "folder (created; must be empty or new unless --force); --json and the text output are unchanged";
+
+/** Creates `dir` and writes `html` as its report.html; returns the file's path. */
+function writeReport(dir: string, html: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "report.html");
+  fs.writeFileSync(file, html);
+  return file;
+}
+
+function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum, report?: string): void {
   printWarnings([...spectrum.warnings, ...fit.warnings]);
   const lines = [
     `# ${fit.circuit} fitted to ${spectrum.source} (${fit.nPoints} points, ${fit.weighting} weights${fit.admittance ? ", admittance" : ""}${fit.global ? ", global search" : ""})`,
@@ -317,6 +350,7 @@ function printFit(fit: CircuitFitResult, spectrum: ImpedanceSpectrum): void {
       `#   ${alt.parameters.map((q) => `${q.name} = ${formatNumber(q.value)} +- ${Number.isFinite(q.stderr) ? formatNumber(q.stderr) : "nan"}`).join(", ")}`,
     );
   }
+  if (report !== undefined) lines.push(`# report: ${report}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

@@ -202,6 +202,19 @@ describe("strata eis: bad input → one line on stderr, exit code 2", () => {
     expectUserError(["eis", "fit", example, "--circuit", "R0-p(R1,X1)"], /unknown element type "X" .* at position 8 of circuit "R0-p\(R1,X1\)"/);
   });
 
+  it("--out refuses a folder that is not empty (before any fitting), unless --force", () => {
+    const folder = fs.mkdtempSync(path.join(tmp, "out-"));
+    fs.writeFileSync(path.join(folder, "keep.txt"), "x");
+    for (const command of [["fit", "--circuit", "R0-p(R1,C1)"], ["linkk"], ["drt"]]) {
+      expectUserError(["eis", command[0], example, ...command.slice(1), "--out", folder], /--out .*: folder is not empty \(1 entry: keep\.txt\); pass --force/);
+    }
+    const forced = runCli(["eis", "linkk", example, "--out", folder, "--force", "--json"]);
+    expect(forced.status).toBe(0);
+    expect(JSON.parse(forced.stdout)).toHaveProperty("verdict"); // --json unchanged by --out
+    expect(fs.readFileSync(path.join(folder, "report.html"), "utf8")).toMatch(/^<!doctype html>/);
+    expect(fs.readFileSync(path.join(folder, "keep.txt"), "utf8")).toBe("x");
+  });
+
   it("unbalanced parentheses: position of the unmatched one", () => {
     expectUserError(["eis", "fit", example, "--circuit", "R0-p(R1,p(R2,C2)"], /unbalanced parentheses: "\(" is never closed at position 4/);
     expectUserError(["eis", "simulate", "--circuit", "R0-p(R1,C1))", "--params", "1,2,3"], /"\)" has no matching "\(" at position 11/);
