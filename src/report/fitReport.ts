@@ -224,7 +224,9 @@ function profileSection(input: FitReportInput): string {
       { name: "best fit (least squares)", x: profile.z, y: profile.best, color: "#d62728" },
       ...(profile.band ? [{ name: "posterior median", x: profile.z, y: profile.band.median, color: "#1f77b4", dashed: true }] : []),
     ];
-    return bandPlot(bands, lines, { title: `SLD profile, ${names}`, xLabel: "z (Å), beam side at left", yLabel: "SLD (10⁻⁶ Å⁻²)" });
+    const title = `SLD profile, ${names}`;
+    // wide enough for its title (≈ 8.8 px a character at 15 px bold)
+    return bandPlot(bands, lines, { title, xLabel: "z (Å), beam side at left", yLabel: "SLD (10⁻⁶ Å⁻²)", width: Math.max(640, Math.ceil(8.8 * title.length)) });
   });
   const how = sampler && sampler.keptSteps > 0
     ? `<p>The band is the central 95 % (2.5th to 97.5th percentile) of the SLD at each depth over the profiles of ${Math.min(input.draws ?? DEFAULT_PROFILE_DRAWS, sampler.keptSteps * sampler.walkers)} posterior draws spread evenly over the stored chain; ${escapeHtml(input.uncertainty.posterior ?? "")}.</p>`
@@ -300,7 +302,7 @@ h1{font-size:1.6rem;margin-bottom:.3rem} h2{margin-top:2rem;border-bottom:2px so
 .verdict{font-size:1.15rem;background:#f3f7ff;border-left:5px solid #1f77b4;padding:.8rem 1rem;margin:1rem 0}
 .note{background:#fff8e6;border-left:5px solid #d48a00;padding:.6rem 1rem}
 .flags li.warning{color:#8a4b00}
-table{border-collapse:collapse;margin:.5rem 0} td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right} td:first-child,th:first-child{text-align:left}
+table{border-collapse:collapse;margin:.5rem 0} table.parameters td:nth-child(2){white-space:nowrap} td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right} td:first-child,th:first-child{text-align:left}
 .plots{display:flex;flex-wrap:wrap;gap:1rem} .plots svg{border:1px solid #ddd;border-radius:4px}
 .ok{color:#17702a;font-weight:600} .bad{color:#b00020;font-weight:600}
 </style></head><body>

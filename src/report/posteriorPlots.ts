@@ -140,17 +140,33 @@ export interface Line {
 
 /**
  * Lines over shaded bands, on linear axes. Each band is one closed path (class `band`): the
- * upper edge left to right, then the lower edge back.
+ * upper edge left to right, then the lower edge back. The legend stands in a strip below
+ * the axes (as svgPlot's), where it cannot cover the curves.
  */
 export function bandPlot(bands: readonly Band[], lines: readonly Line[], options: { title: string; xLabel: string; yLabel: string; width?: number; height?: number }): string {
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   const box = { x: 72, y: 36, width: width - 72 - 16, height: height - 36 - 52 };
+  const legend = [
+    ...bands.map((b, k) => ({ name: b.name, color: b.color ?? PALETTE[k % PALETTE.length], kind: "band" as const })),
+    ...lines.map((l, k) => ({ name: l.name, color: l.color ?? PALETTE[(k + bands.length) % PALETTE.length], kind: l.dashed ? ("dashed" as const) : ("line" as const) })),
+  ];
+  const placed: { x: number; row: number }[] = [];
+  let x = box.x;
+  let row = 0;
+  for (const e of legend) {
+    const w = 34 + 6.6 * e.name.length;
+    if (x > box.x && x + w > width - 16) {
+      row++;
+      x = box.x;
+    }
+    placed.push({ x, row });
+    x += w + 10;
+  }
+  const legendHeight = legend.length > 0 ? 16 * (row + 1) + 6 : 0;
   const f = frame(box, extent([...bands.map((b) => b.x), ...lines.map((l) => l.x)], 0), extent([...bands.flatMap((b) => [b.lo, b.hi]), ...lines.map((l) => l.y)]), { x: options.xLabel, y: options.yLabel });
-  const parts = [svgOpen(width, height, options.title, "band-plot"), ...f.parts];
-  const legend: { name: string; color: string; kind: "band" | "line" | "dashed" }[] = [];
+  const parts = [svgOpen(width, height + legendHeight, options.title, "band-plot"), ...f.parts];
   bands.forEach((b, k) => {
-    const color = b.color ?? PALETTE[k % PALETTE.length];
     const upper: string[] = [];
     const lower: string[] = [];
     for (let i = 0; i < b.x.length; i++) {
@@ -159,18 +175,15 @@ export function bandPlot(bands: readonly Band[], lines: readonly Line[], options
       lower.push(`${px(f.sx(b.x[i]))},${px(f.sy(b.lo[i]))}`);
     }
     if (upper.length === 0) return;
-    parts.push(`<path class="band" data-name="${escapeXml(b.name)}" ${f.clip} d="M${upper.join(" L")} L${lower.reverse().join(" L")} Z" fill="${color}" fill-opacity="0.25" stroke="none"/>`);
-    legend.push({ name: b.name, color, kind: "band" });
+    parts.push(`<path class="band" data-name="${escapeXml(b.name)}" ${f.clip} d="M${upper.join(" L")} L${lower.reverse().join(" L")} Z" fill="${legend[k].color}" fill-opacity="0.25" stroke="none"/>`);
   });
   lines.forEach((l, k) => {
-    const color = l.color ?? PALETTE[(k + bands.length) % PALETTE.length];
-    parts.push(polyline(f, l.x, l.y, `class="series" data-name="${escapeXml(l.name)}" stroke="${color}" stroke-width="1.8"${l.dashed ? ' stroke-dasharray="6 4"' : ""}`));
-    legend.push({ name: l.name, color, kind: l.dashed ? "dashed" : "line" });
+    const e = legend[bands.length + k];
+    parts.push(polyline(f, l.x, l.y, `class="series" data-name="${escapeXml(l.name)}" stroke="${e.color}" stroke-width="1.8"${l.dashed ? ' stroke-dasharray="6 4"' : ""}`));
   });
-  const longest = Math.max(0, ...legend.map((e) => e.name.length));
-  const lx = box.x + box.width - Math.min(box.width - 10, 34 + 6.6 * longest);
   legend.forEach((e, i) => {
-    const ly = box.y + 14 + 16 * i;
+    const lx = placed[i].x;
+    const ly = height + 4 + 16 * placed[i].row;
     parts.push(
       e.kind === "band"
         ? `<rect x="${px(lx)}" y="${px(ly - 9)}" width="20" height="10" fill="${e.color}" fill-opacity="0.25"/>`
