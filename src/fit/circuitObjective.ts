@@ -4,9 +4,12 @@
  * core: a {@link FitObjective} over stacked real/imaginary residuals
  * ({@link circuitObjective}), data-derived starting values
  * ({@link initialGuess}, and the arcs of a relaxation-time ladder from
- * `circuitStart`, tried in turn), a one-call fit with uncertainties
- * ({@link fitCircuit}), and a warm-started fit of a series of spectra
- * ({@link fitCircuitSeries}).
+ * `circuitStart`), a one-call fit with uncertainties ({@link fitCircuit}) whose
+ * automatic start is global-then-local — every physically different assignment
+ * of the arcs to the circuit's blocks plus a short differential evolution, the
+ * lowest χ² kept, a warning when another minimum within
+ * {@link UNDECIDED_CHI2_FACTOR} differs from it — and a warm-started fit of a
+ * series of spectra ({@link fitCircuitSeries}).
  *
  * Residuals, for N frequencies: rᵢ = (Z′_model − Z′ᵢ)/σ′ᵢ for i < N and
  * r_{N+i} = (Z″_model − Z″ᵢ)/σ″ᵢ, where σ follows the weighting:
