@@ -23,6 +23,7 @@ import { ParseError, ValidationError } from "../core/errors.ts";
 import { withUnknownKeyPolicy } from "../core/keys.ts";
 import { readJsonFile } from "../io/json.ts";
 import { readReflectivityData, type ReflectivityData } from "../io/reflectivityData.ts";
+import { ortDataSetNames, readOrt, selectDataSet } from "../io/ort.ts";
 import { readNexusReflectivity, type NexusMapping } from "../io/nexus.ts";
 import { readImpedanceFile, type ImpedanceSpectrum } from "../io/impedance.ts";
 import { readCyclerFile } from "../io/cycler/index.ts";
@@ -145,11 +146,10 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
       curvesByFile.set(key, curves);
       for (const curve of curves) for (const w of curve.warnings) warnings.push(w);
     }
-    if (scan.dataset === undefined && curves.length > 1) {
-      throw new ValidationError(`scans[${i}].dataset`, `is required: ${scan.file} holds ${curves.length} curves (give the 0-based index)`);
-    }
-    const index = scan.dataset ?? 0;
-    if (index >= curves.length) throw new ValidationError(`scans[${i}].dataset`, `must be < ${curves.length} (${scan.file} holds ${curves.length} curve${curves.length === 1 ? "" : "s"})`, index);
+    // by ORSO data_set name or index; a file of several curves must say which (issue 16)
+    const isOrt = !isNexus && path.extname(full).toLowerCase() === ".ort";
+    const names = isOrt && (curves.length > 1 || typeof scan.dataset === "string") ? ortDataSetNames(readOrt(full)) : curves.map((_, k) => String(k));
+    const index = selectDataSet(names, scan.dataset, `scans[${i}].dataset`, scan.file, "curves");
     scanData.push(curves[index]);
     // a window the manifest leaves (partly) out comes from the file's header
     const header = scan.start && scan.end ? { starts: [], end: undefined } : headerTimes(full, curves[index], index);

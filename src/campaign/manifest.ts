@@ -263,8 +263,8 @@ export interface ManifestScan {
   readonly duration_s?: number;
   /** Zone (`±hh:mm` or `Z`) of header times written without one (e.g. Amor `.ort` timestamps); never guessed. */
   readonly utcOffset?: string;
-  /** 0-based curve index in a file holding several (ORSO datasets, NeXus entries). */
-  readonly dataset?: number;
+  /** Which curve of a file holding several: an ORSO `data_set` name, or a 0-based index (ORSO datasets, NeXus entries). */
+  readonly dataset?: number | string;
   /** NeXus/HDF5 files only. @default "nxrefscan" */
   readonly nexus?: ManifestNexusMapping;
   /** Column files: the measure of the dQ column when the file's header does not declare it. */
@@ -361,7 +361,8 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
       throw new ValidationError(`${p}.spot`, `is not one of cell "${cell}"'s declared spots (${spots.map((sp) => JSON.stringify(sp.id)).join(", ")})`, spot);
     }
     const { start, end, duration_s, utcOffset } = parseScanTimes(v, o, p, t0, warnings);
-    const dataset = o["dataset"] === undefined ? undefined : v.integer(o["dataset"], `${p}.dataset`, 0);
+    // an ORSO data_set name or a 0-based index (resolved against the file by campaign/campaign)
+    const dataset = o["dataset"] === undefined ? undefined : typeof o["dataset"] === "string" ? v.string(o["dataset"], `${p}.dataset`) : v.integer(o["dataset"], `${p}.dataset`, 0);
     const nexus = o["nexus"] === undefined ? undefined : parseNexusMapping(v, o["nexus"], `${p}.nexus`);
     const dqMeasure = o["dqMeasure"];
     if (dqMeasure !== undefined && dqMeasure !== "fwhm" && dqMeasure !== "sigma") throw new ValidationError(`${p}.dqMeasure`, 'must be "fwhm" or "sigma" (the measure of the file\'s dQ column)', dqMeasure);

@@ -348,6 +348,7 @@ export function ortDataSetNames(file: OrtFile): string[] {
  * @param selector - the input's value (undefined when absent)
  * @param path - JSON path of the selector, named in messages (e.g. `datasets[0].dataset`)
  * @param file - the data file as written in the input, named in messages
+ * @param what - what the file holds, for messages (`curves` for a campaign's scans, whose files may be NeXus)
  * @returns the 0-based index
  * @throws {ValidationError} one line listing the data set names
  * @example
@@ -356,13 +357,13 @@ export function ortDataSetNames(file: OrtFile): string[] {
  * selectDataSet(["spin_up", "spin_down"], undefined, "datasets[0].dataset", "pol.ort");   // throws
  * ```
  */
-export function selectDataSet(names: readonly string[], selector: unknown, path: string, file: string): number {
+export function selectDataSet(names: readonly string[], selector: unknown, path: string, file: string, what = "ORSO data sets"): number {
   const list = names.map((n) => `'${n}'`).join(", ");
   if (selector === undefined) {
     if (names.length <= 1) return 0;
     throw new ValidationError(
       path,
-      `is required: ${file} holds ${names.length} ORSO data sets (${list}); select one by name ("dataset": "${names[0]}") or 0-based index, and give one datasets entry per data set to fit several`,
+      `is required: ${file} holds ${names.length} ${what} (${list}); select one by name ("dataset": "${names[0]}") or 0-based index, and give one entry per data set to use several`,
     );
   }
   if (typeof selector === "string") {
@@ -374,7 +375,7 @@ export function selectDataSet(names: readonly string[], selector: unknown, path:
   if (typeof selector !== "number" || !Number.isInteger(selector) || selector < 0) {
     throw new ValidationError(path, `must be a data set name or a 0-based index (${file} holds ${list})`, selector);
   }
-  if (selector >= names.length) throw new ValidationError(path, `must be < ${names.length}: ${file} holds ${names.length} data set${names.length === 1 ? "" : "s"} (${list})`, selector);
+  if (selector >= names.length) throw new ValidationError(path, `must be < ${names.length} (${file} holds ${names.length === 1 ? "one" : `${names.length} ${what}`}: ${list})`, selector);
   return selector;
 }
 

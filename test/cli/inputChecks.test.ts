@@ -421,6 +421,27 @@ describe("ORSO data sets: selected by name or index, never fitted together by ac
     expect(r.stderr).toMatch(/^strata: datasets\[0\]\.dataset: is required: .*test_example2\.ort holds 2 ORSO data sets \('spin_up', 'spin_down'\); select one by name/);
   });
 
+  it("a campaign scan on a two-data-set .ort (strata inspect): refused without dataset, read by data_set name", () => {
+    // the scan's own file with a second data set appended (ORSO: a later '# data_set:' line starts one)
+    const twoSets = (dir: string, dataset?: string): void => {
+      const file = path.join(dir, "xrr", "A0001.ort");
+      const text = fs.readFileSync(file, "utf8");
+      const rows = text.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("#"));
+      fs.writeFileSync(file, `${text.trimEnd()}\n# data_set: second\n${rows.join("\n")}\n`);
+      const manifestFile = path.join(dir, "campaign.json");
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Record<string, unknown>;
+      if (dataset !== undefined) scansOf(manifest)[0]["dataset"] = dataset;
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    };
+    const bare = runCli(["inspect", campaignCopy("two-sets", (d) => twoSets(d))]);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(oneLine);
+    expect(bare.stderr).toMatch(/^strata: scans\[0\]\.dataset: is required: xrr\/A0001\.ort holds 2 curves \('0', 'second'\); select one by name/);
+    const named = runCli(["inspect", campaignCopy("two-sets-named", (d) => twoSets(d, "second")), "--json"]);
+    expect(named.stderr).toBe("");
+    expect(named.status).toBe(0);
+  });
+
   it("selects by data_set name and by index; an unknown name suggests the nearest", () => {
     const file = path.join(tmp, "select.json");
     const byName = parseProblemFile(problem("spin_down"), file);
@@ -429,6 +450,6 @@ describe("ORSO data sets: selected by name or index, never fitted together by ac
     expect(byName.datasets[0].curves.map((c) => c.q.length)).toEqual([4]);
     expect(byIndex.datasets[0].curves.map((c) => c.q.length)).toEqual([2]);
     expect(() => parseProblemFile(problem("spin_dwon"), file)).toThrow(/datasets\[0\]\.dataset: names no data set of .*; did you mean 'spin_down'\? \(its data sets: 'spin_up', 'spin_down'\)/);
-    expect(() => parseProblemFile(problem(2), file)).toThrow(/datasets\[0\]\.dataset: must be < 2: .* \('spin_up', 'spin_down'\)/);
+    expect(() => parseProblemFile(problem(2), file)).toThrow(/datasets\[0\]\.dataset: must be < 2 \(.* holds 2 ORSO data sets: 'spin_up', 'spin_down'\)/);
   });
 });
