@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
+import { ValidationError } from "../core/errors.ts";
 import { readJsonFile } from "../io/json.ts";
 import { refnxToModel } from "../io/refnx.ts";
 import { readReflectivityData } from "../io/reflectivityData.ts";
@@ -49,7 +50,14 @@ SLD 10^-6 A^-2, dq the FWHM of dQ/Q in percent. Varying parameters keep their bo
       if (options.out !== undefined && fs.existsSync(options.out) && !options.force) {
         throw new UsageError(`--out ${options.out}: file exists; pass --force to replace it`);
       }
-      const imported = refnxToModel(readJsonFile(file));
+      let imported: ReturnType<typeof refnxToModel>;
+      try {
+        imported = refnxToModel(readJsonFile(file));
+      } catch (error) {
+        // name the export file before the JSON path (`refnx.json: slabs[3].vfsolv: …`)
+        if (error instanceof ValidationError) throw new UsageError(`${file}: ${error.message}`);
+        throw error;
+      }
       let document: Record<string, unknown> = imported.model;
       const notes = [...imported.notes];
       if (options.data !== undefined) {

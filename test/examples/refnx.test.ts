@@ -105,6 +105,12 @@ describe("strata import-refnx (spawned CLI)", () => {
       expect(curve.q).toEqual(q);
       expect(worstRelative(curve.reflectivity, pointwise)).toBeLessThanOrEqual(REFNX_GRID_SMEAR_RTOL);
 
+      const badFile = path.join(out, "bad.refnx.json");
+      fs.writeFileSync(badFile, JSON.stringify({ format: "refnx-structure/1", slabs: [{ name: "air", sld: 0 }, { name: "Si", sld: 2.07, rough: -3 }] }));
+      const bad = runCli(["import-refnx", badFile]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toBe(`strata: ${badFile}: slabs[1].rough: must be ≥ 0 (got -3)\n`);
+
       const again = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--out", modelFile]);
       expect(again.status).toBe(2);
       expect(again.stderr).toMatch(/^strata: --out .*MODEL\.json: file exists; pass --force to replace it\n$/);
