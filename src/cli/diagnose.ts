@@ -56,16 +56,9 @@ const FLAG_ADVICE: Record<QualityCode | PopulationReasonCode, string | undefined
   "laws-indistinguishable": undefined,
 };
 
-/**
- * The exit status of a diagnosis that was written. main() returns 0 once an action has run
- * and bin/strata.js assigns that to process.exitCode, which would erase a status set here;
- * so the status is also re-asserted as the process exits (when nothing else set one).
- */
+/** The exit status of a diagnosis that was written; main() returns it (bin/strata.js exits with it). */
 function exitWith(code: number): void {
   process.exitCode = code;
-  process.once("exit", () => {
-    if (!process.exitCode) process.exitCode = code;
-  });
 }
 
 function hint(code: QualityCode | PopulationReasonCode | undefined): string[] {

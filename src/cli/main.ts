@@ -79,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    // a command that finished but has something to say sets process.exitCode (diagnose: 3 untrustworthy, 4 qualified under --strict)
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit through here with code 0; commander already printed its message
