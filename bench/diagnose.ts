@@ -15,7 +15,7 @@ export const LARGE_SCANS = 200;
 
 function diagnoseSeconds(dir: string, out: string): { seconds: number; verdict: string } {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [path.join(root, "bin", "strata.js"), "diagnose", dir, "--out", out], { encoding: "utf8" });
+  const result = spawnSync(process.execPath, [path.join(root, "bin", "strata.js"), "diagnose", dir, "--out", out, "--force"], { encoding: "utf8" });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`strata diagnose ${dir} failed: ${result.stderr}`);
   return { seconds, verdict: result.stdout.split("\n").find((l) => l.startsWith("Cell")) ?? "" };
