@@ -1121,7 +1121,8 @@ function automaticFit(
     if (k === winner || !(f.fit.chi2 <= UNDECIDED_CHI2_FACTOR * best.chi2 + floor)) return;
     const differences = differingParameters(minimumOf(best), minimumOf(f.fit), blocks);
     if (differences.length === 0) return;
-    if (alternatives.some((a) => differingParameters(minimumOf(f.fit), new Map(a.parameters.map((q) => [q.name, q])), blocks).length === 0)) return;
+    // the same runner-up reached from several starts (stopped at different places along an undetermined direction) counts once
+    if (alternatives.some((a) => differingParameters(minimumOf(f.fit), new Map(a.parameters.map((q) => [q.name, q])), blocks, true).length === 0)) return;
     alternatives.push({
       source: f.screened.source,
       chi2: f.fit.chi2,

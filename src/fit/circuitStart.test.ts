@@ -127,6 +127,11 @@ describe("arc assignments and the comparison of minima", () => {
     // a loose parameter (stderr larger than the gap) is no difference; a tight one is
     const other = m({ R0: [1.5, 1], R1: [10, 0.1], C1: [1e-6, 1e-8], R2: [100, 1], C2: [2e-3, 1e-5] });
     expect(differingParameters(a, other, blocks)).toEqual([{ name: "C2", a: 1e-3, b: 2e-3, nameInB: "C2" }]);
+    // an undetermined parameter (NaN standard error) differs unless asked to be ignored (the same minimum along a flat valley)
+    const loose = m({ R0: [1, 0.01], R1: [10, 0.1], C1: [1e-6, Number.NaN], R2: [100, 1], C2: [1e-3, 1e-5] });
+    const further = m({ R0: [1, 0.01], R1: [10, 0.1], C1: [5e-6, Number.NaN], R2: [100, 1], C2: [1e-3, 1e-5] });
+    expect(differingParameters(loose, further, blocks).map((d) => d.name)).toEqual(["C1"]);
+    expect(differingParameters(loose, further, blocks, true)).toEqual([]);
     // blocks that differ are not swapped
     const randles = arcBlocks(parseCircuit("R0-p(R1,C1)-p(R2-W2,C2)"));
     const b = m({ R0: [1, 0.01], R1: [100, 1], C1: [1e-3, 1e-5], R2: [10, 0.1], W2_0: [1, 0.1], C2: [1e-6, 1e-8] });

@@ -367,12 +367,15 @@ export interface ParameterDifference {
  * @param a - first minimum, by parameter name (free parameters)
  * @param b - second minimum, by parameter name
  * @param blocks - the circuit's arc-making blocks
+ * @param ignoreUndetermined - skip a parameter whose standard error is NaN in either minimum (undetermined:
+ *   two runs down the same flat valley stop at different places along it) @default false
  * @returns the differences (empty: the same minimum)
  */
 export function differingParameters(
   a: ReadonlyMap<string, MinimumParameter>,
   b: ReadonlyMap<string, MinimumParameter>,
   blocks: readonly ArcBlock[],
+  ignoreUndetermined = false,
 ): ParameterDifference[] {
   let best: ParameterDifference[] | undefined;
   for (const relabel of relabellings(blocks)) {
@@ -381,6 +384,7 @@ export function differingParameters(
       const nameInB = relabel.get(name) ?? name;
       const pb = b.get(nameInB);
       if (pb === undefined) continue;
+      if (ignoreUndetermined && (Number.isNaN(pa.stderr) || Number.isNaN(pb.stderr))) continue;
       const gap = Math.abs(pa.value - pb.value);
       const sigma = Math.max(Number.isFinite(pa.stderr) ? pa.stderr : 0, Number.isFinite(pb.stderr) ? pb.stderr : 0);
       if (gap > DISTINCT_RTOL * Math.max(Math.abs(pa.value), Math.abs(pb.value)) && gap > sigma) {
