@@ -41,6 +41,9 @@ export interface PlotOptions {
   pad?: number;
 }
 
+/** On a log axis, an error bar's lower end widens the range by at most this many decades below its point. */
+const LOG_ERROR_BAR_DECADES = 1;
+
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 
 const escapeXml = (text: string): string =>
@@ -98,7 +101,9 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
       const e = s.yError ? Math.abs(s.yError[i]) : 0;
       const lo = Number.isFinite(e) ? s.y[i] - e : s.y[i];
       const hi = Number.isFinite(e) ? s.y[i] + e : s.y[i];
-      yMin = Math.min(yMin, ty(options.logY && !(lo > 0) ? s.y[i] : lo));
+      // (an error bar reaching down to R − dR ≈ 1e-16 must not stretch a log axis over 10 decades:
+      // at most LOG_ERROR_BAR_DECADES below its point counts; the bar is drawn to the frame)
+      yMin = Math.min(yMin, ty(options.logY ? (lo > 0 ? Math.max(lo, s.y[i] / 10 ** LOG_ERROR_BAR_DECADES) : s.y[i]) : lo));
       yMax = Math.max(yMax, ty(hi));
     }
   }
@@ -217,7 +222,7 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
         if (s.yError && Number.isFinite(s.yError[i])) {
           const e = s.yError[i];
           const lo = s.y[i] - e;
-          const y0 = options.logY && !(lo > 0) ? margin.top + plotHeight : sy(lo);
+          const y0 = options.logY && !(lo > 0) ? margin.top + plotHeight : Math.min(sy(lo), margin.top + plotHeight);
           const y1 = sy(s.y[i] + e);
           marks.push(`<line class="error-bar" x1="${x.toFixed(2)}" y1="${y0.toFixed(2)}" x2="${x.toFixed(2)}" y2="${y1.toFixed(2)}" stroke="${color}" stroke-opacity="${s.caps ? 0.8 : 0.5}"/>`);
           if (s.caps) {
