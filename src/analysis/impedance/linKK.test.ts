@@ -69,6 +69,15 @@ describe("linKK: impedance.py / Schönleber compatibility (method 'mu')", () => 
     expect(alone.otherModes).toEqual([]);
     expect(result.verdict.startsWith(`${result.summary}. Decided by ${result.decidedBy}. Other modes: `)).toBe(true);
     expect(result.explanation).toMatch(/^Here the complex fit \(residual-based M\) differs mainly in M \(17 against 3\)/);
+    // a fixed M is checked against the default too
+    const fixed = linKK(circuit3, { M: 10, mode: "imag" });
+    expect(fixed.decidedBy).toMatch(/^the imaginary-part fit \(Z″ fitted; the Z′ residuals test .*\), M = 10 fixed by the user$/);
+    expect(fixed.otherModes.map((o) => [o.mode, o.method, o.M])).toEqual([
+      ["complex", "fixed", 10],
+      ["real", "fixed", 10],
+      ["complex", "residual", 17],
+    ]);
+    expect(fixed.explanation).toMatch(/^Here the complex fit \(residual-based M\) differs in how M was chosen \(17 RC elements against 10\)\. Modes can disagree/);
   });
 
   it("uses impedance.py's time constants: 1/(2π f_max) … 1/(2π f_min), log-spaced", () => {

@@ -153,7 +153,11 @@ export interface LinKKResult {
   summary: string;
   /** Which fit decided the verdict, in words: the mode (which parts were fitted, which part tests consistency) and how M was chosen. */
   decidedBy: string;
-  /** The same test in the other two modes with the same M rule, and in the other M rule's default mode (empty with `crossCheck: false`). */
+  /**
+   * The same test in the other two modes with the same M rule, then with the other M rule: impedance.py's μ rule
+   * (real fit, c = 0.85 unless given) after the residual sweep, the default (complex, residual sweep) after the μ
+   * rule or a fixed M. Empty with `crossCheck: false`.
+   */
   otherModes: LinKKModeCheck[];
   /** One or two sentences: why the modes can disagree, naming the cause when some do. */
   explanation: string;
@@ -204,12 +208,15 @@ export function linKK(spectrum: ImpedanceSpectrum, options: LinKKOptions = {}): 
 /** Below this μ a consistent verdict is flagged: most of the chain's resistance is negative. */
 const MU_OVERFIT = 0.5;
 
-/** The other two modes with the same M rule, then the other M rule in its default mode (complex for the sweep, real for μ). */
+/**
+ * The other two modes with the same M rule, then the other M rule in its default mode: impedance.py's μ rule
+ * (real) against the residual sweep, the default (complex, residual sweep) against μ or a fixed M.
+ */
 function crossChecks(spectrum: ImpedanceSpectrum, options: LinKKOptions, result: LinKKResult): LinKKModeCheck[] {
   const base: LinKKOptions = { ...options, crossCheck: false };
   const runs: LinKKOptions[] = (["complex", "real", "imag"] as const).filter((m) => m !== result.mode).map((mode) => ({ ...base, mode }));
   if (result.method === "residual") runs.push({ ...base, method: "mu", mode: "real", c: options.c ?? 0.85 });
-  else if (result.method === "mu") runs.push({ threshold: result.threshold, crossCheck: false });
+  else runs.push({ threshold: result.threshold, crossCheck: false }); // μ rule or a fixed M: against the default
   return runs.map((o) => {
     const r = linKKOnce(spectrum, o);
     return { mode: r.mode, method: r.method, M: r.M, maxResidual: r.maxResidual, maxResidualFrequency: r.maxResidualFrequency, maxResidualPart: r.maxResidualPart, valid: r.valid };
@@ -243,13 +250,14 @@ function disagreementText(result: LinKKResult, others: readonly LinKKModeCheck[]
     const who = modeWords(o.mode, o.method);
     const few = (o.method === "mu" && !o.valid && o.M <= 5) || (result.method === "mu" && !result.valid && result.M <= 5);
     if (few) return `the ${who} differs mainly in M (${o.M} against ${result.M}): the μ rule stopped at too few RC elements`;
+    if (o.method !== result.method && o.M !== result.M) return `the ${who} differs in how M was chosen (${o.M} RC elements against ${result.M})`;
     const near = Math.max(o.maxResidual, result.maxResidual) <= 2 * Math.min(o.maxResidual, result.maxResidual);
     if (near) return `the ${who} and this one both have largest residuals near the ${result.threshold.toPrecision(2)} threshold (${o.maxResidual.toPrecision(2)} against ${result.maxResidual.toPrecision(2)}): the hard cut decides`;
     const failing = o.valid ? result : o;
     const part = failing.maxResidualPart === "imag" ? "Z″" : "Z′";
     const other = failing.maxResidualPart === "imag" ? "Z′" : "Z″";
     const edge = failing.maxResidualFrequency === minFrequency || failing.maxResidualFrequency === maxFrequency ? " (at the edge of the window, where what lies beyond it is missing from the transform)" : "";
-    return `the ${failing === o ? who : `${modeWords(result.mode, result.method)} (this one)`} leaves ${failing.maxResidual.toPrecision(2)} in ${part} at ${failing.maxResidualFrequency.toPrecision(2)} Hz: ${part} there is not what ${other} implies${edge}`;
+    return `${failing === o ? `the ${who}` : `this ${modeWords(result.mode, result.method)}`} leaves ${failing.maxResidual.toPrecision(2)} in ${part} at ${failing.maxResidualFrequency.toPrecision(2)} Hz: ${part} there is not what ${other} implies${edge}`;
   });
   return `Here ${causes.join("; ")}.${overfit} ${general}`;
 }
