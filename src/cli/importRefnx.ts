@@ -1,10 +1,12 @@
 /**
  * @module cli/importRefnx
- * `strata import-refnx REFNX.json [--out FILE] [--data FILE] [--force]`: convert a refnx
- * model exported as `refnx-structure/1` (see io/refnx for the five-line Python export)
- * to a MODEL.json for `strata reflect`, or — with `--data` — a PROBLEM.json that fits
- * that data file with the refnx parameters' vary flags and bounds. Printed on stdout
- * without `--out`; an existing `--out` file is replaced only with `--force`.
+ * `strata import-refnx REFNX.json [--out DIR [--force]] [--data FILE] [--json]`: convert a
+ * refnx model exported as `refnx-structure/1` (see io/refnx for the five-line Python
+ * export) to a MODEL.json for `strata reflect`, or — with `--data` — a PROBLEM.json that
+ * fits that data file with the refnx parameters' vary flags and bounds. Printed on stdout
+ * without `--out`; `--out DIR` writes DIR/MODEL.json (DIR/PROBLEM.json), the folder new or
+ * empty unless `--force`, as every command's `--out`. `--json` prints
+ * {"document", "varying", "notes", "file"?} instead.
  *
  * Units: thickness and roughness Å, SLD 10⁻⁶ Å⁻², Q Å⁻¹ (refnx's and Strata's alike).
  */
@@ -16,13 +18,14 @@ import { readJsonFile } from "../io/json.ts";
 import { refnxToModel } from "../io/refnx.ts";
 import { readReflectivityData } from "../io/reflectivityData.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption } from "./numbers.ts";
-import { UsageError } from "./output.ts";
+import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson, UsageError } from "./output.ts";
 
 interface ImportOptions {
   out?: string;
   data?: string;
   force?: boolean;
   dqMeasure?: string;
+  json?: boolean;
 }
 
 export function registerImportRefnx(program: Command): void {
@@ -30,10 +33,11 @@ export function registerImportRefnx(program: Command): void {
     .command("import-refnx")
     .description("Convert a refnx model (JSON export refnx-structure/1 of a ReflectModel's slabs) to a MODEL.json, or with --data a PROBLEM.json")
     .argument("<REFNX.json>", '{"format": "refnx-structure/1", "slabs": [{"name", "thick", "sld", "isld", "rough", "vfsolv"}], "scale", "bkg", "dq"}')
-    .option("--out <FILE>", "write the MODEL.json (or PROBLEM.json) here instead of printing it")
+    .option("--out <DIR>", `${OUT_HELP}: MODEL.json (PROBLEM.json with --data) is written there instead of printed`)
     .option("--data <FILE>", "write a PROBLEM.json fitting this reflectivity file (.ort or Q R dR [dQ] columns)")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
-    .option("--force", "replace an existing --out file")
+    .option("--force", FORCE_HELP)
+    .option("--json", 'print {"document", "varying", "notes", "file"} (file: what --out wrote)')
     .addHelpText(
       "after",
       `
@@ -47,9 +51,7 @@ SLD 10^-6 A^-2, dq the FWHM of dQ/Q in percent. Varying parameters keep their bo
     )
     .action((file: string, options: ImportOptions) => {
       const dqMeasure = dqMeasureOption(options.dqMeasure);
-      if (options.out !== undefined && fs.existsSync(options.out) && !options.force) {
-        throw new UsageError(`--out ${options.out}: file exists; pass --force to replace it`);
-      }
+      if (options.out !== undefined) checkOutputFolder(options.out, options.force);
       let imported: ReturnType<typeof refnxToModel>;
       try {
         imported = refnxToModel(readJsonFile(file));
@@ -68,7 +70,7 @@ SLD 10^-6 A^-2, dq the FWHM of dQ/Q in percent. Varying parameters keep their bo
           delete model["resolution"];
           notes.push(`${options.data} has a dQ column: the fit smears with it, as refnx does with x_err (the export's constant dq is not used)`);
         }
-        const base = options.out === undefined ? process.cwd() : path.dirname(path.resolve(options.out));
+        const base = options.out === undefined ? process.cwd() : path.resolve(options.out);
         document = {
           name: `refnx model fitted to ${path.basename(options.data)}`,
           parameters: {},
@@ -78,11 +80,18 @@ SLD 10^-6 A^-2, dq the FWHM of dQ/Q in percent. Varying parameters keep their bo
         };
       }
       const text = `${JSON.stringify(document, null, 2)}\n`;
-      if (options.out === undefined) process.stdout.write(text);
-      else {
-        fs.writeFileSync(options.out, text);
-        process.stderr.write(`wrote ${options.out} (${imported.varying.length} varying: ${imported.varying.join(", ") || "none"})\n`);
+      let written: string | undefined;
+      if (options.out !== undefined) {
+        fs.mkdirSync(options.out, { recursive: true });
+        written = path.join(options.out, options.data !== undefined ? "PROBLEM.json" : "MODEL.json");
+        fs.writeFileSync(written, text);
       }
+      if (options.json) {
+        printJson({ document, varying: imported.varying, notes, ...(written !== undefined ? { file: written } : {}) });
+        return;
+      }
+      if (written === undefined) process.stdout.write(text);
+      else process.stdout.write(`wrote ${written} (${imported.varying.length} varying: ${imported.varying.join(", ") || "none"})\n`);
       for (const note of notes) process.stderr.write(`note: ${note}\n`);
     });
 }

@@ -11,7 +11,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { campaignTemplate, PLACEHOLDER_MARK, templateReadme } from "../campaign/template.ts";
-import { checkOutputFolder, FORCE_HELP } from "./output.ts";
+import { checkOutputFolder, FORCE_HELP, printJson } from "./output.ts";
 
 export function registerInit(program: Command): void {
   program
@@ -27,13 +27,15 @@ Values starting with "${PLACEHOLDER_MARK}" must be replaced: strata inspect refu
 names them until none is left. Every other value is a typical one (a Cu thin-film cell),
 documented by the "notes" beside it; check them against your cell.`,
     )
-    .action((dir: string, options: { probe: string; force?: boolean }) => {
+    .option("--json", 'print {"files": [...], "probe", "placeholder"} instead of a sentence')
+    .action((dir: string, options: { probe: string; force?: boolean; json?: boolean }) => {
       if (options.probe !== "xray" && options.probe !== "neutron") throw new ValidationError("--probe", 'must be "xray" or "neutron"', options.probe);
       checkOutputFolder(dir, options.force, "CAMPAIGN_DIR");
       fs.mkdirSync(dir, { recursive: true });
       const manifest = path.join(dir, "campaign.json");
       fs.writeFileSync(manifest, `${JSON.stringify(campaignTemplate(options.probe), null, 2)}\n`);
       fs.writeFileSync(path.join(dir, "README.md"), templateReadme(options.probe));
-      process.stdout.write(`wrote ${manifest} and ${path.join(dir, "README.md")}: replace the values starting with "${PLACEHOLDER_MARK}", then run strata inspect ${dir}\n`);
+      if (options.json) printJson({ files: [manifest, path.join(dir, "README.md")], probe: options.probe, placeholder: PLACEHOLDER_MARK });
+      else process.stdout.write(`wrote ${manifest} and ${path.join(dir, "README.md")}: replace the values starting with "${PLACEHOLDER_MARK}", then run strata inspect ${dir}\n`);
     });
 }

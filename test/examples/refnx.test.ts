@@ -94,9 +94,10 @@ describe("strata import-refnx (spawned CLI)", () => {
   it("writes a MODEL.json that strata reflect evaluates, and a PROBLEM.json with the data file; refuses to overwrite without --force", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "strata-refnx-"));
     try {
-      const modelFile = path.join(out, "MODEL.json");
-      const result = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--out", modelFile]);
-      expect(result.stderr).toContain("5 varying: SiO2.sld, Cu.thickness, Cu.roughness, SEI.thickness, scale");
+      const modelDir = path.join(out, "model");
+      const modelFile = path.join(modelDir, "MODEL.json");
+      const result = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--out", modelDir]);
+      expect(result.stdout).toBe(`wrote ${modelFile} (5 varying: SiO2.sld, Cu.thickness, Cu.roughness, SEI.thickness, scale)\n`);
       expect(result.status).toBe(0);
       const reflect = runCli(["reflect", modelFile, "--json", "--q", path.join(dir, "sei.refnx.txt")]);
       expect(reflect.stderr).toBe("");
@@ -111,17 +112,22 @@ describe("strata import-refnx (spawned CLI)", () => {
       expect(bad.status).toBe(2);
       expect(bad.stderr).toBe(`strata: ${badFile}: slabs[1].rough: must be ≥ 0 (got -3)\n`);
 
-      const again = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--out", modelFile]);
+      const again = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--out", modelDir]);
       expect(again.status).toBe(2);
-      expect(again.stderr).toMatch(/^strata: --out .*MODEL\.json: file exists; pass --force to replace it\n$/);
+      expect(again.stderr).toMatch(/^strata: --out .*model: folder is not empty \(1 entry: MODEL\.json\); pass --force to write into it, or choose another folder\n$/);
+      const json = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--json"]);
+      const printed = JSON.parse(json.stdout) as { varying: string[]; notes: string[]; document: { layers: unknown[] } };
+      expect(printed.varying).toEqual(["SiO2.sld", "Cu.thickness", "Cu.roughness", "SEI.thickness", "scale"]);
+      expect(printed.notes.some((n) => /solvent fraction 0.2 folded into its SLD/.test(n))).toBe(true);
+      expect(printed.document.layers.length).toBe(5);
 
       const data = path.join(repoRoot, "examples", "sns-cu-thf-2025", "data", "REFL_218386_3_218388_partial.txt");
-      const problemFile = path.join(out, "PROBLEM.json");
-      const problem = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--data", data, "--out", problemFile]);
+      const problemFile = path.join(out, "fit", "PROBLEM.json");
+      const problem = runCli(["import-refnx", path.join(dir, "sei.refnx.json"), "--data", data, "--out", path.join(out, "fit")]);
       expect(problem.status).toBe(0);
       expect(problem.stderr).toContain("has a dQ column: the fit smears with it");
       const written = JSON.parse(fs.readFileSync(problemFile, "utf8")) as { datasets: { file: string }[]; models: { refnx: Record<string, unknown> } };
-      expect(path.resolve(out, written.datasets[0].file)).toBe(data);
+      expect(path.resolve(out, "fit", written.datasets[0].file)).toBe(data);
       expect(written.models.refnx["resolution"]).toBeUndefined();
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
