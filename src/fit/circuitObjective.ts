@@ -1037,26 +1037,34 @@ function automaticFit(
     target.upper,
     target.names.map((name) => exponents.has(name)),
   );
-  const de = differentialEvolution(target, {
-    seed: 0,
-    lower: box.lower,
-    upper: box.upper,
-    logScale: box.logScale,
-    populationSize: Math.max(GLOBAL_STAGE_POPULATION_PER_PARAMETER * p, 10),
-    maxEvaluations: GLOBAL_STAGE_EVALUATIONS,
-    includeInitial: false,
-    polish: false,
-  });
-  evaluations += de.evaluations;
-  const members = Array.from(de.populationEnergies.keys())
-    .filter((i) => Number.isFinite(de.populationEnergies[i]))
-    .sort((i, j) => de.populationEnergies[i] - de.populationEnergies[j]);
+  let de: ReturnType<typeof differentialEvolution> | undefined;
+  try {
+    de = differentialEvolution(target, {
+      seed: 0,
+      lower: box.lower,
+      upper: box.upper,
+      logScale: box.logScale,
+      populationSize: Math.max(GLOBAL_STAGE_POPULATION_PER_PARAMETER * p, 10),
+      maxEvaluations: GLOBAL_STAGE_EVALUATIONS,
+      includeInitial: false,
+      polish: false,
+    });
+    evaluations += de.evaluations;
+  } catch (error) {
+    // a degenerate box (bounds the user pinned to one value): the structured starts alone
+    if (!(error instanceof ValidationError)) throw error;
+  }
+  const population = de?.population ?? new Float64Array(0);
+  const energies = de?.populationEnergies ?? new Float64Array(0);
+  const members = Array.from(energies.keys())
+    .filter((i) => Number.isFinite(energies[i]))
+    .sort((i, j) => energies[i] - energies[j]);
   const unit = (x: ArrayLike<number>, j: number): number =>
     box.logScale[j] ? Math.log(x[j] / box.lower[j]) / Math.log(box.upper[j] / box.lower[j]) : (x[j] - box.lower[j]) / (box.upper[j] - box.lower[j]);
   const picked: Float64Array[] = [];
   for (const i of members) {
     if (picked.length >= GLOBAL_STAGE_POLISHED) break;
-    const x = de.population.slice(i * p, i * p + p);
+    const x = population.slice(i * p, i * p + p);
     if (picked.some((y) => target.names.every((_, j) => Math.abs(unit(x, j) - unit(y, j)) <= GLOBAL_STAGE_SEPARATION))) continue;
     picked.push(x);
   }
