@@ -139,6 +139,9 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
     .option("--out <DIR>", `write report.html (Nyquist and Bode plots of the data with the fitted circuit, the parameters, every start) into this ${REPORT_FOLDER_HELP}`)
     .option("--force", FORCE_HELP)
     .action(async (file: string, flags: FitFlags) => {
+      // every flag is checked before any work; --seed seeds only --global's search (the automatic start is deterministic)
+      const seed = parseSeed(flags.seed);
+      if (flags.seed !== undefined && !flags.global) throw new ValidationError("--seed", "seeds the search of --global; without --global the fit is deterministic and takes no seed", flags.seed);
       if (flags.out !== undefined) checkOutputFolder(flags.out, flags.force);
       const api = await import("../api/impedance.ts");
       let spectrum = api.readSpectrum(file, readOptions(flags));
@@ -156,7 +159,7 @@ VersaStudio .par, PowerSuite (detected; --format to force). Z'' < 0 is capacitiv
         ...(flags.bounds !== undefined ? { bounds: parseBounds(flags.bounds) } : {}),
         ...(weights !== undefined ? { weights } : {}),
         admittance: flags.admittance ?? false,
-        ...(flags.global ? { global: { seed: parseSeed(flags.seed) } } : {}),
+        ...(flags.global ? { global: { seed } } : {}),
       };
       const { fit } = api.fitCircuit(flags.circuit, spectrum, options);
       const report = flags.out === undefined ? undefined : writeReport(flags.out, (await import("../report/impedanceReport.ts")).circuitFitPage(fit, spectrum));

@@ -195,8 +195,13 @@ describe("numeric flags", () => {
     [["eis", "simulate", "--circuit", "R0-p(R1,C1)", "--params", "1,2,3", "--seed", "-1"], /--seed: must be an integer ≥ 0/],
     [["eis", "simulate", "--circuit", "R0-p(R1,C1)", "--params", "1,2,3", "--noise", "-0.1"], /--noise: must be ≥ 0/],
     [["eis", "simulate", "--circuit", "R0-p(R1,C1)", "--params", "1,2,3", "--freq", "1:10:0"], /--freq: must be an integer ≥ 1/],
+    [["eis", "fit", "SPECTRUM", "--circuit", "R0-p(R1,C1)", "--seed", "1.5"], /--seed: must be an integer ≥ 0 \(got "1\.5"\)/],
+    [["eis", "fit", "SPECTRUM", "--circuit", "R0-p(R1,C1)", "--seed", "1"], /--seed: seeds the search of --global; without --global the fit is deterministic and takes no seed \(got "1"\)/],
+    [["eis", "drt", "SPECTRUM", "--extend", "abc"], /--extend: must be a finite number > 0/],
+    [["eis", "linkk", "SPECTRUM", "--max-m", "0"], /--max-m: must be an integer ≥ 1/],
   ])("strata %j is refused", (args, message) => {
-    const resolved = args.map((a) => (a === "MODEL" ? write("m.json", model(2.635)) : a === "PROBLEM.json" ? write("p.json", {}) : a));
+    const spectrum = path.join(repoRoot, "..", "shared", "conformance", "eis", "impedance.py", "exampleData.csv");
+    const resolved = args.map((a) => (a === "MODEL" ? write("m.json", model(2.635)) : a === "PROBLEM.json" ? write("p.json", {}) : a === "SPECTRUM" ? spectrum : a));
     const r = runCli(resolved);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(oneLine);
