@@ -4,7 +4,8 @@
  * sense: examples/model (reflect: finite R in (0, 1], total reflection below Cu's critical
  * edge from the Si side), examples/fit (LM on real SNS data: χ²_red within a stated bound,
  * the Cu and THF SLDs near the authors'), examples/impedance (eis fit converged, the
- * ohmic resistance where the spectrum crosses Z″ = 0). The README is the source of the
+ * ohmic resistance where the spectrum crosses Z″ = 0), examples/dose-plan (dose --plan:
+ * equal scans add up linearly at a spot, the spot over its budget flagged). The README is the source of the
  * command, so the docs cannot drift from what is tested.
  */
 import fs from "node:fs";
@@ -21,6 +22,8 @@ import { repoRoot } from "../paths.ts";
 const FIT_MAX_REDUCED_CHI2 = 2;
 /** The fitted Cu and THF SLDs (10⁻⁶ Å⁻²) within this of the authors' refl1d values (6.308, 5.856): their own fit's spread over states. */
 const FIT_SLD_ATOL = 0.1;
+/** Dose of equal scans at one spot against the sum of single scans: rounding only. */
+const DOSE_LINEARITY_RTOL = 1e-12;
 /** The fitted ohmic resistance R0 within this fraction of Z′ where the spectrum's Z″ changes sign (the high-frequency intercept). */
 const EIS_INTERCEPT_RTOL = 0.02;
 
@@ -83,6 +86,21 @@ describe("examples: each README's command, run as documented (spawned CLI)", () 
     const intercept = re1 + ((re2 - re1) * im1) / (im1 - im2);
     expect(f1 > f2).toBe(true);
     expect(Math.abs(params.get("R0")! / intercept - 1)).toBeLessThanOrEqual(EIS_INTERCEPT_RTOL);
+  });
+
+  it("examples/dose-plan: strata dose --plan accumulates equal scans linearly per spot and flags the spot over its budget", () => {
+    const result = runCli(documentedCommand("dose-plan"));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^OVER BUDGET: spot P1: [\d.]+ Gy > budget 20 Gy/m);
+    const json = runCli([...documentedCommand("dose-plan"), "--json"]);
+    const prediction = JSON.parse(json.stdout) as { spots: { spot: string; scans: number; dose_Gy: number; overBudget: boolean }[]; overBudget: boolean };
+    const spots = Object.fromEntries(prediction.spots.map((s) => [s.spot, s]));
+    expect(spots["P1"].scans).toBe(24);
+    // the same exposure at the same geometry deposits the same dose: P1's 24 scans are 24 fresh-spot scans
+    expect(Math.abs(spots["P1"].dose_Gy / (24 * spots["F1"].dose_Gy) - 1)).toBeLessThan(DOSE_LINEARITY_RTOL);
+    expect(spots["P1"].overBudget).toBe(true);
+    for (const fresh of ["F1", "F2", "F3", "F4"]) expect(spots[fresh].overBudget).toBe(false);
+    expect(prediction.overBudget).toBe(true);
   });
 });
 
