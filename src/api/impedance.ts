@@ -203,6 +203,9 @@ export function kramersKronigJson(kk: LinKKResult, spectrum: ImpedanceSpectrum):
           maxResidualFrequency: kk.maxResidualFrequency,
           pseudoChi2: kk.pseudoChi2,
           verdict: kk.verdict,
+          decidedBy: kk.decidedBy,
+          otherModes: kk.otherModes,
+          explanation: kk.explanation,
           method: kk.method,
           mode: kk.mode,
           addCapacitance: kk.addCapacitance,
@@ -283,6 +286,19 @@ export function circuitFitJson(fit: CircuitFitResult, spectrum: ImpedanceSpectru
     global: fit.global,
     initialSource: fit.initialSource,
     initialNotes: fit.initialNotes,
+    ...(fit.starts ? { starts: fit.starts.map((s) => ({ source: s.source, chi2: s.chi2, converged: s.converged, values: s.values })) } : {}),
+    ...(fit.alternatives
+      ? {
+          alternatives: fit.alternatives.map((a) => ({
+            source: a.source,
+            chi2: a.chi2,
+            rss: a.rss,
+            converged: a.converged,
+            parameters: Object.fromEntries(a.parameters.map((q) => [q.name, { value: q.value, stderr: finite(q.stderr) }])),
+            differences: a.differences,
+          })),
+        }
+      : {}),
     converged: fit.converged,
     status: fit.status,
     message: fit.message,

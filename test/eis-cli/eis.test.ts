@@ -91,6 +91,12 @@ describe("strata eis fit (spawned CLI)", () => {
     const warning = out.warnings.find((w) => w.includes("start: spectrum shape, arcs 2,1"));
     expect(warning, out.warnings.join("\n")).toMatch(/^the data do not decide between two minima: .*within the factor 1\.5; they differ in R1 .*C1 .*R2 .*C2 /);
     const initial = /to fit from the other: initial (\S+)$/.exec(warning!)![1];
+    // the same as data: every start's χ², and the other minimum with its parameters and differences
+    const structured = out as unknown as { starts: { source: string; chi2: number }[]; alternatives: { source: string; rss: number; parameters: Record<string, { value: number }>; differences: { name: string }[] }[] };
+    expect(structured.starts.map((s) => s.source)).toContain("spectrum shape, arcs 2,1");
+    const published2 = structured.alternatives.find((a) => a.source === "spectrum shape, arcs 2,1")!;
+    expect(published2.differences.map((d) => d.name)).toEqual(expect.arrayContaining(["R1", "C1", "R2", "C2"]));
+    expect(Math.abs(published2.parameters["C1"].value / published["C1"] - 1)).toBeLessThanOrEqual(IMPEDANCE_PY_FIT_RTOL);
     // refitting from those values stays there: impedance.py's published minimum, within 1 % (Wo1: within its standard error), RSS no larger
     const other = JSON.parse(runCli(["eis", "fit", example, "--circuit", circuit, "--initial", initial, "--drop-inductive", "--json"]).stdout) as FitJson;
     for (const [name, value] of Object.entries(published)) {
@@ -170,6 +176,11 @@ describe("strata eis read, linkk, drt (spawned CLI)", () => {
     expect(def.verdict).toMatch(/^KK-consistent: .*\. Decided by the complex fit \(Z′ and Z″ fitted together.*M = 17 chosen by the residual sweep/);
     expect(def.verdict).toMatch(/real-part fit \(μ rule\) NOT KK-consistent \(M = 3, /);
     expect(def.verdict).toMatch(/Here the real-part fit \(μ rule\) differs mainly in M \(3 against 17\): the μ rule stopped at too few RC elements\. Modes can disagree because a real-part fit predicts Z″ from Z′/);
+    // the same as data, for scripts
+    const structured = JSON.parse(runCli(["eis", "linkk", file, "--json"]).stdout) as { decidedBy: string; otherModes: { mode: string; method: string; M: number; valid: boolean }[]; explanation: string };
+    expect(structured.decidedBy).toMatch(/complex fit .*residual sweep/);
+    expect(structured.otherModes).toContainEqual(expect.objectContaining({ mode: "real", method: "mu", M: 3, valid: false }));
+    expect(structured.explanation).toMatch(/μ rule stopped at too few RC elements/);
     // impedance.py's mode, text output: the verdict, then which fit decided it, the other modes and why they disagree
     const text = runCli(["eis", "linkk", file, "--c", "0.85"]).stdout.split("\n");
     expect(text[0]).toMatch(/^# NOT KK-consistent: max \|residual\| 0\.47 /);
