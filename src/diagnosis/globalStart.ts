@@ -19,7 +19,7 @@
  */
 import { differentialEvolution } from "../optimize/differentialEvolution.ts";
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
-import { startingAt, type FitObjective } from "../optimize/objective.ts";
+import { expandHeld, holding, startingAt, type FitObjective } from "../optimize/objective.ts";
 import { createRandom } from "../core/random.ts";
 
 /** A polished optimum of the global stage. */
@@ -155,28 +155,8 @@ export function globalStart(objective: FitObjective, options: { seed: number; wi
  * parameters, from the basin's values).
  */
 function withInterphaseDensityHeld(objective: FitObjective, basin: Basin, at: number, value: number): { basin: Basin; evaluations: number } {
-  const p = objective.names.length;
-  const keep = Array.from({ length: p }, (_, j) => j).filter((j) => j !== at);
-  const full = Float64Array.from(basin.values);
-  full[at] = value;
-  const expand = (theta: ArrayLike<number>): Float64Array => {
-    keep.forEach((j, i) => (full[j] = theta[i]));
-    return full;
-  };
-  const reduced: FitObjective = {
-    names: keep.map((j) => objective.names[j]),
-    lower: Float64Array.from(keep, (j) => objective.lower[j]),
-    upper: Float64Array.from(keep, (j) => objective.upper[j]),
-    nResiduals: objective.nResiduals,
-    initial: () => Float64Array.from(keep, (j) => basin.values[j]),
-    residuals: (theta, out) => objective.residuals(expand(theta), out),
-    logPrior: (theta) => objective.logPrior(expand(theta)),
-    logLikelihood: (theta) => objective.logLikelihood(expand(theta)),
-    logPosterior: (theta) => objective.logPosterior(expand(theta)),
-  };
-  const fit = levenbergMarquardt(reduced, { maxEvaluations: 1500 });
-  const values = Float64Array.from(expand(fit.values));
-  return { basin: { chi2: fit.chi2, values, converged: fit.converged }, evaluations: fit.evaluations };
+  const fit = levenbergMarquardt(holding(objective, at, value, basin.values), { maxEvaluations: 1500 });
+  return { basin: { chi2: fit.chi2, values: expandHeld(fit.values, at, value), converged: fit.converged }, evaluations: fit.evaluations };
 }
 
 /**

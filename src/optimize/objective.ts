@@ -47,3 +47,36 @@ export function startingAt(objective: FitObjective, start: ArrayLike<number>): F
     logPosterior: (t) => objective.logPosterior(t),
   };
 }
+
+/**
+ * The objective with parameter `at` held at `value`: its names, bounds and vectors lack
+ * that parameter, and every call inserts it. `initial()` is `start` without it.
+ * {@link expandHeld} turns a reduced vector back into a full one.
+ */
+export function holding(objective: FitObjective, at: number, value: number, start: ArrayLike<number> = objective.initial()): FitObjective {
+  const keep = Array.from({ length: objective.names.length }, (_, j) => j).filter((j) => j !== at);
+  const full = new Float64Array(objective.names.length);
+  full[at] = value;
+  const expand = (theta: ArrayLike<number>): Float64Array => {
+    keep.forEach((j, i) => (full[j] = theta[i]));
+    return full;
+  };
+  return {
+    names: keep.map((j) => objective.names[j]),
+    lower: Float64Array.from(keep, (j) => objective.lower[j]),
+    upper: Float64Array.from(keep, (j) => objective.upper[j]),
+    nResiduals: objective.nResiduals,
+    initial: () => Float64Array.from(keep, (j) => start[j]),
+    residuals: (theta, out) => objective.residuals(expand(theta), out),
+    logPrior: (theta) => objective.logPrior(expand(theta)),
+    logLikelihood: (theta) => objective.logLikelihood(expand(theta)),
+    logPosterior: (theta) => objective.logPosterior(expand(theta)),
+  };
+}
+
+/** A reduced vector of {@link holding}'s objective as a full one (a new array; `at` set to `value`). */
+export function expandHeld(reduced: ArrayLike<number>, at: number, value: number): Float64Array {
+  const full = new Float64Array(reduced.length + 1);
+  for (let j = 0, i = 0; j < full.length; j++) full[j] = j === at ? value : reduced[i++];
+  return full;
+}
