@@ -12,7 +12,7 @@ import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import { formulaMass } from "../materials/index.ts";
 import type { Campaign, CellData } from "../campaign/campaign.ts";
 import type { CyclerTable } from "../io/cycler/index.ts";
-import { diagnoseCell, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
+import { diagnoseCell, trustJson, trustOf, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import { samplePosterior, withCovariance, type LawFit } from "./fitSeries.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
 import type { SeriesInput, StackLayer } from "./seriesModel.ts";
@@ -433,7 +433,7 @@ export async function diagnoseCampaign(campaign: Campaign, options: DiagnoseOpti
       seed: options.seed + index,
       ...(options.progress ? { progress: (stage: string, f: number) => options.progress!(`cell ${cell.id}: ${stage}`, f) } : {}),
     });
-    cellsJson[cell.id] = diagnosis.json;
+    cellsJson[cell.id] = { ...diagnosis.json, trust: trustJson(trustOf(diagnosis.detail.quality)) };
     cells.push({ id: cell.id, interphase: input.series.stack[input.series.interphase].name, diagnosis, trace: input.trace });
   }
   const population = await populationStage(cells, { seed: options.seed, mcmc: options.mcmc, ...(options.progress ? { progress: options.progress } : {}) });

@@ -96,6 +96,16 @@ export function trustOf(quality: readonly QualityFlag[]): Trust {
   };
 }
 
+/**
+ * The trust classification as diagnosis.json carries it per cell (`trust`), so a script
+ * need not re-derive it from the flag codes: `level` is what the exit status of `strata
+ * diagnose` says (3 for "not trustworthy"; 4 under --strict for "qualified").
+ */
+export function trustJson(trust: Trust): { level: "trustworthy" | "qualified" | "not trustworthy"; reasons: QualityFlag[]; qualifications: QualityFlag[]; warnings: number } {
+  const level = !trust.trustworthy ? "not trustworthy" : trust.qualifications.length > 0 || trust.warnings.length > 0 ? "qualified" : "trustworthy";
+  return { level, reasons: trust.reasons, qualifications: trust.qualifications, warnings: trust.warnings.length };
+}
+
 export interface QualityFlag {
   level: "error" | "warning" | "info";
   message: string;

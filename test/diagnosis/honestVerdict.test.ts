@@ -28,6 +28,7 @@ const SLIPPED_Q_MAX = 2.9;
 
 interface CellJson {
   quality: QualityFlag[];
+  trust: { level: string; reasons: QualityFlag[]; qualifications: QualityFlag[] };
   growth: Record<string, { comparison: { law: string; deltaIC: number }[] }>;
 }
 
@@ -81,6 +82,10 @@ describe("honest verdicts of strata diagnose", () => {
     // the slipped scan is not fitted: its fit stops on its budget, or most scans misfit
     expect(codes.some((c) => c === "fits-not-converged" || c === "untrustworthy")).toBe(true);
     expect(codes).not.toContain("laws-indistinguishable");
+    // the classification itself, for scripts: what exit status 3 said
+    const trust = json.cells["A"].trust;
+    expect(trust.level).toBe("not trustworthy");
+    expect(trust.reasons.map((r) => r.code)).toContain("too-few-scans");
     const report = fs.readFileSync(path.join(out, "report.html"), "utf8");
     expect(report).toMatch(/<p class="verdict" data-cell="A">Cell A: NOT TRUSTWORTHY — /);
     expect(report).not.toMatch(/<td>—<\/td>|—–—/);
@@ -101,6 +106,7 @@ describe("honest verdicts of strata diagnose", () => {
     expect(cell.growth["SEI"].comparison[1].deltaIC).toBeLessThan(2);
     expect(trustOf(cell.quality)).toMatchObject({ trustworthy: true, reasons: [] });
     expect(trustOf(cell.quality).qualifications.map((q) => q.code)).toEqual(["laws-indistinguishable"]);
+    expect(cell.trust).toMatchObject({ level: "qualified", qualifications: [{ code: "laws-indistinguishable" }] });
   }, 60_000);
 
   it("trustOf: which flag codes make a diagnosis not trustworthy, which only qualify it", () => {
