@@ -21,7 +21,8 @@ export interface ReportCell {
 
 const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const hours = (t: number): number => t / 3600;
-const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits)) : "—");
+/** A number to a few digits; a value that came out non-finite says so instead of a dash (issue 16 part 2). */
+const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits)) : `not computed (${String(x)})`);
 
 const LAW_TEXT: Record<string, string> = {
   linear: "linear (reaction-limited) growth",
