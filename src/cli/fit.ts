@@ -88,7 +88,9 @@ function printSummary(report: FitReport): void {
     const error =
       p.stderrKind === "none (constrained)"
         ? "(constrained: no standard error)"
-        : `± ${p.stderr === null ? "—" : p.stderr.toPrecision(3)} (${words.stderr}${p.stderrKind === "unscaled" ? "" : `; unscaled ± ${p.stderrUnscaled === null ? "—" : p.stderrUnscaled.toPrecision(3)}`})`;
+        : p.stderr === null
+          ? "(no standard error: the fit's curvature matrix is singular in this parameter — unidentified by the data)"
+          : `± ${p.stderr.toPrecision(3)} (${words.stderr}${p.stderrKind === "unscaled" || p.stderrUnscaled === null ? "" : `; unscaled ± ${p.stderrUnscaled.toPrecision(3)}`})`;
     lines.push(`  ${name.padEnd(40)} ${p.value.toPrecision(6).padStart(12)} ${error}`);
     if (post) lines.push(`${indent}posterior median ${post.median.toPrecision(6)} [95 % credible interval ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}] (${words.likelihood ?? ""}), τ ${post.tau.toPrecision(3)} steps, ESS ${post.ess.toFixed(0)}`);
   }

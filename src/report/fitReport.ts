@@ -50,7 +50,7 @@ const DEFAULT_PROFILE_DRAWS = 200;
 
 const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const fmt = (x: number | null | undefined, digits = 4): string =>
-  x === null || x === undefined || !Number.isFinite(x) ? "—" : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits);
+  x === null || x === undefined || !Number.isFinite(x) ? "not determined" : Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits);
 const basename = (file: string): string => file.split(/[\\/]/).pop() ?? file;
 
 /**

@@ -27,7 +27,8 @@ const SECOND_COLOR = "#2ca02c";
 const CURVE_POINTS = 240;
 
 const escapeHtml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const fmt = (x: number, digits = 4): string => (Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : "—");
+/** A number to a few digits; a non-finite one (a standard error of an unidentified parameter) says so instead of a dash. */
+const fmt = (x: number, digits = 4): string => (Number.isFinite(x) ? Number(x.toPrecision(digits)).toString() : "not determined");
 
 /** An impedance curve: frequencies (Hz) with Z′, Z″ (Ω). */
 interface Curve {
