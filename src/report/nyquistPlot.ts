@@ -8,6 +8,7 @@
  *
  * Units: impedance Ω.
  */
+import { escapeXml, niceTicks } from "./svgPlot.ts";
 
 /** One series of a Nyquist plot. */
 export interface NyquistSeries {
@@ -34,18 +35,7 @@ export interface NyquistPlotOptions {
   readonly unit?: string;
 }
 
-const escapeXml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi]. */
-function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return ticks;
-}
 
 function formatTick(value: number): string {
   const abs = Math.abs(value);

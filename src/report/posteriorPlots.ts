@@ -7,30 +7,21 @@
  * and `aria-label` title of svgPlot, so reports count and name their marks alike.
  * Units: those of the data passed in; axis labels carry them.
  */
+import { escapeXml, niceTicks as niceTicksOfSvgPlot } from "./svgPlot.ts";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 
-const escapeXml = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 /** SVG coordinates to 0.1 px: finer is invisible, and traces and corner plots hold tens of thousands of them. */
 const px = (v: number): string => v.toFixed(1);
 
-/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi] (svgPlot's rule, which it does not export), at least two when the range allows. */
+/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi] (svgPlot's rule), at least two when the range allows. */
 function niceTicks(lo: number, hi: number, count = 5): number[] {
-  let ticks = niceTicksOnce(lo, hi, count);
+  let ticks = niceTicksOfSvgPlot(lo, hi, count);
   // the fewest more ticks that give two (a small cell's range can fall between two round numbers)
-  for (let more = count + 1; ticks.length < 2 && hi > lo && more <= 3 * count + 2; more++) ticks = niceTicksOnce(lo, hi, more);
+  for (let more = count + 1; ticks.length < 2 && hi > lo && more <= 3 * count + 2; more++) ticks = niceTicksOfSvgPlot(lo, hi, more);
   return ticks;
 }
 
-function niceTicksOnce(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return ticks;
-}
 
 function formatTick(value: number): string {
   const abs = Math.abs(value);

@@ -46,11 +46,11 @@ const LOG_ERROR_BAR_DECADES = 1;
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 
-const escapeXml = (text: string): string =>
+export const escapeXml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi]. */
-function niceTicks(lo: number, hi: number, count = 6): number[] {
+/** Round numbers 1, 2, 5 × 10^k spanning [lo, hi] (shared by every plot module). */
+export function niceTicks(lo: number, hi: number, count = 6): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const power = Math.pow(10, Math.floor(Math.log10(raw)));
