@@ -16,6 +16,7 @@ import type { LeastSquaresResult } from "../optimize/result.ts";
 import type { Parameter } from "../params/index.ts";
 import { bandPlot, cornerPlot, MAX_CORNER_POINTS, tracePlots, type ChainView } from "./posteriorPlots.ts";
 import { linePlot, type Series } from "./svgPlot.ts";
+import { REPORT_BASE_CSS } from "./pageStyle.ts";
 
 /** What each uncertainty of the fit is, in words (strata fit's text, JSON and this page say the same). */
 export interface UncertaintyWords {
@@ -297,9 +298,7 @@ export function fitReport(input: FitReportInput): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem auto;max-width:1360px;color:#222;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.3rem} h2{margin-top:2rem;border-bottom:2px solid #ddd} h3{margin-bottom:.3rem}
-.verdict{font-size:1.15rem;background:#f3f7ff;border-left:5px solid #1f77b4;padding:.8rem 1rem;margin:1rem 0}
+${REPORT_BASE_CSS}
 .note{background:#fff8e6;border-left:5px solid #d48a00;padding:.6rem 1rem}
 .flags li.warning{color:#8a4b00}
 table{border-collapse:collapse;margin:.5rem 0} table.parameters td:nth-child(2){white-space:nowrap} td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right} td:first-child,th:first-child{text-align:left}

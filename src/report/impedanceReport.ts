@@ -19,6 +19,7 @@ import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { circuitModel } from "../models/circuit/circuitModel.ts";
 import { nyquistPlot, type NyquistSeries } from "./nyquistPlot.ts";
 import { linePlot, type Series } from "./svgPlot.ts";
+import { REPORT_BASE_CSS } from "./pageStyle.ts";
 
 const DATA_COLOR = "#1f77b4";
 const MODEL_COLOR = "#d62728";
@@ -87,9 +88,7 @@ function page(title: string, verdict: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem auto;max-width:1360px;color:#222;padding:0 1rem}
-h1{font-size:1.6rem;margin-bottom:.3rem} h2{margin-top:2rem;border-bottom:2px solid #ddd} h3{margin-bottom:.3rem}
-.verdict{font-size:1.15rem;background:#f3f7ff;border-left:5px solid #1f77b4;padding:.8rem 1rem;margin:1rem 0}
+${REPORT_BASE_CSS}
 table{border-collapse:collapse;margin:.5rem 0} td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right} td:first-child,th:first-child{text-align:left}
 .plots{display:flex;flex-wrap:wrap;gap:1rem} .plots svg{border:1px solid #ddd;border-radius:4px}
 .ok{color:#17702a;font-weight:600} .bad{color:#b00020;font-weight:600} .note{color:#555}
