@@ -53,3 +53,19 @@ export function scenarioFor(law: LawName, seed: number, extra: Record<string, un
     ...extra,
   };
 }
+
+/** Replicate cells of the population tests (hierarchical, populationAllLaws) and their linear k's log-normal spread. */
+export const REPLICATE_CELLS = 6;
+export const REPLICATE_LOG_SD = 0.2;
+
+/** A campaign of replicate X-ray cells whose linear growth rate k is drawn log-normally (log-sd {@link REPLICATE_LOG_SD}). */
+export function replicateScenario(seed: number, cells = REPLICATE_CELLS, scans = 6): Record<string, unknown> {
+  return {
+    seed,
+    probe: "xray",
+    law: { name: "linear", parameters: TRUE_PARAMETERS.linear },
+    cells,
+    population: { k: REPLICATE_LOG_SD },
+    scans: { count: scans, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 60, dqOverQ_fwhm: 0.05, incident: 1e5, background: 0 },
+  };
+}

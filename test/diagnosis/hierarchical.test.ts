@@ -14,7 +14,7 @@
  * population test is in populationAllLaws.test.ts (calibration project only).
  */
 import { describe, expect, it } from "vitest";
-import { simulateAndDiagnose, TRUE_PARAMETERS } from "./helpers.ts";
+import { REPLICATE_CELLS, REPLICATE_LOG_SD, replicateScenario, simulateAndDiagnose } from "./helpers.ts";
 import { coverageThreshold, FULL_CALIBRATION, seedCount } from "../calibrationScale.ts";
 
 /** 20 seeds under test:calibration, 2 in the default suite (npm test within 10 minutes). */
@@ -23,7 +23,7 @@ const SEEDS = seedCount(20, 2);
 const COVERAGE_MIN = 0.9;
 /** Reduced: k of n at α = 1 % for X ~ Binomial(n, 0.95) (calibrationScale.ts). */
 const coverageMinCount = (n: number): number => (FULL_CALIBRATION ? Math.ceil(COVERAGE_MIN * n) : coverageThreshold(n, 0.95));
-const TRUE_LOG_SD = 0.2;
+const TRUE_LOG_SD = REPLICATE_LOG_SD;
 /**
  * Partial pooling narrows every cell's 95 % interval: asserted up to the Monte Carlo error
  * of an interval's width from the chains' ≈ 10³ effective draws (≈ 2 %). A cell that came
@@ -31,18 +31,7 @@ const TRUE_LOG_SD = 0.2;
  * a wider interval.
  */
 const WIDTH_RATIO_MC_TOLERANCE = 1.02;
-const CELLS = 6;
 
-function replicateScenario(seed: number, cells = CELLS, scans = 6): Record<string, unknown> {
-  return {
-    seed,
-    probe: "xray",
-    law: { name: "linear", parameters: TRUE_PARAMETERS.linear },
-    cells,
-    population: { k: TRUE_LOG_SD },
-    scans: { count: scans, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 60, dqOverQ_fwhm: 0.05, incident: 1e5, background: 0 },
-  };
-}
 
 describe("hierarchical model across replicate cells (issue 7)", () => {
   it(
@@ -62,7 +51,7 @@ describe("hierarchical model across replicate cells (issue 7)", () => {
         expect(population.fitted).toBe(true);
         expect(population.law).toBe("linear");
         const k = population.parameters["k"];
-        expect(k.cells).toBe(CELLS);
+        expect(k.cells).toBe(REPLICATE_CELLS);
         if (k.logSd.lo95 <= TRUE_LOG_SD && TRUE_LOG_SD <= k.logSd.hi95) covered++;
         else misses.push(`seed ${seed}: log-sd [${k.logSd.lo95.toFixed(3)}, ${k.logSd.hi95.toFixed(3)}]`);
         const cellTruth = (truth as unknown as { cells: Record<string, { law: Record<string, number> }> }).cells;

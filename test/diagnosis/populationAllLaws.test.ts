@@ -12,7 +12,7 @@
  * budget can carry; `npm run test:calibration` (run by CI) runs its 6 seeds.
  */
 import { describe, expect, it } from "vitest";
-import { simulateAndDiagnose, TRUE_PARAMETERS } from "./helpers.ts";
+import { REPLICATE_LOG_SD, replicateScenario, simulateAndDiagnose, TRUE_PARAMETERS } from "./helpers.ts";
 import type { PopulationSection } from "../../src/diagnosis/diagnose.ts";
 import { coverageThreshold, FULL_CALIBRATION, seedCount } from "../calibrationScale.ts";
 
@@ -22,19 +22,8 @@ const ALL_LAWS_SEEDS = seedCount(6, 1);
 const COVERAGE_MIN = 0.9;
 /** Reduced: k of n at α = 1 % for X ~ Binomial(n, 0.95) (calibrationScale.ts). */
 const coverageMinCount = (n: number): number => (FULL_CALIBRATION ? Math.ceil(COVERAGE_MIN * n) : coverageThreshold(n, 0.95));
-const TRUE_LOG_SD = 0.2;
-const CELLS = 6;
+const TRUE_LOG_SD = REPLICATE_LOG_SD;
 
-function replicateScenario(seed: number, cells = CELLS, scans = 6): Record<string, unknown> {
-  return {
-    seed,
-    probe: "xray",
-    law: { name: "linear", parameters: TRUE_PARAMETERS.linear },
-    cells,
-    population: { k: TRUE_LOG_SD },
-    scans: { count: scans, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 60, dqOverQ_fwhm: 0.05, incident: 1e5, background: 0 },
-  };
-}
 
 describe("population across cells that disagree on the law (issue 13 part 4)", () => {
   it(

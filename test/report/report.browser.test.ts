@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type BrowserContext } from "playwright-core";
-import { BROWSER_ARGS, CHROMIUM, MIN_MARKS_PER_PLOT, PLOT_MARKS, screenshotPath } from "./browser.ts";
+import { BROWSER_ARGS, CHROMIUM, MIN_MARKS_PER_PLOT, PLOT_MARKS, screenshotPath, watchPage } from "./browser.ts";
 import { runCli } from "../cli/run.ts";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { repoRoot } from "../paths.ts";
@@ -73,15 +73,7 @@ describe("diagnosis report in headless Chromium", () => {
 
   it("draws every plot, shows the verdict first, switches scans, logs no errors and fetches nothing", async () => {
     const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    const external: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    page.on("request", (request) => {
-      if (!request.url().startsWith("file://")) external.push(request.url());
-    });
+    const { consoleErrors, external } = watchPage(page);
     await page.goto(`file://${path.join(dir, "report.html")}`);
     // (browser-side code as strings: the project's type-check has no DOM library)
     await page.waitForFunction('typeof window.__plotsDone === "number"');
@@ -199,11 +191,7 @@ describe("diagnosis report in headless Chromium", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Population of 3 cells \(linear law, chosen by the pooled evidence of all cells\): .*k: median/m);
     const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    const { consoleErrors } = watchPage(page);
     await page.goto(`file://${path.join(out, "report.html")}`);
     await page.waitForFunction('typeof window.__plotsDone === "number"');
     const marks = await page.evaluate<{ title: string; marks: number }[]>(PLOT_MARKS);
