@@ -12,6 +12,7 @@ import { INDISTINGUISHABLE_DELTA_IC, MIN_SCANS_FOR_LAWS, trustOf, type CellDiagn
 import type { PopulationSection } from "../diagnosis/diagnose.ts";
 import type { PopulationResult } from "../diagnosis/population.ts";
 import { REPORT_BASE_CSS } from "./pageStyle.ts";
+import { interpolateLinear } from "../materials/tables.ts";
 
 export interface ReportCell {
   id: string;
@@ -514,7 +515,9 @@ function interphaseWindow(profiles: { z: Float64Array; sld: Float64Array }[]): [
   const a = profiles[0];
   const b = profiles[profiles.length - 1];
   const grid = Float64Array.from([...a.z, ...b.z]).sort();
-  const spread = Array.from(grid, (z) => Math.abs(interpolate(a.z, a.sld, z) - interpolate(b.z, b.sld, z)));
+  // linear between depths, held constant beyond the ends
+  const at = (p: { z: Float64Array; sld: Float64Array }, z: number): number => interpolateLinear(z, p.z, p.sld, p.sld[0], p.sld[p.sld.length - 1]);
+  const spread = Array.from(grid, (z) => Math.abs(at(a, z) - at(b, z)));
   const largest = Math.max(...spread);
   if (!(largest > 0)) return undefined;
   const changed = Array.from(grid).filter((_, i) => spread[i] > PROFILE_CHANGE_FRACTION * largest);
@@ -528,20 +531,6 @@ function interphaseWindow(profiles: { z: Float64Array; sld: Float64Array }[]): [
 
 /** A profile's change counts as the interphase's when above this fraction of the largest change. */
 const PROFILE_CHANGE_FRACTION = 0.05;
-
-/** Linear interpolation of y(x) at `at` (x ascending), held constant beyond the ends. */
-function interpolate(x: Float64Array, y: Float64Array, at: number): number {
-  if (at <= x[0]) return y[0];
-  if (at >= x[x.length - 1]) return y[y.length - 1];
-  let lo = 0;
-  let hi = x.length - 1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (x[mid] <= at) lo = mid;
-    else hi = mid;
-  }
-  return y[lo] + ((y[hi] - y[lo]) * (at - x[lo])) / (x[hi] - x[lo]);
-}
 
 /** "median [lo, hi]", or the median and why there is no interval. */
 function bracketed(i: { median: number; lo95: number; hi95: number }, why: string): string {
