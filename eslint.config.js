@@ -27,6 +27,8 @@ export const layers = [
   "diagnosis", // series models, growth laws, damage, population, consistency
   "report", // HTML and SVG
   "api", // the public API (src/index.ts re-exports it)
+  "store", // the service's store: SQLite (embedded) or PostgreSQL, content-addressed files, event log
+  "service", // strata serve: HTTP API, ingest and watcher, live diagnosis runner, the live page's server
   "cli", // argument parsing and printing only
 ];
 

@@ -6,7 +6,10 @@ import { configDefaults, defineConfig } from "vitest/config";
  *   the calibration suites at a reduced number of seeds — minutes on 2 cores;
  * - `calibration` (`npm run test:calibration`): the seeded calibration suites at full size
  *   (STRATA_CALIBRATION=full; see test/calibrationScale.ts) and the fuzz harnesses at
- *   their long-run size.
+ *   their long-run size;
+ * - `service` (`npm run test:service`): the live service's long runs — latency over a
+ *   100-scan replay, SIGKILL crash safety, concurrent-client load (test/service-long/),
+ *   one file at a time so their timings are not shared with another suite.
  */
 const CALIBRATION_SUITES = [
   "test/diagnosis/calibration.test.ts",
@@ -43,11 +46,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CALIBRATION_ONLY], env: { TZ: "UTC" } },
+        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CALIBRATION_ONLY, "test/service-long/**"], env: { TZ: "UTC" } },
       },
       {
         extends: true,
         test: { name: "calibration", include: CALIBRATION_SUITES, env: { TZ: "UTC", STRATA_CALIBRATION: "full" } },
+      },
+      {
+        extends: true,
+        test: { name: "service", include: ["test/service-long/**/*.test.ts"], fileParallelism: false, testTimeout: 900_000, hookTimeout: 120_000, env: { TZ: "UTC" } },
       },
     ],
   },

@@ -2,11 +2,14 @@
 # The system packages the tests need, installed when missing (Debian, as root or with sudo),
 # or one line saying how to install them. Run by `npm test` and `npm run test:calibration`
 # before the suites, and by .ci/run.
-#   today: chromium (the report's browser test, /usr/bin/chromium)
+#   today: chromium (the report's browser test, /usr/bin/chromium) and postgresql (the
+#   service's store tests, started by scripts/services.sh at the end)
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-[ ${#missing[@]} -eq 0 ] && exit 0
+command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+here="$(dirname "$0")"
+[ ${#missing[@]} -eq 0 ] && exec bash "$here/services.sh"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; else
@@ -24,3 +27,4 @@ if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}";
   echo "strata tests: apt-get install ${missing[*]} failed (see /tmp/strata-apt.log): install them by hand" >&2
   exit 1
 fi
+exec bash "$here/services.sh"

@@ -41,7 +41,9 @@ describe("the npm package", () => {
     const project = path.join(tmp, "project");
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "uses-strata", private: true, type: "module" }));
-    execFileSync(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", path.join(tmp, tarball!)], { cwd: project, encoding: "utf8", stdio: "pipe" });
+    // --ignore-scripts: better-sqlite3 (the store of `strata serve`) would compile from source
+    // for ~2 min here; the commands below do not load it, and the service's tests run it.
+    execFileSync(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", "--ignore-scripts", path.join(tmp, tarball!)], { cwd: project, encoding: "utf8", stdio: "pipe" });
 
     const script = [
       'import { sld, reflectivity, inspectCampaign, STRATA_VERSION, ValidationError } from "strata";',
