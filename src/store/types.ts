@@ -75,6 +75,8 @@ export interface TokenRecord {
   label: string;
   scope: TokenScope;
   createdAt: string;
+  /** when it was revoked (listTokens shows revoked tokens; tokenByHash never returns them) */
+  revokedAt?: string;
 }
 
 /** Background work that must survive a crash: queued → running → done | failed. */
@@ -119,10 +121,14 @@ export interface Store {
   putDiagnosis(diagnosis: Omit<DiagnosisVersionRecord, "version" | "createdAt">): Promise<DiagnosisVersionRecord>;
   latestDiagnosis(campaignId: string, kind?: "live" | "full"): Promise<DiagnosisVersionRecord | undefined>;
   listDiagnoses(campaignId: string): Promise<Omit<DiagnosisVersionRecord, "document">[]>;
+  /** one version (`?version=N`); both stores implement it */
+  diagnosis?(campaignId: string, version: number): Promise<DiagnosisVersionRecord | undefined>;
 
   appendEvent(event: Omit<EventRecord, "seq" | "at">): Promise<EventRecord>;
   /** events with seq > afterSeq (optionally of one campaign), oldest first, at most limit */
   events(afterSeq: number, options?: { campaignId?: string; limit?: number }): Promise<EventRecord[]>;
+  /** the newest event's seq, 0 when there is none; both stores implement it */
+  lastSeq?(): Promise<number>;
 
   /** store a token's hash (SHA-256 of the secret); the secret itself is never stored */
   putToken(token: TokenRecord & { hash: string }): Promise<void>;
