@@ -24,6 +24,7 @@ import { registerInspect } from "./inspect.ts";
 import { registerDose } from "./dose.ts";
 import { registerInit } from "./init.ts";
 import { registerImportRefnx } from "./importRefnx.ts";
+import { registerReplay } from "./replay.ts";
 
 
 export function buildProgram(): Command {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerDose(program);
   registerInit(program);
   registerImportRefnx(program);
+  registerReplay(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
   program.hook("preAction", () => {
