@@ -44,6 +44,11 @@ export interface Campaign {
   cells: CellData[];
   /** Manifest findings, reader warnings and clock problems, de-duplicated. */
   warnings: string[];
+  /**
+   * With `presentOnly`: the manifest's files not there yet (scans, cycler records, impedance
+   * spectra; manifest-relative paths as written, each once, in manifest order). Otherwise absent.
+   */
+  pending?: string[];
 }
 
 /** One cell's data on the campaign time axis. */
@@ -71,6 +76,12 @@ export interface LoadCampaignOptions {
   dqMeasure?: "fwhm" | "sigma";
   /** Unknown manifest keys are warnings instead of errors (`strata --lenient`). @default the process policy (core/keys): false */
   lenient?: boolean;
+  /**
+   * A campaign still being measured (`strata serve`): scans, cycler records and impedance
+   * spectra whose files are not there yet are left out (listed in `campaign.pending`) instead
+   * of being an error. A file that is there but unreadable is still an error. @default false
+   */
+  presentOnly?: boolean;
 }
 
 /** Extensions read as NeXus/HDF5. */
@@ -115,19 +126,25 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
   });
 
   const resolve = (file: string): string => path.resolve(root, file);
-  const missing = (jsonPath: string, file: string): void => {
+  const pending: string[] = [];
+  /** whether the file is there; a missing one is an error, or (presentOnly) pending */
+  const present = (jsonPath: string, file: string): boolean => {
     const full = resolve(file);
-    if (!fs.existsSync(full)) throw new ParseError(manifestFile, `${jsonPath}: file not found: ${file}${full !== file ? ` (${full})` : ""}`);
+    if (fs.existsSync(full)) return true;
+    if (!options.presentOnly) throw new ParseError(manifestFile, `${jsonPath}: file not found: ${file}${full !== file ? ` (${full})` : ""}`);
+    if (!pending.includes(file)) pending.push(file);
+    return false;
   };
-  manifest.scans.forEach((s, i) => missing(`scans[${i}].file`, s.file));
-  manifest.electrochemistry.forEach((e, i) => missing(`electrochemistry[${i}].file`, e.file));
-  manifest.impedance.forEach((e, i) => missing(`impedance[${i}].file`, e.file));
+  // indices into the manifest's lists (error messages keep naming the manifest's own index)
+  const scanIndices = manifest.scans.flatMap((s, i) => (present(`scans[${i}].file`, s.file) ? [i] : []));
+  const electrochemistryIndices = manifest.electrochemistry.flatMap((e, i) => (present(`electrochemistry[${i}].file`, e.file) ? [i] : []));
+  const impedanceIndices = manifest.impedance.flatMap((e, i) => (present(`impedance[${i}].file`, e.file) ? [i] : []));
 
   // Scans: each file read once (per NeXus mapping).
   const curvesByFile = new Map<string, ReflectivityData[]>();
   const scanData: ReflectivityData[] = [];
   const timedScans: TimedScan[] = [];
-  for (let i = 0; i < manifest.scans.length; i++) {
+  for (const i of scanIndices) {
     const scan = manifest.scans[i];
     const full = resolve(scan.file);
     const isNexus = NEXUS_EXTENSIONS.includes(path.extname(full).toLowerCase());
@@ -158,7 +175,8 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
 
   // Cycler records and their clocks.
   const clocks = new Map<string, CycleClock>();
-  manifest.electrochemistry.forEach((entry, i) => {
+  for (const i of electrochemistryIndices) {
+    const entry = manifest.electrochemistry[i];
     const jsonPath = `electrochemistry[${i}]`;
     const utcOffset = entry.utcOffset === undefined ? undefined : parseUtcOffset(entry.utcOffset);
     let table: CyclerTable;
@@ -169,9 +187,11 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     }
     for (const w of table.warnings) warnings.push(`${entry.file}: ${w}`);
     clocks.set(entry.cell, { table, start: recordStart(entry, table, jsonPath, warnings) });
-  });
+  }
 
-  const spectra: ImpedanceSpectrum[] = manifest.impedance.map((entry, i) => {
+  const presentImpedance = impedanceIndices.map((i) => manifest.impedance[i]);
+  const spectra: ImpedanceSpectrum[] = impedanceIndices.map((i) => {
+    const entry = manifest.impedance[i];
     try {
       const spectrum = readImpedanceFile(resolve(entry.file));
       for (const w of spectrum.warnings) warnings.push(w);
@@ -188,7 +208,7 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
       cell,
       clock,
       scans: timedScans.flatMap((scan, i) => (scan.cell === cell.id ? [{ scan, data: scanData[i] }] : [])),
-      spectra: manifest.impedance.flatMap((entry, i) => (entry.cell === cell.id ? [{ entry, spectrum: spectra[i] }] : [])),
+      spectra: presentImpedance.flatMap((entry, i) => (entry.cell === cell.id ? [{ entry, spectrum: spectra[i] }] : [])),
       gapFactor,
       warnings,
     });
@@ -203,7 +223,7 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     };
   });
 
-  return { dir: root, manifest: { ...manifest, scans: timedScans }, cells, warnings: [...new Set(warnings)] };
+  return { dir: root, manifest: { ...manifest, scans: timedScans }, cells, warnings: [...new Set(warnings)], ...(options.presentOnly ? { pending } : {}) };
 }
 
 function toNexusMapping(mapping: ManifestNexusMapping | undefined): NexusMapping | "nxrefscan" {

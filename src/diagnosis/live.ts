@@ -1,0 +1,1094 @@
+/**
+ * @module diagnosis/live
+ * The incremental ("live") diagnosis of `strata serve` (issue 17 part 3): each time scans
+ * arrive, the diagnosis is updated from the previous state instead of being recomputed.
+ *
+ * - Per-scan (independent) fit of a new scan: Levenberg–Marquardt warm-started from the
+ *   previous scan's optimum; the global stage runs on it only when its χ² says the warm
+ *   start failed (upper-tail p < {@link MISFIT_P}).
+ * - Law-constrained joint fits, every law, every update: the χ² of the scans seen before is
+ *   replaced by its Gauss–Newton expansion at the previous optimum, (θ−θ₀)ᵀH(θ−θ₀) with
+ *   H = JᵀJ (the information matrix, accumulated scan by scan), and LM minimises that plus
+ *   the new scans' exact χ². One update evaluates the new scans only, whatever the series'
+ *   length. AICc weights come from these χ²; a full run refits exactly.
+ * - Posterior: sequential importance resampling. The previous draws of the posterior law are
+ *   reweighted by the new scans' likelihood (one model evaluation of each new scan per draw);
+ *   ESS from the weights. Under a growth law the series model has no per-scan parameter (a
+ *   scan's thickness is the law's value at its time; roughness, density and the rest of the
+ *   stack are shared), so a new scan brings no new dimension and the weight is the exact
+ *   likelihood ratio. When the ESS falls below {@link RESAMPLE_ESS_FRACTION} of the draws they
+ *   are resampled (systematic) and rejuvenated by a short ensemble-MCMC run
+ *   (optimize/ensembleSampler: independence moves from the draws' own mean and covariance,
+ *   and DE moves) on the full posterior of every scan seen; the moves of one update are
+ *   bounded by {@link REJUVENATION_SCAN_EVALUATIONS} single-scan evaluations, the draws not
+ *   moved yet are moved by the next updates.
+ * - `needsFull` is raised when the cheap update is not enough: the ESS (weights, distinct
+ *   draws) below {@link FULL_ESS_FRACTION} of the draws after rejuvenation; another law ahead
+ *   of the posterior's by more than {@link LAW_CHANGE_DELTA} in AICc; a new scan the law
+ *   cannot reproduce (χ² jump, p < {@link CHI2_JUMP_P}); a second beam spot (a damage term may
+ *   now be separable, which only the full run's damage stage tests); a law that became
+ *   applicable (charge law once the cycler record arrives); earlier scans whose time, charge
+ *   or dose changed. `full(campaign)` runs the batch diagnosis (diagnoseCampaign, the code of
+ *   `strata diagnose`) and adopts its fits and posterior.
+ * - The first posterior of a cell (when it reaches {@link MIN_SCANS_FOR_LAWS} scans) is the batch
+ *   diagnosis of that cell (diagnoseCell) on its scans so far.
+ *
+ * Deterministic: every random choice is seeded by the seed, the cell's index and the number
+ * of scans seen, and the document carries the whole state (draws, weights, fits, information
+ * matrices), so {@link LiveDiagnosis.fromDocument} resumes to the same next document.
+ *
+ * Units: thickness Å, time s since the manifest's t0, charge C, current A, dose Gy,
+ * resistance Ω, capacitance F.
+ */
+import { createRandom, type Random } from "../core/random.ts";
+import { choleskyWithJitter } from "../core/linalg.ts";
+import { ValidationError } from "../core/errors.ts";
+import { STRATA_VERSION } from "../core/version.ts";
+import { GROWTH_LAWS, LAW_NAMES, type LawName, type SeriesScales } from "../models/growthLaws.ts";
+import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
+import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
+import { ensembleSampler } from "../optimize/ensembleSampler.ts";
+import type { FitObjective } from "../optimize/objective.ts";
+import { startingAt } from "../optimize/objective.ts";
+import { fitCircuit } from "../fit/circuitObjective.ts";
+import type { Campaign } from "../campaign/campaign.ts";
+import { ledgerRows, resolveDoseSetup, scanExposures } from "../confounders/index.ts";
+import { cellInput, diagnoseCampaign } from "./diagnose.ts";
+import {
+  chiSquareUpperTail,
+  diagnoseCell,
+  INDISTINGUISHABLE_DELTA_IC,
+  MIN_SCANS_FOR_LAWS,
+  trustJson,
+  trustOf,
+  type CellDiagnosis,
+  type CellDiagnosisInput,
+  type DiagnoseOptions,
+  type QualityFlag,
+} from "./diagnoseCell.ts";
+import { independentSeries, lagOneAutocorrelation, POSTERIOR_MIXING_DEFAULTS, type IndependentScanFit, type LawFit } from "./fitSeries.ts";
+import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective, type SeriesScan } from "./seriesModel.ts";
+
+/** Draws of the live posterior (particles); also the most a document carries. */
+export const LIVE_DRAWS = 500;
+/** Resample and rejuvenate when the weights' ESS falls below this fraction of the draws. */
+export const RESAMPLE_ESS_FRACTION = 0.5;
+/** After rejuvenation, an ESS below this fraction of the draws sets `needsFull`. */
+export const FULL_ESS_FRACTION = 0.2;
+/** Rejuvenation budget of one update, in single-scan model evaluations (walkers × steps × scans). */
+export const REJUVENATION_SCAN_EVALUATIONS = 6000;
+/** Fewest MCMC steps of a rejuvenation run. */
+export const REJUVENATION_MIN_STEPS = 1;
+/** Most MCMC steps of a rejuvenation run (when the budget allows more, more draws are moved instead). */
+export const REJUVENATION_MAX_STEPS = 4;
+/** Share of the rejuvenation steps that are independence moves from the draws' mean and covariance. */
+export const REJUVENATION_INDEPENDENCE_FRACTION = 0.8;
+/** A new scan's warm-started fit failed (global stage rerun) when its χ² upper-tail p is below this. */
+export const MISFIT_P = 1e-3;
+/** The posterior law is behind another by more than this ΔAICc: a full run is due. */
+export const LAW_CHANGE_DELTA = INDISTINGUISHABLE_DELTA_IC;
+/** A new scan the law fits worse than its own free fit by a χ² difference of upper-tail p below this: a full run is due. */
+export const CHI2_JUMP_P = 1e-4;
+/** Most points of the decimated current and charge trace. */
+export const MAX_TRACE_POINTS = 500;
+/** Relative change of an earlier scan's time, charge or dose that counts as a change. */
+const SCAN_CHANGE_TOLERANCE = 1e-9;
+/** Defaults of the full run (those of `strata diagnose`: api/diagnosis DIAGNOSE_DEFAULTS). */
+const FULL_MCMC = { walkers: 24, steps: 400, burn: 50, ...POSTERIOR_MIXING_DEFAULTS } as const;
+
+/** Options of a live diagnosis. */
+export interface LiveOptions {
+  /** seed of every random choice (default 1, as `strata diagnose`) */
+  seed?: number;
+  /** growth laws compared (default all five) */
+  laws?: readonly LawName[];
+  /** model beam damage in the full runs when the dose ledger allows it (default) or never */
+  damage?: "auto" | "off";
+  /** the batch diagnosis's MCMC settings for the first posterior and full runs (default those of `strata diagnose`) */
+  mcmc?: Partial<DiagnoseOptions["mcmc"]>;
+}
+
+/** An interval of the live document. */
+export interface LiveInterval {
+  median: number;
+  lo95: number;
+  hi95: number;
+  unit?: string;
+}
+
+/** One cell of a strata-live/1 document. */
+export interface LiveCell {
+  id: string;
+  headline: string;
+  law: { best: LawName | null; weights: Partial<Record<LawName, number>>; posterior: LawName | null; damage: DamageName };
+  timeline: { scan: string; time_s: number; spot: string; thickness_A: LiveInterval | null; independent_A: { value: number; stderr: number } | null }[];
+  parameters: Record<string, LiveInterval>;
+  latestScan: { id: string; q: number[]; r: number[]; dr: number[]; fit: number[]; chi2red: number } | null;
+  posterior: { ess: number; law: LawName; damage: DamageName; draws: { names: string[]; values: number[][] }; logWeights: number[] } | null;
+  dose_Gy: Record<string, number> | null;
+  current: { time_s: number[]; current_A: number[]; charge_C: number[] } | null;
+  impedance: { id: string; time_s: number; R_int_ohm: number; C_int_F: number }[];
+  quality: { severity: "warning" | "info"; code?: string; message: string }[];
+  trust: ReturnType<typeof trustJson>;
+  /** what the cheap update did and why a full run is due */
+  live: { method: "sir" | "chain" | "full" | "independent"; newScans: string[]; ess: number; resampled: boolean; moved: number; needsFull: string[] };
+  /** the engine's state, for {@link LiveDiagnosis.fromDocument} */
+  resume: CellStateJson;
+}
+
+/** The strata-live/1 document. */
+export interface LiveDocument {
+  format: "strata-live/1";
+  campaign: string | null;
+  generated: string;
+  method: "sir" | "chain" | "full";
+  scans: number;
+  pending: string[];
+  cells: LiveCell[];
+  needsFull: boolean;
+  seed: number;
+  software: { name: string; version: string };
+  full?: Record<string, unknown>;
+}
+
+/** A scan as the state remembers it (to see changes of time, charge or dose). */
+interface ScanRecord {
+  id: string;
+  spot: string;
+  time_s: number;
+  qred: number;
+  dose?: number;
+}
+
+/** A law's joint fit, kept as its optimum and information matrix. */
+interface LawState {
+  law: LawName;
+  damage: DamageName;
+  names: string[];
+  lower: number[];
+  upper: number[];
+  values: number[];
+  /** χ² of every scan seen at the optimum (exact after a full run, then its incremental update) */
+  chi2: number;
+  /** JᵀJ at the optimum, p×p row-major */
+  information: number[];
+  k: number;
+  n: number;
+  converged: boolean;
+}
+
+/** The particles of the posterior law. */
+interface PosteriorState {
+  law: LawName;
+  damage: DamageName;
+  names: string[];
+  lower: number[];
+  upper: number[];
+  draws: number[][];
+  logWeights: number[];
+  /** draws still to move after the last resampling, from `cursor` on */
+  pendingMoves: number;
+  cursor: number;
+}
+
+/** A spectrum's interphase R and C. */
+interface ImpedanceRecord {
+  id: string;
+  time_s: number;
+  R_int_ohm: number;
+  C_int_F: number;
+}
+
+/** The serialisable state of one cell. */
+export interface CellStateJson {
+  id: string;
+  scans: ScanRecord[];
+  independent: IndependentScanFit[];
+  scales: SeriesScales | null;
+  laws: LawState[];
+  posterior: Omit<PosteriorState, "draws" | "logWeights" | "names" | "law" | "damage"> | null;
+  impedance: ImpedanceRecord[];
+  impedanceFailures: { id: string; message: string }[];
+  needsFull: string[];
+  /** the last full run's quality flags of the kinds the cheap update cannot re-derive */
+  fullFlags: QualityFlag[];
+  /** spots the last posterior (first or full) saw */
+  spotsAtFull: string[];
+  /** laws the last full run could fit */
+  lawsAtFull: LawName[];
+}
+
+interface CellState extends Omit<CellStateJson, "posterior"> {
+  posterior: PosteriorState | null;
+}
+
+/** A single-scan objective under a law, with the map from the state's parameter order. */
+interface ScanObjective {
+  series: SeriesObjective;
+  /** position in the objective's vector of each state parameter */
+  order: Int32Array;
+  buffer: Float64Array;
+}
+
+/**
+ * The live diagnosis of a campaign (see the module comment). One object per campaign; feed
+ * it the campaign as files arrive (`loadCampaign(dir, { presentOnly: true })`).
+ */
+export class LiveDiagnosis {
+  readonly #options: Required<Pick<LiveOptions, "seed" | "damage">> & { laws: LawName[]; mcmc: DiagnoseOptions["mcmc"] };
+  #cells = new Map<string, CellState>();
+  /** single-scan objectives by law/damage/scan (rebuilt on demand, not part of the state) */
+  readonly #objectives = new Map<string, ScanObjective>();
+
+  constructor(options: LiveOptions = {}) {
+    const seed = options.seed ?? 1;
+    if (!Number.isInteger(seed)) throw new ValidationError("seed", "must be an integer", seed);
+    this.#options = {
+      seed,
+      damage: options.damage ?? "auto",
+      laws: options.laws ? [...options.laws] : [...LAW_NAMES],
+      mcmc: { ...FULL_MCMC, ...(options.mcmc ?? {}) },
+    };
+    for (const law of this.#options.laws) if (!LAW_NAMES.includes(law)) throw new ValidationError("laws", `unknown law (expected ${LAW_NAMES.join(", ")})`, law);
+  }
+
+  /** True when the cheap updates' diagnostics say a full re-run is due (see the module comment). */
+  get needsFull(): boolean {
+    return [...this.#cells.values()].some((c) => c.needsFull.length > 0);
+  }
+
+  /** Why a full run is due, per cell. */
+  get needsFullReasons(): Record<string, string[]> {
+    return Object.fromEntries([...this.#cells.values()].filter((c) => c.needsFull.length > 0).map((c) => [c.id, [...c.needsFull]]));
+  }
+
+  /**
+   * Update with the campaign as it is now (the scans whose files have arrived).
+   * @returns the new strata-live/1 document
+   */
+  async update(campaign: Campaign): Promise<LiveDocument> {
+    const cells: LiveCell[] = [];
+    const methods: string[] = [];
+    for (const [index, cell] of campaign.cells.entries()) {
+      const input = cellInput(campaign, cell, campaign.manifest.beam.probe, campaign.manifest.beam, { damage: this.#options.damage, cellIndex: index });
+      const result = await this.#updateCell(campaign, index, input);
+      methods.push(result.live.method);
+      cells.push(result);
+    }
+    const method = methods.includes("chain") ? "chain" : "sir";
+    return this.#document(campaign, cells, method);
+  }
+
+  /**
+   * The batch diagnosis (diagnoseCampaign: the code of `strata diagnose`) on the campaign,
+   * adopted as the new state: fits, information matrices, and its MCMC chain thinned to
+   * {@link LIVE_DRAWS} equally weighted draws.
+   */
+  async full(campaign: Campaign, options: { signal?: AbortSignal } = {}): Promise<LiveDocument> {
+    const signal = options.signal;
+    const check = (): void => {
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("the full diagnosis was aborted");
+    };
+    check();
+    const diagnosis = await diagnoseCampaign(campaign, { ...this.#diagnoseOptions(this.#options.seed), progress: () => check() });
+    check();
+    const cells: LiveCell[] = [];
+    for (const [index, cell] of campaign.cells.entries()) {
+      const input = cellInput(campaign, cell, campaign.manifest.beam.probe, campaign.manifest.beam, { damage: this.#options.damage, cellIndex: index });
+      const state = this.#adopt(cell.id, input, diagnosis.cells[index].diagnosis);
+      this.#cells.set(cell.id, state);
+      cells.push(this.#cellDocument(campaign, index, input, state, { method: "full", newScans: [], ess: this.#ess(state), resampled: false, moved: 0, needsFull: [] }));
+    }
+    return { ...this.#document(campaign, cells, "full"), full: diagnosis.json };
+  }
+
+  /** Resume from a stored document: the next update equals the one the uninterrupted object would have made. */
+  static fromDocument(doc: LiveDocument, options: LiveOptions = {}): LiveDiagnosis {
+    if (doc?.format !== "strata-live/1") throw new ValidationError("format", 'is not "strata-live/1"', doc?.format);
+    const live = new LiveDiagnosis({ ...options, seed: options.seed ?? doc.seed });
+    for (const cell of doc.cells) {
+      const r = cell.resume;
+      const posterior: PosteriorState | null =
+        r.posterior && cell.posterior
+          ? { ...r.posterior, law: cell.posterior.law, damage: cell.posterior.damage, names: [...cell.posterior.draws.names], draws: cell.posterior.draws.values.map((row) => [...row]), logWeights: [...cell.posterior.logWeights] }
+          : null;
+      live.#cells.set(cell.id, { ...structuredClone(r), posterior });
+    }
+    return live;
+  }
+
+  #diagnoseOptions(seed: number): DiagnoseOptions {
+    return { mode: "auto", laws: [...this.#options.laws], seed, mcmc: { ...this.#options.mcmc }, damage: this.#options.damage };
+  }
+
+  async #updateCell(campaign: Campaign, index: number, input: CellDiagnosisInput): Promise<LiveCell> {
+    const series = input.series;
+    const id = series.cell;
+    let state = this.#cells.get(id);
+    if (!state) {
+      state = { id, scans: [], independent: [], scales: null, laws: [], posterior: null, impedance: [], impedanceFailures: [], needsFull: [], fullFlags: [], spotsAtFull: [], lawsAtFull: [] };
+      this.#cells.set(id, state);
+    }
+    const seen = new Map(state.scans.map((s) => [s.id, s]));
+    const reasons: string[] = [];
+    // earlier scans whose time, charge or dose changed (a cycler record that arrived late, a re-written scan)
+    for (const scan of series.scans) {
+      const before = seen.get(scan.id);
+      if (before && !sameScan(before, record(scan))) reasons.push(`scan ${scan.id} changed (time, charge or dose) since it was first seen`);
+    }
+    const fresh = series.scans.filter((s) => !seen.has(s.id));
+    const seedBase = this.#options.seed + 1000003 * index;
+    // per-scan fits of the new scans, each warm-started from the previous scan's optimum
+    for (const scan of fresh) {
+      state.independent.push(this.#independentFit(series, scan, state.independent[state.independent.length - 1], seedBase + state.scans.length + 1));
+      state.scans.push(record(scan));
+    }
+    let method: LiveCell["live"]["method"] = "independent";
+    let resampled = false;
+    let moved = 0;
+    const laws = this.#options.laws.filter((law) => law !== "charge" || input.hasCharge);
+    if (!state.posterior && series.scans.length >= MIN_SCANS_FOR_LAWS && laws.length > 0) {
+      // the first posterior: the batch diagnosis of the cell on its scans so far
+      const diagnosis = await diagnoseCell(input, this.#diagnoseOptions(this.#options.seed + index));
+      const adopted = this.#adopt(id, input, diagnosis);
+      adopted.impedance = state.impedance;
+      adopted.impedanceFailures = state.impedanceFailures;
+      state = adopted;
+      this.#cells.set(id, state);
+      method = "chain";
+    } else if (state.posterior && fresh.length > 0) {
+      const step = this.#sequentialUpdate(state, input, fresh, seedBase + state.scans.length, reasons);
+      method = step.moved > 0 ? "chain" : "sir";
+      resampled = step.resampled;
+      moved = step.moved;
+    } else if (state.posterior) method = "sir";
+    if (state.posterior) {
+      for (const law of laws) if (!state.lawsAtFull.includes(law)) reasons.push(`the ${law} law became applicable (its data arrived) and has no joint fit yet`);
+      const spots = [...new Set(series.scans.map((s) => s.spot))];
+      if (input.damage?.status === "modelled" && spots.length >= 2 && state.spotsAtFull.length < 2) reasons.push(`scans at a second spot (${spots.join(", ")}): beam damage may now be separable from chemistry, which the full run's damage stage tests`);
+    }
+    state.needsFull = [...new Set([...state.needsFull, ...reasons])];
+    this.#updateImpedance(state, input);
+    return this.#cellDocument(campaign, index, input, state, { method, newScans: fresh.map((s) => s.id), ess: this.#ess(state), resampled, moved, needsFull: [...state.needsFull] });
+  }
+
+  /** A new scan's free fit, LM warm-started from the previous scan's optimum (global stage when that fails). */
+  #independentFit(series: SeriesInput, scan: SeriesScan, previous: IndependentScanFit | undefined, seed: number): IndependentScanFit {
+    const single = { ...series, scans: [scan] };
+    if (!previous) return independentSeries(single, { seed }).fits[0];
+    const scales = seriesScales(single, 10);
+    const objective = seriesObjective(single, { kind: "free" }, scales, {
+      thickness: [previous.thickness],
+      roughness: previous.roughness,
+      nuisance: previous.nuisance,
+      ...(previous.density !== undefined ? { density: previous.density } : {}),
+    });
+    const fit = levenbergMarquardt(objective.objective, { maxEvaluations: 1500 });
+    const index = (name: string): number => objective.objective.names.indexOf(name);
+    const entry = freeFitEntry(scan, fit, index, objective);
+    const dof = Math.max(entry.points - objective.objective.names.length, 1);
+    if (chiSquareUpperTail(entry.chi2, dof) >= MISFIT_P) return entry;
+    // the warm start failed: the global stage on this scan, the better of the two kept
+    const global = independentSeries(single, { seed }).fits[0];
+    return global.chi2 < entry.chi2 ? global : entry;
+  }
+
+  /** SIR step, law updates and rejuvenation for new scans. */
+  #sequentialUpdate(state: CellState, input: CellDiagnosisInput, fresh: SeriesScan[], seed: number, reasons: string[]): { resampled: boolean; moved: number } {
+    const series = input.series;
+    const posterior = state.posterior!;
+    const scales = state.scales!;
+    // (1) every law's joint fit: Gauss–Newton expansion of the old χ² + the new scans exactly
+    for (const law of state.laws) this.#updateLaw(law, series, fresh, scales);
+    // a new scan the posterior law cannot reproduce while its own free fit can
+    const posteriorLaw = state.laws.find((l) => l.law === posterior.law && l.damage === posterior.damage);
+    if (posteriorLaw) {
+      for (const scan of fresh) {
+        const objective = this.#scanObjective(series, scan, posteriorLaw.law, posteriorLaw.damage, scales, posteriorLaw.names);
+        const chi2 = scanChi2(objective, posteriorLaw.values);
+        const free = state.independent.find((f) => f.id === scan.id);
+        if (free) {
+          const dof = Math.max(objective.series.objective.names.length - posteriorLaw.k + 1, 1);
+          const p = chiSquareUpperTail(Math.max(chi2 - free.chi2, 0), dof);
+          if (p < CHI2_JUMP_P) reasons.push(`scan ${scan.id}: the ${posteriorLaw.law} law fits it worse than its own free fit (Δχ² = ${(chi2 - free.chi2).toFixed(1)}, p = ${p.toExponential(1)})`);
+        }
+      }
+    }
+    const comparison = lawComparison(state.laws);
+    const behind = comparison.find((c) => c.law === posterior.law);
+    if (comparison.length > 0 && behind && behind.deltaIC > LAW_CHANGE_DELTA) reasons.push(`the ${comparison[0].law} law is now ahead of the posterior's ${posterior.law} law by ΔAICc ${behind.deltaIC.toFixed(1)}`);
+    // (2) reweight the draws by the new scans' likelihood
+    const objectives = fresh.map((scan) => this.#scanObjective(series, scan, posterior.law, posterior.damage, scales, posterior.names));
+    const theta = new Float64Array(posterior.names.length);
+    for (let i = 0; i < posterior.draws.length; i++) {
+      const row = posterior.draws[i];
+      for (let j = 0; j < theta.length; j++) theta[j] = row[j];
+      let add = 0;
+      for (const objective of objectives) add += scanLogLikelihood(objective, theta);
+      posterior.logWeights[i] += add;
+    }
+    normaliseLogWeights(posterior.logWeights);
+    // (3) resample and rejuvenate when the weights degenerate
+    const random = createRandom(seed);
+    let resampled = false;
+    if (kishEss(posterior.logWeights) < RESAMPLE_ESS_FRACTION * posterior.draws.length) {
+      systematicResample(posterior, random);
+      posterior.pendingMoves = posterior.draws.length;
+      posterior.cursor = 0;
+      resampled = true;
+    }
+    let moved = 0;
+    if (posterior.pendingMoves > 0) moved = this.#rejuvenate(posterior, series, scales, random);
+    const ess = this.#ess(state);
+    if (ess < FULL_ESS_FRACTION * posterior.draws.length && posterior.pendingMoves === 0) reasons.push(`the posterior's ESS is ${ess.toFixed(0)} of ${posterior.draws.length} draws after rejuvenation`);
+    return { resampled, moved };
+  }
+
+  /** Move up to the budget's worth of draws by a short ensemble-MCMC run on the full posterior. */
+  #rejuvenate(posterior: PosteriorState, series: SeriesInput, scales: SeriesScales, random: Random): number {
+    const p = posterior.names.length;
+    const minWalkers = 2 * p + 2 + ((2 * p + 2) % 2);
+    const scans = series.scans.filter((s) => posterior.draws.length > 0 && s.data.q.length > 0);
+    const perStep = Math.max(scans.length, 1);
+    let steps = REJUVENATION_MAX_STEPS;
+    let walkers = Math.floor(REJUVENATION_SCAN_EVALUATIONS / (perStep * (steps + 1)));
+    while (walkers < minWalkers && steps > REJUVENATION_MIN_STEPS) {
+      steps--;
+      walkers = Math.floor(REJUVENATION_SCAN_EVALUATIONS / (perStep * (steps + 1)));
+    }
+    walkers = Math.max(minWalkers, Math.min(walkers, posterior.pendingMoves, posterior.draws.length));
+    walkers -= walkers % 2;
+    if (walkers < minWalkers) walkers = Math.min(minWalkers, posterior.draws.length - (posterior.draws.length % 2));
+    if (walkers < 2) return 0;
+    const objective = this.#posteriorObjective(posterior, series, scales);
+    const indices = Array.from({ length: walkers }, (_, k) => (posterior.cursor + k) % posterior.draws.length);
+    const positions = new Float64Array(walkers * p);
+    indices.forEach((i, k) => positions.set(posterior.draws[i], k * p));
+    const { mean, covariance } = weightedMoments(posterior);
+    const result = ensembleSampler(objective, {
+      walkers,
+      steps,
+      burn: 0,
+      seed: random.integer(2 ** 31),
+      move: "de",
+      independence: { fraction: REJUVENATION_INDEPENDENCE_FRACTION, center: mean, covariance },
+      start: { kind: "positions", positions },
+    });
+    const last = (result.keptSteps - 1) * walkers * p;
+    indices.forEach((i, k) => (posterior.draws[i] = Array.from(result.chain.subarray(last + k * p, last + (k + 1) * p))));
+    posterior.cursor = (posterior.cursor + walkers) % posterior.draws.length;
+    posterior.pendingMoves = Math.max(posterior.pendingMoves - walkers, 0);
+    return walkers;
+  }
+
+  /** The posterior over every scan seen, as single-scan objectives summed (bounds and prior of the state). */
+  #posteriorObjective(posterior: PosteriorState, series: SeriesInput, scales: SeriesScales): FitObjective {
+    const parts = series.scans.map((scan) => this.#scanObjective(series, scan, posterior.law, posterior.damage, scales, posterior.names));
+    const lower = Float64Array.from(posterior.lower);
+    const upper = Float64Array.from(posterior.upper);
+    const first = parts[0];
+    const prior = (theta: Float64Array): number => {
+      for (let j = 0; j < theta.length; j++) if (!(theta[j] >= lower[j] && theta[j] <= upper[j])) return -Infinity;
+      for (let j = 0; j < theta.length; j++) first.buffer[first.order[j]] = theta[j];
+      return first.series.objective.logPrior(first.buffer);
+    };
+    const likelihood = (theta: Float64Array): number => {
+      let total = 0;
+      for (const part of parts) total += scanLogLikelihood(part, theta);
+      return total;
+    };
+    const nResiduals = parts.reduce((a, part) => a + part.series.objective.nResiduals, 0);
+    return {
+      names: posterior.names,
+      lower,
+      upper,
+      nResiduals,
+      initial: () => Float64Array.from(posterior.draws[0]),
+      residuals: (theta, out) => {
+        const result = out ?? new Float64Array(nResiduals);
+        let offset = 0;
+        for (const part of parts) {
+          for (let j = 0; j < theta.length; j++) part.buffer[part.order[j]] = theta[j];
+          part.series.objective.residuals(part.buffer, result.subarray(offset, offset + part.series.objective.nResiduals));
+          offset += part.series.objective.nResiduals;
+        }
+        return result;
+      },
+      logPrior: prior,
+      logLikelihood: likelihood,
+      logPosterior: (theta) => {
+        const lp = prior(theta);
+        return lp === -Infinity ? -Infinity : lp + likelihood(theta);
+      },
+    };
+  }
+
+  /** One law's incremental joint fit with the new scans. */
+  #updateLaw(law: LawState, series: SeriesInput, fresh: SeriesScan[], scales: SeriesScales): void {
+    const p = law.names.length;
+    const parts = fresh.map((scan) => this.#scanObjective(series, scan, law.law, law.damage, scales, law.names));
+    const theta0 = Float64Array.from(law.values);
+    const factor = choleskyWithJitter(Float64Array.from(law.information), p, 1e-12 * Math.max(1, ...law.information.filter((_, i) => i % (p + 1) === 0)));
+    const newResiduals = parts.reduce((a, part) => a + part.series.objective.nResiduals, 0);
+    const lower = Float64Array.from(law.lower);
+    const upper = Float64Array.from(law.upper);
+    const residuals = (theta: Float64Array, out?: Float64Array): Float64Array => {
+      const result = out ?? new Float64Array(p + newResiduals);
+      // (θ−θ₀)ᵀ L Lᵀ (θ−θ₀) = |Lᵀ(θ−θ₀)|²
+      for (let j = 0; j < p; j++) {
+        let sum = 0;
+        for (let i = j; i < p; i++) sum += factor[i * p + j] * (theta[i] - theta0[i]);
+        result[j] = sum;
+      }
+      let offset = p;
+      for (const part of parts) {
+        for (let j = 0; j < p; j++) part.buffer[part.order[j]] = theta[j];
+        part.series.objective.residuals(part.buffer, result.subarray(offset, offset + part.series.objective.nResiduals));
+        offset += part.series.objective.nResiduals;
+      }
+      return result;
+    };
+    const objective: FitObjective = {
+      names: law.names,
+      lower,
+      upper,
+      nResiduals: p + newResiduals,
+      initial: () => Float64Array.from(theta0),
+      residuals,
+      logPrior: (theta) => (theta.every((x, j) => x >= lower[j] && x <= upper[j]) ? 0 : -Infinity),
+      logLikelihood: (theta) => -0.5 * residuals(theta).reduce((a, r) => a + r * r, 0),
+      logPosterior: (theta) => -0.5 * residuals(theta).reduce((a, r) => a + r * r, 0),
+    };
+    const fit = levenbergMarquardt(startingAt(objective, theta0), { maxEvaluations: 100 * (p + 1), ftol: 1e-10, xtol: 1e-10, refine: false, computeCovariance: false });
+    const values = fit.values;
+    // information of the new scans at the new optimum (forward differences)
+    const information = Float64Array.from(law.information);
+    const base = new Float64Array(newResiduals);
+    const shifted = new Float64Array(newResiduals);
+    const evaluateNew = (theta: Float64Array, out: Float64Array): void => {
+      let offset = 0;
+      for (const part of parts) {
+        for (let j = 0; j < p; j++) part.buffer[part.order[j]] = theta[j];
+        part.series.objective.residuals(part.buffer, out.subarray(offset, offset + part.series.objective.nResiduals));
+        offset += part.series.objective.nResiduals;
+      }
+    };
+    evaluateNew(values, base);
+    const jacobian = new Float64Array(newResiduals * p);
+    const trial = Float64Array.from(values);
+    for (let j = 0; j < p; j++) {
+      const span = Number.isFinite(upper[j] - lower[j]) ? upper[j] - lower[j] : Math.max(Math.abs(values[j]), 1);
+      let h = 1e-7 * span;
+      if (values[j] + h > upper[j]) h = -h;
+      trial[j] = values[j] + h;
+      evaluateNew(trial, shifted);
+      trial[j] = values[j];
+      for (let r = 0; r < newResiduals; r++) jacobian[r * p + j] = (shifted[r] - base[r]) / h;
+    }
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b <= a; b++) {
+        let sum = 0;
+        for (let r = 0; r < newResiduals; r++) sum += jacobian[r * p + a] * jacobian[r * p + b];
+        information[a * p + b] += sum;
+        if (a !== b) information[b * p + a] += sum;
+      }
+    }
+    law.values = Array.from(values);
+    law.chi2 += fit.chi2;
+    law.information = Array.from(information);
+    law.n += newResiduals;
+    law.converged = fit.converged;
+  }
+
+  /** The single-scan objective of a scan under a law (cached), mapped to the state's parameter order. */
+  #scanObjective(series: SeriesInput, scan: SeriesScan, law: LawName, damage: DamageName, scales: SeriesScales, names: readonly string[]): ScanObjective {
+    const key = `${law}\u0000${damage}\u0000${scan.id}\u0000${scan.time_s}\u0000${scan.qred_C_per_cm2}\u0000${scan.dose_Gy ?? ""}\u0000${JSON.stringify(scales)}`;
+    let cached = this.#objectives.get(key);
+    if (!cached) {
+      const built = seriesObjective({ ...series, scans: [scan] }, { kind: "law", law, damage }, scales);
+      const objectiveNames = built.objective.names;
+      const order = Int32Array.from(names, (name) => objectiveNames.indexOf(name));
+      if (objectiveNames.length !== names.length || order.some((j) => j < 0)) {
+        throw new ValidationError(`cells[${series.cell}].scans.${scan.id}`, `its ${law} model has parameters (${objectiveNames.join(", ")}) other than the series' (${names.join(", ")})`);
+      }
+      cached = { series: built, order, buffer: new Float64Array(names.length) };
+      this.#objectives.set(key, cached);
+    }
+    return cached;
+  }
+
+  /** The state from a batch diagnosis of the cell (first posterior, or a full run). */
+  #adopt(id: string, input: CellDiagnosisInput, diagnosis: CellDiagnosis): CellState {
+    const detail = diagnosis.detail;
+    const series = input.series;
+    const state: CellState = {
+      id,
+      scans: series.scans.map(record),
+      independent: detail.independent.map((f) => ({ ...f, nuisance: { ...f.nuisance } })),
+      scales: null,
+      laws: [],
+      posterior: null,
+      impedance: [],
+      impedanceFailures: [],
+      needsFull: [],
+      fullFlags: detail.quality.filter((q) => q.code !== undefined),
+      spotsAtFull: [...new Set(series.scans.map((s) => s.spot))],
+      lawsAtFull: detail.lawFits.map((f) => f.law),
+    };
+    const best = detail.best;
+    const chain = detail.posterior;
+    if (detail.mode !== "joint" || !best || !chain) return state;
+    state.scales = { ...best.build.scales };
+    state.laws = detail.lawFits.map((f) => lawState(f));
+    const names = [...best.series.objective.names];
+    const total = chain.keptSteps * chain.walkers;
+    const count = Math.min(LIVE_DRAWS, total);
+    const draws: number[][] = [];
+    for (let d = 0; d < count; d++) {
+      const i = Math.floor(((d + 0.5) * total) / count);
+      draws.push(Array.from(chain.chain.subarray(i * chain.params, (i + 1) * chain.params)));
+    }
+    state.posterior = {
+      law: best.law,
+      damage: best.damage,
+      names,
+      lower: Array.from(best.series.objective.lower),
+      upper: Array.from(best.series.objective.upper),
+      draws,
+      logWeights: draws.map(() => -Math.log(count)),
+      pendingMoves: 0,
+      cursor: 0,
+    };
+    return state;
+  }
+
+  /** ESS of the posterior: the weights' (Kish), at most the number of distinct draws. */
+  #ess(state: CellState): number {
+    const posterior = state.posterior;
+    if (!posterior) return 0;
+    const distinct = new Set(posterior.draws.map((d) => d.join(","))).size;
+    return Math.min(kishEss(posterior.logWeights), distinct);
+  }
+
+  /** Interphase R and C of spectra not fitted yet (the manifest's impedanceModel names the elements). */
+  #updateImpedance(state: CellState, input: CellDiagnosisInput): void {
+    const circuit = input.circuit;
+    if (!circuit) return;
+    for (const s of input.spectra) {
+      if (state.impedance.some((r) => r.id === s.id) || state.impedanceFailures.some((r) => r.id === s.id)) continue;
+      try {
+        const fit = fitCircuit(circuit.circuit, s.spectrum);
+        const ir = fit.names.indexOf(circuit.resistance);
+        const ic = fit.names.indexOf(circuit.capacitance);
+        if (ir < 0 || ic < 0) throw new Error(`the circuit has no element ${ir < 0 ? circuit.resistance : circuit.capacitance}`);
+        state.impedance.push({ id: s.id, time_s: s.time_s, R_int_ohm: fit.values[ir], C_int_F: fit.values[ic] });
+      } catch (error) {
+        state.impedanceFailures.push({ id: s.id, message: `impedance ${s.id}: circuit fit failed (${(error as Error).message})` });
+      }
+    }
+    state.impedance.sort((a, b) => a.time_s - b.time_s);
+  }
+
+  #cellDocument(campaign: Campaign, index: number, input: CellDiagnosisInput, state: CellState, live: LiveCell["live"]): LiveCell {
+    const series = input.series;
+    const posterior = state.posterior;
+    const weights = posterior ? normalisedWeights(posterior.logWeights) : undefined;
+    const comparison = lawComparison(state.laws);
+    const interphase = series.stack[series.interphase].name;
+    // thickness of every scan under the posterior law (zero dose: the chemistry), weighted quantiles
+    const byId = new Map(state.independent.map((f) => [f.id, f]));
+    let lawThickness: ((scan: SeriesScan) => LiveInterval) | undefined;
+    if (posterior && weights) {
+      const law = GROWTH_LAWS[posterior.law];
+      const columns = (law.parameters(state.scales!)).map((spec) => posterior.names.indexOf(spec.name));
+      const values = new Float64Array(columns.length);
+      lawThickness = (scan) => {
+        const samples = new Float64Array(posterior.draws.length);
+        posterior.draws.forEach((row, i) => {
+          for (let j = 0; j < columns.length; j++) values[j] = row[columns[j]];
+          samples[i] = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, series.thicknessPerCharge);
+        });
+        return { ...weightedInterval(samples, weights), unit: "Å" };
+      };
+    }
+    const timeline = series.scans.map((scan) => {
+      const f = byId.get(scan.id);
+      return {
+        scan: scan.id,
+        time_s: scan.time_s,
+        spot: scan.spot,
+        thickness_A: lawThickness ? lawThickness(scan) : f ? { median: f.thickness, lo95: f.thickness - 1.959964 * f.thicknessStderr, hi95: f.thickness + 1.959964 * f.thicknessStderr, unit: "Å" } : null,
+        independent_A: f ? { value: f.thickness, stderr: f.thicknessStderr } : null,
+      };
+    });
+    const parameters: Record<string, LiveInterval> = {};
+    if (posterior && weights) {
+      const specs = [...GROWTH_LAWS[posterior.law].parameters(state.scales!), ...DAMAGE_MODELS[posterior.damage].parameters({ maxDose: 1, magnitude: 1 })];
+      const shared = ["interphase_roughness", "interphase_density"];
+      for (const name of [...specs.map((s) => s.name), ...shared]) {
+        const j = posterior.names.indexOf(name);
+        if (j < 0) continue;
+        const unit = specs.find((s) => s.name === name)?.unit ?? (name === "interphase_roughness" ? "Å" : "g/cm³");
+        parameters[name] = { ...weightedInterval(Float64Array.from(posterior.draws, (row) => row[j]), weights), unit };
+      }
+    }
+    const quality = this.#quality(input, state, comparison);
+    const trust = trustJson(trustOf(quality));
+    return {
+      id: series.cell,
+      headline: headline(series.cell, interphase, timeline, comparison, posterior, trust, quality, series.scans.length),
+      law: { best: comparison[0]?.law ?? null, weights: Object.fromEntries(comparison.map((c) => [c.law, c.weight])), posterior: posterior?.law ?? null, damage: posterior?.damage ?? "none" },
+      timeline,
+      parameters,
+      latestScan: this.#latestScan(series, state),
+      posterior:
+        posterior && weights
+          ? { ess: this.#ess(state), law: posterior.law, damage: posterior.damage, draws: { names: [...posterior.names], values: posterior.draws.map((row) => [...row]) }, logWeights: [...posterior.logWeights] }
+          : null,
+      dose_Gy: spotDoses(campaign, index),
+      current: currentTrace(input),
+      impedance: state.impedance.map((r) => ({ ...r })),
+      quality: quality.map((q) => ({ severity: q.level === "info" ? "info" : "warning", ...(q.code ? { code: q.code } : {}), message: q.message })),
+      trust,
+      live,
+      resume: {
+        id: state.id,
+        scans: state.scans.map((s) => ({ ...s })),
+        independent: state.independent.map((f) => ({ ...f, nuisance: { ...f.nuisance } })),
+        scales: state.scales ? { ...state.scales } : null,
+        laws: state.laws.map((l) => ({ ...l, names: [...l.names], lower: [...l.lower], upper: [...l.upper], values: [...l.values], information: [...l.information] })),
+        posterior: posterior ? { lower: [...posterior.lower], upper: [...posterior.upper], pendingMoves: posterior.pendingMoves, cursor: posterior.cursor } : null,
+        impedance: state.impedance.map((r) => ({ ...r })),
+        impedanceFailures: state.impedanceFailures.map((r) => ({ ...r })),
+        needsFull: [...state.needsFull],
+        fullFlags: state.fullFlags.map((q) => ({ ...q })),
+        spotsAtFull: [...state.spotsAtFull],
+        lawsAtFull: [...state.lawsAtFull],
+      },
+    };
+  }
+
+  /** The quality flags of the live state, as diagnose computes them where the state allows. */
+  #quality(input: CellDiagnosisInput, state: CellState, comparison: LawComparison[]): QualityFlag[] {
+    const quality: QualityFlag[] = input.warnings.map((message) => ({ level: "warning", message }));
+    const n = input.series.scans.length;
+    if (n === 0) quality.push({ level: "error", message: "no reflectivity scans with valid points yet: nothing to diagnose" });
+    else if (n < MIN_SCANS_FOR_LAWS) {
+      quality.push({ level: "error", code: "too-few-scans", message: `${n} scan${n > 1 ? "s are" : " is"} too few to compare growth laws (at least ${MIN_SCANS_FOR_LAWS}): per-scan thicknesses only so far` });
+    }
+    const misfit = state.independent.filter((f) => {
+      const dof = Math.max(f.points - 3 - Object.keys(f.nuisance).length, 1);
+      return chiSquareUpperTail(f.chi2, dof) < MISFIT_P || f.residualAutocorrelation > 0.5;
+    }).length;
+    if (state.independent.length > 0 && misfit > 0.5 * state.independent.length) {
+      quality.push({ level: "error", code: "untrustworthy", message: `the fits do not reach the data: ${misfit} of ${state.independent.length} scans are fitted far worse than their error bars allow or leave structured residuals; these numbers are not trustworthy` });
+    }
+    // the last full run's coded flags that the cheap update does not re-derive (MCMC mixing, damage design)
+    for (const flag of state.fullFlags) {
+      if (flag.code === "mcmc-time-cap" || flag.code === "mcmc-not-mixed" || flag.code === "fits-not-converged") quality.push({ ...flag });
+    }
+    const rivals = comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
+    if (comparison.length > 1 && n >= MIN_SCANS_FOR_LAWS && (rivals.length > 0 || comparison[0].weight < 0.7)) {
+      const shown = rivals.length > 0 ? [comparison[0], ...rivals] : comparison.slice(0, 2);
+      quality.push({ level: "info", code: "laws-indistinguishable", message: `the data do not single out a law: ${shown.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).join(", ")}${rivals.length > 0 ? ` (within ΔAICc ${INDISTINGUISHABLE_DELTA_IC} of the best)` : ""}` });
+    }
+    for (const failure of state.impedanceFailures) quality.push({ level: "warning", message: failure.message });
+    if (state.needsFull.length > 0) quality.push({ level: "info", message: `a full re-run is due: ${state.needsFull.join("; ")}` });
+    return quality;
+  }
+
+  /** The latest scan (by time) with the posterior law's fit at its joint optimum. */
+  #latestScan(series: SeriesInput, state: CellState): LiveCell["latestScan"] {
+    if (series.scans.length === 0) return null;
+    const scan = series.scans.reduce((a, b) => (b.time_s >= a.time_s ? b : a));
+    const data = { id: scan.id, q: Array.from(scan.data.q), r: Array.from(scan.data.r), dr: Array.from(scan.data.dr) };
+    const posterior = state.posterior;
+    const law = posterior ? state.laws.find((l) => l.law === posterior.law && l.damage === posterior.damage) : undefined;
+    if (!law || !state.scales) {
+      const f = state.independent.find((x) => x.id === scan.id);
+      return { ...data, fit: [], chi2red: f ? f.chi2 / Math.max(f.points, 1) : NaN };
+    }
+    const objective = this.#scanObjective(series, scan, law.law, law.damage, state.scales, law.names);
+    for (let j = 0; j < law.values.length; j++) objective.buffer[objective.order[j]] = law.values[j];
+    const joint = objective.series.objective;
+    const values = joint.valuesAt(objective.buffer);
+    const model = objective.series.models[0];
+    const fill = model.bind(joint.space);
+    const slabs = new Float64Array(model.rows * 4);
+    const scalars = new Float64Array(model.scalarCount);
+    fill(values, slabs, scalars);
+    const curve = objective.series.terms[0].evaluateAt(slabs, scalars[0], scalars[1], scalars);
+    const chi2 = scanChi2(objective, law.values);
+    return { ...data, fit: Array.from(curve), chi2red: chi2 / Math.max(joint.nResiduals, 1) };
+  }
+
+  #document(campaign: Campaign, cells: LiveCell[], method: LiveDocument["method"]): LiveDocument {
+    return {
+      format: "strata-live/1",
+      campaign: (campaign.manifest as { name?: string }).name ?? null,
+      generated: new Date().toISOString(),
+      method,
+      scans: campaign.cells.reduce((a, c) => a + c.scans.length, 0),
+      pending: [...(campaign.pending ?? [])],
+      cells,
+      needsFull: this.needsFull,
+      seed: this.#options.seed,
+      software: { name: "strata", version: STRATA_VERSION },
+    };
+  }
+}
+
+interface LawComparison {
+  law: LawName;
+  damage: DamageName;
+  deltaIC: number;
+  weight: number;
+}
+
+/** Akaike weights of the laws' AICc (the best damage variant of each law). */
+function lawComparison(laws: LawState[]): LawComparison[] {
+  if (laws.length === 0) return [];
+  const aicc = laws.map((l) => l.chi2 + 2 * l.k + (2 * l.k * (l.k + 1)) / Math.max(l.n - l.k - 1, 1));
+  const best = Math.min(...aicc);
+  const raw = aicc.map((a) => Math.exp(-0.5 * (a - best)));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return laws.map((l, i) => ({ law: l.law, damage: l.damage, deltaIC: aicc[i] - best, weight: raw[i] / total })).sort((a, b) => a.deltaIC - b.deltaIC);
+}
+
+/** A law fit of the batch diagnosis as a live state: optimum, exact χ², information JᵀJ (forward differences over every scan). */
+function lawState(f: LawFit): LawState {
+  const objective = f.series.objective;
+  const p = objective.names.length;
+  const values = Float64Array.from(f.fit.values);
+  const base = objective.residuals(values);
+  const n = base.length;
+  const jacobian = new Float64Array(n * p);
+  const trial = Float64Array.from(values);
+  const shifted = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    const span = Number.isFinite(objective.upper[j] - objective.lower[j]) ? objective.upper[j] - objective.lower[j] : Math.max(Math.abs(values[j]), 1);
+    let h = 1e-7 * span;
+    if (values[j] + h > objective.upper[j]) h = -h;
+    trial[j] = values[j] + h;
+    objective.residuals(trial, shifted);
+    trial[j] = values[j];
+    for (let r = 0; r < n; r++) jacobian[r * p + j] = (shifted[r] - base[r]) / h;
+  }
+  const information = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b <= a; b++) {
+      let sum = 0;
+      for (let r = 0; r < n; r++) sum += jacobian[r * p + a] * jacobian[r * p + b];
+      information[a * p + b] = sum;
+      information[b * p + a] = sum;
+    }
+  }
+  return {
+    law: f.law,
+    damage: f.damage,
+    names: [...objective.names],
+    lower: Array.from(objective.lower),
+    upper: Array.from(objective.upper),
+    values: Array.from(values),
+    chi2: f.fit.chi2,
+    information: Array.from(information),
+    k: f.k,
+    n: f.n,
+    converged: f.fit.converged,
+  };
+}
+
+function record(scan: SeriesScan): ScanRecord {
+  return { id: scan.id, spot: scan.spot, time_s: scan.time_s, qred: scan.qred_C_per_cm2, ...(scan.dose_Gy !== undefined ? { dose: scan.dose_Gy } : {}) };
+}
+
+function sameScan(a: ScanRecord, b: ScanRecord): boolean {
+  const close = (x: number | undefined, y: number | undefined): boolean => (x === undefined || y === undefined ? x === y : Math.abs(x - y) <= SCAN_CHANGE_TOLERANCE * Math.max(Math.abs(x), Math.abs(y), 1e-300));
+  return a.spot === b.spot && close(a.time_s, b.time_s) && close(a.qred, b.qred) && close(a.dose, b.dose);
+}
+
+/** The IndependentScanFit of a warm-started single-scan LM fit. */
+function freeFitEntry(scan: SeriesScan, fit: ReturnType<typeof levenbergMarquardt>, index: (name: string) => number, objective: SeriesObjective): IndependentScanFit {
+  const it = index("thickness_0");
+  const ir = index("interphase_roughness");
+  const id = index("interphase_density");
+  return {
+    id: scan.id,
+    time_s: scan.time_s,
+    thickness: fit.values[it],
+    thicknessStderr: fit.stderr[it],
+    roughness: fit.values[ir],
+    roughnessStderr: fit.stderr[ir],
+    density: id >= 0 ? fit.values[id] : undefined,
+    densityStderr: id >= 0 ? fit.stderr[id] : undefined,
+    chi2: fit.chi2,
+    points: fit.nData,
+    converged: fit.converged,
+    residualAutocorrelation: lagOneAutocorrelation(fit.residuals),
+    nuisance: Object.fromEntries([...objective.nuisance.keys()].map((name) => [name, fit.values[index(name)]])),
+  };
+}
+
+/** log likelihood of one scan at θ (state order); −∞ where the model fails. */
+function scanLogLikelihood(part: ScanObjective, theta: ArrayLike<number>): number {
+  for (let j = 0; j < part.order.length; j++) part.buffer[part.order[j]] = theta[j];
+  try {
+    const value = part.series.objective.logLikelihood(part.buffer);
+    return Number.isFinite(value) ? value : -Infinity;
+  } catch {
+    return -Infinity;
+  }
+}
+
+function scanChi2(part: ScanObjective, theta: ArrayLike<number>): number {
+  for (let j = 0; j < part.order.length; j++) part.buffer[part.order[j]] = theta[j];
+  const r = part.series.objective.residuals(part.buffer);
+  let chi2 = 0;
+  for (let i = 0; i < r.length; i++) chi2 += r[i] * r[i];
+  return chi2;
+}
+
+/** Shift log weights so that their log-sum is 0 (normalised); all −∞ become uniform. */
+function normaliseLogWeights(logWeights: number[]): void {
+  const max = Math.max(...logWeights);
+  if (!Number.isFinite(max)) {
+    logWeights.fill(-Math.log(logWeights.length));
+    return;
+  }
+  let sum = 0;
+  for (const w of logWeights) sum += Math.exp(w - max);
+  const shift = max + Math.log(sum);
+  for (let i = 0; i < logWeights.length; i++) logWeights[i] -= shift;
+}
+
+function normalisedWeights(logWeights: number[]): Float64Array {
+  const max = Math.max(...logWeights);
+  const w = Float64Array.from(logWeights, (x) => Math.exp(x - max));
+  const total = w.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < w.length; i++) w[i] /= total;
+  return w;
+}
+
+/** Kish's effective sample size (Σw)²/Σw². */
+function kishEss(logWeights: number[]): number {
+  const w = normalisedWeights(logWeights);
+  let sum2 = 0;
+  for (const x of w) sum2 += x * x;
+  return sum2 > 0 ? 1 / sum2 : 0;
+}
+
+/** Systematic resampling: equal weights afterwards. */
+function systematicResample(posterior: PosteriorState, random: Random): void {
+  const n = posterior.draws.length;
+  const w = normalisedWeights(posterior.logWeights);
+  const u = random.next() / n;
+  const out: number[][] = [];
+  let cumulative = w[0];
+  let i = 0;
+  for (let k = 0; k < n; k++) {
+    const target = u + k / n;
+    while (target > cumulative && i < n - 1) cumulative += w[++i];
+    out.push([...posterior.draws[i]]);
+  }
+  posterior.draws = out;
+  posterior.logWeights = out.map(() => -Math.log(n));
+}
+
+/** Weighted mean and covariance of the draws (with a small ridge so that it factorises). */
+function weightedMoments(posterior: PosteriorState): { mean: Float64Array; covariance: Float64Array } {
+  const p = posterior.names.length;
+  const w = normalisedWeights(posterior.logWeights);
+  const mean = new Float64Array(p);
+  posterior.draws.forEach((row, i) => {
+    for (let j = 0; j < p; j++) mean[j] += w[i] * row[j];
+  });
+  const covariance = new Float64Array(p * p);
+  posterior.draws.forEach((row, i) => {
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) covariance[a * p + b] += w[i] * (row[a] - mean[a]) * (row[b] - mean[b]);
+  });
+  for (let j = 0; j < p; j++) {
+    const span = Number.isFinite(posterior.upper[j] - posterior.lower[j]) ? posterior.upper[j] - posterior.lower[j] : 1;
+    covariance[j * p + j] += Math.max(1e-10 * covariance[j * p + j], (1e-9 * span) ** 2);
+  }
+  return { mean, covariance };
+}
+
+/** Weighted median and central 95 % interval (midpoint rule on the sorted cumulative weights). */
+function weightedInterval(samples: Float64Array, weights: Float64Array): LiveInterval {
+  const order = Array.from(samples.keys()).sort((a, b) => samples[a] - samples[b]);
+  const positions = new Float64Array(order.length);
+  let cumulative = 0;
+  order.forEach((i, k) => {
+    positions[k] = cumulative + 0.5 * weights[i];
+    cumulative += weights[i];
+  });
+  const at = (q: number): number => {
+    if (q <= positions[0]) return samples[order[0]];
+    for (let k = 1; k < order.length; k++) {
+      if (q <= positions[k]) {
+        const f = (q - positions[k - 1]) / (positions[k] - positions[k - 1] || 1);
+        return samples[order[k - 1]] + f * (samples[order[k]] - samples[order[k - 1]]);
+      }
+    }
+    return samples[order[order.length - 1]];
+  };
+  return { median: at(0.5), lo95: at(0.025), hi95: at(0.975) };
+}
+
+/** Total dose per spot (Gy) from the dose ledger, or null when it cannot be computed. */
+function spotDoses(campaign: Campaign, index: number): Record<string, number> | null {
+  const beam = campaign.manifest.beam;
+  const cell = campaign.cells[index];
+  if (beam.probe !== "xray") return null;
+  const setup = resolveDoseSetup(beam, cell.manifestCell, `cells[${index}]`);
+  if (!setup.ok) return null;
+  try {
+    const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
+    const rows = ledgerRows(cell.id, setup.value, scanExposures(cell.scans.filter((s) => s.data.q.length > 0)), roles);
+    const out: Record<string, number> = {};
+    for (const row of rows) out[row.spot] = (row.doseBefore_Gy ?? 0) + (row.dose_Gy ?? 0);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** The cycler record decimated to ≤ {@link MAX_TRACE_POINTS}: time (campaign axis), current, charge passed ∫I dt. */
+function currentTrace(input: CellDiagnosisInput): LiveCell["current"] {
+  const trace = input.trace;
+  if (!trace || trace.time_s.length === 0) return null;
+  const n = trace.time_s.length;
+  const charge = new Float64Array(n);
+  for (let i = 1; i < n; i++) charge[i] = charge[i - 1] + 0.5 * (trace.current_A[i - 1] + trace.current_A[i]) * (trace.time_s[i] - trace.time_s[i - 1]);
+  const count = Math.min(n, MAX_TRACE_POINTS);
+  const picks = Array.from({ length: count }, (_, k) => (count === 1 ? n - 1 : Math.round((k * (n - 1)) / (count - 1))));
+  return { time_s: picks.map((i) => trace.time_s[i]), current_A: picks.map((i) => trace.current_A[i]), charge_C: picks.map((i) => charge[i]) };
+}
+
+/** One sentence, as diagnose's verdict: what the interphase did and how sure that is. */
+function headline(
+  cell: string,
+  interphase: string,
+  timeline: LiveCell["timeline"],
+  comparison: LawComparison[],
+  posterior: PosteriorState | null,
+  trust: ReturnType<typeof trustJson>,
+  quality: QualityFlag[],
+  scans: number,
+): string {
+  if (timeline.length === 0) return `Cell ${cell}: no usable scans yet.`;
+  const first = timeline[0].thickness_A;
+  const last = timeline[timeline.length - 1].thickness_A;
+  const hours = (timeline[timeline.length - 1].time_s - timeline[0].time_s) / 3600;
+  const fmt = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(1));
+  const span = `${fmt(first?.median)} → ${fmt(last?.median)} Å over ${hours.toFixed(2)} h (${scans} scan${scans === 1 ? "" : "s"} so far)`;
+  if (trust.level === "not trustworthy") {
+    const reasons = [...new Set(trust.reasons.map((q) => q.message.split(":")[0]))];
+    return `Cell ${cell}: NOT TRUSTWORTHY — ${reasons.join("; ")}. ${posterior ? `Best attempt: ${span}, ${posterior.law} law.` : `Per-scan thicknesses: ${span}.`}`;
+  }
+  const grew = (last?.median ?? 0) >= (first?.median ?? 0) ? "grew" : "thinned";
+  const interval = last ? ` [95 %: ${fmt(last.lo95)}–${fmt(last.hi95)} Å]` : "";
+  const lawText = posterior ? `following the ${posterior.law} law (${comparison.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).slice(0, 2).join(", ")} of the evidence)` : "no growth law yet";
+  const flags = quality.filter((q) => q.level !== "info").length;
+  return `Cell ${cell}: the ${interphase} ${grew} from ${fmt(first?.median)} Å to ${fmt(last?.median)} Å${interval} over ${hours.toFixed(2)} h, ${lawText}; live, ${scans} scan${scans === 1 ? "" : "s"}.${flags > 0 ? ` ${flags} quality flag${flags === 1 ? "" : "s"}: read them before using these numbers.` : ""}`;
+}
