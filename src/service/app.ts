@@ -25,7 +25,7 @@ import path from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { EngineError } from "../core/errors.ts";
 import { STRATA_VERSION } from "../core/version.ts";
-import { parseManifest } from "../campaign/manifest.ts";
+import { parseManifest, type CampaignManifest } from "../campaign/manifest.ts";
 import { withUnknownKeyPolicy } from "../core/keys.ts";
 import type { CampaignRecord, DiagnosisVersionRecord, EventRecord, Store, TokenRecord, TokenScope } from "../store/types.ts";
 import { allows, authenticate, presentedSecret, TOKEN_QUERY, tokenCookie } from "./auth.ts";
@@ -53,7 +53,7 @@ export interface IngestStateView {
 /** What the app needs of the runner (service/runner's Runner has this shape). */
 export interface ServiceRunner {
   /** store (or update) a campaign and start following it; a watched folder is watched from now on */
-  registerCampaign(campaign: { id: string; manifest: Record<string, unknown>; watchDir: string | null }): Promise<CampaignRecord>;
+  registerCampaign(campaign: { id: string; name: string; manifest: Record<string, unknown>; watchDir: string | null }): Promise<CampaignRecord>;
   ingest(campaignId: string, relPath: string, bytes: Uint8Array, options?: IngestOptions): Promise<IngestResult>;
   ingestState(campaignId: string): IngestStateView | Promise<IngestStateView>;
   /** in-process notification that something was appended to the event log (wakes the event stream) */
@@ -114,8 +114,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: JSON_BODY_LIMIT,
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: false },
+    exposeHeadRoutes: false,
+    // a body field the schema does not know is an error naming it, not silently dropped; no type coercion
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => new HttpError(400, schemaMessage(errors, dataVar)),
+  });
+  const table: { method: string; url: string }[] = [];
+  routeTables.set(app, table);
+  app.addHook("onRoute", (options) => {
+    for (const method of [options.method].flat()) table.push({ method, url: options.url });
   });
   const hub = new EventHub(store);
   await hub.start();
@@ -132,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, message } = errorResponse(error, maxUploadBytes);
-    if (status >= 500) process.stderr.write(`strata serve: ${request.method} ${request.url}: ${oneLine(String(error.stack ?? error.message))}\n`);
+    if (status === 500) process.stderr.write(`strata serve: ${request.method} ${request.url}: ${oneLine(String(error.stack ?? error.message))}\n`);
     void reply.code(status).type("application/json").send({ error: message });
   });
   app.setNotFoundHandler((request, reply) => {
@@ -167,7 +174,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     schema: { body: SCHEMAS["CampaignRegistration"] },
     handler: async (request, reply) => {
       const body = request.body as { id?: string; manifest: Record<string, unknown>; watch?: string };
-      const manifest = withUnknownKeyPolicy({ lenient: false }, () => parseManifest(body.manifest, "manifest", []));
+      let manifest: CampaignManifest;
+      try {
+        manifest = withUnknownKeyPolicy({ lenient: false }, () => parseManifest(body.manifest, "manifest", []));
+      } catch (error) {
+        if (error instanceof EngineError) throw new HttpError(400, `manifest: ${error.message}`);
+        throw error;
+      }
       const id = body.id ?? campaignIdFromName(manifest.name);
       if (await store.getCampaign(id)) throw new HttpError(409, `campaign "${id}" exists: choose another id, or upload a new campaign.json to it`);
       let watchDir: string | null = null;
@@ -176,7 +189,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         if (!isDirectory(body.watch)) throw new HttpError(400, `body.watch: not a folder (got ${JSON.stringify(body.watch)})`);
         watchDir = body.watch;
       }
-      const campaign = await runner.registerCampaign({ id, manifest: body.manifest, watchDir });
+      const campaign = await runner.registerCampaign({ id, name: manifest.name, manifest: body.manifest, watchDir });
       void hub.wake();
       return reply.code(201).send({ campaign });
     },
@@ -331,6 +344,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.route({ ...route(docOf("GET", "/campaigns/:id")), handler: page });
 
   return app;
+}
+
+const routeTables = new WeakMap<FastifyInstance, readonly { method: string; url: string }[]>();
+
+/** Every route an app built by {@link buildApp} registered (method and fastify URL), in order. */
+export function registeredRoutes(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return routeTables.get(app) ?? [];
 }
 
 /** The scope a route needs by its method and URL (for tests and the route table). */
