@@ -67,7 +67,8 @@ export class BlobStore {
     const folder = path.dirname(file);
     await this.makeFolder(folder);
     const temp = path.join(folder, `${BLOB_TEMP_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`);
-    const handle = await fsp.open(temp, "wx", 0o644);
+    // read-only from the start: a blob is never modified
+    const handle = await fsp.open(temp, "wx", 0o444);
     try {
       await handle.writeFile(bytes);
       await handle.sync();
