@@ -1,0 +1,211 @@
+/**
+ * @module web/main
+ * The live page of `strata serve`: the campaign list at `/`, a campaign at `/campaigns/:id`
+ * (or `?campaign=ID`). Pushed updates: one EventSource per view; `diagnosis.updated` fetches
+ * the latest document and redraws, `file.*` refreshes the ingest state; fetches are coalesced
+ * (one in flight, one more queued). After each redraw `window.__strataLive` holds
+ * `{ version, scans, updatedAt, latencyMs }` (updatedAt in ms since the epoch) so tests and
+ * people can see what is shown. Units: ms.
+ */
+import "./style.css";
+import { Api, HttpError, locate, takeToken } from "./api.ts";
+import { el } from "./dom.ts";
+import { clock, fmt } from "./format.ts";
+import { render, skeleton, type ViewState } from "./panels.ts";
+import { resizeAll } from "./plots.ts";
+import { asLiveDocument, type CampaignSummary, type IngestState, type StrataEvent } from "./types.ts";
+
+declare global {
+  interface Window {
+    __strataLive?: { version: number | null; scans: number; updatedAt: number; latencyMs: number | null; campaign: string };
+  }
+}
+
+const status = document.getElementById("status")!;
+const main = document.getElementById("app")!;
+const title = document.getElementById("title")!;
+
+/** Runs `task` now, or once more after the running one when asked while it runs. */
+function coalesced(task: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await task();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  return () => void run();
+}
+
+function showError(message: string): void {
+  const box = document.getElementById("error") ?? el("p", { id: "error", class: "error", role: "alert" });
+  box.textContent = message;
+  if (!box.isConnected) main.before(box);
+}
+
+function clearError(): void {
+  document.getElementById("error")?.remove();
+}
+
+function setStatus(parts: { connection: string; detail?: string }): void {
+  status.replaceChildren(el("span", { class: `conn conn-${parts.connection}`, "data-connection": parts.connection }, parts.connection), parts.detail ? ` · ${parts.detail}` : "");
+}
+
+function campaignList(api: Api): void {
+  title.textContent = "Strata live: campaigns";
+  document.title = "Strata live";
+  const holder = el("section", { class: "panel wide", "data-panel": "campaigns", "aria-labelledby": "h-campaigns" }, el("h2", { id: "h-campaigns" }, "Campaigns"));
+  main.replaceChildren(holder);
+  let connection = "connecting";
+  const refresh = coalesced(async () => {
+    try {
+      const { body } = await api.get<CampaignSummary[]>("api/campaigns");
+      clearError();
+      holder.replaceChildren(holder.firstChild!);
+      holder.dataset["count"] = String(body.length);
+      if (body.length === 0) {
+        holder.append(el("p", { class: "empty" }, "No campaign yet: register one with POST /api/campaigns or `strata serve --watch ID=DIR`."));
+      } else {
+        const rows = body.map((c) =>
+          el("tr", {}, el("td", {}, el("a", { href: `${api.root}campaigns/${encodeURIComponent(c.id)}` }, c.name || c.id)), el("td", {}, el("code", {}, c.id)), el("td", {}, String(c.files ?? "")), el("td", {}, String(c.scans ?? "")), el("td", {}, c.diagnosisVersion === null || c.diagnosisVersion === undefined ? "none yet" : String(c.diagnosisVersion))),
+        );
+        holder.append(el("table", { class: "campaigns" }, el("thead", {}, el("tr", {}, ...["campaign", "id", "files", "scans", "diagnosis version"].map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows)));
+      }
+      setStatus({ connection, detail: `list updated ${clock(Date.now())}` });
+    } catch (error) {
+      showError((error as Error).message);
+    }
+  });
+  refresh();
+  const stop = api.follow("", 0, {
+    event: (event) => {
+      if (event.type === "campaign.registered" || event.type === "diagnosis.updated" || event.type.startsWith("file.")) refresh();
+    },
+    state: (state) => {
+      connection = state;
+      setStatus({ connection });
+    },
+  });
+  window.addEventListener("pagehide", stop);
+}
+
+async function campaignView(api: Api, id: string): Promise<void> {
+  const back = el("nav", {}, el("a", { href: api.root }, "← all campaigns"));
+  main.replaceChildren(back);
+  title.textContent = `Campaign ${id}`;
+  const grid = el("div", { class: "grid" });
+  main.append(grid);
+  const sections = skeleton(grid);
+  const state: ViewState = { doc: null, ingest: null, cell: null, flagsSeen: new Map() };
+  let connection = "connecting";
+  let version: number | null = null;
+  let kind = "";
+  let updatedAt = 0;
+  let latencyMs: number | null = null;
+  /** performance.now() of the oldest diagnosis event not yet drawn, and its server time */
+  let pendingSince: { received: number; serverAt: number | null } | null = null;
+
+  const describe = (): void => {
+    const parts: string[] = [];
+    if (state.doc) parts.push(`version ${version ?? "?"} (${kind || state.doc.method}), ${state.doc.scans} scans, updated ${clock(updatedAt)}`);
+    else parts.push("no diagnosis yet");
+    if (latencyMs !== null) parts.push(`event → page ${fmt(latencyMs, 3)} ms`);
+    setStatus({ connection, detail: parts.join(" · ") });
+  };
+  const redraw = (): void => render(sections, state, (cell) => {
+    state.cell = cell;
+    redraw();
+  });
+
+  const loadCampaign = async (): Promise<void> => {
+    try {
+      const { body } = await api.get<{ name?: string; campaign?: { name?: string } }>(`api/campaigns/${encodeURIComponent(id)}`);
+      const name = body.name ?? body.campaign?.name;
+      if (name) {
+        title.textContent = name;
+        document.title = `${name} · Strata live`;
+      }
+    } catch (error) {
+      showError((error as Error).message);
+    }
+  };
+  const loadDiagnosis = coalesced(async () => {
+    const since = pendingSince;
+    pendingSince = null;
+    try {
+      const { body, headers } = await api.get<unknown>(`api/campaigns/${encodeURIComponent(id)}/diagnosis`);
+      state.doc = asLiveDocument(body);
+      const v = Number(headers.get("X-Strata-Version"));
+      version = Number.isFinite(v) && v > 0 ? v : version;
+      kind = headers.get("X-Strata-Kind") ?? state.doc.method;
+      clearError();
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) state.doc = null;
+      else showError((error as Error).message);
+    }
+    redraw();
+    updatedAt = Date.now();
+    if (since) latencyMs = since.serverAt !== null ? Math.max(0, updatedAt - since.serverAt) : performance.now() - since.received;
+    window.__strataLive = { version, scans: state.doc?.scans ?? 0, updatedAt, latencyMs, campaign: id };
+    describe();
+  });
+  const loadIngest = coalesced(async () => {
+    try {
+      state.ingest = (await api.get<IngestState>(`api/campaigns/${encodeURIComponent(id)}/ingest`)).body;
+    } catch (error) {
+      showError((error as Error).message);
+    }
+    redraw();
+    describe();
+  });
+
+  await loadCampaign();
+  loadIngest();
+  loadDiagnosis();
+  const loadedAt = Date.now();
+  const stop = api.follow(id, 0, {
+    event: (event: StrataEvent) => {
+      if (event.type === "diagnosis.updated") {
+        const at = typeof event.data["at"] === "string" ? Date.parse(event.data["at"]) : Number.NaN;
+        // events replayed from before the page opened say nothing about latency
+        if (!(at < loadedAt)) pendingSince ??= { received: performance.now(), serverAt: Number.isFinite(at) ? at : null };
+        loadDiagnosis();
+      } else if (event.type.startsWith("file.")) {
+        loadIngest();
+      } else if (event.type === "work.failed") {
+        showError(`background work failed: ${typeof event.data["error"] === "string" ? event.data["error"] : "no reason given"}`);
+      }
+    },
+    state: (s) => {
+      connection = s;
+      describe();
+    },
+  });
+  window.addEventListener("pagehide", stop);
+  let resizeTimer: number | undefined;
+  window.addEventListener("resize", () => {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(() => resizeAll(main), 150);
+  });
+}
+
+async function start(): Promise<void> {
+  const { root, campaign } = locate(window.location.href);
+  const api = new Api(root, takeToken());
+  if (campaign) await campaignView(api, campaign);
+  else campaignList(api);
+}
+
+start().catch((error: unknown) => {
+  showError(error instanceof Error ? error.message : String(error));
+});
