@@ -78,25 +78,33 @@ export class Api {
   }
 
   /**
-   * Follow the event stream of one campaign from `after`. The browser reconnects by itself
-   * (sending Last-Event-ID); when it gives up (the server answered an error or went away),
-   * a new stream is opened from the last seen id after a growing pause.
+   * Follow the event stream (of one campaign, or of all when `campaign` is null) from now on.
+   * `opened` is called each time the stream (re)opens: load the state then, so nothing falls
+   * between the load and the first event. The browser reconnects by itself (sending
+   * Last-Event-ID); when it gives up (the server answered an error or went away), a new stream
+   * is opened from the last seen id after a growing pause.
    */
-  follow(campaign: string, after: number, handlers: { event: (event: StrataEvent) => void; state: (state: "connecting" | "connected" | "reconnecting") => void }): () => void {
-    let last = after;
+  follow(campaign: string | null, handlers: { event: (event: StrataEvent) => void; state: (state: "connecting" | "connected" | "reconnecting") => void; opened: () => void }): () => void {
+    let last = 0;
+    let everOpened = false;
     let source: EventSource | null = null;
     let wait = RECONNECT_FIRST_MS;
     let timer: number | undefined;
     let stopped = false;
     const open = (): void => {
-      handlers.state(last === after ? "connecting" : "reconnecting");
-      const query: Record<string, string> = { campaign, after: String(last) };
+      handlers.state(everOpened ? "reconnecting" : "connecting");
+      // without `after` the service sends only what happens from now on: the page loads the state on open
+      const query: Record<string, string> = {};
+      if (campaign) query["campaign"] = campaign;
+      if (last > 0) query["after"] = String(last);
       if (this.token) query["access_token"] = this.token;
       const stream = new EventSource(this.url("api/events", query));
       source = stream;
       stream.onopen = () => {
         wait = RECONNECT_FIRST_MS;
+        everOpened = true;
         handlers.state("connected");
+        handlers.opened();
       };
       const receive = (message: MessageEvent<string>): void => {
         const seq = Number(message.lastEventId);

@@ -86,8 +86,7 @@ function campaignList(api: Api): void {
       showError((error as Error).message);
     }
   });
-  refresh();
-  const stop = api.follow("", 0, {
+  const stop = api.follow(null, {
     event: (event) => {
       if (event.type === "campaign.registered" || event.type === "diagnosis.updated" || event.type.startsWith("file.")) refresh();
     },
@@ -95,11 +94,12 @@ function campaignList(api: Api): void {
       connection = state;
       setStatus({ connection });
     },
+    opened: refresh,
   });
   window.addEventListener("pagehide", stop);
 }
 
-async function campaignView(api: Api, id: string): Promise<void> {
+function campaignView(api: Api, id: string): void {
   const back = el("nav", {}, el("a", { href: api.root }, "← all campaigns"));
   main.replaceChildren(back);
   title.textContent = `Campaign ${id}`;
@@ -127,16 +127,20 @@ async function campaignView(api: Api, id: string): Promise<void> {
     redraw();
   });
 
-  const loadCampaign = async (): Promise<void> => {
+  /** The campaign's record and ingest state; whether it has a diagnosis yet (so the page does not ask for one that is not there). */
+  const loadCampaign = async (): Promise<boolean> => {
     try {
-      const { body } = await api.get<{ name?: string; campaign?: { name?: string } }>(`api/campaigns/${encodeURIComponent(id)}`);
-      const name = body.name ?? body.campaign?.name;
-      if (name) {
-        title.textContent = name;
-        document.title = `${name} · Strata live`;
+      const path = `api/campaigns/${encodeURIComponent(id)}`;
+      const [{ body }, versions] = await Promise.all([api.get<{ name?: string; ingest?: IngestState }>(path), api.get<unknown[]>(`${path}/diagnoses`)]);
+      if (body.name) {
+        title.textContent = body.name;
+        document.title = `${body.name} · Strata live`;
       }
+      if (body.ingest) state.ingest = body.ingest;
+      return versions.body.length > 0;
     } catch (error) {
       showError((error as Error).message);
+      return false;
     }
   };
   const loadDiagnosis = coalesced(async () => {
@@ -169,11 +173,17 @@ async function campaignView(api: Api, id: string): Promise<void> {
     describe();
   });
 
-  await loadCampaign();
-  loadIngest();
-  loadDiagnosis();
   const loadedAt = Date.now();
-  const stop = api.follow(id, 0, {
+  const stop = api.follow(id, {
+    opened: () => {
+      void loadCampaign().then((hasDiagnosis) => {
+        if (hasDiagnosis) loadDiagnosis();
+        else {
+          redraw();
+          describe();
+        }
+      });
+    },
     event: (event: StrataEvent) => {
       if (event.type === "diagnosis.updated") {
         const at = typeof event.data["at"] === "string" ? Date.parse(event.data["at"]) : Number.NaN;
@@ -199,13 +209,11 @@ async function campaignView(api: Api, id: string): Promise<void> {
   });
 }
 
-async function start(): Promise<void> {
+try {
   const { root, campaign } = locate(window.location.href);
   const api = new Api(root, takeToken());
-  if (campaign) await campaignView(api, campaign);
+  if (campaign) campaignView(api, campaign);
   else campaignList(api);
-}
-
-start().catch((error: unknown) => {
+} catch (error) {
   showError(error instanceof Error ? error.message : String(error));
-});
+}
