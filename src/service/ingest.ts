@@ -11,10 +11,10 @@
  *    the bytes are staged under their own name in a private folder of the campaign and read
  *    there, so an `.ort` with a broken line is refused as `xrr/A0003.ort:41: …`, one line naming
  *    the file and the line, as the CLI would;
- * 5. accepted bytes go to the content-addressed blob folder, then `store.recordFile` (exactly
- *    once by content: the same bytes again are a no-op, new bytes under the same path a new
- *    version), then the staged copy is renamed into the campaign's materialised folder
- *    (`DATA/campaigns/<id>/<path>`, what `loadCampaign` reads), then a `live-update` is queued.
+ * 5. accepted bytes go to the content-addressed blob folder, the staged copy is renamed into the
+ *    campaign's materialised folder (`DATA/campaigns/<id>/<path>`, what `loadCampaign` reads),
+ *    then `store.recordFile` (exactly once by content: the same bytes again are a no-op, new
+ *    bytes under the same path a new version), then a `live-update` is queued.
  *
  * A refused file leaves nothing in the materialised folder. From a watched folder it is recorded
  * as a `rejected` row with its one-line reason and its `file.rejected` event (so the page can say
@@ -276,19 +276,20 @@ export class Ingestor {
         return await reject(refusal(error, stagingRoot));
       }
       const blob = await this.blobs.put(bytes);
+      // materialise before recording: what the store lists is always in the folder (a crash in
+      // between leaves an unrecorded file there, recorded when it arrives again)
+      const target = path.join(this.campaignDir(campaignId), ...relPath.split("/"));
+      const renamed = !sameContent(target, blob.sha256, bytes.length);
+      if (renamed) {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.renameSync(staged, target);
+      }
       const { file, created } = await this.store.recordFile({ campaignId, path: relPath, sha256: blob.sha256, size: bytes.length, kind, status: "ingested", error: null });
       if (newManifest && created) {
         const record = await this.store.getCampaign(campaignId);
         if (record) await this.store.putCampaign({ id: campaignId, name: newManifest.name, manifest: JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, unknown>, watchDir: record.watchDir });
       }
-      const target = path.join(this.campaignDir(campaignId), ...relPath.split("/"));
-      // materialise: a new version always; an old one only when the folder lost it (a crash between record and rename)
-      let queued = false;
-      if (created || !sameContent(target, blob.sha256, bytes.length)) {
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.renameSync(staged, target);
-        queued = kind !== "other";
-      }
+      const queued = (created || renamed) && kind !== "other";
       if (queued) await this.store.enqueueWork({ campaignId, kind: "live-update", payload: { path: relPath, version: file.version, completedAt: options.completedAt ?? Date.now() } });
       return { status: "ingested", file, created, kind, queued };
     } finally {

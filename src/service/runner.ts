@@ -1,0 +1,511 @@
+/**
+ * @module service/runner
+ * The heart of `strata serve`: files in (uploads and watched folders, through service/ingest),
+ * diagnoses out (diagnosis/live), everything through the store so that a `kill -9` at any point
+ * loses nothing acknowledged and duplicates nothing.
+ *
+ * - **Work loop**: claims `live-update` work from the store, oldest first. Every other queued
+ *   `live-update` of the same campaign is covered by the same update (their files were
+ *   materialised before they were queued) and finished with it. The campaign is loaded from its
+ *   materialised folder with `presentOnly` (scans still to come are pending), its
+ *   {@link LiveEngine} updated, the document stored as a `live` diagnosis version, and a
+ *   `diagnosis.timing` event records `latency_ms` (file complete → diagnosis stored) per file.
+ * - **Full runs**: `full-diagnosis` work, queued when the engine says `needsFull` or when the
+ *   campaign has been quiet for `fullAfter_s` and its latest full run is not of its current
+ *   files; run by a second loop; a new live update of the same campaign aborts it (it is queued
+ *   again after the next quiet period). Stored as kind `full`.
+ * - **Start-up recovery** ({@link Runner.start}): work left `running` by a dead process is queued
+ *   again; each campaign's materialised folder is checked against the store's latest versions
+ *   (restored from the blobs when a crash left it behind); each campaign's engine resumes from
+ *   its latest stored document; a campaign whose files are newer than its latest diagnosis gets
+ *   a `live-update`; watched folders are swept, so files written while the service was down are
+ *   ingested (exactly once: content hash).
+ * - **Events**: everything the runner does is in the store's event log; `on("event")` listeners
+ *   get each new event in order as soon as it is appended (the SSE stream wakes on them).
+ *
+ * Units: times in ms (latencies) and s (`fullAfter_s`); sizes in bytes.
+ */
+import { EventEmitter } from "node:events";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { EngineError } from "../core/errors.ts";
+import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
+import type { CampaignRecord, EventRecord, FileRecord, Store, WorkRecord } from "../store/types.ts";
+import { Ingestor, MANIFEST_NAME, parseManifestBytes, sameContent, writeFileAtomic, type BlobSink, type IngestOptions, type IngestResult } from "./ingest.ts";
+import { FolderWatcher, type FolderWatcherOptions, type WaitingFile } from "./watcher.ts";
+
+/** What the runner needs of the live engine (diagnosis/live's LiveDiagnosis has this shape). */
+export interface LiveEngine {
+  update(campaign: Campaign): Promise<object>;
+  readonly needsFull: boolean;
+  full(campaign: Campaign, options?: { signal?: AbortSignal }): Promise<object>;
+}
+
+/** Makes engines: a fresh one, or one resumed from a stored document. */
+export interface EngineFactory {
+  create(): LiveEngine;
+  fromDocument(document: Record<string, unknown>): LiveEngine;
+}
+
+/** `--full-after`: a campaign quiet this long gets a full run when its latest is not of its current files (s). */
+export const DEFAULT_FULL_AFTER_S = 30;
+/** The work loops look at the queue at least this often (ms); an ingest wakes them at once. */
+export const WORK_POLL_MS = 500;
+/** The quiet-campaign check's period (ms). */
+export const QUIET_CHECK_MS = 1000;
+
+export const LIVE_UPDATE = "live-update";
+export const FULL_DIAGNOSIS = "full-diagnosis";
+
+export interface RunnerOptions {
+  /** @default DEFAULT_FULL_AFTER_S */
+  fullAfter_s?: number;
+  /** files larger than this are refused @default ingest's DEFAULT_MAX_FILE_BYTES */
+  maxFileBytes?: number;
+  /** the live engine (default: diagnosis/live's LiveDiagnosis) */
+  engine?: EngineFactory;
+  /** the watcher's timing (tests) */
+  watcher?: Partial<Omit<FolderWatcherOptions, "onComplete" | "onError">>;
+}
+
+/** The ingest state of one campaign (`GET /api/campaigns/:id/ingest`). */
+export interface IngestState {
+  /** distinct paths seen (ingested, rejected or waiting) */
+  seen: number;
+  /** distinct paths with an ingested version */
+  ingested: number;
+  waiting: WaitingFile[];
+  rejected: { path: string; error: string }[];
+}
+
+/** The latest version of each path. */
+function latestByPath(files: readonly FileRecord[]): Map<string, FileRecord> {
+  const latest = new Map<string, FileRecord>();
+  for (const f of files) {
+    const seen = latest.get(f.path);
+    if (!seen || f.version > seen.version) latest.set(f.path, f);
+  }
+  return latest;
+}
+
+/**
+ * What a diagnosis was computed from: the SHA-256 of the sorted (path, sha256) of the latest
+ * ingested version of every file the manifest names (and the manifest).
+ */
+export function inputsFingerprint(files: readonly FileRecord[]): string {
+  const ingested = files.filter((f) => f.status === "ingested" && f.kind !== "other");
+  const latest = [...latestByPath(ingested).values()].sort((a, b) => a.path.localeCompare(b.path));
+  return createHash("sha256")
+    .update(latest.map((f) => `${f.path}\0${f.sha256}`).join("\n"))
+    .digest("hex");
+}
+
+interface CampaignState {
+  engine: LiveEngine | undefined;
+  /** serialises the engine's operations */
+  lock: Promise<unknown>;
+  lastUpdateAt: number;
+  full: AbortController | undefined;
+  fullInputs: string | undefined;
+}
+
+/** The runner (see the module header). */
+export class Runner extends EventEmitter {
+  readonly store: Store;
+  readonly blobs: BlobSink & { get(sha256: string): Promise<Buffer> };
+  readonly dataDir: string;
+  readonly ingestor: Ingestor;
+  private readonly fullAfterMs: number;
+  private readonly engineFactory: EngineFactory | undefined;
+  private readonly watcherTiming: RunnerOptions["watcher"];
+  private readonly campaigns = new Map<string, CampaignState>();
+  private readonly watchers = new Map<string, FolderWatcher>();
+  /** refusals not in the store: uploads, and files of a watched folder before its campaign.json */
+  private readonly refused = new Map<string, Map<string, string>>();
+  private stopped = true;
+  private loops: Promise<void>[] = [];
+  private wakeLive: (() => void) | undefined;
+  private wakeFull: (() => void) | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private lastSeq = 0;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+
+  constructor(options: { store: Store; blobs: BlobSink & { get(sha256: string): Promise<Buffer> }; dataDir: string; options?: RunnerOptions }) {
+    super();
+    this.store = options.store;
+    this.blobs = options.blobs;
+    this.dataDir = path.resolve(options.dataDir);
+    const o = options.options ?? {};
+    this.fullAfterMs = (o.fullAfter_s ?? DEFAULT_FULL_AFTER_S) * 1000;
+    this.engineFactory = o.engine;
+    this.watcherTiming = o.watcher;
+    this.ingestor = new Ingestor({ store: this.store, blobs: this.blobs, dataDir: this.dataDir, ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }) });
+  }
+
+  /** Recover (see the module header) and start the work loops. */
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.lastSeq = this.store.lastSeq ? await this.store.lastSeq() : lastSeqOf(await this.store.events(0, { limit: 1_000_000 }));
+    await this.store.requeueRunning();
+    for (const campaign of await this.store.listCampaigns()) await this.recover(campaign);
+    this.loops = [this.liveLoop(), this.fullLoop()];
+    this.quietTimer = setInterval(() => void this.checkQuiet().catch((error: unknown) => this.fail(undefined, error)), QUIET_CHECK_MS);
+    for (const campaign of await this.store.listCampaigns()) if (campaign.watchDir) this.watch(campaign.id, campaign.watchDir);
+    this.notify();
+  }
+
+  /** Stop watching and working; an update in progress finishes, a full run is aborted (and queued again at the next start). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.quietTimer) clearInterval(this.quietTimer);
+    await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
+    this.watchers.clear();
+    for (const state of this.campaigns.values()) state.full?.abort();
+    this.wakeLive?.();
+    this.wakeFull?.();
+    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.campaigns.values()].map((s) => s.lock));
+    await this.pumping;
+  }
+
+  /**
+   * Store (or update) a campaign and start following it: its manifest is written into the
+   * materialised folder and recorded as the file `campaign.json`; a watched folder is watched from now on.
+   * @throws {ValidationError} for an invalid manifest (parseManifest's one line)
+   */
+  async registerCampaign(campaign: { id: string; manifest: Record<string, unknown>; watchDir: string | null }): Promise<CampaignRecord> {
+    const bytes = Buffer.from(`${JSON.stringify(campaign.manifest, null, 2)}\n`);
+    const manifest = parseManifestBytes(bytes, MANIFEST_NAME);
+    const existed = await this.store.getCampaign(campaign.id);
+    const record = await this.store.putCampaign({ id: campaign.id, name: manifest.name, manifest: campaign.manifest, watchDir: campaign.watchDir });
+    const dir = this.ingestor.campaignDir(campaign.id);
+    fs.mkdirSync(dir, { recursive: true });
+    if (!existed) await this.store.appendEvent({ campaignId: campaign.id, type: "campaign.registered", payload: { id: campaign.id, name: manifest.name, watchDir: campaign.watchDir } });
+    await this.ingest(campaign.id, MANIFEST_NAME, bytes, { source: "watch" });
+    this.stateOf(campaign.id);
+    if (campaign.watchDir && !this.stopped) this.watch(campaign.id, campaign.watchDir);
+    this.notify();
+    return record;
+  }
+
+  /**
+   * Ingest one file of a registered campaign (service/ingest), queue its live update and tell listeners.
+   * @throws {ValidationError} for a bad path or an unregistered campaign
+   */
+  async ingest(campaignId: string, relPath: string, bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
+    const result = await this.ingestor.ingest(campaignId, relPath, bytes, options);
+    const refused = this.refusedOf(campaignId);
+    if (result.status === "rejected" && result.file === undefined) refused.set(relPath, result.error);
+    else refused.delete(relPath);
+    if (result.status === "ingested" && result.queued) this.wakeLive?.();
+    this.notify();
+    return result;
+  }
+
+  /** Follow a folder for a campaign (idempotent). A campaign not registered yet is registered from the folder's campaign.json when it appears. */
+  watch(campaignId: string, dir: string): void {
+    if (this.watchers.has(campaignId)) return;
+    const watcher = new FolderWatcher(dir, {
+      ...this.watcherTiming,
+      onComplete: (relPath, bytes, completedAt) => this.fromFolder(campaignId, path.resolve(dir), relPath, bytes, completedAt),
+      onError: (error) => this.fail(campaignId, error),
+    });
+    this.watchers.set(campaignId, watcher);
+    if (!this.stopped) watcher.start();
+  }
+
+  private async fromFolder(campaignId: string, dir: string, relPath: string, bytes: Buffer, completedAt: number): Promise<"done" | "later"> {
+    if (!(await this.store.getCampaign(campaignId))) {
+      if (relPath !== MANIFEST_NAME) return "later";
+      try {
+        parseManifestBytes(bytes, relPath);
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        this.refusedOf(campaignId).set(relPath, error.message);
+        return "done";
+      }
+      await this.registerCampaign({ id: campaignId, manifest: JSON.parse(bytes.toString("utf8")) as Record<string, unknown>, watchDir: dir });
+    }
+    try {
+      await this.ingest(campaignId, relPath, bytes, { source: "watch", completedAt });
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      this.refusedOf(campaignId).set(relPath, error.message);
+    }
+    return "done";
+  }
+
+  /** Files seen, ingested, waiting and rejected (with the reason) for one campaign. */
+  async ingestState(campaignId: string): Promise<IngestState> {
+    const latest = latestByPath(await this.store.listFiles(campaignId));
+    const waiting = this.watchers.get(campaignId)?.waiting() ?? [];
+    const rejected = new Map<string, string>();
+    for (const f of latest.values()) if (f.status === "rejected") rejected.set(f.path, f.error ?? "rejected");
+    for (const [p, error] of this.refused.get(campaignId) ?? []) if (!latest.has(p) || latest.get(p)!.status === "rejected") rejected.set(p, error);
+    const ingestedPaths = new Set((await this.store.listFiles(campaignId)).filter((f) => f.status === "ingested").map((f) => f.path));
+    const seen = new Set([...latest.keys(), ...waiting.map((w) => w.path), ...rejected.keys()]);
+    return {
+      seen: seen.size,
+      ingested: ingestedPaths.size,
+      waiting,
+      rejected: [...rejected].map(([p, error]) => ({ path: p, error })).sort((a, b) => a.path.localeCompare(b.path)),
+    };
+  }
+
+  private refusedOf(campaignId: string): Map<string, string> {
+    let map = this.refused.get(campaignId);
+    if (!map) this.refused.set(campaignId, (map = new Map<string, string>()));
+    return map;
+  }
+
+  private stateOf(campaignId: string): CampaignState {
+    let state = this.campaigns.get(campaignId);
+    if (!state) this.campaigns.set(campaignId, (state = { engine: undefined, lock: Promise.resolve(), lastUpdateAt: Date.now(), full: undefined, fullInputs: undefined }));
+    return state;
+  }
+
+  /** Run `task` with the campaign's engine to itself. */
+  private locked<T>(campaignId: string, task: () => Promise<T>): Promise<T> {
+    const state = this.stateOf(campaignId);
+    const next = state.lock.then(task, task);
+    state.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async factory(): Promise<EngineFactory> {
+    if (this.engineFactory) return this.engineFactory;
+    const { LiveDiagnosis } = await import("../diagnosis/live.ts");
+    return {
+      create: () => new LiveDiagnosis(),
+      fromDocument: (document) => LiveDiagnosis.fromDocument(document as unknown as Parameters<typeof LiveDiagnosis.fromDocument>[0]),
+    };
+  }
+
+  private async engineOf(campaignId: string): Promise<LiveEngine> {
+    const state = this.stateOf(campaignId);
+    state.engine ??= (await this.factory()).create();
+    return state.engine;
+  }
+
+  /** Start-up recovery of one campaign (see the module header). */
+  private async recover(campaign: CampaignRecord): Promise<void> {
+    const state = this.stateOf(campaign.id);
+    const dir = this.ingestor.campaignDir(campaign.id);
+    fs.mkdirSync(dir, { recursive: true });
+    const files = await this.store.listFiles(campaign.id);
+    let restored = 0;
+    for (const f of latestByPath(files.filter((x) => x.status === "ingested")).values()) {
+      const target = path.join(dir, ...f.path.split("/"));
+      if (sameContent(target, f.sha256, f.size)) continue;
+      writeFileAtomic(target, await this.blobs.get(f.sha256));
+      restored++;
+    }
+    if (!fs.existsSync(path.join(dir, MANIFEST_NAME))) writeFileAtomic(path.join(dir, MANIFEST_NAME), Buffer.from(`${JSON.stringify(campaign.manifest, null, 2)}\n`));
+    const latest = await this.store.latestDiagnosis(campaign.id);
+    const latestFull = await this.store.latestDiagnosis(campaign.id, "full");
+    state.fullInputs = typeof latestFull?.document["inputs"] === "string" ? latestFull.document["inputs"] : undefined;
+    if (latest) {
+      try {
+        state.engine = (await this.factory()).fromDocument(latest.document);
+      } catch (error) {
+        this.fail(campaign.id, error);
+        state.engine = undefined;
+      }
+    }
+    const newestFile = files.filter((f) => f.status === "ingested").reduce((t, f) => (f.ingestedAt > t ? f.ingestedAt : t), "");
+    const liveQueued = (await this.store.listWork(campaign.id)).some((w) => w.kind === LIVE_UPDATE && w.state === "queued");
+    const stale = latest === undefined ? files.some((f) => f.status === "ingested" && f.kind === "scan") : newestFile > latest.createdAt || latest.document["inputs"] !== inputsFingerprint(files);
+    if (!liveQueued && (restored > 0 || stale || state.engine === undefined && latest !== undefined)) {
+      await this.store.enqueueWork({ campaignId: campaign.id, kind: LIVE_UPDATE, payload: { reason: "recovery" } });
+    }
+  }
+
+  /** Wait until woken or `ms` passed. */
+  private idle(which: "live" | "full", ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (which === "live") this.wakeLive = done;
+      else this.wakeFull = done;
+    });
+  }
+
+  private async liveLoop(): Promise<void> {
+    while (!this.stopped) {
+      let work: WorkRecord | undefined;
+      try {
+        work = await this.store.claimWork([LIVE_UPDATE]);
+        if (!work) {
+          await this.idle("live", WORK_POLL_MS);
+          continue;
+        }
+        await this.liveUpdate(work);
+      } catch (error) {
+        this.fail(work?.campaignId, error);
+        if (work) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
+        await this.idle("live", WORK_POLL_MS);
+      }
+    }
+  }
+
+  private async liveUpdate(work: WorkRecord): Promise<void> {
+    const campaignId = work.campaignId;
+    const state = this.stateOf(campaignId);
+    state.full?.abort();
+    await this.locked(campaignId, async () => {
+      const covered = (await this.store.listWork(campaignId)).filter((w) => w.kind === LIVE_UPDATE && w.state === "queued");
+      const started = Date.now();
+      const inputs = inputsFingerprint(await this.store.listFiles(campaignId));
+      const campaign = await loadCampaign(this.ingestor.campaignDir(campaignId), { presentOnly: true, lenient: false });
+      const loaded = Date.now();
+      const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
+      if (scans > 0) {
+        const engine = await this.engineOf(campaignId);
+        const document = { ...(await engine.update(campaign)), inputs } as Record<string, unknown>;
+        const updated = Date.now();
+        const version = await this.store.putDiagnosis({ campaignId, kind: "live", scans, document });
+        const stored = Date.now();
+        const files = [work, ...covered]
+          .map((w) => ({ path: typeof w.payload["path"] === "string" ? w.payload["path"] : null, completedAt: typeof w.payload["completedAt"] === "number" ? w.payload["completedAt"] : null }))
+          .map((f) => ({ path: f.path, latency_ms: f.completedAt === null ? null : stored - f.completedAt }));
+        const latencies = files.flatMap((f) => (f.latency_ms === null ? [] : [f.latency_ms]));
+        await this.store.appendEvent({
+          campaignId,
+          type: "diagnosis.timing",
+          payload: { version: version.version, kind: "live", scans, latency_ms: latencies.length > 0 ? Math.max(...latencies) : null, files, load_ms: loaded - started, update_ms: updated - loaded, store_ms: stored - updated, method: document["method"] ?? null },
+        });
+        if (engine.needsFull) await this.queueFull(campaignId, "needsFull");
+      }
+      await this.store.finishWork(work.id, { state: "done" });
+      for (const w of covered) await this.store.finishWork(w.id, { state: "done" });
+      state.lastUpdateAt = Date.now();
+    });
+    this.notify();
+  }
+
+  private async queueFull(campaignId: string, reason: string): Promise<void> {
+    const pending = (await this.store.listWork(campaignId)).some((w) => w.kind === FULL_DIAGNOSIS && (w.state === "queued" || w.state === "running"));
+    if (pending) return;
+    await this.store.enqueueWork({ campaignId, kind: FULL_DIAGNOSIS, payload: { reason } });
+    this.wakeFull?.();
+  }
+
+  /** A campaign quiet for fullAfter whose latest full run is not of its current files gets one. */
+  private async checkQuiet(): Promise<void> {
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const [campaignId, state] of this.campaigns) {
+      if (now - state.lastUpdateAt < this.fullAfterMs || state.full) continue;
+      const files = await this.store.listFiles(campaignId);
+      if (!files.some((f) => f.status === "ingested" && f.kind === "scan")) continue;
+      if (state.fullInputs === inputsFingerprint(files)) continue;
+      const work = await this.store.listWork(campaignId);
+      if (work.some((w) => (w.kind === LIVE_UPDATE || w.kind === FULL_DIAGNOSIS) && (w.state === "queued" || w.state === "running"))) continue;
+      await this.queueFull(campaignId, "quiet");
+    }
+  }
+
+  private async fullLoop(): Promise<void> {
+    while (!this.stopped) {
+      let work: WorkRecord | undefined;
+      try {
+        work = await this.store.claimWork([FULL_DIAGNOSIS]);
+        if (!work) {
+          await this.idle("full", WORK_POLL_MS);
+          continue;
+        }
+        await this.fullRun(work);
+      } catch (error) {
+        this.fail(work?.campaignId, error);
+        if (work) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
+        await this.idle("full", WORK_POLL_MS);
+      }
+    }
+  }
+
+  private async fullRun(work: WorkRecord): Promise<void> {
+    const campaignId = work.campaignId;
+    const state = this.stateOf(campaignId);
+    const controller = new AbortController();
+    state.full = controller;
+    try {
+      await this.locked(campaignId, async () => {
+        if (controller.signal.aborted || this.stopped) return;
+        const inputs = inputsFingerprint(await this.store.listFiles(campaignId));
+        const campaign = await loadCampaign(this.ingestor.campaignDir(campaignId), { presentOnly: true, lenient: false });
+        const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
+        if (scans === 0) return;
+        const engine = await this.engineOf(campaignId);
+        const started = Date.now();
+        let result: object;
+        try {
+          result = await engine.full(campaign, { signal: controller.signal });
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          throw error;
+        }
+        if (controller.signal.aborted) return;
+        const document = { ...result, inputs } as Record<string, unknown>;
+        const version = await this.store.putDiagnosis({ campaignId, kind: "full", scans, document });
+        await this.store.appendEvent({ campaignId, type: "diagnosis.timing", payload: { version: version.version, kind: "full", scans, full_ms: Date.now() - started, reason: work.payload["reason"] ?? null } });
+        state.fullInputs = inputs;
+      });
+      if (this.stopped && controller.signal.aborted) return; // left running: queued again at the next start
+      await this.store.finishWork(work.id, { state: "done" });
+    } finally {
+      state.full = undefined;
+      this.notify();
+    }
+  }
+
+  /** Record a failure as an event (one line) and tell listeners. */
+  private fail(campaignId: string | undefined, error: unknown): void {
+    if (this.stopped && !(error instanceof EngineError)) return;
+    void this.store
+      .appendEvent({ campaignId: campaignId ?? null, type: "work.failed", payload: { error: oneLine(error) } })
+      .then(() => this.notify())
+      .catch(() => undefined);
+  }
+
+  /** Hand every event appended since the last one to the listeners, in order. */
+  private notify(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          const events = await this.store.events(this.lastSeq, { limit: 1000 });
+          for (const event of events) {
+            this.lastSeq = Math.max(this.lastSeq, event.seq);
+            this.emit("event", event);
+          }
+          if (events.length === 1000) this.pumpAgain = true;
+        } while (this.pumpAgain);
+      } catch {
+        // the store is closing; listeners poll the log anyway
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+  }
+}
+
+function lastSeqOf(events: readonly EventRecord[]): number {
+  return events.reduce((m, e) => Math.max(m, e.seq), 0);
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ").slice(0, 400);
+}
+
