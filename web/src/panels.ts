@@ -109,10 +109,11 @@ function renderVerdicts(section: HTMLElement, cells: LiveCell[], selected: strin
       el(
         "p",
         { class: "verdict", "data-cell": c.id },
-        el("strong", {}, `Cell ${c.id}: `),
+        // the headline usually names its cell already
+        (c.headline ?? "").startsWith(`Cell ${c.id}`) ? null : el("strong", {}, `Cell ${c.id}: `),
         c.headline ?? "no headline yet",
         " ",
-        el("span", { class: `trust trust-${level.replace(/\s+/g, "-")}`, title: (c.trust?.reasons ?? []).join("; ") }, level),
+        el("span", { class: `trust trust-${level.replace(/\s+/g, "-")}`, title: trustNotes(c).join("; ") }, level),
       ),
     );
   }
@@ -121,6 +122,11 @@ function renderVerdicts(section: HTMLElement, cells: LiveCell[], selected: strin
     select.addEventListener("change", () => onCell(select.value));
     b.append(el("p", {}, el("label", { for: "cell-select" }, "Panels below show "), select));
   }
+}
+
+/** What the trust level rests on, for the badge's tooltip. */
+function trustNotes(c: LiveCell): string[] {
+  return [...(c.trust?.reasons ?? []), ...(c.trust?.qualifications ?? []).map((q) => q.message)];
 }
 
 function renderTimeline(section: HTMLElement, cells: LiveCell[]): void {
@@ -186,7 +192,9 @@ function renderParameters(section: HTMLElement, cell: LiveCell | undefined): voi
     b.append(el("p", { class: "empty" }, "no parameters yet"));
     return;
   }
-  b.append(table("Posterior median and 95 % credible interval", ["parameter", "median", "95 % interval", "unit"], params.map(([name, p]) => [name, fmt(p.median, 4), `${fmt(p.lo95, 3)} … ${fmt(p.hi95, 3)}`, p.unit ?? ""])));
+  const parameterTable = table("Posterior median and 95 % credible interval", ["parameter", "median", "95 % interval", "unit"], params.map(([name, p]) => [name, fmt(p.median, 4), `${fmt(p.lo95, 3)} … ${fmt(p.hi95, 3)}`, p.unit ?? ""]));
+  parameterTable.className = "params";
+  b.append(parameterTable);
   const ess = cell?.posterior?.ess;
   if (ess !== undefined) b.append(el("p", { class: "note" }, `effective sample size ${fmt(ess, 4)}`));
 }

@@ -190,11 +190,57 @@ export function drawXY(figure: HTMLElement, spec: XYPlot): void {
     { label: spec.yLabel, scale: "y", stroke: "#222", grid: { stroke: "#eee" }, size: 64, ...(spec.logY ? decadeAxis() : {}) },
   ];
   if (hasY2) axes.push({ label: spec.y2Label ?? "", scale: "y2", side: 1, stroke: "#222", grid: { show: false }, size: 64 });
-  const scales: uPlot.Scales = { x: { time: false }, y: spec.logY ? { distr: 3, log: 10 } : { auto: true } };
-  if (hasY2) scales["y2"] = { auto: true };
+  // ranges cover the error bars and leave a margin, so no bar is cut at the frame
+  const yRange = spanOf(spec, "y");
+  const y2Range = spanOf(spec, "y2");
+  const scales: uPlot.Scales = { x: { time: false, range: padded(spanOfValues(spec.x)) }, y: spec.logY ? { distr: 3, log: 10 } : { range: padded(yRange) } };
+  if (hasY2) scales["y2"] = { range: padded(y2Range) };
   const plugins = [errorBars(spec, offset)];
   if (spec.hLine !== undefined) plugins.push(referenceLine(spec.hLine));
   mount(figure, spec.title, points, (target, width) => new uPlot({ width, height: PLOT_HEIGHT, series, axes, scales, bands: uBands, plugins, legend: { live: false }, cursor: { drag: { x: true, y: false } } }, data, target));
+}
+
+/** Fraction of the data span added on each side of a linear axis. */
+const RANGE_MARGIN = 0.05;
+
+function spanOfValues(values: readonly Value[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values)
+    if (finite(v)) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** The extent of everything drawn on one y axis: series, their error bars, bands, the reference line. */
+function spanOf(spec: XYPlot, axis: "y" | "y2"): [number, number] | null {
+  const values: Value[] = [];
+  for (const s of spec.series) {
+    if ((s.axis ?? "y") !== axis) continue;
+    s.y.forEach((y, i) => {
+      const e = s.err?.[i];
+      if (finite(y) && finite(e)) values.push(y - e, y + e);
+      else values.push(y);
+    });
+  }
+  if (axis === "y") {
+    for (const b of spec.bands ?? []) values.push(...b.lo, ...b.hi);
+    if (spec.hLine !== undefined) values.push(spec.hLine);
+  }
+  return spanOfValues(values);
+}
+
+/** A range function: the span with a margin (one value alone gets ±1 or ±10 %). */
+function padded(span: [number, number] | null): uPlot.Range.Function {
+  return (_u, dataMin, dataMax) => {
+    const [lo, hi] = span ?? [dataMin, dataMax];
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+    const width = hi - lo;
+    const margin = width > 0 ? RANGE_MARGIN * width : Math.abs(lo) > 0 ? 0.1 * Math.abs(lo) : 1;
+    return [lo - margin, hi + margin];
+  };
 }
 
 function referenceLine(value: number): uPlot.Plugin {

@@ -47,7 +47,7 @@ export interface LiveCell {
   current?: { time_s: number[]; current_A: number[]; charge_C: number[] } | null;
   impedance?: { id: string; time_s: number; R_int_ohm: number; C_int_F: number }[] | null;
   quality?: QualityFlag[];
-  trust?: { level?: string; reasons?: string[] } | null;
+  trust?: { level?: string; reasons?: string[]; qualifications?: { message: string }[] } | null;
 }
 
 export interface LiveDocument {
