@@ -25,6 +25,7 @@ import { registerDose } from "./dose.ts";
 import { registerInit } from "./init.ts";
 import { registerImportRefnx } from "./importRefnx.ts";
 import { registerReplay } from "./replay.ts";
+import { registerServe } from "./serve.ts";
 
 
 export function buildProgram(): Command {
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerInit(program);
   registerImportRefnx(program);
   registerReplay(program);
+  registerServe(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
   program.hook("preAction", () => {
