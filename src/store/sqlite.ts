@@ -284,6 +284,18 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * A consistent copy of the database at `destination` while the service keeps writing
+   * (SQLite's online backup); the copy opens as a store of its own.
+   */
+  async backup(destination: string): Promise<void> {
+    try {
+      await this.db.backup(path.resolve(destination));
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
   close(): Promise<void> {
     if (this.db.open) this.db.close();
     return Promise.resolve();

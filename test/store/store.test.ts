@@ -18,7 +18,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError, ValidationError } from "../../src/core/errors.ts";
-import { DEFAULT_SQLITE_FILE, openStore, redactUrl } from "../../src/store/index.ts";
+import { DEFAULT_SQLITE_FILE, SqliteStore, openStore, redactUrl } from "../../src/store/index.ts";
 import type { Store } from "../../src/store/types.ts";
 import { repoRoot } from "../paths.ts";
 import { CRASH_CAMPAIGN, CRASH_DOCUMENT_VALUES, checksum, writePath, writeSha } from "./crashWriter.ts";
@@ -421,6 +421,19 @@ describe("openStore", () => {
     expect(fs.existsSync(path.join(data, "sub", "other.db"))).toBe(true);
     const mode = await sqliteBackend.sql("data-default/strata", "PRAGMA journal_mode");
     expect(mode[0].journal_mode).toBe("wal");
+  });
+
+  it("backs a SQLite store up while it is open: the copy opens as a store with the same rows", async () => {
+    const store = (await openStore("sqlite:backup-source.db", tmp)) as SqliteStore;
+    await store.putCampaign({ id: "b", name: "b", manifest: { name: "b" }, watchDir: null });
+    await store.putDiagnosis({ campaignId: "b", kind: "live", scans: 1, document: { format: "strata-live/1" } });
+    await store.backup(path.join(tmp, "backup-copy.db"));
+    await store.putDiagnosis({ campaignId: "b", kind: "live", scans: 2, document: {} });
+    await store.close();
+    const copy = await openStore("sqlite:backup-copy.db", tmp);
+    expect((await copy.listDiagnoses("b")).map((d) => d.version)).toEqual([1]);
+    expect((await copy.latestDiagnosis("b"))?.document).toEqual({ format: "strata-live/1" });
+    await copy.close();
   });
 
   it("refuses any other --store value with one line naming the two accepted forms, and never shows a password", async () => {
