@@ -263,6 +263,16 @@ describe.each([sqliteBackend, postgresBackend])("the $name store", (backend) => 
     await expect(store.putDiagnosis({ campaignId: "diag", kind: "bogus" as "live", scans: 1, document: {} })).rejects.toThrow(ValidationError);
   });
 
+  it("gives back every number of a document bit for bit (PostgreSQL's jsonb keeps decimals exact)", async () => {
+    await campaign("numbers");
+    const values = [0.1 + 0.2, 1 / 3, 5e-324, 1e-300, 1.7976931348623157e308, -2.5e-7, 123456789.12345679, 2 ** 53 + 2, 1e21, -0.0001234];
+    const document = { values, nested: { draws: [[Math.PI, Math.E]], text: "Å²/s · “quotes” \\ \n" } };
+    await store.putDiagnosis({ campaignId: "numbers", kind: "live", scans: 1, document });
+    const back = (await store.latestDiagnosis("numbers"))!.document;
+    // toEqual compares numbers with ===: equal doubles, not merely close ones
+    expect(back).toEqual(document);
+  });
+
   it("keeps events strictly increasing, pages them with afterSeq, and a concurrent follower misses none", async () => {
     await campaign("ev-a");
     await campaign("ev-b");
