@@ -159,7 +159,6 @@ export class Runner extends EventEmitter {
 
   /** Stop watching and working; an update in progress finishes, a full run is aborted (and queued again at the next start). */
   async stop(): Promise<void> {
-    if (this.stopped) return;
     this.stopped = true;
     if (this.quietTimer) clearInterval(this.quietTimer);
     await Promise.allSettled([...this.watchers.values()].map((w) => w.stop()));
@@ -187,7 +186,7 @@ export class Runner extends EventEmitter {
     if (!existed) await this.store.appendEvent({ campaignId: campaign.id, type: "campaign.registered", payload: { id: campaign.id, name: manifest.name, watchDir: campaign.watchDir } });
     await this.ingest(campaign.id, MANIFEST_NAME, bytes, { source: "watch" });
     this.stateOf(campaign.id);
-    if (campaign.watchDir && !this.stopped) this.watch(campaign.id, campaign.watchDir);
+    if (campaign.watchDir) this.watch(campaign.id, campaign.watchDir);
     this.notify();
     return record;
   }
@@ -206,7 +205,11 @@ export class Runner extends EventEmitter {
     return result;
   }
 
-  /** Follow a folder for a campaign (idempotent). A campaign not registered yet is registered from the folder's campaign.json when it appears. */
+  /**
+   * Follow a folder for a campaign (idempotent; files are ingested from now on, diagnosed once
+   * the runner is started). A campaign not registered yet is registered from the folder's
+   * campaign.json when it appears.
+   */
   watch(campaignId: string, dir: string): void {
     if (this.watchers.has(campaignId)) return;
     const watcher = new FolderWatcher(dir, {
@@ -215,7 +218,7 @@ export class Runner extends EventEmitter {
       onError: (error) => this.fail(campaignId, error),
     });
     this.watchers.set(campaignId, watcher);
-    if (!this.stopped) watcher.start();
+    watcher.start();
   }
 
   private async fromFolder(campaignId: string, dir: string, relPath: string, bytes: Buffer, completedAt: number): Promise<"done" | "later"> {

@@ -185,7 +185,8 @@ export class FolderWatcher {
   /** Look at every file of the folder now (also run every {@link POLL_INTERVAL_MS}). */
   sweep(): Promise<void> {
     if (this.sweeping) return this.sweeping;
-    this.sweeping = (async () => {
+    const run = (async () => {
+      await Promise.resolve();
       try {
         const files: string[] = [];
         this.walk(this.dir, "", files);
@@ -197,11 +198,13 @@ export class FolderWatcher {
         }
       } catch (error) {
         this.options.onError?.(error);
-      } finally {
-        this.sweeping = undefined;
       }
     })();
-    return this.sweeping;
+    this.sweeping = run;
+    void run.finally(() => {
+      if (this.sweeping === run) this.sweeping = undefined;
+    });
+    return run;
   }
 
   private walk(abs: string, rel: string, out: string[]): void {
