@@ -7,7 +7,7 @@
  * when it does (`--port 0` picks a free port). SIGINT or SIGTERM closes the server, the runner
  * and the store and prints `strata serve: stopped` (exit 0).
  *
- * `strata serve token create --scope read|write [--label L]` prints a new token's secret once
+ * `strata serve token create --scope read|write [--label L]` (with serve's --data and --store) prints a new token's secret once
  * (stdout; the store keeps only its SHA-256), `token list` the tokens, `token revoke ID` revokes
  * one. Bad input (a flag, an unopenable --store) → one line on stderr, exit 2.
  *
@@ -67,16 +67,16 @@ export function registerServe(program: Command): void {
     .option("--full-after <S>", `a full re-run of the diagnosis after a campaign has been quiet this long, s (default ${DEFAULT_FULL_AFTER_S})`)
     .action(async (options: ServeOptions) => runServe(options));
 
-  const token = serve.command("token").description("Access tokens of the service (stored hashed; read or write scope)");
+  // the token commands use serve's --data and --store (`strata serve token create --data D …`)
+  const token = serve.command("token").description("Access tokens of the service in the --data folder or --store (stored hashed; read or write scope)");
   token
     .command("create")
     .description("Create a token and print its secret once (stdout); the store keeps only its SHA-256")
     .requiredOption("--scope <read|write>", "read: every GET route; write: also registering campaigns and uploading files")
     .option("--label <TEXT>", "a note saying whose or what for")
-    .option("--data <DIR>", DATA_HELP)
-    .option("--store <SPEC>", STORE_HELP)
     .option("--json", "print {id, label, scope, createdAt, secret}")
-    .action(async (options: TokenOptions) => {
+    .action(async (_options: TokenOptions, command: Command) => {
+      const options = command.optsWithGlobals<TokenOptions>();
       const { createToken, parseScope } = await import("../service/auth.ts");
       const scope = parseScope(options.scope);
       await withStore(options, async (store) => {
@@ -91,10 +91,9 @@ export function registerServe(program: Command): void {
   token
     .command("list")
     .description("List the tokens (id, scope, created, revoked, label; never secrets)")
-    .option("--data <DIR>", DATA_HELP)
-    .option("--store <SPEC>", STORE_HELP)
     .option("--json", "print the token records as JSON")
-    .action(async (options: TokenOptions) => {
+    .action(async (_options: TokenOptions, command: Command) => {
+      const options = command.optsWithGlobals<TokenOptions>();
       await withStore(options, async (store) => {
         const tokens = await store.listTokens();
         if (options.json) return printJson(tokens);
@@ -107,10 +106,9 @@ export function registerServe(program: Command): void {
     .command("revoke")
     .description("Revoke a token by its id: requests carrying it get 401 from then on")
     .argument("<ID>", "the token's id (tok_…), as token list shows it")
-    .option("--data <DIR>", DATA_HELP)
-    .option("--store <SPEC>", STORE_HELP)
     .option("--json", 'print {"id", "revoked": true}')
-    .action(async (id: string, options: TokenOptions) => {
+    .action(async (id: string, _options: TokenOptions, command: Command) => {
+      const options = command.optsWithGlobals<TokenOptions>();
       await withStore(options, async (store) => {
         if (!(await store.revokeToken(id))) throw new ValidationError("ID", "no such token", id);
         if (options.json) printJson({ id, revoked: true });
