@@ -40,6 +40,8 @@ FAKE_STREAM_TIMEOUT_S = 10.0
 README_SECTION = "Follow a live campaign from Jupyter"
 #: the reconnection delay the fake server asks for (ms), short so the test is quick
 FAKE_RETRY_MS = 50
+#: how often the fake server's loop looks for shutdown (s); the default 0.5 s costs every test
+FAKE_POLL_S = 0.02
 #: seconds the tests follow an event stream before its timeout ends it
 EVENTS_WINDOW_S = 1.0
 #: seconds an event generator may overrun its timeout (a loaded 2-core machine)
@@ -372,7 +374,7 @@ class FakeDroppingEventStreamTest(unittest.TestCase):
 
     def setUp(self):
         self.server = _FakeEventServer()
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": FAKE_POLL_S}, daemon=True)
         self.thread.start()
         self.url = "http://127.0.0.1:{}".format(self.server.server_address[1])
 
