@@ -176,12 +176,19 @@ function renderLaws(section: HTMLElement, cell: LiveCell | undefined): void {
     return;
   }
   const best = cell?.law?.best ?? weights[0][0];
-  b.append(el("p", { class: "best" }, "Best supported: ", el("strong", { "data-best": best }, best), ` (weight ${fmt(100 * (cell?.law?.weights?.[best] ?? Number.NaN), 3)} %)`));
+  b.append(el("p", { class: "best" }, "Best supported: ", el("strong", { "data-best": best }, best), ` (weight ${percent(cell?.law?.weights?.[best] ?? Number.NaN)})`));
   const rows = weights.map(([law, w]) => {
     const bar = el("span", { class: "bar", style: `width:${Math.max(0, Math.min(100, 100 * w)).toFixed(1)}%` });
-    return el("tr", law === best ? { class: "best" } : {}, el("th", { scope: "row" }, law), el("td", { class: "barcell" }, bar), el("td", {}, `${fmt(100 * w, 3)} %`));
+    return el("tr", law === best ? { class: "best" } : {}, el("th", { scope: "row" }, law), el("td", { class: "barcell" }, bar), el("td", {}, percent(w)));
   });
   b.append(el("table", { class: "laws" }, el("caption", {}, "Posterior weight of each growth law (sums to 100 %)"), el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "law"), el("th", { scope: "col" }, "weight"), el("th", { scope: "col" }, "%"))), el("tbody", {}, ...rows)));
+}
+
+/** Weights below this are shown as "< 0.1 %" (a 1e-120 weight is no information to a reader). */
+const SMALLEST_SHOWN_WEIGHT = 1e-3;
+
+function percent(weight: number): string {
+  return Number.isFinite(weight) && weight >= 0 && weight < SMALLEST_SHOWN_WEIGHT ? "< 0.1 %" : `${fmt(100 * weight, 3)} %`;
 }
 
 function renderParameters(section: HTMLElement, cell: LiveCell | undefined): void {
@@ -192,7 +199,7 @@ function renderParameters(section: HTMLElement, cell: LiveCell | undefined): voi
     b.append(el("p", { class: "empty" }, "no parameters yet"));
     return;
   }
-  const parameterTable = table("Posterior median and 95 % credible interval", ["parameter", "median", "95 % interval", "unit"], params.map(([name, p]) => [name, fmt(p.median, 4), `${fmt(p.lo95, 3)} … ${fmt(p.hi95, 3)}`, p.unit ?? ""]));
+  const parameterTable = table("Posterior median and 95 % credible interval", ["parameter", "median", "95 % interval", "unit"], params.map(([name, p]) => [name, fmt(p.median, 4), `${fmt(p.lo95, 3)} – ${fmt(p.hi95, 3)}`, p.unit ?? ""]));
   parameterTable.className = "params";
   b.append(parameterTable);
   const ess = cell?.posterior?.ess;

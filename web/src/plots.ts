@@ -69,13 +69,23 @@ function widthOf(figure: HTMLElement): number {
   return Math.max(MIN_PLOT_WIDTH, Math.floor(figure.clientWidth || figure.parentElement?.clientWidth || 600) - 4);
 }
 
-function mount(figure: HTMLElement, title: string, points: number, make: (target: HTMLElement, width: number) => uPlot): void {
+/**
+ * The canvas holds the axis labels as pixels; the figure also carries them as text (a
+ * visually hidden line of the caption, and `data-axes`, separated by " | ") for screen readers
+ * and tests.
+ */
+function mount(figure: HTMLElement, title: string, points: number, axes: string[], make: (target: HTMLElement, width: number) => uPlot): void {
   live.get(figure)?.destroy();
   figure.replaceChildren();
   figure.setAttribute("aria-label", title);
   figure.dataset["points"] = String(points);
+  figure.dataset["axes"] = axes.join(" | ");
   const caption = document.createElement("figcaption");
   caption.textContent = title;
+  const axesText = document.createElement("span");
+  axesText.className = "visually-hidden";
+  axesText.textContent = ` Axes: ${axes.join("; ")}.`;
+  caption.append(axesText);
   const target = document.createElement("div");
   target.className = "canvas";
   figure.append(caption, target);
@@ -197,7 +207,8 @@ export function drawXY(figure: HTMLElement, spec: XYPlot): void {
   if (hasY2) scales["y2"] = { range: padded(y2Range) };
   const plugins = [errorBars(spec, offset)];
   if (spec.hLine !== undefined) plugins.push(referenceLine(spec.hLine));
-  mount(figure, spec.title, points, (target, width) => new uPlot({ width, height: PLOT_HEIGHT, series, axes, scales, bands: uBands, plugins, legend: { live: false }, cursor: { drag: { x: true, y: false } } }, data, target));
+  const labels = [spec.xLabel, spec.yLabel, ...(hasY2 ? [spec.y2Label ?? ""] : [])];
+  mount(figure, spec.title, points, labels, (target, width) => new uPlot({ width, height: PLOT_HEIGHT, series, axes, scales, bands: uBands, plugins, legend: { live: false }, cursor: { drag: { x: true, y: false } } }, data, target));
 }
 
 /** Fraction of the data span added on each side of a linear axis. */
@@ -267,7 +278,7 @@ export function drawBars(figure: HTMLElement, spec: BarPlot): void {
   const x = spec.categories.map((_, i) => i);
   const bars = uPlot.paths.bars!({ size: [0.6, 80] });
   const points = spec.values.filter(finite).length;
-  mount(figure, spec.title, points, (target, width) =>
+  mount(figure, spec.title, points, [spec.xLabel, spec.yLabel], (target, width) =>
     new uPlot(
       {
         width,
