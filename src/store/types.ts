@@ -137,7 +137,11 @@ export interface Store {
   revokeToken(id: string): Promise<boolean>;
 
   enqueueWork(work: { campaignId: string; kind: string; payload: Record<string, unknown> }): Promise<WorkRecord>;
-  /** oldest queued (or running, after a crash) work of a kind, marked running, attempts+1 */
+  /**
+   * oldest queued work of one of these kinds (any kind when `kinds` is empty), marked running,
+   * attempts+1; each queued row is claimed by one caller only (work left running by a crashed
+   * process is queued again by `requeueRunning` at start-up)
+   */
   claimWork(kinds: readonly string[]): Promise<WorkRecord | undefined>;
   finishWork(id: number, outcome: { state: "done" } | { state: "failed"; error: string }): Promise<void>;
   /** put every "running" row back to "queued" (at start-up: the process that ran it is gone) */
