@@ -4,8 +4,9 @@
  * (or `?campaign=ID`). Pushed updates: one EventSource per view; `diagnosis.updated` fetches
  * the latest document and redraws, `file.*` refreshes the ingest state; fetches are coalesced
  * (one in flight, one more queued). After each redraw `window.__strataLive` holds
- * `{ version, scans, updatedAt, latencyMs }` (updatedAt in ms since the epoch) so tests and
- * people can see what is shown. Units: ms.
+ * `{ version, scans, updatedAt, latencyMs, campaign }` (updatedAt in ms since the epoch) and a
+ * `strata-live` event carrying the same is dispatched on window, so tests and people can see
+ * what is shown and when. Units: ms.
  */
 import "./style.css";
 import { Api, HttpError, locate, takeToken } from "./api.ts";
@@ -161,6 +162,7 @@ function campaignView(api: Api, id: string): void {
     updatedAt = Date.now();
     if (since) latencyMs = since.serverAt !== null ? Math.max(0, updatedAt - since.serverAt) : performance.now() - since.received;
     window.__strataLive = { version, scans: state.doc?.scans ?? 0, updatedAt, latencyMs, campaign: id };
+    window.dispatchEvent(new CustomEvent("strata-live", { detail: window.__strataLive }));
     describe();
   });
   const loadIngest = coalesced(async () => {
