@@ -41,13 +41,12 @@
  * resistance Ω, capacitance F.
  */
 import { createRandom, type Random } from "../core/random.ts";
-import { choleskyWithJitter } from "../core/linalg.ts";
+import { choleskyWithJitter, invertMatrix } from "../core/linalg.ts";
 import { ValidationError } from "../core/errors.ts";
 import { STRATA_VERSION } from "../core/version.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName, type SeriesScales } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
-import { ensembleSampler } from "../optimize/ensembleSampler.ts";
 import type { FitObjective } from "../optimize/objective.ts";
 import { startingAt } from "../optimize/objective.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
@@ -75,14 +74,20 @@ export const LIVE_DRAWS = 500;
 export const RESAMPLE_ESS_FRACTION = 0.5;
 /** After rejuvenation, an ESS below this fraction of the draws sets `needsFull`. */
 export const FULL_ESS_FRACTION = 0.2;
-/** Rejuvenation budget of one update, in single-scan model evaluations (walkers × steps × scans). */
-export const REJUVENATION_SCAN_EVALUATIONS = 6000;
-/** Fewest MCMC steps of a rejuvenation run. */
-export const REJUVENATION_MIN_STEPS = 1;
-/** Most MCMC steps of a rejuvenation run (when the budget allows more, more draws are moved instead). */
-export const REJUVENATION_MAX_STEPS = 4;
-/** Share of the rejuvenation steps that are independence moves from the draws' mean and covariance. */
-export const REJUVENATION_INDEPENDENCE_FRACTION = 0.8;
+/** Rejuvenation budget of one update, in single-scan model evaluations (a move of one draw evaluates every scan once). */
+export const REJUVENATION_SCAN_EVALUATIONS = 4000;
+/** At most this many sweeps over the draws in one update (the budget buys more when the series is short). */
+export const REJUVENATION_MAX_SWEEPS = 2;
+/** Degrees of freedom and scale of the multivariate t (draws' weighted mean and covariance) that proposes the rejuvenation moves. */
+export const REJUVENATION_PROPOSAL = { dof: 10, scale: 1.1 } as const;
+/** Acceptance of the rejuvenation moves below this (over one update with at least {@link MIN_MOVES_FOR_ACCEPTANCE} proposals) says the posterior is far from the proposal: a full run is due. */
+export const REJUVENATION_MIN_ACCEPTANCE = 0.1;
+/** Proposals an update needs before its acceptance is judged. */
+const MIN_MOVES_FOR_ACCEPTANCE = 20;
+/** A law switch (importance sampling of the new law's draws over every scan) is done in the cheap update when draws × scans is at most this; beyond, `needsFull`. */
+export const LAW_SWITCH_SCAN_EVALUATIONS = 20000;
+/** Degrees of freedom and scale of the multivariate t around a law's optimum (inverse information) that proposes the draws of a law switch. */
+const SWITCH_PROPOSAL = { dof: 5, scale: 1.2 } as const;
 /** A new scan's warm-started fit failed (global stage rerun) when its χ² upper-tail p is below this. */
 export const MISFIT_P = 1e-3;
 /** The posterior law is behind another by more than this ΔAICc: a full run is due. */
@@ -124,14 +129,14 @@ export interface LiveCell {
   timeline: { scan: string; time_s: number; spot: string; thickness_A: LiveInterval | null; independent_A: { value: number; stderr: number } | null }[];
   parameters: Record<string, LiveInterval>;
   latestScan: { id: string; q: number[]; r: number[]; dr: number[]; fit: number[]; chi2red: number } | null;
-  posterior: { ess: number; law: LawName; damage: DamageName; draws: { names: string[]; values: number[][] }; logWeights: number[] } | null;
+  posterior: { ess: number; law: LawName; damage: DamageName; draws: { names: string[]; values: number[][] }; logWeights: number[]; logPosterior: number[] } | null;
   dose_Gy: Record<string, number> | null;
   current: { time_s: number[]; current_A: number[]; charge_C: number[] } | null;
   impedance: { id: string; time_s: number; R_int_ohm: number; C_int_F: number }[];
   quality: { severity: "warning" | "info"; code?: string; message: string }[];
   trust: ReturnType<typeof trustJson>;
   /** what the cheap update did and why a full run is due */
-  live: { method: "sir" | "chain" | "full" | "independent"; newScans: string[]; ess: number; resampled: boolean; moved: number; needsFull: string[] };
+  live: { method: "sir" | "chain" | "full" | "independent"; newScans: string[]; ess: number; resampled: boolean; moved: number; switched?: string; needsFull: string[] };
   /** the engine's state, for {@link LiveDiagnosis.fromDocument} */
   resume: CellStateJson;
 }
@@ -175,6 +180,8 @@ interface LawState {
   k: number;
   n: number;
   converged: boolean;
+  /** the incremental update lost this law (a new scan it cannot reproduce, far from its free fit): left out of the comparison until a full run */
+  stale?: boolean;
 }
 
 /** The particles of the posterior law. */
@@ -186,8 +193,9 @@ interface PosteriorState {
   upper: number[];
   draws: number[][];
   logWeights: number[];
-  /** draws still to move after the last resampling, from `cursor` on */
-  pendingMoves: number;
+  /** each draw's log posterior over every scan seen (prior + likelihood), for the moves' acceptance */
+  logPosterior: number[];
+  /** the next draw to move (moves go round the draws) */
   cursor: number;
 }
 
@@ -206,7 +214,7 @@ export interface CellStateJson {
   independent: IndependentScanFit[];
   scales: SeriesScales | null;
   laws: LawState[];
-  posterior: Omit<PosteriorState, "draws" | "logWeights" | "names" | "law" | "damage"> | null;
+  posterior: Omit<PosteriorState, "draws" | "logWeights" | "logPosterior" | "names" | "law" | "damage"> | null;
   impedance: ImpedanceRecord[];
   impedanceFailures: { id: string; message: string }[];
   needsFull: string[];
@@ -239,6 +247,7 @@ export class LiveDiagnosis {
   #cells = new Map<string, CellState>();
   /** single-scan objectives by law/damage/scan (rebuilt on demand, not part of the state) */
   readonly #objectives = new Map<string, ScanObjective>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: LiveOptions = {}) {
     const seed = options.seed ?? 1;
@@ -266,12 +275,22 @@ export class LiveDiagnosis {
    * Update with the campaign as it is now (the scans whose files have arrived).
    * @returns the new strata-live/1 document
    */
-  async update(campaign: Campaign): Promise<LiveDocument> {
+  update(campaign: Campaign): Promise<LiveDocument> {
+    // one update at a time (an update may await the first posterior's chain)
+    const run = this.#queue.then(() => this.#update(campaign));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #update(campaign: Campaign): Promise<LiveDocument> {
     const cells: LiveCell[] = [];
     const methods: string[] = [];
     for (const [index, cell] of campaign.cells.entries()) {
+      debugTime("start");
       const input = cellInput(campaign, cell, campaign.manifest.beam.probe, campaign.manifest.beam, { damage: this.#options.damage, cellIndex: index });
+      debugTime("cellInput");
       const result = await this.#updateCell(campaign, index, input);
+      debugTime("document");
       methods.push(result.live.method);
       cells.push(result);
     }
@@ -296,6 +315,10 @@ export class LiveDiagnosis {
     for (const [index, cell] of campaign.cells.entries()) {
       const input = cellInput(campaign, cell, campaign.manifest.beam.probe, campaign.manifest.beam, { damage: this.#options.damage, cellIndex: index });
       const state = this.#adopt(cell.id, input, diagnosis.cells[index].diagnosis);
+      const previous = this.#cells.get(cell.id);
+      state.impedance = previous?.impedance ?? [];
+      state.impedanceFailures = previous?.impedanceFailures ?? [];
+      this.#updateImpedance(state, input, cell.manifestCell.impedanceModel !== undefined);
       this.#cells.set(cell.id, state);
       cells.push(this.#cellDocument(campaign, index, input, state, { method: "full", newScans: [], ess: this.#ess(state), resampled: false, moved: 0, needsFull: [] }));
     }
@@ -310,7 +333,7 @@ export class LiveDiagnosis {
       const r = cell.resume;
       const posterior: PosteriorState | null =
         r.posterior && cell.posterior
-          ? { ...r.posterior, law: cell.posterior.law, damage: cell.posterior.damage, names: [...cell.posterior.draws.names], draws: cell.posterior.draws.values.map((row) => [...row]), logWeights: [...cell.posterior.logWeights] }
+          ? { ...r.posterior, law: cell.posterior.law, damage: cell.posterior.damage, names: [...cell.posterior.draws.names], draws: cell.posterior.draws.values.map((row) => [...row]), logWeights: [...cell.posterior.logWeights], logPosterior: [...cell.posterior.logPosterior] }
           : null;
       live.#cells.set(cell.id, { ...structuredClone(r), posterior });
     }
@@ -340,12 +363,15 @@ export class LiveDiagnosis {
     const seedBase = this.#options.seed + 1000003 * index;
     // per-scan fits of the new scans, each warm-started from the previous scan's optimum
     for (const scan of fresh) {
+      debugTime("checks");
       state.independent.push(this.#independentFit(series, scan, state.independent[state.independent.length - 1], seedBase + state.scans.length + 1));
       state.scans.push(record(scan));
+      debugTime("independent fit");
     }
     let method: LiveCell["live"]["method"] = "independent";
     let resampled = false;
     let moved = 0;
+    let switched: string | undefined;
     const laws = this.#options.laws.filter((law) => law !== "charge" || input.hasCharge);
     if (!state.posterior && series.scans.length >= MIN_SCANS_FOR_LAWS && laws.length > 0) {
       // the first posterior: the batch diagnosis of the cell on its scans so far
@@ -358,6 +384,7 @@ export class LiveDiagnosis {
       method = "chain";
     } else if (state.posterior && fresh.length > 0) {
       const step = this.#sequentialUpdate(state, input, fresh, seedBase + state.scans.length, reasons);
+      if (step.switched) switched = step.switched;
       method = step.moved > 0 ? "chain" : "sir";
       resampled = step.resampled;
       moved = step.moved;
@@ -368,8 +395,9 @@ export class LiveDiagnosis {
       if (input.damage?.status === "modelled" && spots.length >= 2 && state.spotsAtFull.length < 2) reasons.push(`scans at a second spot (${spots.join(", ")}): beam damage may now be separable from chemistry, which the full run's damage stage tests`);
     }
     state.needsFull = [...new Set([...state.needsFull, ...reasons])];
-    this.#updateImpedance(state, input);
-    return this.#cellDocument(campaign, index, input, state, { method, newScans: fresh.map((s) => s.id), ess: this.#ess(state), resampled, moved, needsFull: [...state.needsFull] });
+    this.#updateImpedance(state, input, campaign.cells[index].manifestCell.impedanceModel !== undefined);
+    debugTime("impedance");
+    return this.#cellDocument(campaign, index, input, state, { method, newScans: fresh.map((s) => s.id), ess: this.#ess(state), resampled, moved, ...(switched ? { switched } : {}), needsFull: [...state.needsFull] });
   }
 
   /** A new scan's free fit, LM warm-started from the previous scan's optimum (global stage when that fails). */
@@ -394,30 +422,44 @@ export class LiveDiagnosis {
   }
 
   /** SIR step, law updates and rejuvenation for new scans. */
-  #sequentialUpdate(state: CellState, input: CellDiagnosisInput, fresh: SeriesScan[], seed: number, reasons: string[]): { resampled: boolean; moved: number } {
+  #sequentialUpdate(state: CellState, input: CellDiagnosisInput, fresh: SeriesScan[], seed: number, reasons: string[]): { resampled: boolean; moved: number; switched?: string } {
     const series = input.series;
     const posterior = state.posterior!;
     const scales = state.scales!;
-    // (1) every law's joint fit: Gauss–Newton expansion of the old χ² + the new scans exactly
-    for (const law of state.laws) this.#updateLaw(law, series, fresh, scales);
-    // a new scan the posterior law cannot reproduce while its own free fit can
-    const posteriorLaw = state.laws.find((l) => l.law === posterior.law && l.damage === posterior.damage);
-    if (posteriorLaw) {
+    // (1) every law's joint fit: Gauss–Newton expansion of the old χ² + the new scans exactly;
+    // a law that cannot reproduce a new scan which its own free fit reproduces (χ² jump) is stale
+    const before = lawComparison(state.laws);
+    for (const law of state.laws) {
+      if (law.stale) continue;
+      this.#updateLaw(law, series, fresh, scales);
       for (const scan of fresh) {
-        const objective = this.#scanObjective(series, scan, posteriorLaw.law, posteriorLaw.damage, scales, posteriorLaw.names);
-        const chi2 = scanChi2(objective, posteriorLaw.values);
-        const free = state.independent.find((f) => f.id === scan.id);
-        if (free) {
-          const dof = Math.max(objective.series.objective.names.length - posteriorLaw.k + 1, 1);
-          const p = chiSquareUpperTail(Math.max(chi2 - free.chi2, 0), dof);
-          if (p < CHI2_JUMP_P) reasons.push(`scan ${scan.id}: the ${posteriorLaw.law} law fits it worse than its own free fit (Δχ² = ${(chi2 - free.chi2).toFixed(1)}, p = ${p.toExponential(1)})`);
-        }
+        const jump = this.#chi2Jump(state, law, series, scan, scales);
+        if (jump === undefined) continue;
+        const isPosterior = law.law === posterior.law && law.damage === posterior.damage;
+        const contender = (before.find((c) => c.law === law.law && c.damage === law.damage)?.deltaIC ?? Infinity) <= LAW_CHANGE_DELTA;
+        if (isPosterior || contender) reasons.push(`scan ${scan.id}: the ${law.law} law fits it worse than its own free fit (${jump})`);
+        if (!isPosterior) law.stale = true;
       }
     }
+    debugTime("law fits");
+    // (2) the posterior follows the best law: switch when it is behind by more than LAW_CHANGE_DELTA
+    const random = createRandom(seed);
     const comparison = lawComparison(state.laws);
-    const behind = comparison.find((c) => c.law === posterior.law);
-    if (comparison.length > 0 && behind && behind.deltaIC > LAW_CHANGE_DELTA) reasons.push(`the ${comparison[0].law} law is now ahead of the posterior's ${posterior.law} law by ΔAICc ${behind.deltaIC.toFixed(1)}`);
-    // (2) reweight the draws by the new scans' likelihood
+    const behind = comparison.find((c) => c.law === posterior.law && c.damage === posterior.damage);
+    if (comparison.length > 0 && (!behind || behind.deltaIC > LAW_CHANGE_DELTA)) {
+      const target = state.laws.find((l) => l.law === comparison[0].law && l.damage === comparison[0].damage)!;
+      const why = `the ${target.law} law is ahead of the posterior's ${posterior.law} law${behind ? ` by ΔAICc ${behind.deltaIC.toFixed(1)}` : ""}`;
+      if (posterior.draws.length * series.scans.length <= LAW_SWITCH_SCAN_EVALUATIONS) {
+        state.posterior = this.#switchLaw(target, series, scales, random);
+        const switched = state.posterior;
+        if (kishEss(switched.logWeights) < RESAMPLE_ESS_FRACTION * switched.draws.length) systematicResample(switched, random);
+        const moves = this.#rejuvenate(switched, series, scales, random);
+        if (moves.lowAcceptance) reasons.push(moves.lowAcceptance);
+        return { resampled: true, moved: moves.moved, switched: why };
+      }
+      reasons.push(`${why}; switching needs the full run at ${series.scans.length} scans`);
+    }
+    // (3) reweight the draws by the new scans' likelihood
     const objectives = fresh.map((scan) => this.#scanObjective(series, scan, posterior.law, posterior.damage, scales, posterior.names));
     const theta = new Float64Array(posterior.names.length);
     for (let i = 0; i < posterior.draws.length; i++) {
@@ -426,59 +468,134 @@ export class LiveDiagnosis {
       let add = 0;
       for (const objective of objectives) add += scanLogLikelihood(objective, theta);
       posterior.logWeights[i] += add;
+      posterior.logPosterior[i] += add;
     }
     normaliseLogWeights(posterior.logWeights);
-    // (3) resample and rejuvenate when the weights degenerate
-    const random = createRandom(seed);
+    debugTime("reweight");
+    // (4) resample when the weights degenerate; every update then moves draws within its budget
     let resampled = false;
     if (kishEss(posterior.logWeights) < RESAMPLE_ESS_FRACTION * posterior.draws.length) {
       systematicResample(posterior, random);
-      posterior.pendingMoves = posterior.draws.length;
-      posterior.cursor = 0;
       resampled = true;
     }
-    let moved = 0;
-    if (posterior.pendingMoves > 0) moved = this.#rejuvenate(posterior, series, scales, random);
+    const moves = this.#rejuvenate(posterior, series, scales, random);
+    debugTime("rejuvenate");
+    if (moves.lowAcceptance) reasons.push(moves.lowAcceptance);
     const ess = this.#ess(state);
-    if (ess < FULL_ESS_FRACTION * posterior.draws.length && posterior.pendingMoves === 0) reasons.push(`the posterior's ESS is ${ess.toFixed(0)} of ${posterior.draws.length} draws after rejuvenation`);
-    return { resampled, moved };
+    if (ess < FULL_ESS_FRACTION * posterior.draws.length) reasons.push(`the posterior's ESS is ${ess.toFixed(0)} of ${posterior.draws.length} draws after rejuvenation`);
+    return { resampled, moved: moves.moved };
   }
 
-  /** Move up to the budget's worth of draws by a short ensemble-MCMC run on the full posterior. */
-  #rejuvenate(posterior: PosteriorState, series: SeriesInput, scales: SeriesScales, random: Random): number {
-    const p = posterior.names.length;
-    const minWalkers = 2 * p + 2 + ((2 * p + 2) % 2);
-    const scans = series.scans.filter((s) => posterior.draws.length > 0 && s.data.q.length > 0);
-    const perStep = Math.max(scans.length, 1);
-    let steps = REJUVENATION_MAX_STEPS;
-    let walkers = Math.floor(REJUVENATION_SCAN_EVALUATIONS / (perStep * (steps + 1)));
-    while (walkers < minWalkers && steps > REJUVENATION_MIN_STEPS) {
-      steps--;
-      walkers = Math.floor(REJUVENATION_SCAN_EVALUATIONS / (perStep * (steps + 1)));
-    }
-    walkers = Math.max(minWalkers, Math.min(walkers, posterior.pendingMoves, posterior.draws.length));
-    walkers -= walkers % 2;
-    if (walkers < minWalkers) walkers = Math.min(minWalkers, posterior.draws.length - (posterior.draws.length % 2));
-    if (walkers < 2) return 0;
+  /** How much worse than its free fit a law fits a scan, when that is beyond {@link CHI2_JUMP_P}; else undefined. */
+  #chi2Jump(state: CellState, law: LawState, series: SeriesInput, scan: SeriesScan, scales: SeriesScales): string | undefined {
+    const free = state.independent.find((f) => f.id === scan.id);
+    if (!free) return undefined;
+    const objective = this.#scanObjective(series, scan, law.law, law.damage, scales, law.names);
+    const chi2 = scanChi2(objective, law.values);
+    // the free fit has its own thickness, roughness, density and stack: that many more parameters for this scan
+    const dof = Math.max(3 + Object.keys(free.nuisance).length, 1);
+    const p = chiSquareUpperTail(Math.max(chi2 - free.chi2, 0), dof);
+    return p < CHI2_JUMP_P ? `Δχ² = ${(chi2 - free.chi2).toFixed(1)} for ${dof} parameters, p = ${p.toExponential(1)}` : undefined;
+  }
+
+  /**
+   * Draws of another law's posterior by importance sampling: a multivariate t around its
+   * (incremental) optimum with the inverse information as scale, weighted by the full
+   * posterior over every scan seen.
+   */
+  #switchLaw(target: LawState, series: SeriesInput, scales: SeriesScales, random: Random): PosteriorState {
+    const p = target.names.length;
+    const n = LIVE_DRAWS;
+    const information = Float64Array.from(target.information);
+    for (let j = 0; j < p; j++) information[j * p + j] += 1e-12 * Math.max(information[j * p + j], 1e-300);
+    const covariance = invertMatrix(information, p) ?? Float64Array.from({ length: p * p }, (_, k) => (k % (p + 1) === 0 ? 1 / Math.max(information[k], 1e-300) : 0));
+    const scale2 = SWITCH_PROPOSAL.scale ** 2;
+    const factor = choleskyWithJitter(covariance.map((c) => c * scale2), p, 1e-300);
+    // the inverse of the proposal's scale matrix, for its density: (s²C)⁻¹ = I/s²
+    const precision = information.map((x) => x / scale2);
+    const posterior: PosteriorState = { law: target.law, damage: target.damage, names: [...target.names], lower: [...target.lower], upper: [...target.upper], draws: [], logWeights: [], logPosterior: [], cursor: 0 };
     const objective = this.#posteriorObjective(posterior, series, scales);
-    const indices = Array.from({ length: walkers }, (_, k) => (posterior.cursor + k) % posterior.draws.length);
-    const positions = new Float64Array(walkers * p);
-    indices.forEach((i, k) => positions.set(posterior.draws[i], k * p));
+    const z = new Float64Array(p);
+    const theta = new Float64Array(p);
+    const nu = SWITCH_PROPOSAL.dof;
+    for (let i = 0; i < n; i++) {
+      random.fillNormal(z);
+      let g = 0;
+      for (let k = 0; k < nu; k++) g += random.normal() ** 2;
+      const w = Math.sqrt(nu / g);
+      for (let a = 0; a < p; a++) {
+        let sum = 0;
+        for (let b = 0; b <= a; b++) sum += factor[a * p + b] * z[b];
+        theta[a] = target.values[a] + w * sum;
+      }
+      let m = 0;
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) m += (theta[a] - target.values[a]) * precision[a * p + b] * (theta[b] - target.values[b]);
+      const logQ = -0.5 * (nu + p) * Math.log1p(m / nu);
+      const logPi = objective.logPosterior(theta);
+      posterior.draws.push(Array.from(theta));
+      posterior.logWeights.push(Number.isFinite(logPi) ? logPi - logQ : -Infinity);
+      posterior.logPosterior.push(logPi);
+    }
+    normaliseLogWeights(posterior.logWeights);
+    return posterior;
+  }
+
+  /**
+   * Rejuvenation: independence Metropolis–Hastings moves of the draws, in turn from `cursor`,
+   * as many as {@link REJUVENATION_SCAN_EVALUATIONS} allows (at most {@link REJUVENATION_MAX_SWEEPS}
+   * sweeps). The proposal is a multivariate t of the draws' weighted mean and covariance; each
+   * move evaluates the full posterior (every scan) once, the current draw's log posterior being
+   * kept. Each move leaves the posterior invariant, so weighted draws stay properly weighted.
+   */
+  #rejuvenate(posterior: PosteriorState, series: SeriesInput, scales: SeriesScales, random: Random): { moved: number; proposals: number; lowAcceptance?: string } {
+    const p = posterior.names.length;
+    const count = posterior.draws.length;
+    const scans = Math.max(series.scans.length, 1);
+    const proposals = Math.min(Math.floor(REJUVENATION_SCAN_EVALUATIONS / scans), REJUVENATION_MAX_SWEEPS * count);
+    if (proposals < 1 || count === 0) return { moved: 0, proposals: 0 };
+    const objective = this.#posteriorObjective(posterior, series, scales);
     const { mean, covariance } = weightedMoments(posterior);
-    const result = ensembleSampler(objective, {
-      walkers,
-      steps,
-      burn: 0,
-      seed: random.integer(2 ** 31),
-      move: "de",
-      independence: { fraction: REJUVENATION_INDEPENDENCE_FRACTION, center: mean, covariance },
-      start: { kind: "positions", positions },
-    });
-    const last = (result.keptSteps - 1) * walkers * p;
-    indices.forEach((i, k) => (posterior.draws[i] = Array.from(result.chain.subarray(last + k * p, last + (k + 1) * p))));
-    posterior.cursor = (posterior.cursor + walkers) % posterior.draws.length;
-    posterior.pendingMoves = Math.max(posterior.pendingMoves - walkers, 0);
-    return walkers;
+    const { dof, scale } = REJUVENATION_PROPOSAL;
+    const scaled = covariance.map((c) => c * scale * scale);
+    const factor = choleskyWithJitter(scaled, p, 1e-300);
+    const precision = invertMatrix(scaled, p) ?? choleskyInverse(factor, p);
+    const logQ = (theta: ArrayLike<number>): number => {
+      let m = 0;
+      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) m += (theta[a] - mean[a]) * precision[a * p + b] * (theta[b] - mean[b]);
+      return -0.5 * (dof + p) * Math.log1p(m / dof);
+    };
+    const z = new Float64Array(p);
+    const proposal = new Float64Array(p);
+    let accepted = 0;
+    const moved = new Set<number>();
+    for (let k = 0; k < proposals; k++) {
+      const i = (posterior.cursor + k) % count;
+      random.fillNormal(z);
+      let g = 0;
+      for (let d = 0; d < dof; d++) g += random.normal() ** 2;
+      const w = Math.sqrt(dof / g);
+      for (let a = 0; a < p; a++) {
+        let sum = 0;
+        for (let b = 0; b <= a; b++) sum += factor[a * p + b] * z[b];
+        proposal[a] = mean[a] + w * sum;
+      }
+      const u = random.next();
+      const lp = objective.logPosterior(proposal);
+      if (!Number.isFinite(lp)) continue;
+      const current = posterior.logPosterior[i];
+      const logAlpha = lp - logQ(proposal) - (Number.isFinite(current) ? current - logQ(posterior.draws[i]) : -Infinity);
+      if (Math.log(u) < logAlpha) {
+        posterior.draws[i] = Array.from(proposal);
+        posterior.logPosterior[i] = lp;
+        accepted++;
+        moved.add(i);
+      }
+    }
+    posterior.cursor = (posterior.cursor + proposals) % count;
+    const acceptance = accepted / proposals;
+    if (process.env["STRATA_LIVE_DEBUG"]) console.error(`rejuvenate: ${proposals} proposals, acceptance ${acceptance.toFixed(2)}`);
+    const low = proposals >= MIN_MOVES_FOR_ACCEPTANCE && acceptance < REJUVENATION_MIN_ACCEPTANCE;
+    return { moved: moved.size, proposals, ...(low ? { lowAcceptance: `the rejuvenation moves' acceptance is ${acceptance.toFixed(2)} (< ${REJUVENATION_MIN_ACCEPTANCE}): the posterior is far from Gaussian, the batch MCMC is needed` } : {}) };
   }
 
   /** The posterior over every scan seen, as single-scan objectives summed (bounds and prior of the state). */
@@ -644,9 +761,11 @@ export class LiveDiagnosis {
     const total = chain.keptSteps * chain.walkers;
     const count = Math.min(LIVE_DRAWS, total);
     const draws: number[][] = [];
+    const logPosterior: number[] = [];
     for (let d = 0; d < count; d++) {
       const i = Math.floor(((d + 0.5) * total) / count);
       draws.push(Array.from(chain.chain.subarray(i * chain.params, (i + 1) * chain.params)));
+      logPosterior.push(chain.logProbabilities[i]);
     }
     state.posterior = {
       law: best.law,
@@ -656,7 +775,7 @@ export class LiveDiagnosis {
       upper: Array.from(best.series.objective.upper),
       draws,
       logWeights: draws.map(() => -Math.log(count)),
-      pendingMoves: 0,
+      logPosterior,
       cursor: 0,
     };
     return state;
@@ -671,9 +790,9 @@ export class LiveDiagnosis {
   }
 
   /** Interphase R and C of spectra not fitted yet (the manifest's impedanceModel names the elements). */
-  #updateImpedance(state: CellState, input: CellDiagnosisInput): void {
+  #updateImpedance(state: CellState, input: CellDiagnosisInput, declared: boolean): void {
     const circuit = input.circuit;
-    if (!circuit) return;
+    if (!circuit || !declared) return;
     for (const s of input.spectra) {
       if (state.impedance.some((r) => r.id === s.id) || state.impedanceFailures.some((r) => r.id === s.id)) continue;
       try {
@@ -743,7 +862,7 @@ export class LiveDiagnosis {
       latestScan: this.#latestScan(series, state),
       posterior:
         posterior && weights
-          ? { ess: this.#ess(state), law: posterior.law, damage: posterior.damage, draws: { names: [...posterior.names], values: posterior.draws.map((row) => [...row]) }, logWeights: [...posterior.logWeights] }
+          ? { ess: this.#ess(state), law: posterior.law, damage: posterior.damage, draws: { names: [...posterior.names], values: posterior.draws.map((row) => [...row]) }, logWeights: [...posterior.logWeights], logPosterior: [...posterior.logPosterior] }
           : null,
       dose_Gy: spotDoses(campaign, index),
       current: currentTrace(input),
@@ -757,7 +876,7 @@ export class LiveDiagnosis {
         independent: state.independent.map((f) => ({ ...f, nuisance: { ...f.nuisance } })),
         scales: state.scales ? { ...state.scales } : null,
         laws: state.laws.map((l) => ({ ...l, names: [...l.names], lower: [...l.lower], upper: [...l.upper], values: [...l.values], information: [...l.information] })),
-        posterior: posterior ? { lower: [...posterior.lower], upper: [...posterior.upper], pendingMoves: posterior.pendingMoves, cursor: posterior.cursor } : null,
+        posterior: posterior ? { lower: [...posterior.lower], upper: [...posterior.upper], cursor: posterior.cursor } : null,
         impedance: state.impedance.map((r) => ({ ...r })),
         impedanceFailures: state.impedanceFailures.map((r) => ({ ...r })),
         needsFull: [...state.needsFull],
@@ -838,6 +957,15 @@ export class LiveDiagnosis {
   }
 }
 
+let debugClock = 0;
+/** Section times on stderr when STRATA_LIVE_DEBUG is set (development aid). */
+function debugTime(section: string): void {
+  if (!process.env["STRATA_LIVE_DEBUG"]) return;
+  const now = performance.now();
+  if (section !== "start") console.error(`  ${section}: ${(now - debugClock).toFixed(0)} ms`);
+  debugClock = now;
+}
+
 interface LawComparison {
   law: LawName;
   damage: DamageName;
@@ -846,7 +974,8 @@ interface LawComparison {
 }
 
 /** Akaike weights of the laws' AICc (the best damage variant of each law). */
-function lawComparison(laws: LawState[]): LawComparison[] {
+function lawComparison(all: LawState[]): LawComparison[] {
+  const laws = all.filter((l) => !l.stale);
   if (laws.length === 0) return [];
   const aicc = laws.map((l) => l.chi2 + 2 * l.k + (2 * l.k * (l.k + 1)) / Math.max(l.n - l.k - 1, 1));
   const best = Math.min(...aicc);
@@ -983,15 +1112,37 @@ function systematicResample(posterior: PosteriorState, random: Random): void {
   const w = normalisedWeights(posterior.logWeights);
   const u = random.next() / n;
   const out: number[][] = [];
+  const logPosterior: number[] = [];
   let cumulative = w[0];
   let i = 0;
   for (let k = 0; k < n; k++) {
     const target = u + k / n;
     while (target > cumulative && i < n - 1) cumulative += w[++i];
     out.push([...posterior.draws[i]]);
+    logPosterior.push(posterior.logPosterior[i]);
   }
   posterior.draws = out;
+  posterior.logPosterior = logPosterior;
   posterior.logWeights = out.map(() => -Math.log(n));
+}
+
+/** (L·Lᵀ)⁻¹ from a lower Cholesky factor L. */
+function choleskyInverse(factor: Float64Array, p: number): Float64Array {
+  const inverseL = new Float64Array(p * p);
+  for (let c = 0; c < p; c++) {
+    for (let r = 0; r < p; r++) {
+      let sum = r === c ? 1 : 0;
+      for (let k = 0; k < r; k++) sum -= factor[r * p + k] * inverseL[k * p + c];
+      inverseL[r * p + c] = sum / factor[r * p + r];
+    }
+  }
+  const out = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+    let sum = 0;
+    for (let k = 0; k < p; k++) sum += inverseL[k * p + a] * inverseL[k * p + b];
+    out[a * p + b] = sum;
+  }
+  return out;
 }
 
 /** Weighted mean and covariance of the draws (with a small ridge so that it factorises). */
