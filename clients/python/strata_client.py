@@ -12,11 +12,17 @@ returned as the service sends them (plain ``dict``/``list`` from JSON); the live
     doc = client.wait_for_scans("example", 5, timeout=60)
     for event in client.events(campaign="example", timeout=30):
         print(event.seq, event.type, event.data)
+
+From a shell, `STRATA_URL=… STRATA_TOKEN=… python3 strata_client.py events --campaign example`
+prints the event stream as JSON lines (see `python3 strata_client.py --help`).
 """
 
+import argparse
 import http.client
 import json
+import os
 import socket
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -463,3 +469,45 @@ class Client:
 
 class _Deadline(Exception):
     """Internal: the caller's events() timeout has passed."""
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``python3 strata_client.py events|diagnosis|timeline …``: the service's address and token
+    come from STRATA_URL and STRATA_TOKEN (a token on the command line would show in ``ps``)."""
+    parser = argparse.ArgumentParser(
+        prog="strata_client.py",
+        description="Follow a strata serve service: STRATA_URL (e.g. http://127.0.0.1:8080) and STRATA_TOKEN from the environment.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    follow = commands.add_parser("events", help="print the event stream as JSON lines {seq, type, data}; reconnects by itself")
+    follow.add_argument("--campaign", help="only this campaign's events")
+    follow.add_argument("--after", type=int, default=0, help="start after this sequence number (default 0: the whole log)")
+    follow.add_argument("--timeout", type=float, default=None, help="stop after this many seconds (default: follow until interrupted)")
+    show = commands.add_parser("diagnosis", help="print the latest diagnosis document (JSON)")
+    show.add_argument("campaign")
+    table = commands.add_parser("timeline", help="print the thickness timeline as CSV")
+    table.add_argument("campaign")
+    args = parser.parse_args(argv)
+    url = os.environ.get("STRATA_URL")
+    if not url:
+        print("strata_client.py: set STRATA_URL to the address strata serve printed", file=sys.stderr)
+        return 2
+    try:
+        client = Client(url, os.environ.get("STRATA_TOKEN"))
+        if args.command == "events":
+            for event in client.events(campaign=args.campaign, after=args.after, timeout=args.timeout):
+                print(json.dumps({"seq": event.seq, "type": event.type, "data": event.data}), flush=True)
+        elif args.command == "diagnosis":
+            print(json.dumps(client.diagnosis(args.campaign), indent=1))
+        else:
+            sys.stdout.write(client.timeline_csv(args.campaign))
+    except (StrataError, ValueError) as error:
+        print("strata_client.py: {}".format(error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

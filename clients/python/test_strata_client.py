@@ -43,7 +43,7 @@ FAKE_RETRY_MS = 50
 #: how often the fake server's loop looks for shutdown (s); the default 0.5 s costs every test
 FAKE_POLL_S = 0.02
 #: seconds the tests follow an event stream before its timeout ends it
-EVENTS_WINDOW_S = 1.0
+EVENTS_WINDOW_S = 0.5
 #: seconds an event generator may overrun its timeout (a loaded 2-core machine)
 TIMEOUT_SLACK_S = 2.0
 #: how early a timed-out generator may stop (clock granularity)
