@@ -21,7 +21,7 @@ import { EngineError, ValidationError } from "../../src/core/errors.ts";
 import { DEFAULT_SQLITE_FILE, SqliteStore, openStore, redactUrl } from "../../src/store/index.ts";
 import type { Store } from "../../src/store/types.ts";
 import { repoRoot } from "../paths.ts";
-import { CRASH_CAMPAIGN, CRASH_DOCUMENT_VALUES, checksum, writePath, writeSha } from "./crashWriter.ts";
+import { CRASH_CAMPAIGN, CRASH_DOCUMENT_VALUES, RACE_CAMPAIGN, checksum, writePath, writeSha } from "./storeWriter.ts";
 
 const PG_URL = process.env.STRATA_TEST_POSTGRES ?? "postgres://strata:strata@127.0.0.1:5432/strata_test";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "strata-store-"));
@@ -104,10 +104,39 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+const WRITER = path.join(repoRoot, "test", "store", "storeWriter.ts");
+/** Contents each of the two racing processes records. */
+const RACE_WRITES = 60;
+
+/** Runs two writers in race mode, started together once both are ready; returns their stdouts. */
+function raceWriters(spec: string): Promise<string[]> {
+  const children = [0, 1].map(() =>
+    spawn(process.execPath, ["--import", "tsx", WRITER, spec, tmp, String(RACE_WRITES), "race"], { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] }),
+  );
+  let ready = 0;
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<string>((resolve, reject) => {
+          let out = "";
+          let err = "";
+          child.stdout.on("data", (chunk: Buffer) => {
+            const wasReady = out.startsWith("ready\n");
+            out += chunk.toString();
+            if (!wasReady && out.startsWith("ready\n") && ++ready === children.length) for (const c of children) c.stdin.end("go\n");
+          });
+          child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+          child.on("error", reject);
+          child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`race writer failed (code ${code}): ${err.trim()}`))));
+        }),
+    ),
+  );
+}
+
 /** Runs the crash child until it has acknowledged `killAfter` writes, then SIGKILLs it; returns the last ack. */
 function writeAndKill(spec: string, killAfter: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "test", "store", "crashWriter.ts"), spec, tmp, String(CRASH_WRITES)], {
+    const child = spawn(process.execPath, ["--import", "tsx", WRITER, spec, tmp, String(CRASH_WRITES)], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -375,6 +404,20 @@ describe.each([sqliteBackend, postgresBackend])("the $name store", (backend) => 
     const claims = await Promise.all(Array.from({ length: RACERS + 5 }, () => store.claimWork(["race"])));
     const ids = claims.filter((w) => w !== undefined).map((w) => w.id);
     expect(ids.sort((x, y) => x - y)).toEqual(many);
+  });
+
+  it("records each content once when two processes record the same files at the same time", async () => {
+    const spec = backend.spec("race");
+    const outputs = await raceWriters(spec);
+    const created = outputs.flatMap((out) => [...out.matchAll(/^created (\d+)$/gm)].map((m) => Number(m[1])));
+    const answered = outputs.map((out) => [...out.matchAll(/^(created|exists) \d+$/gm)].length);
+    expect(answered).toEqual([RACE_WRITES, RACE_WRITES]);
+    expect(created.sort((x, y) => x - y)).toEqual(Array.from({ length: RACE_WRITES }, (_, k) => k + 1));
+    const reopened = await openStore(spec, tmp);
+    const rows = await reopened.listFiles(RACE_CAMPAIGN);
+    await reopened.close();
+    expect(rows).toHaveLength(RACE_WRITES);
+    expect(rows.every((r) => r.version === 1)).toBe(true);
   });
 
   it("after a writer is killed with SIGKILL part-way, holds a prefix of whole writes and goes on", async () => {
