@@ -2,12 +2,14 @@
 # The system packages the tests need, installed when missing (Debian, as root or with sudo),
 # or one line saying how to install them. Run by `npm test` and `npm run test:calibration`
 # before the suites, and by .ci/run.
-#   today: chromium (the report's browser test, /usr/bin/chromium) and postgresql (the
-#   service's store tests, started by scripts/services.sh at the end)
+#   today: chromium (the report's browser test, /usr/bin/chromium), postgresql (the
+#   service's store tests, started by scripts/services.sh at the end), and Debian's python3
+#   with pandas and requests (the Python client's tests run the README's notebook lines)
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+/usr/bin/python3 -c "import pandas, requests" >/dev/null 2>&1 || missing+=(python3 python3-pandas python3-requests)
 here="$(dirname "$0")"
 [ ${#missing[@]} -eq 0 ] && exec bash "$here/services.sh"
 sudo=""
