@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -258,6 +259,34 @@ class LiveServiceTest(unittest.TestCase):
         with self.assertRaises(TimeoutError) as caught:
             self.reader.wait_for_scans(self.campaign_id, 10**6, timeout=EVENTS_WINDOW_S)
         self.assertIn("of 1000000 scans", str(caught.exception))
+
+    def test_command_line(self):
+        """`strata_client.py diagnosis|timeline|events` with the address and token from the environment."""
+        script = os.path.join(HERE, "strata_client.py")
+        env = dict(os.environ, STRATA_URL=self.url, STRATA_TOKEN=self.read_token)
+
+        def run(*args, **changes):
+            return subprocess.run(
+                [sys.executable, script, *args], env=dict(env, **changes), capture_output=True, text=True, timeout=DIAGNOSIS_WAIT_S
+            )
+
+        shown = run("diagnosis", self.campaign_id)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertEqual(json.loads(shown.stdout)["format"], "strata-live/1")
+        table = run("timeline", self.campaign_id)
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertTrue(table.stdout.startswith("cell,scan,time_s,"), table.stdout[:80])
+        followed = run("events", "--campaign", self.campaign_id, "--after", "0", "--timeout", str(EVENTS_WINDOW_S))
+        self.assertEqual(followed.returncode, 0, followed.stderr)
+        lines = [json.loads(line) for line in followed.stdout.splitlines()]
+        self.assertGreater(len(lines), self.scans)
+        self.assertEqual({"seq", "type", "data"}, set(lines[0]))
+        refused = run("diagnosis", self.campaign_id, STRATA_TOKEN="strata_not-a-token")
+        self.assertEqual(refused.returncode, 1)
+        self.assertEqual(len(refused.stderr.strip().splitlines()), 1, refused.stderr)
+        self.assertIn("HTTP 401", refused.stderr)
+        unset = run("diagnosis", self.campaign_id, STRATA_URL="")
+        self.assertEqual(unset.returncode, 2)
 
     def test_readme_section_runs_as_written(self):
         """Every python block of 'Follow a live campaign from Jupyter' in clients/python/README.md
