@@ -216,6 +216,7 @@ export class SqliteStore implements Store {
   /** the database file */
   readonly file: string;
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** Opens (creating when absent) the database file and its folder; call `migrate()` before use. */
   constructor(file: string, options: SqliteStoreOptions = {}) {
@@ -231,6 +232,16 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw this.failure(error);
     }
+  }
+
+  /** A statement compiled once per connection (the same SQL text reuses it). */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** One line naming the database for anything SQLite throws. */
@@ -259,7 +270,7 @@ export class SqliteStore implements Store {
 
   /** The version recorded in schema_migrations (0 for a new database). */
   schemaVersion(): number {
-    const row = this.db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null };
+    const row = this.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null };
     return row.v ?? 0;
   }
 
@@ -274,7 +285,7 @@ export class SqliteStore implements Store {
             // re-read inside the write lock: another process may have applied it meanwhile
             if (this.schemaVersion() >= step.version) return;
             for (const statement of step.statements) this.db.exec(statement);
-            this.db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(step.version, now());
+            this.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(step.version, now());
           })
           .immediate();
       }
@@ -302,13 +313,13 @@ export class SqliteStore implements Store {
   }
 
   private campaignExists(id: string): boolean {
-    return this.db.prepare("SELECT 1 FROM campaigns WHERE id = ?").get(id) !== undefined;
+    return this.prepare("SELECT 1 FROM campaigns WHERE id = ?").get(id) !== undefined;
   }
 
   private insertEvent(campaignId: string | null, type: string, payload: Record<string, unknown>): EventRecord {
     const at = now();
     const text = JSON.stringify(payload);
-    const info = this.db.prepare("INSERT INTO events (campaign_id, type, payload, at) VALUES (?, ?, ?, ?)").run(campaignId, type, text, at);
+    const info = this.prepare("INSERT INTO events (campaign_id, type, payload, at) VALUES (?, ?, ?, ?)").run(campaignId, type, text, at);
     return { seq: Number(info.lastInsertRowid), campaignId, type, payload, at };
   }
 
@@ -316,33 +327,31 @@ export class SqliteStore implements Store {
     return this.write(() => {
       checkCampaignId(campaign.id);
       if (typeof campaign.name !== "string") throw new ValidationError("campaign.name", "expected a string", campaign.name);
-      this.db
-        .prepare(
+      this.prepare(
           `INSERT INTO campaigns (id, name, manifest, watch_dir, created_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET name = excluded.name, manifest = excluded.manifest, watch_dir = excluded.watch_dir`,
         )
         .run(campaign.id, campaign.name, JSON.stringify(campaign.manifest), campaign.watchDir, now());
-      return campaignOf(this.db.prepare("SELECT * FROM campaigns WHERE id = ?").get(campaign.id) as CampaignRow);
+      return campaignOf(this.prepare("SELECT * FROM campaigns WHERE id = ?").get(campaign.id) as CampaignRow);
     });
   }
 
   getCampaign(id: string): Promise<CampaignRecord | undefined> {
     return this.read(() => {
-      const row = this.db.prepare("SELECT * FROM campaigns WHERE id = ?").get(id) as CampaignRow | undefined;
+      const row = this.prepare("SELECT * FROM campaigns WHERE id = ?").get(id) as CampaignRow | undefined;
       return row && campaignOf(row);
     });
   }
 
   listCampaigns(): Promise<CampaignRecord[]> {
-    return this.read(() => (this.db.prepare("SELECT * FROM campaigns ORDER BY created_at, id").all() as CampaignRow[]).map(campaignOf));
+    return this.read(() => (this.prepare("SELECT * FROM campaigns ORDER BY created_at, id").all() as CampaignRow[]).map(campaignOf));
   }
 
   recordFile(file: Omit<FileRecord, "version" | "ingestedAt">): Promise<{ file: FileRecord; created: boolean }> {
     return this.write(() => {
       checkFile(file);
       if (!this.campaignExists(file.campaignId)) throw unknownCampaign(file.campaignId);
-      const latest = this.db
-        .prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE campaign_id = ? AND path = ? ORDER BY version DESC LIMIT 1`)
+      const latest = this.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE campaign_id = ? AND path = ? ORDER BY version DESC LIMIT 1`)
         .get(file.campaignId, file.path) as FileRow | undefined;
       if (latest && latest.sha256 === file.sha256) return { file: fileOf(latest), created: false };
       const record: FileRecord = {
@@ -356,8 +365,7 @@ export class SqliteStore implements Store {
         error: file.error ?? null,
         ingestedAt: now(),
       };
-      this.db
-        .prepare(`INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      this.prepare(`INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(record.campaignId, record.path, record.version, record.sha256, record.size, record.kind, record.status, record.error, record.ingestedAt);
       const event = fileEvent(record);
       this.insertEvent(record.campaignId, event.type, event.payload);
@@ -367,7 +375,7 @@ export class SqliteStore implements Store {
 
   listFiles(campaignId: string): Promise<FileRecord[]> {
     return this.read(() =>
-      (this.db.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE campaign_id = ? ORDER BY id`).all(campaignId) as FileRow[]).map(fileOf),
+      (this.prepare(`SELECT ${FILE_COLUMNS} FROM files WHERE campaign_id = ? ORDER BY id`).all(campaignId) as FileRow[]).map(fileOf),
     );
   }
 
@@ -376,7 +384,7 @@ export class SqliteStore implements Store {
       checkDiagnosisKind(diagnosis.kind);
       const text = JSON.stringify(diagnosis.document);
       if (!this.campaignExists(diagnosis.campaignId)) throw unknownCampaign(diagnosis.campaignId);
-      const row = this.db.prepare("SELECT max(version) AS v FROM diagnoses WHERE campaign_id = ?").get(diagnosis.campaignId) as { v: number | null };
+      const row = this.prepare("SELECT max(version) AS v FROM diagnoses WHERE campaign_id = ?").get(diagnosis.campaignId) as { v: number | null };
       const record: DiagnosisVersionRecord = {
         campaignId: diagnosis.campaignId,
         version: (row.v ?? 0) + 1,
@@ -385,8 +393,7 @@ export class SqliteStore implements Store {
         document: diagnosis.document,
         createdAt: now(),
       };
-      this.db
-        .prepare("INSERT INTO diagnoses (campaign_id, version, kind, scans, document, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      this.prepare("INSERT INTO diagnoses (campaign_id, version, kind, scans, document, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .run(record.campaignId, record.version, record.kind, record.scans, text, record.createdAt);
       this.insertEvent(record.campaignId, DIAGNOSIS_EVENT, { version: record.version, kind: record.kind, scans: record.scans });
       return record;
@@ -397,8 +404,8 @@ export class SqliteStore implements Store {
     return this.read(() => {
       const row = (
         kind === undefined
-          ? this.db.prepare("SELECT * FROM diagnoses WHERE campaign_id = ? ORDER BY version DESC LIMIT 1").get(campaignId)
-          : this.db.prepare("SELECT * FROM diagnoses WHERE campaign_id = ? AND kind = ? ORDER BY version DESC LIMIT 1").get(campaignId, kind)
+          ? this.prepare("SELECT * FROM diagnoses WHERE campaign_id = ? ORDER BY version DESC LIMIT 1").get(campaignId)
+          : this.prepare("SELECT * FROM diagnoses WHERE campaign_id = ? AND kind = ? ORDER BY version DESC LIMIT 1").get(campaignId, kind)
       ) as DiagnosisRow | undefined;
       return row && this.diagnosisOf(row);
     });
@@ -407,7 +414,7 @@ export class SqliteStore implements Store {
   /** One version of a campaign's diagnosis (optional method: `?version=N` of the API). */
   diagnosis(campaignId: string, version: number): Promise<DiagnosisVersionRecord | undefined> {
     return this.read(() => {
-      const row = this.db.prepare("SELECT * FROM diagnoses WHERE campaign_id = ? AND version = ?").get(campaignId, version) as DiagnosisRow | undefined;
+      const row = this.prepare("SELECT * FROM diagnoses WHERE campaign_id = ? AND version = ?").get(campaignId, version) as DiagnosisRow | undefined;
       return row && this.diagnosisOf(row);
     });
   }
@@ -426,8 +433,7 @@ export class SqliteStore implements Store {
   listDiagnoses(campaignId: string): Promise<Omit<DiagnosisVersionRecord, "document">[]> {
     return this.read(() =>
       (
-        this.db
-          .prepare("SELECT campaign_id, version, kind, scans, created_at FROM diagnoses WHERE campaign_id = ? ORDER BY version")
+        this.prepare("SELECT campaign_id, version, kind, scans, created_at FROM diagnoses WHERE campaign_id = ? ORDER BY version")
           .all(campaignId) as DiagnosisRow[]
       ).map((r) => ({ campaignId: r.campaign_id, version: r.version, kind: r.kind, scans: r.scans, createdAt: r.created_at })),
     );
@@ -442,8 +448,8 @@ export class SqliteStore implements Store {
       const limit = eventLimit(options.limit);
       const rows = (
         options.campaignId === undefined
-          ? this.db.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit)
-          : this.db.prepare("SELECT * FROM events WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(options.campaignId, afterSeq, limit)
+          ? this.prepare("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit)
+          : this.prepare("SELECT * FROM events WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(options.campaignId, afterSeq, limit)
       ) as EventRow[];
       return rows.map(eventOf);
     });
@@ -451,39 +457,37 @@ export class SqliteStore implements Store {
 
   /** The newest event's seq (0 when none): where a follower that wants only new events starts. */
   lastSeq(): Promise<number> {
-    return this.read(() => (this.db.prepare("SELECT max(seq) AS s FROM events").get() as { s: number | null }).s ?? 0);
+    return this.read(() => (this.prepare("SELECT max(seq) AS s FROM events").get() as { s: number | null }).s ?? 0);
   }
 
   putToken(token: TokenRecord & { hash: string }): Promise<void> {
     return this.write(() => {
       checkScope(token.scope);
-      this.db
-        .prepare("INSERT INTO tokens (id, label, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)")
+      this.prepare("INSERT INTO tokens (id, label, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)")
         .run(token.id, token.label, token.scope, token.hash, token.createdAt);
     });
   }
 
   tokenByHash(hash: string): Promise<TokenRecord | undefined> {
     return this.read(() => {
-      const row = this.db.prepare("SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(hash) as TokenRow | undefined;
+      const row = this.prepare("SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(hash) as TokenRow | undefined;
       return row && tokenOf(row);
     });
   }
 
   listTokens(): Promise<TokenRecord[]> {
-    return this.read(() => (this.db.prepare("SELECT * FROM tokens ORDER BY created_at, id").all() as TokenRow[]).map(tokenOf));
+    return this.read(() => (this.prepare("SELECT * FROM tokens ORDER BY created_at, id").all() as TokenRow[]).map(tokenOf));
   }
 
   revokeToken(id: string): Promise<boolean> {
-    return this.write(() => this.db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now(), id).changes === 1);
+    return this.write(() => this.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now(), id).changes === 1);
   }
 
   enqueueWork(work: { campaignId: string; kind: string; payload: Record<string, unknown> }): Promise<WorkRecord> {
     return this.write(() => {
       if (!this.campaignExists(work.campaignId)) throw unknownCampaign(work.campaignId);
       const at = now();
-      const info = this.db
-        .prepare("INSERT INTO work (campaign_id, kind, state, payload, error, attempts, created_at, updated_at) VALUES (?, ?, 'queued', ?, NULL, 0, ?, ?)")
+      const info = this.prepare("INSERT INTO work (campaign_id, kind, state, payload, error, attempts, created_at, updated_at) VALUES (?, ?, 'queued', ?, NULL, 0, ?, ?)")
         .run(work.campaignId, work.kind, JSON.stringify(work.payload), at, at);
       return {
         id: Number(info.lastInsertRowid),
@@ -502,33 +506,33 @@ export class SqliteStore implements Store {
   claimWork(kinds: readonly string[]): Promise<WorkRecord | undefined> {
     return this.write(() => {
       const filter = kinds.length === 0 ? "" : `AND kind IN (${kinds.map(() => "?").join(", ")})`;
-      const row = this.db.prepare(`SELECT id FROM work WHERE state = 'queued' ${filter} ORDER BY id LIMIT 1`).get(...kinds) as
+      const row = this.prepare(`SELECT id FROM work WHERE state = 'queued' ${filter} ORDER BY id LIMIT 1`).get(...kinds) as
         | { id: number }
         | undefined;
       if (!row) return undefined;
-      this.db.prepare("UPDATE work SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(now(), row.id);
-      return workOf(this.db.prepare(`SELECT ${WORK_COLUMNS} FROM work WHERE id = ?`).get(row.id) as WorkRow);
+      this.prepare("UPDATE work SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(now(), row.id);
+      return workOf(this.prepare(`SELECT ${WORK_COLUMNS} FROM work WHERE id = ?`).get(row.id) as WorkRow);
     });
   }
 
   finishWork(id: number, outcome: { state: "done" } | { state: "failed"; error: string }): Promise<void> {
     return this.write(() => {
       const error = outcome.state === "failed" ? outcome.error : null;
-      const changes = this.db.prepare("UPDATE work SET state = ?, error = ?, updated_at = ? WHERE id = ?").run(outcome.state, error, now(), id).changes;
+      const changes = this.prepare("UPDATE work SET state = ?, error = ?, updated_at = ? WHERE id = ?").run(outcome.state, error, now(), id).changes;
       if (changes !== 1) throw new ValidationError("work.id", "no such work", id);
     });
   }
 
   requeueRunning(): Promise<number> {
-    return this.write(() => this.db.prepare("UPDATE work SET state = 'queued', updated_at = ? WHERE state = 'running'").run(now()).changes);
+    return this.write(() => this.prepare("UPDATE work SET state = 'queued', updated_at = ? WHERE state = 'running'").run(now()).changes);
   }
 
   listWork(campaignId?: string): Promise<WorkRecord[]> {
     return this.read(() =>
       (
         (campaignId === undefined
-          ? this.db.prepare(`SELECT ${WORK_COLUMNS} FROM work ORDER BY id`).all()
-          : this.db.prepare(`SELECT ${WORK_COLUMNS} FROM work WHERE campaign_id = ? ORDER BY id`).all(campaignId)) as WorkRow[]
+          ? this.prepare(`SELECT ${WORK_COLUMNS} FROM work ORDER BY id`).all()
+          : this.prepare(`SELECT ${WORK_COLUMNS} FROM work WHERE campaign_id = ? ORDER BY id`).all(campaignId)) as WorkRow[]
       ).map(workOf),
     );
   }
