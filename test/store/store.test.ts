@@ -474,6 +474,8 @@ describe("openStore", () => {
     expect(fs.existsSync(path.join(data, "sub", "other.db"))).toBe(true);
     const mode = await sqliteBackend.sql("data-default/strata", "PRAGMA journal_mode");
     expect(mode[0].journal_mode).toBe("wal");
+    fs.writeFileSync(path.join(data, "notes.db"), "these are my notes, not a database ".repeat(200));
+    await expect(openStore("sqlite:notes.db", data)).rejects.toThrow(`${path.join(data, "notes.db")}: file is not a database`);
   });
 
   it("backs a SQLite store up while it is open: the copy opens as a store with the same rows", async () => {
