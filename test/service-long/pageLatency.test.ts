@@ -91,7 +91,7 @@ describe("the live page during a replay at one file every 2 s", () => {
     await page.setViewportSize({ width: 1360, height: 900 });
     const watched = watchPage(page);
     // every redraw, with the browser's clock
-    await page.addInitScript(`window.__draws = []; window.addEventListener("strata-live", (e) => window.__draws.push({ scans: e.detail.scans, at: Date.now(), pageMs: e.detail.latencyMs }));`);
+    await page.addInitScript(`window.__draws = []; window.addEventListener("strata-live", (e) => window.__draws.push({ scans: e.detail.scans, at: Date.now(), pageMs: e.detail.latencyMs, fetchMs: e.detail.fetchMs, drawMs: e.detail.drawMs }));`);
     await page.goto(`${service.url}campaigns/${CAMPAIGN}?access_token=${encodeURIComponent(service.secret)}`);
     await page.waitForSelector('[data-connection="connected"]', { timeout: 15_000 });
 
@@ -109,7 +109,7 @@ describe("the live page during a replay at one file every 2 s", () => {
     expect(written.length).toBe(SCANS);
 
     await waitFor(`the page showing all ${SCANS} scans`, DRAIN_MS, async () => ((await page.evaluate<number>("window.__strataLive?.scans ?? 0")) >= SCANS ? true : undefined));
-    const draws = await page.evaluate<{ scans: number; at: number; pageMs: number | null }[]>("window.__draws");
+    const draws = await page.evaluate<{ scans: number; at: number; pageMs: number | null; fetchMs: number; drawMs: number }[]>("window.__draws");
     await page.screenshot({ path: screenshotPath("live-page-replay"), fullPage: true });
 
     const latencies = written.slice(WARM_UP_SCANS).map((scan, k) => {
@@ -117,11 +117,13 @@ describe("the live page during a replay at one file every 2 s", () => {
       const shown = draws.find((d) => d.scans >= index);
       // the page's share: from the diagnosis event's server time to the redraw; the rest is ingest + live diagnosis
       const pageMs = shown?.pageMs ?? Number.NaN;
-      return { id: scan.id, ms: shown ? shown.at - scan.at : Number.NaN, serviceMs: shown ? shown.at - pageMs - scan.at : Number.NaN, pageMs };
+      return { id: scan.id, ms: shown ? shown.at - scan.at : Number.NaN, serviceMs: shown ? shown.at - pageMs - scan.at : Number.NaN, pageMs, fetchMs: shown?.fetchMs ?? Number.NaN, drawMs: shown?.drawMs ?? Number.NaN };
     });
     const sorted = latencies.map((l) => l.ms).sort((a, b) => a - b);
     const sortedService = latencies.map((l) => l.serviceMs).sort((a, b) => a - b);
     const sortedPage = latencies.map((l) => l.pageMs).sort((a, b) => a - b);
+    const sortedFetch = latencies.map((l) => l.fetchMs).sort((a, b) => a - b);
+    const sortedDraw = latencies.map((l) => l.drawMs).sort((a, b) => a - b);
     const summary = {
       scans: latencies.length,
       interval_s: INTERVAL_S,
@@ -132,6 +134,10 @@ describe("the live page during a replay at one file every 2 s", () => {
       service_p95_ms: Math.round(quantile(sortedService, 0.95)),
       page_p50_ms: Math.round(quantile(sortedPage, 0.5)),
       page_p95_ms: Math.round(quantile(sortedPage, 0.95)),
+      pageFetch_p50_ms: Math.round(quantile(sortedFetch, 0.5)),
+      pageFetch_p95_ms: Math.round(quantile(sortedFetch, 0.95)),
+      pageDraw_p50_ms: Math.round(quantile(sortedDraw, 0.5)),
+      pageDraw_p95_ms: Math.round(quantile(sortedDraw, 0.95)),
       loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
       withinAcceptance: latencies.filter((l) => l.ms <= ACCEPTANCE_MS).length,
       redraws: draws.length,
@@ -139,7 +145,7 @@ describe("the live page during a replay at one file every 2 s", () => {
     };
     fs.mkdirSync(path.join(repoRoot, "test-output"), { recursive: true });
     fs.writeFileSync(path.join(repoRoot, "test-output", "page-latency.json"), JSON.stringify(summary, null, 2));
-    process.stdout.write(`live page latency (scan file renamed → point on the page), ${summary.scans} scans at one file every ${INTERVAL_S} s: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, max ${summary.max_ms} ms; ${summary.withinAcceptance}/${summary.scans} within ${ACCEPTANCE_MS} ms; ${summary.redraws} redraws. Of which the service (file → diagnosis event): p50 ${summary.service_p50_ms} ms, p95 ${summary.service_p95_ms} ms; the page (event → redrawn): p50 ${summary.page_p50_ms} ms, p95 ${summary.page_p95_ms} ms; load average ${summary.loadAverage.join(" ")}\n`);
+    process.stdout.write(`live page latency (scan file renamed → point on the page), ${summary.scans} scans at one file every ${INTERVAL_S} s: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, max ${summary.max_ms} ms; ${summary.withinAcceptance}/${summary.scans} within ${ACCEPTANCE_MS} ms; ${summary.redraws} redraws. Of which the service (file → diagnosis event): p50 ${summary.service_p50_ms} ms, p95 ${summary.service_p95_ms} ms; the page (event → redrawn): p50 ${summary.page_p50_ms} ms, p95 ${summary.page_p95_ms} ms (waiting for GET …/diagnosis p50 ${summary.pageFetch_p50_ms} ms, p95 ${summary.pageFetch_p95_ms} ms; drawing p50 ${summary.pageDraw_p50_ms} ms, p95 ${summary.pageDraw_p95_ms} ms); load average ${summary.loadAverage.join(" ")}\n`);
 
     expect(latencies.every((l) => Number.isFinite(l.ms) && l.ms >= 0)).toBe(true);
     expect(latencies.length).toBeGreaterThanOrEqual(30);

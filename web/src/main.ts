@@ -4,7 +4,9 @@
  * (or `?campaign=ID`). Pushed updates: one EventSource per view; `diagnosis.updated` fetches
  * the latest document and redraws, `file.*` refreshes the ingest state; fetches are coalesced
  * (one in flight, one more queued). After each redraw `window.__strataLive` holds
- * `{ version, scans, updatedAt, latencyMs, campaign }` (updatedAt in ms since the epoch) and a
+ * `{ version, scans, updatedAt, latencyMs, fetchMs, drawMs, campaign }` (updatedAt in ms since
+ * the epoch; latencyMs from the service's diagnosis event to the redraw, of which fetchMs
+ * waiting for the document and drawMs drawing it) and a
  * `strata-live` event carrying the same is dispatched on window, so tests and people can see
  * what is shown and when. Units: ms.
  */
@@ -18,7 +20,7 @@ import { asLiveDocument, type CampaignSummary, type IngestState, type StrataEven
 
 declare global {
   interface Window {
-    __strataLive?: { version: number | null; scans: number; updatedAt: number; latencyMs: number | null; campaign: string };
+    __strataLive?: { version: number | null; scans: number; updatedAt: number; latencyMs: number | null; fetchMs: number; drawMs: number; campaign: string };
   }
 }
 
@@ -147,8 +149,11 @@ function campaignView(api: Api, id: string): void {
   const loadDiagnosis = coalesced(async () => {
     const since = pendingSince;
     pendingSince = null;
+    const asked = performance.now();
+    let answered = asked;
     try {
       const { body, headers } = await api.get<unknown>(`api/campaigns/${encodeURIComponent(id)}/diagnosis`);
+      answered = performance.now();
       state.doc = asLiveDocument(body);
       const v = Number(headers.get("X-Strata-Version"));
       version = Number.isFinite(v) && v > 0 ? v : version;
@@ -160,8 +165,10 @@ function campaignView(api: Api, id: string): void {
     }
     redraw();
     updatedAt = Date.now();
-    if (since) latencyMs = since.serverAt !== null ? Math.max(0, updatedAt - since.serverAt) : performance.now() - since.received;
-    window.__strataLive = { version, scans: state.doc?.scans ?? 0, updatedAt, latencyMs, campaign: id };
+    const drawn = performance.now();
+    if (since) latencyMs = since.serverAt !== null ? Math.max(0, updatedAt - since.serverAt) : drawn - since.received;
+    // where the time went: waiting for the service's answer, and drawing
+    window.__strataLive = { version, scans: state.doc?.scans ?? 0, updatedAt, latencyMs, fetchMs: Math.round(answered - asked), drawMs: Math.round(drawn - answered), campaign: id };
     window.dispatchEvent(new CustomEvent("strata-live", { detail: window.__strataLive }));
     describe();
   });
