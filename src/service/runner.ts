@@ -26,10 +26,12 @@
  * Units: times in ms (latencies) and s (`fullAfter_s`); sizes in bytes.
  */
 import { EventEmitter } from "node:events";
+import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { EngineError } from "../core/errors.ts";
+import { siblingModule, workerBootstrap } from "../core/worker.ts";
 import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
 import type { CampaignRecord, EventRecord, FileRecord, Store, WorkRecord } from "../store/types.ts";
 import { Ingestor, MANIFEST_NAME, parseManifestBytes, sameContent, writeFileAtomic, type BlobSink, type IngestOptions, type IngestResult } from "./ingest.ts";
@@ -54,6 +56,8 @@ export const DEFAULT_FULL_AFTER_S = 30;
 export const WORK_POLL_MS = 500;
 /** The quiet-campaign check's period (ms). */
 export const QUIET_CHECK_MS = 1000;
+/** A full run the engine asked for (`needsFull`) starts once no update has come for this long (ms): data arriving every few seconds would abort it anyway. */
+export const NEEDS_FULL_QUIET_MS = 5000;
 
 export const LIVE_UPDATE = "live-update";
 export const FULL_DIAGNOSIS = "full-diagnosis";
@@ -108,6 +112,8 @@ interface CampaignState {
   lastUpdateAt: number;
   full: AbortController | undefined;
   fullInputs: string | undefined;
+  /** the engine said a full run is due */
+  needsFull: boolean;
 }
 
 /** The runner (see the module header). */
@@ -267,7 +273,7 @@ export class Runner extends EventEmitter {
 
   private stateOf(campaignId: string): CampaignState {
     let state = this.campaigns.get(campaignId);
-    if (!state) this.campaigns.set(campaignId, (state = { engine: undefined, lock: Promise.resolve(), lastUpdateAt: Date.now(), full: undefined, fullInputs: undefined }));
+    if (!state) this.campaigns.set(campaignId, (state = { engine: undefined, lock: Promise.resolve(), lastUpdateAt: Date.now(), full: undefined, fullInputs: undefined, needsFull: false }));
     return state;
   }
 
@@ -384,7 +390,7 @@ export class Runner extends EventEmitter {
           type: "diagnosis.timing",
           payload: { version: version.version, kind: "live", scans, latency_ms: latencies.length > 0 ? Math.max(...latencies) : null, files, load_ms: loaded - started, update_ms: updated - loaded, store_ms: stored - updated, method: document["method"] ?? null },
         });
-        if (engine.needsFull) await this.queueFull(campaignId, "needsFull");
+        state.needsFull = engine.needsFull;
       }
       await this.store.finishWork(work.id, { state: "done" });
       for (const w of covered) await this.store.finishWork(w.id, { state: "done" });
@@ -405,13 +411,15 @@ export class Runner extends EventEmitter {
     if (this.stopped) return;
     const now = Date.now();
     for (const [campaignId, state] of this.campaigns) {
-      if (now - state.lastUpdateAt < this.fullAfterMs || state.full) continue;
+      if (state.full) continue;
+      const quiet = now - state.lastUpdateAt;
+      if (quiet < this.fullAfterMs && !(state.needsFull && quiet >= NEEDS_FULL_QUIET_MS)) continue;
       const files = await this.store.listFiles(campaignId);
       if (!files.some((f) => f.status === "ingested" && f.kind === "scan")) continue;
       if (state.fullInputs === inputsFingerprint(files)) continue;
       const work = await this.store.listWork(campaignId);
       if (work.some((w) => (w.kind === LIVE_UPDATE || w.kind === FULL_DIAGNOSIS) && (w.state === "queued" || w.state === "running"))) continue;
-      await this.queueFull(campaignId, "quiet");
+      await this.queueFull(campaignId, quiet >= this.fullAfterMs ? "quiet" : "needsFull");
     }
   }
 
@@ -439,32 +447,45 @@ export class Runner extends EventEmitter {
     const controller = new AbortController();
     state.full = controller;
     try {
-      await this.locked(campaignId, async () => {
-        if (controller.signal.aborted || this.stopped) return;
-        const inputs = inputsFingerprint(await this.store.listFiles(campaignId));
-        const campaign = await loadCampaign(this.ingestor.campaignDir(campaignId), { presentOnly: true, lenient: false });
-        const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
-        if (scans === 0) return;
-        const engine = await this.engineOf(campaignId);
-        const started = Date.now();
-        let result: object;
-        try {
-          result = await engine.full(campaign, { signal: controller.signal });
-        } catch (error) {
+      const inputs = inputsFingerprint(await this.store.listFiles(campaignId));
+      const started = Date.now();
+      // off this thread unless an engine was given: the service keeps serving and updating meanwhile
+      const outcome = this.engineFactory
+        ? await this.locked(campaignId, () => this.fullHere(campaignId, controller.signal))
+        : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal);
+      if (controller.signal.aborted) {
+        if (!this.stopped) await this.store.finishWork(work.id, { state: "done" });
+        return; // new data came (a later quiet period queues it again), or stopping (queued again at the next start)
+      }
+      if (outcome) {
+        await this.locked(campaignId, async () => {
           if (controller.signal.aborted) return;
-          throw error;
-        }
-        if (controller.signal.aborted) return;
-        const document = { ...result, inputs } as Record<string, unknown>;
-        const version = await this.store.putDiagnosis({ campaignId, kind: "full", scans, document });
-        await this.store.appendEvent({ campaignId, type: "diagnosis.timing", payload: { version: version.version, kind: "full", scans, full_ms: Date.now() - started, reason: work.payload["reason"] ?? null } });
-        state.fullInputs = inputs;
-      });
-      if (this.stopped && controller.signal.aborted) return; // left running: queued again at the next start
-      await this.store.finishWork(work.id, { state: "done" });
+          const document = { ...outcome.document, inputs };
+          const version = await this.store.putDiagnosis({ campaignId, kind: "full", scans: outcome.scans, document });
+          await this.store.appendEvent({ campaignId, type: "diagnosis.timing", payload: { version: version.version, kind: "full", scans: outcome.scans, full_ms: Date.now() - started, reason: work.payload["reason"] ?? null } });
+          state.fullInputs = inputs;
+          state.needsFull = false;
+          if (!this.engineFactory) state.engine = (await this.factory()).fromDocument(document);
+        });
+      }
+      if (!controller.signal.aborted || !this.stopped) await this.store.finishWork(work.id, { state: "done" });
     } finally {
       state.full = undefined;
       this.notify();
+    }
+  }
+
+  /** The full run on this thread, with the campaign's own engine (an engine given in the options). */
+  private async fullHere(campaignId: string, signal: AbortSignal): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
+    const campaign = await loadCampaign(this.ingestor.campaignDir(campaignId), { presentOnly: true, lenient: false });
+    const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
+    if (scans === 0 || signal.aborted) return undefined;
+    const engine = await this.engineOf(campaignId);
+    try {
+      return { document: { ...(await engine.full(campaign, { signal })) }, scans };
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      throw error;
     }
   }
 
@@ -501,6 +522,33 @@ export class Runner extends EventEmitter {
       }
     })();
   }
+}
+
+/** Run the full diagnosis of a materialised folder in a worker thread; terminated at once on abort (resolves undefined). */
+function fullInWorker(dir: string, signal: AbortSignal): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./fullWorker")), { eval: true, workerData: { dir } });
+    const onAbort = (): void => {
+      void worker.terminate();
+      resolve(undefined);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    worker.once("message", (message: { document?: Record<string, unknown> | null; scans?: number; error?: string }) => {
+      signal.removeEventListener("abort", onAbort);
+      void worker.terminate();
+      if (message.error !== undefined) reject(new EngineError("data", `full diagnosis: ${message.error}`));
+      else resolve(message.document ? { document: message.document, scans: message.scans ?? 0 } : undefined);
+    });
+    worker.once("error", (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
+    worker.once("exit", () => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(undefined);
+    });
+  });
 }
 
 function lastSeqOf(events: readonly EventRecord[]): number {
