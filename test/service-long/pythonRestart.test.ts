@@ -4,15 +4,22 @@
  * (`python3 clients/python/strata_client.py events`, which prints each event as a JSON line)
  * follows the example campaign while `strata serve` is SIGKILLed and restarted on the same port
  * and data folder; it reconnects with Last-Event-ID by itself and prints the events of files
- * uploaded after the restart — every event once, in order, none lost. (The unit-level check of
+ * uploaded after the restart — every event once, in order, none lost. On the SQLite store and on
+ * PostgreSQL (scripts/services.sh; STRATA_TEST_POSTGRES overrides; a schema of its own, dropped
+ * at the end). (The unit-level check of
  * the same logic against a deliberately dropping fake is in clients/python/test_strata_client.py.)
  *
  * Units: ms.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { redactUrl } from "../../src/store/index.ts";
 import { CAMPAIGN_ID, CLIENT_DIR, PYTHON, PythonTestService } from "../service/pythonService.ts";
+
+const PG_URL = process.env.STRATA_TEST_POSTGRES ?? "postgres://strata:strata@127.0.0.1:5432/strata_test";
 
 /** how long the follower may take to print an expected event */
 const EVENT_WAIT_MS = 60_000;
@@ -71,17 +78,58 @@ class Follower {
   }
 }
 
-const service = new PythonTestService();
-let follower: Follower | undefined;
+interface Backend {
+  name: "sqlite" | "postgres";
+  /** the --store spec (undefined: SQLite in the data folder) */
+  store(): Promise<string | undefined>;
+  cleanup(): Promise<void>;
+}
 
-describe("Python client follows events across a SIGKILL of strata serve", () => {
+const pgSchema = `t_pyrestart_${randomBytes(5).toString("hex")}`;
+const backends: Backend[] = [
+  { name: "sqlite", store: () => Promise.resolve(undefined), cleanup: () => Promise.resolve() },
+  {
+    name: "postgres",
+    async store() {
+      const client = new pg.Client({ connectionString: PG_URL });
+      try {
+        await client.connect();
+      } catch (error) {
+        throw new Error(`PostgreSQL is not reachable at ${redactUrl(PG_URL)} (${(error as Error).message}): run scripts/services.sh or set STRATA_TEST_POSTGRES`);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      const url = new URL(PG_URL);
+      url.searchParams.set("schema", pgSchema);
+      return url.toString();
+    },
+    async cleanup() {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  },
+];
+
+describe.each(backends)("Python client follows events across a SIGKILL of strata serve ($name store)", (backend) => {
+  let service: PythonTestService | undefined;
+  let follower: Follower | undefined;
+
   afterAll(async () => {
     follower?.stop();
-    await service.stop();
+    await service?.stop();
+    await backend.cleanup();
   });
 
   it("reconnects with Last-Event-ID and prints every event once, in order", async () => {
-    const [writeToken, readToken] = await Promise.all([service.createToken("write"), service.createToken("read")]);
+    service = new PythonTestService({ store: await backend.store() });
+    // one after the other: two processes opening a new SQLite store at once may meet "database is locked"
+    const writeToken = await service.createToken("write");
+    const readToken = await service.createToken("read");
     await service.start();
     const manifest = await service.registerExample(writeToken);
     const first = await service.uploadScan(writeToken, manifest, 0);

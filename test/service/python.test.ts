@@ -27,7 +27,9 @@ let readToken = "";
 
 describe("Python client against strata serve", () => {
   beforeAll(async () => {
-    [writeToken, readToken] = await Promise.all([service.createToken("write"), service.createToken("read")]);
+    // one after the other: two processes opening a new SQLite store at once may meet "database is locked"
+    writeToken = await service.createToken("write");
+    readToken = await service.createToken("read");
     await service.start();
     const manifest = await service.registerExample(writeToken);
     for (let i = 0; i < SCANS_UPLOADED; i++) await service.uploadScan(writeToken, manifest, i);

@@ -33,21 +33,28 @@ export function exampleManifest(): ExampleManifest & Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(CAMPAIGN_DIR, "campaign.json"), "utf8")) as ExampleManifest & Record<string, unknown>;
 }
 
-/** One service in its own temporary folder (data in WORK/strata-data). */
+/** One service in its own temporary folder (data in WORK/strata-data; the store there or `--store SPEC`). */
 export class PythonTestService {
   readonly workDir = mkdtempSync(path.join(os.tmpdir(), "strata-python-"));
   readonly dataDir = path.join(this.workDir, "strata-data");
+  /** `--store` (e.g. a postgres:// URL with its own schema), or undefined for SQLite in the data folder */
+  readonly store: string | undefined;
   baseUrl = "";
   output = "";
   private child: ChildProcess | undefined;
 
-  /**
-   * `strata serve token create`, run where the data folder is the default ./strata-data as
-   * well as named by --data (either reading of the command line finds it). Resolves with the secret.
-   */
+  constructor(options: { store?: string } = {}) {
+    this.store = options.store;
+  }
+
+  private storeArgs(): string[] {
+    return this.store === undefined ? [] : ["--store", this.store];
+  }
+
+  /** `strata serve token create` on this service's data folder and store; resolves with the secret. */
   createToken(scope: "read" | "write"): Promise<string> {
     return new Promise((resolve, reject) => {
-      const args = [BIN, "serve", "token", "create", "--data", this.dataDir, "--scope", scope, "--label", `python-${scope}`];
+      const args = [BIN, "serve", "token", "create", "--data", this.dataDir, ...this.storeArgs(), "--scope", scope, "--label", `python-${scope}`];
       execFile(process.execPath, args, { cwd: this.workDir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: SERVE_START_MS }, (error, stdout, stderr) => {
         const secret = SECRET.exec(stdout)?.[0];
         if (error || secret === undefined) reject(new Error(`strata serve token create --scope ${scope} failed (${error?.message ?? "no secret printed"}): ${stdout}${stderr}`));
@@ -59,7 +66,7 @@ export class PythonTestService {
   /** Start `strata serve` (port 0: a free one; a number: that one, e.g. again after a kill); resolves with its address. */
   start(port = 0): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, "serve", "--port", String(port), "--host", "127.0.0.1", "--data", this.dataDir], {
+      const child = spawn(process.execPath, [BIN, "serve", "--port", String(port), "--host", "127.0.0.1", "--data", this.dataDir, ...this.storeArgs()], {
         cwd: this.workDir,
         env: { ...process.env, NO_COLOR: "1" },
         stdio: ["ignore", "pipe", "pipe"],
