@@ -152,6 +152,8 @@ export interface LiveDocument {
   cells: LiveCell[];
   needsFull: boolean;
   seed: number;
+  /** the options the document was made with (restored by fromDocument) */
+  options: { laws: LawName[]; damage: "auto" | "off"; mcmc: DiagnoseOptions["mcmc"] };
   software: { name: string; version: string };
   full?: Record<string, unknown>;
 }
@@ -328,14 +330,24 @@ export class LiveDiagnosis {
   /** Resume from a stored document: the next update equals the one the uninterrupted object would have made. */
   static fromDocument(doc: LiveDocument, options: LiveOptions = {}): LiveDiagnosis {
     if (doc?.format !== "strata-live/1") throw new ValidationError("format", 'is not "strata-live/1"', doc?.format);
-    const live = new LiveDiagnosis({ ...options, seed: options.seed ?? doc.seed });
+    const stored = doc.options ?? {};
+    const live = new LiveDiagnosis({
+      seed: options.seed ?? doc.seed,
+      ...((options.laws ?? stored.laws) ? { laws: options.laws ?? stored.laws } : {}),
+      ...((options.damage ?? stored.damage) ? { damage: options.damage ?? stored.damage } : {}),
+      mcmc: { ...(stored.mcmc ?? {}), ...(options.mcmc ?? {}) },
+    });
     for (const cell of doc.cells) {
       const r = cell.resume;
       const posterior: PosteriorState | null =
         r.posterior && cell.posterior
           ? { ...r.posterior, law: cell.posterior.law, damage: cell.posterior.damage, names: [...cell.posterior.draws.names], draws: cell.posterior.draws.values.map((row) => [...row]), logWeights: [...cell.posterior.logWeights], logPosterior: [...cell.posterior.logPosterior] }
           : null;
-      live.#cells.set(cell.id, { ...structuredClone(r), posterior });
+      const restored = structuredClone(r);
+      // NaN (an undetermined standard error) is null in JSON
+      const nan = (x: number | null | undefined): number => (typeof x === "number" ? x : NaN);
+      restored.independent = restored.independent.map((f) => ({ ...f, thicknessStderr: nan(f.thicknessStderr), roughnessStderr: nan(f.roughnessStderr), ...(f.density !== undefined && f.density !== null ? { densityStderr: nan(f.densityStderr) } : {}) }));
+      live.#cells.set(cell.id, { ...restored, posterior });
     }
     return live;
   }
@@ -467,8 +479,8 @@ export class LiveDiagnosis {
       for (let j = 0; j < theta.length; j++) theta[j] = row[j];
       let add = 0;
       for (const objective of objectives) add += scanLogLikelihood(objective, theta);
-      posterior.logWeights[i] += add;
-      posterior.logPosterior[i] += add;
+      posterior.logWeights[i] = finiteLog(posterior.logWeights[i] + add);
+      posterior.logPosterior[i] = finiteLog(posterior.logPosterior[i] + add);
     }
     normaliseLogWeights(posterior.logWeights);
     debugTime("reweight");
@@ -534,7 +546,7 @@ export class LiveDiagnosis {
       const logPi = objective.logPosterior(theta);
       posterior.draws.push(Array.from(theta));
       posterior.logWeights.push(Number.isFinite(logPi) ? logPi - logQ : -Infinity);
-      posterior.logPosterior.push(logPi);
+      posterior.logPosterior.push(finiteLog(logPi));
     }
     normaliseLogWeights(posterior.logWeights);
     return posterior;
@@ -765,7 +777,7 @@ export class LiveDiagnosis {
     for (let d = 0; d < count; d++) {
       const i = Math.floor(((d + 0.5) * total) / count);
       draws.push(Array.from(chain.chain.subarray(i * chain.params, (i + 1) * chain.params)));
-      logPosterior.push(chain.logProbabilities[i]);
+      logPosterior.push(finiteLog(chain.logProbabilities[i]));
     }
     state.posterior = {
       law: best.law,
@@ -952,6 +964,7 @@ export class LiveDiagnosis {
       cells,
       needsFull: this.needsFull,
       seed: this.#options.seed,
+      options: { laws: [...this.#options.laws], damage: this.#options.damage, mcmc: { ...this.#options.mcmc } },
       software: { name: "strata", version: STRATA_VERSION },
     };
   }
@@ -1077,6 +1090,16 @@ function scanChi2(part: ScanObjective, theta: ArrayLike<number>): number {
   return chi2;
 }
 
+/**
+ * The log of zero as a finite number: documents are JSON, where −∞ would become null. Any
+ * weight this small is zero next to a real one (exp underflows), and sums stay there.
+ */
+const LOG_ZERO = -1e300;
+
+function finiteLog(x: number): number {
+  return x > LOG_ZERO ? x : LOG_ZERO;
+}
+
 /** Shift log weights so that their log-sum is 0 (normalised); all −∞ become uniform. */
 function normaliseLogWeights(logWeights: number[]): void {
   const max = Math.max(...logWeights);
@@ -1087,7 +1110,7 @@ function normaliseLogWeights(logWeights: number[]): void {
   let sum = 0;
   for (const w of logWeights) sum += Math.exp(w - max);
   const shift = max + Math.log(sum);
-  for (let i = 0; i < logWeights.length; i++) logWeights[i] -= shift;
+  for (let i = 0; i < logWeights.length; i++) logWeights[i] = finiteLog(logWeights[i] - shift);
 }
 
 function normalisedWeights(logWeights: number[]): Float64Array {

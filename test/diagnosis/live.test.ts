@@ -108,7 +108,7 @@ describe("LiveDiagnosis on the example campaign, one scan at a time", () => {
       expect(row.medianSd, `${row.name}: live ${JSON.stringify(row.live)} batch ${JSON.stringify(row.batch)}`).toBeLessThanOrEqual(MEDIAN_TOLERANCE_SD);
       expect(Math.abs(row.widthError), `${row.name}: live ${JSON.stringify(row.live)} batch ${JSON.stringify(row.batch)}`).toBeLessThanOrEqual(WIDTH_TOLERANCE);
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 /** The feed folder as it was after `count` scans (a copy without the later scans). */

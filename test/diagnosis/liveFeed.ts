@@ -79,8 +79,12 @@ export function batchDiagnose(dir: string, out: string, args: string[] = []): Pr
     child.on("error", reject);
     child.on("close", (code) => {
       // exit 3/4 are verdicts (not trustworthy / qualified), not failures
-      if (code !== 0 && code !== 3 && code !== 4) reject(new Error(`strata diagnose ${dir} exited ${code}: ${stderr}`));
-      else resolve(JSON.parse(fs.readFileSync(path.join(out, "diagnosis.json"), "utf8")) as Record<string, unknown>);
+      if (code !== 0 && code !== 3 && code !== 4) return reject(new Error(`strata diagnose ${dir} exited ${code}: ${stderr}`));
+      try {
+        resolve(JSON.parse(fs.readFileSync(path.join(out, "diagnosis.json"), "utf8")) as Record<string, unknown>);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   });
 }
