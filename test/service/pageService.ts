@@ -50,7 +50,7 @@ export function ensurePageBuilt(): void {
 }
 
 export interface RunningService {
-  /** http://127.0.0.1:PORT/ */
+  /** http://127.0.0.1:PORT/ (the same after {@link RunningService.restart}) */
   url: string;
   dataDir: string;
   secret: string;
@@ -59,25 +59,16 @@ export interface RunningService {
   stderr: () => string;
   put(campaign: string, relPath: string, bytes: Buffer): Promise<Response>;
   getJson<T>(route: string): Promise<T>;
+  /** SIGKILL, data folder kept */
+  crash(): Promise<void>;
+  /** start again on the same port and data folder (after crash) */
+  restart(): Promise<void>;
+  /** SIGTERM (SIGKILL if it lingers) and remove the data folder */
   stop(): Promise<void>;
 }
 
-/**
- * Spawns `node bin/strata.js serve --data TMP --port 0 …` and waits for its address line. The
- * write token is created on the same store before the service opens it.
- */
-export async function startService(extraArgs: string[] = []): Promise<RunningService> {
-  if (!fs.existsSync(path.join(repoRoot, "dist", "cli", "serve.js"))) throw new Error("dist/cli/serve.js is missing: run `npm run build` first");
-  ensurePageBuilt();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-page-"));
-  const store = await openStore(undefined, dataDir);
-  let secret: string;
-  try {
-    secret = (await createToken(store, { scope: "write", label: "page test" })).secret;
-  } finally {
-    await store.close();
-  }
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin", "strata.js"), "serve", "--data", dataDir, "--port", "0", ...extraArgs], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+async function spawnServe(dataDir: string, args: string[]): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [path.join(repoRoot, "bin", "strata.js"), "serve", "--data", dataDir, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -96,30 +87,65 @@ export async function startService(extraArgs: string[] = []): Promise<RunningSer
       reject(new Error(`strata serve exited (${code}) before listening; stderr: ${stderr.trim()}`));
     });
   });
+  return { url, child, stderr: () => stderr };
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/**
+ * Spawns `node bin/strata.js serve --data TMP --port 0 …` and waits for its address line. The
+ * write token is created on the same store before the service opens it.
+ */
+export async function startService(extraArgs: string[] = []): Promise<RunningService> {
+  if (!fs.existsSync(path.join(repoRoot, "dist", "cli", "serve.js"))) throw new Error("dist/cli/serve.js is missing: run `npm run build` first");
+  ensurePageBuilt();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-page-"));
+  const store = await openStore(undefined, dataDir);
+  let secret: string;
+  try {
+    secret = (await createToken(store, { scope: "write", label: "page test" })).secret;
+  } finally {
+    await store.close();
+  }
+  let current = await spawnServe(dataDir, ["--port", "0", ...extraArgs]);
+  const port = new URL(current.url).port;
   const auth = { Authorization: `Bearer ${secret}` };
-  return {
-    url,
+  const service: RunningService = {
+    url: current.url,
     dataDir,
     secret,
-    process: child,
-    stderr: () => stderr,
-    put: (campaign, relPath, bytes) => fetch(`${url}api/campaigns/${campaign}/files/${relPath}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }),
+    process: current.child,
+    stderr: () => current.stderr(),
+    put: (campaign, relPath, bytes) => fetch(`${service.url}api/campaigns/${campaign}/files/${relPath}`, { method: "PUT", headers: { ...auth, "Content-Type": "application/octet-stream" }, body: bytes }),
     async getJson<T>(route: string): Promise<T> {
-      const response = await fetch(url + route, { headers: auth });
+      const response = await fetch(service.url + route, { headers: auth });
       if (!response.ok) throw new Error(`GET ${route}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },
+    async crash() {
+      const done = exited(current.child);
+      current.child.kill("SIGKILL");
+      await done;
+    },
+    async restart() {
+      current = await spawnServe(dataDir, ["--port", port, ...extraArgs]);
+      service.process = current.child;
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      const child = current.child;
+      if (child.exitCode === null && child.signalCode === null) {
+        const done = exited(child);
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), SERVICE_STOP_MS);
-        await exited;
+        await done;
         clearTimeout(timer);
       }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return service;
 }
 
 /** Registers the example campaign under `id` (POST /api/campaigns). */
