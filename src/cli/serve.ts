@@ -184,22 +184,25 @@ async function runServe(options: ServeOptions): Promise<void> {
   const watches = parseWatch(options.watch ?? []);
   const dataDir = dataFolder(options.data);
 
-  const { store, blobs } = await openDataDirOrExplain(options.store, dataDir);
-  const { Runner } = await import("../service/runner.ts");
+  // the main thread serves HTTP over its own store connection; the runner (ingest, live
+  // diagnosis: long synchronous computations) works in a worker thread with another
+  const { store } = await openDataDirOrExplain(options.store, dataDir);
+  const { ThreadRunner } = await import("../service/threadRunner.ts");
   const { buildApp } = await import("../service/app.ts");
-  const runner = new Runner({ store, blobs, dataDir, options: { fullAfter_s, maxFileBytes: maxUploadBytes } });
+  let runner: import("../service/threadRunner.ts").ThreadRunner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let listening = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await app?.close().catch(() => undefined);
-      await runner.stop();
+      await runner?.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
-      process.stdout.write("strata serve: stopped\n");
-      setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+      if (listening) process.stdout.write("strata serve: stopped\n");
+      setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
     })());
   try {
-    await runner.start();
+    runner = await ThreadRunner.start({ dataDir, ...(options.store === undefined ? {} : { store: options.store }), options: { fullAfter_s, maxFileBytes: maxUploadBytes } });
     for (const { id, dir } of watches) await watchCampaign(runner, store, id, dir);
     const webRoot = await pageRoot();
     app = await buildApp({ store, runner, webRoot, maxUploadBytes });
@@ -210,6 +213,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") throw new UsageError(`--port ${port} --host ${host}: cannot listen (${code})`);
     throw error;
   }
+  listening = true;
   const address = app.server.address();
   const actualPort = typeof address === "object" && address !== null ? address.port : port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
@@ -221,21 +225,28 @@ async function runServe(options: ServeOptions): Promise<void> {
     const onSignal = (): void => void stop().then(resolve);
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    runner.once("failed", (error: Error) => {
+      process.stderr.write(`strata serve: the runner failed: ${error.message.split("\n")[0]}; stopping\n`);
+      process.exitCode = 1;
+      onSignal();
+    });
   });
 }
 
-/** Follow DIR for campaign ID: registered from DIR/campaign.json when the store does not know it yet. */
-async function watchCampaign(runner: import("../service/runner.ts").Runner, store: import("../store/types.ts").Store, id: string, dir: string): Promise<void> {
-  const known = await store.getCampaign(id);
-  if (!known) {
-    const manifestFile = path.join(dir, "campaign.json");
-    if (!fs.existsSync(manifestFile)) throw new ValidationError("--watch", `campaign ${id} is not registered and ${manifestFile} does not exist (register it with POST /api/campaigns, or start the replay first)`, `${id}=${dir}`);
+/**
+ * Follow DIR for campaign ID. A campaign the store does not know yet is registered from
+ * DIR/campaign.json when it is there (a bad manifest stops the start-up with its one line),
+ * otherwise when the replay or the instrument writes it.
+ */
+async function watchCampaign(runner: import("../service/threadRunner.ts").ThreadRunner, store: import("../store/types.ts").Store, id: string, dir: string): Promise<void> {
+  const manifestFile = path.join(dir, "campaign.json");
+  if (!(await store.getCampaign(id)) && fs.existsSync(manifestFile)) {
     const { parseManifestBytes } = await import("../service/ingest.ts");
     const bytes = fs.readFileSync(manifestFile);
     parseManifestBytes(bytes, manifestFile);
     await runner.registerCampaign({ id, manifest: JSON.parse(bytes.toString("utf8")) as Record<string, unknown>, watchDir: dir });
   }
-  runner.watch(id, dir);
+  await runner.watch(id, dir);
 }
 
 /** dist/web beside the compiled program (bin/strata.js → dist/cli/serve.js → dist/web). */
