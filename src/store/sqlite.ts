@@ -223,13 +223,22 @@ export class SqliteStore implements Store {
     this.file = path.resolve(file);
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    } catch (error) {
+      throw this.failure(error);
+    }
+    try {
       this.db = new Database(this.file);
+    } catch (error) {
+      throw this.failure(error);
+    }
+    try {
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS}`);
       const mode = this.db.pragma("journal_mode = WAL", { simple: true });
       if (mode !== "wal") throw new Error(`journal mode is ${String(mode)}, not wal`);
       this.db.pragma("synchronous = FULL");
       this.db.pragma("foreign_keys = ON");
     } catch (error) {
+      this.db.close();
       throw this.failure(error);
     }
   }
@@ -280,6 +289,7 @@ export class SqliteStore implements Store {
       this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
       checkSchemaVersion(this.file, this.schemaVersion(), known);
       for (const step of SQLITE_MIGRATIONS) {
+        if (this.schemaVersion() >= step.version) continue; // nothing to do: no write lock taken
         this.db
           .transaction(() => {
             // re-read inside the write lock: another process may have applied it meanwhile
