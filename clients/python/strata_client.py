@@ -233,6 +233,10 @@ class Client:
         """``GET /health`` (no token needed): ``{"status": "ok", "version": …, "store": "sqlite"|"postgres"}``."""
         return self._json("GET", "/health")
 
+    def openapi(self) -> Dict[str, Any]:
+        """``GET /api/openapi.json``: the OpenAPI 3.1 description of every route."""
+        return self._json("GET", "/api/openapi.json")
+
     def campaigns(self) -> List[Dict[str, Any]]:
         """``GET /api/campaigns``: ``[{id, name, files, scans, diagnosisVersion}]`` (counts of
         files and scans ingested; the latest diagnosis version, or null)."""
@@ -253,13 +257,18 @@ class Client:
         rejected: [{path, error}]}`` (sizes in bytes)."""
         return self._json("GET", "/api/campaigns/" + self._id(campaign_id) + "/ingest")
 
-    def diagnosis(self, campaign_id: str, version: Optional[int] = None) -> Dict[str, Any]:
-        """``GET /api/campaigns/ID/diagnosis[?version=N]``: the latest (or version ``N``)
-        diagnosis document — strata-live/1: per cell the thickness timeline (Å, with 95 %
+    def diagnosis(self, campaign_id: str, version: Optional[int] = None, kind: Optional[str] = None) -> Dict[str, Any]:
+        """``GET /api/campaigns/ID/diagnosis[?version=N|?kind=live|full]``: the latest (or
+        version ``N``, or the latest of a kind: ``"live"`` incremental, ``"full"`` complete
+        re-run) diagnosis document — strata-live/1: per cell the thickness timeline (Å, with 95 %
         credible bounds), the growth law's weights, parameters with their units, the latest
         scan's fit, current (A) and charge (C) against time (s), impedance (Ω, F), quality flags
-        and trust. Raises StrataError 404 while the campaign has no diagnosis yet."""
-        query = {"version": int(version)} if version is not None else None
+        and trust. Raises StrataError 404 while the campaign has no diagnosis (of that kind) yet."""
+        query: Dict[str, Any] = {}
+        if version is not None:
+            query["version"] = int(version)
+        if kind is not None:
+            query["kind"] = kind
         return self._json("GET", "/api/campaigns/" + self._id(campaign_id) + "/diagnosis", query)
 
     def diagnoses(self, campaign_id: str) -> List[Dict[str, Any]]:

@@ -41,6 +41,26 @@ FAKE_STREAM_TIMEOUT_S = 10.0
 README_SECTION = "Follow a live campaign from Jupyter"
 #: the reconnection delay the fake server asks for (ms), short so the test is quick
 FAKE_RETRY_MS = 50
+#: which client method covers each route of the service's OpenAPI document ("page": the live
+#: page, for browsers); a route missing here fails test_every_route_has_a_method
+ROUTE_METHODS = {
+    ("get", "/health"): "health",
+    ("get", "/api/openapi.json"): "openapi",
+    ("post", "/api/campaigns"): "register",
+    ("get", "/api/campaigns"): "campaigns",
+    ("get", "/api/campaigns/{id}"): "campaign",
+    ("put", "/api/campaigns/{id}/files/{path}"): "upload",
+    ("get", "/api/campaigns/{id}/files"): "files",
+    ("get", "/api/campaigns/{id}/ingest"): "ingest_state",
+    ("get", "/api/campaigns/{id}/diagnosis"): "diagnosis",
+    ("get", "/api/campaigns/{id}/diagnoses"): "diagnoses",
+    ("get", "/api/campaigns/{id}/timeline"): "timeline",
+    ("get", "/api/campaigns/{id}/timeline.csv"): "timeline_csv",
+    ("get", "/api/events"): "events",
+    ("get", "/api/work"): "work",
+    ("get", "/"): "page",
+    ("get", "/campaigns/{id}"): "page",
+}
 #: how often the fake server's loop looks for shutdown (s); the default 0.5 s costs every test
 FAKE_POLL_S = 0.02
 #: seconds the tests follow an event stream before its timeout ends it
@@ -118,6 +138,26 @@ class LiveServiceTest(unittest.TestCase):
         self.assertEqual(health["status"], "ok")
         self.assertIn(health["store"], ("sqlite", "postgres"))
         self.assertIsInstance(health["version"], str)
+
+    def test_every_route_has_a_method(self):
+        document = self.reader.openapi()
+        self.assertTrue(str(document["openapi"]).startswith("3.1"))
+        routes = set()
+        for path, operations in document["paths"].items():
+            for method in operations:
+                if method in ("get", "put", "post", "delete", "patch"):
+                    routes.add((method, path))
+        missing = sorted(routes - set(ROUTE_METHODS))
+        self.assertEqual(missing, [], "routes of the service without a client method")
+        for route, name in ROUTE_METHODS.items():
+            if name != "page":
+                self.assertTrue(callable(getattr(Client, name)), route)
+        work = self.reader.work(self.campaign_id)
+        self.assertGreaterEqual(len(work), 1)
+        self.assertEqual({w["campaignId"] for w in work}, {self.campaign_id})
+        self.assertTrue({w["state"] for w in work} <= {"queued", "running", "done", "failed"})
+        live = self.reader.diagnosis(self.campaign_id, kind="live")
+        self.assertEqual(live["format"], "strata-live/1")
 
     def test_campaigns_and_campaign_record(self):
         listed = {c["id"]: c for c in self.reader.campaigns()}
