@@ -41,12 +41,24 @@ function newest(dir: string): number {
   return latest;
 }
 
-/** dist/web/index.html as web/ is now: built with vite when missing or older than a file of web/. */
+/**
+ * dist/web/index.html as web/ is now: built with vite when missing or older than a file of
+ * web/. Test files run in parallel, so each builds into a folder of its own and renames the one
+ * file into place (a reader never sees a half-written or emptied dist/web).
+ */
 export function ensurePageBuilt(): void {
   if (fs.existsSync(PAGE_HTML) && fs.statSync(PAGE_HTML).mtimeMs >= newest(path.join(repoRoot, "web"))) return;
   const vite = path.join(repoRoot, "node_modules", "vite", "bin", "vite.js");
-  const result = spawnSync(process.execPath, [vite, "build", "--config", path.join(repoRoot, "web", "vite.config.ts")], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
-  if (result.status !== 0 || !fs.existsSync(PAGE_HTML)) throw new Error(`vite build of web/ failed (status ${result.status}): ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+  fs.mkdirSync(path.dirname(PAGE_HTML), { recursive: true });
+  const outDir = fs.mkdtempSync(path.join(path.dirname(PAGE_HTML), ".build-"));
+  try {
+    const result = spawnSync(process.execPath, [vite, "build", "--config", path.join(repoRoot, "web", "vite.config.ts"), "--outDir", outDir, "--emptyOutDir"], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
+    const built = path.join(outDir, "index.html");
+    if (result.status !== 0 || !fs.existsSync(built)) throw new Error(`vite build of web/ failed (status ${result.status}): ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+    fs.renameSync(built, PAGE_HTML);
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 export interface RunningService {
