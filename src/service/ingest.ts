@@ -207,6 +207,7 @@ export class Ingestor {
   readonly maxFileBytes: number;
   private readonly manifests = new Map<string, { manifest: CampaignManifest; key: string }>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: IngestorOptions) {
     this.store = options.store;
@@ -247,7 +248,14 @@ export class Ingestor {
       () => this.ingestNow(campaignId, relPath, bytes, options),
     );
     this.chains.set(campaignId, next);
+    this.inFlight.add(next);
+    void next.finally(() => this.inFlight.delete(next)).catch(() => undefined);
     return next;
+  }
+
+  /** Resolves when every ingest started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private async ingestNow(campaignId: string, relPath: string, bytes: Uint8Array, options: IngestOptions): Promise<IngestResult> {

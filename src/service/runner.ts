@@ -54,6 +54,11 @@ export interface EngineFactory {
 export const DEFAULT_FULL_AFTER_S = 30;
 /** The work loops look at the queue at least this often (ms); an ingest wakes them at once. */
 export const WORK_POLL_MS = 500;
+/**
+ * Before an update, files that became complete while the previous one was computed are given
+ * this long to be handed over and ingested (ms), so that one update covers them all.
+ */
+export const INGEST_GATHER_MS = 20;
 /** The quiet-campaign check's period (ms). */
 export const QUIET_CHECK_MS = 1000;
 /** A full run the engine asked for (`needsFull`) starts once no update has come for this long (ms): data arriving every few seconds would abort it anyway. */
@@ -368,6 +373,9 @@ export class Runner extends EventEmitter {
     const campaignId = work.campaignId;
     const state = this.stateOf(campaignId);
     state.full?.abort();
+    await new Promise((resolve) => setTimeout(resolve, INGEST_GATHER_MS));
+    await Promise.all([...this.watchers.values()].map((w) => w.idle()));
+    await this.ingestor.idle();
     await this.locked(campaignId, async () => {
       const covered = (await this.store.listWork(campaignId)).filter((w) => w.kind === LIVE_UPDATE && w.state === "queued");
       const started = Date.now();

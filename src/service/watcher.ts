@@ -172,6 +172,11 @@ export class FolderWatcher {
     await Promise.allSettled([...this.pending, this.sweeping]);
   }
 
+  /** Resolves when every look at a file started so far (and its hand-over) has finished. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
   /** Files seen and not complete yet (or complete and waiting to be taken). */
   waiting(): WaitingFile[] {
     return [...this.seen.entries()].map(([p, s]) => ({ path: p, size: s.size, since: new Date(s.since).toISOString() })).sort((a, b) => a.path.localeCompare(b.path));
