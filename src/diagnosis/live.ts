@@ -226,6 +226,8 @@ export interface CellStateJson {
   spotsAtFull: string[];
   /** laws the last full run could fit */
   lawsAtFull: LawName[];
+  /** scans when the first posterior was last attempted without one resulting (retried at twice as many) */
+  firstPosteriorTriedAt?: number;
 }
 
 interface CellState extends Omit<CellStateJson, "posterior"> {
@@ -373,24 +375,30 @@ export class LiveDiagnosis {
     }
     const fresh = series.scans.filter((s) => !seen.has(s.id));
     const seedBase = this.#options.seed + 1000003 * index;
-    // per-scan fits of the new scans, each warm-started from the previous scan's optimum
-    for (const scan of fresh) {
-      debugTime("checks");
-      state.independent.push(this.#independentFit(series, scan, state.independent[state.independent.length - 1], seedBase + state.scans.length + 1));
-      state.scans.push(record(scan));
-      debugTime("independent fit");
+    const laws = this.#options.laws.filter((law) => law !== "charge" || input.hasCharge);
+    const retry = state.firstPosteriorTriedAt === undefined || series.scans.length >= 2 * state.firstPosteriorTriedAt;
+    const first = !state.posterior && series.scans.length >= MIN_SCANS_FOR_LAWS && laws.length > 0 && retry;
+    // per-scan fits of the new scans, each warm-started from the previous scan's optimum (the
+    // first posterior's batch diagnosis fits every scan itself)
+    debugTime("checks");
+    if (!first) {
+      for (const scan of fresh) {
+        state.independent.push(this.#independentFit(series, scan, state.independent[state.independent.length - 1], seedBase + state.scans.length + 1));
+        state.scans.push(record(scan));
+      }
     }
+    debugTime("independent fit");
     let method: LiveCell["live"]["method"] = "independent";
     let resampled = false;
     let moved = 0;
     let switched: string | undefined;
-    const laws = this.#options.laws.filter((law) => law !== "charge" || input.hasCharge);
-    if (!state.posterior && series.scans.length >= MIN_SCANS_FOR_LAWS && laws.length > 0) {
+    if (first) {
       // the first posterior: the batch diagnosis of the cell on its scans so far
       const diagnosis = await diagnoseCell(input, this.#diagnoseOptions(this.#options.seed + index));
       const adopted = this.#adopt(id, input, diagnosis);
       adopted.impedance = state.impedance;
       adopted.impedanceFailures = state.impedanceFailures;
+      if (!adopted.posterior) adopted.firstPosteriorTriedAt = series.scans.length;
       state = adopted;
       this.#cells.set(id, state);
       method = "chain";
@@ -895,6 +903,7 @@ export class LiveDiagnosis {
         fullFlags: state.fullFlags.map((q) => ({ ...q })),
         spotsAtFull: [...state.spotsAtFull],
         lawsAtFull: [...state.lawsAtFull],
+        ...(state.firstPosteriorTriedAt !== undefined ? { firstPosteriorTriedAt: state.firstPosteriorTriedAt } : {}),
       },
     };
   }
