@@ -30,7 +30,7 @@ const RACERS = 20;
 /** Writes the crash child is given (it is killed long before the end). */
 const CRASH_WRITES = 5000;
 /** Acknowledged writes after which the crash child is killed. */
-const CRASH_KILL_AFTER = 40;
+const CRASH_KILL_AFTER = 25;
 
 const sha = (text: string): string => createHash("sha256").update(text).digest("hex");
 
@@ -106,7 +106,7 @@ afterAll(async () => {
 
 const WRITER = path.join(repoRoot, "test", "store", "storeWriter.ts");
 /** Contents each of the two racing processes records. */
-const RACE_WRITES = 60;
+const RACE_WRITES = 40;
 
 /** Runs two writers in race mode, started together once both are ready; returns their stdouts. */
 function raceWriters(spec: string): Promise<string[]> {
