@@ -5,19 +5,23 @@
  * uses). Both cells get a verdict with their trust level and a band with per-scan points in the
  * one timeline; the cell selector switches the detail panels (latest scan, parameters) to the
  * other cell; quality flags are listed newest first with warnings before info when seen at the
- * same time; the rejected file is listed with its reason; a pushed update adds a point.
+ * same time; the rejected file is listed with its reason; a pushed update adds a point. The
+ * built page is one file under 120 kB that fetches nothing but the API.
  *
  * Units: ms, Å.
  */
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser, watchPage } from "../report/browser.ts";
 import { startFixtureServer } from "./fixtures/fixtureServer.ts";
-import { ensurePageBuilt } from "./pageService.ts";
+import { ensurePageBuilt, PAGE_HTML } from "./pageService.ts";
 
 /** Scans per cell in the fixture document. */
 const FIXTURE_SCANS_PER_CELL = 12;
 const UPDATE_WAIT_MS = 5_000;
+/** The built page (one file, uPlot ≈ 50 kB of it) stays small. */
+const MAX_PAGE_BYTES = 120_000;
 
 const text = (page: Page, selector: string): Promise<string> => page.evaluate<string>(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ""`);
 const number = (page: Page, expression: string): Promise<number> => page.evaluate<number>(`Number(${expression})`);
@@ -42,6 +46,14 @@ describe("the live page with two cells (fixture document)", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+  });
+
+  it("is one small self-contained file: no script, style sheet, font or image fetched", () => {
+    const html = fs.readFileSync(PAGE_HTML, "utf8");
+    expect(html.length).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+rel="stylesheet"|@font-face|@import|url\(http/);
+    // every request the page made went to its own origin (the API), none for an asset
+    expect(watched.external.filter((url) => !url.startsWith(server.url) || !/\/(api\/|campaigns\/fixture$)/.test(url))).toEqual([]);
   });
 
   it("draws both cells in the timeline and switches the detail panels with the selector", async () => {
