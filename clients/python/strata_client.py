@@ -443,13 +443,22 @@ class Client:
     def wait_for_scans(self, campaign_id: str, n: int, timeout: float = 60.0) -> Dict[str, Any]:
         """Wait until the campaign's latest diagnosis has seen at least ``n`` scans and return
         that document (strata-live/1). Wakes on the service's ``diagnosis.updated`` events and
-        re-reads the diagnosis at least every 5 s. ``timeout``: seconds; raises TimeoutError
-        naming how many scans the latest diagnosis had."""
+        re-reads the diagnosis at least every 5 s; a service that is restarting (no answer, or
+        5xx) is waited for too. ``timeout``: seconds; raises TimeoutError naming how many scans
+        the latest diagnosis had (and the last error, if the service was not answering), or
+        StrataError at once for a 4xx other than "no diagnosis yet" (a bad token, an unknown
+        campaign)."""
         deadline = time.monotonic() + timeout
         seen = 0
         after = 0
         while True:
-            document = self._latest_or_none(campaign_id)
+            problem = None
+            try:
+                document = self._latest_or_none(campaign_id)
+            except StrataError as error:
+                if error.status is not None and error.status < 500:
+                    raise
+                document, problem = None, error
             if document is not None:
                 seen = int(document.get("scans", 0))
                 if seen >= n:
@@ -457,7 +466,9 @@ class Client:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(
-                    "campaign {}: the latest diagnosis has {} of {} scans after {:g} s".format(campaign_id, seen, n, timeout)
+                    "campaign {}: the latest diagnosis has {} of {} scans after {:g} s{}".format(
+                        campaign_id, seen, n, timeout, " (last error: {})".format(problem) if problem else ""
+                    )
                 )
             for event in self.events(campaign=campaign_id, after=after, timeout=min(WAIT_POLL_S, remaining)):
                 if event.seq is not None:

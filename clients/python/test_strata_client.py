@@ -438,10 +438,41 @@ class _FakeEventHandler(http.server.BaseHTTPRequestHandler):
             pass
 
 
+class _FakeRestartingHandler(http.server.BaseHTTPRequestHandler):
+    """For wait_for_scans: the diagnosis answers 503 (restarting), then 1 scan, then 2; each
+    event-stream connection n sends one diagnosis.updated with id n and closes."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        server = self.server
+        with server.lock:
+            server.connections.append((self.path, self.headers.get("Last-Event-ID"), self.headers.get("Authorization")))
+            n = sum(1 for c in server.connections if c[0].startswith(self.path.split("?")[0]))
+        if self.path.startswith("/api/campaigns/c/diagnosis"):
+            status, body = (503, {"error": "restarting"}) if n == 1 else (200, {"format": "strata-live/1", "scans": min(n - 1, 2)})
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write("retry: {}\n\n".format(FAKE_RETRY_MS).encode() + _frame(n, "diagnosis.updated", {"version": n, "scans": n}).encode())
+        self.wfile.flush()
+
+
 class FakeDroppingEventStreamTest(unittest.TestCase):
-    """Reconnection and parsing of events() against the misbehaving fake above (the only
-    test here without the real service: a real one cannot be made to drop a stream mid-event
-    and answer 503 on cue)."""
+    """Reconnection of events() and wait_for_scans() against the misbehaving fakes above (the
+    only tests here without the real service: a real one cannot be made to drop a stream
+    mid-event or answer 503 on cue; test/service-long/pythonRestart.test.ts SIGKILLs a real one)."""
 
     def setUp(self):
         self.server = _FakeEventServer()
@@ -496,6 +527,30 @@ class FakeDroppingEventStreamTest(unittest.TestCase):
         self.assertEqual(caught.exception.message, "missing or unknown token")
         self.assertLess(time.monotonic() - started, 1.0)
         self.assertEqual(len(self.server.connections), 1)
+
+    def test_wait_for_scans_rides_out_a_restart(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.server = _FakeEventServer()
+        self.server.RequestHandlerClass = _FakeRestartingHandler
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": FAKE_POLL_S}, daemon=True).start()
+        url = "http://127.0.0.1:{}".format(self.server.server_address[1])
+        started = time.monotonic()
+        document = Client(url, "good").wait_for_scans("c", 2, timeout=FAKE_STREAM_TIMEOUT_S)
+        self.assertEqual(document["scans"], 2)
+        self.assertLess(time.monotonic() - started, FAKE_STREAM_TIMEOUT_S / 2)
+        diagnosis_reads = [c for c in self.server.connections if c[0].startswith("/api/campaigns/c/diagnosis")]
+        self.assertEqual(len(diagnosis_reads), 3)
+
+    def test_wait_for_scans_names_the_last_error_when_the_service_stays_down(self):
+        self.server.shutdown()
+        self.server.server_close()
+        down = self.url
+        self.server = None
+        with self.assertRaises(TimeoutError) as caught:
+            Client(down, "good", timeout=1.0).wait_for_scans("c", 1, timeout=EVENTS_WINDOW_S)
+        self.assertIn("0 of 1 scans", str(caught.exception))
+        self.assertIn("cannot reach the service", str(caught.exception))
 
     def test_unreachable_service_raises_a_strata_error_without_status(self):
         self.server.shutdown()
