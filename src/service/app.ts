@@ -132,9 +132,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   runner.on("event", () => void hub.wake());
   const streams = new Set<AbortController>();
-  app.addHook("onClose", () => {
+  // open event streams end before the server waits for its connections to close
+  app.addHook("preClose", (done) => {
     for (const stream of streams) stream.abort();
+    done();
+  });
+  app.addHook("onClose", (_instance, done) => {
     hub.stop();
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

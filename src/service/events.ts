@@ -152,7 +152,8 @@ export async function streamEvents(hub: EventHub, store: Store, response: Server
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
+      // the socket closes with the stream (a server shutting down does not wait for it)
+      connection: "close",
       "x-accel-buffering": "no",
     });
     response.write(`retry: ${RETRY_MS}\n: connected at seq ${cursor}\n\n`);

@@ -144,12 +144,15 @@ async function reader(base: string, secret: string, signal: AbortSignal, wake: {
       log.failures.push(`${url}: ${(error as Error).message}`);
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, READ_INTERVAL_MS * (0.5 + Math.random()));
-      wake.next = () => {
+      const done = (): void => {
         clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        wake.next = undefined;
         resolve();
       };
-      signal.addEventListener("abort", () => resolve(), { once: true });
+      const timer = setTimeout(done, READ_INTERVAL_MS * (0.5 + Math.random()));
+      wake.next = done;
+      signal.addEventListener("abort", done, { once: true });
     });
   }
   return log;
