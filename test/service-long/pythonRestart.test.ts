@@ -121,6 +121,8 @@ describe.each(backends)("Python client follows events across a SIGKILL of strata
 
   afterAll(async () => {
     follower?.stop();
+    // killed, not stopped: this test is about SIGKILL, and a clean stop waits for the running update
+    await service?.kill();
     await service?.stop();
     await backend.cleanup();
   });
