@@ -7,17 +7,20 @@
  * - **Work loop**: claims `live-update` work from the store, oldest first. Every other queued
  *   `live-update` of the same campaign is covered by the same update (their files were
  *   materialised before they were queued) and finished with it. The campaign is loaded from its
- *   materialised folder with `presentOnly` (scans still to come are pending), its
- *   {@link LiveEngine} updated, the document stored as a `live` diagnosis version, and a
+ *   materialised folder with `presentOnly` (scans still to come are pending) and its live engine
+ *   updated — in a worker thread (service/engineWorker), so ingest, the watchers and HTTP are
+ *   served meanwhile; the engine's update waits for files already complete to be ingested, so
+ *   one update covers them — the document stored as a `live` diagnosis version, and a
  *   `diagnosis.timing` event records `latency_ms` (file complete → diagnosis stored) per file.
  * - **Full runs**: `full-diagnosis` work, queued when the engine says `needsFull` or when the
  *   campaign has been quiet for `fullAfter_s` and its latest full run is not of its current
- *   files; run by a second loop; a new live update of the same campaign aborts it (it is queued
- *   again after the next quiet period). Stored as kind `full`.
+ *   files; run by a second loop in its own worker thread (service/fullWorker); a new live update
+ *   of the same campaign terminates it (it is queued again after the next quiet period). Stored
+ *   as kind `full`; the live engine then resumes from it.
  * - **Start-up recovery** ({@link Runner.start}): work left `running` by a dead process is queued
  *   again; each campaign's materialised folder is checked against the store's latest versions
  *   (restored from the blobs when a crash left it behind); each campaign's engine resumes from
- *   its latest stored document; a campaign whose files are newer than its latest diagnosis gets
+ *   its latest stored document (at its first update); a campaign whose files are newer than its latest diagnosis gets
  *   a `live-update`; watched folders are swept, so files written while the service was down are
  *   ingested (exactly once: content hash).
  * - **Events**: everything the runner does is in the store's event log; `on("event")` listeners
@@ -111,7 +114,6 @@ export function inputsFingerprint(files: readonly FileRecord[]): string {
 }
 
 interface CampaignState {
-  engine: LiveEngine | undefined;
   /** serialises the engine's operations */
   lock: Promise<unknown>;
   lastUpdateAt: number;
@@ -129,6 +131,7 @@ export class Runner extends EventEmitter {
   readonly ingestor: Ingestor;
   private readonly fullAfterMs: number;
   private readonly engineFactory: EngineFactory | undefined;
+  private host: EngineHost | undefined;
   private readonly watcherTiming: RunnerOptions["watcher"];
   private readonly campaigns = new Map<string, CampaignState>();
   private readonly watchers = new Map<string, FolderWatcher>();
@@ -179,6 +182,8 @@ export class Runner extends EventEmitter {
     this.wakeFull?.();
     await Promise.allSettled(this.loops);
     await Promise.allSettled([...this.campaigns.values()].map((s) => s.lock));
+    await this.host?.close();
+    this.host = undefined;
     await this.pumping;
   }
 
@@ -278,7 +283,7 @@ export class Runner extends EventEmitter {
 
   private stateOf(campaignId: string): CampaignState {
     let state = this.campaigns.get(campaignId);
-    if (!state) this.campaigns.set(campaignId, (state = { engine: undefined, lock: Promise.resolve(), lastUpdateAt: Date.now(), full: undefined, fullInputs: undefined, needsFull: false }));
+    if (!state) this.campaigns.set(campaignId, (state = { lock: Promise.resolve(), lastUpdateAt: Date.now(), full: undefined, fullInputs: undefined, needsFull: false }));
     return state;
   }
 
@@ -290,19 +295,15 @@ export class Runner extends EventEmitter {
     return next;
   }
 
-  private async factory(): Promise<EngineFactory> {
-    if (this.engineFactory) return this.engineFactory;
-    const { LiveDiagnosis } = await import("../diagnosis/live.ts");
-    return {
-      create: () => new LiveDiagnosis(),
-      fromDocument: (document) => LiveDiagnosis.fromDocument(document as unknown as Parameters<typeof LiveDiagnosis.fromDocument>[0]),
-    };
+  /** Where the engines live: a worker thread, or this thread when an engine factory was given. */
+  private hostOf(): EngineHost {
+    this.host ??= this.engineFactory ? new InProcessHost(this.engineFactory) : new WorkerHost();
+    return this.host;
   }
 
-  private async engineOf(campaignId: string): Promise<LiveEngine> {
-    const state = this.stateOf(campaignId);
-    state.engine ??= (await this.factory()).create();
-    return state.engine;
+  /** The latest stored document of a campaign, for an engine that resumes. */
+  private async latestDocument(campaignId: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.store.latestDiagnosis(campaignId))?.document;
   }
 
   /** Start-up recovery of one campaign (see the module header). */
@@ -322,18 +323,10 @@ export class Runner extends EventEmitter {
     const latest = await this.store.latestDiagnosis(campaign.id);
     const latestFull = await this.store.latestDiagnosis(campaign.id, "full");
     state.fullInputs = typeof latestFull?.document["inputs"] === "string" ? latestFull.document["inputs"] : undefined;
-    if (latest) {
-      try {
-        state.engine = (await this.factory()).fromDocument(latest.document);
-      } catch (error) {
-        this.fail(campaign.id, error);
-        state.engine = undefined;
-      }
-    }
     const newestFile = files.filter((f) => f.status === "ingested").reduce((t, f) => (f.ingestedAt > t ? f.ingestedAt : t), "");
     const liveQueued = (await this.store.listWork(campaign.id)).some((w) => w.kind === LIVE_UPDATE && w.state === "queued");
     const stale = latest === undefined ? files.some((f) => f.status === "ingested" && f.kind === "scan") : newestFile > latest.createdAt || latest.document["inputs"] !== inputsFingerprint(files);
-    if (!liveQueued && (restored > 0 || stale || state.engine === undefined && latest !== undefined)) {
+    if (!liveQueued && (restored > 0 || stale)) {
       await this.store.enqueueWork({ campaignId: campaign.id, kind: LIVE_UPDATE, payload: { reason: "recovery" } });
     }
   }
@@ -378,14 +371,11 @@ export class Runner extends EventEmitter {
     await this.ingestor.idle();
     await this.locked(campaignId, async () => {
       const covered = (await this.store.listWork(campaignId)).filter((w) => w.kind === LIVE_UPDATE && w.state === "queued");
-      const started = Date.now();
       const inputs = inputsFingerprint(await this.store.listFiles(campaignId));
-      const campaign = await loadCampaign(this.ingestor.campaignDir(campaignId), { presentOnly: true, lenient: false });
-      const loaded = Date.now();
-      const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
-      if (scans > 0) {
-        const engine = await this.engineOf(campaignId);
-        const document = { ...(await engine.update(campaign)), inputs } as Record<string, unknown>;
+      const outcome = await this.hostOf().update(campaignId, this.ingestor.campaignDir(campaignId), () => this.latestDocument(campaignId));
+      if (outcome.document) {
+        const scans = outcome.scans;
+        const document: Record<string, unknown> = { ...outcome.document, inputs };
         const updated = Date.now();
         const version = await this.store.putDiagnosis({ campaignId, kind: "live", scans, document });
         const stored = Date.now();
@@ -396,9 +386,9 @@ export class Runner extends EventEmitter {
         await this.store.appendEvent({
           campaignId,
           type: "diagnosis.timing",
-          payload: { version: version.version, kind: "live", scans, latency_ms: latencies.length > 0 ? Math.max(...latencies) : null, files, load_ms: loaded - started, update_ms: updated - loaded, store_ms: stored - updated, method: document["method"] ?? null },
+          payload: { version: version.version, kind: "live", scans, latency_ms: latencies.length > 0 ? Math.max(...latencies) : null, files, load_ms: outcome.load_ms, update_ms: outcome.update_ms, store_ms: stored - updated, method: document["method"] ?? null },
         });
-        state.needsFull = engine.needsFull;
+        state.needsFull = outcome.needsFull;
       }
       await this.store.finishWork(work.id, { state: "done" });
       for (const w of covered) await this.store.finishWork(w.id, { state: "done" });
@@ -473,7 +463,7 @@ export class Runner extends EventEmitter {
           await this.store.appendEvent({ campaignId, type: "diagnosis.timing", payload: { version: version.version, kind: "full", scans: outcome.scans, full_ms: Date.now() - started, reason: work.payload["reason"] ?? null } });
           state.fullInputs = inputs;
           state.needsFull = false;
-          if (!this.engineFactory) state.engine = (await this.factory()).fromDocument(document);
+          await this.hostOf().adopt(campaignId, document);
         });
       }
       if (!controller.signal.aborted || !this.stopped) await this.store.finishWork(work.id, { state: "done" });
@@ -483,12 +473,12 @@ export class Runner extends EventEmitter {
     }
   }
 
-  /** The full run on this thread, with the campaign's own engine (an engine given in the options). */
+  /** The full run on this thread, with a fresh engine of the factory given in the options. */
   private async fullHere(campaignId: string, signal: AbortSignal): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
     const campaign = await loadCampaign(this.ingestor.campaignDir(campaignId), { presentOnly: true, lenient: false });
     const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
     if (scans === 0 || signal.aborted) return undefined;
-    const engine = await this.engineOf(campaignId);
+    const engine = this.engineFactory!.create();
     try {
       return { document: { ...(await engine.full(campaign, { signal })) }, scans };
     } catch (error) {
@@ -529,6 +519,132 @@ export class Runner extends EventEmitter {
         this.pumping = undefined;
       }
     })();
+  }
+}
+
+/** What a live update produced (`document` null: no scan has arrived yet). */
+interface UpdateOutcome {
+  document: Record<string, unknown> | null;
+  scans: number;
+  needsFull: boolean;
+  load_ms: number;
+  update_ms: number;
+}
+
+/** Holds the live engines of every campaign and runs their updates. */
+interface EngineHost {
+  /** update the campaign's engine from its materialised folder; an engine made now resumes from `resume()` */
+  update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>): Promise<UpdateOutcome>;
+  /** the campaign's engine resumes from this document (a full run's) */
+  adopt(campaignId: string, document: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Engines on this thread, from a factory given in the options. */
+class InProcessHost implements EngineHost {
+  private readonly engines = new Map<string, LiveEngine>();
+  constructor(private readonly factory: EngineFactory) {}
+
+  async update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>): Promise<UpdateOutcome> {
+    const started = Date.now();
+    const campaign = await loadCampaign(dir, { presentOnly: true, lenient: false });
+    const loaded = Date.now();
+    const scans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
+    if (scans === 0) return { document: null, scans, needsFull: false, load_ms: loaded - started, update_ms: 0 };
+    let engine = this.engines.get(campaignId);
+    if (!engine) {
+      const document = await resume();
+      engine = document ? this.factory.fromDocument(document) : this.factory.create();
+      this.engines.set(campaignId, engine);
+    }
+    const document = { ...(await engine.update(campaign)) } as Record<string, unknown>;
+    return { document, scans, needsFull: engine.needsFull, load_ms: loaded - started, update_ms: Date.now() - loaded };
+  }
+
+  adopt(campaignId: string, document: Record<string, unknown>): Promise<void> {
+    this.engines.set(campaignId, this.factory.fromDocument(document));
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.engines.clear();
+    return Promise.resolve();
+  }
+}
+
+/** Engines in a worker thread (service/engineWorker), started when first needed and again after it dies. */
+class WorkerHost implements EngineHost {
+  private worker: Worker | undefined;
+  private ready: Promise<Worker> | undefined;
+  private readonly has = new Set<string>();
+  private readonly pending = new Map<number, { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+
+  private start(): Promise<Worker> {
+    this.ready ??= new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./engineWorker")), { eval: true });
+      this.worker = worker;
+      const gone = (error: Error): void => {
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+          this.has.clear();
+        }
+        for (const p of this.pending.values()) p.reject(error);
+        this.pending.clear();
+        reject(error);
+      };
+      worker.on("message", (message: { ready?: boolean; id?: number; error?: string }) => {
+        if (message.ready) {
+          resolve(worker);
+          return;
+        }
+        const waiting = message.id === undefined ? undefined : this.pending.get(message.id);
+        if (!waiting) return;
+        this.pending.delete(message.id!);
+        if (message.error !== undefined) waiting.reject(new EngineError("data", message.error));
+        else waiting.resolve(message);
+      });
+      worker.on("error", gone);
+      worker.on("exit", (code) => gone(new Error(`the live engine's thread stopped (exit ${code})`)));
+    });
+    return this.ready;
+  }
+
+  private async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const worker = await this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ ...message, id });
+    });
+  }
+
+  async update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>): Promise<UpdateOutcome> {
+    await this.start();
+    const resumeFrom = this.has.has(campaignId) ? null : ((await resume()) ?? null);
+    const answer = await this.request({ op: "update", campaignId, dir, resume: resumeFrom });
+    if (answer["document"]) this.has.add(campaignId);
+    return {
+      document: (answer["document"] as Record<string, unknown> | null) ?? null,
+      scans: answer["scans"] as number,
+      needsFull: answer["needsFull"] === true,
+      load_ms: answer["load_ms"] as number,
+      update_ms: answer["update_ms"] as number,
+    };
+  }
+
+  async adopt(campaignId: string, document: Record<string, unknown>): Promise<void> {
+    await this.request({ op: "adopt", campaignId, document });
+    this.has.add(campaignId);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.ready = undefined;
+    this.worker = undefined;
+    this.has.clear();
+    if (worker) await worker.terminate();
   }
 }
 
