@@ -109,7 +109,8 @@ export async function benchLive(options: { seed?: number; scans?: number } = {})
     "resamplings": updates.filter((u) => u.resampled).length,
     "final ESS": last.cells[0].live.ess,
     "final law": `${last.cells[0].law.posterior} (${Object.entries(last.cells[0].law.weights).map(([law, w]) => `${law} ${(100 * (w ?? 0)).toFixed(0)} %`).join(", ")})`,
-    "needs full at the end": String(last.needsFull),
+    "needs full at the end": last.needsFull ? `yes: ${last.cells[0].live.needsFull.join("; ")}` : "no",
+    "first update asking for a full run": String(updates.find((u) => u.needsFull)?.scan ?? "none"),
     loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
   };
 }

@@ -9,8 +9,9 @@
  * - Law-constrained joint fits, every law, every update: the χ² of the scans seen before is
  *   replaced by its Gauss–Newton expansion at the previous optimum, (θ−θ₀)ᵀH(θ−θ₀) with
  *   H = JᵀJ (the information matrix, accumulated scan by scan), and LM minimises that plus
- *   the new scans' exact χ². One update evaluates the new scans only, whatever the series'
- *   length. AICc weights come from these χ²; a full run refits exactly.
+ *   the new scans' exact χ²; the χ² at the new optimum is then evaluated exactly (one
+ *   evaluation of each scan), so the expansion's drift does not accumulate in the AICc
+ *   weights. A full run refits exactly.
  * - Posterior: sequential importance resampling. The previous draws of the posterior law are
  *   reweighted by the new scans' likelihood (one model evaluation of each new scan per draw);
  *   ESS from the weights. Under a growth law the series model has no per-scan parameter (a
@@ -96,6 +97,8 @@ export const LAW_CHANGE_DELTA = INDISTINGUISHABLE_DELTA_IC;
 export const CHI2_JUMP_P = 1e-4;
 /** Most points of the decimated current and charge trace. */
 export const MAX_TRACE_POINTS = 500;
+/** Flags of a batch run that the live update derives again itself (the others are carried until the next full run). */
+const RECOMPUTED_CODES: readonly string[] = ["too-few-scans", "untrustworthy", "laws-indistinguishable"];
 /** Relative change of an earlier scan's time, charge or dose that counts as a change. */
 const SCAN_CHANGE_TOLERANCE = 1e-9;
 /** Defaults of the full run (those of `strata diagnose`: api/diagnosis DIAGNOSE_DEFAULTS). */
@@ -731,7 +734,8 @@ export class LiveDiagnosis {
       }
     }
     law.values = Array.from(values);
-    law.chi2 += fit.chi2;
+    // the χ² at the new optimum, exactly (every scan once: the expansion's drift does not accumulate in it)
+    law.chi2 = series.scans.reduce((sum, scan) => sum + scanChi2(this.#scanObjective(series, scan, law.law, law.damage, scales, law.names), values), 0);
     law.information = Array.from(information);
     law.n += newResiduals;
     law.converged = fit.converged;
@@ -768,7 +772,10 @@ export class LiveDiagnosis {
       impedance: [],
       impedanceFailures: [],
       needsFull: [],
-      fullFlags: detail.quality.filter((q) => q.code !== undefined),
+      // what the cheap update does not re-derive, as of this batch run
+      fullFlags: detail.quality
+        .filter((q) => !(q.code !== undefined && RECOMPUTED_CODES.includes(q.code)) && !input.warnings.includes(q.message))
+        .map((q) => ({ ...q, message: `${q.message} (as of the last full diagnosis, ${series.scans.length} scans)` })),
       spotsAtFull: [...new Set(series.scans.map((s) => s.spot))],
       lawsAtFull: detail.lawFits.map((f) => f.law),
     };
@@ -923,10 +930,8 @@ export class LiveDiagnosis {
     if (state.independent.length > 0 && misfit > 0.5 * state.independent.length) {
       quality.push({ level: "error", code: "untrustworthy", message: `the fits do not reach the data: ${misfit} of ${state.independent.length} scans are fitted far worse than their error bars allow or leave structured residuals; these numbers are not trustworthy` });
     }
-    // the last full run's coded flags that the cheap update does not re-derive (MCMC mixing, damage design)
-    for (const flag of state.fullFlags) {
-      if (flag.code === "mcmc-time-cap" || flag.code === "mcmc-not-mixed" || flag.code === "fits-not-converged") quality.push({ ...flag });
-    }
+    // the last full run's flags that the cheap update does not re-derive (MCMC mixing, damage design, consistency)
+    for (const flag of state.fullFlags) quality.push({ ...flag });
     const rivals = comparison.slice(1).filter((c) => c.deltaIC < INDISTINGUISHABLE_DELTA_IC);
     if (comparison.length > 1 && n >= MIN_SCANS_FOR_LAWS && (rivals.length > 0 || comparison[0].weight < 0.7)) {
       const shown = rivals.length > 0 ? [comparison[0], ...rivals] : comparison.slice(0, 2);
