@@ -6,6 +6,10 @@
  * and forwards every event the runner hands out. The live diagnosis computes for hundreds of
  * milliseconds at a time; in this thread it does not hold up the HTTP server's event loop.
  *
+ * The thread lowers its own scheduling priority ({@link RUNNER_NICE}; Linux, where nice is per
+ * thread and inherited by the threads it starts, such as the engine's and MCMC's workers), so the
+ * HTTP thread answers promptly while a diagnosis computes on a busy machine.
+ *
  * Messages in: `{type: "call", id, method, args}`, `{type: "stop"}`. Out: `{type: "ready"}`,
  * `{type: "fatal", error}`, `{type: "result", id, result | error}`, `{type: "event", event}`,
  * `{type: "stopped"}`. Errors travel as `{message, code?}`: an EngineError's code is kept so
@@ -13,11 +17,26 @@
  *
  * Units: none.
  */
+import fs from "node:fs";
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { EngineError } from "../core/errors.ts";
 import type { EventRecord } from "../store/types.ts";
 import { openDataDir } from "./dataDir.ts";
 import { Runner, type RunnerOptions } from "./runner.ts";
+
+/** Nice value of the runner's thread (0 normal, 19 lowest): computing yields to answering. */
+export const RUNNER_NICE = 10;
+
+/** Lower this thread's priority (Linux: /proc/thread-self names the thread id); elsewhere nothing. */
+function lowerPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), RUNNER_NICE));
+  } catch {
+    // no /proc (macOS, Windows) or not permitted: the runner keeps the normal priority
+  }
+}
 
 /** What the main thread gives the worker. */
 export interface RunnerWorkerData {
@@ -43,6 +62,7 @@ type Call = { type: "call"; id: number; method: "registerCampaign" | "ingest" | 
 async function main(): Promise<void> {
   const port = parentPort!;
   const data = workerData as RunnerWorkerData;
+  lowerPriority();
   let runner: Runner;
   let close: () => Promise<void>;
   try {
