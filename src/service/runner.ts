@@ -165,6 +165,7 @@ export class Runner extends EventEmitter {
     this.lastSeq = this.store.lastSeq ? await this.store.lastSeq() : lastSeqOf(await this.store.events(0, { limit: 1_000_000 }));
     await this.store.requeueRunning();
     for (const campaign of await this.store.listCampaigns()) await this.recover(campaign);
+    this.hostOf().warm();
     this.loops = [this.liveLoop(), this.fullLoop()];
     this.quietTimer = setInterval(() => void this.checkQuiet().catch((error: unknown) => this.fail(undefined, error)), QUIET_CHECK_MS);
     for (const campaign of await this.store.listCampaigns()) if (campaign.watchDir) this.watch(campaign.id, campaign.watchDir);
@@ -538,6 +539,8 @@ interface EngineHost {
   /** the campaign's engine resumes from this document (a full run's) */
   adopt(campaignId: string, document: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
+  /** get ready for the first update (start the thread, load the engine's code) */
+  warm(): void;
 }
 
 /** Engines on this thread, from a factory given in the options. */
@@ -570,6 +573,8 @@ class InProcessHost implements EngineHost {
     this.engines.clear();
     return Promise.resolve();
   }
+
+  warm(): void {}
 }
 
 /** Engines in a worker thread (service/engineWorker), started when first needed and again after it dies. */
@@ -637,6 +642,10 @@ class WorkerHost implements EngineHost {
   async adopt(campaignId: string, document: Record<string, unknown>): Promise<void> {
     await this.request({ op: "adopt", campaignId, document });
     this.has.add(campaignId);
+  }
+
+  warm(): void {
+    this.start().catch(() => undefined);
   }
 
   async close(): Promise<void> {
