@@ -357,7 +357,8 @@ export class Runner extends EventEmitter {
         await this.liveUpdate(work);
       } catch (error) {
         this.fail(work?.campaignId, error);
-        if (work) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
+        // stopping: left running, queued again at the next start
+        if (work && !this.stopped) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
         await this.idle("live", WORK_POLL_MS);
       }
     }
@@ -434,7 +435,7 @@ export class Runner extends EventEmitter {
         await this.fullRun(work);
       } catch (error) {
         this.fail(work?.campaignId, error);
-        if (work) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
+        if (work && !this.stopped) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
         await this.idle("full", WORK_POLL_MS);
       }
     }
