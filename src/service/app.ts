@@ -312,7 +312,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const start = startPosition(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, after, hub.position);
       const controller = new AbortController();
       streams.add(controller);
-      request.raw.on("close", () => controller.abort());
+      reply.raw.on("close", () => controller.abort());
       reply.hijack();
       try {
         await streamEvents(hub, store, reply.raw, { ...(query.campaign === undefined ? {} : { campaignId: query.campaign }), after: start, signal: controller.signal });

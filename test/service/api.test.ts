@@ -6,7 +6,7 @@
  * app is the real one (service/app.buildApp) over the real runner (ingest, live diagnosis) and
  * listens on a loopback port; requests go through fetch and raw HTTP as a client's would.
  * Tokens: 401 without or with an unknown one, 403 for a read token writing; 413 for an oversized
- * upload; 400 with the one-line reason for a malformed manifest and a malformed file, the store
+ * upload or JSON body; 400 with the one-line reason for a malformed manifest and a malformed file, the store
  * unchanged after each refusal; path traversal refused; /health open; the OpenAPI document lists
  * exactly the routes the app registers; a campaign registered and its first scans uploaded get
  * a diagnosis version whose timeline JSON and CSV agree; the event stream replays from a given
@@ -24,7 +24,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDataDir } from "../../src/service/dataDir.ts";
 import { Runner } from "../../src/service/runner.ts";
-import { buildApp, registeredRoutes, timelineCsv, TIMELINE_COLUMNS, type TimelineRow } from "../../src/service/app.ts";
+import { buildApp, JSON_BODY_LIMIT, registeredRoutes, timelineCsv, TIMELINE_COLUMNS, type TimelineRow } from "../../src/service/app.ts";
 import { createToken } from "../../src/service/auth.ts";
 import { openApiPath } from "../../src/service/openapi.ts";
 import { redactUrl } from "../../src/store/index.ts";
@@ -236,6 +236,9 @@ describe.each([sqlite, postgres])("strata serve API on the $name store", (backen
     const notJson = await fetch(`${base}/api/campaigns`, { method: "POST", headers: { ...auth(writeSecret), "content-type": "application/json" }, body: "{not json" });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: string }).error).toMatch(/^request body is not valid JSON/);
+    const hugeJson = await post("/api/campaigns", { id: "ex", manifest: { ...manifest, notes: "x".repeat(JSON_BODY_LIMIT) } });
+    expect(hugeJson.status).toBe(413);
+    expect(((await hugeJson.json()) as { error: string }).error).toMatch(/^request body too large: .* 1048576 bytes for JSON$/);
     const readOnly = await post("/api/campaigns", { id: "ex", manifest }, readSecret);
     expect(readOnly.status).toBe(403);
     expect(((await readOnly.json()) as { error: string }).error).toMatch(/is read-only: POST \/api\/campaigns needs a write token$/);
