@@ -141,6 +141,7 @@ describe("strata serve under SIGKILL", () => {
       await exited(serve);
       if (replaying) killPoints.push(after);
     }
+    process.stdout.write(`crash test: ${killPoints.length} SIGKILLs during the replay, at ${killPoints.join(", ")} ms after each start\n`);
     expect(replay.exitCode).toBe(0);
     expect(killPoints.length, `kill points (ms after start): ${killPoints.join(", ")}`).toBeGreaterThanOrEqual(MIN_KILLS);
 
