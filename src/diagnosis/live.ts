@@ -149,6 +149,12 @@ export interface LiveDocument {
   format: "strata-live/1";
   campaign: string | null;
   generated: string;
+  /**
+   * How this version's posterior was obtained: "sir", the previous draws reweighted by the new
+   * scans (with the update's budget of rejuvenation moves); "chain", a chain was run — the
+   * first posterior's batch MCMC, or the draws resampled and moved (or rebuilt for another
+   * law); "full", the batch diagnosis.
+   */
   method: "sir" | "chain" | "full";
   scans: number;
   pending: string[];
@@ -408,7 +414,8 @@ export class LiveDiagnosis {
     } else if (state.posterior && fresh.length > 0) {
       const step = this.#sequentialUpdate(state, input, fresh, seedBase + state.scans.length, reasons);
       if (step.switched) switched = step.switched;
-      method = step.moved > 0 ? "chain" : "sir";
+      // "sir": reweighted (and the budget's moves); "chain": the draws were resampled and moved
+      method = step.resampled ? "chain" : "sir";
       resampled = step.resampled;
       moved = step.moved;
     } else if (state.posterior) method = "sir";
