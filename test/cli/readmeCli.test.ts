@@ -46,7 +46,8 @@ function cliCommands(prefix: string[] = []): Map<string, string> {
   expect(result.status, `strata ${prefix.join(" ")} --help`).toBe(0);
   const subcommands = helpCommands(result.stdout);
   const found = new Map<string, string>();
-  if (subcommands.length === 0) found.set(prefix.join(" "), result.stdout);
+  // a leaf, or a command with options of its own beside its subcommands (`serve`, `serve token …`)
+  if (subcommands.length === 0 || (prefix.length > 0 && helpOptions(result.stdout, "Options:").length > 0)) found.set(prefix.join(" "), result.stdout);
   for (const name of subcommands) for (const [key, help] of cliCommands([...prefix, name])) found.set(key, help);
   return found;
 }
