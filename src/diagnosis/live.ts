@@ -18,21 +18,30 @@
  *   scan's thickness is the law's value at its time; roughness, density and the rest of the
  *   stack are shared), so a new scan brings no new dimension and the weight is the exact
  *   likelihood ratio. When the ESS falls below {@link RESAMPLE_ESS_FRACTION} of the draws they
- *   are resampled (systematic) and rejuvenated by a short ensemble-MCMC run
- *   (optimize/ensembleSampler: independence moves from the draws' own mean and covariance,
- *   and DE moves) on the full posterior of every scan seen; the moves of one update are
- *   bounded by {@link REJUVENATION_SCAN_EVALUATIONS} single-scan evaluations, the draws not
- *   moved yet are moved by the next updates.
+ *   are resampled (systematic). Rejuvenation: every update spends a fixed budget
+ *   ({@link REJUVENATION_SCAN_EVALUATIONS} single-scan evaluations) on independence
+ *   Metropolis–Hastings moves of the draws, in turn, on the full posterior of every scan seen,
+ *   proposed from a multivariate t of the draws' weighted mean and covariance. Each draw keeps
+ *   its log posterior (updated by the reweighting), so a move costs one evaluation of every
+ *   scan, not two as an ensemble sampler's restart would (optimize/ensembleSampler evaluates
+ *   its walkers' start positions); each move leaves the posterior invariant, so weighted draws
+ *   stay properly weighted. When another law leads the posterior's by more than
+ *   {@link LAW_CHANGE_DELTA} in AICc, the draws are rebuilt for it by importance sampling
+ *   around its joint optimum (while draws × scans ≤ {@link LAW_SWITCH_SCAN_EVALUATIONS}).
  * - `needsFull` is raised when the cheap update is not enough: the ESS (weights, distinct
- *   draws) below {@link FULL_ESS_FRACTION} of the draws after rejuvenation; another law ahead
- *   of the posterior's by more than {@link LAW_CHANGE_DELTA} in AICc; a new scan the law
+ *   draws) below {@link FULL_ESS_FRACTION} of the draws after rejuvenation; moves accepted less
+ *   than {@link REJUVENATION_MIN_ACCEPTANCE} of the time; a law switch too costly for the
+ *   cheap update; a new scan the law
  *   cannot reproduce (χ² jump, p < {@link CHI2_JUMP_P}); a second beam spot (a damage term may
  *   now be separable, which only the full run's damage stage tests); a law that became
  *   applicable (charge law once the cycler record arrives); earlier scans whose time, charge
  *   or dose changed. `full(campaign)` runs the batch diagnosis (diagnoseCampaign, the code of
  *   `strata diagnose`) and adopts its fits and posterior.
  * - The first posterior of a cell (when it reaches {@link MIN_SCANS_FOR_LAWS} scans) is the batch
- *   diagnosis of that cell (diagnoseCell) on its scans so far.
+ *   diagnosis of that cell (diagnoseCell) on its scans so far, with a shorter chain
+ *   ({@link FIRST_POSTERIOR_MCMC}).
+ * - The document's `method`: "sir" (reweighted, with the update's moves), "chain" (the draws
+ *   were resampled and moved, rebuilt for another law, or a first chain was run), "full".
  *
  * Deterministic: every random choice is seeded by the seed, the cell's index and the number
  * of scans seen, and the document carries the whole state (draws, weights, fits, information
@@ -101,6 +110,12 @@ export const MAX_TRACE_POINTS = 500;
 const RECOMPUTED_CODES: readonly string[] = ["too-few-scans", "untrustworthy", "laws-indistinguishable"];
 /** Relative change of an earlier scan's time, charge or dose that counts as a change. */
 const SCAN_CHANGE_TOLERANCE = 1e-9;
+/**
+ * The first posterior's chain (batch diagnosis of the first scans) is shorter than a full run's:
+ * the live update refines it from the next scan on (reweighting and moves), and it blocks the
+ * cell's updates while it runs.
+ */
+export const FIRST_POSTERIOR_MCMC = { steps: 150, minEss: 150 } as const;
 /** Defaults of the full run (those of `strata diagnose`: api/diagnosis DIAGNOSE_DEFAULTS). */
 const FULL_MCMC = { walkers: 24, steps: 400, burn: 50, ...POSTERIOR_MIXING_DEFAULTS } as const;
 
@@ -403,7 +418,8 @@ export class LiveDiagnosis {
     let switched: string | undefined;
     if (first) {
       // the first posterior: the batch diagnosis of the cell on its scans so far
-      const diagnosis = await diagnoseCell(input, this.#diagnoseOptions(this.#options.seed + index));
+      const options = this.#diagnoseOptions(this.#options.seed + index);
+      const diagnosis = await diagnoseCell(input, { ...options, mcmc: { ...options.mcmc, ...FIRST_POSTERIOR_MCMC } });
       const adopted = this.#adopt(id, input, diagnosis);
       adopted.impedance = state.impedance;
       adopted.impedanceFailures = state.impedanceFailures;
