@@ -110,6 +110,8 @@ export const MAX_TRACE_POINTS = 500;
 const RECOMPUTED_CODES: readonly string[] = ["too-few-scans", "untrustworthy", "laws-indistinguishable"];
 /** Relative change of an earlier scan's time, charge or dose that counts as a change. */
 const SCAN_CHANGE_TOLERANCE = 1e-9;
+/** Scans named by the "changed since first seen" reason before it abbreviates (the page shows it as a flag). */
+const CHANGED_SCANS_NAMED = 3;
 /**
  * The first posterior's chain (batch diagnosis of the first scans) is shorter than a full run's:
  * the live update refines it from the next scan on (reweighting and moves), and it blocks the
@@ -393,9 +395,14 @@ export class LiveDiagnosis {
     const seen = new Map(state.scans.map((s) => [s.id, s]));
     const reasons: string[] = [];
     // earlier scans whose time, charge or dose changed (a cycler record that arrived late, a re-written scan)
-    for (const scan of series.scans) {
+    const changed = series.scans.filter((scan) => {
       const before = seen.get(scan.id);
-      if (before && !sameScan(before, record(scan))) reasons.push(`scan ${scan.id} changed (time, charge or dose) since it was first seen`);
+      return before !== undefined && !sameScan(before, record(scan));
+    });
+    if (changed.length > 0) {
+      // one reason however many scans (a grown cycler record can move every scan's charge)
+      const named = changed.length <= CHANGED_SCANS_NAMED ? changed.map((s) => s.id).join(", ") : `${changed.slice(0, CHANGED_SCANS_NAMED).map((s) => s.id).join(", ")} … ${changed[changed.length - 1].id}`;
+      reasons.push(`${changed.length === 1 ? "scan" : `${changed.length} scans`} ${named} changed (time, charge or dose) since first seen`);
     }
     const fresh = series.scans.filter((s) => !seen.has(s.id));
     const seedBase = this.#options.seed + 1000003 * index;
