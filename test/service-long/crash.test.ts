@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { createRandom } from "../../src/core/random.ts";
 import { sha256Hex } from "../../src/service/ingest.ts";
 import { inputsFingerprint } from "../../src/service/runner.ts";
 import type { FileRecord } from "../../src/store/types.ts";
@@ -29,18 +30,6 @@ const REPLAY_INTERVAL_S = 1.6;
 /** How long the final full diagnosis may take to appear (s) on a loaded 2-core machine. */
 const FULL_TIMEOUT_S = 400;
 const SEED = 20261206;
-
-/** mulberry32: a small seeded generator, so the kill points are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FileRow {
   campaign_id: string;
@@ -125,7 +114,8 @@ describe("strata serve under SIGKILL", () => {
     expect(fs.existsSync(path.join(repoRoot, "dist", "cli", "main.js")), "run `npm run build` first").toBe(true);
     const dataDir = path.join(tmp, "data");
     const watchDir = path.join(tmp, "instrument");
-    const next = random(SEED);
+    const generator = createRandom(SEED); // the kill points are the same on every run
+    const next = (): number => generator.next();
     const replay = start(["replay", example, "--into", watchDir, "--interval", String(REPLAY_INTERVAL_S)]);
     let replaying = true;
     void exited(replay).then(() => (replaying = false));
