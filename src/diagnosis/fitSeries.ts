@@ -111,6 +111,29 @@ export function independentSeries(input: SeriesInput, options: { global?: boolea
   };
 }
 
+/** The {@link IndependentScanFit} of one scan's free fit (`objective`: that scan's free series objective). */
+export function scanFitEntry(scan: { id: string; time_s: number }, fit: LeastSquaresResult, objective: SeriesObjective): IndependentScanFit {
+  const index = (name: string): number => objective.objective.names.indexOf(name);
+  const it = index("thickness_0");
+  const ir = index("interphase_roughness");
+  const id = index("interphase_density");
+  return {
+    id: scan.id,
+    time_s: scan.time_s,
+    thickness: fit.values[it],
+    thicknessStderr: fit.stderr[it],
+    roughness: fit.values[ir],
+    roughnessStderr: fit.stderr[ir],
+    density: id >= 0 ? fit.values[id] : undefined,
+    densityStderr: id >= 0 ? fit.stderr[id] : undefined,
+    chi2: fit.chi2,
+    points: fit.nData,
+    converged: fit.converged,
+    residualAutocorrelation: lagOneAutocorrelation(fit.residuals),
+    nuisance: Object.fromEntries([...objective.nuisance.keys()].map((name) => [name, fit.values[index(name)]])),
+  };
+}
+
 /** The warm-started per-scan fits, the first from `firstStart` (values of the first scan's free fit). */
 function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Float64Array): IndependentScanFit[] {
   const results: IndependentScanFit[] = [];
@@ -119,26 +142,8 @@ function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Flo
     const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
       ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
     });
-    const index = (name: string): number => single.objective.names.indexOf(name);
     const fit = levenbergMarquardt(startingAt(single.objective, previous ? single.objective.initial() : firstStart), { maxEvaluations: 1500 });
-    const it = index("thickness_0");
-    const ir = index("interphase_roughness");
-    const id = index("interphase_density");
-    const entry: IndependentScanFit = {
-      id: scan.id,
-      time_s: scan.time_s,
-      thickness: fit.values[it],
-      thicknessStderr: fit.stderr[it],
-      roughness: fit.values[ir],
-      roughnessStderr: fit.stderr[ir],
-      density: id >= 0 ? fit.values[id] : undefined,
-      densityStderr: id >= 0 ? fit.stderr[id] : undefined,
-      chi2: fit.chi2,
-      points: fit.nData,
-      converged: fit.converged,
-      residualAutocorrelation: lagOneAutocorrelation(fit.residuals),
-      nuisance: Object.fromEntries([...single.nuisance.keys()].map((name) => [name, fit.values[index(name)]])),
-    };
+    const entry = scanFitEntry(scan, fit, single);
     results.push(entry);
     previous = { thickness: entry.thickness, roughness: entry.roughness, density: entry.density, nuisance: entry.nuisance };
   }

@@ -75,7 +75,7 @@ import {
   type DiagnoseOptions,
   type QualityFlag,
 } from "./diagnoseCell.ts";
-import { independentSeries, lagOneAutocorrelation, POSTERIOR_MIXING_DEFAULTS, type IndependentScanFit, type LawFit } from "./fitSeries.ts";
+import { independentSeries, POSTERIOR_MIXING_DEFAULTS, scanFitEntry, type IndependentScanFit, type LawFit } from "./fitSeries.ts";
 import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective, type SeriesScan } from "./seriesModel.ts";
 
 /** Draws of the live posterior (particles); also the most a document carries. */
@@ -465,8 +465,7 @@ export class LiveDiagnosis {
       ...(previous.density !== undefined ? { density: previous.density } : {}),
     });
     const fit = levenbergMarquardt(objective.objective, { maxEvaluations: 1500 });
-    const index = (name: string): number => objective.objective.names.indexOf(name);
-    const entry = freeFitEntry(scan, fit, index, objective);
+    const entry = scanFitEntry(scan, fit, objective);
     const dof = Math.max(entry.points - objective.objective.names.length, 1);
     if (chiSquareUpperTail(entry.chi2, dof) >= MISFIT_P) return entry;
     // the warm start failed: the global stage on this scan, the better of the two kept
@@ -1091,28 +1090,6 @@ function record(scan: SeriesScan): ScanRecord {
 function sameScan(a: ScanRecord, b: ScanRecord): boolean {
   const close = (x: number | undefined, y: number | undefined): boolean => (x === undefined || y === undefined ? x === y : Math.abs(x - y) <= SCAN_CHANGE_TOLERANCE * Math.max(Math.abs(x), Math.abs(y), 1e-300));
   return a.spot === b.spot && close(a.time_s, b.time_s) && close(a.qred, b.qred) && close(a.dose, b.dose);
-}
-
-/** The IndependentScanFit of a warm-started single-scan LM fit. */
-function freeFitEntry(scan: SeriesScan, fit: ReturnType<typeof levenbergMarquardt>, index: (name: string) => number, objective: SeriesObjective): IndependentScanFit {
-  const it = index("thickness_0");
-  const ir = index("interphase_roughness");
-  const id = index("interphase_density");
-  return {
-    id: scan.id,
-    time_s: scan.time_s,
-    thickness: fit.values[it],
-    thicknessStderr: fit.stderr[it],
-    roughness: fit.values[ir],
-    roughnessStderr: fit.stderr[ir],
-    density: id >= 0 ? fit.values[id] : undefined,
-    densityStderr: id >= 0 ? fit.stderr[id] : undefined,
-    chi2: fit.chi2,
-    points: fit.nData,
-    converged: fit.converged,
-    residualAutocorrelation: lagOneAutocorrelation(fit.residuals),
-    nuisance: Object.fromEntries([...objective.nuisance.keys()].map((name) => [name, fit.values[index(name)]])),
-  };
 }
 
 /** log likelihood of one scan at θ (state order); −∞ where the model fails. */
