@@ -26,6 +26,7 @@ export const layers = [
   "simulation", // the campaign simulator
   "diagnosis", // series models, growth laws, damage, population, consistency
   "report", // HTML and SVG
+  "autonomy", // experiment design: the dose-aware planner, temporal gating, the agent (tell/ask/report), the digital twin
   "api", // the public API (src/index.ts re-exports it)
   "store", // the service's store: SQLite (embedded) or PostgreSQL, content-addressed files, event log
   "service", // strata serve: HTTP API, ingest and watcher, live diagnosis runner, the live page's server
