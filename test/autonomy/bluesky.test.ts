@@ -25,7 +25,7 @@ const STOP_TIME = START_TIME + 300;
 const [original] = readReflectivityData(SOURCE);
 const q = Array.from(original.q);
 const r = Array.from(original.r);
-const dr = Array.from(original.dr!);
+const dr = Array.from(original.dr);
 const dq = Array.from(original.dq!);
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), "strata-bluesky-"));
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
@@ -86,7 +86,7 @@ describe("bluesky documents → ORSO scan", () => {
     back.q.forEach((value, i) => expect(Math.abs(value - q[i]) / q[i]).toBeLessThan(CONVERSION_TOLERANCE));
     back.dq!.forEach((value, i) => expect(Math.abs(value - dq[i]) / dq[i]).toBeLessThan(CONVERSION_TOLERANCE));
     expect(Array.from(back.r)).toEqual(r);
-    expect(Array.from(back.dr!)).toEqual(dr);
+    expect(Array.from(back.dr)).toEqual(dr);
     expect(scan.ort).toContain("start_date: '2026-03-01T10:10:00.000Z'");
   });
 
@@ -95,7 +95,7 @@ describe("bluesky documents → ORSO scan", () => {
     const back = readBack(scan.ort, "paged.ort");
     expect(Array.from(back.q)).toEqual(q);
     expect(Array.from(back.r)).toEqual(r);
-    expect(Array.from(back.dr!)).toEqual(dr);
+    expect(Array.from(back.dr)).toEqual(dr);
     expect(scan.qUnit).toBe("1/angstrom");
   });
 
