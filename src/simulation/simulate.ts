@@ -268,7 +268,7 @@ function resolveNuisance(spec: unknown): ScenarioNuisance {
 }
 
 /** One cell's true stack, scale and background: the scenario's nominal values, or drawn away from them. */
-function drawCellTruth(scenario: Scenario, cell: string): { stack: ScenarioLayer[]; scale: number; background: number } {
+export function drawCellTruth(scenario: Scenario, cell: string): { stack: ScenarioLayer[]; scale: number; background: number } {
   const n = scenario.nuisance;
   if (!n) return { stack: scenario.stack, scale: 1, background: scenario.scans.background };
   const random = createRandom(`${String(scenario.seed)}:nuisance:${cell}`);
@@ -303,14 +303,14 @@ function resolveDamage(spec: unknown, count: number): NonNullable<Scenario["dama
 }
 
 /** Sample–detector distance of a simulated height offset unless the scenario gives one, mm. */
-const DEFAULT_DETECTOR_DISTANCE_MM = 1000;
+export const DEFAULT_DETECTOR_DISTANCE_MM = 1000;
 
 /** Length of the simulated samples along the beam unless the scenario gives one, mm. */
-const SAMPLE_LENGTH_MM = 20;
+export const SAMPLE_LENGTH_MM = 20;
 
 const IMPEDANCE_DEFAULTS: NonNullable<Scenario["impedance"]> = { every: 4, conductivity_S_per_m: 2e-7, permittivity: 8, R0_ohm: 5, noise: 0.005, fMin: 0.1, fMax: 1e5, pointsPerDecade: 8 };
 
-const iso = (t0: number, seconds: number): string => new Date(t0 + seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+export const iso = (t0: number, seconds: number): string => new Date(t0 + seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 
 /**
  * Write the campaign to `dir`.
@@ -392,15 +392,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     });
   }
   // the entry path's attenuation the curves carry, from the manifest being written (times 1 + attenuationError)
-  let attenuation: AttenuationSums | undefined;
-  if (scenario.geometry?.attenuation) {
-    const parsed = parseManifest(manifest, "campaign.json");
-    const beamPath = buildBeamPath(parsed.beam, parsed.cells[0], "cells[0]");
-    if (!beamPath.ok) throw unavailableError(beamPath.unavailable);
-    const sums = attenuationSums(beamPath.value);
-    const factor = 1 + (scenario.geometry.attenuationError ?? 0);
-    attenuation = { grazing: sums.grazing * factor, horizontal: sums.horizontal * factor, block: sums.block * factor };
-  }
+  const attenuation = curveAttenuation(scenario, manifest);
   for (const cell of cells) {
     const parameters = Object.fromEntries(
       lawNames.map((name) => {
@@ -428,37 +420,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     const thicknessAt = (t: number): number => law.evaluate(lawValues, t, qredPerArea(t), perCharge);
     writeCycler(path.join(dir, "echem", `${cell}.bdf.csv`), duration, qredPerArea, scenario.area_cm2, cellRandom);
     // reflectivity scans (schedule, doses and thicknesses computed before the loop, see below)
-    const sigma = q.map((x) => x * s.dqOverQ_fwhm * FWHM_TO_SIGMA);
-    const geometry = scenario.geometry;
-    const wavelength = scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!;
-    // smeared, and seen through the cell's geometry when the scenario has one (models/reflectivityEvaluator chooses the kernel;
-    // footprint, entry path and film background at the angle α′ the beam meets the sample, as the model takes them)
-    const observed = reflectivityEvaluator(q, {
-      sigma,
-      geometry: geometry
-        ? {
-            wavelength_A: wavelength,
-            angleOffset: geometry.angleOffset_deg !== undefined,
-            ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}),
-            ...(geometry.heightOffset_mm !== undefined ? { heightOffset: { detectorDistance_mm: geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } } : {}),
-            attenuation: attenuation !== undefined,
-            incoherentBackground: geometry.incoherentBackground !== undefined,
-          }
-        : undefined,
-    });
-    const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
-    scalars[GEOMETRY_SCALAR.scale] = cellTruth.scale;
-    scalars[GEOMETRY_SCALAR.background] = cellTruth.background;
-    if (geometry) {
-      scalars[GEOMETRY_SCALAR.angleOffset] = ((geometry.angleOffset_deg ?? 0) * Math.PI) / 180;
-      scalars[GEOMETRY_SCALAR.beamHeight] = scenario.beam!.height_mm;
-      scalars[GEOMETRY_SCALAR.sampleLength] = geometry.sampleLength_mm ?? SAMPLE_LENGTH_MM;
-      scalars[GEOMETRY_SCALAR.heightOffset] = geometry.heightOffset_mm ?? 0;
-      scalars[GEOMETRY_SCALAR.grazingAttenuation] = attenuation?.grazing ?? 0;
-      scalars[GEOMETRY_SCALAR.horizontalAttenuation] = attenuation?.horizontal ?? 0;
-      scalars[GEOMETRY_SCALAR.blockAttenuation] = attenuation?.block ?? 0;
-      scalars[GEOMETRY_SCALAR.incoherentBackground] = geometry.incoherentBackground ?? 0;
-    }
+    const { sigma, observed, scalars } = observedCurve(scenario, q, cellTruth, attenuation);
     const truthScans: unknown[] = [];
     const schedule = schedules.get(cell)!;
     for (const planned of schedule) {
@@ -546,14 +508,70 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
   return truth;
 }
 
-const ORT_COLUMNS = [
+/** The entry path's attenuation the curves carry (geometry.attenuation), from the manifest being written, times 1 + attenuationError. */
+export function curveAttenuation(scenario: Scenario, manifest: unknown): AttenuationSums | undefined {
+  if (!scenario.geometry?.attenuation) return undefined;
+  const parsed = parseManifest(manifest, "campaign.json");
+  const beamPath = buildBeamPath(parsed.beam, parsed.cells[0], "cells[0]");
+  if (!beamPath.ok) throw unavailableError(beamPath.unavailable);
+  const sums = attenuationSums(beamPath.value);
+  const factor = 1 + (scenario.geometry.attenuationError ?? 0);
+  return { grazing: sums.grazing * factor, horizontal: sums.horizontal * factor, block: sums.block * factor };
+}
+
+/**
+ * The reflectivity a cell shows on the Q grid `q`: the smearing (σ per point), the model
+ * evaluator through the scenario's geometry, and its scalars (scale, background, geometry
+ * truth). Shared by {@link simulateCampaign} and the per-scan generator (simulation/scanGenerator).
+ */
+export function observedCurve(
+  scenario: Scenario,
+  q: Float64Array,
+  cellTruth: { scale: number; background: number },
+  attenuation: AttenuationSums | undefined,
+): { sigma: Float64Array; observed: ReturnType<typeof reflectivityEvaluator>; scalars: Float64Array } {
+  const sigma = q.map((x) => x * scenario.scans.dqOverQ_fwhm * FWHM_TO_SIGMA);
+  const geometry = scenario.geometry;
+  const wavelength = scenario.probe === "xray" ? PLANCK_SPEED_OF_LIGHT_KEV_ANGSTROM / scenario.energy_keV! : scenario.wavelength_A!;
+  // smeared, and seen through the cell's geometry when the scenario has one (models/reflectivityEvaluator chooses the kernel;
+  // footprint, entry path and film background at the angle α′ the beam meets the sample, as the model takes them)
+  const observed = reflectivityEvaluator(q, {
+    sigma,
+    geometry: geometry
+      ? {
+          wavelength_A: wavelength,
+          angleOffset: geometry.angleOffset_deg !== undefined,
+          ...(geometry.footprint ? { footprint: scenario.beam!.profile } : {}),
+          ...(geometry.heightOffset_mm !== undefined ? { heightOffset: { detectorDistance_mm: geometry.detectorDistance_mm ?? DEFAULT_DETECTOR_DISTANCE_MM } } : {}),
+          attenuation: attenuation !== undefined,
+          incoherentBackground: geometry.incoherentBackground !== undefined,
+        }
+      : undefined,
+  });
+  const scalars = new Float64Array(GEOMETRY_SCALAR_COUNT);
+  scalars[GEOMETRY_SCALAR.scale] = cellTruth.scale;
+  scalars[GEOMETRY_SCALAR.background] = cellTruth.background;
+  if (geometry) {
+    scalars[GEOMETRY_SCALAR.angleOffset] = ((geometry.angleOffset_deg ?? 0) * Math.PI) / 180;
+    scalars[GEOMETRY_SCALAR.beamHeight] = scenario.beam!.height_mm;
+    scalars[GEOMETRY_SCALAR.sampleLength] = geometry.sampleLength_mm ?? SAMPLE_LENGTH_MM;
+    scalars[GEOMETRY_SCALAR.heightOffset] = geometry.heightOffset_mm ?? 0;
+    scalars[GEOMETRY_SCALAR.grazingAttenuation] = attenuation?.grazing ?? 0;
+    scalars[GEOMETRY_SCALAR.horizontalAttenuation] = attenuation?.horizontal ?? 0;
+    scalars[GEOMETRY_SCALAR.blockAttenuation] = attenuation?.block ?? 0;
+    scalars[GEOMETRY_SCALAR.incoherentBackground] = geometry.incoherentBackground ?? 0;
+  }
+  return { sigma, observed, scalars };
+}
+
+export const ORT_COLUMNS = [
   { name: "Qz", unit: "1/angstrom", physical_quantity: "normal momentum transfer" },
   { name: "R", unit: "1", physical_quantity: "specular reflectivity" },
   { error_of: "R", error_type: "uncertainty", value_is: "sigma" },
   { error_of: "Qz", error_type: "resolution", value_is: "sigma" },
 ];
 
-function ortHeader(scenario: Scenario, id: string, start: string): Record<string, unknown> {
+export function ortHeader(scenario: Scenario, id: string, start: string): Record<string, unknown> {
   return {
     data_source: {
       owner: { name: "strata simulate", affiliation: null },
@@ -571,7 +589,7 @@ function ortHeader(scenario: Scenario, id: string, start: string): Record<string
   };
 }
 
-function stackSlabs(scenario: Scenario, stack: ScenarioLayer[], interphaseIndex: number, thickness: number): Float64Array {
+export function stackSlabs(scenario: Scenario, stack: ScenarioLayer[], interphaseIndex: number, thickness: number): Float64Array {
   return Float64Array.from(
     stack.flatMap((layer, j) => {
       const sld =
@@ -584,7 +602,7 @@ function stackSlabs(scenario: Scenario, stack: ScenarioLayer[], interphaseIndex:
   );
 }
 
-function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: string[]): Record<string, unknown> {
+export function manifestCell(scenario: Scenario, id: string, perCharge: number, spots: string[]): Record<string, unknown> {
   const g = scenario.geometry;
   return {
     id,
@@ -638,7 +656,7 @@ function writeCycler(file: string, duration: number, qredPerArea: (t: number) =>
 }
 
 /** R0-p(R1,C1) with proportional Gaussian noise on each component; columns f, Z', Z''. */
-function writeSpectrum(file: string, z: NonNullable<Scenario["impedance"]>, resistance: number, capacitance: number, random: Random): void {
+export function writeSpectrum(file: string, z: NonNullable<Scenario["impedance"]>, resistance: number, capacitance: number, random: Random): void {
   const decades = Math.log10(z.fMax / z.fMin);
   const n = Math.round(decades * z.pointsPerDecade) + 1;
   const lines: string[] = [];
