@@ -712,7 +712,11 @@ export function plan(request: PlanRequest): PlanResult {
       ...(target.sdBefore !== undefined && result.sdAfter !== undefined ? { sdBefore: target.sdBefore, sdAfter: result.sdAfter } : {}),
     });
   }
-  ranked.sort((a, b) => b.score - a.score || b.gain_nats - a.gain_nats);
+  // ties (equal score): keep fresh spots fresh (they are worth most for damage), then the earlier action
+  const freshSpot = new Set(constraints.spots.filter((s) => s.fresh).map((s) => s.id));
+  const isFresh = (r: RankedAction): number => (r.action.kind === "reflectivity" && freshSpot.has(r.action.spot) ? 1 : 0);
+  const start = (r: RankedAction): number => (r.action.kind === "wait" ? r.action.until_s : r.action.at_s);
+  ranked.sort((a, b) => b.score - a.score || b.gain_nats - a.gain_nats || isFresh(a) - isFresh(b) || start(a) - start(b));
   // temporal gating: a recent event puts the best scan at the earliest allowed time first
   const events = cyclerEvents(context.cellData, context.lastEnd_s, now_s);
   const event = gatingEvent(events, now_s);

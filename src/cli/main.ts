@@ -26,6 +26,7 @@ import { registerInit } from "./init.ts";
 import { registerImportRefnx } from "./importRefnx.ts";
 import { registerReplay } from "./replay.ts";
 import { registerServe } from "./serve.ts";
+import { registerPlan } from "./plan.ts";
 
 
 export function buildProgram(): Command {
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   registerImportRefnx(program);
   registerReplay(program);
   registerServe(program);
+  registerPlan(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
   program.hook("preAction", () => {
