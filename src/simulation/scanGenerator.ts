@@ -18,11 +18,12 @@
  *   dose, and the thickness a scan sees is the chemistry's at mid exposure plus the damage
  *   model's term of the spot's dose at mid exposure (its dose before the scan + half the scan's).
  * - Potential step (optional, `step`): at `at_s` the hold potential steps by `deltaV_V` and
- *   growth restarts: a second growth of the same law, clock restarted at the step and scaled
- *   by `factor`, adds to the thickness, L(t) = L_law(t) + factor·(L_law(t − at_s) − L_law(0))
- *   for t > at_s. The reduction charge follows the thickness (Faradaic fraction f), so the
- *   current answers with a spike (for the parabolic and logarithmic laws, ∝ 1/√(t − at_s) or
- *   1/(t − at_s + τ)) and the voltage column steps. Kept simple on purpose: no double-layer
+ *   growth restarts: a second growth front of the same law from nothing (L0 = 0), clock
+ *   restarted at the step and scaled by `factor`, adds to the thickness,
+ *   L(t) = L_law(t) + factor·(L_law|L0=0(t − at_s) − L_law|L0=0(0)) for t > at_s. The
+ *   reduction charge follows the thickness (Faradaic fraction f), so the current answers with
+ *   a spike (parabolic: ∝ 1/√(t − at_s); logarithmic: a/(t − at_s + τ)) and the voltage column
+ *   steps. Kept simple on purpose: no double-layer
  *   charging, no IR drop.
  * - Randomness: each scan's counts come from their own stream (`<seed>:twin:scan:<id>`), the
  *   cycler's voltage noise from `<seed>:twin:cycler` (the record up to t is a prefix of the
@@ -171,7 +172,9 @@ export class ScanGenerator {
     const law = GROWTH_LAWS[this.scenario.law.name];
     const base = law.evaluate(this.#lawValues, t, 0, this.perCharge);
     if (!this.step || t <= this.step.at_s) return base;
-    return base + this.step.factor * (law.evaluate(this.#lawValues, t - this.step.at_s, 0, this.perCharge) - law.evaluate(this.#lawValues, 0, 0, this.perCharge));
+    // a new growth front from nothing: the law with L0 = 0 (every law's first parameter), clock restarted at the step
+    const fromNothing = [0, ...this.#lawValues.slice(1)];
+    return base + this.step.factor * (law.evaluate(fromNothing, t - this.step.at_s, 0, this.perCharge) - law.evaluate(fromNothing, 0, 0, this.perCharge));
   }
 
   /** Reduction charge per area since t0, C/cm² (the thickness grown over f × Å per C/cm²). */
