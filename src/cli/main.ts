@@ -27,6 +27,7 @@ import { registerImportRefnx } from "./importRefnx.ts";
 import { registerReplay } from "./replay.ts";
 import { registerServe } from "./serve.ts";
 import { registerPlan } from "./plan.ts";
+import { registerTwin } from "./twin.ts";
 
 
 export function buildProgram(): Command {
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerServe(program);
   registerPlan(program);
+  registerTwin(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
   program.hook("preAction", () => {
