@@ -205,7 +205,7 @@ async function runServe(options: ServeOptions): Promise<void> {
     runner = await ThreadRunner.start({ dataDir, ...(options.store === undefined ? {} : { store: options.store }), options: { fullAfter_s, maxFileBytes: maxUploadBytes } });
     for (const { id, dir } of watches) await watchCampaign(runner, store, id, dir);
     const webRoot = await pageRoot();
-    app = await buildApp({ store, runner, webRoot, maxUploadBytes });
+    app = await buildApp({ store, runner, webRoot, maxUploadBytes, dataDir });
     await app.listen({ port, host });
   } catch (error) {
     await stop();

@@ -32,6 +32,8 @@ import { allows, authenticate, presentedSecret, TOKEN_QUERY, tokenCookie } from 
 import { EventHub, startPosition, streamEvents } from "./events.ts";
 import { openApiDocument, ROUTES, SCHEMAS, type RouteDoc } from "./openapi.ts";
 import { checkRelativePath, type IngestOptions, type IngestResult } from "./ingest.ts";
+import { registerAgentRoutes } from "./agentRoutes.ts";
+import { plan } from "../autonomy/planner.ts";
 
 /** Largest JSON body (a campaign registration): 1 MiB. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -67,6 +69,8 @@ export interface AppOptions {
   webRoot: string;
   /** @default DEFAULT_MAX_UPLOAD_BYTES */
   maxUploadBytes?: number;
+  /** the data folder (the agent loads campaigns from its materialised folders); default the runner's `dataDir` when it has one */
+  dataDir?: string;
 }
 
 /** A failure with its HTTP status and a one-line message. */
@@ -332,6 +336,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return store.listWork(campaign);
     },
   });
+
+  // the agent API (issue 18): tell / ask / approve / deny / report
+  registerAgentRoutes(app, { store, runner, dataDir: options.dataDir ?? (runner as { dataDir?: string }).dataDir, plan, wake: () => void hub.wake() });
 
   const page = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const file = path.join(webRoot, PAGE_FILE);

@@ -20,7 +20,7 @@ export interface RouteDoc {
   summary: string;
   query?: Record<string, { description: string; type: "string" | "integer" }>;
   /** request body: JSON schema name (components) or raw bytes */
-  body?: "CampaignRegistration" | "bytes";
+  body?: "CampaignRegistration" | "AgentTell" | "AgentAsk" | "AgentDecision" | "bytes";
   /** success status → description and content */
   responses: Record<string, { description: string; schema?: string; contentType?: string }>;
 }
@@ -86,6 +86,50 @@ export const ROUTES: readonly RouteDoc[] = [
     query: { campaign: { description: "only this campaign's work", type: "string" } },
     responses: { "200": { description: "work records", schema: "WorkRecordList" } },
   },
+  {
+    method: "POST",
+    path: "/api/campaigns/:id/agent/tell",
+    scope: "write",
+    summary: "tell the agent a measurement: a scan file {file, content} or Bluesky event-model documents {bluesky: [[name, doc], …]}, ingested like an upload; a scan the manifest does not name is added to it (from the RunStart's strata metadata or body.scan)",
+    body: "AgentTell",
+    responses: {
+      "201": { description: "a new file version was stored and told", schema: "AgentTellResult" },
+      "200": { description: "the same content was already stored: nothing new", schema: "AgentTellResult" },
+      "409": { description: "body.suggestion is pending approval or was denied", schema: "Error" },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/campaigns/:id/agent/ask",
+    scope: "write",
+    summary: "the planner's next n actions on the latest live diagnosis (expected gain in nats, cost, score, one-line reason), as suggestions pending approval; constraints default from the campaign",
+    body: "AgentAsk",
+    responses: { "200": { description: "suggestions", schema: "AgentAskResult" }, "409": { description: "no live diagnosis yet", schema: "Error" } },
+  },
+  {
+    method: "POST",
+    path: "/api/campaigns/:id/agent/suggestions/:sid/approve",
+    scope: "write",
+    summary: "a person approves a pending suggestion (by: who; default the token's label)",
+    body: "AgentDecision",
+    responses: { "200": { description: "the suggestion, approved", schema: "AgentDecisionResult" }, "409": { description: "not pending (already approved, denied or taken)", schema: "Error" } },
+  },
+  {
+    method: "POST",
+    path: "/api/campaigns/:id/agent/suggestions/:sid/deny",
+    scope: "write",
+    summary: "a person denies a pending suggestion: it is not suggested again identically until the campaign gains a measurement",
+    body: "AgentDecision",
+    responses: { "200": { description: "the suggestion, denied", schema: "AgentDecisionResult" }, "409": { description: "not pending (already approved, denied or taken)", schema: "Error" } },
+  },
+  {
+    method: "GET",
+    path: "/api/campaigns/:id/agent/report",
+    scope: "read",
+    summary: "the agent's state: target and its posterior now, dose per spot against its budget, suggestions with their status, the last tells",
+    query: { cell: { description: "the cell (default that of the latest suggestion)", type: "string" } },
+    responses: { "200": { description: "report", schema: "AgentReport" } },
+  },
   { method: "GET", path: "/", scope: "read", summary: "the live page (`/?access_token=…` sets the strata_token cookie)", responses: { "200": { description: "HTML", contentType: "text/html" } } },
   { method: "GET", path: "/campaigns/:id", scope: "read", summary: "the live page opened on one campaign", responses: { "200": { description: "HTML", contentType: "text/html" } } },
 ];
@@ -136,6 +180,61 @@ export const SCHEMAS: Record<string, Record<string, unknown>> = {
   LiveDocument: { type: "object", required: ["format", "campaign", "generated", "method", "scans", "pending", "cells"], properties: { format: { const: "strata-live/1" }, campaign: str, generated: str, method: { enum: ["sir", "chain", "full"] }, scans: int, pending: array(str), cells: array({ type: "object" }) } },
   DiagnosisVersionList: array(obj({ campaignId: str, version: int, kind: { enum: ["live", "full"] }, scans: int, createdAt: str })),
   TimelineRows: array(obj({ cell: str, scan: str, time_s: nullable(num), median_A: nullable(num), lo95_A: nullable(num), hi95_A: nullable(num), independent_A: nullable(num), stderr_A: nullable(num) })),
+  AgentTell: {
+    type: "object",
+    additionalProperties: false,
+    description: "either file and content, or bluesky",
+    properties: {
+      file: { type: "string", description: "manifest-relative path of the scan file" },
+      content: { type: "string", description: "the file's text" },
+      bluesky: { type: "array", items: { type: "array", minItems: 2, maxItems: 2 }, description: "event-model documents as [name, doc] pairs (start with a strata: {cell, spot, file} key, descriptor, event or event_page, stop)" },
+      scan: { type: "object", additionalProperties: false, required: ["id", "cell", "spot"], properties: { id: str, cell: str, spot: str, start: str, end: str }, description: "the manifest entry to add when the manifest does not name file" },
+      suggestion: { type: "string", description: "the suggestion this measurement carries out (marked taken)" },
+    },
+  },
+  AgentTellResult: obj({ file: ref("FileRecord"), created: { type: "boolean" }, kind: str, manifestUpdated: { type: "boolean" }, tell: nullable({ type: "object" }) }),
+  AgentAsk: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      n: { type: "integer", minimum: 1, maximum: 20, description: "how many suggestions (default 1)" },
+      target: {
+        type: "object",
+        additionalProperties: false,
+        required: ["kind"],
+        description: "default: the posterior law's rate parameter",
+        properties: { kind: { enum: ["parameter", "law", "damage", "thickness"] }, name: { type: "string", description: "parameter targets: the posterior's parameter (e.g. k, kp)" }, at_s: { type: "number", description: "thickness targets: the time, s" } },
+      },
+      constraints: {
+        type: "object",
+        additionalProperties: false,
+        description: "overrides of the campaign's defaults (spots merged by id; a budget of null is none)",
+        properties: {
+          now_s: num,
+          end_s: num,
+          minSpacing_s: { type: "number", minimum: 0 },
+          spots: array({ type: "object", additionalProperties: false, required: ["id"], properties: { id: str, dose_Gy: { type: "number", minimum: 0 }, budget_Gy: { type: ["number", "null"], minimum: 0 }, fresh: { type: "boolean" } } }),
+          settings: array({ type: "object", additionalProperties: false, required: ["qMin", "qMax", "points", "countTime_s"], properties: { qMin: { type: "number", exclusiveMinimum: 0 }, qMax: { type: "number", exclusiveMinimum: 0 }, points: { type: "integer", minimum: 1 }, countTime_s: { type: "number", exclusiveMinimum: 0 } } }),
+          impedance: { type: "boolean" },
+          impedanceDuration_s: { type: "number", exclusiveMinimum: 0 },
+          waitSteps_s: array({ type: "number", exclusiveMinimum: 0 }),
+          totalBudget_Gy: { type: ["number", "null"], minimum: 0 },
+        },
+      },
+      cell: str,
+      doseAware: { type: "boolean", description: "false: the Fisher-greedy baseline, blind to dose" },
+      seed: { type: "integer" },
+    },
+  },
+  AgentSuggestion: {
+    type: "object",
+    required: ["id", "action", "gain_nats", "cost", "score", "reason", "status"],
+    properties: { id: str, action: { type: "object" }, gain_nats: num, cost: obj({ dose_Gy: num, time_s: num }), score: num, reason: str, status: { enum: ["pending", "approved", "denied", "taken"] }, cell: str, target: { type: "object" }, decision: { type: "object" } },
+  },
+  AgentAskResult: { type: "object", required: ["suggestions", "requireApproval", "costModel"], properties: { suggestions: array(ref("AgentSuggestion")), requireApproval: { type: "boolean" }, costModel: str, events: array({ type: "object" }), refused: { type: "object" }, constraints: { type: "object" } } },
+  AgentDecision: { type: "object", additionalProperties: false, properties: { by: { type: "string", minLength: 1 }, note: str } },
+  AgentDecisionResult: obj({ suggestion: ref("AgentSuggestion") }),
+  AgentReport: { type: "object", required: ["campaign", "requireApproval", "target", "suggestions", "tells", "budgets"], properties: { campaign: str, requireApproval: { type: "boolean" }, target: nullable({ type: "object" }), posterior: nullable({ type: "object" }), budgets: array(obj({ spot: str, dose_Gy: num, budget_Gy: nullable(num), used: nullable(num) })), suggestions: array(ref("AgentSuggestion")), tells: array({ type: "object" }) } },
   WorkRecordList: array(obj({ id: int, campaignId: str, kind: str, state: { enum: ["queued", "running", "done", "failed"] }, payload: { type: "object" }, error: nullable(str), attempts: int, createdAt: str, updatedAt: str })),
 };
 
@@ -169,7 +268,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses,
       ...(route.scope === "none" ? { security: [] } : {}),
     };
-    if (route.body === "CampaignRegistration") operation["requestBody"] = { required: true, content: { "application/json": { schema: ref("CampaignRegistration") } } };
+    if (route.body !== undefined && route.body !== "bytes") operation["requestBody"] = { required: true, content: { "application/json": { schema: ref(route.body) } } };
     if (route.body === "bytes") operation["requestBody"] = { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } };
     (paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation;
   }
