@@ -1,10 +1,11 @@
 /**
- * The agent library (autonomy/agent) on the example campaign's first scans and their real live
- * diagnosis: the constraints it derives from the campaign (spots, dose from the ledger, now =
- * the last scan's end, the last scan's setting), the approval gate (a pending suggestion cannot
- * be taken; approved can, once), a denied suggestion not suggested again in the same state but
- * again after a new scan, asking twice returns the same suggestions, tells recorded once per file
- * version, the report, and an agent rebuilt from its events equal to the one that wrote them.
+ * The agent library (autonomy/agent) with the planner (autonomy/planner) on the example
+ * campaign's first scans and their real live diagnosis: the constraints it derives from the
+ * campaign (spots, dose from the ledger, now = the last scan's end, the last scan's setting),
+ * the approval gate (a pending suggestion cannot be taken; approved can, once), a denied
+ * suggestion not suggested again in the same state (a new scan is a new state), asking twice
+ * returns the same suggestions, tells recorded once per file version, the report, and an agent
+ * rebuilt from its events equal to the one that wrote them.
  *
  * Units: s on the campaign clock, Gy, Å⁻¹.
  */
@@ -13,7 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, AgentError, defaultConstraints, stateKey, type AgentEvent } from "../../src/autonomy/agent.ts";
-import type { PlanRequest, PlanResult, RankedAction, Target } from "../../src/autonomy/types.ts";
+import { plan } from "../../src/autonomy/planner.ts";
+import type { Target } from "../../src/autonomy/types.ts";
 import { loadCampaign, type Campaign } from "../../src/campaign/campaign.ts";
 import { LiveDiagnosis, type LiveDocument } from "../../src/diagnosis/live.ts";
 import { repoRoot } from "../paths.ts";
@@ -24,24 +26,6 @@ const SCANS = 3;
 /** laws of the live diagnosis (two: the test needs a posterior, not a law comparison) */
 const LAWS = ["linear", "parabolic"] as const;
 const TARGET: Target = { kind: "parameter", name: "k" };
-
-/**
- * A local stand-in for autonomy/planner's plan() while it is being written (the contract allows
- * it in tests only): every spot at the first setting now, impedance now, waiting; the gain falls
- * with the spot's dose.
- */
-function plan(request: PlanRequest): PlanResult {
-  const { constraints } = request;
-  const setting = constraints.settings[0];
-  const actions: RankedAction[] = constraints.spots
-    .filter((s) => s.dose_Gy < s.budget_Gy)
-    .map((s) => ({ action: { kind: "reflectivity", at_s: constraints.now_s + constraints.minSpacing_s, spot: s.id, setting }, gain_nats: 1 / (1 + s.dose_Gy / 1e6), cost: { dose_Gy: 1e5, time_s: setting.countTime_s }, score: 0, reason: `spot ${s.id}` }));
-  actions.push({ action: { kind: "impedance", at_s: constraints.now_s }, gain_nats: 0.05, cost: { dose_Gy: 0, time_s: 60 }, score: 0, reason: "impedance" });
-  actions.push({ action: { kind: "wait", until_s: constraints.now_s + 600 }, gain_nats: 0, cost: { dose_Gy: 0, time_s: 0 }, score: 0, reason: "wait" });
-  for (const a of actions) a.score = a.gain_nats / (1 + a.cost.time_s);
-  actions.sort((x, y) => y.score - x.score);
-  return { format: "strata-plan/1", cell: request.cell ?? "A", target: request.target, now: {}, costModel: "stand-in", events: [], actions: actions.slice(0, request.n ?? 5), considered: actions.length, refused: {} };
-}
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), "strata-agent-"));
 let campaign: Campaign;
