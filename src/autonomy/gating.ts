@@ -61,8 +61,8 @@ export function cyclerEvents(cell: Pick<CellData, "cycler" | "cyclerOffset_s">, 
     const t = time[i] + offset;
     if (t > now_s) break;
     while (back < i && time[i] - time[back] > POTENTIAL_STEP_WINDOW_S) back++;
-    const after = t > since_s;
-    if (after && i > 0) {
+    // detection runs over the whole record (so a step seen before `since` is not found again at its next samples); only later events are reported
+    if (i > 0) {
       const dE = potential[i] - potential[back === i ? i - 1 : back];
       const previous = lastOf("potential-step");
       if (Math.abs(dE) >= POTENTIAL_STEP_V && !(previous && t - previous.time_s <= POTENTIAL_STEP_WINDOW_S)) {
@@ -72,7 +72,8 @@ export function cyclerEvents(cell: Pick<CellData, "cycler" | "cyclerOffset_s">, 
       if (steps && steps[i] !== steps[i - 1]) {
         events.push({ time_s: t, kind: "step-end", message: `step ${steps[i - 1]} ended at t = ${t.toFixed(0)} s (step ${steps[i]} began)` });
       }
-      if (window.length >= CURRENT_BASELINE_POINTS) {
+      // the spike test (a sort per sample) only where it can matter: from a window before `since` on
+      if (window.length >= CURRENT_BASELINE_POINTS && t > since_s - POTENTIAL_STEP_WINDOW_S) {
         const sorted = [...window].sort((a, b) => a - b);
         const median = sorted[sorted.length >> 1];
         const deviations = sorted.map((x) => Math.abs(x - median)).sort((a, b) => a - b);
@@ -88,12 +89,18 @@ export function cyclerEvents(cell: Pick<CellData, "cycler" | "cyclerOffset_s">, 
     window.push(current[i]);
     if (window.length > CURRENT_BASELINE_POINTS) window.shift();
   }
-  return events;
+  return events.filter((e) => e.time_s > since_s);
 }
 
-/** The most recent event at most {@link GATING_WINDOW_S} before now, if any. */
+/** Which event names a gated measurement when several share a time (the potential step is the cause of the others). */
+const EVENT_PRIORITY: Record<CyclerEvent["kind"], number> = { "potential-step": 3, "current-spike": 2, "step-end": 1 };
+
+/** The most recent event at most {@link GATING_WINDOW_S} before now, if any (a potential step first among simultaneous ones). */
 export function gatingEvent(events: readonly CyclerEvent[], now_s: number): CyclerEvent | undefined {
   let found: CyclerEvent | undefined;
-  for (const e of events) if (now_s - e.time_s <= GATING_WINDOW_S && e.time_s <= now_s && (!found || e.time_s >= found.time_s)) found = e;
+  for (const e of events) {
+    if (now_s - e.time_s > GATING_WINDOW_S || e.time_s > now_s) continue;
+    if (!found || e.time_s > found.time_s || (e.time_s === found.time_s && EVENT_PRIORITY[e.kind] > EVENT_PRIORITY[found.kind])) found = e;
+  }
   return found;
 }
