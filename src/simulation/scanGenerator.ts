@@ -24,7 +24,8 @@
  *   reduction charge follows the thickness (Faradaic fraction f), so the current answers with
  *   a spike (parabolic: ∝ 1/√(t − at_s); logarithmic: a/(t − at_s + τ)) and the voltage column
  *   steps. Kept simple on purpose: no double-layer
- *   charging, no IR drop.
+ *   charging, no IR drop. The charge law's cell runs `simulateCampaign`'s galvanostatic
+ *   pulses instead (no step).
  * - Randomness: each scan's counts come from their own stream (`<seed>:twin:scan:<id>`), the
  *   cycler's voltage noise from `<seed>:twin:cycler` (the record up to t is a prefix of the
  *   record up to any later time), each spectrum's from `<seed>:twin:eis:<id>`: the data depend
@@ -142,7 +143,7 @@ export class ScanGenerator {
     this.scenario = resolveScenario(scenarioSpec);
     if ((this.scenario.cells ?? 1) !== 1) throw new ValidationError("cells", "the twin simulates one cell", this.scenario.cells);
     if (this.scenario.population) throw new ValidationError("population", "the twin simulates one cell: no population", Object.keys(this.scenario.population).join(", "));
-    if (this.scenario.law.name === "charge") throw new ValidationError("law.name", "the twin holds the potential: the charge law's galvanostatic pulses are not simulated", "charge");
+    if (this.scenario.law.name === "charge" && options.step) throw new ValidationError("step", "the charge law's cell runs galvanostatic pulses: a potential step applies to the kinetic laws' potentiostatic hold", "charge");
     this.#interphaseIndex = this.scenario.stack.findIndex((l) => l.role === "interphase");
     const interphase = this.scenario.stack[this.#interphaseIndex];
     this.perCharge = thicknessPerCharge(interphase.material.formula, interphase.material.density, interphase.electronsPerFormula ?? 1);
@@ -170,6 +171,7 @@ export class ScanGenerator {
   /** The chemistry's interphase thickness at t (law, plus the growth restarted by a potential step), Å. */
   thicknessAt(t: number): number {
     const law = GROWTH_LAWS[this.scenario.law.name];
+    if (this.scenario.law.name === "charge") return law.evaluate(this.#lawValues, t, this.#pulseCharge(t), this.perCharge);
     const base = law.evaluate(this.#lawValues, t, 0, this.perCharge);
     if (!this.step || t <= this.step.at_s) return base;
     // a new growth front from nothing: the law with L0 = 0 (every law's first parameter), clock restarted at the step
@@ -179,7 +181,16 @@ export class ScanGenerator {
 
   /** Reduction charge per area since t0, C/cm² (the thickness grown over f × Å per C/cm²). */
   qredPerArea(t: number): number {
+    if (this.scenario.law.name === "charge") return this.#pulseCharge(t);
     return (this.thicknessAt(t) - this.thicknessAt(0)) / (this.scenario.faradaicFraction * this.perCharge);
+  }
+
+  /** The charge law's galvanostatic reduction pulses (as `simulateCampaign`): I0 for on_s, rest for off_s; charge per area, C/cm². */
+  #pulseCharge(t: number): number {
+    const { I0_A, on_s, off_s } = this.scenario.holdCurrent!;
+    const period = on_s + off_s;
+    const full = Math.floor(t / period);
+    return (I0_A * (full * on_s + Math.min(t - full * period, on_s))) / this.scenario.area_cm2;
   }
 
   /** The hold potential at t, V vs Li. */
