@@ -1,10 +1,10 @@
 /**
  * @module cli/plan
  * `strata plan CAMPAIGN_DIR --constraints FILE.json [--target kp|law|damage|thickness@SECONDS]
- * [--cell ID] [--n N] [--greedy] [--live LIVE.json] [--json] [--out DIR]`: what to measure next
+ * [--cell ID] [--n N] [--greedy] [--live LIVE.json] [--save-live FILE] [--json] [--out DIR]`: what to measure next
  * (autonomy/planner). Loads the campaign as measured so far (files not there yet are left
  * out), runs the live diagnosis (the batch diagnosis of `strata diagnose`; or reads a
- * strata-live/1 document with --live), and prints the ranked actions with their expected
+ * strata-live/1 document with --live; --save-live keeps the one it ran), and prints the ranked actions with their expected
  * gain, dose, time and a one-line reason; `--json` prints the strata-plan/1 document, `--out`
  * writes it to DIR/plan.json. Constraints: a JSON object (autonomy/types Constraints);
  * `now_s` defaults to the end of the cell's last scan and a spot's `dose_Gy` to the dose
@@ -29,6 +29,7 @@ interface PlanCliOptions {
   n?: string;
   greedy?: boolean;
   live?: string;
+  saveLive?: string;
   json?: boolean;
   out?: string;
   force?: boolean;
@@ -45,6 +46,7 @@ export function registerPlan(program: Command): void {
     .option("--n <N>", "how many actions to print (default 5)")
     .option("--greedy", "the Fisher-greedy baseline: rank by gain per beam time, blind to dose")
     .option("--live <LIVE.json>", "a strata-live/1 document (strata serve) instead of running the diagnosis")
+    .option("--save-live <FILE>", "write the live diagnosis's strata-live/1 document to FILE (plan again from it with --live)")
     .option("--json", "print the strata-plan/1 document")
     .option("--out <DIR>", "also write the strata-plan/1 document to DIR/plan.json")
     .option("--force", FORCE_HELP)
@@ -83,6 +85,10 @@ export function registerPlan(program: Command): void {
         const { LiveDiagnosis } = await import("../diagnosis/live.ts");
         live = await new LiveDiagnosis().full(campaign);
         bar.done();
+      }
+      if (options.saveLive !== undefined) {
+        const { full: _full, ...document } = live;
+        fs.writeFileSync(options.saveLive, `${JSON.stringify(document)}\n`);
       }
       const liveCell = live.cells.find((c) => c.id === cellId);
       if (!liveCell) throw new UsageError(`--cell ${cellId}: the live diagnosis has no such cell (${live.cells.map((c) => c.id).join(", ")})`);
