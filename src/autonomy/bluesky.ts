@@ -19,7 +19,8 @@
  *   `"abort"`/`"fail"` (or no stop document) is refused with the reason.
  *
  * Every refusal is one line naming the document (`bluesky[3] (event)`) and the field.
- * The `.ort` text is read back with io/ort before it is returned.
+ * The `.ort` text is read back with io/ort before it is returned. It does not carry the run's
+ * uid (returned beside it): the same data told twice is the same file, stored once.
  *
  * Units: Q, dQ Å⁻¹ (converted from nm⁻¹); R, dR dimensionless; times s since the epoch
  * (documents) and ISO-8601 UTC (output).
@@ -249,7 +250,7 @@ export function blueskyToScan(docs: unknown, label = "bluesky"): BlueskyScan {
       owner: { name: "bluesky (converted by strata)", affiliation: null },
       experiment: { title: planName, instrument: typeof start.doc["beamline_id"] === "string" ? start.doc["beamline_id"] : "bluesky", start_date: startIso, probe: typeof start.doc["probe"] === "string" ? start.doc["probe"] : "x-ray" },
       sample: { name: scan },
-      measurement: { instrument_settings: { incident_angle: { magnitude: null, unit: "deg" }, wavelength: { magnitude: null, unit: "angstrom" } }, data_files: [{ file: `bluesky run ${uid}`, timestamp: startIso }] },
+      measurement: { instrument_settings: { incident_angle: { magnitude: null, unit: "deg" }, wavelength: { magnitude: null, unit: "angstrom" } }, data_files: [{ file: `${scan}.bluesky`, timestamp: startIso }] },
     },
     reduction: { software: { name: "strata (autonomy/bluesky)", version: STRATA_VERSION } },
   };
