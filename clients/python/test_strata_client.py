@@ -60,6 +60,12 @@ ROUTE_METHODS = {
     ("get", "/api/work"): "work",
     ("get", "/"): "page",
     ("get", "/campaigns/{id}"): "page",
+    # the agent API: strata_agent.StrataAgent's methods
+    ("post", "/api/campaigns/{id}/agent/tell"): "agent.tell_documents",
+    ("post", "/api/campaigns/{id}/agent/ask"): "agent.ask",
+    ("post", "/api/campaigns/{id}/agent/suggestions/{sid}/approve"): "agent.approve",
+    ("post", "/api/campaigns/{id}/agent/suggestions/{sid}/deny"): "agent.deny",
+    ("get", "/api/campaigns/{id}/agent/report"): "agent.report",
 }
 #: how often the fake server's loop looks for shutdown (s); the default 0.5 s costs every test
 FAKE_POLL_S = 0.02
@@ -151,8 +157,12 @@ class LiveServiceTest(unittest.TestCase):
                     routes.add((method, path))
         missing = sorted(routes - set(ROUTE_METHODS))
         self.assertEqual(missing, [], "routes of the service without a client method")
+        from strata_agent import StrataAgent
+
         for route, name in ROUTE_METHODS.items():
-            if name != "page":
+            if name.startswith("agent."):
+                self.assertTrue(callable(getattr(StrataAgent, name[len("agent."):])), route)
+            elif name != "page":
                 self.assertTrue(callable(getattr(Client, name)), route)
         work = self.reader.work(self.campaign_id)
         self.assertGreaterEqual(len(work), 1)
