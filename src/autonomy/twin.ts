@@ -282,7 +282,8 @@ export async function runTwin(spec: unknown, options: TwinOptions): Promise<Twin
     settings: twin.settings,
     impedance: twin.impedance && generator.scenario.impedance !== undefined,
     impedanceDuration_s: SPECTRUM_DURATION_S,
-    totalBudget_Gy: twin.totalBudget_Gy - totalDose,
+    // omitted when there is none (the planner reads a missing total budget as none)
+    ...(Number.isFinite(twin.totalBudget_Gy) ? { totalBudget_Gy: Math.max(0, twin.totalBudget_Gy - totalDose) } : {}),
   });
   /** Why the twin refuses an action now (undefined: allowed). */
   const refusal = (action: Action): string | undefined => {
