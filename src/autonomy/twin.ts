@@ -133,6 +133,8 @@ export interface TwinDocument {
   /** the final posterior's thickness band per scan (for the report page) */
   timeline: { scan: string; spot: string; time_s: number; truth_A: number | null; median: number; lo95: number; hi95: number }[];
   fullRuns: number;
+  /** why the run ended before the beam time (null: it ran to the end) */
+  stopped: string | null;
   elapsed_s: number;
   software: { name: string; version: string };
 }
@@ -309,7 +311,16 @@ export async function runTwin(spec: unknown, options: TwinOptions): Promise<Twin
   const targetNow = (d: LiveDocument): LiveInterval | null => (targetName ? (d.cells[0]?.parameters[targetName] ?? null) : null);
 
   writeCampaign();
+  const cheapest = Math.min(...twin.settings.map((setting) => generator.scanDose(setting)));
+  let stopped: string | null = null;
   while (now < twin.beamTime_s) {
+    // nothing affordable is left (every spot or the campaign at its budget, no impedance): the beam time ends here
+    const affordable = totalDose + cheapest <= twin.totalBudget_Gy * (1 + BUDGET_ROUNDING) && twin.spots.some((spot) => generator.spotDose(spot.id) + cheapest <= spot.budget_Gy * (1 + BUDGET_ROUNDING));
+    if (!affordable && !(twin.impedance && generator.scenario.impedance)) {
+      stopped = `stopped at ${Math.round(now)} s: no scan fits the remaining budgets (cheapest setting ${cheapest.toPrecision(3)} Gy)`;
+      options.progress?.(stopped);
+      break;
+    }
     const campaign = await load();
     const decision = policy({ campaign, live: doc, constraints: constraints(), target: twin.target, lastScan_s: lastScan, scans: scans.length, fixedInterval_s: twin.fixedInterval_s, seed });
     let chosen: RankedAction | undefined;
@@ -434,6 +445,7 @@ export async function runTwin(spec: unknown, options: TwinOptions): Promise<Twin
       return [{ scan: s.id, spot: s.spot, time_s: t.time_s, truth_A: truthOf.get(s.id) ?? null, median: t.thickness_A.median, lo95: t.thickness_A.lo95, hi95: t.thickness_A.hi95 }];
     }),
     fullRuns,
+    stopped,
     elapsed_s: (Date.now() - started) / 1000,
     software: { name: "strata", version: STRATA_VERSION },
   };
