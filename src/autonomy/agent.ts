@@ -28,6 +28,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { EngineError, ValidationError } from "../core/errors.ts";
 import type { Campaign } from "../campaign/campaign.ts";
 import type { LiveCell, LiveDocument } from "../diagnosis/live.ts";
+import { validateConstraints } from "./planner.ts";
 import type { Action, Constraints, PlanRequest, PlanResult, RankedAction, ScanSetting, SpotState, Target } from "./types.ts";
 
 /** The event types the agent writes. */
@@ -294,7 +295,8 @@ export class Agent {
   ask(n: number, request: AskRequest): AskResult {
     if (!Number.isInteger(n) || n < 1 || n > MAX_ASK) throw new ValidationError("n", `must be an integer from 1 to ${MAX_ASK}`, n);
     const cell = cellOf(request.campaign, request.cell).id;
-    const constraints = mergeConstraints(defaultConstraints(request.campaign, request.live, cell), request.constraints);
+    // checked as the planner checks a constraints file: one line naming the field
+    const constraints = validateConstraints(mergeConstraints(defaultConstraints(request.campaign, request.live, cell), request.constraints));
     const state = stateKey(request.campaign);
     const identity = (action: Action): string => canonical({ cell, target: request.target, action });
     const inState = this.suggestions.filter((s) => s.state === state && s.cell === cell);

@@ -89,7 +89,7 @@ const routeOf = (method: RouteDoc["method"], url: string): { method: RouteDoc["m
 function constraintsFromJson(value: Record<string, unknown> | undefined): ConstraintsOverride | undefined {
   if (value === undefined) return undefined;
   const out = { ...value } as Record<string, unknown>;
-  if (out["totalBudget_Gy"] === null) out["totalBudget_Gy"] = Infinity;
+  if (out["totalBudget_Gy"] === null) delete out["totalBudget_Gy"];
   if (out["end_s"] === null) delete out["end_s"];
   if (Array.isArray(out["spots"])) out["spots"] = (out["spots"] as Record<string, unknown>[]).map((s) => (s["budget_Gy"] === null ? { ...s, budget_Gy: Infinity } : s));
   return out;

@@ -227,6 +227,12 @@ describe.each([sqlite, postgres])("agent API on the $name store", (backend) => {
     const stream = await fetch(`${base}/api/events?campaign=ex&access_token=${readSecret}`);
     expect(stream.status).toBe(200);
     const body = { n: ASK_N, target: { kind: "parameter", name: "k" }, constraints: { spots: [{ id: "P3", budget_Gy: 50 }] } };
+    const early = await post("/api/campaigns/ex/agent/ask", { ...body, constraints: { end_s: 10 } });
+    expect(early.status).toBe(400);
+    expect(await early.json()).toEqual({ error: expect.stringMatching(/^constraints\.end_s: must be after now_s \([0-9.]+\) \(got 10\)$/) as string });
+    const unknown = await post("/api/campaigns/ex/agent/ask", { ...body, constraints: { colour: "red" } });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual({ error: "body.constraints.colour: unknown field" });
     const asked = await post("/api/campaigns/ex/agent/ask", body);
     expect(asked.status).toBe(200);
     const answer = (await asked.json()) as { suggestions: Suggestion[]; requireApproval: boolean; costModel: string; constraints: { spots: { id: string; budget_Gy: number | null }[] } };
