@@ -23,7 +23,11 @@
  * Impedance: the live posterior does not include the spectra (live cells carry R and C
  * apart), so a spectrum is given the information of the thickness it reports, C = κ/L with
  * κ and its scatter calibrated on the cell's fitted spectra against the posterior's
- * thickness at their times; it costs no dose.
+ * thickness at their times (the error of κ itself added); it costs no dose. Refused with
+ * fewer than {@link MIN_SPECTRA_FOR_IMPEDANCE} fitted spectra, and for the law target.
+ *
+ * A cell without a posterior yet gets the earliest allowed scans with gain 0 (see
+ * noPosteriorPlan).
  *
  * Candidates: reflectivity at now, at the earliest time the minimum spacing allows, and at
  * now + each wait step; every spot; every setting; impedance now; waiting until each wait
@@ -52,6 +56,8 @@ import { GROWTH_LAWS, type LawName } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
 import type { CellData } from "../campaign/campaign.ts";
 import { cellInput } from "../diagnosis/diagnose.ts";
+import { MIN_SCANS_FOR_LAWS } from "../diagnosis/diagnoseCell.ts";
+import { exposureDose, resolveDoseSetup } from "../confounders/index.ts";
 import type { SeriesInput } from "../diagnosis/seriesModel.ts";
 import type { LiveCell } from "../diagnosis/live.ts";
 import { posteriorView, ScanForecaster, standardisedFisher, symmetricInverse, thicknessPrecision, type CandidateJacobian, type CandidateScan, type PosteriorView } from "./information.ts";
@@ -82,7 +88,7 @@ export function damagePriorSd(growth_A: number, maxDose_Gy: number): number {
  * Check constraints from outside the type system (a JSON file, an HTTP body).
  * @throws ValidationError naming the first bad field and its value
  */
-export function validateConstraints(value: unknown, where = "constraints"): Constraints {
+export function validateConstraints(value: unknown, where = "constraints", options: { unknownKeys?: "error" | "ignore" } = {}): Constraints {
   const c = value as Record<string, unknown>;
   if (typeof c !== "object" || c === null || Array.isArray(c)) throw new ValidationError(where, "must be an object", value);
   const num = (key: string, options: { min?: number; optional?: boolean; infinite?: boolean } = {}): number | undefined => {
@@ -142,9 +148,9 @@ export function validateConstraints(value: unknown, where = "constraints"): Cons
     });
   }
   const total = c["totalBudget_Gy"];
-  const totalBudget_Gy = total === undefined || total === null ? undefined : num("totalBudget_Gy", { min: 0 });
+  const totalBudget_Gy = total === undefined || total === null ? undefined : num("totalBudget_Gy", { min: 0, infinite: true });
   const known = ["now_s", "end_s", "minSpacing_s", "spots", "settings", "impedance", "impedanceDuration_s", "waitSteps_s", "totalBudget_Gy"];
-  for (const key of Object.keys(c)) if (!known.includes(key)) throw new ValidationError(`${where}.${key}`, `is not a constraint (one of ${known.join(", ")})`, c[key]);
+  if (options.unknownKeys !== "ignore") for (const key of Object.keys(c)) if (!known.includes(key)) throw new ValidationError(`${where}.${key}`, `is not a constraint (one of ${known.join(", ")})`, c[key]);
   return {
     now_s,
     end_s,
@@ -450,10 +456,14 @@ export class PlanContext {
     const kappas = records.map((r, i) => r.C_int_F * thickness[i]);
     const kappa = kappas.reduce((a, b) => a + b, 0) / kappas.length;
     const residuals = records.map((r, i) => kappa / r.C_int_F - thickness[i]);
-    const sigma = Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / Math.max(records.length - 1, 1));
-    if (!(sigma > 0)) return { refused: "impedance: the spectra's thickness scatter is zero; no honest error to give it" };
+    const scatter = Math.sqrt(residuals.reduce((a, r) => a + r * r, 0) / Math.max(records.length - 1, 1));
+    if (!(scatter > 0)) return { refused: "impedance: the spectra's thickness scatter is zero; no honest error to give it" };
     const target = this.target;
     const qred = this.qredAt(at_s);
+    // κ itself is known to (scatter / mean L)/√n relative: a spectrum's thickness carries that scale error too
+    const meanThickness = thickness.reduce((a, b) => a + b, 0) / thickness.length;
+    const predicted = this.forecaster.lawThickness(view.mean, at_s, qred);
+    const sigma = Math.hypot(scatter, (predicted * scatter) / (meanThickness * Math.sqrt(records.length)));
     const g = this.forecaster.thicknessGradient(at_s, qred);
     const q = target.direction!.length;
     const row = new Float64Array(q);
@@ -463,7 +473,7 @@ export class PlanContext {
     const before = quadratic(symmetricInverse(target.precision!, q), target.direction!);
     const after = quadratic(symmetricInverse(posterior, q), target.direction!);
     const gain = Math.max(0.5 * Math.log(before / after), 0);
-    return { gain, sdAfter: target.sdBefore! * Math.exp(-gain), detail: `the posterior does not include impedance: gain from the thickness it reports (C = κ/L on ${records.length} spectra, σ ${sigma.toFixed(2)} Å)` };
+    return { gain, sdAfter: target.sdBefore! * Math.exp(-gain), detail: `the posterior does not include impedance: gain from the thickness it reports (C = κ/L calibrated on ${records.length} spectra, σ ${sigma.toFixed(2)} Å with κ's own error)` };
   }
 
   /**
@@ -592,7 +602,10 @@ function when(at_s: number, now_s: number): string {
  * @throws ValidationError on constraints, a target or a cell the posterior cannot serve
  */
 export function plan(request: PlanRequest): PlanResult {
-  const constraints = validateConstraints(request.constraints);
+  // callers in code may carry fields of later versions: only a file (the CLI) is strict about keys
+  const constraints = validateConstraints(request.constraints, "constraints", { unknownKeys: "ignore" });
+  const liveCell = request.live.cells.find((c) => c.id === (request.cell ?? request.live.cells[0]?.id));
+  if (liveCell && !liveCell.posterior) return noPosteriorPlan(request, constraints, liveCell);
   const context = new PlanContext({ ...request, constraints });
   const { now_s, end_s, minSpacing_s } = constraints;
   const target = context.target;
@@ -741,6 +754,63 @@ export function plan(request: PlanRequest): PlanResult {
     costModel: `${costModel}; ${context.forecaster.counting.note}`,
     events,
     actions: ranked.slice(0, request.n ?? DEFAULT_ACTIONS),
+    considered,
+    refused,
+  };
+}
+
+/**
+ * The plan of a cell without a posterior yet (fewer scans than a growth law needs, or no law
+ * fitted): nothing to compute a gain on, so the scans that get one soonest — at the earliest
+ * allowed time, the default setting first, exposed spots before fresh ones (kept for damage) —
+ * with gain 0 and the reason; budgets and gating as always.
+ */
+function noPosteriorPlan(request: PlanRequest, constraints: Constraints, cell: LiveCell): PlanResult {
+  const { campaign } = request;
+  const index = campaign.cells.findIndex((c) => c.id === cell.id);
+  if (index < 0) throw new ValidationError("cell", `is not a cell of the campaign (${campaign.cells.map((c) => c.id).join(", ")})`, cell.id);
+  const data = campaign.cells[index];
+  const present = data.scans.filter((s) => s.data.q.length > 0);
+  const lastStart = present.length > 0 ? Math.max(...present.map((s) => s.start_s)) : -Infinity;
+  const lastEnd = present.length > 0 ? Math.max(...present.map((s) => s.end_s)) : -Infinity;
+  const beam = campaign.manifest.beam;
+  const setup = beam.probe === "xray" ? resolveDoseSetup(beam, data.manifestCell, `cells[${index}]`) : undefined;
+  const doseOf = (setting: ScanSetting): number => (setup?.ok ? (exposureDose(setup.value, ScanForecaster.grid(setting), setting.countTime_s).dose_Gy ?? 0) : 0);
+  const at = Math.max(constraints.now_s, lastStart + constraints.minSpacing_s);
+  const refused: Record<string, number> = {};
+  const actions: RankedAction[] = [];
+  const spots = [...constraints.spots].sort((a, b) => Number(a.fresh) - Number(b.fresh));
+  let considered = 0;
+  for (const setting of constraints.settings) {
+    for (const spot of spots) {
+      considered++;
+      const dose = doseOf(setting);
+      const why = at + setting.countTime_s > constraints.end_s ? "ends after the beam time" : spot.dose_Gy + dose > spot.budget_Gy ? "over the spot's dose budget" : dose > (constraints.totalBudget_Gy ?? Infinity) ? "over the total dose budget" : undefined;
+      if (why) {
+        refused[why] = (refused[why] ?? 0) + 1;
+        continue;
+      }
+      const where = spot.fresh ? `fresh spot ${spot.id}` : `spot ${spot.id} (${fmt(spot.dose_Gy)} Gy so far)`;
+      actions.push({
+        action: { kind: "reflectivity", at_s: at, spot: spot.id, setting },
+        gain_nats: 0,
+        cost: { dose_Gy: dose, time_s: at - constraints.now_s + setting.countTime_s },
+        score: 0,
+        reason: `${where} ${when(at, constraints.now_s)} (Q ${setting.qMin}–${setting.qMax} Å⁻¹, ${fmt(setting.countTime_s)} s): no posterior yet (${present.length} scan${present.length === 1 ? "" : "s"}; a growth law needs ${MIN_SCANS_FOR_LAWS}): measure to get one, ${fmt(dose)} Gy`,
+      });
+    }
+  }
+  const events = cyclerEvents(data, lastEnd, constraints.now_s);
+  const event = gatingEvent(events, constraints.now_s);
+  if (event && actions.length > 0) actions[0].reason = `${event.kind} ${Math.round(constraints.now_s - event.time_s)} s ago (${event.message}): measure ${when(at, constraints.now_s)}; ${actions[0].reason}`;
+  return {
+    format: "strata-plan/1",
+    cell: cell.id,
+    target: request.target,
+    now: {},
+    costModel: "no posterior yet: no information to weigh; the earliest allowed scans, exposed spots first (fresh ones are kept for damage)",
+    events,
+    actions: actions.slice(0, request.n ?? DEFAULT_ACTIONS),
     considered,
     refused,
   };

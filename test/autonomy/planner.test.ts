@@ -7,7 +7,8 @@
  * ranking spends less dose per nat than the Fisher-greedy baseline; a fresh spot is the best
  * way to learn a damage term the posterior does not have; the Fisher gains agree with the
  * posterior-entropy reduction by sampling (rank correlation and ratio); a potential step in
- * the cycler record just before now puts "measure now" first, naming it; ask latency.
+ * the cycler record just before now puts "measure now" first, naming it; a cell without a
+ * posterior yet still gets the earliest allowed scans; ask latency.
  *
  * Units: time s, dose Gy, information nats.
  */
@@ -206,6 +207,22 @@ describe("planner on a live posterior", () => {
     expect(first.action.kind).toBe("reflectivity");
     if (first.action.kind === "reflectivity") expect(first.action.at_s).toBe(now);
     expect(first.reason).toMatch(/^potential-step \d+ s ago \(potential step .* V at t = \d+ s\): measure now; /);
+  });
+
+  it("without a posterior yet (2 scans) proposes the earliest allowed scans, exposed spot first, gain 0", async () => {
+    const early = path.join(tmp, "early");
+    fs.cpSync(dir, early, { recursive: true });
+    const ids = campaign.cells[0].scans.map((s) => s.id);
+    for (const id of ids.slice(2)) fs.rmSync(path.join(early, "xrr", `${id}.ort`));
+    const partial = await loadCampaign(early, { presentOnly: true });
+    const partialLive = await new LiveDiagnosis({ laws: ["linear", "parabolic"] }).update(partial);
+    expect(partialLive.cells[0].posterior).toBeNull();
+    const secondEnd = Math.max(...partial.cells[0].scans.map((s) => s.end_s));
+    const result = plan({ campaign: partial, live: partialLive, constraints: constraints({ now_s: secondEnd + 60 }), target: { kind: "parameter", name: "kp" } });
+    const first = result.actions[0];
+    expect(first.gain_nats).toBe(0);
+    expect(first.action.kind === "reflectivity" && first.action.spot).toBe("P1");
+    expect(first.reason).toMatch(/no posterior yet \(2 scans; a growth law needs 3\): measure to get one/);
   });
 
   it("answers within the ask budget (warm)", () => {
