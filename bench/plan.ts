@@ -54,6 +54,7 @@ export async function benchPlan(): Promise<Record<string, Timing | number | stri
       ],
       impedance: true,
       impedanceDuration_s: 120,
+      waitSteps_s: [1800, 3600, 7200],
       totalBudget_Gy: 300,
     };
     const request = (target: Target): PlanRequest => ({ campaign, live, constraints, target, n: 5 });
@@ -69,10 +70,11 @@ export async function benchPlan(): Promise<Record<string, Timing | number | stri
       "posterior law": law,
       "live diagnosis (once) ms": Math.round(diagnosis_ms),
       "ask first call ms": Math.round(cold_ms),
-      [`ask 30 scans ${first.considered} candidates, target ${rate}`]: time(() => void plan(request({ kind: "parameter", name: rate })), options),
-      [`ask 30 scans ${first.considered} candidates, target thickness`]: time(() => void plan(request({ kind: "thickness", at_s: lastEnd + 6 * 3600 })), options),
-      [`ask 30 scans ${first.considered} candidates, target law`]: time(() => void plan(request({ kind: "law" })), options),
-      [`ask 30 scans ${first.considered} candidates, target damage`]: time(() => void plan(request({ kind: "damage" })), options),
+      "target of the main row": rate,
+      "ask 30 scans 50 candidates": time(() => void plan(request({ kind: "parameter", name: rate })), options),
+      "ask 30 scans 50 candidates, target thickness": time(() => void plan(request({ kind: "thickness", at_s: lastEnd + 6 * 3600 })), options),
+      "ask 30 scans 50 candidates, target law": time(() => void plan(request({ kind: "law" })), options),
+      "ask 30 scans 50 candidates, target damage": time(() => void plan(request({ kind: "damage" })), options),
       loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
     };
   } finally {

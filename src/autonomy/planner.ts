@@ -30,7 +30,7 @@
  * noPosteriorPlan).
  *
  * Candidates: reflectivity at now, at the earliest time the minimum spacing allows, and at
- * now + each wait step; every spot; every setting; impedance now; waiting until each wait
+ * now + each wait step (default 1, 2, 4 spacings, half and all of the time left); every spot; every setting; impedance now; waiting until each wait
  * step (no gain, no dose). Hard constraints refuse a candidate (counted per reason): the
  * spot's budget, the total budget, the minimum spacing since the last scan's start, the end
  * of the beam time. Score (dose-aware): gain / (dose/D + time/T) with D the dose still
@@ -68,6 +68,8 @@ import type { Action, Constraints, PlanRequest, PlanResult, RankedAction, ScanSe
 export const DEFAULT_ACTIONS = 5;
 /** Wait steps when the constraints give none: these multiples of the spacing (the minimum spacing, else an eighth of the time left). */
 export const DEFAULT_WAIT_MULTIPLES: readonly number[] = [1, 2, 4];
+/** … and these fractions of the time left (a scan's end at the latest): late scans see most growth, and a scarce dose budget may be worth keeping for them. */
+export const DEFAULT_WAIT_FRACTIONS: readonly number[] = [0.5, 1];
 /** Duration of an impedance spectrum when the constraints give none, s. */
 export const DEFAULT_IMPEDANCE_DURATION_S = 120;
 /** Laws with at least this weight enter the law target's discrimination. */
@@ -617,7 +619,10 @@ export function plan(request: PlanRequest): PlanResult {
   };
   // times: now, the earliest the spacing allows, now + each wait step
   const spacing = minSpacing_s > 0 ? minSpacing_s : (end_s - now_s) / 8;
-  const waits = constraints.waitSteps_s ?? DEFAULT_WAIT_MULTIPLES.map((k) => k * spacing);
+  const longest = Math.max(...constraints.settings.map((x) => x.countTime_s));
+  const waits =
+    constraints.waitSteps_s ??
+    [...new Set([...DEFAULT_WAIT_MULTIPLES.map((k) => k * spacing), ...DEFAULT_WAIT_FRACTIONS.map((f) => Math.floor(f * (end_s - now_s - longest)))])].filter((w) => w > 0).sort((a, b) => a - b);
   const earliest = context.lastStart_s + minSpacing_s;
   const times = [...new Set([now_s, ...(earliest > now_s && earliest < end_s ? [earliest] : []), ...waits.map((w) => now_s + w)])].sort((a, b) => a - b);
   const candidates: Candidate[] = [];
