@@ -222,12 +222,14 @@ export function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOp
           if (found.status === "pending" && agent.requireApproval) throw new AgentHttpError(409, `body.suggestion: ${suggestion} is pending — a person must approve it before it is taken`);
           if (found.status === "denied") throw new AgentHttpError(409, `body.suggestion: ${suggestion} was denied by ${found.decision?.by ?? "someone"}`);
         }
-        const manifest = record.manifest as { scans?: { file?: string }[] };
+        // read again under the lock: another tell may have added a scan meanwhile
+        const current = (await store.getCampaign(record.id)) ?? record;
+        const manifest = current.manifest as { scans?: { file?: string }[] };
         const named = (manifest.scans ?? []).some((s) => typeof s.file === "string" && path.posix.normalize(s.file) === file);
         let manifestUpdated = false;
         if (!named) {
           if (!entry) throw new AgentHttpError(400, `body.file: ${file} is not a scan of the campaign's manifest: send Bluesky documents, or a scan entry {id, cell, spot, start, end} in body.scan`);
-          const updated = { ...record.manifest, scans: [...(manifest.scans ?? []), { id: entry.id, cell: entry.cell, spot: entry.spot, file, ...(entry.start === undefined ? {} : { start: entry.start }), ...(entry.end === undefined ? {} : { end: entry.end }) }] };
+          const updated = { ...current.manifest, scans: [...(manifest.scans ?? []), { id: entry.id, cell: entry.cell, spot: entry.spot, file, ...(entry.start === undefined ? {} : { start: entry.start }), ...(entry.end === undefined ? {} : { end: entry.end }) }] };
           const result = await runner.ingest(record.id, MANIFEST_NAME, Buffer.from(`${JSON.stringify(updated, null, 2)}\n`), { source: "upload" });
           wake();
           if (result.status === "rejected") throw new AgentHttpError(400, `${MANIFEST_NAME} with scan ${entry.id} added: ${result.error}`);
