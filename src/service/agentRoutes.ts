@@ -7,8 +7,9 @@
  *   ORSO text) — ingested through the same path as an upload (same validation, same one-line
  *   400, stored once by content). A scan the manifest does not name yet is added to it first
  *   (from the RunStart's `strata` metadata, or the body's `scan` entry) as a new campaign.json
- *   version through the same ingest. `suggestion` marks the suggestion it carries out as taken
- *   (409 while it waits for approval).
+ *   version through the same ingest (not for a watched campaign, whose manifest is the folder's
+ *   campaign.json: 409). `suggestion` marks the suggestion it carries out as taken (409 while it
+ *   waits for approval).
  * - `POST …/agent/ask` (write: it creates suggestions): the planner's next n actions on the
  *   campaign's latest live diagnosis, constraints from the campaign merged with the body's.
  * - `POST …/agent/suggestions/:sid/approve` and `…/deny` (write): a person's decision (`by`
@@ -229,6 +230,8 @@ export function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOp
         let manifestUpdated = false;
         if (!named) {
           if (!entry) throw new AgentHttpError(400, `body.file: ${file} is not a scan of the campaign's manifest: send Bluesky documents, or a scan entry {id, cell, spot, start, end} in body.scan`);
+          // the folder's campaign.json is the manifest of a watched campaign: a version written here would be replaced by it at the next sweep
+          if (current.watchDir !== null) throw new AgentHttpError(409, `body.file: ${file} is not a scan of campaign "${record.id}"'s manifest, which is ${path.join(current.watchDir, MANIFEST_NAME)} (a watched folder): add scan ${entry.id} there first`);
           const updated = { ...current.manifest, scans: [...(manifest.scans ?? []), { id: entry.id, cell: entry.cell, spot: entry.spot, file, ...(entry.start === undefined ? {} : { start: entry.start }), ...(entry.end === undefined ? {} : { end: entry.end }) }] };
           const result = await runner.ingest(record.id, MANIFEST_NAME, Buffer.from(`${JSON.stringify(updated, null, 2)}\n`), { source: "upload" });
           wake();

@@ -208,6 +208,14 @@ describe.each([sqlite, postgres])("agent API on the $name store", (backend) => {
     // what a refusal must leave as it was (the runner's diagnosis events go on meanwhile)
     const state = async (): Promise<unknown> => ({ files: await store.listFiles("ex"), events: (await store.events(0, { campaignId: "ex", limit: 10_000 })).filter((e) => !e.type.startsWith("diagnosis.")).map((e) => e.seq) });
     const before = await state();
+    // a watched campaign's manifest is the folder's campaign.json: the agent does not extend it
+    const watched = path.join(dataDir, "watched-folder");
+    fs.mkdirSync(watched);
+    fs.writeFileSync(path.join(watched, "campaign.json"), JSON.stringify(manifest));
+    expect((await post("/api/campaigns", { id: "watched", manifest, watch: watched })).status).toBe(201);
+    const refusedWatched = await post("/api/campaigns/watched/agent/tell", { bluesky: documents(manifest.scans[1].file, extra, "2026-03-01T12:40:00Z", "2026-03-01T12:45:00Z") });
+    expect(refusedWatched.status).toBe(409);
+    expect(((await refusedWatched.json()) as { error: string }).error).toMatch(/^body\.file: xrr\/P2_0001\.ort is not a scan of campaign "watched"'s manifest, which is .*campaign\.json \(a watched folder\): add scan P2_0001 there first$/);
     const failed = await post("/api/campaigns/ex/agent/tell", { bluesky: documents(manifest.scans[5].file, { cell: "A", spot: "P1", file: manifest.scans[5].file }, manifest.scans[5].start, manifest.scans[5].end, "abort") });
     expect(failed.status).toBe(400);
     expect(((await failed.json()) as { error: string }).error).toMatch(/^body\.bluesky\[\d+\] \(stop\)\.exit_status: the run did not succeed \(reason: shutter closed\): only a successful run is a scan \(got "abort"\)$/);
