@@ -15,11 +15,14 @@
  *   largest dose), and the scans so far enter through their thicknesses (each L_k + βD_k
  *   with the free fit's stderr): at one spot D grows with t, so β and growth trade off; a
  *   scan at a fresh spot (D ≈ 0) measures the chemistry alone and separates them;
- * - law: Box–Hill expected discrimination between the top laws (weights ≥
- *   {@link MIN_LAW_WEIGHT}, at most {@link TOP_LAWS}): each law's predicted thickness at the
- *   candidate (its joint optimum, predictive variance from its information matrix) against
- *   the candidate's thickness precision (autonomy/information thicknessPrecision):
- *   ½ Σ_{a<b} w_a w_b [(s_a² − s_b²)²/((σ²+s_a²)(σ²+s_b²)) + (μ_a − μ_b)²(1/(σ²+s_a²) + 1/(σ²+s_b²))].
+ * - law: the expected reduction of the entropy of the law weights (the mutual information of
+ *   the law and the candidate's thickness; at most the weights' entropy) over the top laws
+ *   (weights ≥ {@link MIN_LAW_WEIGHT}, at least two, at most {@link TOP_LAWS}, renormalised):
+ *   each law predicts the thickness at the candidate from its joint optimum, N(μ_a, s_a² + σ²)
+ *   with s_a² from its information matrix and σ² the candidate's own thickness variance
+ *   (autonomy/information thicknessPrecision); the expectation over the thickness by
+ *   10-point Gauss–Hermite quadrature. (Box–Hill's discrimination, the pairwise expected KL,
+ *   grows without bound when the laws are far apart; this one stops at what is left to learn.)
  * Impedance: the live posterior does not include the spectra (live cells carry R and C
  * apart), so a spectrum is given the information of the thickness it reports, C = κ/L with
  * κ and its scatter calibrated on the cell's fitted spectra against the posterior's
@@ -78,6 +81,9 @@ export const MIN_LAW_WEIGHT = 1e-3;
 export const TOP_LAWS = 3;
 /** Fewest fitted spectra that calibrate C = κ/L for the impedance action. */
 export const MIN_SPECTRA_FOR_IMPEDANCE = 2;
+/** Gauss–Hermite nodes and weights (10 points, ∫e^(−x²) f(x) dx) of the law target's expectation over a scan's thickness. */
+const HERMITE_NODES = [-3.436159118837738, -2.53273167423279, -1.756683649299882, -1.036610829789514, -0.3429013272237046, 0.3429013272237046, 1.036610829789514, 1.756683649299882, 2.53273167423279, 3.436159118837738];
+const HERMITE_WEIGHTS = [7.640432855232621e-6, 0.001343645746781233, 0.03387439445548106, 0.2401386110823147, 0.6108626337353258, 0.6108626337353258, 0.2401386110823147, 0.03387439445548106, 0.001343645746781233, 7.640432855232621e-6];
 /** Simulated data sets per candidate in the sampled-entropy validation. */
 export const SAMPLED_DATASETS = 16;
 
@@ -227,6 +233,10 @@ export class PlanContext {
   readonly #qredTimes: Float64Array;
   readonly #qredValues: Float64Array;
   readonly #sharedPrecision: { columns: Int32Array; precision: Float64Array };
+  /** the entropy of the law weights the law target works with (what is left to learn), nats */
+  get lawEntropy(): number {
+    return (this.target.laws ?? []).reduce((h, l) => (l.weight > 0 ? h - l.weight * Math.log(l.weight) : h), 0);
+  }
   /** start and end of the last reflectivity scan, s */
   readonly lastStart_s: number;
   readonly lastEnd_s: number;
@@ -411,17 +421,36 @@ export class PlanContext {
     const precision = thicknessPrecision(jacobian, this.view, this.#sharedPrecision, scan.setting.countTime_s);
     const noise = precision > 0 ? 1 / precision : Infinity;
     const predictions = laws.map((l) => this.#lawPrediction(l, scan));
-    let d = 0;
-    for (let a = 0; a < laws.length; a++) {
-      for (let b = a + 1; b < laws.length; b++) {
-        const va = noise + predictions[a].variance;
-        const vb = noise + predictions[b].variance;
-        const dm = predictions[a].mean - predictions[b].mean;
-        d += 0.5 * laws[a].weight * laws[b].weight * ((predictions[a].variance - predictions[b].variance) ** 2 / (va * vb) + dm * dm * (1 / va + 1 / vb));
+    // mutual information of the law and the scan's thickness: H(w) − E_y[H(w | y)], each law's
+    // predictive N(μ, s² + σ²), the expectation by Gauss–Hermite quadrature
+    const k = laws.length;
+    const variances = predictions.map((x) => x.variance + noise);
+    const entropy = (w: ArrayLike<number>): number => {
+      let h = 0;
+      for (let i = 0; i < w.length; i++) if (w[i] > 0) h -= w[i] * Math.log(w[i]);
+      return h;
+    };
+    const prior = laws.map((l) => l.weight);
+    const logPost = new Float64Array(k);
+    const post = new Float64Array(k);
+    let expected = 0;
+    for (let a = 0; a < k; a++) {
+      for (let n = 0; n < HERMITE_NODES.length; n++) {
+        const y = predictions[a].mean + Math.SQRT2 * Math.sqrt(variances[a]) * HERMITE_NODES[n];
+        let max = -Infinity;
+        for (let b = 0; b < k; b++) {
+          logPost[b] = Math.log(prior[b]) - 0.5 * Math.log(variances[b]) - (0.5 * (y - predictions[b].mean) ** 2) / variances[b];
+          if (logPost[b] > max) max = logPost[b];
+        }
+        let total = 0;
+        for (let b = 0; b < k; b++) total += (post[b] = Math.exp(logPost[b] - max));
+        for (let b = 0; b < k; b++) post[b] /= total;
+        expected += (prior[a] * HERMITE_WEIGHTS[n] * entropy(post)) / Math.sqrt(Math.PI);
       }
     }
+    const d = entropy(prior) - expected;
     const spread = `${laws[0].law} vs ${laws[1].law} differ by ${Math.abs(predictions[0].mean - predictions[1].mean).toFixed(2)} Å (scan σ ${Math.sqrt(noise).toFixed(2)} Å)`;
-    return { gain: Number.isFinite(d) ? d : 0, detail: spread };
+    return { gain: Number.isFinite(d) ? Math.max(d, 0) : 0, detail: spread };
   }
 
   /** A law's predicted observed thickness at a candidate (its joint optimum) and its predictive variance. */
@@ -708,7 +737,7 @@ export function plan(request: PlanRequest): PlanResult {
         gain_nats: result.gain,
         cost,
         score: score(result.gain, 0, c.time_s),
-        reason: `impedance now: no dose; ${result.detail}; ${sdText(target.sdBefore, result.sdAfter) || `${fmt(result.gain)} nats`}`,
+        reason: `impedance now: no dose; ${target.kind === "damage" ? "the electrode-wide thickness, unexposed: separates damage from growth; " : ""}${result.detail}; ${sdText(target.sdBefore, result.sdAfter) || `${fmt(result.gain)} nats`}`,
         ...(target.sdBefore !== undefined && result.sdAfter !== undefined ? { sdBefore: target.sdBefore, sdAfter: result.sdAfter } : {}),
       });
       continue;
@@ -719,7 +748,7 @@ export function plan(request: PlanRequest): PlanResult {
     const where = spot.fresh ? `fresh spot ${spot.id}` : `spot ${spot.id} (${fmt(spot.dose_Gy)} Gy so far)`;
     const why = target.kind === "damage" && spot.fresh ? "separates damage from growth; " : target.kind === "law" ? `${result.detail}; ` : "";
     const setting = `Q ${action.setting.qMin}–${action.setting.qMax} Å⁻¹, ${fmt(action.setting.countTime_s)} s`;
-    const effect = sdText(target.sdBefore, result.sdAfter) || `expected discrimination ${fmt(result.gain)} nats`;
+    const effect = sdText(target.sdBefore, result.sdAfter) || `expected law information ${fmt(result.gain)} of ${fmt(context.lawEntropy)} nats`;
     const costText = neutron ? `${fmt(c.time_s)} s of beam time` : `${fmt(c.dose_Gy)} Gy`;
     ranked.push({
       action,

@@ -5,7 +5,8 @@
  * Checks: budgets are never exceeded (a spot at its budget and a scan over the total budget
  * are refused and counted); gains are positive and grow with counting time; the dose-aware
  * ranking spends less dose per nat than the Fisher-greedy baseline; a fresh spot is the best
- * way to learn a damage term the posterior does not have; the Fisher gains agree with the
+ * way to learn a damage term the posterior does not have; the law target's information is bounded
+ * by what the law weights leave to learn; the Fisher gains agree with the
  * posterior-entropy reduction by sampling (rank correlation and ratio); a potential step in
  * the cycler record just before now puts "measure now" first, naming it; a cell without a
  * posterior yet still gets the earliest allowed scans; ask latency.
@@ -144,12 +145,16 @@ describe("planner on a live posterior", () => {
     expect(fresh.reason).toMatch(/^fresh spot P2 .*separates damage from growth; expected σ\(damage_rate/);
   });
 
-  it("law target: Box–Hill discrimination grows with the time ahead (the laws diverge)", () => {
+  it("law target: the expected law information grows with the time ahead (the laws diverge) and stays below the weights' entropy", () => {
     const c = constraints({ settings: [FULL], spots: [{ id: "P1", dose_Gy: 1, budget_Gy: 100, fresh: false }], waitSteps_s: [3600, 4 * 3600] });
     const result = plan({ campaign, live, constraints: c, target: { kind: "law" }, n: 100 });
     const at = (t: number): number => result.actions.find((a) => a.action.kind === "reflectivity" && a.action.at_s === t)!.gain_nats;
     expect(at(c.now_s + 4 * 3600)).toBeGreaterThan(at(c.now_s));
+    const weights = Object.values(result.now.weights!).filter((w) => w > 0);
+    const entropy = -weights.reduce((h, w) => h + w * Math.log(w), 0);
+    for (const a of result.actions) expect(a.gain_nats).toBeLessThanOrEqual(entropy * (1 + 1e-9));
     expect(result.now.weights?.["parabolic"]).toBeGreaterThan(0.5);
+    expect(result.actions[0].reason).toMatch(/parabolic vs linear differ by [\d.]+ Å \(scan σ [\d.]+ Å\); expected law information [\d.e-]+ of [\d.e-]+ nats for/);
   });
 
   it("Fisher gains agree with the posterior-entropy reduction by sampling", () => {
