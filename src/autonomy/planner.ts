@@ -220,6 +220,9 @@ interface TargetModel {
   median?: number;
 }
 
+/** The damage target's augmented model per live cell and scan list (see PlanContext.#augmentedDamage). */
+const AUGMENTED_DAMAGE = new WeakMap<LiveCell, { key: string; model: TargetModel }>();
+
 /** Everything a plan computes from its request, reusable for validation. */
 export class PlanContext {
   readonly request: PlanRequest;
@@ -316,7 +319,13 @@ export class PlanContext {
         const summary = weighted(column(view, j));
         return { kind: "damage", label: "damage_rate", unit: "Å/Gy", direction, precision, sdBefore: summary.sd, median: summary.median };
       }
-      return this.#augmentedDamage(scans);
+      // every scan's information is the costly part: kept per live cell (the agent asks again on the same document)
+      const key = scans.map((x) => `${x.id}@${x.time_s}:${x.dose_Gy}`).join(",");
+      const cached = AUGMENTED_DAMAGE.get(this.cell);
+      if (cached?.key === key) return cached.model;
+      const model = this.#augmentedDamage(scans);
+      AUGMENTED_DAMAGE.set(this.cell, { key, model });
+      return model;
     }
     if (target.kind === "law") {
       const laws = this.cell.resume.laws.filter((l) => !l.stale);
