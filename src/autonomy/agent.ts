@@ -73,11 +73,19 @@ export interface Tell {
   at: string;
 }
 
+/** What an `agent.suggestion` event records: the suggestion as it was made. */
+export type SuggestionPayload = Omit<Suggestion, "decision" | "takenAt" | "status"> & { status: "pending" };
+/** What an `agent.decision` event records ("take": handed to the instrument). */
+export interface DecisionPayload {
+  suggestion: string;
+  decision: "approve" | "deny" | "take";
+  by: string;
+  note?: string;
+  at: string;
+}
+
 /** One agent event (what the service appends to its log). */
-export type AgentEvent =
-  | { type: "agent.suggestion"; payload: Omit<Suggestion, "decision" | "takenAt" | "status"> & { status: "pending" } }
-  | { type: "agent.decision"; payload: { suggestion: string; decision: "approve" | "deny" | "take"; by: string; note?: string; at: string } }
-  | { type: "agent.tell"; payload: Tell };
+export type AgentEvent = { type: "agent.suggestion"; payload: SuggestionPayload } | { type: "agent.decision"; payload: DecisionPayload } | { type: "agent.tell"; payload: Tell };
 
 /** The planner's entry point (autonomy/planner's `plan`). */
 export type PlanFunction = (request: PlanRequest) => PlanResult;
@@ -233,11 +241,11 @@ export class Agent {
   /** Apply one event (other types are ignored; an event already applied changes nothing). */
   apply(event: { type: string; payload: object }): void {
     if (event.type === AGENT_EVENTS.suggestion) {
-      const payload = event.payload as AgentEvent & { type: "agent.suggestion" } extends { payload: infer P } ? P : never;
+      const payload = event.payload as SuggestionPayload;
       if (!this.suggestionsById.has(payload.id)) this.suggestionsById.set(payload.id, { ...payload, status: "pending" });
       this.lastTarget = payload.target;
     } else if (event.type === AGENT_EVENTS.decision) {
-      const payload = event.payload as { suggestion: string; decision: "approve" | "deny" | "take"; by: string; note?: string; at: string };
+      const payload = event.payload as DecisionPayload;
       const suggestion = this.suggestionsById.get(payload.suggestion);
       if (!suggestion) return;
       if (payload.decision === "take") {
@@ -247,7 +255,7 @@ export class Agent {
         suggestion.decision = { decision: payload.decision, by: payload.by, ...(payload.note === undefined ? {} : { note: payload.note }), at: payload.at };
       }
     } else if (event.type === AGENT_EVENTS.tell) {
-      const payload = event.payload as unknown as Tell;
+      const payload = event.payload as Tell;
       const key = `${payload.file}\0${payload.version}`;
       if (this.tellKeys.has(key)) return;
       this.tellKeys.add(key);
