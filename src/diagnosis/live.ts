@@ -11,7 +11,12 @@
  *   H = JᵀJ (the information matrix, accumulated scan by scan), and LM minimises that plus
  *   the new scans' exact χ²; the χ² at the new optimum is then evaluated exactly (one
  *   evaluation of each scan), so the expansion's drift does not accumulate in the AICc
- *   weights. A full run refits exactly.
+ *   weights. The contenders (within {@link POLISH_DELTA_IC} of the best: the best always, the
+ *   others in turn within {@link POLISH_SCAN_EVALUATIONS}) are then polished on every scan
+ *   exactly — one damped Gauss–Newton step, the information recomputed — because the expansion
+ *   drifts where the χ² is not quadratic (a nested law's extra term near its bound: the mixed
+ *   law ended 4.5 in χ² above the parabolic law it nests, weight 2 % instead of the batch's
+ *   15 %) and the weights of tied laws are differences of their χ². A full run refits exactly.
  * - Posterior: sequential importance resampling. The previous draws of the posterior law are
  *   reweighted by the new scans' likelihood (one model evaluation of each new scan per draw);
  *   ESS from the weights. Under a growth law the series model has no per-scan parameter (a
@@ -21,13 +26,19 @@
  *   are resampled (systematic). Rejuvenation: every update spends a fixed budget
  *   ({@link REJUVENATION_SCAN_EVALUATIONS} single-scan evaluations) on independence
  *   Metropolis–Hastings moves of the draws, in turn, on the full posterior of every scan seen,
- *   proposed from a multivariate t of the draws' weighted mean and covariance. Each draw keeps
+ *   proposed from a multivariate t of the draws' weighted mean and covariance, mixed half and
+ *   half with a t around the posterior law's polished optimum (inverse information): the draws
+ *   lag behind a posterior the new scans moved (≈ 1 sd along the L0–kp ridge on the example
+ *   without it), the optimum does not. Each draw keeps
  *   its log posterior (updated by the reweighting), so a move costs one evaluation of every
  *   scan, not two as an ensemble sampler's restart would (optimize/ensembleSampler evaluates
  *   its walkers' start positions); each move leaves the posterior invariant, so weighted draws
  *   stay properly weighted. When another law leads the posterior's by more than
  *   {@link LAW_CHANGE_DELTA} in AICc, the draws are rebuilt for it by importance sampling
  *   around its joint optimum (while draws × scans ≤ {@link LAW_SWITCH_SCAN_EVALUATIONS}).
+ * - Refinement: `update(campaign, { refine: true })` with nothing new spends
+ *   {@link REFINEMENT_SCAN_EVALUATIONS} on more moves (the service asks for it when a campaign
+ *   has been quiet for service/runner REFINE_AFTER_MS, before its full run).
  * - `needsFull` is raised when the cheap update is not enough: the ESS (weights, distinct
  *   draws) below {@link FULL_ESS_FRACTION} of the draws after rejuvenation; moves accepted less
  *   than {@link REJUVENATION_MIN_ACCEPTANCE} of the time; a law switch too costly for the
@@ -51,7 +62,7 @@
  * resistance Ω, capacitance F.
  */
 import { createRandom, type Random } from "../core/random.ts";
-import { choleskyWithJitter, invertMatrix } from "../core/linalg.ts";
+import { choleskyWithJitter, forwardSubstitution, invertMatrix } from "../core/linalg.ts";
 import { ValidationError } from "../core/errors.ts";
 import { STRATA_VERSION } from "../core/version.ts";
 import { GROWTH_LAWS, LAW_NAMES, type LawName, type SeriesScales } from "../models/growthLaws.ts";
@@ -88,6 +99,14 @@ export const FULL_ESS_FRACTION = 0.2;
 export const REJUVENATION_SCAN_EVALUATIONS = 4000;
 /** At most this many sweeps over the draws in one update (the budget buys more when the series is short). */
 export const REJUVENATION_MAX_SWEEPS = 2;
+/**
+ * An update asked to refine (`update(campaign, { refine: true })`) that brings nothing new (no
+ * scan, no changed scan) spends this many single-scan evaluations on moves of the draws, at
+ * most {@link REFINEMENT_MAX_SWEEPS} sweeps. The service asks for one when a campaign has
+ * been quiet (service/runner REFINE_AFTER_MS).
+ */
+export const REFINEMENT_SCAN_EVALUATIONS = 12000;
+export const REFINEMENT_MAX_SWEEPS = 4;
 /** Degrees of freedom and scale of the multivariate t (draws' weighted mean and covariance) that proposes the rejuvenation moves. */
 export const REJUVENATION_PROPOSAL = { dof: 10, scale: 1.1 } as const;
 /** Acceptance of the rejuvenation moves below this (over one update with at least {@link MIN_MOVES_FOR_ACCEPTANCE} proposals) says the posterior is far from the proposal: a full run is due. */
@@ -98,6 +117,12 @@ const MIN_MOVES_FOR_ACCEPTANCE = 20;
 export const LAW_SWITCH_SCAN_EVALUATIONS = 20000;
 /** Degrees of freedom and scale of the multivariate t around a law's optimum (inverse information) that proposes the draws of a law switch. */
 const SWITCH_PROPOSAL = { dof: 5, scale: 1.2 } as const;
+/** Laws within this ΔAICc of the best have their optimum polished on every scan at each update (beyond it a law's weight is below e⁻⁵ of the best's). */
+export const POLISH_DELTA_IC = 10;
+/** Damping trials of a polish's Gauss–Newton step. */
+export const POLISH_TRIALS = 3;
+/** Budget of one update's polishes, in single-scan model evaluations (the best law is always polished). */
+export const POLISH_SCAN_EVALUATIONS = 2000;
 /** A new scan's warm-started fit failed (global stage rerun) when its χ² upper-tail p is below this. */
 export const MISFIT_P = 1e-3;
 /** The posterior law is behind another by more than this ΔAICc: a full run is due. */
@@ -252,6 +277,8 @@ export interface CellStateJson {
   spotsAtFull: string[];
   /** laws the last full run could fit */
   lawsAtFull: LawName[];
+  /** refinements (updates that brought nothing new) since the last new scan */
+  refinements?: number;
   /** scans when the first posterior was last attempted without one resulting (retried at twice as many) */
   firstPosteriorTriedAt?: number;
 }
@@ -302,24 +329,27 @@ export class LiveDiagnosis {
   }
 
   /**
-   * Update with the campaign as it is now (the scans whose files have arrived).
+   * Update with the campaign as it is now (the scans whose files have arrived). With
+   * `refine`, a cell whose scans are all known and unchanged spends
+   * {@link REFINEMENT_SCAN_EVALUATIONS} on more moves of its draws (the service asks for this
+   * when a campaign has been quiet); a cell with new scans is updated as usual.
    * @returns the new strata-live/1 document
    */
-  update(campaign: Campaign): Promise<LiveDocument> {
+  update(campaign: Campaign, options: { refine?: boolean } = {}): Promise<LiveDocument> {
     // one update at a time (an update may await the first posterior's chain)
-    const run = this.#queue.then(() => this.#update(campaign));
+    const run = this.#queue.then(() => this.#update(campaign, options.refine === true));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #update(campaign: Campaign): Promise<LiveDocument> {
+  async #update(campaign: Campaign, refine: boolean): Promise<LiveDocument> {
     const cells: LiveCell[] = [];
     const methods: string[] = [];
     for (const [index, cell] of campaign.cells.entries()) {
       debugTime("start");
       const input = cellInput(campaign, cell, campaign.manifest.beam.probe, campaign.manifest.beam, { damage: this.#options.damage, cellIndex: index });
       debugTime("cellInput");
-      const result = await this.#updateCell(campaign, index, input);
+      const result = await this.#updateCell(campaign, index, input, refine);
       debugTime("document");
       methods.push(result.live.method);
       cells.push(result);
@@ -384,7 +414,7 @@ export class LiveDiagnosis {
     return { mode: "auto", laws: [...this.#options.laws], seed, mcmc: { ...this.#options.mcmc }, damage: this.#options.damage };
   }
 
-  async #updateCell(campaign: Campaign, index: number, input: CellDiagnosisInput): Promise<LiveCell> {
+  async #updateCell(campaign: Campaign, index: number, input: CellDiagnosisInput, refine: boolean): Promise<LiveCell> {
     const series = input.series;
     const id = series.cell;
     let state = this.#cells.get(id);
@@ -418,6 +448,7 @@ export class LiveDiagnosis {
         state.scans.push(record(scan));
       }
     }
+    if (fresh.length > 0) delete state.refinements;
     debugTime("independent fit");
     let method: LiveCell["live"]["method"] = "independent";
     let resampled = false;
@@ -441,6 +472,14 @@ export class LiveDiagnosis {
       method = step.resampled ? "chain" : "sir";
       resampled = step.resampled;
       moved = step.moved;
+    } else if (state.posterior && refine && changed.length === 0) {
+      // nothing new and a refinement asked for: more moves of the same draws
+      state.refinements = (state.refinements ?? 0) + 1;
+      const random = createRandom(`${seedBase}:refine:${state.scans.length}:${state.refinements}`);
+      const moves = this.#rejuvenate(state.posterior, series, state.scales!, random, { evaluations: REFINEMENT_SCAN_EVALUATIONS, sweeps: REFINEMENT_MAX_SWEEPS }, laplaceOf(state));
+      if (moves.lowAcceptance) reasons.push(moves.lowAcceptance);
+      method = "sir";
+      moved = moves.moved;
     } else if (state.posterior) method = "sir";
     if (state.posterior) {
       for (const law of laws) if (!state.lawsAtFull.includes(law)) reasons.push(`the ${law} law became applicable (its data arrived) and has no joint fit yet`);
@@ -493,6 +532,25 @@ export class LiveDiagnosis {
         if (!isPosterior) law.stale = true;
       }
     }
+    // the contenders' optima are then polished on every scan exactly: the expansion drifts where
+    // the χ² surface is not quadratic (a nested law's extra term near its bound), and the weights
+    // of close laws are differences of their χ²
+    // (the best always; the other contenders in turn, by the scans' count, within the budget)
+    const contenders = lawComparison(state.laws)
+      .filter((c) => c.deltaIC <= POLISH_DELTA_IC)
+      .map((c) => state.laws.find((l) => l.law === c.law && l.damage === c.damage && !l.stale))
+      .filter((l): l is LawState => l !== undefined);
+    if (contenders.length > 0) {
+      const [best, ...others] = contenders;
+      const start = series.scans.length % Math.max(others.length, 1);
+      let budget = POLISH_SCAN_EVALUATIONS;
+      for (const law of [best, ...others.slice(start), ...others.slice(0, start)]) {
+        const cost = LiveDiagnosis.polishCost(law.names.length, series.scans.length);
+        if (law !== best && cost > budget) break;
+        this.#polishLaw(law, series, scales);
+        budget -= cost;
+      }
+    }
     debugTime("law fits");
     // (2) the posterior follows the best law: switch when it is behind by more than LAW_CHANGE_DELTA
     const random = createRandom(seed);
@@ -505,7 +563,7 @@ export class LiveDiagnosis {
         state.posterior = this.#switchLaw(target, series, scales, random);
         const switched = state.posterior;
         if (kishEss(switched.logWeights) < RESAMPLE_ESS_FRACTION * switched.draws.length) systematicResample(switched, random);
-        const moves = this.#rejuvenate(switched, series, scales, random);
+        const moves = this.#rejuvenate(switched, series, scales, random, undefined, laplaceOf(state));
         if (moves.lowAcceptance) reasons.push(moves.lowAcceptance);
         return { resampled: true, moved: moves.moved, switched: why };
       }
@@ -530,7 +588,7 @@ export class LiveDiagnosis {
       systematicResample(posterior, random);
       resampled = true;
     }
-    const moves = this.#rejuvenate(posterior, series, scales, random);
+    const moves = this.#rejuvenate(posterior, series, scales, random, undefined, laplaceOf(state));
     debugTime("rejuvenate");
     if (moves.lowAcceptance) reasons.push(moves.lowAcceptance);
     const ess = this.#ess(state);
@@ -599,22 +657,43 @@ export class LiveDiagnosis {
    * move evaluates the full posterior (every scan) once, the current draw's log posterior being
    * kept. Each move leaves the posterior invariant, so weighted draws stay properly weighted.
    */
-  #rejuvenate(posterior: PosteriorState, series: SeriesInput, scales: SeriesScales, random: Random): { moved: number; proposals: number; lowAcceptance?: string } {
+  #rejuvenate(
+    posterior: PosteriorState,
+    series: SeriesInput,
+    scales: SeriesScales,
+    random: Random,
+    budget: { evaluations: number; sweeps: number } = { evaluations: REJUVENATION_SCAN_EVALUATIONS, sweeps: REJUVENATION_MAX_SWEEPS },
+    laplace?: { values: readonly number[]; information: readonly number[] },
+  ): { moved: number; proposals: number; lowAcceptance?: string } {
     const p = posterior.names.length;
     const count = posterior.draws.length;
     const scans = Math.max(series.scans.length, 1);
-    const proposals = Math.min(Math.floor(REJUVENATION_SCAN_EVALUATIONS / scans), REJUVENATION_MAX_SWEEPS * count);
+    const proposals = Math.min(Math.floor(budget.evaluations / scans), budget.sweeps * count);
     if (proposals < 1 || count === 0) return { moved: 0, proposals: 0 };
     const objective = this.#posteriorObjective(posterior, series, scales);
     const { mean, covariance } = weightedMoments(posterior);
     const { dof, scale } = REJUVENATION_PROPOSAL;
-    const scaled = covariance.map((c) => c * scale * scale);
-    const factor = choleskyWithJitter(scaled, p, 1e-300);
-    const precision = invertMatrix(scaled, p) ?? choleskyInverse(factor, p);
+    // the proposal: a multivariate t of the draws' moments, mixed half and half with a t around
+    // the law's polished optimum (inverse information) when the state has it — the draws lag
+    // behind a posterior that the new scans moved, the optimum does not
+    const components = [tComponent(mean, covariance.map((c) => c * scale * scale), p)];
+    if (laplace) {
+      const information = Float64Array.from(laplace.information);
+      for (let j = 0; j < p; j++) information[j * p + j] += 1e-12 * Math.max(information[j * p + j], 1e-300);
+      const inverse = invertMatrix(information, p);
+      if (inverse && inverse.every(Number.isFinite)) components.push(tComponent(Float64Array.from(laplace.values), inverse.map((c) => c * scale * scale), p));
+    }
+    const logMix = Math.log(1 / components.length);
     const logQ = (theta: ArrayLike<number>): number => {
-      let m = 0;
-      for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) m += (theta[a] - mean[a]) * precision[a * p + b] * (theta[b] - mean[b]);
-      return -0.5 * (dof + p) * Math.log1p(m / dof);
+      let max = -Infinity;
+      const terms = components.map((component) => {
+        let m = 0;
+        for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) m += (theta[a] - component.mean[a]) * component.precision[a * p + b] * (theta[b] - component.mean[b]);
+        const value = logMix - 0.5 * component.logDet - 0.5 * (dof + p) * Math.log1p(m / dof);
+        max = Math.max(max, value);
+        return value;
+      });
+      return max + Math.log(terms.reduce((sum, t) => sum + Math.exp(t - max), 0));
     };
     const z = new Float64Array(p);
     const proposal = new Float64Array(p);
@@ -622,14 +701,15 @@ export class LiveDiagnosis {
     const moved = new Set<number>();
     for (let k = 0; k < proposals; k++) {
       const i = (posterior.cursor + k) % count;
+      const component = components.length === 1 ? components[0] : components[random.next() < 0.5 ? 0 : 1];
       random.fillNormal(z);
       let g = 0;
       for (let d = 0; d < dof; d++) g += random.normal() ** 2;
       const w = Math.sqrt(dof / g);
       for (let a = 0; a < p; a++) {
         let sum = 0;
-        for (let b = 0; b <= a; b++) sum += factor[a * p + b] * z[b];
-        proposal[a] = mean[a] + w * sum;
+        for (let b = 0; b <= a; b++) sum += component.factor[a * p + b] * z[b];
+        proposal[a] = component.mean[a] + w * sum;
       }
       const u = random.next();
       const lp = objective.logPosterior(proposal);
@@ -768,6 +848,94 @@ export class LiveDiagnosis {
     law.information = Array.from(information);
     law.n += newResiduals;
     law.converged = fit.converged;
+  }
+
+  /**
+   * A law's optimum refined on every scan seen (not the expansion): one damped Gauss–Newton
+   * step from the incremental optimum (the damping raised until χ² falls, at most
+   * {@link POLISH_TRIALS} trials), the information JᵀJ replaced by the exact one.
+   * Costs (p + 1 + trials) evaluations of every scan.
+   */
+  #polishLaw(law: LawState, series: SeriesInput, scales: SeriesScales): void {
+    const p = law.names.length;
+    const parts = series.scans.map((scan) => this.#scanObjective(series, scan, law.law, law.damage, scales, law.names));
+    const nResiduals = parts.reduce((a, part) => a + part.series.objective.nResiduals, 0);
+    const evaluate = (theta: ArrayLike<number>, out: Float64Array): number => {
+      let offset = 0;
+      for (const part of parts) {
+        for (let j = 0; j < p; j++) part.buffer[part.order[j]] = theta[j];
+        part.series.objective.residuals(part.buffer, out.subarray(offset, offset + part.series.objective.nResiduals));
+        offset += part.series.objective.nResiduals;
+      }
+      let chi2 = 0;
+      for (let r = 0; r < nResiduals; r++) chi2 += out[r] * out[r];
+      return chi2;
+    };
+    const values = Float64Array.from(law.values);
+    const base = new Float64Array(nResiduals);
+    const chi2 = evaluate(values, base);
+    if (!Number.isFinite(chi2)) return;
+    // forward-difference Jacobian (row-major), gradient Jᵀr and information JᵀJ
+    const shifted = new Float64Array(nResiduals);
+    const jacobian = new Float64Array(nResiduals * p);
+    const steps = new Float64Array(p);
+    for (let j = 0; j < p; j++) {
+      const span = Number.isFinite(law.upper[j] - law.lower[j]) ? law.upper[j] - law.lower[j] : Math.max(Math.abs(values[j]), 1);
+      let h = 1e-7 * span;
+      if (values[j] + h > law.upper[j]) h = -h;
+      steps[j] = h;
+      const kept = values[j];
+      values[j] = kept + h;
+      evaluate(values, shifted);
+      values[j] = kept;
+      for (let r = 0; r < nResiduals; r++) jacobian[r * p + j] = (shifted[r] - base[r]) / h;
+    }
+    const information = new Float64Array(p * p);
+    const gradient = new Float64Array(p);
+    for (let a = 0; a < p; a++) {
+      let g = 0;
+      for (let r = 0; r < nResiduals; r++) g += jacobian[r * p + a] * base[r];
+      gradient[a] = g;
+      for (let b = 0; b <= a; b++) {
+        let sum = 0;
+        for (let r = 0; r < nResiduals; r++) sum += jacobian[r * p + a] * jacobian[r * p + b];
+        information[a * p + b] = sum;
+        information[b * p + a] = sum;
+      }
+    }
+    law.information = Array.from(information);
+    if (!information.every(Number.isFinite)) return;
+    // (JᵀJ + λ·diag(JᵀJ)) δ = −Jᵀr, δ clipped to the bounds; λ raised tenfold until χ² falls
+    const damped = new Float64Array(p * p);
+    const delta = new Float64Array(p);
+    const trial = new Float64Array(p);
+    let lambda = 0;
+    for (let attempt = 0; attempt < POLISH_TRIALS; attempt++) {
+      damped.set(information);
+      for (let j = 0; j < p; j++) damped[j * p + j] += lambda * information[j * p + j] + 1e-12 * Math.max(information[j * p + j], 1e-300);
+      const factor = choleskyWithJitter(damped, p, 1e-300);
+      for (let j = 0; j < p; j++) delta[j] = -gradient[j];
+      forwardSubstitution(factor, p, delta);
+      for (let i = p - 1; i >= 0; i--) {
+        let sum = delta[i];
+        for (let k = i + 1; k < p; k++) sum -= factor[k * p + i] * delta[k];
+        delta[i] = sum / factor[i * p + i];
+      }
+      for (let j = 0; j < p; j++) trial[j] = Math.min(law.upper[j], Math.max(law.lower[j], values[j] + delta[j]));
+      const trialChi2 = evaluate(trial, shifted);
+      if (trialChi2 < chi2) {
+        law.values = Array.from(trial);
+        law.chi2 = trialChi2;
+        return;
+      }
+      lambda = lambda === 0 ? 1e-3 : lambda * 10;
+    }
+    law.chi2 = chi2;
+  }
+
+  /** Evaluations of every scan that a polish of a law with p parameters costs (Jacobian, base and trials). */
+  static polishCost(p: number, scans: number): number {
+    return (p + 1 + POLISH_TRIALS) * scans;
   }
 
   /** The single-scan objective of a scan under a law (cached), mapped to the state's parameter order. */
@@ -940,6 +1108,7 @@ export class LiveDiagnosis {
         spotsAtFull: [...state.spotsAtFull],
         lawsAtFull: [...state.lawsAtFull],
         ...(state.firstPosteriorTriedAt !== undefined ? { firstPosteriorTriedAt: state.firstPosteriorTriedAt } : {}),
+        ...(state.refinements !== undefined ? { refinements: state.refinements } : {}),
       },
     };
   }
@@ -1171,6 +1340,31 @@ function systematicResample(posterior: PosteriorState, random: Random): void {
 }
 
 /** (L·Lᵀ)⁻¹ from a lower Cholesky factor L. */
+/** The posterior law's optimum and information, when the state has its joint fit (same parameters, not stale). */
+function laplaceOf(state: CellState): { values: number[]; information: number[] } | undefined {
+  const posterior = state.posterior;
+  if (!posterior) return undefined;
+  const law = state.laws.find((l) => l.law === posterior.law && l.damage === posterior.damage && !l.stale);
+  if (!law || law.names.length !== posterior.names.length || law.names.some((name, j) => name !== posterior.names[j])) return undefined;
+  return { values: law.values, information: law.information };
+}
+
+/** A multivariate t component of a proposal: its centre, Cholesky factor, precision and log det of the scale matrix. */
+interface TComponent {
+  mean: Float64Array;
+  factor: Float64Array;
+  precision: Float64Array;
+  logDet: number;
+}
+
+function tComponent(mean: Float64Array, scaleMatrix: Float64Array, p: number): TComponent {
+  const factor = choleskyWithJitter(scaleMatrix, p, 1e-300);
+  const precision = invertMatrix(scaleMatrix, p) ?? choleskyInverse(factor, p);
+  let logDet = 0;
+  for (let j = 0; j < p; j++) logDet += 2 * Math.log(factor[j * p + j]);
+  return { mean, factor, precision, logDet };
+}
+
 function choleskyInverse(factor: Float64Array, p: number): Float64Array {
   const inverseL = new Float64Array(p * p);
   for (let c = 0; c < p; c++) {

@@ -23,6 +23,8 @@ interface Request {
   dir?: string;
   resume?: Record<string, unknown> | null;
   document?: Record<string, unknown>;
+  /** a refinement (the campaign quiet): more moves when nothing is new */
+  refine?: boolean;
 }
 
 const engines = new Map<string, LiveDiagnosis>();
@@ -48,7 +50,7 @@ async function handle(request: Request): Promise<Record<string, unknown>> {
     engine = request.resume ? resumed(request.resume) : new LiveDiagnosis();
     engines.set(request.campaignId, engine);
   }
-  const document = await engine.update(campaign);
+  const document = await engine.update(campaign, { refine: request.refine === true });
   return { document, scans, needsFull: engine.needsFull, load_ms: loaded - started, update_ms: Date.now() - loaded };
 }
 

@@ -42,7 +42,7 @@ import { FolderWatcher, type FolderWatcherOptions, type WaitingFile } from "./wa
 
 /** What the runner needs of the live engine (diagnosis/live's LiveDiagnosis has this shape). */
 export interface LiveEngine {
-  update(campaign: Campaign): Promise<object>;
+  update(campaign: Campaign, options?: { refine?: boolean }): Promise<object>;
   readonly needsFull: boolean;
   full(campaign: Campaign, options?: { signal?: AbortSignal }): Promise<object>;
 }
@@ -66,6 +66,14 @@ export const INGEST_GATHER_MS = 20;
 export const QUIET_CHECK_MS = 1000;
 /** A full run the engine asked for (`needsFull`) starts once no update has come for this long (ms): data arriving every few seconds would abort it anyway. */
 export const NEEDS_FULL_QUIET_MS = 5000;
+/**
+ * A campaign quiet this long (and not yet due a full run) gets one live update with nothing
+ * new, which refines its posterior (diagnosis/live REFINEMENT_SCAN_EVALUATIONS more moves):
+ * the live result is then as good as the batch's until the full run replaces it.
+ */
+export const REFINE_AFTER_MS = 5000;
+/** The work payload's reason of a refinement. */
+const REFINE_REASON = "refine";
 
 export const LIVE_UPDATE = "live-update";
 export const FULL_DIAGNOSIS = "full-diagnosis";
@@ -121,6 +129,8 @@ interface CampaignState {
   fullInputs: string | undefined;
   /** the engine said a full run is due */
   needsFull: boolean;
+  /** the inputs of the last refinement asked for */
+  refinedInputs?: string;
 }
 
 /** The runner (see the module header). */
@@ -374,7 +384,8 @@ export class Runner extends EventEmitter {
     await this.locked(campaignId, async () => {
       const covered = (await this.store.listWork(campaignId)).filter((w) => w.kind === LIVE_UPDATE && w.state === "queued");
       const inputs = inputsFingerprint(await this.store.listFiles(campaignId));
-      const outcome = await this.hostOf().update(campaignId, this.ingestor.campaignDir(campaignId), () => this.latestDocument(campaignId));
+      const refine = work.payload["reason"] === REFINE_REASON;
+      const outcome = await this.hostOf().update(campaignId, this.ingestor.campaignDir(campaignId), () => this.latestDocument(campaignId), refine);
       if (outcome.document) {
         const scans = outcome.scans;
         const document: Record<string, unknown> = { ...outcome.document, inputs };
@@ -394,7 +405,8 @@ export class Runner extends EventEmitter {
       }
       await this.store.finishWork(work.id, { state: "done" });
       for (const w of covered) await this.store.finishWork(w.id, { state: "done" });
-      state.lastUpdateAt = Date.now();
+      // a refinement is not new data: the quiet clock of the full run keeps running
+      if (!refine) state.lastUpdateAt = Date.now();
     });
     this.notify();
   }
@@ -413,6 +425,18 @@ export class Runner extends EventEmitter {
     for (const [campaignId, state] of this.campaigns) {
       if (state.full) continue;
       const quiet = now - state.lastUpdateAt;
+      if (quiet >= REFINE_AFTER_MS && quiet < this.fullAfterMs && !state.needsFull) {
+        // quiet: one live update with nothing new refines the posterior (more moves) before the full run
+        const files = await this.store.listFiles(campaignId);
+        const inputs = inputsFingerprint(files);
+        if (state.refinedInputs === inputs || state.fullInputs === inputs || !files.some((f) => f.status === "ingested" && f.kind === "scan")) continue;
+        const work = await this.store.listWork(campaignId);
+        if (work.some((w) => (w.kind === LIVE_UPDATE || w.kind === FULL_DIAGNOSIS) && (w.state === "queued" || w.state === "running"))) continue;
+        state.refinedInputs = inputs;
+        await this.store.enqueueWork({ campaignId, kind: LIVE_UPDATE, payload: { reason: REFINE_REASON } });
+        this.wakeLive?.();
+        continue;
+      }
       if (quiet < this.fullAfterMs && !(state.needsFull && quiet >= NEEDS_FULL_QUIET_MS)) continue;
       const files = await this.store.listFiles(campaignId);
       if (!files.some((f) => f.status === "ingested" && f.kind === "scan")) continue;
@@ -536,7 +560,7 @@ interface UpdateOutcome {
 /** Holds the live engines of every campaign and runs their updates. */
 interface EngineHost {
   /** update the campaign's engine from its materialised folder; an engine made now resumes from `resume()` */
-  update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>): Promise<UpdateOutcome>;
+  update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>, refine?: boolean): Promise<UpdateOutcome>;
   /** the campaign's engine resumes from this document (a full run's) */
   adopt(campaignId: string, document: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
@@ -549,7 +573,7 @@ class InProcessHost implements EngineHost {
   private readonly engines = new Map<string, LiveEngine>();
   constructor(private readonly factory: EngineFactory) {}
 
-  async update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>): Promise<UpdateOutcome> {
+  async update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>, refine = false): Promise<UpdateOutcome> {
     const started = Date.now();
     const campaign = await loadCampaign(dir, { presentOnly: true, lenient: false });
     const loaded = Date.now();
@@ -561,7 +585,7 @@ class InProcessHost implements EngineHost {
       engine = document ? this.factory.fromDocument(document) : this.factory.create();
       this.engines.set(campaignId, engine);
     }
-    const document = { ...(await engine.update(campaign)) } as Record<string, unknown>;
+    const document = { ...(await engine.update(campaign, { refine })) } as Record<string, unknown>;
     return { document, scans, needsFull: engine.needsFull, load_ms: loaded - started, update_ms: Date.now() - loaded };
   }
 
@@ -626,10 +650,10 @@ class WorkerHost implements EngineHost {
     });
   }
 
-  async update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>): Promise<UpdateOutcome> {
+  async update(campaignId: string, dir: string, resume: () => Promise<Record<string, unknown> | undefined>, refine = false): Promise<UpdateOutcome> {
     await this.start();
     const resumeFrom = this.has.has(campaignId) ? null : ((await resume()) ?? null);
-    const answer = await this.request({ op: "update", campaignId, dir, resume: resumeFrom });
+    const answer = await this.request({ op: "update", campaignId, dir, resume: resumeFrom, refine });
     if (answer["document"]) this.has.add(campaignId);
     return {
       document: (answer["document"] as Record<string, unknown> | null) ?? null,

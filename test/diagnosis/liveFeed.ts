@@ -12,6 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { loadCampaign, type Campaign } from "../../src/campaign/campaign.ts";
 import type { LiveDocument } from "../../src/diagnosis/live.ts";
+import { INDISTINGUISHABLE_DELTA_IC } from "../../src/diagnosis/diagnoseCell.ts";
+import type { LawName } from "../../src/models/growthLaws.ts";
 import { repoRoot } from "../paths.ts";
 
 /** Issue 17's agreement acceptance: medians within this many batch posterior sd… */
@@ -106,21 +108,65 @@ export interface Agreement {
   widthError: number;
 }
 
-/** Each law parameter's and the last scan's thickness, live (cell `cell`) against batch. */
-export function agreement(live: LiveDocument, batch: Record<string, unknown>, cell = 0): { law: string; liveLaw: string | null; rows: Agreement[] } {
-  const liveCell = live.cells[cell];
+/** Each law's Akaike weight, live and batch, agree within this (absolute): both come from the laws' optima, not from sampling. */
+export const LAW_WEIGHT_TOLERANCE = 0.05;
+
+interface BatchLaw {
+  law: string;
+  deltaIC: number;
+  weight: number;
+}
+
+/** The result of {@link agreement}. */
+export interface AgreementResult {
+  /** the batch's law (the best of its comparison) and the live posterior's */
+  law: string;
+  liveLaw: string | null;
+  /** the two laws differ but the batch cannot tell them apart (ΔAICc within INDISTINGUISHABLE_DELTA_IC) */
+  tied: boolean;
+  /** every law's weight, live and batch */
+  weights: { law: string; live: number; batch: number }[];
+  /** the posterior law's parameters, then every scan's thickness (against the same law's batch) */
+  rows: Agreement[];
+}
+
+/**
+ * The live document (cell `cell`) against the batch diagnosis of the same campaign:
+ * - every law's weight;
+ * - the posterior law's parameters and every scan's thickness under it, against `batch` when
+ *   both follow the same law; when the live posterior follows another law that the batch
+ *   cannot tell apart from its own (a tie, such as the charge and parabolic laws of a
+ *   potentiostatic hold), against `sameLaw`, the batch diagnosis restricted to the live
+ *   posterior's law (`--laws <it>`): parameters of different laws are different quantities,
+ *   and so, slightly, are the thicknesses each law's curve gives.
+ */
+export function agreement(live: LiveDocument, batch: Record<string, unknown>, options: { cell?: number; sameLaw?: Record<string, unknown> } = {}): AgreementResult {
+  const liveCell = live.cells[options.cell ?? 0];
   const batchCell = (batch["cells"] as Record<string, Record<string, unknown>>)[liveCell.id];
-  const growth = Object.values(batchCell["growth"] as Record<string, { law: string; parameters: Record<string, BatchInterval> }>)[0];
-  const timeline = batchCell["timeline"] as { layers: Record<string, { thickness_A: BatchInterval }> }[];
-  const lastBatch = Object.values(timeline[timeline.length - 1].layers)[0].thickness_A;
-  const lastLive = liveCell.timeline[liveCell.timeline.length - 1].thickness_A!;
+  const growth = Object.values(batchCell["growth"] as Record<string, { law: string; parameters: Record<string, BatchInterval>; comparison?: BatchLaw[] }>)[0];
+  const comparison = growth.comparison ?? [];
+  const liveLaw = liveCell.law.posterior;
+  const tied = liveLaw !== null && liveLaw !== growth.law && (comparison.find((c) => c.law === liveLaw)?.deltaIC ?? Infinity) <= INDISTINGUISHABLE_DELTA_IC;
   const row = (name: string, l: BatchInterval, b: BatchInterval): Agreement => {
     const sd = (b.hi95 - b.lo95) / 3.92;
     return { name, live: pick(l), batch: pick(b), medianSd: Math.abs(l.median - b.median) / sd, widthError: (l.hi95 - l.lo95) / (b.hi95 - b.lo95) - 1 };
   };
-  const rows = Object.entries(growth.parameters).map(([name, b]) => row(name, liveCell.parameters[name] ?? { median: NaN, lo95: NaN, hi95: NaN }, b));
-  rows.push(row("last scan thickness", lastLive, lastBatch));
-  return { law: growth.law, liveLaw: liveCell.law.posterior, rows };
+  let reference = batchCell;
+  if (tied) {
+    if (!options.sameLaw) throw new Error(`the live posterior follows the ${liveLaw} law, tied with the batch's ${growth.law}: pass the batch restricted to ${liveLaw} as sameLaw`);
+    reference = (options.sameLaw["cells"] as Record<string, Record<string, unknown>>)[liveCell.id];
+  }
+  const referenceGrowth = Object.values(reference["growth"] as Record<string, { law: string; parameters: Record<string, BatchInterval> }>)[0];
+  if (tied && referenceGrowth.law !== liveLaw) throw new Error(`sameLaw follows the ${referenceGrowth.law} law, not ${liveLaw}`);
+  const missing = { median: NaN, lo95: NaN, hi95: NaN };
+  const rows = Object.entries(referenceGrowth.parameters).map(([name, b]) => row(name, liveCell.parameters[name] ?? missing, b));
+  const timeline = reference["timeline"] as { scan: string; layers: Record<string, { thickness_A: BatchInterval }> }[];
+  for (const entry of timeline) {
+    const liveEntry = liveCell.timeline.find((t) => t.scan === entry.scan);
+    rows.push(row(`thickness at ${entry.scan}`, liveEntry?.thickness_A ?? missing, Object.values(entry.layers)[0].thickness_A));
+  }
+  const weights = comparison.map((c) => ({ law: c.law, live: liveCell.law.weights[c.law as LawName] ?? 0, batch: c.weight }));
+  return { law: growth.law, liveLaw, tied, weights, rows };
 }
 
 function pick(i: BatchInterval): BatchInterval {
@@ -132,4 +178,18 @@ export function withoutTime(doc: LiveDocument): Omit<LiveDocument, "generated"> 
   const { generated: _generated, ...rest } = doc;
   void _generated;
   return rest;
+}
+
+/**
+ * {@link agreement} of a live document with the batch diagnosis of `source` (all five laws),
+ * running the batch restricted to the live posterior's law (in `out`/same-law) when the two
+ * follow tied laws.
+ */
+export async function agreementWithBatch(live: LiveDocument, source: string, batch: Record<string, unknown>, out: string): Promise<AgreementResult> {
+  const liveLaw = live.cells[0].law.posterior;
+  const batchCell = (batch["cells"] as Record<string, Record<string, unknown>>)[live.cells[0].id];
+  const batchLaw = Object.values(batchCell["growth"] as Record<string, { law: string }>)[0].law;
+  if (liveLaw === batchLaw || liveLaw === null) return agreement(live, batch);
+  const sameLaw = await batchDiagnose(source, path.join(out, "same-law"), ["--laws", liveLaw]);
+  return agreement(live, batch, { sameLaw });
 }
