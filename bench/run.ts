@@ -16,6 +16,9 @@ import { benchDiagnose } from "./diagnose.ts";
 import { benchConfounders } from "./confounders.ts";
 import { benchStartup } from "./startup.ts";
 import { benchRealData } from "./realdata.ts";
+import { benchLive } from "./live.ts";
+import { measureServiceLatency, percentile } from "./serviceLatency.ts";
+import { benchPlan } from "./plan.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,6 +35,22 @@ const suites: Record<string, () => Record<string, Timing | number | string> | Pr
   confounders: benchConfounders,
   startup: benchStartup,
   realdata: benchRealData,
+  live: () => benchLive(),
+  // `strata serve` (a spawned service) replaying 100 X-ray scans at one every 2 s: ~4 min
+  service: async () => {
+    const result = await measureServiceLatency({ scans: 100, interval_s: 2, seed: 1 });
+    const updateMs = result.updates.flatMap((u) => (typeof u.update_ms === "number" ? [u.update_ms] : []));
+    return {
+      "scans replayed": result.scans,
+      "file complete → posterior served p50 ms": result.p50_ms,
+      "file complete → posterior served p95 ms (target ≤ 1000)": result.p95_ms,
+      "file complete → posterior served max ms": result.max_ms,
+      "live update p50 ms": percentile(updateMs, 50),
+      "live update p95 ms": percentile(updateMs, 95),
+      "full runs during the replay": result.fullRuns,
+    };
+  },
+  plan: benchPlan,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {
