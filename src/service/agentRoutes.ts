@@ -264,7 +264,6 @@ export function registerAgentRoutes(app: FastifyInstance, options: AgentRoutesOp
         const live = await liveOf(record.id);
         if (!live) throw new AgentHttpError(409, `campaign "${record.id}": no live diagnosis yet — the agent asks the planner about a posterior (tell it scans first)`);
         const liveCell = live.cells.find((c) => c.id === body.cell) ?? live.cells[0];
-        if (!liveCell?.posterior) throw new AgentHttpError(409, `campaign "${record.id}": cell ${liveCell?.id ?? "?"} has no posterior yet (a growth law needs at least 3 scans; the live diagnosis has ${live.scans})`);
         // no target: the posterior law's rate parameter (the planner's default)
         const target = body.target ? targetFromJson(body.target) : liveCell ? defaultTarget(liveCell) : ({ kind: "law" } as Target);
         const campaign = await campaignOf(record.id);
