@@ -11,8 +11,8 @@
  *   H = JᵀJ (the information matrix, accumulated scan by scan), and LM minimises that plus
  *   the new scans' exact χ²; the χ² at the new optimum is then evaluated exactly (one
  *   evaluation of each scan), so the expansion's drift does not accumulate in the AICc
- *   weights. The contenders (within {@link POLISH_DELTA_IC} of the best: the best always, the
- *   others in turn within {@link POLISH_SCAN_EVALUATIONS}) are then polished on every scan
+ *   weights. The contenders (within {@link POLISH_DELTA_IC} of the best: the best and one other
+ *   in turn always, more within {@link POLISH_SCAN_EVALUATIONS}) are then polished on every scan
  *   exactly — one damped Gauss–Newton step, the information recomputed — because the expansion
  *   drifts where the χ² is not quadratic (a nested law's extra term near its bound: the mixed
  *   law ended 4.5 in χ² above the parabolic law it nests, weight 2 % instead of the batch's
@@ -121,7 +121,7 @@ const SWITCH_PROPOSAL = { dof: 5, scale: 1.2 } as const;
 export const POLISH_DELTA_IC = 10;
 /** Damping trials of a polish's Gauss–Newton step. */
 export const POLISH_TRIALS = 3;
-/** Budget of one update's polishes, in single-scan model evaluations (the best law is always polished). */
+/** Budget of one update's polishes, in single-scan model evaluations (the best law and one other, in turn, are always polished). */
 export const POLISH_SCAN_EVALUATIONS = 2000;
 /** A new scan's warm-started fit failed (global stage rerun) when its χ² upper-tail p is below this. */
 export const MISFIT_P = 1e-3;
@@ -535,7 +535,8 @@ export class LiveDiagnosis {
     // the contenders' optima are then polished on every scan exactly: the expansion drifts where
     // the χ² surface is not quadratic (a nested law's extra term near its bound), and the weights
     // of close laws are differences of their χ²
-    // (the best always; the other contenders in turn, by the scans' count, within the budget)
+    // (the best and the next of the others in turn, by the scans' count, always; more of the
+    // others while the budget lasts)
     const contenders = lawComparison(state.laws)
       .filter((c) => c.deltaIC <= POLISH_DELTA_IC)
       .map((c) => state.laws.find((l) => l.law === c.law && l.damage === c.damage && !l.stale))
@@ -543,10 +544,11 @@ export class LiveDiagnosis {
     if (contenders.length > 0) {
       const [best, ...others] = contenders;
       const start = series.scans.length % Math.max(others.length, 1);
+      const order = [best, ...others.slice(start), ...others.slice(0, start)];
       let budget = POLISH_SCAN_EVALUATIONS;
-      for (const law of [best, ...others.slice(start), ...others.slice(0, start)]) {
+      for (const [k, law] of order.entries()) {
         const cost = LiveDiagnosis.polishCost(law.names.length, series.scans.length);
-        if (law !== best && cost > budget) break;
+        if (k >= 2 && cost > budget) break;
         this.#polishLaw(law, series, scales);
         budget -= cost;
       }
