@@ -105,7 +105,7 @@ export const REJUVENATION_MAX_SWEEPS = 2;
  * most {@link REFINEMENT_MAX_SWEEPS} sweeps. The service asks for one when a campaign has
  * been quiet (service/runner REFINE_AFTER_MS).
  */
-export const REFINEMENT_SCAN_EVALUATIONS = 12000;
+export const REFINEMENT_SCAN_EVALUATIONS = 24000;
 export const REFINEMENT_MAX_SWEEPS = 4;
 /** Degrees of freedom and scale of the multivariate t (draws' weighted mean and covariance) that proposes the rejuvenation moves. */
 export const REJUVENATION_PROPOSAL = { dof: 10, scale: 1.1 } as const;
@@ -907,21 +907,52 @@ export class LiveDiagnosis {
     }
     law.information = Array.from(information);
     if (!information.every(Number.isFinite)) return;
-    // (JᵀJ + λ·diag(JᵀJ)) δ = −Jᵀr, δ clipped to the bounds; λ raised tenfold until χ² falls
-    const damped = new Float64Array(p * p);
+    // (JᵀJ + λ·diag(JᵀJ)) δ = −Jᵀr on the free parameters; a parameter the step would take past
+    // its bound is held there and the others solved again (an active set: clipping the step
+    // alone leaves the others where they assumed it moved, and a law whose extra term rests on
+    // its bound — the mixed law's linear rate at 0 — never reaches its optimum); λ raised
+    // tenfold until χ² falls
     const delta = new Float64Array(p);
     const trial = new Float64Array(p);
     let lambda = 0;
     for (let attempt = 0; attempt < POLISH_TRIALS; attempt++) {
-      damped.set(information);
-      for (let j = 0; j < p; j++) damped[j * p + j] += lambda * information[j * p + j] + 1e-12 * Math.max(information[j * p + j], 1e-300);
-      const factor = choleskyWithJitter(damped, p, 1e-300);
-      for (let j = 0; j < p; j++) delta[j] = -gradient[j];
-      forwardSubstitution(factor, p, delta);
-      for (let i = p - 1; i >= 0; i--) {
-        let sum = delta[i];
-        for (let k = i + 1; k < p; k++) sum -= factor[k * p + i] * delta[k];
-        delta[i] = sum / factor[i * p + i];
+      // heldAt[j]: the bound a held parameter rests on (NaN: free)
+      const heldAt = new Float64Array(p).fill(NaN);
+      for (let pass = 0; pass <= p; pass++) {
+        const free: number[] = [];
+        for (let j = 0; j < p; j++) if (Number.isNaN(heldAt[j])) free.push(j);
+        const m = free.length;
+        const held = (j: number): boolean => !Number.isNaN(heldAt[j]);
+        delta.fill(0);
+        for (let j = 0; j < p; j++) if (held(j)) delta[j] = heldAt[j] - values[j];
+        if (m > 0) {
+          const damped = new Float64Array(m * m);
+          const rhs = new Float64Array(m);
+          for (let a = 0; a < m; a++) {
+            const ja = free[a];
+            let g = -gradient[ja];
+            for (let j = 0; j < p; j++) if (held(j)) g -= information[ja * p + j] * delta[j];
+            rhs[a] = g;
+            for (let b = 0; b < m; b++) damped[a * m + b] = information[ja * p + free[b]];
+            damped[a * m + a] += lambda * information[ja * p + ja] + 1e-12 * Math.max(information[ja * p + ja], 1e-300);
+          }
+          const factor = choleskyWithJitter(damped, m, 1e-300);
+          forwardSubstitution(factor, m, rhs);
+          for (let i = m - 1; i >= 0; i--) {
+            let sum = rhs[i];
+            for (let k = i + 1; k < m; k++) sum -= factor[k * m + i] * rhs[k];
+            rhs[i] = sum / factor[i * m + i];
+          }
+          for (let a = 0; a < m; a++) delta[free[a]] = rhs[a];
+        }
+        let newlyHeld = false;
+        for (const j of free) {
+          if (values[j] + delta[j] > law.upper[j]) heldAt[j] = law.upper[j];
+          else if (values[j] + delta[j] < law.lower[j]) heldAt[j] = law.lower[j];
+          else continue;
+          newlyHeld = true;
+        }
+        if (!newlyHeld) break;
       }
       for (let j = 0; j < p; j++) trial[j] = Math.min(law.upper[j], Math.max(law.lower[j], values[j] + delta[j]));
       const trialChi2 = evaluate(trial, shifted);
