@@ -18,7 +18,8 @@
  * - damaged scenarios: bias of the rate in posterior σ, |bias| ≤ 1 σ for strata, > 2 σ for fixed;
  * - gating runs: delay from the potential step to the next scan's start.
  *
- * Usage: node --import tsx bench/twinStudy.ts [--scenarios 20] [--jobs 2] [--gating 5] [--resume]
+ * Usage: node --import tsx bench/twinStudy.ts [--scenarios 20] [--from 0] [--jobs 2] [--gating 5] [--resume] [--report]
+ * (`--from K`: only scenarios K … scenarios−1, beside another process; `--report`: the summary of the runs file only)
  * Units: time s, dose Gy, thickness Å.
  */
 import { spawn } from "node:child_process";
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
     fs.rmSync(out, { recursive: true, force: true });
     return rec;
   };
-  for (let index = 0; index < scenarios; index++) {
+  for (let index = option("--from", 0); index < scenarios; index++) {
     tasks.push(async () => {
       let fixedDose: number | undefined;
       const fixedKey = `s${index}-fixed`;
