@@ -19,6 +19,7 @@
  *
  * Units: time s on the campaign clock, dose Gy, information nats.
  */
+import { ValidationError } from "../core/errors.ts";
 import type { Campaign } from "../campaign/campaign.ts";
 import type { LiveDocument } from "../diagnosis/live.ts";
 import { plan } from "./planner.ts";
@@ -85,8 +86,16 @@ function plannedPolicy(doseAware: boolean): Policy {
     // a parameter the posterior's law does not have (the law changed): learn the law first
     const target: Target = context.target.kind === "parameter" && !(context.target.name in cell.parameters) ? { kind: "law" } : context.target;
     const note = target === context.target ? "" : ` (${context.target.kind === "parameter" ? context.target.name : ""} not in the ${cell.law.posterior ?? "current"} law: target the law)`;
-    const result = plan({ campaign: context.campaign, live: context.live, constraints: context.constraints, target, n: PLANNED_ACTIONS, doseAware, seed: context.seed });
-    return { actions: result.actions.map((a) => ({ ...a, reason: a.reason + note })), events: result.events, considered: result.considered };
+    try {
+      const result = plan({ campaign: context.campaign, live: context.live, constraints: context.constraints, target, n: PLANNED_ACTIONS, doseAware, seed: context.seed });
+      return { actions: result.actions.map((a) => ({ ...a, reason: a.reason + note })), events: result.events, considered: result.considered };
+    } catch (error) {
+      // a target the planner cannot work on now (e.g. the law when one law is fitted): measure at the minimum spacing, and say why
+      if (!(error instanceof ValidationError)) throw error;
+      const { now_s, minSpacing_s } = context.constraints;
+      const at = context.lastScan_s === null ? now_s : Math.max(now_s, context.lastScan_s + minSpacing_s);
+      return { actions: [scheduledScan(context, at, `planner declined (${error.message}): a scan at the minimum spacing`)] };
+    }
   };
 }
 
