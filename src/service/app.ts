@@ -313,7 +313,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (query.campaign !== undefined && !(await store.getCampaign(query.campaign))) throw new HttpError(404, `campaign "${query.campaign}": not registered`);
       const after = query.after === undefined ? undefined : nonNegativeInteger(query.after, "after");
       const lastEventId = request.headers["last-event-id"];
-      const start = startPosition(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, after, hub.position);
+      // "from now on" is the log's end now, not the hub's last poll (an event committed just
+      // before the request is history, though the hub may not have read it yet)
+      const now = store.lastSeq ? Math.max(hub.position, await store.lastSeq()) : hub.position;
+      const start = startPosition(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, after, now);
       const controller = new AbortController();
       streams.add(controller);
       reply.raw.on("close", () => controller.abort());
