@@ -4,12 +4,14 @@
 # before the suites, and by .ci/run.
 #   today: chromium (the report's browser test, /usr/bin/chromium), postgresql (the
 #   service's store tests, started by scripts/services.sh at the end), and Debian's python3
-#   with pandas and requests (the Python client's tests run the README's notebook lines)
+#   with pandas and requests (the Python client's tests run the README's notebook lines),
+#   redis-server (the job queue's tests start their own servers from it)
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 /usr/bin/python3 -c "import pandas, requests" >/dev/null 2>&1 || missing+=(python3 python3-pandas python3-requests)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 here="$(dirname "$0")"
 [ ${#missing[@]} -eq 0 ] && exec bash "$here/services.sh"
 sudo=""
