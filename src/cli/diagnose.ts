@@ -1,11 +1,13 @@
+import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
-import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson } from "./output.ts";
+import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson, UsageError } from "./output.ts";
 import { progressBar } from "./progress.ts";
+import { campaignFolders, fanOut, queueStoreOf } from "./queued.ts";
 
 interface DiagnoseCliOptions {
   out: string;
@@ -24,6 +26,8 @@ interface DiagnoseCliOptions {
   json?: boolean;
   force?: boolean;
   strict?: boolean;
+  queue?: string;
+  store?: string;
 }
 
 /**
@@ -87,6 +91,8 @@ export function registerDiagnose(program: Command): void {
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .option("--strict", `also exit ${QUALIFIED_EXIT_CODE} when the diagnosis is trustworthy but qualified (laws the data cannot tell apart) or carries warnings; not trustworthy exits ${UNTRUSTWORTHY_EXIT_CODE} either way`)
+    .option("--queue <URL>", "hand the work to `strata worker`s through this job queue (redis://HOST:PORT); CAMPAIGN_DIR may then be a folder of campaign folders, each diagnosed into OUT/NAME/diagnosis.json")
+    .option("--store <URL>", "with --queue: the shared store the workers use, postgres://… (default $STRATA_STORE)")
     .action(async (dir: string, options: DiagnoseCliOptions) => {
       const { diagnose } = await import("../api/diagnosis.ts");
       const { populationVerdict, verdict } = await import("../report/diagnosisReport.ts");
@@ -107,6 +113,13 @@ export function registerDiagnose(program: Command): void {
       };
       const dqMeasure = dqMeasureOption(options.dqMeasure);
       checkOutputFolder(options.out, options.force);
+      if (options.queue !== undefined) {
+        if (dqMeasure !== undefined) throw new UsageError("--dq-measure: not with --queue (workers read the manifest's own)");
+        // a queued diagnosis runs one MCMC thread unless told otherwise: the workers are the parallelism
+        const jobOptions = { mode: options.mode, laws, seed, mcmc: { threads: 1, ...mcmc }, damage: options.damage };
+        await diagnoseQueued(dir, options.out, { queue: options.queue, store: queueStoreOf(options.store) }, jobOptions);
+        return;
+      }
       const bar = progressBar("diagnose");
       const started = Date.now();
       const campaign = dqMeasure === undefined ? dir : await (await import("../api/campaign.ts")).loadCampaign(dir, { dqMeasure });
@@ -137,4 +150,32 @@ export function registerDiagnose(program: Command): void {
       if (trust.some((t) => !t.trustworthy)) exitWith(UNTRUSTWORTHY_EXIT_CODE);
       else if (options.strict && trust.some((t) => t.qualifications.length > 0 || t.warnings.length > 0)) exitWith(QUALIFIED_EXIT_CODE);
     });
+}
+
+/**
+ * `strata diagnose --queue`: every campaign of `dir` as a job; OUT/NAME/diagnosis.json per
+ * campaign and OUT/summary.json (each campaign's file or reason); exit 3 when any failed.
+ */
+async function diagnoseQueued(dir: string, out: string, where: { queue: string; store: string }, jobOptions: Record<string, unknown>): Promise<void> {
+  const folders = campaignFolders(dir);
+  const summary: Record<string, { diagnosis?: string; error?: string }> = {};
+  fs.mkdirSync(out, { recursive: true });
+  const { failed, seconds } = await fanOut(
+    { ...where, title: "diagnose --queue" },
+    folders,
+    async (client, folder) => ({ kind: "diagnose", input: await client.store.putFolder(folder), options: jobOptions, label: path.basename(path.resolve(folder)) }),
+    (folder, outcome) => {
+      const name = path.basename(path.resolve(folder));
+      if (outcome.status === "fulfilled") {
+        const file = path.join(out, name, "diagnosis.json");
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `${JSON.stringify(outcome.value, null, 2)}\n`);
+        summary[name] = { diagnosis: path.join(name, "diagnosis.json") };
+      } else summary[name] = { error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason) };
+    },
+  );
+  fs.writeFileSync(path.join(out, "summary.json"), `${JSON.stringify({ campaigns: summary, failed, seconds }, null, 2)}\n`);
+  for (const [name, s] of Object.entries(summary)) if (s.error) process.stdout.write(`${name}: failed: ${s.error}\n`);
+  process.stdout.write(`diagnosed ${folders.length - failed} of ${folders.length} campaigns through the queue in ${seconds.toFixed(1)} s; wrote ${out} (NAME/diagnosis.json, summary.json)\n`);
+  if (failed > 0) exitWith(1);
 }

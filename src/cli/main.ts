@@ -28,6 +28,7 @@ import { registerReplay } from "./replay.ts";
 import { registerServe } from "./serve.ts";
 import { registerPlan } from "./plan.ts";
 import { registerTwin } from "./twin.ts";
+import { registerWorker } from "./worker.ts";
 
 
 export function buildProgram(): Command {
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerPlan(program);
   registerTwin(program);
+  registerWorker(program);
   for (const command of program.commands) command.exitOverride();
   // a program-level option: `strata --quiet diagnose …` and `strata diagnose … --quiet` alike
   program.hook("preAction", () => {

@@ -1,0 +1,162 @@
+/**
+ * @module service/queueClient
+ * The producer's side of the job queue (service/queue): `strata diagnose --queue`, `strata
+ * twin --queue` and `strata serve --queue` add jobs and gather their results here.
+ *
+ * Waiting for a job polls its result row in PostgreSQL (the truth) and its state in Redis
+ * (for a failure's reason): a job Redis no longer knows (expired, or Redis lost it) and
+ * without a result is added again under the same id — harmless, since the id and the result
+ * row make it idempotent. So a gatherer rides out a Redis restart and a service restart.
+ * Units: ms.
+ */
+import { Queue, type Job } from "bullmq";
+import { EngineError } from "../core/errors.ts";
+import { QUEUE_NAME, QueueStore, defaultJobOptions, jobIdOf, redisOptions, type JobData, type JobKind } from "./queue.ts";
+
+/** How often a waiting producer looks at a job (ms). */
+export const WAIT_POLL_MS = 250;
+
+/** One job's state as the API and the live page show it. */
+export interface JobView {
+  id: string;
+  kind: string;
+  state: "queued" | "running" | "done" | "failed";
+  campaignId: string | null;
+  label: string | null;
+  attempts: number;
+  /** the one-line reason of a failed job (its last attempt's) */
+  reason: string | null;
+  createdAt: string | null;
+  finishedAt: string | null;
+}
+
+/** BullMQ's states in the four the service speaks of. */
+function stateOf(state: string): JobView["state"] {
+  if (state === "completed") return "done";
+  if (state === "failed") return "failed";
+  if (state === "active") return "running";
+  return "queued";
+}
+
+export class QueueClient {
+  readonly store: QueueStore;
+  readonly queue: Queue;
+
+  constructor(options: { queue: string; store: string }) {
+    this.store = new QueueStore(options.store);
+    this.queue = new Queue(QUEUE_NAME, { connection: redisOptions(options.queue), defaultJobOptions: defaultJobOptions() });
+    this.queue.on("error", () => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.store.close();
+  }
+
+  /** Add a job (nothing added when Redis knows its id already); returns its id. */
+  async add(data: JobData): Promise<string> {
+    const jobId = jobIdOf(data.kind, data.input, data.options);
+    await this.queue.add(data.kind, data, { jobId });
+    return jobId;
+  }
+
+  /** Add a diagnosis of a campaign folder (its files stored as blobs first). */
+  async addFolder(kind: Extract<JobKind, "diagnose" | "full">, dir: string, options: Record<string, unknown>, extra: { campaignId?: string; label?: string } = {}): Promise<string> {
+    const input = await this.store.putFolder(dir);
+    return this.add({ kind, input, options, ...extra });
+  }
+
+  /** Add a job of a JSON input (a scenario): the input is stored as a blob. */
+  async addJson(kind: Extract<JobKind, "twin" | "simulate">, value: unknown, options: Record<string, unknown>, extra: { label?: string } = {}): Promise<string> {
+    const input = await this.store.putBlob(Buffer.from(JSON.stringify(value)));
+    return this.add({ kind, input, options, ...extra });
+  }
+
+  /**
+   * The job's result once stored; rejects with the job's reason when it ended failed.
+   * `signal` stops waiting (resolves undefined).
+   */
+  async wait(jobId: string, data: JobData, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    for (;;) {
+      if (signal?.aborted) return undefined;
+      const stored = await this.store.getResult(jobId);
+      if (stored) return stored.result;
+      let job: Job | undefined;
+      try {
+        job = await this.queue.getJob(jobId);
+      } catch {
+        job = undefined; // Redis restarting: ask again
+        await delay(WAIT_POLL_MS, signal);
+        continue;
+      }
+      if (!job) {
+        // expired or lost and never stored: add it again (idempotent)
+        await this.queue.add(data.kind, data, { jobId }).catch(() => undefined);
+      } else if ((await job.getState()) === "failed") {
+        const again = await this.store.getResult(jobId);
+        if (again) return again.result;
+        throw new EngineError("data", `job ${jobId.slice(0, 12)} (${data.kind}${data.label ? ` ${data.label}` : ""}) failed after ${job.attemptsMade} attempts: ${job.failedReason}`);
+      }
+      await delay(WAIT_POLL_MS, signal);
+    }
+  }
+
+  /**
+   * Fan out and gather: add every job, then wait for all; `progress(done, failed, total)` after each.
+   * Failures do not stop the others; each settles to its result or its error.
+   */
+  async runAll(jobs: readonly JobData[], progress?: (done: number, failed: number, total: number) => void): Promise<PromiseSettledResult<Record<string, unknown>>[]> {
+    const ids: string[] = [];
+    for (const job of jobs) ids.push(await this.add(job));
+    let done = 0;
+    let failed = 0;
+    progress?.(0, 0, jobs.length);
+    return Promise.allSettled(
+      jobs.map(async (job, i) => {
+        try {
+          const result = (await this.wait(ids[i], job))!;
+          done++;
+          return result;
+        } catch (error) {
+          failed++;
+          throw error;
+        } finally {
+          progress?.(done, failed, jobs.length);
+        }
+      }),
+    );
+  }
+
+  /** The latest jobs (newest first, at most `limit`), as the job table shows them. */
+  async jobs(limit = 100): Promise<JobView[]> {
+    const jobs = await this.queue.getJobs(["active", "waiting", "delayed", "prioritized", "completed", "failed"], 0, limit - 1, false);
+    const views = await Promise.all(
+      jobs.filter((j): j is Job => j !== undefined && j !== null && typeof j.id === "string").map(async (job) => {
+        const data = job.data as JobData;
+        const state = stateOf(await job.getState());
+        return {
+          id: job.id!,
+          kind: data.kind,
+          state,
+          campaignId: data.campaignId ?? null,
+          label: data.label ?? null,
+          attempts: job.attemptsMade,
+          reason: state === "failed" ? (job.failedReason ?? null) : null,
+          createdAt: job.timestamp ? new Date(job.timestamp).toISOString() : null,
+          finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+        } satisfies JobView;
+      }),
+    );
+    return views.sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? "")).slice(0, limit);
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
