@@ -2,6 +2,10 @@
  * Issue 3 benchmark: the cost of one likelihood evaluation relative to its bare kernel
  * call (2-layer, 200-point reflectivity problem; refnx: ~116 µs per evaluation against
  * 25 µs for its kernel, ratio ≈ 4.6), and MCMC walker-steps per second on 1 and 2 threads.
+ * Issue 21: the same rates on a 10-scan X-ray series' joint posterior (the objective the
+ * diagnosis samples, with its moves), and the worker start-up, reported apart from the rate
+ * (the rate is timed from the end of the first step to the end of the last). A 2-thread
+ * number needs 2 idle cores.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -10,8 +14,14 @@ import { reflectivity } from "../src/kernels/reflectivity/abeles.ts";
 import { parseReflectModel } from "../src/models/reflectModel.ts";
 import { JointObjective } from "../src/fit/jointObjective.ts";
 import { reflectivityTerm } from "../src/fit/reflectivityTerm.ts";
-import { ensembleSamplerAsync } from "../src/optimize/ensembleSampler.ts";
+import { ensembleSamplerAsync, startFromFit, type EnsembleSamplerAsyncOptions } from "../src/optimize/ensembleSampler.ts";
+import type { FitObjective } from "../src/optimize/objective.ts";
 import { objectiveFromProblemFile } from "../src/fit/problem.ts";
+import { simulateCampaign } from "../src/simulation/simulate.ts";
+import { loadCampaign } from "../src/campaign/campaign.ts";
+import { cellInput } from "../src/diagnosis/diagnose.ts";
+import { independentFits, jointLawFit, regressOnThickness, withCovariance } from "../src/diagnosis/fitSeries.ts";
+import { seriesScales } from "../src/diagnosis/seriesModel.ts";
 import { time, type Timing } from "./harness.ts";
 
 const slabs = Float64Array.from([0, 0, 0, 0, 120, 3.47, 0, 3, 45, 6.0, 0.01, 3, 0, 2.07, 0, 3]);
@@ -64,23 +74,19 @@ export async function benchInference(): Promise<Record<string, Timing | number |
     }),
   );
   const mcmcObjective = await objectiveFromProblemFile({ file: problemFile });
-  const walkers = 64;
-  const steps = 300;
   const rates: Record<string, number> = {};
+  const twoLayer = { module: path.resolve(import.meta.dirname, "../src/fit/problem.ts"), export: "objectiveFromProblemFile", spec: { file: problemFile } };
   for (const threads of [1, 2]) {
-    const started = process.hrtime.bigint();
-    await ensembleSamplerAsync(mcmcObjective, {
-      walkers,
-      steps,
-      burn: 0,
-      seed: 1,
-      start: { kind: "ball", spread: 1e-3 },
-      threads,
-      worker: { module: path.resolve(import.meta.dirname, "../src/fit/problem.ts"), export: "objectiveFromProblemFile", spec: { file: problemFile } },
-    });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    rates[`mcmc_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = (walkers * steps) / seconds;
+    const run = await mcmcRate(mcmcObjective, { walkers: 64, steps: 400, burn: 0, seed: 1, start: { kind: "ball", spread: 1e-3 }, threads, worker: twoLayer });
+    rates[`mcmc_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = run.rate;
+    if (threads > 1) rates[`mcmc_worker_startup_s_${threads}_threads`] = run.startup;
   }
+  const series = await seriesPosterior(dir);
+  for (const threads of [1, 2]) {
+    const run = await mcmcRate(series.objective, { ...series.options, threads, worker: series.worker });
+    rates[`mcmc_series10_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = run.rate;
+  }
+  rates["mcmc_series10_log_posterior_us"] = time(() => series.objective.logPosterior(series.theta), { calls: 200 }).medianUs;
   fs.rmSync(dir, { recursive: true, force: true });
   return {
     kernel_2layers_200q_us: kernel,
@@ -88,5 +94,73 @@ export async function benchInference(): Promise<Record<string, Timing | number |
     likelihood_over_kernel: likelihood.minUs / kernel.minUs,
     likelihood_over_kernel_median: likelihood.medianUs / kernel.medianUs,
     ...rates,
+  };
+}
+
+/** Walker-steps per second of a fixed-length run from the end of its first step to its end, and the seconds before the first step (workers' start-up). */
+async function mcmcRate(objective: FitObjective, options: EnsembleSamplerAsyncOptions): Promise<{ rate: number; startup: number }> {
+  const started = performance.now();
+  let first = 0;
+  let last = 0;
+  let firstStepSeconds = 0;
+  const result = await ensembleSamplerAsync(objective, {
+    ...options,
+    progress: ({ step }) => {
+      const now = performance.now();
+      if (step === 1) first = now;
+      if (step === 2) firstStepSeconds = (now - first) / 1000;
+      last = now;
+    },
+  });
+  const rate = (result.walkers * (result.stepsRun - 1)) / ((last - first) / 1000);
+  return { rate, startup: (first - started) / 1000 - firstStepSeconds };
+}
+
+/**
+ * The joint posterior of a simulated 10-scan X-ray series under the linear law, as the
+ * diagnosis samples it: per-scan fits, regression, the law's joint fit with its covariance,
+ * then DE + independence moves from that fit (fixed length here).
+ */
+async function seriesPosterior(dir: string): Promise<{ objective: FitObjective; theta: Float64Array; options: EnsembleSamplerAsyncOptions; worker: EnsembleSamplerAsyncOptions["worker"] }> {
+  const campaignDir = path.join(dir, "series10");
+  simulateCampaign(
+    {
+      seed: 21,
+      probe: "xray",
+      law: { name: "linear", parameters: { L0: 20, k: 8e-4 } },
+      faradaicFraction: 1,
+      scans: { count: 10, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 80, dqOverQ_fwhm: 0.05, incident: 2e6, background: 0 },
+    },
+    campaignDir,
+  );
+  const campaign = await loadCampaign(campaignDir);
+  const cell = campaign.cells[0];
+  const probe = (campaign.manifest as unknown as { beam: { probe: "xray" | "neutron"; energy_keV?: number; wavelength_A?: number } }).beam;
+  const input = cellInput(campaign, cell, probe.probe, probe, { damage: "off", cellIndex: 0 }).series;
+  const fits = independentFits(input);
+  const scales = seriesScales(input, Math.max(Math.abs(fits[fits.length - 1].thickness - fits[0].thickness), 1));
+  scales.firstThickness = Math.max(fits[0].thickness, 1);
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const nuisance: Record<string, number> = {};
+  for (const name of Object.keys(fits[0].nuisance)) nuisance[name] = median(fits.map((f) => f.nuisance[name]));
+  const densities = fits.map((f) => f.density).filter((d): d is number => d !== undefined);
+  const regression = regressOnThickness(input, fits, "linear", scales);
+  const lawFit = withCovariance(
+    jointLawFit(input, "linear", scales, { regression, roughness: median(fits.map((f) => f.roughness)), density: densities.length > 0 ? median(densities) : undefined, nuisance }),
+  );
+  const objective = lawFit.series.objective;
+  return {
+    objective,
+    theta: Float64Array.from(lawFit.fit.values),
+    worker: { module: path.resolve(import.meta.dirname, "../src/diagnosis/fitSeries.ts"), export: "seriesWorkerObjective", spec: lawFit.build },
+    options: {
+      walkers: 32,
+      steps: 60,
+      burn: 0,
+      seed: 1,
+      move: "de",
+      independence: { fraction: 0.7, center: lawFit.fit.values, covariance: lawFit.fit.covariance },
+      start: startFromFit(lawFit.fit, 0.5),
+    },
   };
 }

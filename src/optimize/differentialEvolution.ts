@@ -23,6 +23,7 @@ import type { FitObjective } from "./objective.ts";
 import { checkObjectiveShape, levenbergMarquardt } from "./levenbergMarquardt.ts";
 import type { LevenbergMarquardtOptions } from "./levenbergMarquardt.ts";
 import { Warnings } from "./result.ts";
+import { SharedEvaluator, type WorkerObjectiveSpec } from "./sharedPool.ts";
 import type { LeastSquaresResult } from "./result.ts";
 
 /** What the progress callback receives once per generation. */
@@ -59,6 +60,13 @@ export interface DifferentialEvolutionOptions {
   readonly minimize?: "chi2" | "negLogPosterior";
   /** Search box, lower ends (must be finite). @default objective.lower */
   readonly lower?: ArrayLike<number>;
+  /**
+   * When a better trial replaces its member: `"immediate"` (in place, later trials of the
+   * same generation see it; SciPy's default) or `"deferred"` (after the whole generation,
+   * whose trials can then be evaluated as one batch, on threads by
+   * {@link differentialEvolutionAsync}). @default "immediate"
+   */
+  readonly updating?: "immediate" | "deferred";
   /** Search box, upper ends (must be finite). @default objective.upper */
   readonly upper?: ArrayLike<number>;
   /**
@@ -203,22 +211,25 @@ function latinHypercube(rng: Random, size: number, p: number): Float64Array {
   return out;
 }
 
-/**
- * Minimises χ² (or −log posterior) over a finite box by differential evolution,
- * then (by default) polishes the best member with Levenberg–Marquardt.
- * Deterministic for a given seed. The objective is not modified.
- *
- * @param objective the objective; its bounds (or `options.lower/upper`) must be finite
- * @param options population, strategy, tolerances, seed, polish (see {@link DifferentialEvolutionOptions})
- * @returns the best point, the final population and the polish result
- * @throws {ValidationError} naming the parameter when a bound is not finite, and on bad options
- * @example
- * ```ts
- * const result = differentialEvolution(objective, { seed: 1, lower: [0, 0], upper: [10, 5] });
- * console.log(result.values, result.polish?.stderr);
- * ```
- */
-export function differentialEvolution(objective: FitObjective, options: DifferentialEvolutionOptions = {}): DifferentialEvolutionResult {
+/** Validated settings of a run. */
+interface ResolvedEvolution {
+  readonly names: readonly string[];
+  readonly p: number;
+  readonly box: ResolvedBox;
+  readonly size: number;
+  readonly maxGenerations: number;
+  readonly maxEvaluations: number;
+  readonly tol: number;
+  readonly atol: number;
+  readonly strategy: "best1bin" | "rand1bin";
+  readonly fLow: number;
+  readonly fHigh: number;
+  readonly cr: number;
+  readonly minimize: "chi2" | "negLogPosterior";
+  readonly updating: "immediate" | "deferred";
+}
+
+function resolveEvolution(objective: FitObjective, options: DifferentialEvolutionOptions): ResolvedEvolution {
   checkObjectiveShape(objective);
   const names = Object.freeze([...objective.names]);
   const p = names.length;
@@ -241,38 +252,62 @@ export function differentialEvolution(objective: FitObjective, options: Differen
   if (!(cr >= 0 && cr <= 1)) throw new ValidationError("recombination", "must be in [0, 1]", cr);
   const minimize = options.minimize ?? "chi2";
   if (minimize !== "chi2" && minimize !== "negLogPosterior") throw new ValidationError("minimize", 'must be "chi2" or "negLogPosterior"', minimize);
+  const updating = options.updating ?? "immediate";
+  if (updating !== "immediate" && updating !== "deferred") throw new ValidationError("updating", 'must be "immediate" or "deferred"', updating);
+  return { names, p, box, size, maxGenerations, maxEvaluations, tol, atol, strategy, fLow, fHigh, cr, minimize, updating };
+}
 
+/** The raw energy at x (χ² or −log posterior); a FitAbortedError of reason "nan" gives NaN. */
+function energyFunction(objective: FitObjective, minimize: "chi2" | "negLogPosterior"): (x: Float64Array) => number {
+  const residuals = new Float64Array(objective.nResiduals);
+  return (x) => {
+    try {
+      if (minimize === "negLogPosterior") return -objective.logPosterior(x);
+      const r = objective.residuals(x, residuals);
+      let s = 0;
+      for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+      return s;
+    } catch (error) {
+      if (error instanceof FitAbortedError && error.reason === "nan") return Number.NaN;
+      throw error;
+    }
+  };
+}
+
+/** Points (count × p, row-major, parameter space) whose raw energies the driver returns (NaN where not defined). */
+interface EnergyBatch {
+  readonly points: Float64Array;
+  readonly count: number;
+}
+
+/**
+ * The evolution as a generator of energy batches: the population (one batch), then one
+ * trial per batch (immediate updating) or a generation's trials per batch (deferred).
+ * Drivers evaluate each batch serially or on threads; the run does not depend on which.
+ */
+function* evolve(objective: FitObjective, r: ResolvedEvolution, options: DifferentialEvolutionOptions): Generator<EnergyBatch, DifferentialEvolutionResult, Float64Array> {
+  const { names, p, box, size, maxGenerations, maxEvaluations, tol, atol, strategy, fLow, fHigh, cr, updating } = r;
   const rng = createRandom(options.seed ?? 0);
   const warnings = new Warnings();
-  const n = objective.nResiduals;
-  const residuals = new Float64Array(n);
   let evaluations = 0;
   let nonFinite = 0;
-  const chi2At = (x: Float64Array): number => {
-    const r = objective.residuals(x, residuals);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += r[i] * r[i];
-    return s;
-  };
-  const energyAt = (x: Float64Array): number => {
-    evaluations++;
-    let e: number;
-    try {
-      e = minimize === "chi2" ? chi2At(x) : -objective.logPosterior(x);
-    } catch (error) {
-      if (error instanceof FitAbortedError && error.reason === "nan") e = Number.NaN;
-      else throw error;
+  const points = new Float64Array(size * p);
+  /** Raw energies of a batch → energies (NaN counted and rejected as +∞). */
+  const energiesOf = function* (count: number): Generator<EnergyBatch, Float64Array, Float64Array> {
+    const raw = yield { points, count };
+    evaluations += count;
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      if (Number.isNaN(raw[i])) {
+        nonFinite++;
+        out[i] = Infinity;
+      } else out[i] = raw[i];
     }
-    if (Number.isNaN(e)) {
-      nonFinite++;
-      return Infinity;
-    }
-    return e;
+    return out;
   };
 
   // Initial population.
   const population = latinHypercube(rng, size, p);
-  const energies = new Float64Array(size);
   const x = new Float64Array(p);
   const t = new Float64Array(p);
   if (options.includeInitial ?? true) {
@@ -284,14 +319,15 @@ export function differentialEvolution(objective: FitObjective, options: Differen
       population.set(t, 0);
     }
   }
-  let best = 0;
   for (let i = 0; i < size; i++) {
     fromUnit(box, population.subarray(i * p, i * p + p), x);
-    energies[i] = energyAt(x);
-    if (energies[i] < energies[best]) best = i;
+    points.set(x, i * p);
   }
+  const energies = yield* energiesOf(size);
+  let best = 0;
+  for (let i = 0; i < size; i++) if (energies[i] < energies[best]) best = i;
 
-  const trial = new Float64Array(p);
+  const trials = new Float64Array(size * p);
   const pick = new Int32Array(3);
   const spread = (): number => {
     let mean = 0;
@@ -303,6 +339,38 @@ export function differentialEvolution(objective: FitObjective, options: Differen
     const scale = atol + tol * Math.abs(mean);
     return Number.isFinite(sd) ? (scale > 0 ? sd / scale : sd === 0 ? 0 : Infinity) : Infinity;
   };
+  /** Trial i (unit coordinates) into trials[slot], mutated from the population as it stands. */
+  const makeTrial = (i: number, slot: number, f: number): void => {
+    // Three distinct members, all different from i.
+    for (let k = 0; k < 3; k++) {
+      let candidate: number;
+      do candidate = rng.integer(size);
+      while (candidate === i || (k > 0 && candidate === pick[0]) || (k > 1 && candidate === pick[1]));
+      pick[k] = candidate;
+    }
+    const base = strategy === "best1bin" ? best : pick[0];
+    const [a, b] = strategy === "best1bin" ? [pick[0], pick[1]] : [pick[1], pick[2]];
+    const fill = rng.integer(p);
+    for (let j = 0; j < p; j++) {
+      let v: number;
+      if (j === fill || rng.next() < cr) {
+        v = population[base * p + j] + f * (population[a * p + j] - population[b * p + j]);
+        if (v < 0 || v > 1) v = rng.next();
+      } else {
+        v = population[i * p + j];
+      }
+      trials[slot * p + j] = v;
+    }
+    fromUnit(box, trials.subarray(slot * p, slot * p + p), x);
+    points.set(x, slot * p);
+  };
+  const select = (i: number, slot: number, e: number): void => {
+    if (e <= energies[i]) {
+      population.set(trials.subarray(slot * p, slot * p + p), i * p);
+      energies[i] = e;
+      if (updating === "immediate" && e < energies[best]) best = i;
+    }
+  };
 
   let status: DifferentialEvolutionStatus = "maxGenerations";
   let generations = 0;
@@ -311,36 +379,30 @@ export function differentialEvolution(objective: FitObjective, options: Differen
   generationLoop: while (!converged && generations < maxGenerations) {
     generations++;
     const f = fLow === fHigh ? fLow : rng.uniform(fLow, fHigh);
-    for (let i = 0; i < size; i++) {
-      if (evaluations >= maxEvaluations) {
-        status = "maxEvaluations";
-        break generationLoop;
-      }
-      // Three distinct members, all different from i.
-      for (let k = 0; k < 3; k++) {
-        let candidate: number;
-        do candidate = rng.integer(size);
-        while (candidate === i || (k > 0 && candidate === pick[0]) || (k > 1 && candidate === pick[1]));
-        pick[k] = candidate;
-      }
-      const base = strategy === "best1bin" ? best : pick[0];
-      const [a, b] = strategy === "best1bin" ? [pick[0], pick[1]] : [pick[1], pick[2]];
-      const fill = rng.integer(p);
-      for (let j = 0; j < p; j++) {
-        if (j === fill || rng.next() < cr) {
-          let v = population[base * p + j] + f * (population[a * p + j] - population[b * p + j]);
-          if (v < 0 || v > 1) v = rng.next();
-          trial[j] = v;
-        } else {
-          trial[j] = population[i * p + j];
+    if (updating === "immediate") {
+      for (let i = 0; i < size; i++) {
+        if (evaluations >= maxEvaluations) {
+          status = "maxEvaluations";
+          break generationLoop;
         }
+        makeTrial(i, 0, f);
+        const [e] = yield* energiesOf(1);
+        select(i, 0, e);
       }
-      fromUnit(box, trial, x);
-      const e = energyAt(x);
-      if (e <= energies[i]) {
-        population.set(trial, i * p);
-        energies[i] = e;
-        if (e < energies[best]) best = i;
+    } else {
+      // every trial from the previous generation's population and best member, evaluated as one batch
+      const count = Math.min(size, maxEvaluations - evaluations);
+      if (count <= 0) {
+        status = "maxEvaluations";
+        break;
+      }
+      for (let i = 0; i < count; i++) makeTrial(i, i, f);
+      const trialEnergies = yield* energiesOf(count);
+      for (let i = 0; i < count; i++) select(i, i, trialEnergies[i]);
+      for (let i = 0; i < size; i++) if (energies[i] < energies[best]) best = i;
+      if (count < size) {
+        status = "maxEvaluations";
+        break;
       }
     }
     const conv = spread();
@@ -356,6 +418,112 @@ export function differentialEvolution(objective: FitObjective, options: Differen
       status = "tol";
     }
   }
+  return finishEvolution(objective, r, options, { population, energies, best, generations, evaluations, nonFinite, status, converged, warnings, names });
+}
+
+/**
+ * Minimises χ² (or −log posterior) over a finite box by differential evolution,
+ * then (by default) polishes the best member with Levenberg–Marquardt.
+ * Deterministic for a given seed. The objective is not modified.
+ *
+ * @param objective the objective; its bounds (or `options.lower/upper`) must be finite
+ * @param options population, strategy, tolerances, seed, polish (see {@link DifferentialEvolutionOptions})
+ * @returns the best point, the final population and the polish result
+ * @throws {ValidationError} naming the parameter when a bound is not finite, and on bad options
+ * @example
+ * ```ts
+ * const result = differentialEvolution(objective, { seed: 1, lower: [0, 0], upper: [10, 5] });
+ * console.log(result.values, result.polish?.stderr);
+ * ```
+ */
+export function differentialEvolution(objective: FitObjective, options: DifferentialEvolutionOptions = {}): DifferentialEvolutionResult {
+  const resolved = resolveEvolution(objective, options);
+  const energy = energyFunction(objective, resolved.minimize);
+  const { p } = resolved;
+  const x = new Float64Array(p);
+  const run = evolve(objective, resolved, options);
+  let raw = new Float64Array(resolved.size);
+  for (let step = run.next(raw); ; step = run.next(raw)) {
+    if (step.done) return step.value;
+    const { points, count } = step.value;
+    raw = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      x.set(points.subarray(i * p, i * p + p));
+      raw[i] = energy(x);
+    }
+  }
+}
+
+/** Options of {@link differentialEvolutionAsync}. */
+export interface DifferentialEvolutionAsyncOptions extends DifferentialEvolutionOptions {
+  /** Threads evaluating each generation's trials, the calling thread included. @default 1 */
+  readonly threads?: number;
+  /** Required when threads > 1: how workers rebuild the objective. */
+  readonly worker?: WorkerObjectiveSpec;
+}
+
+/**
+ * {@link differentialEvolution} with a generation's trial vectors evaluated as one batch
+ * by the calling thread and `threads − 1` workers over shared memory (optimize/sharedPool).
+ * Updating is deferred (SciPy's `updating="deferred"`, what its `workers` option uses): every
+ * trial of a generation is built from the previous generation, so the batch is known in
+ * advance. The result is identical for every thread count, 1 included (which runs
+ * {@link differentialEvolution} with `updating: "deferred"`); the polish runs in the calling thread.
+ *
+ * @param objective the objective; its bounds (or `options.lower/upper`) must be finite
+ * @param options as {@link differentialEvolution}, plus `threads` and `worker`
+ * @throws {ValidationError} on bad options, threads > 1 without a worker spec or with immediate updating
+ * @throws {FitAbortedError} when a worker fails (one line; never a hang)
+ */
+export async function differentialEvolutionAsync(objective: FitObjective, options: DifferentialEvolutionAsyncOptions = {}): Promise<DifferentialEvolutionResult> {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new ValidationError("threads", "must be a positive integer", threads);
+  const deferred: DifferentialEvolutionOptions = { ...options, updating: options.updating ?? "deferred" };
+  if (threads === 1) return differentialEvolution(objective, deferred);
+  if (deferred.updating !== "deferred") throw new ValidationError("updating", 'threads > 1 evaluate whole generations: updating must be "deferred"', deferred.updating);
+  if (!options.worker) throw new ValidationError("worker", "threads > 1 needs { module, export, spec } to rebuild the objective in each worker");
+  const resolved = resolveEvolution(objective, deferred);
+  const energy = energyFunction(objective, resolved.minimize);
+  const pool = await SharedEvaluator.create({ threads, worker: options.worker, names: objective.names, capacity: resolved.size, kind: resolved.minimize, label: "differentialEvolution" });
+  try {
+    const run = evolve(objective, resolved, deferred);
+    let raw = new Float64Array(0);
+    for (let step = run.next(raw); ; step = run.next(raw)) {
+      if (step.done) return step.value;
+      const { points, count } = step.value;
+      pool.positions.set(points.subarray(0, count * resolved.p));
+      raw = Float64Array.from(await pool.evaluate(count, energy));
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+interface EvolutionOutcome {
+  population: Float64Array;
+  energies: Float64Array;
+  best: number;
+  generations: number;
+  evaluations: number;
+  nonFinite: number;
+  status: DifferentialEvolutionStatus;
+  converged: boolean;
+  warnings: Warnings;
+  names: readonly string[];
+}
+
+/** Warnings, the best member, the polish and the result of an evolution. */
+function finishEvolution(objective: FitObjective, r: ResolvedEvolution, options: DifferentialEvolutionOptions, outcome: EvolutionOutcome): DifferentialEvolutionResult {
+  const { p, box, size, maxGenerations, maxEvaluations, minimize } = r;
+  const { population, energies, best, generations, evaluations, nonFinite, status, converged, warnings, names } = outcome;
+  const x = new Float64Array(p);
+  const residuals = new Float64Array(objective.nResiduals);
+  const chi2At = (values: Float64Array): number => {
+    const res = objective.residuals(values, residuals);
+    let s = 0;
+    for (let i = 0; i < res.length; i++) s += res[i] * res[i];
+    return s;
+  };
   if (nonFinite > 0) warnings.add(`non-finite energies at ${nonFinite} candidate(s); treated as +Infinity (rejected)`);
   if (!Number.isFinite(energies[best])) warnings.add("no population member has a finite energy");
   if (status === "maxGenerations") warnings.add(`maxGenerations (${maxGenerations}) reached before the population converged`);

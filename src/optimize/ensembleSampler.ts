@@ -20,10 +20,7 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import { FitAbortedError, ValidationError, formatValue } from "../core/errors.ts";
-import { siblingModule, workerBootstrap } from "../core/worker.ts";
 import { createRandom } from "../core/random.ts";
 import type { Random, Seed } from "../core/random.ts";
 import { ensembleAutocorrelationTime } from "./autocorrelation.ts";
@@ -31,6 +28,9 @@ import type { EnsembleAutocorrelationOptions } from "./autocorrelation.ts";
 import { covarianceFactor, invertMatrix } from "../core/linalg.ts";
 import type { FitObjective } from "./objective.ts";
 import { Warnings, summarise } from "./result.ts";
+import { SharedEvaluator, type WorkerObjectiveSpec } from "./sharedPool.ts";
+
+export type { WorkerObjectiveSpec } from "./sharedPool.ts";
 import type { LeastSquaresResult, PosteriorSummary } from "./result.ts";
 
 
@@ -213,22 +213,18 @@ export function mixingSummary(mixing: MixingReport): Record<string, unknown> {
   };
 }
 
-/** How a worker rebuilds the objective: `(await import(module))[export](spec)` must return a FitObjective (or a promise of one). */
-export interface WorkerObjectiveSpec {
-  /** Absolute path or file: URL of an ES module (`.ts` files need `"type": "module"` or the `.mts` extension). */
-  readonly module: string;
-  /** Name of the exported factory function. */
-  readonly export: string;
-  /** JSON-serialisable (structured-clonable) argument of the factory. */
-  readonly spec: unknown;
-}
-
 /** Options of {@link ensembleSamplerAsync}. */
 export interface EnsembleSamplerAsyncOptions extends EnsembleSamplerOptions {
-  /** Worker threads evaluating each half-ensemble; 1 = in the calling thread. @default 1 */
+  /**
+   * Threads evaluating each half-ensemble, the calling thread included: 1 runs
+   * {@link ensembleSampler}; n > 1 starts n − 1 workers that share the batches with the
+   * calling thread. @default 1
+   */
   readonly threads?: number;
   /** Required when threads > 1: how workers rebuild the objective. */
   readonly worker?: WorkerObjectiveSpec;
+  /** Walkers per block a thread claims at a time (see optimize/sharedPool). @default max(1, ⌊(walkers/2) / (8·threads)⌋) */
+  readonly block?: number;
 }
 
 /** Outcome of a sampler run. */
@@ -338,15 +334,18 @@ function resolveSamplerOptions(objective: FitObjective, options: EnsembleSampler
   return { walkers, steps, burn, thin, stretch, deFraction, independence, precision, tauFactor, minEss, mixing };
 }
 
+/** The error of a NaN log posterior at θ (emcee raises too). */
+function nanError(objective: FitObjective, theta: ArrayLike<number>): FitAbortedError {
+  return new FitAbortedError(
+    "nan",
+    `ensembleSampler: log posterior is NaN at ${objective.names.map((n, j) => `${n}=${formatValue(theta[j])}`).join(", ")}`,
+  );
+}
+
 /** Evaluates log π at a point; NaN is an error (emcee raises too), −∞ is a rejection. */
 function logPosteriorAt(objective: FitObjective, theta: Float64Array): number {
   const lp = objective.logPosterior(theta);
-  if (Number.isNaN(lp)) {
-    throw new FitAbortedError(
-      "nan",
-      `ensembleSampler: log posterior is NaN at ${objective.names.map((n, j) => `${n}=${formatValue(theta[j])}`).join(", ")}`,
-    );
-  }
+  if (Number.isNaN(lp)) throw nanError(objective, theta);
   return lp;
 }
 
@@ -1084,116 +1083,20 @@ export function ensembleSampler(objective: FitObjective, options: EnsembleSample
   return finish(ctx, t, cancelled);
 }
 
-/** Persistent workers, each holding its own copy of the objective. */
-class WorkerPool {
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (v: Float64Array) => void; reject: (e: Error) => void }>();
-  private failure: Error | undefined;
-
-  private constructor(private readonly workers: Worker[]) {
-    for (const w of workers) {
-      w.on("message", (msg: { id: number; logps?: Float64Array; error?: string }) => {
-        const entry = this.pending.get(msg.id);
-        if (!entry) return;
-        this.pending.delete(msg.id);
-        if (msg.error !== undefined) entry.reject(new FitAbortedError("nan", msg.error));
-        else entry.resolve(msg.logps!);
-      });
-      w.on("error", (error: Error) => this.fail(error));
-      w.on("exit", (code: number) => {
-        if (this.pending.size > 0) this.fail(new Error(`an MCMC worker exited (code ${code}) with work pending`));
-      });
-    }
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const entry of this.pending.values()) entry.reject(error);
-    this.pending.clear();
-  }
-
-  static async create(count: number, spec: WorkerObjectiveSpec, names: readonly string[]): Promise<WorkerPool> {
-    const workerUrl = siblingModule(import.meta.url, "./mcmcWorker");
-    const moduleUrl = spec.module.startsWith("file:") ? spec.module : pathToFileURL(spec.module).href;
-    const workers: Worker[] = [];
-    const ready: Promise<void>[] = [];
-    const bootstrap = workerBootstrap(workerUrl);
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(bootstrap, {
-        eval: true,
-        workerData: { module: moduleUrl, export: spec.export, spec: spec.spec },
-      });
-      workers.push(worker);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (msg: { ready?: boolean; names?: string[]; error?: string }): void => {
-            if (msg.error !== undefined) reject(new ValidationError("worker", msg.error, spec.module));
-            else if (msg.ready) {
-              if (JSON.stringify(msg.names) !== JSON.stringify(names)) {
-                reject(new ValidationError("worker.spec", "the worker's objective has different parameter names", msg.names));
-              } else resolve();
-            } else return;
-            worker.off("message", onMessage);
-            worker.off("error", onError);
-          };
-          const onError = (error: Error): void => {
-            worker.off("message", onMessage);
-            reject(error);
-          };
-          worker.on("message", onMessage);
-          worker.once("error", onError);
-        }),
-      );
-    }
-    try {
-      await Promise.all(ready);
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
-    }
-    return new WorkerPool(workers);
-  }
-
-  /** log π of `count` points (count × p row-major), split into contiguous chunks across workers. */
-  async evaluate(points: Float64Array, count: number, p: number): Promise<Float64Array> {
-    if (this.failure) throw this.failure;
-    const chunks = Math.min(this.workers.length, count);
-    const out = new Float64Array(count);
-    const jobs: Promise<void>[] = [];
-    let begin = 0;
-    for (let c = 0; c < chunks; c++) {
-      const size = Math.floor(count / chunks) + (c < count % chunks ? 1 : 0);
-      const first = begin;
-      const slice = points.slice(first * p, (first + size) * p);
-      begin += size;
-      const id = this.nextId++;
-      jobs.push(
-        new Promise<Float64Array>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          this.workers[c].postMessage({ id, positions: slice, count: size, p }, [slice.buffer]);
-        }).then((lps) => out.set(lps, first)),
-      );
-    }
-    await Promise.all(jobs);
-    return out;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
-
 /**
- * {@link ensembleSampler} with optional worker threads: with `threads > 1` each
- * half-ensemble is split across persistent workers, which rebuild the objective
- * from `options.worker` (objectives themselves cannot be sent to threads).
- * Same seed ⇒ same chain as the serial sampler. Worth it only when one
- * log-posterior evaluation costs much more than a message round trip (~50 µs).
+ * {@link ensembleSampler} with optional worker threads: with `threads = n > 1` each
+ * half-ensemble's proposals are written to shared memory and their log posteriors are
+ * computed by the calling thread and n − 1 persistent workers together (blocks of walkers
+ * claimed atomically; see optimize/sharedPool). Workers rebuild the objective from
+ * `options.worker` (objectives themselves cannot be sent to threads). All random draws
+ * stay in the calling thread, so the chain is identical for every thread count.
+ * The calling thread yields to its event loop between batches at least every 50 ms.
  *
- * @param objective used in this thread for validation and the initial positions
- * @param options sampler options plus `threads` and `worker`
+ * @param objective used in this thread for validation, the initial positions and its share of each batch
+ * @param options sampler options plus `threads`, `worker` and `block`
  * @returns a promise of the same result as {@link ensembleSampler}
  * @throws {ValidationError} if threads > 1 without a worker spec, or the worker's objective does not match
+ * @throws {FitAbortedError} when a log posterior is NaN or a worker fails (one line; never a hang)
  * @example
  * ```ts
  * const result = await ensembleSamplerAsync(objective, {
@@ -1209,7 +1112,17 @@ export async function ensembleSamplerAsync(objective: FitObjective, options: Ens
   if (!options.worker) throw new ValidationError("worker", "threads > 1 needs { module, export, spec } to rebuild the objective in each worker");
   const ctx = prepare(objective, options);
   const { move } = ctx;
-  const pool = await WorkerPool.create(threads, options.worker, objective.names);
+  const { p, half } = move;
+  const pool = await SharedEvaluator.create({
+    threads,
+    worker: options.worker,
+    names: objective.names,
+    capacity: half,
+    kind: "logPosterior",
+    ...(options.block !== undefined ? { block: options.block } : {}),
+    label: "ensembleSampler",
+  });
+  const local = (theta: Float64Array): number => objective.logPosterior(theta);
   let t = 0;
   let cancelled = false;
   try {
@@ -1217,13 +1130,12 @@ export async function ensembleSamplerAsync(objective: FitObjective, options: Ens
       while (t < ctx.target) {
         for (const h of [0, 1] as const) {
           const proposals = move.propose(h);
-          const lps = await pool.evaluate(proposals, move.half, move.p);
-          for (let i = 0; i < lps.length; i++) {
-            if (Number.isNaN(lps[i])) {
-              throw new FitAbortedError("nan", `ensembleSampler: log posterior is NaN at ${Array.from(proposals.subarray(i * move.p, (i + 1) * move.p)).join(", ")}`);
-            }
+          pool.positions.set(proposals);
+          const lps = await pool.evaluate(half, local);
+          for (let i = 0; i < half; i++) {
+            if (Number.isNaN(lps[i])) throw nanError(objective, proposals.subarray(i * p, (i + 1) * p));
           }
-          ctx.evaluations += move.half;
+          ctx.evaluations += half;
           move.accept(h, lps);
         }
         const next = afterStep(ctx, t);

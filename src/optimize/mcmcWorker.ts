@@ -1,27 +1,23 @@
 /**
  * @module optimize/mcmcWorker
- * Worker-thread entry for {@link ensembleSamplerAsync}. It rebuilds the
- * objective once from `workerData` — `(await import(module))[export](spec)` —
- * then answers batches: `{ id, positions, count, p }` → `{ id, logps }`, where
- * positions is count × p row-major and logps[k] = objective.logPosterior(θ_k).
- * Not meant to be imported.
+ * Worker-thread entry of {@link SharedEvaluator} (optimize/sharedPool), used by
+ * {@link ensembleSamplerAsync} and {@link differentialEvolutionAsync}. It rebuilds the
+ * objective once from `workerData` — `(await import(module))[export](spec)` — reports
+ * `{ ready, names }`, then serves batches through shared memory until told to stop:
+ * it waits for a new batch generation (spinning `spinMs`, then Atomics.wait), claims
+ * blocks of points, writes each point's log posterior (or χ², or −log posterior) into
+ * the shared results and counts the block done. An exception is written into the shared
+ * error text (the block still counts as done, so the calling thread never waits for it).
+ * Not meant to be imported. No units.
  */
 
 import { parentPort, workerData } from "node:worker_threads";
+import { FitAbortedError } from "../core/errors.ts";
 import type { FitObjective } from "./objective.ts";
+import { CONTROL, ERROR_BYTES, STOP, claimBlocks, type PoolWorkerData } from "./sharedPool.ts";
 
-interface WorkerInit {
-  readonly module: string;
-  readonly export: string;
-  readonly spec: unknown;
-}
-
-interface Batch {
-  readonly id: number;
-  readonly positions: Float64Array;
-  readonly count: number;
-  readonly p: number;
-}
+/** Longest single Atomics.wait between checks of the generation (ms). */
+const WAIT_SLICE_MS = 1000;
 
 function isObjective(value: unknown): value is FitObjective {
   return (
@@ -32,10 +28,31 @@ function isObjective(value: unknown): value is FitObjective {
   );
 }
 
+/** The function of a point this worker computes. */
+function evaluator(objective: FitObjective, kind: PoolWorkerData["kind"]): (theta: Float64Array) => number {
+  if (kind === "logPosterior") return (theta) => objective.logPosterior(theta);
+  const guarded = (f: (theta: Float64Array) => number) => (theta: Float64Array) => {
+    try {
+      return f(theta);
+    } catch (error) {
+      if (error instanceof FitAbortedError && error.reason === "nan") return Number.NaN;
+      throw error;
+    }
+  };
+  if (kind === "negLogPosterior") return guarded((theta) => -objective.logPosterior(theta));
+  const residuals = new Float64Array(objective.nResiduals);
+  return guarded((theta) => {
+    const r = objective.residuals(theta, residuals);
+    let s = 0;
+    for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+    return s;
+  });
+}
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error("mcmcWorker must run in a worker thread");
-  const init = workerData as WorkerInit;
+  const init = workerData as PoolWorkerData;
   let objective: FitObjective;
   try {
     const mod = (await import(init.module)) as Record<string, unknown>;
@@ -48,20 +65,46 @@ async function main(): Promise<void> {
     port.postMessage({ error: `worker could not build the objective: ${error instanceof Error ? error.message : String(error)}` });
     return;
   }
-  port.on("message", (batch: Batch) => {
-    const logps = new Float64Array(batch.count);
-    const theta = new Float64Array(batch.p);
+  const control = new Int32Array(init.control);
+  const errorText = new Uint8Array(init.errorText);
+  const positions = new Float64Array(init.positions);
+  const results = new Float64Array(init.results);
+  const f = evaluator(objective, init.kind);
+  const p = objective.names.length;
+  const theta = new Float64Array(p);
+  const report = (error: unknown): void => {
+    if (Atomics.load(control, CONTROL.error) !== 0) return;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const bytes = new TextEncoder().encode(message.replace(/\s*\n\s*/g, " ")).slice(0, ERROR_BYTES);
+    errorText.set(bytes);
+    Atomics.store(control, CONTROL.errorLength, bytes.length);
+    Atomics.store(control, CONTROL.error, 1);
+  };
+  const run = (begin: number, end: number): void => {
     try {
-      for (let k = 0; k < batch.count; k++) {
-        theta.set(batch.positions.subarray(k * batch.p, (k + 1) * batch.p));
-        logps[k] = objective.logPosterior(theta);
+      for (let k = begin; k < end; k++) {
+        for (let j = 0; j < p; j++) theta[j] = positions[k * p + j];
+        results[k] = f(theta);
       }
-      port.postMessage({ id: batch.id, logps }, [logps.buffer]);
     } catch (error) {
-      port.postMessage({ id: batch.id, error: error instanceof Error ? error.message : String(error) });
+      report(error);
     }
-  });
+  };
   port.postMessage({ ready: true, names: [...objective.names] });
+  let seen = Atomics.load(control, CONTROL.generation);
+  for (;;) {
+    // the next batch usually follows within microseconds: spin, then block
+    const until = performance.now() + init.spinMs;
+    let generation = Atomics.load(control, CONTROL.generation);
+    for (let spins = 1; generation === seen; spins++) {
+      if ((spins & 255) === 0 && performance.now() > until) Atomics.wait(control, CONTROL.generation, seen, WAIT_SLICE_MS);
+      generation = Atomics.load(control, CONTROL.generation);
+    }
+    if (generation === STOP) break;
+    seen = generation;
+    claimBlocks(control, generation, run);
+  }
+  port.close();
 }
 
 await main();
