@@ -19,6 +19,7 @@ import { benchRealData } from "./realdata.ts";
 import { benchLive } from "./live.ts";
 import { measureServiceLatency, percentile } from "./serviceLatency.ts";
 import { benchPlan } from "./plan.ts";
+import { benchProposal } from "./proposal.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,6 +52,7 @@ const suites: Record<string, () => Record<string, Timing | number | string> | Pr
     };
   },
   plan: benchPlan,
+  proposal: benchProposal,
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {

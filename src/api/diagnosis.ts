@@ -38,7 +38,7 @@ export interface DiagnoseSettings {
 }
 
 /** The defaults `strata diagnose` uses. */
-export const DIAGNOSE_DEFAULTS = { mode: "auto", seed: 1, mcmc: { walkers: 24, steps: 400, burn: 50, ...POSTERIOR_MIXING_DEFAULTS }, damage: "auto" } as const;
+export const DIAGNOSE_DEFAULTS = { mode: "auto", seed: 1, mcmc: { walkers: 24, steps: 100, burn: 30, ...POSTERIOR_MIXING_DEFAULTS }, damage: "auto" } as const;
 
 /** A campaign's diagnosis: `toJSON()` is the `strata-diagnosis/1` document. */
 export class DiagnosisResult {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
+import { DIAGNOSE_DEFAULTS } from "../api/diagnosis.ts";
 import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
@@ -82,8 +83,8 @@ export function registerDiagnose(program: Command): void {
     .option("--laws <LIST>", "comma-separated laws to compare: linear,parabolic,mixed,logarithmic,charge (default all)")
     .option("--seed <N>", "random seed of the MCMC", "1")
     .option("--walkers <N>", "MCMC walkers (≥ 2; raised to an even number ≥ 2 × parameters + 2)", "24")
-    .option("--steps <N>", "MCMC steps kept after burn-in before the first mixing check (the chain is extended until mixed)", "400")
-    .option("--burn <N>", "MCMC burn-in steps", "50")
+    .option("--steps <N>", "MCMC steps kept after burn-in before the first mixing check (the chain is extended until mixed)", String(DIAGNOSE_DEFAULTS.mcmc.steps))
+    .option("--burn <N>", "MCMC burn-in steps", String(DIAGNOSE_DEFAULTS.mcmc.burn))
     .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
     .option("--min-ess <N>", "MCMC runs until every parameter and scan thickness has this effective sample size (default 400; 0: no ESS target)")
     .option("--tau-factor <X>", "... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")

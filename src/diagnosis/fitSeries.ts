@@ -342,6 +342,20 @@ export function compareLaws(fits: LawFit[]): LawComparisonEntry[] {
  */
 export const POSTERIOR_MIXING_DEFAULTS = { minEss: 400, tauFactor: 50, maxSeconds: 20 } as const;
 
+/**
+ * The diagnosis posterior's independence proposal around the LM fit (issue 21 part 3).
+ * Measured on the example (parabolic law, 11 parameters, 24 walkers; bench/proposal.ts,
+ * `node --import tsx bench/run.ts proposal`): the former proposal (70 % of
+ * steps, t₅ scaled 1.2, re-centred on the walkers' burn-in covariance) gave τ ≤ 6.6 steps;
+ * without the re-centring τ ≤ 4.5 (the burn-in ensemble, started at half the Laplace width,
+ * is still narrower than the posterior, so the "adapted" proposal was too narrow); with 90 %
+ * of steps from a t₃₀ at the Laplace scale τ ≤ 1.5 — a chain mixed to 50 τ in ~75 steps
+ * instead of ~330. Still exact MH for any proposal; a posterior far from its Laplace
+ * approximation shows up as a long τ and the chain is extended (and refreshed when the
+ * acceptance drops), so the heavier t tails are not what keeps it honest.
+ */
+export const LAPLACE_PROPOSAL = { fraction: 0.9, dof: 30, scale: 1, adapt: false } as const;
+
 export interface PosteriorOptions {
   walkers: number;
   /** steps kept after burn-in before the first mixing check (the chain is extended until mixed) */
@@ -412,9 +426,9 @@ export async function samplePosterior(lawFit: LawFit, options: PosteriorOptions)
     burn: options.burn,
     seed: options.seed,
     move: "de",
-    // the LM fit's Laplace approximation as an independence proposal (exact MH; a few
-    // steps of τ when the posterior is near-Gaussian, DE moves keep it honest when not)
-    ...(lawFit.fit.covariance.every((c) => Number.isFinite(c)) ? { independence: { fraction: 0.7, center: lawFit.fit.values, covariance: lawFit.fit.covariance, adapt: options.burn >= 20 } } : {}),
+    // the LM fit's Laplace approximation as an independence proposal (exact MH; τ of a
+    // step or two when the posterior is near-Gaussian, DE moves keep it honest when not)
+    ...(lawFit.fit.covariance.every((c) => Number.isFinite(c)) ? { independence: { ...LAPLACE_PROPOSAL, center: lawFit.fit.values, covariance: lawFit.fit.covariance } } : {}),
     threads,
     ...(threads > 1 ? { worker: { module: new URL(import.meta.url).href, export: "seriesWorkerObjective", spec: lawFit.build } } : {}),
     start: startFromFit(lawFit.fit, 0.5),

@@ -144,7 +144,7 @@ const CHANGED_SCANS_NAMED = 3;
  */
 export const FIRST_POSTERIOR_MCMC = { steps: 150, minEss: 150 } as const;
 /** Defaults of the full run (those of `strata diagnose`: api/diagnosis DIAGNOSE_DEFAULTS). */
-const FULL_MCMC = { walkers: 24, steps: 400, burn: 50, ...POSTERIOR_MIXING_DEFAULTS } as const;
+const FULL_MCMC = { walkers: 24, steps: 100, burn: 30, ...POSTERIOR_MIXING_DEFAULTS } as const;
 
 /** Options of a live diagnosis. */
 export interface LiveOptions {
