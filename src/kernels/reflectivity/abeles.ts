@@ -29,11 +29,58 @@
  * constants are written inline because module-level constants cost a check per
  * access in optimised code.
  *
+ * Kernel choice: `reflectivity()` forwards calls of {@link WASM_MIN_POINTS} or more Q points
+ * to the WebAssembly SIMD kernel (./abeles.wat via ./abelesWasm.ts: two Q points per
+ * instruction, the same numbers bit for bit) and keeps smaller ones, where the call into
+ * wasm costs more than it saves, here. The environment variable STRATA_KERNEL=js|wasm|auto
+ * (default auto) forces a path for tests and benchmarks, as does {@link setReflectivityKernel};
+ * without WebAssembly SIMD every call runs here. The few points the wasm kernel leaves to
+ * this one (a Névot–Croce phase beyond π/4, a layer phase ≥ 1e6 rad) rerun the call here.
+ *
  * @see L. G. Parratt, Phys. Rev. 95, 359 (1954); L. Névot and P. Croce, Rev. Phys. Appl. 15, 761 (1980).
  */
 
+import { ValidationError } from "../../core/errors.ts";
+import { WASM_KERNEL_AVAILABLE, wasmReflectivity } from "./abelesWasm.ts";
+
 /** Columns per slab-table row: thickness (Å), sld, isld (10⁻⁶ Å⁻²), roughness (Å). */
 export const SLAB_COLUMNS = 4;
+
+/**
+ * Fewest Q points per call sent to the wasm kernel under `auto` (measured: below it the
+ * JS→wasm call and the copies cost more than two-wide SIMD saves; see bench/reflectivity.ts).
+ */
+export const WASM_MIN_POINTS = 8;
+
+/** Which kernel `reflectivity()` uses: by call size (`auto`), always the JS one, or always the wasm one. */
+export type ReflectivityKernel = "auto" | "js" | "wasm";
+const KERNELS: readonly ReflectivityKernel[] = ["auto", "js", "wasm"];
+
+let kernelMode: ReflectivityKernel = "auto";
+let kernelError: ValidationError | undefined;
+{
+  const requested = typeof process !== "undefined" ? process.env.STRATA_KERNEL : undefined;
+  if (requested !== undefined && requested !== "") {
+    if ((KERNELS as readonly string[]).includes(requested)) kernelMode = requested as ReflectivityKernel;
+    else kernelError = new ValidationError("STRATA_KERNEL", "must be js, wasm or auto", requested);
+  }
+}
+
+/**
+ * Choose the reflectivity kernel for this thread (overrides STRATA_KERNEL).
+ * @throws ValidationError for `wasm` when WebAssembly SIMD is unavailable here
+ */
+export function setReflectivityKernel(mode: ReflectivityKernel): void {
+  if (!KERNELS.includes(mode)) throw new ValidationError("kernel", "must be js, wasm or auto", mode);
+  if (mode === "wasm" && !WASM_KERNEL_AVAILABLE) throw new ValidationError("kernel", "WebAssembly SIMD is not available in this runtime", mode);
+  kernelMode = mode;
+  kernelError = undefined;
+}
+
+/** The kernel mode in force and whether the wasm kernel compiled in this thread. */
+export function reflectivityKernel(): { mode: ReflectivityKernel; wasmAvailable: boolean } {
+  return { mode: kernelMode, wasmAvailable: WASM_KERNEL_AVAILABLE };
+}
 
 const FOUR_PI_E6 = 4 * Math.PI * 1e-6;
 
@@ -70,6 +117,33 @@ function ensureScratch(media: number): void {
  * reflectivity(new Float64Array([0.01, 0.1]), slabs);
  */
 export function reflectivity(
+  q: Float64Array,
+  slabs: Float64Array,
+  scale = 1,
+  background = 0,
+  out?: Float64Array,
+  offset = 0,
+  rows = (slabs.length - offset) / SLAB_COLUMNS,
+  outOffset = 0,
+): Float64Array {
+  const result = out ?? new Float64Array(q.length);
+  if (kernelMode !== "js") {
+    if (kernelError !== undefined) throw kernelError;
+    if (kernelMode === "wasm") {
+      if (!WASM_KERNEL_AVAILABLE) throw new ValidationError("STRATA_KERNEL", "WebAssembly SIMD is not available in this runtime", "wasm");
+      if (wasmReflectivity(q, slabs, scale, background, result, offset, rows, outOffset)) return result;
+    } else if (WASM_KERNEL_AVAILABLE && q.length >= WASM_MIN_POINTS) {
+      if (wasmReflectivity(q, slabs, scale, background, result, offset, rows, outOffset)) return result;
+    }
+  }
+  return reflectivityScalar(q, slabs, scale, background, result, offset, rows, outOffset);
+}
+
+/**
+ * The scalar (JS) kernel behind `reflectivity()`, same arguments; what every call used
+ * before the wasm kernel, kept as its reference and fallback.
+ */
+export function reflectivityScalar(
   q: Float64Array,
   slabs: Float64Array,
   scale = 1,
