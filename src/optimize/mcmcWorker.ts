@@ -5,16 +5,17 @@
  * objective once from `workerData` — `(await import(module))[export](spec)` — reports
  * `{ ready, names }`, then serves batches through shared memory until told to stop:
  * it waits for a new batch generation (spinning `spinMs`, then Atomics.wait), claims
- * blocks of points, writes each point's log posterior (or χ², or −log posterior) into
- * the shared results and counts the block done. An exception is written into the shared
- * error text (the block still counts as done, so the calling thread never waits for it).
+ * blocks of points, computes each point's log posterior (or χ², or −log posterior) into
+ * its own memory and commits the block (compare-and-swap on the block's state word, copy,
+ * mark done) unless the calling thread has taken it over meanwhile. An exception is
+ * written into the shared error text; the block is left for the calling thread.
  * Not meant to be imported. No units.
  */
 
 import { parentPort, workerData } from "node:worker_threads";
 import { FitAbortedError } from "../core/errors.ts";
 import type { FitObjective } from "./objective.ts";
-import { CONTROL, ERROR_BYTES, STOP, claimBlocks, type PoolWorkerData } from "./sharedPool.ts";
+import { CONTROL, DONE, ERROR_BYTES, STOP, beginCommit, blockState, claimBlocks, type PoolWorkerData } from "./sharedPool.ts";
 
 /** Longest single Atomics.wait between checks of the generation (ms). */
 const WAIT_SLICE_MS = 1000;
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
   const errorText = new Uint8Array(init.errorText);
   const positions = new Float64Array(init.positions);
   const results = new Float64Array(init.results);
+  const states = new Int32Array(init.states);
+  const own = new Float64Array(results.length);
   const f = evaluator(objective, init.kind);
   const p = objective.names.length;
   const theta = new Float64Array(p);
@@ -80,22 +83,27 @@ async function main(): Promise<void> {
     Atomics.store(control, CONTROL.errorLength, bytes.length);
     Atomics.store(control, CONTROL.error, 1);
   };
-  const run = (begin: number, end: number): void => {
+  let generation = 0;
+  const run = (index: number, begin: number, end: number): void => {
     try {
       for (let k = begin; k < end; k++) {
         for (let j = 0; j < p; j++) theta[j] = positions[k * p + j];
-        results[k] = f(theta);
+        own[k] = f(theta);
       }
     } catch (error) {
       report(error);
+      return;
     }
+    if (!beginCommit(control, states, generation, index)) return;
+    results.set(own.subarray(begin, end), begin);
+    Atomics.store(states, index, blockState(generation, DONE));
   };
   port.postMessage({ ready: true, names: [...objective.names] });
   let seen = Atomics.load(control, CONTROL.generation);
   for (;;) {
     // the next batch usually follows within microseconds: spin, then block
     const until = performance.now() + init.spinMs;
-    let generation = Atomics.load(control, CONTROL.generation);
+    generation = Atomics.load(control, CONTROL.generation);
     for (let spins = 1; generation === seen; spins++) {
       if ((spins & 255) === 0 && performance.now() > until) Atomics.wait(control, CONTROL.generation, seen, WAIT_SLICE_MS);
       generation = Atomics.load(control, CONTROL.generation);

@@ -8,18 +8,23 @@
  * SharedArrayBuffers; nothing is structured-cloned per batch. A batch is cut into
  * contiguous blocks of `block` points. The calling thread publishes a batch by bumping a
  * generation counter (Atomics.store + Atomics.notify), then claims blocks itself through an
- * atomic block counter, as the workers do: a worker that is slow to wake, or a machine whose
- * other core is busy, costs only the blocks it actually claimed. "2 threads" means the
- * calling thread and one worker. Workers block in Atomics.wait between batches (after
- * spinning briefly, since the next batch usually follows within microseconds); the calling
- * thread never blocks: it spins for the short time the last claimed blocks take, then polls
- * with Atomics.waitAsync, so the event loop of a service keeps running, and it yields to the
- * event loop every {@link YIELD_EVERY_MS} ms.
+ * atomic block counter, as the workers do. "2 threads" means the calling thread and one
+ * worker. Workers block in Atomics.wait between batches (after spinning briefly, since the
+ * next batch usually follows within microseconds); the calling thread never blocks.
+ *
+ * A worker computes a block into its own memory and commits it with a compare-and-swap on
+ * the block's state word (tagged with the generation), then copies it. When the calling
+ * thread has run out of blocks and a worker's block is still not committed after about
+ * twice the time a block takes, the calling thread computes that block itself and marks it
+ * done (whoever commits first wins; both computed the same numbers). So a worker that is
+ * descheduled on a busy machine, slow to wake, hung or dead costs at most that grace time:
+ * a run on 2 threads is not slower than on 1 by more than the signalling. A worker that is
+ * late commits nothing into a newer batch (its compare-and-swap fails).
  *
  * Which thread evaluates which point does not change any result, so a run is identical
  * for every thread count (given that the workers' objectives compute what the caller's does).
- * A worker's error is a one-line error of the batch; a worker that dies or a block that
- * takes longer than `timeoutMs` fails the batch instead of hanging it.
+ * A worker's exception is a one-line error of the batch; a worker that exits fails the run
+ * at the next yield to the event loop (at least every {@link YIELD_EVERY_MS} ms).
  *
  * Units: times in ms; everything else is counts.
  */
@@ -52,16 +57,14 @@ export const CONTROL = {
   generation: 0,
   /** (generation << 16) | next unclaimed block; CLOSED between batches. */
   next: 16,
-  /** Blocks finished in the current batch. */
-  done: 32,
-  count: 48,
-  block: 49,
-  p: 50,
+  count: 32,
+  block: 33,
+  p: 34,
   /** 1 when a worker failed; the message is in the error bytes. */
-  error: 51,
-  errorLength: 52,
-  /** Slots in all (each hot counter on its own 64-byte line). */
-  size: 64,
+  error: 35,
+  errorLength: 36,
+  /** Slots in all (each hot word on its own 64-byte line). */
+  size: 48,
 } as const;
 /** Generation value that ends the workers' loops. */
 export const STOP = -1;
@@ -73,12 +76,21 @@ export const CLOSED = 0x7fff << 16;
 export const MAX_BLOCKS = 0xffff;
 /** Bytes of a worker's error message kept. */
 export const ERROR_BYTES = 1024;
+/** Block state (low 2 bits of the state word; the high bits hold the generation): a worker is copying its results. */
+export const COMMITTING = 3;
+/** Block state: the block's results are in place. */
+export const DONE = 2;
+
+/** The state word of a block in `generation` (see {@link DONE}, {@link COMMITTING}). */
+export function blockState(generation: number, state: number): number {
+  return (generation << 2) | state;
+}
 
 /**
- * Claims blocks of generation `generation` until none is left, evaluating each with `run`
- * (first point, end point) and counting it done. Returns how many blocks this thread ran.
+ * Claims blocks of generation `generation` until none is left, running `run(index, begin, end)`
+ * on each (points [begin, end)). Returns how many blocks this thread claimed.
  */
-export function claimBlocks(control: Int32Array, generation: number, run: (begin: number, end: number) => void): number {
+export function claimBlocks(control: Int32Array, generation: number, run: (index: number, begin: number, end: number) => void): number {
   const count = control[CONTROL.count];
   const block = control[CONTROL.block];
   const blocks = Math.ceil(count / block);
@@ -91,12 +103,23 @@ export function claimBlocks(control: Int32Array, generation: number, run: (begin
     if (index >= blocks) return ran;
     if (Atomics.compareExchange(control, CONTROL.next, word, word + 1) !== word) continue;
     const begin = index * block;
-    try {
-      run(begin, Math.min(count, begin + block));
-    } finally {
-      if (Atomics.add(control, CONTROL.done, 1) + 1 === blocks) Atomics.notify(control, CONTROL.done);
-    }
+    run(index, begin, Math.min(count, begin + block));
     ran++;
+  }
+}
+
+/**
+ * A worker's commit of block `index` of `generation`: true when this worker may copy its
+ * results (the state is then COMMITTING; set DONE after copying), false when the calling
+ * thread already did the block or the batch is over.
+ */
+export function beginCommit(control: Int32Array, states: Int32Array, generation: number, index: number): boolean {
+  for (;;) {
+    const state = Atomics.load(states, index);
+    if (state === blockState(generation, DONE)) return false;
+    // a state of this batch or older: the batch is still running only while the generation is ours
+    if (Atomics.load(control, CONTROL.generation) !== generation) return false;
+    if (Atomics.compareExchange(states, index, state, blockState(generation, COMMITTING)) === state) return true;
   }
 }
 
@@ -108,6 +131,8 @@ export interface PoolWorkerData {
   readonly kind: EvaluationKind;
   readonly control: SharedArrayBuffer;
   readonly errorText: SharedArrayBuffer;
+  /** One state word per block (Int32). */
+  readonly states: SharedArrayBuffer;
   readonly positions: SharedArrayBuffer;
   readonly results: SharedArrayBuffer;
   /** How long a worker spins for the next batch before it blocks in Atomics.wait (ms). */
@@ -126,27 +151,20 @@ export interface SharedEvaluatorOptions {
   readonly kind: EvaluationKind;
   /** Points per block. @default {@link defaultBlock} */
   readonly block?: number;
-  /** Longest wait for the blocks the workers claimed in one batch (ms). @default 120000 */
-  readonly timeoutMs?: number;
+  /** The calling thread takes over a worker's unfinished block after this many times the time a block takes (its own blocks' mean). @default 2 */
+  readonly stealAfter?: number;
   /** How long a worker spins for the next batch before blocking (ms). @default 2 */
   readonly spinMs?: number;
   /** Label of error messages (the algorithm using the pool). @default "worker" */
   readonly label?: string;
 }
 
-/** Atomics.waitAsync (Node ≥ 16; not yet in the TypeScript library this project targets). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync: (this: void, array: Int32Array, index: number, value: number, timeoutMs: number) => { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
-
-/** Wall time after which a waiting calling thread stops spinning and polls (ms). */
-const MAIN_SPIN_MS = 5;
-/** Poll interval while waiting with Atomics.waitAsync (ms): how soon a dead worker is noticed. */
-const POLL_MS = 20;
+/** Shortest wait before the calling thread takes over a worker's block (ms): a wake-up from Atomics.wait takes tens of µs. */
+const STEAL_MIN_MS = 0.2;
+/** Default of {@link SharedEvaluatorOptions.stealAfter}. */
+const DEFAULT_STEAL_AFTER = 2;
 /** The calling thread yields to its event loop at least this often while batches run (ms). */
 export const YIELD_EVERY_MS = 50;
-/** Default timeout of the workers' share of a batch (ms). */
-const DEFAULT_TIMEOUT_MS = 120_000;
 /** Default worker spin before blocking (ms). */
 const DEFAULT_SPIN_MS = 2;
 /** Block sizes are chosen so that every thread gets at least this many blocks of a batch. */
@@ -169,10 +187,19 @@ export class WorkerFailure extends EngineError {
   }
 }
 
+/** What the calling thread did in the batches so far (for benchmarks and tests). */
+export interface SharedEvaluatorStats {
+  readonly batches: number;
+  /** Points evaluated by the calling thread, its own blocks and those it took over. */
+  readonly localPoints: number;
+  /** Workers' blocks the calling thread took over. */
+  readonly stolenBlocks: number;
+}
+
 /**
  * Evaluates batches of points on the calling thread and `threads − 1` workers (see the
  * module comment). Write a batch's points into {@link positions}, call {@link evaluate},
- * read {@link results}. Create once per run, {@link close} at its end.
+ * read its result. Create once per run, {@link close} at its end.
  */
 export class SharedEvaluator {
   /** capacity × p points of the next batch, row-major (shared with the workers). */
@@ -180,24 +207,27 @@ export class SharedEvaluator {
   /** Results of the last batch (shared with the workers). */
   readonly results: Float64Array;
   private readonly control: Int32Array;
+  private readonly states: Int32Array;
   private readonly errorText: Uint8Array;
   private generation = 0;
   private failure: WorkerFailure | undefined;
   private closed = false;
   private lastYield = performance.now();
   private readonly theta: Float64Array;
+  private counts = { batches: 0, localPoints: 0, stolenBlocks: 0 };
 
   private constructor(
     private readonly workers: Worker[],
-    buffers: { control: SharedArrayBuffer; errorText: SharedArrayBuffer; positions: SharedArrayBuffer; results: SharedArrayBuffer },
+    buffers: { control: SharedArrayBuffer; errorText: SharedArrayBuffer; states: SharedArrayBuffer; positions: SharedArrayBuffer; results: SharedArrayBuffer },
     readonly p: number,
     readonly capacity: number,
     readonly threads: number,
     private readonly block: number | undefined,
-    private readonly timeoutMs: number,
+    private readonly stealAfter: number,
     private readonly label: string,
   ) {
     this.control = new Int32Array(buffers.control);
+    this.states = new Int32Array(buffers.states);
     this.errorText = new Uint8Array(buffers.errorText);
     this.positions = new Float64Array(buffers.positions);
     this.results = new Float64Array(buffers.results);
@@ -210,9 +240,9 @@ export class SharedEvaluator {
     }
   }
 
-  /** The first failure (a method, so that checks after an await are not narrowed away). */
-  private failed(): WorkerFailure | undefined {
-    return this.failure;
+  /** Batches run, and the calling thread's share of them. */
+  get stats(): SharedEvaluatorStats {
+    return { ...this.counts };
   }
 
   private throwIfFailed(): void {
@@ -234,10 +264,13 @@ export class SharedEvaluator {
     if (!Number.isInteger(threads) || threads < 2) throw new ValidationError("threads", "a shared pool needs ≥ 2 threads", threads);
     if (!Number.isInteger(capacity) || capacity < 1) throw new ValidationError("capacity", "must be a positive integer", capacity);
     if (options.block !== undefined && (!Number.isInteger(options.block) || options.block < 1)) throw new ValidationError("block", "must be a positive integer", options.block);
+    const stealAfter = options.stealAfter ?? DEFAULT_STEAL_AFTER;
+    if (!(stealAfter >= 0)) throw new ValidationError("stealAfter", "must be ≥ 0", stealAfter);
     const label = options.label ?? "worker";
     const buffers = {
       control: new SharedArrayBuffer(CONTROL.size * 4),
       errorText: new SharedArrayBuffer(ERROR_BYTES),
+      states: new SharedArrayBuffer(Math.min(capacity, MAX_BLOCKS) * 4),
       positions: new SharedArrayBuffer(capacity * p * 8),
       results: new SharedArrayBuffer(capacity * 8),
     };
@@ -297,62 +330,68 @@ export class SharedEvaluator {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
     }
-    return new SharedEvaluator(workers, buffers, p, capacity, threads, options.block, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, label);
+    return new SharedEvaluator(workers, buffers, p, capacity, threads, options.block, stealAfter, label);
   }
 
   /**
    * Evaluates the first `count` points of {@link positions}: the workers with their own
    * objectives, this thread with `local` (given a private copy of each point). Returns
    * results[0, count).
-   * @throws {WorkerFailure} when a worker threw, died, or its blocks took longer than the timeout
+   * @throws {WorkerFailure} when a worker threw or exited
    */
   async evaluate(count: number, local: (theta: Float64Array) => number): Promise<Float64Array> {
     this.throwIfFailed();
     if (this.closed) throw new WorkerFailure(`${this.label}: the pool is closed`);
     if (!Number.isInteger(count) || count < 1 || count > this.capacity) throw new ValidationError("count", `must be an integer in [1, ${this.capacity}]`, count);
-    const { control, p, theta, results, positions } = this;
+    const { control, states, p, theta, results, positions } = this;
     const block = Math.max(this.block ?? defaultBlock(count, this.threads), Math.ceil(count / MAX_BLOCKS));
     const blocks = Math.ceil(count / block);
     this.generation = (this.generation % (GENERATION_MODULUS - 1)) + 1;
     const generation = this.generation;
+    const done = blockState(generation, DONE);
     control[CONTROL.count] = count;
     control[CONTROL.block] = block;
     control[CONTROL.p] = p;
-    Atomics.store(control, CONTROL.done, 0);
     Atomics.store(control, CONTROL.next, generation << 16);
     Atomics.store(control, CONTROL.generation, generation);
     Atomics.notify(control, CONTROL.generation);
-    let localError: Error | undefined;
-    claimBlocks(control, generation, (begin, end) => {
-      if (localError !== undefined) return;
-      try {
-        for (let k = begin; k < end; k++) {
-          for (let j = 0; j < p; j++) theta[j] = positions[k * p + j];
-          results[k] = local(theta);
-        }
-      } catch (error) {
-        localError = error instanceof Error ? error : new Error(String(error));
+    const compute = (begin: number, end: number): void => {
+      for (let k = begin; k < end; k++) {
+        for (let j = 0; j < p; j++) theta[j] = positions[k * p + j];
+        results[k] = local(theta);
       }
-    });
-    // the workers' last blocks: spin briefly, then poll without blocking the event loop
+      this.counts.localPoints += end - begin;
+    };
     const started = performance.now();
-    let spins = 0;
-    while (Atomics.load(control, CONTROL.done) < blocks) {
-      if ((++spins & 1023) !== 0 || performance.now() - started < MAIN_SPIN_MS) continue;
-      const done = Atomics.load(control, CONTROL.done);
-      if (done >= blocks) break;
-      const waited = waitAsync(control, CONTROL.done, done, POLL_MS);
-      if (waited.async) await waited.value;
-      this.lastYield = performance.now();
-      if (this.failed()) break;
-      if (performance.now() - started > this.timeoutMs) {
-        this.fail(new WorkerFailure(`${this.label}: the worker threads did not finish a batch of ${count} points within ${this.timeoutMs} ms`));
-        break;
+    let ownPoints = 0;
+    try {
+      claimBlocks(control, generation, (index, begin, end) => {
+        compute(begin, end);
+        ownPoints += end - begin;
+        Atomics.store(states, index, done);
+      });
+      // the workers' blocks: wait about two block times, then take over what is still not done
+      const finished = performance.now();
+      const blockMs = ownPoints > 0 ? ((finished - started) / ownPoints) * block : 0;
+      const graceMs = Math.max(STEAL_MIN_MS, this.stealAfter * blockMs);
+      for (let index = 0; index < blocks; index++) {
+        for (let spins = 1; ; spins++) {
+          const state = Atomics.load(states, index);
+          if (state === done) break;
+          if ((state & 3) === COMMITTING && state >>> 2 === generation) continue;
+          if ((spins & 63) !== 0 || performance.now() - finished < graceMs) continue;
+          const begin = index * block;
+          compute(begin, Math.min(count, begin + block));
+          if (Atomics.compareExchange(states, index, state, done) === state) {
+            this.counts.stolenBlocks++;
+            break;
+          }
+        }
       }
+    } finally {
+      Atomics.store(control, CONTROL.next, CLOSED);
     }
-    Atomics.store(control, CONTROL.next, CLOSED);
-    if (localError !== undefined) throw localError;
-    this.throwIfFailed();
+    this.counts.batches++;
     if (Atomics.load(control, CONTROL.error) !== 0) {
       const length = Atomics.load(control, CONTROL.errorLength);
       const text = new TextDecoder().decode(this.errorText.slice(0, length));
