@@ -404,18 +404,113 @@ export function applySmearing(plan: SmearPlan, rGrid: Float64Array, out: Float64
   return out;
 }
 
-/** Scratch for the kink correction (grown on demand). */
-let kinkX = new Float64Array(0);
-let kinkW = new Float64Array(0);
+/**
+ * What a kink correction needs that depends only on the plan and the kink's position: the
+ * quadrature nodes, each node's interpolation stencil and Lagrange basis, and for every
+ * output point whose window reaches the corrected intervals the products
+ * (node weight × Gaussian density) of the nodes inside its window, row by row.
+ */
+interface KinkTerms {
+  xs: Float64Array;
+  stencil: Int32Array;
+  basis: Float64Array;
+  points: Int32Array;
+  pointStart: Int32Array;
+  nodes: Int32Array;
+  weights: Float64Array;
+}
+
+/**
+ * Kink terms per plan and kink position (a fit's backing edge is usually fixed, so every
+ * evaluation after the first reuses them; the numbers are the same either way).
+ */
+const kinkTermsCache = new WeakMap<SmearPlan, Map<number, KinkTerms>>();
+/** Kink positions kept per plan (a fit of the backing SLD moves the edge every call). */
+const MAX_KINKS_PER_PLAN = 8;
+
+/** Scratch for R − P at the kink nodes (grown on demand). */
 let kinkR = new Float64Array(0);
-let kinkInterval = new Int32Array(0);
-const kinkBasis = new Float64Array(STENCIL);
+
+function buildKinkTerms(plan: SmearPlan, kink: number): KinkTerms {
+  const g = plan.grid;
+  const G = g.length;
+  const kc = intervalOf(g, kink);
+  // intervals whose stencil strictly contains the kink
+  let kFirst = kc;
+  while (kFirst > 0 && g[stencilStart(kFirst - 1, G) + STENCIL - 1] > kink) kFirst--;
+  let kLast = kc;
+  while (kLast < G - 2 && g[stencilStart(kLast + 1, G)] < kink) kLast++;
+  const left = g[kFirst];
+  const right = g[kLast + 1];
+  const size = (kLast - kFirst + 2) * KINK_NODES;
+  const xs = new Float64Array(size);
+  const nodeWeight = new Float64Array(size);
+  const stencil = new Int32Array(size);
+  const { nodes, weights } = gaussLegendre(KINK_NODES);
+  let count = 0;
+  const addPiece = (a: number, b: number, k: number): void => {
+    // ∫_a^b f(x) dx with x = kink + sign·t², a and b on the same side of the kink
+    const sign = a >= kink ? 1 : -1;
+    const ta = Math.sqrt(Math.abs(a - kink));
+    const tb = Math.sqrt(Math.abs(b - kink));
+    const half = 0.5 * (tb - ta);
+    const mid = 0.5 * (ta + tb);
+    for (let j = 0; j < KINK_NODES; j++) {
+      const t = mid + half * nodes[j];
+      xs[count] = kink + sign * t * t;
+      nodeWeight[count] = Math.abs(half * weights[j] * 2 * t);
+      stencil[count] = stencilStart(k, G);
+      count++;
+    }
+  };
+  for (let k = kFirst; k <= kLast; k++) {
+    if (k === kc) {
+      addPiece(g[k], kink, k);
+      addPiece(kink, g[k + 1], k);
+    } else {
+      addPiece(g[k], g[k + 1], k);
+    }
+  }
+  const basis = new Float64Array(count * STENCIL);
+  for (let j = 0; j < count; j++) lagrange(g, stencil[j], xs[j], basis.subarray(j * STENCIL, (j + 1) * STENCIL));
+  const { q, sigma } = plan;
+  const cutoff = plan.options.cutoff;
+  const points: number[] = [];
+  const pointStart: number[] = [0];
+  const entryNodes: number[] = [];
+  const entryWeights: number[] = [];
+  for (let i = 0; i < q.length; i++) {
+    const si = sigma[i];
+    if (!(si > 0)) continue;
+    const lo = q[i] - cutoff * si;
+    const hi = q[i] + cutoff * si;
+    if (hi <= left || lo >= right) continue;
+    for (let j = 0; j < count; j++) {
+      const x = xs[j];
+      if (x < lo || x > hi) continue;
+      entryNodes.push(j);
+      entryWeights.push(nodeWeight[j] * gaussianDensity(x, q[i], si));
+    }
+    points.push(i);
+    pointStart.push(entryNodes.length);
+  }
+  return {
+    xs: xs.slice(0, count),
+    stencil: stencil.slice(0, count),
+    basis,
+    points: Int32Array.from(points),
+    pointStart: Int32Array.from(pointStart),
+    nodes: Int32Array.from(entryNodes),
+    weights: Float64Array.from(entryWeights),
+  };
+}
 
 /**
  * Correct a grid-smeared curve for a square-root kink of R at `kink` (Å⁻¹):
  * re-integrates exactly the intervals whose interpolation stencil spans the kink,
  * each interval by Gauss–Legendre in t with x = kink ± t² (smooth in t), the
- * kink's own interval split in two at the kink.
+ * kink's own interval split in two at the kink. Everything but R at the nodes is
+ * cached per plan and kink position.
  * @param plan - grid plan
  * @param rGrid - R on the grid (as given to {@link applySmearing})
  * @param kink - Q of the kink
@@ -432,73 +527,35 @@ export function correctKink(
   const g = plan.grid;
   const G = g.length;
   if (!(kink > g[0] && kink < g[G - 1])) return;
-  const kc = intervalOf(g, kink);
-  // intervals whose stencil strictly contains the kink
-  let kFirst = kc;
-  while (kFirst > 0 && g[stencilStart(kFirst - 1, G) + STENCIL - 1] > kink) kFirst--;
-  let kLast = kc;
-  while (kLast < G - 2 && g[stencilStart(kLast + 1, G)] < kink) kLast++;
-  const left = g[kFirst];
-  const right = g[kLast + 1];
-  const pieces = kLast - kFirst + 2;
-  const size = pieces * KINK_NODES;
-  if (kinkX.length < size) {
-    kinkX = new Float64Array(size);
-    kinkW = new Float64Array(size);
-    kinkR = new Float64Array(size);
-    kinkInterval = new Int32Array(size);
+  let byKink = kinkTermsCache.get(plan);
+  if (byKink === undefined) {
+    byKink = new Map();
+    kinkTermsCache.set(plan, byKink);
   }
-  const { nodes, weights } = gaussLegendre(KINK_NODES);
-  let count = 0;
-  const addPiece = (a: number, b: number, k: number): void => {
-    // ∫_a^b f(x) dx with x = kink + sign·t², a and b on the same side of the kink
-    const sign = a >= kink ? 1 : -1;
-    const ta = Math.sqrt(Math.abs(a - kink));
-    const tb = Math.sqrt(Math.abs(b - kink));
-    const half = 0.5 * (tb - ta);
-    const mid = 0.5 * (ta + tb);
-    for (let j = 0; j < KINK_NODES; j++) {
-      const t = mid + half * nodes[j];
-      kinkX[count] = kink + sign * t * t;
-      kinkW[count] = Math.abs(half * weights[j] * 2 * t);
-      kinkInterval[count] = k;
-      count++;
-    }
-  };
-  for (let k = kFirst; k <= kLast; k++) {
-    if (k === kc) {
-      addPiece(g[k], kink, k);
-      addPiece(kink, g[k + 1], k);
-    } else {
-      addPiece(g[k], g[k + 1], k);
-    }
+  let terms = byKink.get(kink);
+  if (terms === undefined) {
+    terms = buildKinkTerms(plan, kink);
+    if (byKink.size >= MAX_KINKS_PER_PLAN) byKink.clear();
+    byKink.set(kink, terms);
   }
-  const xs = kinkX.subarray(0, count);
-  const rs = kinkR.subarray(0, count);
+  const { xs, stencil, basis, points, pointStart, nodes, weights } = terms;
+  const count = xs.length;
+  if (kinkR.length < count) kinkR = new Float64Array(count);
+  const rs = kinkR.length === count ? kinkR : kinkR.subarray(0, count);
   evaluate(xs, rs);
   // rs ← R − P, P the grid interpolant on the node's interval
   for (let j = 0; j < count; j++) {
-    const s = stencilStart(kinkInterval[j], G);
-    lagrange(g, s, xs[j], kinkBasis);
+    const s = stencil[j];
+    const b = j * STENCIL;
     let interpolated = 0;
-    for (let m = 0; m < STENCIL; m++) interpolated += kinkBasis[m] * rGrid[s + m];
+    for (let m = 0; m < STENCIL; m++) interpolated += basis[b + m] * rGrid[s + m];
     rs[j] -= interpolated;
   }
-  const { q, sigma, norm } = plan;
-  const cutoff = plan.options.cutoff;
-  for (let i = 0; i < q.length; i++) {
-    const si = sigma[i];
-    if (!(si > 0)) continue;
-    const lo = q[i] - cutoff * si;
-    const hi = q[i] + cutoff * si;
-    if (hi <= left || lo >= right) continue;
+  const norm = plan.norm;
+  for (let k = 0; k < points.length; k++) {
     let sum = 0;
-    for (let j = 0; j < count; j++) {
-      const x = xs[j];
-      if (x < lo || x > hi) continue;
-      sum += kinkW[j] * gaussianDensity(x, q[i], si) * rs[j];
-    }
-    out[i] += norm * sum;
+    for (let e = pointStart[k], end = pointStart[k + 1]; e < end; e++) sum += weights[e] * rs[nodes[e]];
+    out[points[k]] += norm * sum;
   }
 }
 
