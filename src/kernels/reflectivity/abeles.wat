@@ -24,7 +24,8 @@
 ;;
 ;; Memory (byte offsets from the caller, 16-byte aligned): the slab table (rows × 4 f64), a
 ;; per-medium table (rows × 4 f64: vr, vi, d, rf), the Q points padded to an even count, the
-;; output (same length) and the work area (64 bytes per pair: Re k, Im k, Re r, Im r).
+;; output (same length) and the work area (160 bytes per pair: k, r, and the interface's g(a − b),
+;; a + b and P for the second pass).
 (module
   (memory (export "memory") 1)
 
@@ -156,7 +157,7 @@
         (block $pairsDone
           (loop $pair
             (br_if $pairsDone (i32.ge_u (local.get $i) (local.get $pairs)))
-            (local.set $w (i32.add (local.get $work) (i32.shl (local.get $i) (i32.const 6))))
+            (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 160))))
             (local.set $kz0
               (f64x2.mul (global.get $half) (v128.load (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 4))))))
             (local.set $kz0sq (f64x2.mul (local.get $kz0) (local.get $kz0)))
@@ -358,7 +359,9 @@
                     (local.set $ri
                       (f64x2.mul
                         (f64x2.sub (f64x2.mul (local.get $ni) (local.get $sr)) (f64x2.mul (local.get $nr) (local.get $si)))
-                        (local.get $inv))))
+                        (local.get $inv)))
+                    (v128.store offset=32 (local.get $w) (local.get $rr))
+                    (v128.store offset=48 (local.get $w) (local.get $ri)))
                   (else
                     ;; phase factor P = exp(2i k_{j+1} d_{j+1}), modulus exp(−2·Im k·d): Taylor below 1e-2
                     (local.set $decay (f64x2.mul (f64x2.mul (v128.const f64x2 -2 -2) (local.get $bi)) (local.get $dv)))
@@ -471,6 +474,32 @@
                     (local.set $pi
                       (v128.xor (local.get $sign)
                         (f64x2.mul (local.get $mag) (v128.bitselect (local.get $sinx) (local.get $cosx) (local.get $even)))))
+                    ;; the recursion runs in a second pass over the pairs (shorter dependency chains per loop)
+                    (v128.store offset=64 (local.get $w) (local.get $nr))
+                    (v128.store offset=80 (local.get $w) (local.get $ni))
+                    (v128.store offset=96 (local.get $w) (local.get $sr))
+                    (v128.store offset=112 (local.get $w) (local.get $si))
+                    (v128.store offset=128 (local.get $w) (local.get $pr))
+                    (v128.store offset=144 (local.get $w) (local.get $pi))))
+                ))
+            (v128.store (local.get $w) (local.get $ar))
+            (v128.store offset=16 (local.get $w) (local.get $ai))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $pair)))
+        ;; second pass: r_j = (g(a − b) + (a + b)u) / ((a + b) + g(a − b)u), u = r_{j+1}·P
+        (if (i32.and (i32.lt_s (local.get $j) (local.get $last)) (i32.eqz (local.get $first)))
+          (then
+            (local.set $i (i32.const 0))
+            (block $recursed
+              (loop $recurse
+                (br_if $recursed (i32.ge_u (local.get $i) (local.get $pairs)))
+                (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 160))))
+                (local.set $nr (v128.load offset=64 (local.get $w)))
+                (local.set $ni (v128.load offset=80 (local.get $w)))
+                (local.set $sr (v128.load offset=96 (local.get $w)))
+                (local.set $si (v128.load offset=112 (local.get $w)))
+                (local.set $pr (v128.load offset=128 (local.get $w)))
+                (local.set $pi (v128.load offset=144 (local.get $w)))
                     ;; u = r_{j+1}·P
                     (local.set $rr (v128.load offset=32 (local.get $w)))
                     (local.set $ri (v128.load offset=48 (local.get $w)))
@@ -497,13 +526,11 @@
                     (local.set $ri
                       (f64x2.mul
                         (f64x2.sub (f64x2.mul (local.get $topI) (local.get $botR)) (f64x2.mul (local.get $topR) (local.get $botI)))
-                        (local.get $inv)))))
+                        (local.get $inv)))
                 (v128.store offset=32 (local.get $w) (local.get $rr))
-                (v128.store offset=48 (local.get $w) (local.get $ri))))
-            (v128.store (local.get $w) (local.get $ar))
-            (v128.store offset=16 (local.get $w) (local.get $ai))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br $pair)))
+                (v128.store offset=48 (local.get $w) (local.get $ri))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $recurse)))))
         (local.set $j (i32.sub (local.get $j) (i32.const 1)))
         (br $interface)))
 
@@ -512,7 +539,7 @@
     (block $written
       (loop $write
         (br_if $written (i32.ge_u (local.get $i) (local.get $pairs)))
-        (local.set $w (i32.add (local.get $work) (i32.shl (local.get $i) (i32.const 6))))
+        (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 160))))
         (local.set $rr (v128.load offset=32 (local.get $w)))
         (local.set $ri (v128.load offset=48 (local.get $w)))
         (local.set $kz0
