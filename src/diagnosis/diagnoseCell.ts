@@ -14,7 +14,9 @@ import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
-import { compareLaws, perScanCheck, withCovariance, independentSeries, jointLawFit, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { availableParallelism } from "node:os";
+import { compareLaws, perScanCheck, withCovariance, independentSeries, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { jointLawFits } from "./lawFitPool.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
 import type { SeriesScales } from "../models/growthLaws.ts";
@@ -186,6 +188,8 @@ const CONSISTENCY_P = 0.01;
 const AMBIGUOUS_WEIGHT = 0.7;
 /** Beam damage is reported (and modelled in the posterior) when the likelihood-ratio test against no damage gives p below this. */
 export const DAMAGE_P = 0.01;
+/** Threads for the law fits when not given (as for the MCMC: a worker per core, at most this many). */
+const MAX_FIT_THREADS = 4;
 
 function intervalFromSamples(samples: Float64Array, unit?: string): Interval {
   return { ...centralIntervals(samples), ...(unit ? { unit } : {}) };
@@ -299,12 +303,14 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const sharedParameters: Record<string, Interval> = {};
   let damage: Record<string, unknown> = damageNotModelled(input, quality);
   const damageParameters: Record<string, Interval> = {};
+  const fitThreads = options.mcmc.threads ?? (series.scans.length >= 4 ? Math.min(availableParallelism(), MAX_FIT_THREADS) : 1);
   if (mode === "joint" && laws.length > 0) {
-    const fits: LawFit[] = [];
-    laws.forEach((law, i) => {
-      progress(`joint fit (${law})`, i / laws.length);
-      fits.push(jointLawFit(series, law, scales, { regression: regressions[i], roughness: medianRoughness, density: medianDensity, nuisance: medianNuisance }));
-    });
+    // the laws' fits are independent: spread over this thread and workers (same results for any count)
+    const fits = await jointLawFits(
+      laws.map((law, i) => lawFitSpec(series, law, scales, { regression: regressions[i], roughness: medianRoughness, density: medianDensity, nuisance: medianNuisance })),
+      fitThreads,
+      (build, i) => progress(`joint fit (${build.law})`, i / laws.length),
+    );
     // the mixed law nests the parabolic one (A → 0): when its own start left it worse,
     // restart it from the parabolic solution so the comparison is between optima
     const mixedIndex = fits.findIndex((f) => f.law === "mixed");
@@ -322,7 +328,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     }
     comparison = compareLaws(fits).map((c) => ({ ...c, check: perScanCheck(fits.find((f) => f.law === c.law)!, independent, series, chiSquareUpperTail) }));
     bestLaw = comparison[0].law;
-    const damaged = damageStage(input, fits, comparison, scales, quality, progress);
+    const damaged = await damageStage(input, fits, comparison, scales, quality, progress, fitThreads);
     damage = damaged.json;
     if (damaged.selected) bestLaw = damaged.selected.law;
     best = withCovariance(damaged.selected ?? fits.find((f) => f.law === bestLaw)!);
@@ -549,14 +555,15 @@ function startFrom(fit: LawFit, damage?: Record<string, number>): Parameters<typ
  * gives p < DAMAGE_P. With one spot only, the dose grows with time like the chemistry
  * and the two cannot be told apart: the section says so and suggests a fresh spot.
  */
-function damageStage(
+async function damageStage(
   input: CellDiagnosisInput,
   fits: LawFit[],
   comparison: LawComparisonEntry[],
   scales: SeriesScales,
   quality: QualityFlag[],
   progress: (stage: string, fraction: number) => void,
-): { json: Record<string, unknown>; selected?: LawFit; perLaw?: LawFit[] } {
+  threads: number,
+): Promise<{ json: Record<string, unknown>; selected?: LawFit; perLaw?: LawFit[] }> {
   const series = input.series;
   if (input.damage?.status !== "modelled") return { json: damageNotModelled(input, []) };
   const doses = series.scans.map((s) => s.dose_Gy ?? 0);
@@ -570,10 +577,11 @@ function damageStage(
     quality.push({ level: "warning", message: `${reason}; ${suggestion}` });
     return { json: { modelled: true, separable: false, reason, suggestion, spots, maxDose_Gy: maxDose } };
   }
-  const linear = fits.map((f, i) => {
-    progress(`damage fit (${f.law}, linear)`, i / (fits.length + 1));
-    return jointLawFit(series, f.law, scales, startFrom(f, { damage_rate: 0 }), "linear");
-  });
+  const linear = await jointLawFits(
+    fits.map((f) => lawFitSpec(series, f.law, scales, startFrom(f, { damage_rate: 0 }), "linear")),
+    threads,
+    (build, i) => progress(`damage fit (${build.law}, linear)`, i / (fits.length + 1)),
+  );
   const bestLinear = linear.reduce((a, b) => (b.aicc < a.aicc ? b : a));
   progress(`damage fit (${bestLinear.law}, saturating)`, fits.length / (fits.length + 1));
   const rate = bestLinear.fit.values[bestLinear.fit.names.indexOf("damage_rate")];
