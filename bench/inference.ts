@@ -41,7 +41,8 @@ function model() {
   });
 }
 
-export async function benchInference(): Promise<Record<string, Timing | number | string>> {
+/** Walkers per block of the 2-thread runs (undefined: the sampler's default); the tuning runs of issue 21 set it. */
+export async function benchInference(block?: number): Promise<Record<string, Timing | number | string>> {
   const truth = reflectivity(q, slabs);
   const dr = truth.map((r) => 0.05 * r);
   const term = reflectivityTerm(model(), { source: "bench", q, r: truth, dr, dq: undefined, warnings: [] });
@@ -77,13 +78,13 @@ export async function benchInference(): Promise<Record<string, Timing | number |
   const rates: Record<string, number> = {};
   const twoLayer = { module: path.resolve(import.meta.dirname, "../src/fit/problem.ts"), export: "objectiveFromProblemFile", spec: { file: problemFile } };
   for (const threads of [1, 2]) {
-    const run = await mcmcRate(mcmcObjective, { walkers: 64, steps: 400, burn: 0, seed: 1, start: { kind: "ball", spread: 1e-3 }, threads, worker: twoLayer });
+    const run = await mcmcRate(mcmcObjective, { walkers: 64, steps: 400, burn: 0, seed: 1, start: { kind: "ball", spread: 1e-3 }, threads, worker: twoLayer, ...(block !== undefined ? { block } : {}) });
     rates[`mcmc_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = run.rate;
     if (threads > 1) rates[`mcmc_worker_startup_s_${threads}_threads`] = run.startup;
   }
   const series = await seriesPosterior(dir);
   for (const threads of [1, 2]) {
-    const run = await mcmcRate(series.objective, { ...series.options, threads, worker: series.worker });
+    const run = await mcmcRate(series.objective, { ...series.options, threads, worker: series.worker, ...(block !== undefined ? { block } : {}) });
     rates[`mcmc_series10_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = run.rate;
   }
   rates["mcmc_series10_log_posterior_us"] = time(() => series.objective.logPosterior(series.theta), { calls: 200 }).medianUs;

@@ -94,3 +94,116 @@ async function buildBundle(entry: URL, external: readonly string[]): Promise<str
   const code = result.outputFiles[0].text;
   return `import(${JSON.stringify(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)});`;
 }
+
+/** A task's reply from a {@link serveTasks} worker. */
+type TaskReply<R> = { id: number; result: R } | { id: number; error: string };
+
+/**
+ * Runs independent tasks on the calling thread and `threads − 1` workers, results in task
+ * order. Each worker is started from `entry` (bundled, see {@link bundledWorkerSource}),
+ * which must call {@link serveTasks} with the same computation as `local`; tasks and
+ * results must be structured-clonable. The calling thread takes tasks too ("2 threads" =
+ * this thread + one worker): it hands a task to every idle worker, runs the next one
+ * itself, lets replies in, and repeats. Deterministic tasks give the same results for
+ * every thread count. A worker's error or exit fails the call with one line; the workers
+ * are terminated at the end.
+ *
+ * @param options.entry - the worker module (calls serveTasks)
+ * @param options.tasks - the tasks, in order
+ * @param options.threads - threads to use, this one included (1: all here, no worker)
+ * @param options.local - the computation, in this thread
+ * @param options.label - what the tasks are, for error messages
+ */
+export async function runTasks<T, R>(options: {
+  readonly entry: URL;
+  readonly tasks: readonly T[];
+  readonly threads: number;
+  readonly local: (task: T, index: number) => R;
+  readonly label: string;
+  readonly external?: readonly string[];
+}): Promise<R[]> {
+  const { tasks, local, label } = options;
+  const results: R[] = new Array<R>(tasks.length);
+  const workerCount = Math.min(Math.max(options.threads - 1, 0), tasks.length - 1);
+  if (workerCount <= 0) return tasks.map((task, i) => local(task, i));
+  const { Worker } = await import("node:worker_threads");
+  const source = await bundledWorkerSource(options.entry, options.external ?? []);
+  const workers = Array.from({ length: workerCount }, () => new Worker(source, { eval: true }));
+  const idle: InstanceType<typeof Worker>[] = [];
+  const exited = new Set<InstanceType<typeof Worker>>();
+  for (const worker of workers) worker.once("exit", () => exited.add(worker));
+  const outstanding = new Set<Promise<void>>();
+  let next = 0;
+  let failure: Error | undefined;
+  const give = (worker: InstanceType<typeof Worker>): void => {
+    if (exited.has(worker)) {
+      failure ??= new Error(`${label}: a worker thread exited`);
+      return;
+    }
+    const id = next++;
+    const done = new Promise<void>((resolve) => {
+      const finish = (): void => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
+        resolve();
+      };
+      const onMessage = (reply: TaskReply<R>): void => {
+        if (reply.id !== id) return;
+        if ("error" in reply) failure ??= new Error(`${label} ${id} in a worker thread failed: ${reply.error}`);
+        else results[id] = reply.result;
+        idle.push(worker);
+        finish();
+      };
+      const onError = (error: Error): void => {
+        failure ??= new Error(`${label} ${id}: the worker thread failed: ${error.message.split("\n")[0]}`);
+        finish();
+      };
+      const onExit = (code: number): void => {
+        failure ??= new Error(`${label} ${id}: the worker thread exited (code ${code})`);
+        finish();
+      };
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", onExit);
+    });
+    outstanding.add(done);
+    void done.then(() => outstanding.delete(done));
+    worker.postMessage({ id, task: tasks[id] });
+  };
+  try {
+    for (const worker of workers) if (next < tasks.length) give(worker);
+    while (next < tasks.length && !failure) {
+      const id = next++;
+      results[id] = local(tasks[id], id);
+      await new Promise((resolve) => setImmediate(resolve));
+      while (idle.length > 0 && next < tasks.length) give(idle.pop()!);
+    }
+    while (outstanding.size > 0) {
+      await Promise.race(outstanding);
+      while (idle.length > 0 && next < tasks.length && !failure) give(idle.pop()!);
+    }
+    if (failure) throw failure;
+    return results;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The worker side of {@link runTasks}: answers `{ id, task }` with `{ id, result }` or
+ * `{ id, error }` (one line). Call once from a worker entry module.
+ * @param run - the computation (the same as the calling thread's `local`)
+ */
+export async function serveTasks<T, R>(run: (task: T) => R): Promise<void> {
+  const { parentPort } = await import("node:worker_threads");
+  const port = parentPort;
+  if (!port) throw new Error("serveTasks must run in a worker thread");
+  port.on("message", (message: { id: number; task: T }) => {
+    try {
+      port.postMessage({ id: message.id, result: run(message.task) });
+    } catch (error) {
+      port.postMessage({ id: message.id, error: error instanceof Error ? error.message.replace(/\s*\n\s*/g, " ") : String(error) });
+    }
+  });
+}
