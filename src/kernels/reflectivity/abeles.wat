@@ -52,6 +52,8 @@
   (global $kMin v128 (v128.const f64x2 -1021 -1021))
   ;; |x| > 0.5·ln2 (high word > 0x3fd62e42): reduce; |x| < 2^−28 (high word < 0x3e300000): 1 + x
   (global $reduceBits v128 (v128.const i64x2 0x3fd62e4300000000 0x3fd62e4300000000))
+  ;; exp's fast path: both lanes below 700 in magnitude
+  (global $expFast v128 (v128.const f64x2 700 700))
   (global $tinyBits v128 (v128.const i64x2 0x3e30000000000000 0x3e30000000000000))
   ;; abeles.ts's shortcuts
   (global $seriesTol v128 (v128.const f64x2 1e-4 1e-4))
@@ -157,7 +159,7 @@
         (block $pairsDone
           (loop $pair
             (br_if $pairsDone (i32.ge_u (local.get $i) (local.get $pairs)))
-            (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 160))))
+            (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 192))))
             (local.set $kz0
               (f64x2.mul (global.get $half) (v128.load (i32.add (local.get $q) (i32.shl (local.get $i) (i32.const 4))))))
             (local.set $kz0sq (f64x2.mul (local.get $kz0) (local.get $kz0)))
@@ -207,162 +209,19 @@
                 (local.set $ni (f64x2.sub (local.get $ai) (local.get $bi)))
                 (if (f64.ne (local.get $rough) (f64.const 0))
                   (then
-                    ;; Névot–Croce factor g = exp(−2σ² a b)
-                    (local.set $pr
-                      (f64x2.sub (f64x2.mul (local.get $ar) (local.get $br)) (f64x2.mul (local.get $ai) (local.get $bi))))
-                    (local.set $pi
-                      (f64x2.add (f64x2.mul (local.get $ar) (local.get $bi)) (f64x2.mul (local.get $ai) (local.get $br))))
-                    ;; ---- exp (fdlibm __ieee754_exp) of ex into ey: copy 1 of 2 ----
-                    (local.set $ex (f64x2.mul (local.get $roughv) (local.get $pr)))
-                    (local.set $eax (v128.andnot (local.get $ex) (global.get $signMask)))
-                    ;; k = (int)(invln2·x ± 0.5) when |x| > 0.5·ln2, else 0 (then hi = x, lo = 0: fdlibm's k = 0 formula)
-                    (local.set $et
-                      (v128.and
-                        (f64x2.trunc
-                          (f64x2.add (f64x2.mul (global.get $invln2) (local.get $ex))
-                            (v128.or (global.get $half) (v128.and (local.get $ex) (global.get $signMask)))))
-                        (i64x2.ge_s (local.get $eax) (global.get $reduceBits))))
-                    (local.set $ehi (f64x2.sub (local.get $ex) (f64x2.mul (local.get $et) (global.get $ln2hi))))
-                    (local.set $elo (f64x2.mul (local.get $et) (global.get $ln2lo)))
-                    (local.set $er (f64x2.sub (local.get $ehi) (local.get $elo)))
-                    (local.set $ez (f64x2.mul (local.get $er) (local.get $er)))
-                    ;; c = r − z·(P1 + z·(P2 + z·(P3 + z·(P4 + z·P5))))
-                    (local.set $ec
-                      (f64x2.sub (local.get $er)
-                        (f64x2.mul (local.get $ez)
-                          (f64x2.add (global.get $P1)
-                            (f64x2.mul (local.get $ez)
-                              (f64x2.add (global.get $P2)
-                                (f64x2.mul (local.get $ez)
-                                  (f64x2.add (global.get $P3)
-                                    (f64x2.mul (local.get $ez)
-                                      (f64x2.add (global.get $P4) (f64x2.mul (local.get $ez) (global.get $P5))))))))))))
-                    ;; y = 1 − ((lo − (r·c)/(2 − c)) − hi)
-                    (local.set $ey
-                      (f64x2.sub (global.get $one)
-                        (f64x2.sub
-                          (f64x2.sub (local.get $elo)
-                            (f64x2.div (f64x2.mul (local.get $er) (local.get $ec)) (f64x2.sub (global.get $two) (local.get $ec))))
-                          (local.get $ehi))))
-                    ;; y·2^k by adding k to the exponent bits; below k = −1021: add k + 1000, times 2^−1000
-                    (local.set $ey
-                      (v128.bitselect
-                        (i64x2.add (local.get $ey)
-                          (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))
-                        (f64x2.mul
-                          (i64x2.add (local.get $ey)
-                            (i64x2.shl (f64x2.add (f64x2.add (local.get $et) (global.get $thousand)) (global.get $magic)) (i32.const 52)))
-                          (global.get $twom1000))
-                        (f64x2.ge (local.get $et) (global.get $kMin))))
-                    ;; |x| < 2^−28: 1 + x; overflow +∞; underflow 0; NaN stays NaN
-                    (local.set $ey
-                      (v128.bitselect (f64x2.add (global.get $one) (local.get $ex)) (local.get $ey)
-                        (i64x2.lt_s (local.get $eax) (global.get $tinyBits))))
-                    (local.set $ey
-                      (v128.bitselect (v128.const f64x2 inf inf) (local.get $ey)
-                        (f64x2.gt (local.get $ex) (global.get $oThreshold))))
-                    (local.set $ey (v128.andnot (local.get $ey) (f64x2.lt (local.get $ex) (global.get $uThreshold))))
-                    (local.set $ey (v128.bitselect (local.get $ex) (local.get $ey) (f64x2.ne (local.get $ex) (local.get $ex))))
-                    ;; ---- end exp ----
-                    (local.set $mag (local.get $ey))
-                    (local.set $ang (f64x2.mul (local.get $roughv) (local.get $pi)))
-                    (local.set $ax (f64x2.abs (local.get $ang)))
-                    (local.set $small (f64x2.lt (local.get $ax) (global.get $taylorTol)))
-                    (if (v128.any_true (local.get $small))
-                      (then
-                        ;; Taylor series to a2³ (|ang| < 1e-2)
-                        (local.set $a2 (f64x2.mul (local.get $ang) (local.get $ang)))
-                        (local.set $gr
-                          (f64x2.mul (local.get $mag)
-                            (f64x2.sub (global.get $one)
-                              (f64x2.mul (local.get $a2)
-                                (f64x2.sub (global.get $half)
-                                  (f64x2.mul (local.get $a2)
-                                    (f64x2.sub (global.get $inv24) (f64x2.mul (local.get $a2) (global.get $inv720)))))))))
-                        (local.set $gi
-                          (f64x2.mul (f64x2.mul (local.get $mag) (local.get $ang))
-                            (f64x2.sub (global.get $one)
-                              (f64x2.mul (local.get $a2)
-                                (f64x2.sub (global.get $inv6)
-                                  (f64x2.mul (local.get $a2)
-                                    (f64x2.sub (global.get $inv120) (f64x2.mul (local.get $a2) (global.get $inv5040)))))))))))
-                    (if (i32.eqz (i64x2.all_true (local.get $small)))
-                      (then
-                        ;; fdlibm __kernel_cos(x, 0), __kernel_sin(x, 0, 0) for |x| ≤ π/4, else the scalar kernel
-                        (local.set $flag
-                          (v128.or (local.get $flag)
-                            (v128.andnot (i64x2.ge_s (local.get $ax) (global.get $quarterPiBits)) (local.get $small))))
-                        (local.set $z (f64x2.mul (local.get $ang) (local.get $ang)))
-                        ;; sin: x + (z·x)·(S1 + z·(S2 + z·(S3 + z·(S4 + z·(S5 + z·S6)))))
-                        (local.set $sinx
-                          (f64x2.add (local.get $ang)
-                            (f64x2.mul (f64x2.mul (local.get $z) (local.get $ang))
-                              (f64x2.add (global.get $S1)
-                                (f64x2.mul (local.get $z)
-                                  (f64x2.add (global.get $S2)
-                                    (f64x2.mul (local.get $z)
-                                      (f64x2.add (global.get $S3)
-                                        (f64x2.mul (local.get $z)
-                                          (f64x2.add (global.get $S4)
-                                            (f64x2.mul (local.get $z)
-                                              (f64x2.add (global.get $S5) (f64x2.mul (local.get $z) (global.get $S6))))))))))))))
-                        ;; cos: (1 − qx) − ((z/2 − qx) − z·r), r = z·(C1 + z·(C2 + … C6)); qx = 0 for |x| < 0.3,
-                        ;; |x|/4 cut to its high word, 0.28125 for |x| > 0.78125
-                        (local.set $qx
-                          (v128.and
-                            (v128.and (i64x2.sub (local.get $ax) (global.get $qxStep)) (global.get $hiWord))
-                            (i64x2.ge_s (local.get $ax) (global.get $cosSmallBits))))
-                        (local.set $qx
-                          (v128.bitselect (global.get $cosBigQx) (local.get $qx)
-                            (i64x2.ge_s (local.get $ax) (global.get $cosBigBits))))
-                        (local.set $cosx
-                          (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
-                            (f64x2.sub
-                              (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
-                              (f64x2.mul (local.get $z)
-                                (f64x2.mul (local.get $z)
-                                  (f64x2.add (global.get $C1)
-                                    (f64x2.mul (local.get $z)
-                                      (f64x2.add (global.get $C2)
-                                        (f64x2.mul (local.get $z)
-                                          (f64x2.add (global.get $C3)
-                                            (f64x2.mul (local.get $z)
-                                              (f64x2.add (global.get $C4)
-                                                (f64x2.mul (local.get $z)
-                                                  (f64x2.add (global.get $C5) (f64x2.mul (local.get $z) (global.get $C6))))))))))))))))
-                        (local.set $cosx (f64x2.mul (local.get $mag) (local.get $cosx)))
-                        (local.set $sinx (f64x2.mul (local.get $mag) (local.get $sinx)))
-                        (if (v128.any_true (local.get $small))
-                          (then
-                            (local.set $gr (v128.bitselect (local.get $gr) (local.get $cosx) (local.get $small)))
-                            (local.set $gi (v128.bitselect (local.get $gi) (local.get $sinx) (local.get $small))))
-                          (else
-                            (local.set $gr (local.get $cosx))
-                            (local.set $gi (local.get $sinx))))))
-                    (local.set $tr
-                      (f64x2.sub (f64x2.mul (local.get $nr) (local.get $gr)) (f64x2.mul (local.get $ni) (local.get $gi))))
-                    (local.set $ni
-                      (f64x2.add (f64x2.mul (local.get $nr) (local.get $gi)) (f64x2.mul (local.get $ni) (local.get $gr))))
-                    (local.set $nr (local.get $tr))))
-                (local.set $sr (f64x2.add (local.get $ar) (local.get $br)))
-                (local.set $si (f64x2.add (local.get $ai) (local.get $bi)))
-                (if (local.get $first)
+                    ;; Névot–Croce factor g = exp(−2σ² a b): its exponent and phase here, g in the pass after
+                    (v128.store offset=160 (local.get $w)
+                      (f64x2.mul (local.get $roughv)
+                        (f64x2.sub (f64x2.mul (local.get $ar) (local.get $br)) (f64x2.mul (local.get $ai) (local.get $bi)))))
+                    (v128.store offset=176 (local.get $w)
+                      (f64x2.mul (local.get $roughv)
+                        (f64x2.add (f64x2.mul (local.get $ar) (local.get $bi)) (f64x2.mul (local.get $ai) (local.get $br)))))))
+                (v128.store offset=64 (local.get $w) (local.get $nr))
+                (v128.store offset=80 (local.get $w) (local.get $ni))
+                (v128.store offset=96 (local.get $w) (f64x2.add (local.get $ar) (local.get $br)))
+                (v128.store offset=112 (local.get $w) (f64x2.add (local.get $ai) (local.get $bi)))
+                (if (i32.eqz (local.get $first))
                   (then
-                    ;; first interface from the bottom: r = f
-                    (local.set $inv
-                      (f64x2.div (global.get $one)
-                        (f64x2.add (f64x2.mul (local.get $sr) (local.get $sr)) (f64x2.mul (local.get $si) (local.get $si)))))
-                    (local.set $rr
-                      (f64x2.mul
-                        (f64x2.add (f64x2.mul (local.get $nr) (local.get $sr)) (f64x2.mul (local.get $ni) (local.get $si)))
-                        (local.get $inv)))
-                    (local.set $ri
-                      (f64x2.mul
-                        (f64x2.sub (f64x2.mul (local.get $ni) (local.get $sr)) (f64x2.mul (local.get $nr) (local.get $si)))
-                        (local.get $inv)))
-                    (v128.store offset=32 (local.get $w) (local.get $rr))
-                    (v128.store offset=48 (local.get $w) (local.get $ri)))
-                  (else
                     ;; phase factor P = exp(2i k_{j+1} d_{j+1}), modulus exp(−2·Im k·d): Taylor below 1e-2
                     (local.set $decay (f64x2.mul (f64x2.mul (v128.const f64x2 -2 -2) (local.get $bi)) (local.get $dv)))
                     (local.set $small (f64x2.lt (f64x2.abs (local.get $decay)) (global.get $taylorTol)))
@@ -412,23 +271,31 @@
                               (f64x2.sub (local.get $elo)
                                 (f64x2.div (f64x2.mul (local.get $er) (local.get $ec)) (f64x2.sub (global.get $two) (local.get $ec))))
                               (local.get $ehi))))
-                        (local.set $ey
-                          (v128.bitselect
-                            (i64x2.add (local.get $ey)
-                              (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))
-                            (f64x2.mul
-                              (i64x2.add (local.get $ey)
-                                (i64x2.shl (f64x2.add (f64x2.add (local.get $et) (global.get $thousand)) (global.get $magic)) (i32.const 52)))
-                              (global.get $twom1000))
-                            (f64x2.ge (local.get $et) (global.get $kMin))))
-                        (local.set $ey
-                          (v128.bitselect (f64x2.add (global.get $one) (local.get $ex)) (local.get $ey)
-                            (i64x2.lt_s (local.get $eax) (global.get $tinyBits))))
-                        (local.set $ey
-                          (v128.bitselect (v128.const f64x2 inf inf) (local.get $ey)
-                            (f64x2.gt (local.get $ex) (global.get $oThreshold))))
-                        (local.set $ey (v128.andnot (local.get $ey) (f64x2.lt (local.get $ex) (global.get $uThreshold))))
-                        (local.set $ey (v128.bitselect (local.get $ex) (local.get $ey) (f64x2.ne (local.get $ex) (local.get $ex))))
+                        ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
+                        (if (i64x2.all_true
+                              (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits))))
+                          (then
+                            (local.set $ey
+                              (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
+                          (else
+                            ;; otherwise as fdlibm: below k = −1021 add k + 1000 and multiply by 2^−1000; tiny, overflow, underflow, NaN
+                            (local.set $ey
+                              (v128.bitselect
+                                (i64x2.add (local.get $ey)
+                                  (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))
+                                (f64x2.mul
+                                  (i64x2.add (local.get $ey)
+                                    (i64x2.shl (f64x2.add (f64x2.add (local.get $et) (global.get $thousand)) (global.get $magic)) (i32.const 52)))
+                                  (global.get $twom1000))
+                                (f64x2.ge (local.get $et) (global.get $kMin))))
+                            (local.set $ey
+                              (v128.bitselect (f64x2.add (global.get $one) (local.get $ex)) (local.get $ey)
+                                (i64x2.lt_s (local.get $eax) (global.get $tinyBits))))
+                            (local.set $ey
+                              (v128.bitselect (v128.const f64x2 inf inf) (local.get $ey)
+                                (f64x2.gt (local.get $ex) (global.get $oThreshold))))
+                            (local.set $ey (v128.andnot (local.get $ey) (f64x2.lt (local.get $ex) (global.get $uThreshold))))
+                            (local.set $ey (v128.bitselect (local.get $ex) (local.get $ey) (f64x2.ne (local.get $ex) (local.get $ex))))))
                         ;; ---- end exp ----
                         (local.set $mag (v128.bitselect (local.get $mag) (local.get $ey) (local.get $small)))))
                     ;; cos and sin of the phase angle: Cody–Waite by π/2, fdlibm polynomials (Estrin form)
@@ -474,63 +341,237 @@
                     (local.set $pi
                       (v128.xor (local.get $sign)
                         (f64x2.mul (local.get $mag) (v128.bitselect (local.get $sinx) (local.get $cosx) (local.get $even)))))
-                    ;; the recursion runs in a second pass over the pairs (shorter dependency chains per loop)
-                    (v128.store offset=64 (local.get $w) (local.get $nr))
-                    (v128.store offset=80 (local.get $w) (local.get $ni))
-                    (v128.store offset=96 (local.get $w) (local.get $sr))
-                    (v128.store offset=112 (local.get $w) (local.get $si))
                     (v128.store offset=128 (local.get $w) (local.get $pr))
-                    (v128.store offset=144 (local.get $w) (local.get $pi))))
-                ))
+                    (v128.store offset=144 (local.get $w) (local.get $pi))))))
             (v128.store (local.get $w) (local.get $ar))
             (v128.store offset=16 (local.get $w) (local.get $ai))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $pair)))
-        ;; second pass: r_j = (g(a − b) + (a + b)u) / ((a + b) + g(a − b)u), u = r_{j+1}·P
-        (if (i32.and (i32.lt_s (local.get $j) (local.get $last)) (i32.eqz (local.get $first)))
+        ;; second pass: the Névot–Croce factor g = exp(−2σ² a b), its modulus first (a loop of exp only)
+        (if (i32.and (i32.lt_s (local.get $j) (local.get $last)) (f64.ne (local.get $rough) (f64.const 0)))
+          (then
+            (local.set $i (i32.const 0))
+            (block $roughened
+              (loop $roughen
+                (br_if $roughened (i32.ge_u (local.get $i) (local.get $pairs)))
+                (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 192))))
+                (local.set $ex (v128.load offset=160 (local.get $w)))
+                ;; ---- exp (fdlibm __ieee754_exp) of ex into ey: copy 1 of 2 ----
+                (local.set $eax (v128.andnot (local.get $ex) (global.get $signMask)))
+                ;; k = (int)(invln2·x ± 0.5) when |x| > 0.5·ln2, else 0 (then hi = x, lo = 0: fdlibm's k = 0 formula)
+                (local.set $et
+                  (v128.and
+                    (f64x2.trunc
+                      (f64x2.add (f64x2.mul (global.get $invln2) (local.get $ex))
+                        (v128.or (global.get $half) (v128.and (local.get $ex) (global.get $signMask)))))
+                    (i64x2.ge_s (local.get $eax) (global.get $reduceBits))))
+                (local.set $ehi (f64x2.sub (local.get $ex) (f64x2.mul (local.get $et) (global.get $ln2hi))))
+                (local.set $elo (f64x2.mul (local.get $et) (global.get $ln2lo)))
+                (local.set $er (f64x2.sub (local.get $ehi) (local.get $elo)))
+                (local.set $ez (f64x2.mul (local.get $er) (local.get $er)))
+                ;; c = r − z·(P1 + z·(P2 + z·(P3 + z·(P4 + z·P5))))
+                (local.set $ec
+                  (f64x2.sub (local.get $er)
+                    (f64x2.mul (local.get $ez)
+                      (f64x2.add (global.get $P1)
+                        (f64x2.mul (local.get $ez)
+                          (f64x2.add (global.get $P2)
+                            (f64x2.mul (local.get $ez)
+                              (f64x2.add (global.get $P3)
+                                (f64x2.mul (local.get $ez)
+                                  (f64x2.add (global.get $P4) (f64x2.mul (local.get $ez) (global.get $P5))))))))))))
+                ;; y = 1 − ((lo − (r·c)/(2 − c)) − hi)
+                (local.set $ey
+                  (f64x2.sub (global.get $one)
+                    (f64x2.sub
+                      (f64x2.sub (local.get $elo)
+                        (f64x2.div (f64x2.mul (local.get $er) (local.get $ec)) (f64x2.sub (global.get $two) (local.get $ec))))
+                      (local.get $ehi))))
+                ;; y·2^k by adding k to the exponent bits; below k = −1021: add k + 1000, times 2^−1000
+                ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
+                (if (i64x2.all_true
+                      (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits))))
+                  (then
+                    (local.set $ey
+                      (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
+                  (else
+                    ;; otherwise as fdlibm: below k = −1021 add k + 1000 and multiply by 2^−1000; tiny, overflow, underflow, NaN
+                    (local.set $ey
+                      (v128.bitselect
+                        (i64x2.add (local.get $ey)
+                          (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))
+                        (f64x2.mul
+                          (i64x2.add (local.get $ey)
+                            (i64x2.shl (f64x2.add (f64x2.add (local.get $et) (global.get $thousand)) (global.get $magic)) (i32.const 52)))
+                          (global.get $twom1000))
+                        (f64x2.ge (local.get $et) (global.get $kMin))))
+                    ;; |x| < 2^−28: 1 + x; overflow +∞; underflow 0; NaN stays NaN
+                    (local.set $ey
+                      (v128.bitselect (f64x2.add (global.get $one) (local.get $ex)) (local.get $ey)
+                        (i64x2.lt_s (local.get $eax) (global.get $tinyBits))))
+                    (local.set $ey
+                      (v128.bitselect (v128.const f64x2 inf inf) (local.get $ey)
+                        (f64x2.gt (local.get $ex) (global.get $oThreshold))))
+                    (local.set $ey (v128.andnot (local.get $ey) (f64x2.lt (local.get $ex) (global.get $uThreshold))))
+                    (local.set $ey (v128.bitselect (local.get $ex) (local.get $ey) (f64x2.ne (local.get $ex) (local.get $ex))))))
+                ;; ---- end exp ----
+                (v128.store offset=160 (local.get $w) (local.get $ey))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $roughen)))
+            ;; then the factor's phase and g(a − b)
+            (local.set $i (i32.const 0))
+            (block $rough2ed
+              (loop $rough2
+                (br_if $rough2ed (i32.ge_u (local.get $i) (local.get $pairs)))
+                (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 192))))
+                (local.set $nr (v128.load offset=64 (local.get $w)))
+                (local.set $ni (v128.load offset=80 (local.get $w)))
+                (local.set $mag (v128.load offset=160 (local.get $w)))
+                (local.set $ang (v128.load offset=176 (local.get $w)))
+                (local.set $ax (f64x2.abs (local.get $ang)))
+                (local.set $small (f64x2.lt (local.get $ax) (global.get $taylorTol)))
+                (if (v128.any_true (local.get $small))
+                  (then
+                    ;; Taylor series to a2³ (|ang| < 1e-2)
+                    (local.set $a2 (f64x2.mul (local.get $ang) (local.get $ang)))
+                    (local.set $gr
+                      (f64x2.mul (local.get $mag)
+                        (f64x2.sub (global.get $one)
+                          (f64x2.mul (local.get $a2)
+                            (f64x2.sub (global.get $half)
+                              (f64x2.mul (local.get $a2)
+                                (f64x2.sub (global.get $inv24) (f64x2.mul (local.get $a2) (global.get $inv720)))))))))
+                    (local.set $gi
+                      (f64x2.mul (f64x2.mul (local.get $mag) (local.get $ang))
+                        (f64x2.sub (global.get $one)
+                          (f64x2.mul (local.get $a2)
+                            (f64x2.sub (global.get $inv6)
+                              (f64x2.mul (local.get $a2)
+                                (f64x2.sub (global.get $inv120) (f64x2.mul (local.get $a2) (global.get $inv5040)))))))))))
+                (if (i32.eqz (i64x2.all_true (local.get $small)))
+                  (then
+                    ;; fdlibm __kernel_cos(x, 0), __kernel_sin(x, 0, 0) for |x| ≤ π/4, else the scalar kernel
+                    (local.set $flag
+                      (v128.or (local.get $flag)
+                        (v128.andnot (i64x2.ge_s (local.get $ax) (global.get $quarterPiBits)) (local.get $small))))
+                    (local.set $z (f64x2.mul (local.get $ang) (local.get $ang)))
+                    ;; sin: x + (z·x)·(S1 + z·(S2 + z·(S3 + z·(S4 + z·(S5 + z·S6)))))
+                    (local.set $sinx
+                      (f64x2.add (local.get $ang)
+                        (f64x2.mul (f64x2.mul (local.get $z) (local.get $ang))
+                          (f64x2.add (global.get $S1)
+                            (f64x2.mul (local.get $z)
+                              (f64x2.add (global.get $S2)
+                                (f64x2.mul (local.get $z)
+                                  (f64x2.add (global.get $S3)
+                                    (f64x2.mul (local.get $z)
+                                      (f64x2.add (global.get $S4)
+                                        (f64x2.mul (local.get $z)
+                                          (f64x2.add (global.get $S5) (f64x2.mul (local.get $z) (global.get $S6))))))))))))))
+                    ;; cos: (1 − qx) − ((z/2 − qx) − z·r), r = z·(C1 + z·(C2 + … C6)); qx = 0 for |x| < 0.3,
+                    ;; |x|/4 cut to its high word, 0.28125 for |x| > 0.78125
+                    (local.set $qx
+                      (v128.and
+                        (v128.and (i64x2.sub (local.get $ax) (global.get $qxStep)) (global.get $hiWord))
+                        (i64x2.ge_s (local.get $ax) (global.get $cosSmallBits))))
+                    (local.set $qx
+                      (v128.bitselect (global.get $cosBigQx) (local.get $qx)
+                        (i64x2.ge_s (local.get $ax) (global.get $cosBigBits))))
+                    (local.set $cosx
+                      (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
+                        (f64x2.sub
+                          (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
+                          (f64x2.mul (local.get $z)
+                            (f64x2.mul (local.get $z)
+                              (f64x2.add (global.get $C1)
+                                (f64x2.mul (local.get $z)
+                                  (f64x2.add (global.get $C2)
+                                    (f64x2.mul (local.get $z)
+                                      (f64x2.add (global.get $C3)
+                                        (f64x2.mul (local.get $z)
+                                          (f64x2.add (global.get $C4)
+                                            (f64x2.mul (local.get $z)
+                                              (f64x2.add (global.get $C5) (f64x2.mul (local.get $z) (global.get $C6))))))))))))))))
+                    (local.set $cosx (f64x2.mul (local.get $mag) (local.get $cosx)))
+                    (local.set $sinx (f64x2.mul (local.get $mag) (local.get $sinx)))
+                    (if (v128.any_true (local.get $small))
+                      (then
+                        (local.set $gr (v128.bitselect (local.get $gr) (local.get $cosx) (local.get $small)))
+                        (local.set $gi (v128.bitselect (local.get $gi) (local.get $sinx) (local.get $small))))
+                      (else
+                        (local.set $gr (local.get $cosx))
+                        (local.set $gi (local.get $sinx))))))
+                (local.set $tr
+                  (f64x2.sub (f64x2.mul (local.get $nr) (local.get $gr)) (f64x2.mul (local.get $ni) (local.get $gi))))
+                (local.set $ni
+                  (f64x2.add (f64x2.mul (local.get $nr) (local.get $gi)) (f64x2.mul (local.get $ni) (local.get $gr))))
+                (local.set $nr (local.get $tr))
+        (v128.store offset=64 (local.get $w) (local.get $nr))
+        (v128.store offset=80 (local.get $w) (local.get $ni))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rough2)))))
+        ;; third pass: r_j = (g(a − b) + (a + b)u) / ((a + b) + g(a − b)u), u = r_{j+1}·P (r = f at the first interface)
+        (if (i32.lt_s (local.get $j) (local.get $last))
           (then
             (local.set $i (i32.const 0))
             (block $recursed
               (loop $recurse
                 (br_if $recursed (i32.ge_u (local.get $i) (local.get $pairs)))
-                (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 160))))
+                (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 192))))
                 (local.set $nr (v128.load offset=64 (local.get $w)))
                 (local.set $ni (v128.load offset=80 (local.get $w)))
                 (local.set $sr (v128.load offset=96 (local.get $w)))
                 (local.set $si (v128.load offset=112 (local.get $w)))
-                (local.set $pr (v128.load offset=128 (local.get $w)))
-                (local.set $pi (v128.load offset=144 (local.get $w)))
-                    ;; u = r_{j+1}·P
-                    (local.set $rr (v128.load offset=32 (local.get $w)))
-                    (local.set $ri (v128.load offset=48 (local.get $w)))
-                    (local.set $ur
-                      (f64x2.sub (f64x2.mul (local.get $rr) (local.get $pr)) (f64x2.mul (local.get $ri) (local.get $pi))))
-                    (local.set $ui
-                      (f64x2.add (f64x2.mul (local.get $rr) (local.get $pi)) (f64x2.mul (local.get $ri) (local.get $pr))))
-                    ;; (g(a − b) + (a + b)u) / ((a + b) + g(a − b)u)
-                    (local.set $topR
-                      (f64x2.sub (f64x2.add (local.get $nr) (f64x2.mul (local.get $sr) (local.get $ur))) (f64x2.mul (local.get $si) (local.get $ui))))
-                    (local.set $topI
-                      (f64x2.add (f64x2.add (local.get $ni) (f64x2.mul (local.get $sr) (local.get $ui))) (f64x2.mul (local.get $si) (local.get $ur))))
-                    (local.set $botR
-                      (f64x2.sub (f64x2.add (local.get $sr) (f64x2.mul (local.get $nr) (local.get $ur))) (f64x2.mul (local.get $ni) (local.get $ui))))
-                    (local.set $botI
-                      (f64x2.add (f64x2.add (local.get $si) (f64x2.mul (local.get $nr) (local.get $ui))) (f64x2.mul (local.get $ni) (local.get $ur))))
-                    (local.set $inv
-                      (f64x2.div (global.get $one)
-                        (f64x2.add (f64x2.mul (local.get $botR) (local.get $botR)) (f64x2.mul (local.get $botI) (local.get $botI)))))
-                    (local.set $rr
-                      (f64x2.mul
-                        (f64x2.add (f64x2.mul (local.get $topR) (local.get $botR)) (f64x2.mul (local.get $topI) (local.get $botI)))
-                        (local.get $inv)))
-                    (local.set $ri
-                      (f64x2.mul
-                        (f64x2.sub (f64x2.mul (local.get $topI) (local.get $botR)) (f64x2.mul (local.get $topR) (local.get $botI)))
-                        (local.get $inv)))
-                (v128.store offset=32 (local.get $w) (local.get $rr))
-                (v128.store offset=48 (local.get $w) (local.get $ri))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $recurse)))))
+                (if (local.get $first)
+                  (then
+            ;; first interface from the bottom: r = f
+            (local.set $inv
+              (f64x2.div (global.get $one)
+                (f64x2.add (f64x2.mul (local.get $sr) (local.get $sr)) (f64x2.mul (local.get $si) (local.get $si)))))
+            (local.set $rr
+              (f64x2.mul
+                (f64x2.add (f64x2.mul (local.get $nr) (local.get $sr)) (f64x2.mul (local.get $ni) (local.get $si)))
+                (local.get $inv)))
+            (local.set $ri
+              (f64x2.mul
+                (f64x2.sub (f64x2.mul (local.get $ni) (local.get $sr)) (f64x2.mul (local.get $nr) (local.get $si)))
+                (local.get $inv)))
+            (v128.store offset=32 (local.get $w) (local.get $rr))
+            (v128.store offset=48 (local.get $w) (local.get $ri)))
+        (else
+          (local.set $pr (v128.load offset=128 (local.get $w)))
+          (local.set $pi (v128.load offset=144 (local.get $w)))
+            ;; u = r_{j+1}·P
+            (local.set $rr (v128.load offset=32 (local.get $w)))
+            (local.set $ri (v128.load offset=48 (local.get $w)))
+            (local.set $ur
+              (f64x2.sub (f64x2.mul (local.get $rr) (local.get $pr)) (f64x2.mul (local.get $ri) (local.get $pi))))
+            (local.set $ui
+              (f64x2.add (f64x2.mul (local.get $rr) (local.get $pi)) (f64x2.mul (local.get $ri) (local.get $pr))))
+            ;; (g(a − b) + (a + b)u) / ((a + b) + g(a − b)u)
+            (local.set $topR
+              (f64x2.sub (f64x2.add (local.get $nr) (f64x2.mul (local.get $sr) (local.get $ur))) (f64x2.mul (local.get $si) (local.get $ui))))
+            (local.set $topI
+              (f64x2.add (f64x2.add (local.get $ni) (f64x2.mul (local.get $sr) (local.get $ui))) (f64x2.mul (local.get $si) (local.get $ur))))
+            (local.set $botR
+              (f64x2.sub (f64x2.add (local.get $sr) (f64x2.mul (local.get $nr) (local.get $ur))) (f64x2.mul (local.get $ni) (local.get $ui))))
+            (local.set $botI
+              (f64x2.add (f64x2.add (local.get $si) (f64x2.mul (local.get $nr) (local.get $ui))) (f64x2.mul (local.get $ni) (local.get $ur))))
+            (local.set $inv
+              (f64x2.div (global.get $one)
+                (f64x2.add (f64x2.mul (local.get $botR) (local.get $botR)) (f64x2.mul (local.get $botI) (local.get $botI)))))
+            (local.set $rr
+              (f64x2.mul
+                (f64x2.add (f64x2.mul (local.get $topR) (local.get $botR)) (f64x2.mul (local.get $topI) (local.get $botI)))
+                (local.get $inv)))
+            (local.set $ri
+              (f64x2.mul
+                (f64x2.sub (f64x2.mul (local.get $topI) (local.get $botR)) (f64x2.mul (local.get $topR) (local.get $botI)))
+                (local.get $inv)))
+            (v128.store offset=32 (local.get $w) (local.get $rr))
+            (v128.store offset=48 (local.get $w) (local.get $ri))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $recurse)))))
         (local.set $j (i32.sub (local.get $j) (i32.const 1)))
         (br $interface)))
 
@@ -539,7 +580,7 @@
     (block $written
       (loop $write
         (br_if $written (i32.ge_u (local.get $i) (local.get $pairs)))
-        (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 160))))
+        (local.set $w (i32.add (local.get $work) (i32.mul (local.get $i) (i32.const 192))))
         (local.set $rr (v128.load offset=32 (local.get $w)))
         (local.set $ri (v128.load offset=48 (local.get $w)))
         (local.set $kz0

@@ -93,13 +93,13 @@ export function wasmReflectivity(
   const n = q.length;
   const cells = rows * SLAB_COLUMNS;
   const padded = n + (n & 1);
-  // layout in doubles: slab table | per-medium table | Q (padded to pairs) | R | work (20 per pair)
+  // layout in doubles: slab table | per-medium table | Q (padded to pairs) | R | work (24 per pair)
   const slabsAt = 0;
   const tableAt = cells;
   const qAt = 2 * cells;
   const outAt = qAt + padded;
   const workAt = outAt + padded;
-  const memory = ensureDoubles(workAt + 10 * padded);
+  const memory = ensureDoubles(workAt + 12 * padded);
   if (offset === 0 && slabs.length === cells) memory.set(slabs, slabsAt);
   else for (let i = 0; i < cells; i++) memory[slabsAt + i] = slabs[offset + i];
   memory.set(q, qAt);
