@@ -5,9 +5,41 @@
  * Units: Q, σ in Å⁻¹; slab table as in ./abeles.ts.
  */
 import { reflectivity, SLAB_COLUMNS } from "./abeles.ts";
-import { applyPointwise, applySmearing, correctKink, planSmearing, type SmearOptions, type SmearPlan } from "./smear.ts";
+import { applyPointwise, applySmearing, correctKinkAt, kinkNodes, planSmearing, type SmearOptions, type SmearPlan } from "./smear.ts";
 
 let gridScratch = new Float64Array(0);
+
+/**
+ * A grid plan's Q points followed by the nodes of its kink corrections (backing edge ±Q_c,
+ * and 0), so one kernel call computes both; kept per plan for the last Q_c.
+ */
+interface KinkedGrid {
+  edge: number;
+  q: Float64Array;
+  /** kink position, first index in `q`, node count */
+  kinks: { kink: number; start: number; count: number }[];
+}
+const kinkedGrids = new WeakMap<SmearPlan, KinkedGrid>();
+
+function kinkedGrid(plan: SmearPlan, edge: number): KinkedGrid {
+  const cached = kinkedGrids.get(plan);
+  if (cached !== undefined && Object.is(cached.edge, edge)) return cached;
+  const G = plan.grid.length;
+  const kinks: KinkedGrid["kinks"] = [];
+  let total = G;
+  for (const kink of edge === edge ? [edge, -edge, 0] : [0]) {
+    const nodes = kinkNodes(plan, kink);
+    if (nodes === undefined) continue;
+    kinks.push({ kink, start: total, count: nodes.length });
+    total += nodes.length;
+  }
+  const q = new Float64Array(total);
+  q.set(plan.grid);
+  for (const { kink, start } of kinks) q.set(kinkNodes(plan, kink)!, start);
+  const grid = { edge, q, kinks };
+  kinkedGrids.set(plan, grid);
+  return grid;
+}
 
 /** Total thickness (Å) of the finite layers of a slab table: sets the fringe period a smearing grid must resolve. */
 export function stackThickness(slabs: Float64Array, offset = 0, rows = (slabs.length - offset) / SLAB_COLUMNS): number {
@@ -56,23 +88,22 @@ export function smearedReflectivity(
 ): Float64Array {
   const n = plan.q.length;
   const result = out ?? new Float64Array(n);
-  const G = plan.grid.length;
-  if (gridScratch.length < G) gridScratch = new Float64Array(G);
-  const rGrid = gridScratch.length === G ? gridScratch : gridScratch.subarray(0, G);
-  reflectivity(plan.grid, slabs, 1, 0, rGrid, offset, rows);
   if (plan.options.method === "pointwise") {
+    const G = plan.grid.length;
+    if (gridScratch.length < G) gridScratch = new Float64Array(G);
+    const rGrid = gridScratch.length === G ? gridScratch : gridScratch.subarray(0, G);
+    reflectivity(plan.grid, slabs, 1, 0, rGrid, offset, rows);
     applyPointwise(plan, rGrid, result);
   } else {
+    // one kernel call for the grid and the kink nodes (the backing edge ±Q_c and Q = 0)
+    const grid = kinkedGrid(plan, backingCriticalEdge(slabs, offset, rows));
+    const total = grid.q.length;
+    if (gridScratch.length < total) gridScratch = new Float64Array(total);
+    const rAll = gridScratch.length === total ? gridScratch : gridScratch.subarray(0, total);
+    reflectivity(grid.q, slabs, 1, 0, rAll, offset, rows);
+    const rGrid = rAll.subarray(0, plan.grid.length);
     applySmearing(plan, rGrid, result);
-    const evaluate = (x: Float64Array, r: Float64Array): void => {
-      reflectivity(x, slabs, 1, 0, r, offset, rows);
-    };
-    const qc = backingCriticalEdge(slabs, offset, rows);
-    if (qc === qc) {
-      correctKink(plan, rGrid, qc, evaluate, result);
-      correctKink(plan, rGrid, -qc, evaluate, result);
-    }
-    correctKink(plan, rGrid, 0, evaluate, result);
+    for (const { kink, start, count } of grid.kinks) correctKinkAt(plan, rGrid, kink, rAll.subarray(start, start + count), result);
   }
   for (let i = 0; i < n; i++) result[i] = scale * result[i] + background;
   return result;
