@@ -14,10 +14,10 @@ import {
   reflectivityScalar,
   setReflectivityKernel,
   SLAB_COLUMNS,
-  WASM_MIN_POINTS,
+  WASM_MIN_WORK,
   type ReflectivityKernel,
 } from "../../src/kernels/reflectivity/abeles.ts";
-import { wasmReflectivity } from "../../src/kernels/reflectivity/abelesWasm.ts";
+import { wasmKernelCalls, wasmReflectivity } from "../../src/kernels/reflectivity/abelesWasm.ts";
 import { createSmearedReflectivity } from "../../src/kernels/reflectivity/smearedReflectivity.ts";
 import { createGeometryReflectivity } from "../../src/kernels/reflectivity/geometryReflectivity.ts";
 import { workerBootstrap } from "../../src/core/worker.ts";
@@ -158,10 +158,20 @@ describe("wasm SIMD kernel = scalar kernel", () => {
   it("auto sends small calls to JS and larger ones to wasm, with the same numbers", () => {
     const slabs = Float64Array.from([0, 0, 0, 0, 120, 3.47, 0, 3, 45, 6.0, 0.01, 3, 0, 2.07, 0, 3]);
     expect(reflectivityKernel()).toEqual({ mode: "auto", wasmAvailable: true });
-    for (const n of [1, 2, WASM_MIN_POINTS - 1, WASM_MIN_POINTS, 200]) {
+    // 3 interfaces: JS below WASM_MIN_WORK / 3 points, wasm from there
+    const threshold = Math.ceil(WASM_MIN_WORK / 3);
+    for (const n of [1, 2, threshold - 1, threshold, 200]) {
       const q = linspace(0.01, 0.25, n);
-      expect(worstRelative(reflectivityScalar(q, slabs), reflectivity(q, slabs)).identical).toBe(n);
+      const before = wasmKernelCalls();
+      const r = reflectivity(q, slabs);
+      expect(wasmKernelCalls() - before, `${n} points`).toBe(n >= threshold ? 1 : 0);
+      expect(worstRelative(reflectivityScalar(q, slabs), r).identical).toBe(n);
     }
+    const forced = wasmKernelCalls();
+    withKernel("wasm", () => reflectivity(linspace(0.01, 0.25, 2), slabs));
+    expect(wasmKernelCalls() - forced).toBe(1);
+    withKernel("js", () => reflectivity(linspace(0.01, 0.25, 200), slabs));
+    expect(wasmKernelCalls() - forced).toBe(1);
     expect(() => setReflectivityKernel("fast" as ReflectivityKernel)).toThrow(/kernel: must be js, wasm or auto/);
   });
 });

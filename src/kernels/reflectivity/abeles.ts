@@ -29,8 +29,8 @@
  * constants are written inline because module-level constants cost a check per
  * access in optimised code.
  *
- * Kernel choice: `reflectivity()` forwards calls of {@link WASM_MIN_POINTS} or more Q points
- * to the WebAssembly SIMD kernel (./abeles.wat via ./abelesWasm.ts: two Q points per
+ * Kernel choice: `reflectivity()` forwards calls of at least {@link WASM_MIN_WORK} point-interfaces
+ * (Q points × interfaces) to the WebAssembly SIMD kernel (./abeles.wat via ./abelesWasm.ts: two Q points per
  * instruction, the same numbers bit for bit) and keeps smaller ones, where the call into
  * wasm costs more than it saves, here. The environment variable STRATA_KERNEL=js|wasm|auto
  * (default auto) forces a path for tests and benchmarks, as does {@link setReflectivityKernel};
@@ -47,10 +47,12 @@ import { WASM_KERNEL_AVAILABLE, wasmReflectivity } from "./abelesWasm.ts";
 export const SLAB_COLUMNS = 4;
 
 /**
- * Fewest Q points per call sent to the wasm kernel under `auto` (measured: below it the
- * JS→wasm call and the copies cost more than two-wide SIMD saves; see bench/reflectivity.ts).
+ * Least work (Q points × interfaces) of a call sent to the wasm kernel under `auto`. Below it
+ * the JS→wasm call and the copies (~0.2 µs) cost more than two-wide SIMD saves (~20 ns per
+ * point-interface in JS). Measured crossovers: a bare substrate at ~20 points, 2 layers at
+ * ~5–6, 10 layers at 2–3.
  */
-export const WASM_MIN_POINTS = 8;
+export const WASM_MIN_WORK = 20;
 
 /** Which kernel `reflectivity()` uses: by call size (`auto`), always the JS one, or always the wasm one. */
 export type ReflectivityKernel = "auto" | "js" | "wasm";
@@ -132,7 +134,7 @@ export function reflectivity(
     if (kernelMode === "wasm") {
       if (!WASM_KERNEL_AVAILABLE) throw new ValidationError("STRATA_KERNEL", "WebAssembly SIMD is not available in this runtime", "wasm");
       if (wasmReflectivity(q, slabs, scale, background, result, offset, rows, outOffset)) return result;
-    } else if (WASM_KERNEL_AVAILABLE && q.length >= WASM_MIN_POINTS) {
+    } else if (WASM_KERNEL_AVAILABLE && q.length * (rows - 1) >= WASM_MIN_WORK) {
       if (wasmReflectivity(q, slabs, scale, background, result, offset, rows, outOffset)) return result;
     }
   }

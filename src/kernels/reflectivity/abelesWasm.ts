@@ -63,6 +63,13 @@ const compiled = instantiate();
 /** True when the SIMD kernel compiled in this thread. */
 export const WASM_KERNEL_AVAILABLE = compiled !== undefined;
 
+let calls = 0;
+
+/** Calls the wasm kernel completed in this thread (for tests of the kernel choice). */
+export function wasmKernelCalls(): number {
+  return calls;
+}
+
 let heap = new Float64Array(compiled ? compiled.memory.buffer : new ArrayBuffer(0));
 
 /** Make the memory hold `doubles` f64 values; the view is renewed when the memory grows. */
@@ -107,6 +114,7 @@ export function wasmReflectivity(
   if (padded !== n) memory[qAt + n] = q[n - 1];
   const status = compiled!.kernel(slabsAt * 8, rows, tableAt * 8, qAt * 8, n, outAt * 8, workAt * 8, scale, background);
   if (status !== 0) return false;
+  calls++;
   if (outOffset === 0 && result.length === n) result.set(memory.subarray(outAt, outAt + n));
   else for (let i = 0; i < n; i++) result[outOffset + i] = memory[outAt + i];
   return true;
