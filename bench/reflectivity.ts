@@ -3,8 +3,10 @@
  * shared/reference/reflectometry.md §6 (refnx's C kernel: (a) 24.6 µs, (b) 543 µs,
  * (c) 387 µs, (d) 24.5 ms per 1000 curves, measured as CPU time on this machine kind).
  * Model: air | 120 Å (3.47) | 45 Å (6.0 + 0.01i) | Si, roughness 3 Å; Q 0.005–0.3 Å⁻¹.
+ * The cases run with the kernel choice in force (STRATA_KERNEL, default auto: the wasm SIMD
+ * kernel for these sizes); the `*_js_*` rows force the scalar JS kernel for comparison.
  */
-import { reflectivity, reflectivityBatch, SLAB_COLUMNS } from "../src/kernels/reflectivity/abeles.ts";
+import { reflectivity, reflectivityBatch, reflectivityKernel, setReflectivityKernel, SLAB_COLUMNS } from "../src/kernels/reflectivity/abeles.ts";
 import { FWHM_TO_SIGMA, planSmearing } from "../src/kernels/reflectivity/smear.ts";
 import { createSmearedReflectivity, smearedReflectivity } from "../src/kernels/reflectivity/smearedReflectivity.ts";
 import { time, type Timing } from "./harness.ts";
@@ -53,6 +55,15 @@ export function benchReflectivity(): Record<string, Timing | number | string> {
   const batchOut = new Float64Array(curves * 200);
   const d = time(() => reflectivityBatch(q200, batch, 4, 1, 0, batchOut), { calls: 5, rounds: 15 });
 
+  // the same cases on the scalar JS kernel
+  const mode = reflectivityKernel().mode;
+  setReflectivityKernel("js");
+  const aJs = time(() => reflectivity(q200, twoLayers, 1, 0, out200), { calls: 2000 });
+  const bJs = time(() => reflectivity(q1000, tenLayers, 1, 0, out1000), { calls: 200 });
+  const cJs = time(() => smear.evaluate(twoLayers, 1, 0, out200), { calls: 1000 });
+  const dJs = time(() => reflectivityBatch(q200, batch, 4, 1, 0, batchOut), { calls: 5, rounds: 15 });
+  setReflectivityKernel(mode);
+
   return {
     "a_2layers_200q_us": a,
     "b_10layers_1000q_us": b,
@@ -64,5 +75,10 @@ export function benchReflectivity(): Record<string, Timing | number | string> {
     "c17_max_rel_error_vs_bruteforce": refnxLikeError,
     "d_1000_curves_batch_us": d,
     "d_curves_per_second": (curves / d.minUs) * 1e6,
+    "kernel": `${mode}${reflectivityKernel().wasmAvailable ? "" : " (no WebAssembly SIMD: JS)"}`,
+    "a_js_2layers_200q_us": aJs,
+    "b_js_10layers_1000q_us": bJs,
+    "c_js_2layers_200q_5pct_dqq_us": cJs,
+    "d_js_curves_per_second": (curves / dJs.minUs) * 1e6,
   };
 }
