@@ -224,80 +224,85 @@
                   (then
                     ;; phase factor P = exp(2i k_{j+1} d_{j+1}), modulus exp(−2·Im k·d): Taylor below 1e-2
                     (local.set $decay (f64x2.mul (f64x2.mul (v128.const f64x2 -2 -2) (local.get $bi)) (local.get $dv)))
-                    (local.set $small (f64x2.lt (f64x2.abs (local.get $decay)) (global.get $taylorTol)))
-                    (if (v128.any_true (local.get $small))
-                      (then
-                        (local.set $mag
-                          (f64x2.add (global.get $one)
-                            (f64x2.mul (local.get $decay)
-                              (f64x2.add (global.get $one)
-                                (f64x2.mul (local.get $decay)
-                                  (f64x2.add (global.get $half)
-                                    (f64x2.mul (local.get $decay)
-                                      (f64x2.add (global.get $inv6)
-                                        (f64x2.mul (local.get $decay)
-                                          (f64x2.add (global.get $inv24)
-                                            (f64x2.mul (local.get $decay)
-                                              (f64x2.add (global.get $inv120)
-                                                (f64x2.mul (local.get $decay) (global.get $inv720))))))))))))))))
-                    (if (i32.eqz (i64x2.all_true (local.get $small)))
-                      (then
-                        ;; ---- exp (fdlibm __ieee754_exp) of ex into ey: copy 2 of 2, as copy 1 ----
-                        (local.set $ex (local.get $decay))
-                        (local.set $eax (v128.andnot (local.get $ex) (global.get $signMask)))
-                        (local.set $et
-                          (v128.and
-                            (f64x2.trunc
-                              (f64x2.add (f64x2.mul (global.get $invln2) (local.get $ex))
-                                (v128.or (global.get $half) (v128.and (local.get $ex) (global.get $signMask)))))
-                            (i64x2.ge_s (local.get $eax) (global.get $reduceBits))))
-                        (local.set $ehi (f64x2.sub (local.get $ex) (f64x2.mul (local.get $et) (global.get $ln2hi))))
-                        (local.set $elo (f64x2.mul (local.get $et) (global.get $ln2lo)))
-                        (local.set $er (f64x2.sub (local.get $ehi) (local.get $elo)))
-                        (local.set $ez (f64x2.mul (local.get $er) (local.get $er)))
-                        (local.set $ec
-                          (f64x2.sub (local.get $er)
-                            (f64x2.mul (local.get $ez)
-                              (f64x2.add (global.get $P1)
-                                (f64x2.mul (local.get $ez)
-                                  (f64x2.add (global.get $P2)
-                                    (f64x2.mul (local.get $ez)
-                                      (f64x2.add (global.get $P3)
-                                        (f64x2.mul (local.get $ez)
-                                          (f64x2.add (global.get $P4) (f64x2.mul (local.get $ez) (global.get $P5))))))))))))
-                        (local.set $ey
-                          (f64x2.sub (global.get $one)
-                            (f64x2.sub
-                              (f64x2.sub (local.get $elo)
-                                (f64x2.div (f64x2.mul (local.get $er) (local.get $ec)) (f64x2.sub (global.get $two) (local.get $ec))))
-                              (local.get $ehi))))
-                        ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
-                        (if (i64x2.all_true
-                              (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits))))
-                          (then
-                            (local.set $ey
-                              (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
-                          (else
-                            ;; otherwise as fdlibm: below k = −1021 add k + 1000 and multiply by 2^−1000; tiny, overflow, underflow, NaN
-                            (local.set $ey
-                              (v128.bitselect
-                                (i64x2.add (local.get $ey)
-                                  (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))
-                                (f64x2.mul
+                ;; decay = 0 in both lanes (no absorption, above the edge): the series is 1 exactly
+                (if (i64x2.all_true (f64x2.eq (local.get $decay) (v128.const f64x2 0 0)))
+                  (then
+                    (local.set $mag (global.get $one)))
+                  (else
+                      (local.set $small (f64x2.lt (f64x2.abs (local.get $decay)) (global.get $taylorTol)))
+                      (if (v128.any_true (local.get $small))
+                        (then
+                          (local.set $mag
+                            (f64x2.add (global.get $one)
+                              (f64x2.mul (local.get $decay)
+                                (f64x2.add (global.get $one)
+                                  (f64x2.mul (local.get $decay)
+                                    (f64x2.add (global.get $half)
+                                      (f64x2.mul (local.get $decay)
+                                        (f64x2.add (global.get $inv6)
+                                          (f64x2.mul (local.get $decay)
+                                            (f64x2.add (global.get $inv24)
+                                              (f64x2.mul (local.get $decay)
+                                                (f64x2.add (global.get $inv120)
+                                                  (f64x2.mul (local.get $decay) (global.get $inv720))))))))))))))))
+                      (if (i32.eqz (i64x2.all_true (local.get $small)))
+                        (then
+                          ;; ---- exp (fdlibm __ieee754_exp) of ex into ey: copy 2 of 2, as copy 1 ----
+                          (local.set $ex (local.get $decay))
+                          (local.set $eax (v128.andnot (local.get $ex) (global.get $signMask)))
+                          (local.set $et
+                            (v128.and
+                              (f64x2.trunc
+                                (f64x2.add (f64x2.mul (global.get $invln2) (local.get $ex))
+                                  (v128.or (global.get $half) (v128.and (local.get $ex) (global.get $signMask)))))
+                              (i64x2.ge_s (local.get $eax) (global.get $reduceBits))))
+                          (local.set $ehi (f64x2.sub (local.get $ex) (f64x2.mul (local.get $et) (global.get $ln2hi))))
+                          (local.set $elo (f64x2.mul (local.get $et) (global.get $ln2lo)))
+                          (local.set $er (f64x2.sub (local.get $ehi) (local.get $elo)))
+                          (local.set $ez (f64x2.mul (local.get $er) (local.get $er)))
+                          (local.set $ec
+                            (f64x2.sub (local.get $er)
+                              (f64x2.mul (local.get $ez)
+                                (f64x2.add (global.get $P1)
+                                  (f64x2.mul (local.get $ez)
+                                    (f64x2.add (global.get $P2)
+                                      (f64x2.mul (local.get $ez)
+                                        (f64x2.add (global.get $P3)
+                                          (f64x2.mul (local.get $ez)
+                                            (f64x2.add (global.get $P4) (f64x2.mul (local.get $ez) (global.get $P5))))))))))))
+                          (local.set $ey
+                            (f64x2.sub (global.get $one)
+                              (f64x2.sub
+                                (f64x2.sub (local.get $elo)
+                                  (f64x2.div (f64x2.mul (local.get $er) (local.get $ec)) (f64x2.sub (global.get $two) (local.get $ec))))
+                                (local.get $ehi))))
+                          ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
+                          (if (i64x2.all_true
+                                (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits))))
+                            (then
+                              (local.set $ey
+                                (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
+                            (else
+                              ;; otherwise as fdlibm: below k = −1021 add k + 1000 and multiply by 2^−1000; tiny, overflow, underflow, NaN
+                              (local.set $ey
+                                (v128.bitselect
                                   (i64x2.add (local.get $ey)
-                                    (i64x2.shl (f64x2.add (f64x2.add (local.get $et) (global.get $thousand)) (global.get $magic)) (i32.const 52)))
-                                  (global.get $twom1000))
-                                (f64x2.ge (local.get $et) (global.get $kMin))))
-                            (local.set $ey
-                              (v128.bitselect (f64x2.add (global.get $one) (local.get $ex)) (local.get $ey)
-                                (i64x2.lt_s (local.get $eax) (global.get $tinyBits))))
-                            (local.set $ey
-                              (v128.bitselect (v128.const f64x2 inf inf) (local.get $ey)
-                                (f64x2.gt (local.get $ex) (global.get $oThreshold))))
-                            (local.set $ey (v128.andnot (local.get $ey) (f64x2.lt (local.get $ex) (global.get $uThreshold))))
-                            (local.set $ey (v128.bitselect (local.get $ex) (local.get $ey) (f64x2.ne (local.get $ex) (local.get $ex))))))
-                        ;; ---- end exp ----
-                        (local.set $mag (v128.bitselect (local.get $mag) (local.get $ey) (local.get $small)))))
+                                    (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))
+                                  (f64x2.mul
+                                    (i64x2.add (local.get $ey)
+                                      (i64x2.shl (f64x2.add (f64x2.add (local.get $et) (global.get $thousand)) (global.get $magic)) (i32.const 52)))
+                                    (global.get $twom1000))
+                                  (f64x2.ge (local.get $et) (global.get $kMin))))
+                              (local.set $ey
+                                (v128.bitselect (f64x2.add (global.get $one) (local.get $ex)) (local.get $ey)
+                                  (i64x2.lt_s (local.get $eax) (global.get $tinyBits))))
+                              (local.set $ey
+                                (v128.bitselect (v128.const f64x2 inf inf) (local.get $ey)
+                                  (f64x2.gt (local.get $ex) (global.get $oThreshold))))
+                              (local.set $ey (v128.andnot (local.get $ey) (f64x2.lt (local.get $ex) (global.get $uThreshold))))
+                              (local.set $ey (v128.bitselect (local.get $ex) (local.get $ey) (f64x2.ne (local.get $ex) (local.get $ex))))))
+                          ;; ---- end exp ----
+                          (local.set $mag (v128.bitselect (local.get $mag) (local.get $ey) (local.get $small)))))))
                     ;; cos and sin of the phase angle: Cody–Waite by π/2, fdlibm polynomials (Estrin form)
                     (local.set $ang (f64x2.mul (f64x2.mul (global.get $two) (local.get $br)) (local.get $dv)))
                     (local.set $flag (v128.or (local.get $flag) (f64x2.ge (local.get $ang) (global.get $phaseMax))))
@@ -428,79 +433,85 @@
                 (local.set $ni (v128.load offset=80 (local.get $w)))
                 (local.set $mag (v128.load offset=160 (local.get $w)))
                 (local.set $ang (v128.load offset=176 (local.get $w)))
-                (local.set $ax (f64x2.abs (local.get $ang)))
-                (local.set $small (f64x2.lt (local.get $ax) (global.get $taylorTol)))
-                (if (v128.any_true (local.get $small))
+                ;; ang = 0 in both lanes (no absorption either side, above both edges): the series is 1 exactly
+                (if (i64x2.all_true (f64x2.eq (local.get $ang) (v128.const f64x2 0 0)))
                   (then
-                    ;; Taylor series to a2³ (|ang| < 1e-2)
-                    (local.set $a2 (f64x2.mul (local.get $ang) (local.get $ang)))
-                    (local.set $gr
-                      (f64x2.mul (local.get $mag)
-                        (f64x2.sub (global.get $one)
-                          (f64x2.mul (local.get $a2)
-                            (f64x2.sub (global.get $half)
-                              (f64x2.mul (local.get $a2)
-                                (f64x2.sub (global.get $inv24) (f64x2.mul (local.get $a2) (global.get $inv720)))))))))
-                    (local.set $gi
-                      (f64x2.mul (f64x2.mul (local.get $mag) (local.get $ang))
-                        (f64x2.sub (global.get $one)
-                          (f64x2.mul (local.get $a2)
-                            (f64x2.sub (global.get $inv6)
-                              (f64x2.mul (local.get $a2)
-                                (f64x2.sub (global.get $inv120) (f64x2.mul (local.get $a2) (global.get $inv5040)))))))))))
-                (if (i32.eqz (i64x2.all_true (local.get $small)))
-                  (then
-                    ;; fdlibm __kernel_cos(x, 0), __kernel_sin(x, 0, 0) for |x| ≤ π/4, else the scalar kernel
-                    (local.set $flag
-                      (v128.or (local.get $flag)
-                        (v128.andnot (i64x2.ge_s (local.get $ax) (global.get $quarterPiBits)) (local.get $small))))
-                    (local.set $z (f64x2.mul (local.get $ang) (local.get $ang)))
-                    ;; sin: x + (z·x)·(S1 + z·(S2 + z·(S3 + z·(S4 + z·(S5 + z·S6)))))
-                    (local.set $sinx
-                      (f64x2.add (local.get $ang)
-                        (f64x2.mul (f64x2.mul (local.get $z) (local.get $ang))
-                          (f64x2.add (global.get $S1)
+                    (local.set $gr (local.get $mag))
+                    (local.set $gi (f64x2.mul (local.get $mag) (local.get $ang))))
+                  (else
+                  (local.set $ax (f64x2.abs (local.get $ang)))
+                  (local.set $small (f64x2.lt (local.get $ax) (global.get $taylorTol)))
+                  (if (v128.any_true (local.get $small))
+                    (then
+                      ;; Taylor series to a2³ (|ang| < 1e-2)
+                      (local.set $a2 (f64x2.mul (local.get $ang) (local.get $ang)))
+                      (local.set $gr
+                        (f64x2.mul (local.get $mag)
+                          (f64x2.sub (global.get $one)
+                            (f64x2.mul (local.get $a2)
+                              (f64x2.sub (global.get $half)
+                                (f64x2.mul (local.get $a2)
+                                  (f64x2.sub (global.get $inv24) (f64x2.mul (local.get $a2) (global.get $inv720)))))))))
+                      (local.set $gi
+                        (f64x2.mul (f64x2.mul (local.get $mag) (local.get $ang))
+                          (f64x2.sub (global.get $one)
+                            (f64x2.mul (local.get $a2)
+                              (f64x2.sub (global.get $inv6)
+                                (f64x2.mul (local.get $a2)
+                                  (f64x2.sub (global.get $inv120) (f64x2.mul (local.get $a2) (global.get $inv5040)))))))))))
+                  (if (i32.eqz (i64x2.all_true (local.get $small)))
+                    (then
+                      ;; fdlibm __kernel_cos(x, 0), __kernel_sin(x, 0, 0) for |x| ≤ π/4, else the scalar kernel
+                      (local.set $flag
+                        (v128.or (local.get $flag)
+                          (v128.andnot (i64x2.ge_s (local.get $ax) (global.get $quarterPiBits)) (local.get $small))))
+                      (local.set $z (f64x2.mul (local.get $ang) (local.get $ang)))
+                      ;; sin: x + (z·x)·(S1 + z·(S2 + z·(S3 + z·(S4 + z·(S5 + z·S6)))))
+                      (local.set $sinx
+                        (f64x2.add (local.get $ang)
+                          (f64x2.mul (f64x2.mul (local.get $z) (local.get $ang))
+                            (f64x2.add (global.get $S1)
+                              (f64x2.mul (local.get $z)
+                                (f64x2.add (global.get $S2)
+                                  (f64x2.mul (local.get $z)
+                                    (f64x2.add (global.get $S3)
+                                      (f64x2.mul (local.get $z)
+                                        (f64x2.add (global.get $S4)
+                                          (f64x2.mul (local.get $z)
+                                            (f64x2.add (global.get $S5) (f64x2.mul (local.get $z) (global.get $S6))))))))))))))
+                      ;; cos: (1 − qx) − ((z/2 − qx) − z·r), r = z·(C1 + z·(C2 + … C6)); qx = 0 for |x| < 0.3,
+                      ;; |x|/4 cut to its high word, 0.28125 for |x| > 0.78125
+                      (local.set $qx
+                        (v128.and
+                          (v128.and (i64x2.sub (local.get $ax) (global.get $qxStep)) (global.get $hiWord))
+                          (i64x2.ge_s (local.get $ax) (global.get $cosSmallBits))))
+                      (local.set $qx
+                        (v128.bitselect (global.get $cosBigQx) (local.get $qx)
+                          (i64x2.ge_s (local.get $ax) (global.get $cosBigBits))))
+                      (local.set $cosx
+                        (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
+                          (f64x2.sub
+                            (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
                             (f64x2.mul (local.get $z)
-                              (f64x2.add (global.get $S2)
-                                (f64x2.mul (local.get $z)
-                                  (f64x2.add (global.get $S3)
-                                    (f64x2.mul (local.get $z)
-                                      (f64x2.add (global.get $S4)
-                                        (f64x2.mul (local.get $z)
-                                          (f64x2.add (global.get $S5) (f64x2.mul (local.get $z) (global.get $S6))))))))))))))
-                    ;; cos: (1 − qx) − ((z/2 − qx) − z·r), r = z·(C1 + z·(C2 + … C6)); qx = 0 for |x| < 0.3,
-                    ;; |x|/4 cut to its high word, 0.28125 for |x| > 0.78125
-                    (local.set $qx
-                      (v128.and
-                        (v128.and (i64x2.sub (local.get $ax) (global.get $qxStep)) (global.get $hiWord))
-                        (i64x2.ge_s (local.get $ax) (global.get $cosSmallBits))))
-                    (local.set $qx
-                      (v128.bitselect (global.get $cosBigQx) (local.get $qx)
-                        (i64x2.ge_s (local.get $ax) (global.get $cosBigBits))))
-                    (local.set $cosx
-                      (f64x2.sub (f64x2.sub (global.get $one) (local.get $qx))
-                        (f64x2.sub
-                          (f64x2.sub (f64x2.mul (global.get $half) (local.get $z)) (local.get $qx))
-                          (f64x2.mul (local.get $z)
-                            (f64x2.mul (local.get $z)
-                              (f64x2.add (global.get $C1)
-                                (f64x2.mul (local.get $z)
-                                  (f64x2.add (global.get $C2)
-                                    (f64x2.mul (local.get $z)
-                                      (f64x2.add (global.get $C3)
-                                        (f64x2.mul (local.get $z)
-                                          (f64x2.add (global.get $C4)
-                                            (f64x2.mul (local.get $z)
-                                              (f64x2.add (global.get $C5) (f64x2.mul (local.get $z) (global.get $C6))))))))))))))))
-                    (local.set $cosx (f64x2.mul (local.get $mag) (local.get $cosx)))
-                    (local.set $sinx (f64x2.mul (local.get $mag) (local.get $sinx)))
-                    (if (v128.any_true (local.get $small))
-                      (then
-                        (local.set $gr (v128.bitselect (local.get $gr) (local.get $cosx) (local.get $small)))
-                        (local.set $gi (v128.bitselect (local.get $gi) (local.get $sinx) (local.get $small))))
-                      (else
-                        (local.set $gr (local.get $cosx))
-                        (local.set $gi (local.get $sinx))))))
+                              (f64x2.mul (local.get $z)
+                                (f64x2.add (global.get $C1)
+                                  (f64x2.mul (local.get $z)
+                                    (f64x2.add (global.get $C2)
+                                      (f64x2.mul (local.get $z)
+                                        (f64x2.add (global.get $C3)
+                                          (f64x2.mul (local.get $z)
+                                            (f64x2.add (global.get $C4)
+                                              (f64x2.mul (local.get $z)
+                                                (f64x2.add (global.get $C5) (f64x2.mul (local.get $z) (global.get $C6))))))))))))))))
+                      (local.set $cosx (f64x2.mul (local.get $mag) (local.get $cosx)))
+                      (local.set $sinx (f64x2.mul (local.get $mag) (local.get $sinx)))
+                      (if (v128.any_true (local.get $small))
+                        (then
+                          (local.set $gr (v128.bitselect (local.get $gr) (local.get $cosx) (local.get $small)))
+                          (local.set $gi (v128.bitselect (local.get $gi) (local.get $sinx) (local.get $small))))
+                        (else
+                          (local.set $gr (local.get $cosx))
+                          (local.set $gi (local.get $sinx))))))))
                 (local.set $tr
                   (f64x2.sub (f64x2.mul (local.get $nr) (local.get $gr)) (f64x2.mul (local.get $ni) (local.get $gi))))
                 (local.set $ni
