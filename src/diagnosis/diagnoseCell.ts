@@ -15,7 +15,7 @@ import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { availableParallelism } from "node:os";
-import { compareLaws, perScanCheck, withCovariance, independentSeries, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { compareLaws, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
 import { jointLawFits } from "./lawFitPool.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
@@ -231,12 +231,14 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   // issue 13 parts 1–2: a global stage on the first scan starts the series; when most scans
   // are then fitted far worse than their error bars allow, the global stage is rerun wider
   // before anything is reported, and a series still failing is marked untrustworthy
-  let first = independentSeries(series, { seed: options.seed });
+  // threads for the fits (the global stage's basins' series, the laws' fits) as for the MCMC
+  const fitThreads = options.mcmc.threads ?? (series.scans.length >= 4 ? Math.min(availableParallelism(), MAX_FIT_THREADS) : 1);
+  let first = await independentSeriesAsync(series, { seed: options.seed, threads: fitThreads });
   let misfit = misfitScans(first.fits);
   const retried = series.scans.length > 0 && misfit.count > WRONG_BASIN_FRACTION * first.fits.length;
   if (retried) {
     progress("wider global start (retry)", 0.5);
-    const wider = independentSeries(series, { seed: options.seed + 1, widened: true });
+    const wider = await independentSeriesAsync(series, { seed: options.seed + 1, widened: true, threads: fitThreads });
     const total = (fits: IndependentScanFit[]): number => fits.reduce((a, f) => a + f.chi2, 0);
     if (total(wider.fits) < total(first.fits)) first = wider;
     misfit = misfitScans(first.fits);
@@ -303,7 +305,6 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const sharedParameters: Record<string, Interval> = {};
   let damage: Record<string, unknown> = damageNotModelled(input, quality);
   const damageParameters: Record<string, Interval> = {};
-  const fitThreads = options.mcmc.threads ?? (series.scans.length >= 4 ? Math.min(availableParallelism(), MAX_FIT_THREADS) : 1);
   if (mode === "joint" && laws.length > 0) {
     // the laws' fits are independent: spread over this thread and workers (same results for any count)
     const fits = await jointLawFits(
