@@ -72,11 +72,18 @@ export function wasmKernelCalls(): number {
 
 let heap = new Float64Array(compiled ? compiled.memory.buffer : new ArrayBuffer(0));
 
-/** Make the memory hold `doubles` f64 values; the view is renewed when the memory grows. */
-function ensureDoubles(doubles: number): Float64Array {
+/** Make the memory hold `doubles` f64 values (undefined when it cannot grow so far); the view is renewed when the memory grows. */
+function ensureDoubles(doubles: number): Float64Array | undefined {
   const memory = compiled!.memory;
   const bytes = doubles * 8;
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+  if (memory.buffer.byteLength < bytes) {
+    try {
+      memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+    } catch {
+      // beyond WebAssembly's 4 GB: the scalar kernel takes the call
+      return undefined;
+    }
+  }
   if (heap.buffer !== memory.buffer) heap = new Float64Array(memory.buffer);
   return heap;
 }
@@ -84,8 +91,9 @@ function ensureDoubles(doubles: number): Float64Array {
 /**
  * R(Q) = scale·|r(Q)|² + background by the SIMD kernel, with the arguments of
  * `reflectivity()` in ./abeles.ts (`result` is required here).
- * @returns true when `result` holds R; false when a point needs the scalar kernel
- *   (a Névot–Croce phase beyond π/4 or a layer phase ≥ 1e6 rad), `result` then partly written
+ * @returns true when `result` holds R; false when the call is the scalar kernel's: a point with
+ *   a Névot–Croce phase beyond π/4 or a layer phase ≥ 1e6 rad, a table of fewer than 2 or
+ *   fractional rows, or inputs beyond the wasm memory (`result` then untouched or partly written)
  */
 export function wasmReflectivity(
   q: Float64Array,
@@ -97,6 +105,8 @@ export function wasmReflectivity(
   rows: number,
   outOffset: number,
 ): boolean {
+  // a table whose length is not whole rows is the scalar kernel's to reject
+  if (!Number.isInteger(rows) || rows < 2) return false;
   const n = q.length;
   const cells = rows * SLAB_COLUMNS;
   const padded = n + (n & 1);
@@ -107,6 +117,7 @@ export function wasmReflectivity(
   const outAt = qAt + padded;
   const workAt = outAt + padded;
   const memory = ensureDoubles(workAt + 12 * padded);
+  if (memory === undefined) return false;
   if (offset === 0 && slabs.length === cells) memory.set(slabs, slabsAt);
   else for (let i = 0; i < cells; i++) memory[slabsAt + i] = slabs[offset + i];
   memory.set(q, qAt);
