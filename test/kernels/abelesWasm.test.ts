@@ -1,9 +1,11 @@
 /**
  * The WebAssembly SIMD reflectivity kernel against the scalar one (issue 21): both paths on
- * the ORSO suite (plain and smeared), on random neutron and X-ray stacks, in a worker thread,
+ * the ORSO suite (plain and smeared), a geometry-corrected curve, refnx's SEI model through the
+ * public API, random neutron and X-ray stacks, batches, in a worker thread,
  * the cases it leaves to the scalar kernel, and the committed bytes against a fresh build.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,6 +24,10 @@ import { createSmearedReflectivity } from "../../src/kernels/reflectivity/smeare
 import { createGeometryReflectivity } from "../../src/kernels/reflectivity/geometryReflectivity.ts";
 import { workerBootstrap } from "../../src/core/worker.ts";
 import { assembleAbeles, GENERATED_PATH, renderGenerated } from "../../scripts/build-wasm.ts";
+import { reflectivity as modelReflectivity } from "../../src/api/reflectivity.ts";
+import { readJsonFile } from "../../src/io/json.ts";
+import { refnxToModel } from "../../src/io/refnx.ts";
+import { repoRoot } from "../paths.ts";
 import { readOrsoCase } from "../conformance/orsoSuite.ts";
 import { seededUniform } from "../reference/transferMatrix.ts";
 
@@ -102,6 +108,22 @@ describe("wasm SIMD kernel = scalar kernel", () => {
     const js = withKernel("js", evaluate);
     const simd = withKernel("wasm", evaluate);
     expect(worstRelative(js, simd).worst).toBeLessThanOrEqual(KERNEL_PATHS_RTOL);
+  });
+
+  it("refnx's SEI model (absorption, solvent, scale, background) through the public API, plain and 5 % smeared: both paths agree", () => {
+    const dir = path.join(repoRoot, "test", "examples", "refnx");
+    const q = fs
+      .readFileSync(path.join(dir, "sei.refnx.txt"), "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+    const { model } = refnxToModel(readJsonFile(path.join(dir, "sei.refnx.json")));
+    const { resolution: _resolution, ...unsmeared } = model;
+    for (const m of [unsmeared, model]) {
+      const js = withKernel("js", () => modelReflectivity(m, q).reflectivity);
+      const simd = withKernel("wasm", () => modelReflectivity(m, q).reflectivity);
+      expect(worstRelative(js, simd).identical).toBe(q.length);
+    }
   });
 
   it("400 random neutron and X-ray stacks of 1–20 layers, odd and even point counts, Q = 0 and negative Q, scale and background", () => {
