@@ -166,6 +166,9 @@ export function createSmearedReflectivity(
   const cache = sharedPlans(q, sigma, options);
   let count = 0;
   let pointwise: SmearPlan | undefined;
+  let lastPlan: SmearPlan | undefined;
+  let lastBucket = NaN;
+  let lastEdgeBucket = NaN;
   return {
     evaluate(slabs, scale = 1, background = 0, out) {
       if (options.method === "pointwise") {
@@ -175,7 +178,12 @@ export function createSmearedReflectivity(
       const thickness = stackThickness(slabs);
       const edge = backingCriticalEdge(slabs);
       const bucket = thickness > 1 ? Math.ceil(Math.log(thickness) / THICKNESS_BUCKET) : 0;
-      const key = `${bucket}|${edge === edge ? Math.round(edge / EDGE_BUCKET) : "none"}`;
+      const edgeBucket = edge === edge ? Math.round(edge / EDGE_BUCKET) : -1;
+      // the same buckets as the last call (a fit's usual case): its plan, without building the key
+      if (lastPlan !== undefined && bucket === lastBucket && edgeBucket === lastEdgeBucket) {
+        return smearedReflectivity(lastPlan, slabs, scale, background, out);
+      }
+      const key = `${bucket}|${edgeBucket >= 0 ? edgeBucket : "none"}`;
       let plan = cache.get(key);
       if (!plan) {
         if (cache.size >= MAX_PLANS) cache.clear();
@@ -199,6 +207,9 @@ export function createSmearedReflectivity(
         cache.set(key, plan);
         count++;
       }
+      lastPlan = plan;
+      lastBucket = bucket;
+      lastEdgeBucket = edgeBucket;
       return smearedReflectivity(plan, slabs, scale, background, out);
     },
     plans: () => count,
