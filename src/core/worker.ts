@@ -5,7 +5,9 @@
  * execArgv runs too late for its entry file, so a TypeScript worker first
  * registers tsx's ESM hooks, then imports the real entry. No units.
  */
+import fs from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
@@ -65,6 +67,9 @@ export function bundledWorkerSource(entry: URL, external: readonly string[]): Pr
   return bundle;
 }
 
+/** The expression a bundle rewrites per file (spelled out of pieces so that this file's own code is not rewritten). */
+const IMPORT_META_URL = ["import", "meta", "url"].join(".");
+
 async function buildBundle(entry: URL, external: readonly string[]): Promise<string> {
   const esbuild = await import("esbuild");
   const isExternal = (spec: string): boolean => external.some((e) => (e.endsWith("/*") ? spec.startsWith(e.slice(0, -1)) : spec === e));
@@ -77,6 +82,20 @@ async function buildBundle(entry: URL, external: readonly string[]): Promise<str
     target: "node20",
     logLevel: "silent",
     plugins: [
+      {
+        // a bundled module's import.meta.url would be the bundle's data: URL, against which
+        // relative URLs (data tables beside the sources, sibling worker modules) do not
+        // resolve: give each project file its own file: URL back, as when run unbundled
+        name: "file-urls",
+        setup(build) {
+          build.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+            if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+            const text = await fs.promises.readFile(args.path, "utf8");
+            if (!text.includes(IMPORT_META_URL)) return undefined;
+            return { contents: text.replaceAll(IMPORT_META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
+          });
+        },
+      },
       {
         name: "installed-packages",
         setup(build) {
