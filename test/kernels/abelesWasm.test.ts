@@ -22,6 +22,7 @@ import {
 import { wasmKernelCalls, wasmReflectivity } from "../../src/kernels/reflectivity/abelesWasm.ts";
 import { createSmearedReflectivity } from "../../src/kernels/reflectivity/smearedReflectivity.ts";
 import { createGeometryReflectivity } from "../../src/kernels/reflectivity/geometryReflectivity.ts";
+import { createDataPointSmearedReflectivity } from "../../src/kernels/reflectivity/dataPointSmear.ts";
 import { workerBootstrap } from "../../src/core/worker.ts";
 import { assembleAbeles, GENERATED_PATH, renderGenerated } from "../../scripts/build-wasm.ts";
 import { reflectivity as modelReflectivity } from "../../src/api/reflectivity.ts";
@@ -91,7 +92,7 @@ describe("wasm SIMD kernel = scalar kernel", () => {
     expect(identical).toBe(points);
   });
 
-  it("ORSO test4/test5 smeared (the grid kernel's dense grid and kink corrections) and a geometry-corrected curve: both paths agree", () => {
+  it("ORSO test4/test5 smeared (the grid kernel's dense grid and kink corrections), a geometry-corrected and a data-point-smeared curve: both paths agree", () => {
     for (const name of ["test4", "test5"]) {
       const c = readOrsoCase(name);
       // separate functions (plans are shared by content, the curves are evaluated per path)
@@ -108,6 +109,10 @@ describe("wasm SIMD kernel = scalar kernel", () => {
     const js = withKernel("js", evaluate);
     const simd = withKernel("wasm", evaluate);
     expect(worstRelative(js, simd).worst).toBeLessThanOrEqual(KERNEL_PATHS_RTOL);
+    // refl1d's data-point smearing with a time-of-flight angle offset (the curve at shifted Q′)
+    const tof = (): Float64Array =>
+      createDataPointSmearedReflectivity(q, sigma, { fixedAngle: 0.01 }).evaluate(c.slabs, 0.95, 1e-7, 1e-4);
+    expect(worstRelative(withKernel("js", tof), withKernel("wasm", tof)).worst).toBeLessThanOrEqual(KERNEL_PATHS_RTOL);
   });
 
   it("refnx's SEI model (absorption, solvent, scale, background) through the public API, plain and 5 % smeared: both paths agree", () => {
