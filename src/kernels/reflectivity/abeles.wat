@@ -20,7 +20,9 @@
 ;; Speed: the loop runs interface by interface over all point pairs (the pairs are independent,
 ;; so the processor overlaps them), keeping k, r of each pair in a work area; the helper
 ;; functions are written inline (V8 does not inline wasm calls, and a call spills every vector
-;; register); constants live in locals set once per call.
+;; register); constants are immutable globals (V8 loads them once per loop, a v128.const is rebuilt
+;; from immediates at every use); lane tests use i64x2.bitmask (one movmskpd, where
+;; all_true/any_true cost five to seven instructions).
 ;;
 ;; Memory (byte offsets from the caller, 16-byte aligned): the slab table (rows × 4 f64), a
 ;; per-medium table (rows × 4 f64: vr, vi, d, rf), the Q points padded to an even count, the
@@ -181,14 +183,14 @@
                   (else
                     ;; |x + iy|: for y ≤ 1e-4·|x| the series |x| + (y·y/2)/|x|
                     (local.set $series (f64x2.le (local.get $viv) (f64x2.mul (global.get $seriesTol) (local.get $ax))))
-                    (if (i64x2.all_true (local.get $series))
+                    (if (i32.eq (i64x2.bitmask (local.get $series)) (i32.const 3))
                       (then
                         (local.set $m (f64x2.add (local.get $ax) (f64x2.div (local.get $halfYY) (local.get $ax)))))
                       (else
                         (local.set $m
                           (f64x2.sqrt
                             (f64x2.add (f64x2.mul (local.get $x) (local.get $x)) (f64x2.mul (local.get $viv) (local.get $viv)))))
-                        (if (v128.any_true (local.get $series))
+                        (if (i64x2.bitmask (local.get $series))
                           (then
                             (local.set $m
                               (v128.bitselect
@@ -225,12 +227,12 @@
                     ;; phase factor P = exp(2i k_{j+1} d_{j+1}), modulus exp(−2·Im k·d): Taylor below 1e-2
                     (local.set $decay (f64x2.mul (f64x2.mul (v128.const f64x2 -2 -2) (local.get $bi)) (local.get $dv)))
                 ;; decay = 0 in both lanes (no absorption, above the edge): the series is 1 exactly
-                (if (i64x2.all_true (f64x2.eq (local.get $decay) (v128.const f64x2 0 0)))
+                (if (i32.eq (i64x2.bitmask (f64x2.eq (local.get $decay) (v128.const f64x2 0 0))) (i32.const 3))
                   (then
                     (local.set $mag (global.get $one)))
                   (else
                       (local.set $small (f64x2.lt (f64x2.abs (local.get $decay)) (global.get $taylorTol)))
-                      (if (v128.any_true (local.get $small))
+                      (if (i64x2.bitmask (local.get $small))
                         (then
                           (local.set $mag
                             (f64x2.add (global.get $one)
@@ -245,7 +247,7 @@
                                               (f64x2.mul (local.get $decay)
                                                 (f64x2.add (global.get $inv120)
                                                   (f64x2.mul (local.get $decay) (global.get $inv720))))))))))))))))
-                      (if (i32.eqz (i64x2.all_true (local.get $small)))
+                      (if (i32.eqz (i32.eq (i64x2.bitmask (local.get $small)) (i32.const 3)))
                         (then
                           ;; ---- exp (fdlibm __ieee754_exp) of ex into ey: copy 2 of 2, as copy 1 ----
                           (local.set $ex (local.get $decay))
@@ -277,8 +279,8 @@
                                   (f64x2.div (f64x2.mul (local.get $er) (local.get $ec)) (f64x2.sub (global.get $two) (local.get $ec))))
                                 (local.get $ehi))))
                           ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
-                          (if (i64x2.all_true
-                                (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits))))
+                          (if (i32.eq (i64x2.bitmask
+                                (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits)))) (i32.const 3))
                             (then
                               (local.set $ey
                                 (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
@@ -394,8 +396,8 @@
                       (local.get $ehi))))
                 ;; y·2^k by adding k to the exponent bits; below k = −1021: add k + 1000, times 2^−1000
                 ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
-                (if (i64x2.all_true
-                      (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits))))
+                (if (i32.eq (i64x2.bitmask
+                      (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits)))) (i32.const 3))
                   (then
                     (local.set $ey
                       (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
@@ -434,14 +436,14 @@
                 (local.set $mag (v128.load offset=160 (local.get $w)))
                 (local.set $ang (v128.load offset=176 (local.get $w)))
                 ;; ang = 0 in both lanes (no absorption either side, above both edges): the series is 1 exactly
-                (if (i64x2.all_true (f64x2.eq (local.get $ang) (v128.const f64x2 0 0)))
+                (if (i32.eq (i64x2.bitmask (f64x2.eq (local.get $ang) (v128.const f64x2 0 0))) (i32.const 3))
                   (then
                     (local.set $gr (local.get $mag))
                     (local.set $gi (f64x2.mul (local.get $mag) (local.get $ang))))
                   (else
                   (local.set $ax (f64x2.abs (local.get $ang)))
                   (local.set $small (f64x2.lt (local.get $ax) (global.get $taylorTol)))
-                  (if (v128.any_true (local.get $small))
+                  (if (i64x2.bitmask (local.get $small))
                     (then
                       ;; Taylor series to a2³ (|ang| < 1e-2)
                       (local.set $a2 (f64x2.mul (local.get $ang) (local.get $ang)))
@@ -459,7 +461,7 @@
                               (f64x2.sub (global.get $inv6)
                                 (f64x2.mul (local.get $a2)
                                   (f64x2.sub (global.get $inv120) (f64x2.mul (local.get $a2) (global.get $inv5040)))))))))))
-                  (if (i32.eqz (i64x2.all_true (local.get $small)))
+                  (if (i32.eqz (i32.eq (i64x2.bitmask (local.get $small)) (i32.const 3)))
                     (then
                       ;; fdlibm __kernel_cos(x, 0), __kernel_sin(x, 0, 0) for |x| ≤ π/4, else the scalar kernel
                       (local.set $flag
@@ -505,7 +507,7 @@
                                                 (f64x2.add (global.get $C5) (f64x2.mul (local.get $z) (global.get $C6))))))))))))))))
                       (local.set $cosx (f64x2.mul (local.get $mag) (local.get $cosx)))
                       (local.set $sinx (f64x2.mul (local.get $mag) (local.get $sinx)))
-                      (if (v128.any_true (local.get $small))
+                      (if (i64x2.bitmask (local.get $small))
                         (then
                           (local.set $gr (v128.bitselect (local.get $gr) (local.get $cosx) (local.get $small)))
                           (local.set $gi (v128.bitselect (local.get $gi) (local.get $sinx) (local.get $small))))
@@ -606,6 +608,6 @@
             (f64x2.eq (f64x2.mul (local.get $kz0) (local.get $kz0)) (v128.const f64x2 0 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $write)))
-    (v128.any_true (local.get $flag))
+    (i64x2.bitmask (local.get $flag))
   )
 )
