@@ -17,8 +17,10 @@
 ;; phase |2σ²·Im(k_j k_{j+1})| > π/4 (fdlibm reduces such arguments by π/2 first) and a layer
 ;; phase 2·Re(k)·d ≥ 1e6 (abeles.ts calls Math.cos/sin there).
 ;;
-;; Speed: the loop runs interface by interface over all point pairs (the pairs are independent,
-;; so the processor overlaps them), keeping k, r of each pair in a work area; the helper
+;; Speed: each interface runs as four passes over all point pairs (roots, a + b, a − b and the
+;; layer phase; the Névot–Croce exp; its phase and g(a − b); the recursion): the pairs are
+;; independent, so the processor overlaps them instead of waiting on one long chain of exp,
+;; square roots and divisions; k, r and the interface's terms wait in a work area. The helper
 ;; functions are written inline (V8 does not inline wasm calls, and a call spills every vector
 ;; register); constants are immutable globals (V8 loads them once per loop, a v128.const is rebuilt
 ;; from immediates at every use); lane tests use i64x2.bitmask (one movmskpd, where
