@@ -255,11 +255,11 @@
                           (local.set $ex (local.get $decay))
                           (local.set $eax (v128.andnot (local.get $ex) (global.get $signMask)))
                           (local.set $et
-                            (v128.and
+                            (v128.andnot
                               (f64x2.trunc
                                 (f64x2.add (f64x2.mul (global.get $invln2) (local.get $ex))
                                   (v128.or (global.get $half) (v128.and (local.get $ex) (global.get $signMask)))))
-                              (i64x2.ge_s (local.get $eax) (global.get $reduceBits))))
+                              (i64x2.lt_s (local.get $eax) (global.get $reduceBits))))
                           (local.set $ehi (f64x2.sub (local.get $ex) (f64x2.mul (local.get $et) (global.get $ln2hi))))
                           (local.set $elo (f64x2.mul (local.get $et) (global.get $ln2lo)))
                           (local.set $er (f64x2.sub (local.get $ehi) (local.get $elo)))
@@ -282,7 +282,7 @@
                                 (local.get $ehi))))
                           ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
                           (if (i32.eq (i64x2.bitmask
-                                (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits)))) (i32.const 3))
+                                (v128.andnot (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.lt_s (local.get $eax) (global.get $tinyBits)))) (i32.const 3))
                             (then
                               (local.set $ey
                                 (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
@@ -369,11 +369,11 @@
                 (local.set $eax (v128.andnot (local.get $ex) (global.get $signMask)))
                 ;; k = (int)(invln2·x ± 0.5) when |x| > 0.5·ln2, else 0 (then hi = x, lo = 0: fdlibm's k = 0 formula)
                 (local.set $et
-                  (v128.and
+                  (v128.andnot
                     (f64x2.trunc
                       (f64x2.add (f64x2.mul (global.get $invln2) (local.get $ex))
                         (v128.or (global.get $half) (v128.and (local.get $ex) (global.get $signMask)))))
-                    (i64x2.ge_s (local.get $eax) (global.get $reduceBits))))
+                    (i64x2.lt_s (local.get $eax) (global.get $reduceBits))))
                 (local.set $ehi (f64x2.sub (local.get $ex) (f64x2.mul (local.get $et) (global.get $ln2hi))))
                 (local.set $elo (f64x2.mul (local.get $et) (global.get $ln2lo)))
                 (local.set $er (f64x2.sub (local.get $ehi) (local.get $elo)))
@@ -399,7 +399,7 @@
                 ;; y·2^k by adding k to the exponent bits; below k = −1021: add k + 1000, times 2^−1000
                 ;; both lanes in 2^−28 ≤ |x| < 700 (the usual case): y·2^k by adding k to the exponent bits
                 (if (i32.eq (i64x2.bitmask
-                      (v128.and (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.ge_s (local.get $eax) (global.get $tinyBits)))) (i32.const 3))
+                      (v128.andnot (f64x2.lt (local.get $eax) (global.get $expFast)) (i64x2.lt_s (local.get $eax) (global.get $tinyBits)))) (i32.const 3))
                   (then
                     (local.set $ey
                       (i64x2.add (local.get $ey) (i64x2.shl (f64x2.add (local.get $et) (global.get $magic)) (i32.const 52)))))
