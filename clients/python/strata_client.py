@@ -295,6 +295,13 @@ class Client:
         state queued/running/done/failed."""
         return self._json("GET", "/api/work", {"campaign": campaign_id})
 
+    def jobs(self, limit: Optional[int] = None) -> Dict[str, Any]:
+        """``GET /api/jobs[?limit=N]``: the job queue's latest jobs, newest first (``strata serve
+        --queue``: full runs done by ``strata worker`` processes) as ``{"queue": bool, "jobs": [{id,
+        kind, state queued/running/done/failed, campaignId, label, attempts, reason, createdAt,
+        finishedAt}]}``; ``{"queue": False, "jobs": []}`` when the service has no queue."""
+        return self._json("GET", "/api/jobs", {"limit": limit})
+
     # ---- writing (write-scope token) ------------------------------------------------------
 
     def register(self, manifest: Dict[str, Any], id: Optional[str] = None, watch: Optional[str] = None) -> Dict[str, Any]:

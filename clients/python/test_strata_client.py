@@ -58,6 +58,7 @@ ROUTE_METHODS = {
     ("get", "/api/campaigns/{id}/timeline.csv"): "timeline_csv",
     ("get", "/api/events"): "events",
     ("get", "/api/work"): "work",
+    ("get", "/api/jobs"): "jobs",
     ("get", "/"): "page",
     ("get", "/campaigns/{id}"): "page",
     # the agent API: strata_agent.StrataAgent's methods
@@ -170,6 +171,8 @@ class LiveServiceTest(unittest.TestCase):
         self.assertTrue({w["state"] for w in work} <= {"queued", "running", "done", "failed"})
         live = self.reader.diagnosis(self.campaign_id, kind="live")
         self.assertEqual(live["format"], "strata-live/1")
+        # a service without --queue: no queue, no jobs
+        self.assertEqual(self.reader.jobs(limit=10), {"queue": False, "jobs": []})
 
     def test_campaigns_and_campaign_record(self):
         listed = {c["id"]: c for c in self.reader.campaigns()}

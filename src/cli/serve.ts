@@ -41,6 +41,7 @@ interface ServeOptions {
   watch?: string[];
   maxUploadMb?: string;
   fullAfter?: string;
+  queue?: string;
 }
 
 interface TokenOptions {
@@ -65,6 +66,7 @@ export function registerServe(program: Command): void {
     .option("--watch <ID=DIR>", "watch DIR for the files of campaign ID (registered from DIR/campaign.json if new); repeatable", (value: string, previous: string[] = []) => [...previous, value])
     .option("--max-upload-mb <N>", `largest uploaded file, MiB (default ${DEFAULT_MAX_UPLOAD_MB})`)
     .option("--full-after <S>", `a full re-run of the diagnosis after a campaign has been quiet this long, s (default ${DEFAULT_FULL_AFTER_S})`)
+    .option("--queue <URL>", "hand full runs to `strata worker`s through this job queue (redis://HOST:PORT; needs --store postgres://…, the store the workers share); without it they run here")
     .action(async (options: ServeOptions) => runServe(options));
 
   // the token commands use serve's --data and --store (`strata serve token create --data D …`)
@@ -183,6 +185,13 @@ async function runServe(options: ServeOptions): Promise<void> {
   const fullAfter_s = options.fullAfter === undefined ? DEFAULT_FULL_AFTER_S : numberOption(options.fullAfter, "--full-after", { ge: 0 });
   const watches = parseWatch(options.watch ?? []);
   const dataDir = dataFolder(options.data);
+  let queue: { queue: string; store: string } | undefined;
+  if (options.queue !== undefined) {
+    const { redisOptions } = await import("../service/queue.ts");
+    redisOptions(options.queue);
+    if (options.store === undefined || !/^postgres(ql)?:\/\//.test(options.store)) throw new UsageError("--queue: needs --store postgres://… (the workers read inputs from and write results to that store)");
+    queue = { queue: options.queue, store: options.store };
+  }
 
   // the main thread serves HTTP over its own store connection; the runner (ingest, live
   // diagnosis: long synchronous computations) works in a worker thread with another
@@ -191,21 +200,23 @@ async function runServe(options: ServeOptions): Promise<void> {
   const { buildApp } = await import("../service/app.ts");
   let runner: import("../service/threadRunner.ts").ThreadRunner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  const jobs = queue ? new (await import("../service/queueClient.ts")).QueueClient(queue) : undefined;
   let listening = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await app?.close().catch(() => undefined);
       await runner?.stop().catch(() => undefined);
+      await jobs?.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       if (listening) process.stdout.write("strata serve: stopped\n");
       setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
     })());
   try {
-    runner = await ThreadRunner.start({ dataDir, ...(options.store === undefined ? {} : { store: options.store }), options: { fullAfter_s, maxFileBytes: maxUploadBytes } });
+    runner = await ThreadRunner.start({ dataDir, ...(options.store === undefined ? {} : { store: options.store }), options: { fullAfter_s, maxFileBytes: maxUploadBytes, ...(queue ? { queue } : {}) } });
     for (const { id, dir } of watches) await watchCampaign(runner, store, id, dir);
     const webRoot = await pageRoot();
-    app = await buildApp({ store, runner, webRoot, maxUploadBytes, dataDir });
+    app = await buildApp({ store, runner, webRoot, maxUploadBytes, dataDir, ...(jobs ? { jobs: (limit: number) => jobs.jobs(limit) } : {}) });
     await app.listen({ port, host });
   } catch (error) {
     await stop();
@@ -217,7 +228,7 @@ async function runServe(options: ServeOptions): Promise<void> {
   const address = app.server.address();
   const actualPort = typeof address === "object" && address !== null ? address.port : port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  process.stdout.write(`strata serve: http://${shownHost}:${actualPort}/ (data ${dataDir}, store ${store.kind})\n`);
+  process.stdout.write(`strata serve: http://${shownHost}:${actualPort}/ (data ${dataDir}, store ${store.kind}${queue ? ", queue" : ""})\n`);
 
   // the CLI's Ctrl-C handler exits at once with 130; the service shuts down in order instead
   process.removeAllListeners("SIGINT");

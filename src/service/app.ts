@@ -33,6 +33,7 @@ import { EventHub, startPosition, streamEvents } from "./events.ts";
 import { openApiDocument, ROUTES, SCHEMAS, type RouteDoc } from "./openapi.ts";
 import { checkRelativePath, type IngestOptions, type IngestResult } from "./ingest.ts";
 import { registerAgentRoutes } from "./agentRoutes.ts";
+import type { JobView } from "./queueClient.ts";
 import { plan } from "../autonomy/planner.ts";
 
 /** Largest JSON body (a campaign registration): 1 MiB. */
@@ -71,7 +72,14 @@ export interface AppOptions {
   maxUploadBytes?: number;
   /** the data folder (the agent loads campaigns from its materialised folders); default the runner's `dataDir` when it has one */
   dataDir?: string;
+  /** `strata serve --queue`: the latest queue jobs, newest first (service/queueClient); absent: no queue */
+  jobs?: (limit: number) => Promise<readonly JobView[]>;
 }
+
+/** `GET /api/jobs` without `limit`: this many of the newest jobs. */
+export const JOBS_LIMIT = 50;
+/** The most `GET /api/jobs?limit=` gives. */
+export const JOBS_LIMIT_MAX = 1000;
 
 /** A failure with its HTTP status and a one-line message. */
 export class HttpError extends Error {
@@ -337,6 +345,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     handler: async (request) => {
       const campaign = (request.query as { campaign?: string }).campaign;
       return store.listWork(campaign);
+    },
+  });
+
+  app.route({
+    ...route(docOf("GET", "/api/jobs")),
+    handler: async (request) => {
+      const raw = (request.query as { limit?: string }).limit;
+      const limit = raw === undefined ? JOBS_LIMIT : Number(raw);
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= JOBS_LIMIT_MAX)) throw new HttpError(400, `limit: expected an integer 1–${JOBS_LIMIT_MAX}, got ${oneLine(String(raw))}`);
+      return { queue: options.jobs !== undefined, jobs: options.jobs ? await options.jobs(limit) : [] };
     },
   });
 

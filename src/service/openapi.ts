@@ -87,6 +87,14 @@ export const ROUTES: readonly RouteDoc[] = [
     responses: { "200": { description: "work records", schema: "WorkRecordList" } },
   },
   {
+    method: "GET",
+    path: "/api/jobs",
+    scope: "read",
+    summary: "the job queue's latest jobs, newest first (strata serve --queue: full runs done by strata workers): kind, state queued|running|done|failed, attempts and a failed job's one-line reason; {queue: false, jobs: []} without a queue",
+    query: { limit: { description: "at most this many (1–1000, default 50)", type: "integer" } },
+    responses: { "200": { description: "jobs", schema: "JobList" }, "400": { description: "a bad limit", schema: "Error" } },
+  },
+  {
     method: "POST",
     path: "/api/campaigns/:id/agent/tell",
     scope: "write",
@@ -235,6 +243,10 @@ export const SCHEMAS: Record<string, Record<string, unknown>> = {
   AgentDecision: { type: "object", additionalProperties: false, properties: { by: { type: "string", minLength: 1 }, note: str } },
   AgentDecisionResult: obj({ suggestion: ref("AgentSuggestion") }),
   AgentReport: { type: "object", required: ["campaign", "requireApproval", "target", "suggestions", "tells", "budgets"], properties: { campaign: str, requireApproval: { type: "boolean" }, target: nullable({ type: "object" }), posterior: nullable({ type: "object" }), budgets: array(obj({ spot: str, dose_Gy: num, budget_Gy: nullable(num), used: nullable(num) })), suggestions: array(ref("AgentSuggestion")), tells: array({ type: "object" }) } },
+  JobList: obj({
+    queue: { type: "boolean" },
+    jobs: array(obj({ id: str, kind: str, state: { enum: ["queued", "running", "done", "failed"] }, campaignId: nullable(str), label: nullable(str), attempts: int, reason: nullable(str), createdAt: nullable(str), finishedAt: nullable(str) })),
+  }),
   WorkRecordList: array(obj({ id: int, campaignId: str, kind: str, state: { enum: ["queued", "running", "done", "failed"] }, payload: { type: "object" }, error: nullable(str), attempts: int, createdAt: str, updatedAt: str })),
 };
 

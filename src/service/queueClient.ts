@@ -92,10 +92,16 @@ export class QueueClient {
       if (!job) {
         // expired or lost and never stored: add it again (idempotent)
         await this.queue.add(data.kind, data, { jobId }).catch(() => undefined);
-      } else if ((await job.getState()) === "failed") {
-        const again = await this.store.getResult(jobId);
+      } else {
+        const state = await job.getState();
+        const again = state === "failed" || state === "completed" ? await this.store.getResult(jobId) : undefined;
         if (again) return again.result;
-        throw new EngineError("data", `job ${jobId.slice(0, 12)} (${data.kind}${data.label ? ` ${data.label}` : ""}) failed after ${job.attemptsMade} attempts: ${job.failedReason}`);
+        if (state === "failed") throw new EngineError("data", `job ${jobId.slice(0, 12)} (${data.kind}${data.label ? ` ${data.label}` : ""}) failed after ${job.attemptsMade} attempts: ${job.failedReason}`);
+        if (state === "completed") {
+          // completed, yet its result is not in this store (another store, or restored from a backup): run it again
+          await job.remove().catch(() => undefined);
+          await this.queue.add(data.kind, data, { jobId }).catch(() => undefined);
+        }
       }
       await delay(WAIT_POLL_MS, signal);
     }

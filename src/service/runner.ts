@@ -87,6 +87,11 @@ export interface RunnerOptions {
   engine?: EngineFactory;
   /** the watcher's timing (tests) */
   watcher?: Partial<Omit<FolderWatcherOptions, "onComplete" | "onError">>;
+  /**
+   * `strata serve --queue`: full runs are jobs for `strata worker`s (service/queueClient) instead
+   * of a thread here; `store` is the shared PostgreSQL store the workers read and write.
+   */
+  queue?: { queue: string; store: string };
 }
 
 /** The ingest state of one campaign (`GET /api/campaigns/:id/ingest`). */
@@ -143,6 +148,8 @@ export class Runner extends EventEmitter {
   private readonly engineFactory: EngineFactory | undefined;
   private host: EngineHost | undefined;
   private readonly watcherTiming: RunnerOptions["watcher"];
+  private readonly queueOptions: RunnerOptions["queue"];
+  private queueClient: import("./queueClient.ts").QueueClient | undefined;
   private readonly campaigns = new Map<string, CampaignState>();
   private readonly watchers = new Map<string, FolderWatcher>();
   /** refusals not in the store: uploads, and files of a watched folder before its campaign.json */
@@ -165,6 +172,7 @@ export class Runner extends EventEmitter {
     this.fullAfterMs = (o.fullAfter_s ?? DEFAULT_FULL_AFTER_S) * 1000;
     this.engineFactory = o.engine;
     this.watcherTiming = o.watcher;
+    this.queueOptions = o.queue;
     this.ingestor = new Ingestor({ store: this.store, blobs: this.blobs, dataDir: this.dataDir, ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }) });
   }
 
@@ -195,6 +203,8 @@ export class Runner extends EventEmitter {
     await Promise.allSettled([...this.campaigns.values()].map((s) => s.lock));
     await this.host?.close();
     this.host = undefined;
+    await this.queueClient?.close().catch(() => undefined);
+    this.queueClient = undefined;
     await this.pumping;
   }
 
@@ -476,7 +486,9 @@ export class Runner extends EventEmitter {
       // off this thread unless an engine was given: the service keeps serving and updating meanwhile
       const outcome = this.engineFactory
         ? await this.locked(campaignId, () => this.fullHere(campaignId, controller.signal))
-        : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal);
+        : this.queueOptions
+          ? await this.fullQueued(campaignId, controller.signal)
+          : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal);
       if (controller.signal.aborted) {
         if (!this.stopped) await this.store.finishWork(work.id, { state: "done" });
         return; // new data came (a later quiet period queues it again), or stopping (queued again at the next start)
@@ -497,6 +509,26 @@ export class Runner extends EventEmitter {
       state.full = undefined;
       this.notify();
     }
+  }
+
+  /**
+   * The full run as a queue job: the materialised folder goes to the shared store as a bundle
+   * and a `full` job is added under the id of (kind, bundle, options) — after a restart of this
+   * service the work is claimed again, the same id is added again (BullMQ keeps the one a worker
+   * is running) and its result is gathered when stored: in-flight jobs stay tracked.
+   */
+  private async fullQueued(campaignId: string, signal: AbortSignal): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
+    if (!this.queueClient) {
+      const { QueueClient } = await import("./queueClient.ts");
+      this.queueClient = new QueueClient(this.queueOptions!);
+    }
+    const client = this.queueClient;
+    const input = await client.store.putFolder(this.ingestor.campaignDir(campaignId));
+    const data = { kind: "full" as const, input, options: {}, campaignId, label: campaignId };
+    const jobId = await client.add(data);
+    const result = await client.wait(jobId, data, signal);
+    if (!result || !result["document"]) return undefined;
+    return { document: result["document"] as Record<string, unknown>, scans: Number(result["scans"] ?? 0) };
   }
 
   /** The full run on this thread, with a fresh engine of the factory given in the options. */

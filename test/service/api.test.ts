@@ -29,7 +29,9 @@ import { createToken } from "../../src/service/auth.ts";
 import { openApiPath } from "../../src/service/openapi.ts";
 import { redactUrl } from "../../src/store/index.ts";
 import type { EventRecord, Store } from "../../src/store/types.ts";
+import { QueueClient } from "../../src/service/queueClient.ts";
 import { repoRoot } from "../paths.ts";
+import { RedisServer } from "../service-long/queueHarness.ts";
 
 const PG_URL = process.env.STRATA_TEST_POSTGRES ?? "postgres://strata:strata@127.0.0.1:5432/strata_test";
 const EXAMPLE = path.join(repoRoot, "examples", "campaign");
@@ -49,15 +51,23 @@ const manifest = JSON.parse(example("campaign.json").toString("utf8")) as { scan
 
 interface Backend {
   name: "sqlite" | "postgres";
+  label: string;
   spec(dataDir: string): Promise<string | undefined>;
+  /** `strata serve --queue`: a redis-server of the test's own (full runs would be jobs for workers) */
+  queue?: () => Promise<string>;
   cleanup(): Promise<void>;
 }
 
-const sqlite: Backend = { name: "sqlite", spec: () => Promise.resolve(undefined), cleanup: () => Promise.resolve() };
+const sqlite: Backend = { name: "sqlite", label: "sqlite", spec: () => Promise.resolve(undefined), cleanup: () => Promise.resolve() };
 
+/** A PostgreSQL backend in a schema of its own, with or without the job queue. */
+function postgresBackend(withQueue: boolean): Backend {
 const pgSchema = `t_api_${randomBytes(5).toString("hex")}`;
+let redis: RedisServer | undefined;
 const postgres: Backend = {
   name: "postgres",
+  label: withQueue ? "postgres with --queue" : "postgres",
+  ...(withQueue ? { queue: async () => (redis ??= await RedisServer.start()).url } : {}),
   async spec() {
     const client = new pg.Client({ connectionString: PG_URL });
     try {
@@ -72,6 +82,7 @@ const postgres: Backend = {
     return url.toString();
   },
   async cleanup() {
+    await redis?.destroy();
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
     try {
@@ -81,6 +92,8 @@ const postgres: Backend = {
     }
   },
 };
+return postgres;
+}
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -146,11 +159,12 @@ function parseCsv(text: string): Record<string, string>[] {
   return lines.map((line) => Object.fromEntries(line.split(",").map((value, i) => [columns[i], value])));
 }
 
-describe.each([sqlite, postgres])("strata serve API on the $name store", (backend) => {
+describe.each([sqlite, postgresBackend(false), postgresBackend(true)])("strata serve API on the $label store", (backend) => {
   let dataDir = "";
   let store: Store;
   let runner: Runner;
   let app: FastifyInstance;
+  let jobs: QueueClient | undefined;
   let base = "";
   let writeSecret = "";
   let readSecret = "";
@@ -173,9 +187,11 @@ describe.each([sqlite, postgres])("strata serve API on the $name store", (backen
     const spec = await backend.spec(dataDir);
     const opened = await openDataDir(dataDir, spec === undefined ? {} : { store: spec });
     store = opened.store;
-    runner = new Runner({ store, blobs: opened.blobs, dataDir, options: { fullAfter_s: 3600, maxFileBytes: MAX_UPLOAD_BYTES } });
+    const queue = backend.queue ? { queue: await backend.queue(), store: spec! } : undefined;
+    runner = new Runner({ store, blobs: opened.blobs, dataDir, options: { fullAfter_s: 3600, maxFileBytes: MAX_UPLOAD_BYTES, ...(queue ? { queue } : {}) } });
     await runner.start();
-    app = await buildApp({ store, runner, webRoot, maxUploadBytes: MAX_UPLOAD_BYTES });
+    jobs = queue ? new QueueClient(queue) : undefined;
+    app = await buildApp({ store, runner, webRoot, maxUploadBytes: MAX_UPLOAD_BYTES, ...(jobs ? { jobs: (limit: number) => jobs!.jobs(limit) } : {}) });
     await app.listen({ port: 0, host: "127.0.0.1" });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -186,6 +202,7 @@ describe.each([sqlite, postgres])("strata serve API on the $name store", (backen
   afterAll(async () => {
     await app?.close();
     await runner?.stop();
+    await jobs?.close();
     await store?.close();
     await backend.cleanup();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -337,6 +354,10 @@ describe.each([sqlite, postgres])("strata serve API on the $name store", (backen
     expect(detail.ingest).toBeDefined();
     const work = (await (await get("/api/work?campaign=ex")).json()) as { kind: string }[];
     expect(work.some((w) => w.kind === "live-update")).toBe(true);
+    // the job queue's table: a service without --queue says so; with it, the jobs (none yet: no full run in this suite)
+    const jobsAnswer = (await (await get("/api/jobs?limit=5")).json()) as { queue: boolean; jobs: unknown[] };
+    expect(jobsAnswer).toEqual({ queue: backend.queue !== undefined, jobs: [] });
+    expect((await get("/api/jobs?limit=0")).status).toBe(400);
   });
 
   it("streams events after a given id (query and Last-Event-ID), then new ones as they happen", async () => {

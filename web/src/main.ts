@@ -100,6 +100,61 @@ function campaignList(api: Api): void {
     opened: refresh,
   });
   window.addEventListener("pagehide", stop);
+  jobTable(api);
+}
+
+/** How often the job table asks again (ms): job states change in the workers, without events here. */
+const JOBS_POLL_MS = 3000;
+
+interface JobRow {
+  id: string;
+  kind: string;
+  state: string;
+  campaignId: string | null;
+  label: string | null;
+  attempts: number;
+  reason: string | null;
+  createdAt: string | null;
+  finishedAt: string | null;
+}
+
+/** `strata serve --queue`: the queue's latest jobs under the campaign list (nothing without a queue). */
+function jobTable(api: Api): void {
+  const holder = el("section", { class: "panel wide", "data-panel": "jobs", "aria-labelledby": "h-jobs" }, el("h2", { id: "h-jobs" }, "Jobs"));
+  const refresh = async (): Promise<void> => {
+    let body: { queue: boolean; jobs: JobRow[] };
+    try {
+      body = (await api.get<{ queue: boolean; jobs: JobRow[] }>("api/jobs")).body;
+    } catch {
+      return; // an older service or a passing failure: the campaign list shows errors
+    }
+    if (!body.queue) {
+      holder.remove();
+      return;
+    }
+    if (!holder.isConnected) main.append(holder);
+    holder.dataset["count"] = String(body.jobs.length);
+    const rows = body.jobs.map((j) =>
+      el(
+        "tr",
+        { "data-state": j.state },
+        el("td", {}, j.kind),
+        el("td", {}, j.label ?? j.campaignId ?? ""),
+        el("td", { class: `job-${j.state}` }, j.state),
+        el("td", {}, String(j.attempts)),
+        el("td", {}, j.createdAt ? clock(Date.parse(j.createdAt)) : ""),
+        el("td", {}, j.reason ?? ""),
+      ),
+    );
+    holder.replaceChildren(
+      holder.firstChild!,
+      body.jobs.length === 0
+        ? el("p", { class: "empty" }, "No job yet: full runs are queued when a campaign has been quiet.")
+        : el("table", { class: "jobs" }, el("thead", {}, el("tr", {}, ...["kind", "campaign", "state", "attempts", "queued", "reason"].map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows)),
+    );
+    window.setTimeout(() => void refresh(), JOBS_POLL_MS);
+  };
+  void refresh();
 }
 
 function campaignView(api: Api, id: string): void {
