@@ -78,7 +78,7 @@ export async function benchInference(block?: number): Promise<Record<string, Tim
   const rates: Record<string, number> = {};
   const twoLayer = { module: path.resolve(import.meta.dirname, "../src/fit/problem.ts"), export: "objectiveFromProblemFile", spec: { file: problemFile } };
   for (const threads of [1, 2]) {
-    const run = await mcmcRate(mcmcObjective, { walkers: 64, steps: 400, burn: 0, seed: 1, start: { kind: "ball", spread: 1e-3 }, threads, worker: twoLayer, ...(block !== undefined ? { block } : {}) });
+    const run = await mcmcRate(mcmcObjective, { walkers: 64, steps: 1500, burn: 0, seed: 1, start: { kind: "ball", spread: 1e-3 }, threads, worker: twoLayer, ...(block !== undefined ? { block } : {}) });
     rates[`mcmc_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = run.rate;
     if (threads > 1) rates[`mcmc_worker_startup_s_${threads}_threads`] = run.startup;
   }
@@ -122,7 +122,7 @@ async function mcmcRate(objective: FitObjective, options: EnsembleSamplerAsyncOp
  * diagnosis samples it: per-scan fits, regression, the law's joint fit with its covariance,
  * then DE + independence moves from that fit (fixed length here).
  */
-async function seriesPosterior(dir: string): Promise<{ objective: FitObjective; theta: Float64Array; options: EnsembleSamplerAsyncOptions; worker: EnsembleSamplerAsyncOptions["worker"] }> {
+export async function seriesPosterior(dir: string): Promise<{ objective: FitObjective; theta: Float64Array; options: EnsembleSamplerAsyncOptions; worker: EnsembleSamplerAsyncOptions["worker"] }> {
   const campaignDir = path.join(dir, "series10");
   simulateCampaign(
     {
@@ -156,7 +156,7 @@ async function seriesPosterior(dir: string): Promise<{ objective: FitObjective; 
     worker: { module: path.resolve(import.meta.dirname, "../src/diagnosis/fitSeries.ts"), export: "seriesWorkerObjective", spec: lawFit.build },
     options: {
       walkers: 32,
-      steps: 60,
+      steps: 150,
       burn: 0,
       seed: 1,
       move: "de",

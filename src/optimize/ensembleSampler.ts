@@ -223,7 +223,7 @@ export interface EnsembleSamplerAsyncOptions extends EnsembleSamplerOptions {
   readonly threads?: number;
   /** Required when threads > 1: how workers rebuild the objective. */
   readonly worker?: WorkerObjectiveSpec;
-  /** Walkers per block a thread claims at a time (see optimize/sharedPool). @default max(1, ⌊(walkers/2) / (8·threads)⌋) */
+  /** Walkers per block a thread claims at a time (see optimize/sharedPool). @default max(1, ⌊(walkers/2) / (32·threads)⌋) */
   readonly block?: number;
 }
 

@@ -19,6 +19,15 @@ import { CONTROL, DONE, ERROR_BYTES, STOP, beginCommit, blockState, claimBlocks,
 
 /** Longest single Atomics.wait between checks of the generation (ms). */
 const WAIT_SLICE_MS = 1000;
+/**
+ * Until the first batch arrives, the worker evaluates the objective at its initial point,
+ * for up to this long (ms) or {@link WARMUP_CALLS} times, so that its code is compiled: a
+ * cold worker computes its first batches several times slower than the warm calling
+ * thread, which then takes its blocks over (wasted work). After `ready`, so that an
+ * objective that hangs there cannot hang the start.
+ */
+const WARMUP_MS = 150;
+const WARMUP_CALLS = 2000;
 
 function isObjective(value: unknown): value is FitObjective {
   return (
@@ -100,6 +109,13 @@ async function main(): Promise<void> {
   };
   port.postMessage({ ready: true, names: [...objective.names] });
   let seen = Atomics.load(control, CONTROL.generation);
+  const start = Float64Array.from(objective.initial());
+  const warmUntil = performance.now() + WARMUP_MS;
+  try {
+    for (let calls = 0; calls < WARMUP_CALLS && performance.now() < warmUntil && Atomics.load(control, CONTROL.generation) === seen; calls++) f(start);
+  } catch {
+    // an objective that fails at its own start reports that on a real batch
+  }
   for (;;) {
     // the next batch usually follows within microseconds: spin, then block
     const until = performance.now() + init.spinMs;

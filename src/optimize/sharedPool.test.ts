@@ -45,7 +45,7 @@ function sineObjective(spec: SineSpec): FitObjective {
   });
 }
 
-/** The same objective as a worker module; `fault` makes the worker's copy (only) throw, exit or hang once a < 0 check passes. */
+/** The same objective as a worker module; `fault` makes the worker's copy (only) throw, exit or hang away from its initial point (where a worker warms up). */
 function moduleSource(curveUrl: string, fault: "none" | "throw" | "exit" | "hang"): string {
   const faultCode = {
     none: "",
@@ -58,7 +58,7 @@ function moduleSource(curveUrl: string, fault: "none" | "throw" | "exit" | "hang
     "export function makeSine(spec: { x: number[]; y: number[]; sigma: number[] }) {",
     "  const o = curveObjective({ names: ['a', 'w', 'c'], x: Float64Array.from(spec.x), y: spec.y, sigma: spec.sigma, lower: [0, 0.1, -2], upper: [5, 3, 2], initial: [1.8, 1.25, 0.4],",
     "    model: (t: Float64Array, xs: Float64Array, out: Float64Array) => { for (let i = 0; i < xs.length; i++) out[i] = t[0] * Math.sin(t[1] * xs[i]) + t[2]; } });",
-    faultCode === "" ? "  return o;" : `  return { ...o, names: o.names, initial: () => o.initial(), residuals: (t: Float64Array, out: Float64Array) => { ${faultCode} return o.residuals(t, out); }, logPosterior: (t: Float64Array) => { ${faultCode} return o.logPosterior(t); } };`,
+    faultCode === "" ? "  return o;" : `  return { ...o, names: o.names, initial: () => o.initial(), residuals: (t: Float64Array, out: Float64Array) => { if (t[0] !== 1.8) { ${faultCode} } return o.residuals(t, out); }, logPosterior: (t: Float64Array) => { if (t[0] !== 1.8) { ${faultCode} } return o.logPosterior(t); } };`,
     "}",
   ].join("\n");
 }
@@ -148,7 +148,8 @@ describe("shared-memory evaluation on worker threads", () => {
     } finally {
       await pool.close();
     }
-    expect(defaultBlock(32, 2)).toBe(2);
+    expect(defaultBlock(32, 2)).toBe(1);
+    expect(defaultBlock(1000, 2)).toBe(15);
     expect(defaultBlock(3, 2)).toBe(1);
   });
 

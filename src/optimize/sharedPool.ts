@@ -168,13 +168,14 @@ export const YIELD_EVERY_MS = 50;
 /** Default worker spin before blocking (ms). */
 const DEFAULT_SPIN_MS = 2;
 /** Block sizes are chosen so that every thread gets at least this many blocks of a batch. */
-const BLOCKS_PER_THREAD = 8;
+const BLOCKS_PER_THREAD = 32;
 
 /**
  * Points per block for a batch of `count` points over `threads` threads: small enough
- * that each thread gets ≥ 8 blocks (the last blocks balance the threads' shares), at
- * least 1. Claiming a block costs one atomic compare-and-swap, so even single-point blocks
- * pay for a 25-µs likelihood; the signalling is per batch, not per block.
+ * that each thread gets ≥ 32 blocks (the last block of each thread is what the others may
+ * wait for), at least 1. Claiming a block costs one atomic compare-and-swap (≈ 0.1 µs),
+ * so single-point blocks pay even for a 10-µs likelihood: the signalling is per batch
+ * (one store and notify), not per block.
  */
 export function defaultBlock(count: number, threads: number): number {
   return Math.max(1, Math.floor(count / (threads * BLOCKS_PER_THREAD)));
