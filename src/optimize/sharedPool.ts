@@ -159,8 +159,13 @@ export interface SharedEvaluatorOptions {
   readonly label?: string;
 }
 
-/** Shortest wait before the calling thread takes over a worker's block (ms): a wake-up from Atomics.wait takes tens of µs. */
-const STEAL_MIN_MS = 0.2;
+/**
+ * Shortest wait before the calling thread takes over a worker's block (ms). A worker
+ * spinning for the batch claims within a microsecond; one that has not committed a
+ * single-point block this long after the calling thread ran out of work is most likely
+ * descheduled (a busy machine) or still waking from Atomics.wait.
+ */
+const STEAL_MIN_MS = 0.05;
 /** Default of {@link SharedEvaluatorOptions.stealAfter}. */
 const DEFAULT_STEAL_AFTER = 2;
 /** The calling thread yields to its event loop at least this often while batches run (ms). */
