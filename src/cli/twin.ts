@@ -11,6 +11,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { integerOption } from "./numbers.ts";
 import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson, UsageError } from "./output.ts";
+import { fanOut, queueStoreOf, seedRange } from "./queued.ts";
 
 interface TwinCliOptions {
   policy: string;
@@ -20,6 +21,9 @@ interface TwinCliOptions {
   seed?: string;
   budget?: string;
   verbose?: boolean;
+  seeds?: string;
+  queue?: string;
+  store?: string;
 }
 
 export function registerTwin(program: Command): void {
@@ -34,6 +38,9 @@ export function registerTwin(program: Command): void {
     .option("--budget <GY>", "the campaign's total dose budget, Gy (overrides twin.totalBudget_Gy)")
     .option("--verbose", "print a line per action on stderr")
     .option("--json", 'print {"out", "policy", "seed", "scans", "totalDose_Gy", "maxSpotDose_Gy", "budgetExceeded", "target"} instead of a sentence')
+    .option("--seeds <A-B>", "with --queue: one run per seed A…B, each written to OUT/seed-N/twin.json, with OUT/summary.json")
+    .option("--queue <URL>", "hand the runs to `strata worker`s through this job queue (redis://HOST:PORT) and gather them, with a progress line")
+    .option("--store <URL>", "with --queue: the shared store the workers use, postgres://… (default $STRATA_STORE)")
     .addHelpText(
       "after",
       `
@@ -56,6 +63,13 @@ Reproducible given the seed.`,
       }
       checkOutputFolder(options.out, options.force);
       const spec = readJsonFile(file);
+      if (options.seeds !== undefined && options.queue === undefined) throw new UsageError("--seeds: needs --queue (one run per seed, on the workers)");
+      if (options.queue !== undefined) {
+        if (budget !== undefined) throw new UsageError("--budget: not with --queue (set twin.totalBudget_Gy in the scenario)");
+        const seeds = options.seeds !== undefined ? seedRange(options.seeds) : seed !== undefined ? [seed] : [undefined];
+        await twinQueued(spec, options.out, options.policy, seeds, { queue: options.queue, store: queueStoreOf(options.store) });
+        return;
+      }
       const campaignDir = path.join(options.out, "campaign");
       fs.rmSync(campaignDir, { recursive: true, force: true });
       const result = await runTwin(spec, {
@@ -78,4 +92,28 @@ Reproducible given the seed.`,
         process.stdout.write(`twin (${doc.policy}, seed ${doc.seed}): ${scans} scans, ${doc.totalDose_Gy.toPrecision(3)} Gy in all (max spot ${doc.maxSpotDose_Gy.toPrecision(3)} Gy); ${interval}; law ${doc.law.identified ?? "none"} (truth ${doc.law.truth}); wrote ${options.out} (twin.json, diagnosis.json, twin.html, campaign/)\n`);
       }
     });
+}
+
+/** `strata twin --queue [--seeds A-B]`: a job per seed; OUT/seed-N/twin.json and OUT/summary.json; exit 1 when any failed. */
+async function twinQueued(spec: unknown, out: string, policy: string, seeds: readonly (number | undefined)[], where: { queue: string; store: string }): Promise<void> {
+  fs.mkdirSync(out, { recursive: true });
+  const summary: Record<string, { twin?: string; scans?: number; totalDose_Gy?: number; error?: string }> = {};
+  const { failed, seconds } = await fanOut(
+    { ...where, title: "twin --queue" },
+    seeds,
+    async (client, seed) => ({ kind: "twin", input: await client.store.putBlob(Buffer.from(JSON.stringify(spec))), options: { policy, ...(seed !== undefined ? { seed } : {}) }, label: `${policy} seed ${seed ?? "(scenario's)"}` }),
+    (seed, outcome) => {
+      const name = `seed-${seed ?? "scenario"}`;
+      if (outcome.status === "fulfilled") {
+        const doc = outcome.value as { actions?: { kind: string }[]; totalDose_Gy?: number };
+        fs.mkdirSync(path.join(out, name), { recursive: true });
+        fs.writeFileSync(path.join(out, name, "twin.json"), `${JSON.stringify(doc, null, 2)}\n`);
+        summary[name] = { twin: `${name}/twin.json`, scans: (doc.actions ?? []).filter((a) => a.kind === "reflectivity").length, ...(doc.totalDose_Gy !== undefined ? { totalDose_Gy: doc.totalDose_Gy } : {}) };
+      } else summary[name] = { error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason) };
+    },
+  );
+  fs.writeFileSync(path.join(out, "summary.json"), `${JSON.stringify({ policy, runs: summary, failed, seconds }, null, 2)}\n`);
+  for (const [name, s] of Object.entries(summary)) if (s.error) process.stdout.write(`${name}: failed: ${s.error}\n`);
+  process.stdout.write(`twin (${policy}): ${seeds.length - failed} of ${seeds.length} runs through the queue in ${seconds.toFixed(1)} s; wrote ${out} (seed-N/twin.json, summary.json)\n`);
+  if (failed > 0) process.exitCode = 1;
 }

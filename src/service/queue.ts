@@ -261,8 +261,8 @@ export class QueueStore {
   }
 
   /**
-   * A campaign folder's files as blobs and its bundle; returns the bundle's hash.
-   * Hidden files and `truth.json`-like extras are kept: the bundle is the folder as it is.
+   * A campaign folder's files as blobs and its bundle; returns the bundle's hash. Extras such as
+   * `truth.json` are kept (the folder as it is), hidden files are not.
    */
   async putFolder(dir: string): Promise<string> {
     const files: Bundle["files"] = [];
@@ -303,10 +303,14 @@ export class QueueStore {
   }
 }
 
-/** Every regular file under `dir`, relative, `/`-separated, sorted. */
+/**
+ * Every regular file under `dir`, relative, `/`-separated, sorted; hidden entries are skipped (the
+ * service's `.staging/` of files being ingested, editors' and temporary files): they are not the campaign.
+ */
 function listFiles(dir: string, prefix = ""): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    if (entry.name.startsWith(".")) continue;
     const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) out.push(...listFiles(dir, rel));
     else if (entry.isFile()) out.push(rel);
