@@ -10,7 +10,8 @@
 //  6. `strata diagnose --queue` of the same campaign, fanned out to the workers.
 // Prints the job table as it changes and the page's address; stops everything at the end
 // (Ctrl-C stops early). Needs the compiled program (`npm run build`).
-// Options: --speed X (default 600), --keep (keep the schema and the data folder).
+// Options: --speed X (default 600), --keep (keep the schema and the data folder), --stay (keep
+// everything running at the end, for the live page's job table, until Ctrl-C).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -28,6 +29,7 @@ const argValue = (flag, fallback) => {
 };
 const speed = argValue("--speed", "600");
 const keep = process.argv.includes("--keep");
+const stay = process.argv.includes("--stay");
 const schema = `scale_demo_${process.pid}`;
 const pgBase = process.env.STRATA_POSTGRES ?? "postgres://strata:strata@127.0.0.1:5432/strata_test";
 const store = `${pgBase}${pgBase.includes("?") ? "&" : "?"}schema=${schema}`;
@@ -106,7 +108,7 @@ if (!base) {
   await stopAll(1);
 }
 say(`${line}`);
-say(`live page: ${base}/campaigns/example?access_token=${secret}`);
+say(`live page: ${base}/campaigns/example?access_token=${secret} (the job table: ${base}/?access_token=${secret})`);
 // 5. the replay
 const replay = start("replay", process.execPath, [bin, "replay", example, "--into", watchDir, "--speed", speed, "--force"]);
 const api = async (url) => (await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${secret}` } })).json();
@@ -138,4 +140,8 @@ say("the full diagnosis is stored (computed by a worker)");
 const out = path.join(tmp, "batch");
 const batch = spawnSync(process.execPath, [bin, "diagnose", example, "--queue", queue, "--store", store, "--out", out], { stdio: ["ignore", "inherit", "inherit"] });
 say(`strata diagnose --queue exited ${batch.status}`);
+if (stay) {
+  say("everything keeps running: Ctrl-C stops it");
+  await new Promise(() => undefined);
+}
 await stopAll(batch.status === 0 ? 0 : 1);
