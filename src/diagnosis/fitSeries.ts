@@ -84,21 +84,44 @@ export function independentSeries(input: SeriesInput, options: { global?: boolea
 }
 
 /**
- * {@link independentSeries} with the series of the global stage's basins (two when a second
- * basin fits the first scan nearly as well) fitted at once, on this thread and a worker:
- * the same result for every thread count (each series is the same deterministic chain of
- * warm-started fits), in about half the wall time when there are two.
+ * {@link independentSeries} on `threads` threads (this one included). By default the series
+ * of the global stage's basins (two when a second basin fits the first scan nearly as well)
+ * are fitted at once: the same result as independentSeries for every thread count, in about
+ * half the wall time when there are two.
+ *
+ * With `segment: S` (opt-in) each basin's series is also cut into segments of S scans: the
+ * segments' first scans are fitted in a chain here (each warm-started from the previous
+ * segment's first scan, S scans earlier), then the segments' other scans in parallel, each
+ * chain warm-started from its segment's first scan. The result depends on S, and on the
+ * thread count only as far as a worker's objective differs from this thread's (at present
+ * the free X-ray per-scan objective evaluates ~1e-6 relative apart in a worker: see the
+ * issue-21 report); it differs from the unsegmented chain where a fit started S scans back
+ * lands elsewhere than one started one scan back (on a 40-scan X-ray series, S = 10:
+ * thicknesses within 5e-9 relative, the same total χ²).
  * @param options.threads - threads to use, this one included @default 1
+ * @param options.segment - scans per segment (≥ 2); undefined: one chain per basin
  */
-export async function independentSeriesAsync(input: SeriesInput, options: { global?: boolean; widened?: boolean; seed?: number; threads?: number } = {}): Promise<IndependentSeries> {
+export async function independentSeriesAsync(input: SeriesInput, options: { global?: boolean; widened?: boolean; seed?: number; threads?: number; segment?: number } = {}): Promise<IndependentSeries> {
   const plan = seriesPlan(input, options);
-  const runs = await runTasks({
-    entry: siblingModule(import.meta.url, "./scanFitWorker"),
-    tasks: plan.starts.map((start): ScanSeriesTask => ({ input, scales: plan.scales, start })),
-    threads: options.threads ?? 1,
-    local: runScanSeries,
-    label: "per-scan fits from a basin",
-  });
+  const threads = options.threads ?? 1;
+  const segment = options.segment;
+  const entry = siblingModule(import.meta.url, "./scanFitWorker");
+  const label = "per-scan fits";
+  if (segment === undefined || input.scans.length <= segment) {
+    const runs = await runTasks({ entry, tasks: plan.starts.map((start): ScanSeriesTask => ({ input, scales: plan.scales, start })), threads, local: runScanSeries, label });
+    return chosenSeries(plan, runs);
+  }
+  if (!Number.isInteger(segment) || segment < 2) throw new ValidationError("segment", "must be an integer ≥ 2", segment);
+  const runs: IndependentScanFit[][] = [];
+  for (const start of plan.starts) {
+    const heads: IndependentScanFit[] = [];
+    for (let first = 0; first < input.scans.length; first += segment) {
+      heads.push(fitSeriesFrom({ ...input, scans: [input.scans[first]] }, plan.scales, start, heads[heads.length - 1])[0]);
+    }
+    const tasks = heads.map((head, k): ScanSeriesTask => ({ input: { ...input, scans: input.scans.slice(k * segment + 1, (k + 1) * segment) }, scales: plan.scales, start, previous: head }));
+    const rests = await runTasks({ entry, tasks, threads, local: runScanSeries, label });
+    runs.push(heads.flatMap((head, k) => [head, ...rests[k]]));
+  }
   return chosenSeries(plan, runs);
 }
 
@@ -107,11 +130,13 @@ export interface ScanSeriesTask {
   input: SeriesInput;
   scales: SeriesScales;
   start: Float64Array;
+  /** the scan fitted just before this series' first, which warm-starts it */
+  previous?: ScanWarmStart;
 }
 
 /** The warm-started per-scan fits of a task (in this thread or a worker's). */
 export function runScanSeries(task: ScanSeriesTask): IndependentScanFit[] {
-  return fitSeriesFrom(task.input, task.scales, task.start);
+  return fitSeriesFrom(task.input, task.scales, task.start, task.previous);
 }
 
 /** Where the per-scan fits start: the geometry-scanned first start, and with the global stage its best basins. */
@@ -176,10 +201,16 @@ export function scanFitEntry(scan: { id: string; time_s: number }, fit: LeastSqu
   };
 }
 
-/** The warm-started per-scan fits, the first from `firstStart` (values of the first scan's free fit). */
-function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Float64Array): IndependentScanFit[] {
+/** What a per-scan fit is warm-started from: the previous scan's answer. */
+export type ScanWarmStart = Pick<IndependentScanFit, "thickness" | "roughness" | "density" | "nuisance">;
+
+/**
+ * The warm-started per-scan fits, the first from `previous` when given (a scan fitted before
+ * this run), else from `firstStart` (values of the first scan's free fit).
+ */
+function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Float64Array, from?: ScanWarmStart): IndependentScanFit[] {
   const results: IndependentScanFit[] = [];
-  let previous: { thickness: number; roughness: number; density: number | undefined; nuisance: Record<string, number> } | undefined;
+  let previous: ScanWarmStart | undefined = from;
   for (const scan of input.scans) {
     const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
       ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
