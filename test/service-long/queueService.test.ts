@@ -13,6 +13,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
+import { launchBrowser } from "../report/browser.ts";
 import { PgSchema, RedisServer, WorkerProcess, bin, smallScenario, until } from "./queueHarness.ts";
 
 /** Seconds of quiet before the full run (`--full-after`). */
@@ -93,5 +94,16 @@ describe("strata serve --queue", () => {
     expect(stored).toBe("1");
     const after = (await (await get("/api/jobs")).json()) as { jobs: { id: string; state: string; campaignId: string | null }[] };
     expect(after.jobs.find((j) => j.id === rows[0].job_id)).toMatchObject({ state: "done", campaignId: "ex" });
+    // the live page's job table shows it (a real browser)
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/?access_token=${secret}`);
+      const row = page.locator('section[data-panel="jobs"] tr[data-state="done"]');
+      await row.first().waitFor({ timeout: 20_000 });
+      expect(await row.first().innerText()).toMatch(/^full\s+ex\s+done\s+1\b/);
+    } finally {
+      await browser.close();
+    }
   }, RUN_TIMEOUT_MS * 2);
 });
