@@ -4,8 +4,9 @@
  * 25 µs for its kernel, ratio ≈ 4.6), and MCMC walker-steps per second on 1 and 2 threads.
  * Issue 21: the same rates on a 10-scan X-ray series' joint posterior (the objective the
  * diagnosis samples, with its moves), and the worker start-up, reported apart from the rate
- * (the rate is timed from the end of the first step to the end of the last). A 2-thread
- * number needs 2 idle cores.
+ * (the rate is timed from the end of the first step to the end of the last), and
+ * differential evolution's energy evaluations per second (deferred updating, start-up
+ * included). A 2-thread number needs 2 idle cores.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -16,6 +17,7 @@ import { JointObjective } from "../src/fit/jointObjective.ts";
 import { reflectivityTerm } from "../src/fit/reflectivityTerm.ts";
 import { ensembleSamplerAsync, startFromFit, type EnsembleSamplerAsyncOptions } from "../src/optimize/ensembleSampler.ts";
 import type { FitObjective } from "../src/optimize/objective.ts";
+import { differentialEvolutionAsync } from "../src/optimize/differentialEvolution.ts";
 import { objectiveFromProblemFile } from "../src/fit/problem.ts";
 import { simulateCampaign } from "../src/simulation/simulate.ts";
 import { loadCampaign } from "../src/campaign/campaign.ts";
@@ -81,6 +83,12 @@ export async function benchInference(block?: number): Promise<Record<string, Tim
     const run = await mcmcRate(mcmcObjective, { walkers: 64, steps: 1500, burn: 0, seed: 1, start: { kind: "ball", spread: 1e-3 }, threads, worker: twoLayer, ...(block !== undefined ? { block } : {}) });
     rates[`mcmc_walker_steps_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = run.rate;
     if (threads > 1) rates[`mcmc_worker_startup_s_${threads}_threads`] = run.startup;
+  }
+  // differential evolution, a generation's trials as one batch (deferred updating)
+  for (const threads of [1, 2]) {
+    const started = performance.now();
+    const de = await differentialEvolutionAsync(mcmcObjective, { seed: 1, maxGenerations: 80, tol: 0, polish: false, threads, worker: twoLayer });
+    rates[`de_evaluations_per_s_${threads}_thread${threads > 1 ? "s" : ""}`] = de.evaluations / ((performance.now() - started) / 1000);
   }
   const series = await seriesPosterior(dir);
   for (const threads of [1, 2]) {
