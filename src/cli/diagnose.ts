@@ -85,7 +85,7 @@ export function registerDiagnose(program: Command): void {
     .option("--walkers <N>", "MCMC walkers (≥ 2; raised to an even number ≥ 2 × parameters + 2)", "24")
     .option("--steps <N>", "MCMC steps kept after burn-in before the first mixing check (the chain is extended until mixed)", String(DIAGNOSE_DEFAULTS.mcmc.steps))
     .option("--burn <N>", "MCMC burn-in steps", String(DIAGNOSE_DEFAULTS.mcmc.burn))
-    .option("--threads <N>", "MCMC worker threads (default: cores, at most 4)")
+    .option("--threads <N>", "threads for the per-scan and law fits and the MCMC, this one included (default: cores, at most 4)")
     .option("--min-ess <N>", "MCMC runs until every parameter and scan thickness has this effective sample size (default 400; 0: no ESS target)")
     .option("--tau-factor <X>", "... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")
     .option("--mcmc-max-seconds <S>", "wall-time cap of each MCMC chain; reaching it unmixed is flagged (default 20)")
