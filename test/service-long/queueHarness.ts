@@ -33,6 +33,19 @@ export const SMALL_DIAGNOSIS_FLAGS = ["--laws", "parabolic,linear", "--seed", "1
  * since a second diagnosis in one process can differ from a first in the last digits.
  */
 export async function diagnoseInProcess(folder: string): Promise<Record<string, unknown>> {
+  try {
+    return await diagnoseOnce(folder);
+  } catch {
+    // once more: a concurrent `npm run build` rewriting dist/ can fail one start of the CLI
+    await new Promise((r) => setTimeout(r, CLI_RETRY_MS));
+    return diagnoseOnce(folder);
+  }
+}
+
+/** Pause before the one retry of a reference diagnosis (ms). */
+const CLI_RETRY_MS = 3000;
+
+async function diagnoseOnce(folder: string): Promise<Record<string, unknown>> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "strata-queue-ref-"));
   try {
     await new Promise<void>((resolve, reject) => {
