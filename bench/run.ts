@@ -20,6 +20,7 @@ import { benchLive } from "./live.ts";
 import { measureServiceLatency, percentile } from "./serviceLatency.ts";
 import { benchPlan } from "./plan.ts";
 import { benchProposal } from "./proposal.ts";
+import { measureQueueThroughput } from "./queue.ts";
 import type { Timing } from "./harness.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,6 +54,18 @@ const suites: Record<string, () => Record<string, Timing | number | string> | Pr
   },
   plan: benchPlan,
   proposal: benchProposal,
+  // issue 20: 24 small campaigns through `strata diagnose FOLDER --queue` on 1 and 2 `strata worker`s (own redis-server, PostgreSQL schema): ~3 min
+  queue: async () => {
+    const r = await measureQueueThroughput({ repeat: 1 });
+    return {
+      campaigns: r.campaigns,
+      "1 worker s": r.oneWorker_s,
+      "2 workers s": r.twoWorkers_s,
+      "2 workers / 1 worker (target ≤ 0.6)": r.ratio,
+      "in process, one after another s": r.inProcess_s,
+      "queued results equal in-process": String(r.equal),
+    };
+  },
 };
 const only = process.argv.slice(2);
 const results: Record<string, unknown> = {
