@@ -148,31 +148,36 @@ export async function runTasks<T, R>(options: {
   const { Worker } = await import("node:worker_threads");
   const source = await bundledWorkerSource(options.entry, options.external ?? []);
   const workers = Array.from({ length: workerCount }, () => new Worker(source, { eval: true }));
-  const idle: InstanceType<typeof Worker>[] = [];
   const exited = new Set<InstanceType<typeof Worker>>();
   for (const worker of workers) worker.once("exit", () => exited.add(worker));
-  const outstanding = new Set<Promise<void>>();
-  let next = 0;
+  // static lanes: task i runs on thread i mod (workers + 1), 0 being this one. Which thread
+  // computes a task then never depends on timing, so a run is repeatable even when a
+  // thread's numbers depend on what it computed before (the smearing plan cache)
+  const lanes = workerCount + 1;
   let failure: Error | undefined;
-  const give = (worker: InstanceType<typeof Worker>): void => {
-    if (exited.has(worker)) {
-      failure ??= new Error(`${label}: a worker thread exited`);
-      return;
-    }
-    const id = next++;
-    const done = new Promise<void>((resolve) => {
+  const runLane = (worker: InstanceType<typeof Worker>, lane: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      let id = lane;
       const finish = (): void => {
         worker.off("message", onMessage);
         worker.off("error", onError);
         worker.off("exit", onExit);
         resolve();
       };
+      const send = (): void => {
+        if (id >= tasks.length || failure) return finish();
+        if (exited.has(worker)) {
+          failure ??= new Error(`${label}: a worker thread exited`);
+          return finish();
+        }
+        worker.postMessage({ id, task: tasks[id] });
+      };
       const onMessage = (reply: TaskReply<R>): void => {
         if (reply.id !== id) return;
         if ("error" in reply) failure ??= new Error(`${label} ${id} in a worker thread failed: ${reply.error}`);
         else results[id] = reply.result;
-        idle.push(worker);
-        finish();
+        id += lanes;
+        send();
       };
       const onError = (error: Error): void => {
         failure ??= new Error(`${label} ${id}: the worker thread failed: ${error.message.split("\n")[0]}`);
@@ -185,23 +190,16 @@ export async function runTasks<T, R>(options: {
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
+      send();
     });
-    outstanding.add(done);
-    void done.then(() => outstanding.delete(done));
-    worker.postMessage({ id, task: tasks[id] });
-  };
   try {
-    for (const worker of workers) if (next < tasks.length) give(worker);
-    while (next < tasks.length && !failure) {
-      const id = next++;
+    const running = workers.map((worker, w) => runLane(worker, w + 1));
+    for (let id = 0; id < tasks.length && !failure; id += lanes) {
       results[id] = local(tasks[id], id);
+      // let the workers' replies in between this thread's tasks
       await new Promise((resolve) => setImmediate(resolve));
-      while (idle.length > 0 && next < tasks.length) give(idle.pop()!);
     }
-    while (outstanding.size > 0) {
-      await Promise.race(outstanding);
-      while (idle.length > 0 && next < tasks.length && !failure) give(idle.pop()!);
-    }
+    await Promise.all(running);
     if (failure) throw failure;
     return results;
   } finally {

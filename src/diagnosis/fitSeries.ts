@@ -527,6 +527,10 @@ export async function samplePosterior(lawFit: LawFit, options: PosteriorOptions)
     // step or two when the posterior is near-Gaussian, DE moves keep it honest when not)
     ...(lawFit.fit.covariance.every((c) => Number.isFinite(c)) ? { independence: { ...LAPLACE_PROPOSAL, center: lawFit.fit.values, covariance: lawFit.fit.covariance } } : {}),
     threads,
+    // a smeared objective's last digits depend on what its thread evaluated before (the
+    // smearing plan cache): static lanes keep which thread evaluates which walker fixed, so
+    // a diagnosis repeats exactly for a given --threads
+    staticLanes: true,
     ...(threads > 1 ? { worker: { module: new URL(import.meta.url).href, export: "seriesWorkerObjective", spec: lawFit.build } } : {}),
     start: startFromFit(lawFit.fit, 0.5),
     tauFactor: options.tauFactor ?? POSTERIOR_MIXING_DEFAULTS.tauFactor,

@@ -225,6 +225,8 @@ export interface EnsembleSamplerAsyncOptions extends EnsembleSamplerOptions {
   readonly worker?: WorkerObjectiveSpec;
   /** Walkers per block a thread claims at a time (see optimize/sharedPool). @default max(1, ⌊(walkers/2) / (32·threads)⌋) */
   readonly block?: number;
+  /** Static lanes (see SharedEvaluatorOptions.staticLanes): the chain repeats run to run even when the objective's numbers depend on its thread's history. @default false */
+  readonly staticLanes?: boolean;
 }
 
 /** Outcome of a sampler run. */
@@ -1120,6 +1122,7 @@ export async function ensembleSamplerAsync(objective: FitObjective, options: Ens
     capacity: half,
     kind: "logPosterior",
     ...(options.block !== undefined ? { block: options.block } : {}),
+    ...(options.staticLanes ? { staticLanes: true } : {}),
     label: "ensembleSampler",
   });
   const local = (theta: Float64Array): number => objective.logPosterior(theta);

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     }
     if (generation === STOP) break;
     seen = generation;
-    claimBlocks(control, generation, run);
+    claimBlocks(control, generation, run, init.lane, init.lanes);
   }
   port.close();
 }

@@ -90,12 +90,22 @@ export function blockState(generation: number, state: number): number {
  * Claims blocks of generation `generation` until none is left, running `run(index, begin, end)`
  * on each (points [begin, end)). Returns how many blocks this thread claimed.
  */
-export function claimBlocks(control: Int32Array, generation: number, run: (index: number, begin: number, end: number) => void): number {
+export function claimBlocks(control: Int32Array, generation: number, run: (index: number, begin: number, end: number) => void, lane = 0, lanes = 0): number {
   const count = control[CONTROL.count];
   const block = control[CONTROL.block];
   const blocks = Math.ceil(count / block);
   const tag = generation << 16;
   let ran = 0;
+  if (lanes > 0) {
+    // static lanes: this thread's blocks only, while the batch is open
+    for (let index = lane; index < blocks; index += lanes) {
+      if ((Atomics.load(control, CONTROL.next) & ~0xffff) !== tag) return ran;
+      const begin = index * block;
+      run(index, begin, Math.min(count, begin + block));
+      ran++;
+    }
+    return ran;
+  }
   for (;;) {
     const word = Atomics.load(control, CONTROL.next);
     if ((word & ~0xffff) !== tag) return ran;
@@ -137,6 +147,9 @@ export interface PoolWorkerData {
   readonly results: SharedArrayBuffer;
   /** How long a worker spins for the next batch before it blocks in Atomics.wait (ms). */
   readonly spinMs: number;
+  /** With static lanes: this worker's lane (1…lanes−1; the calling thread is lane 0) and the lane count; 0 = claim blocks dynamically. */
+  readonly lane: number;
+  readonly lanes: number;
 }
 
 /** Options of {@link SharedEvaluator.create}. */
@@ -153,6 +166,14 @@ export interface SharedEvaluatorOptions {
   readonly block?: number;
   /** The calling thread takes over a worker's unfinished block after this many times the time a block takes (its own blocks' mean). @default 2 */
   readonly stealAfter?: number;
+  /**
+   * Static lanes: block i is computed by thread i mod threads (0 = the calling thread), and
+   * the calling thread takes a worker's block over only after {@link STATIC_STEAL_MS}. Which
+   * thread computes a point then never depends on timing, so a run is repeatable even when an
+   * objective's numbers depend on what its thread evaluated before (the smearing plan cache
+   * makes a smeared curve differ ~1e-6 relative between threads). @default false
+   */
+  readonly staticLanes?: boolean;
   /**
    * How long a worker spins for the next batch before blocking (ms). Long enough for the
    * calling thread's work between batches (acceptance and proposals: microseconds); short,
@@ -171,6 +192,8 @@ export interface SharedEvaluatorOptions {
  * descheduled (a busy machine) or still waking from Atomics.wait.
  */
 const STEAL_MIN_MS = 0.05;
+/** With static lanes, a worker's block is taken over only after this long (ms): a hung or long-descheduled worker, not a slow one. */
+export const STATIC_STEAL_MS = 2000;
 /** Default of {@link SharedEvaluatorOptions.stealAfter}. */
 const DEFAULT_STEAL_AFTER = 2;
 /** The calling thread yields to its event loop at least this often while batches run (ms). */
@@ -236,6 +259,7 @@ export class SharedEvaluator {
     private readonly block: number | undefined,
     private readonly stealAfter: number,
     private readonly label: string,
+    private readonly staticLanes: boolean = false,
   ) {
     this.control = new Int32Array(buffers.control);
     this.states = new Int32Array(buffers.states);
@@ -296,12 +320,14 @@ export class SharedEvaluator {
       kind: options.kind,
       ...buffers,
       spinMs: options.spinMs ?? DEFAULT_SPIN_MS,
+      lane: 0,
+      lanes: 0,
     };
     const bootstrap = workerBootstrap(siblingModule(import.meta.url, "./mcmcWorker"));
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < threads - 1; i++) {
-      const worker = new Worker(bootstrap, { eval: true, workerData: data });
+      const worker = new Worker(bootstrap, { eval: true, workerData: { ...data, lane: options.staticLanes ? i + 1 : 0, lanes: options.staticLanes ? threads : 0 } });
       workers.push(worker);
       ready.push(
         new Promise<void>((resolve, reject) => {
@@ -341,7 +367,7 @@ export class SharedEvaluator {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
     }
-    return new SharedEvaluator(workers, buffers, p, capacity, threads, options.block, stealAfter, label);
+    return new SharedEvaluator(workers, buffers, p, capacity, threads, options.block, stealAfter, label, options.staticLanes ?? false);
   }
 
   /**
@@ -376,15 +402,21 @@ export class SharedEvaluator {
     const started = performance.now();
     let ownPoints = 0;
     try {
-      claimBlocks(control, generation, (index, begin, end) => {
-        compute(begin, end);
-        ownPoints += end - begin;
-        Atomics.store(states, index, done);
-      });
+      claimBlocks(
+        control,
+        generation,
+        (index, begin, end) => {
+          compute(begin, end);
+          ownPoints += end - begin;
+          Atomics.store(states, index, done);
+        },
+        0,
+        this.staticLanes ? this.threads : 0,
+      );
       // the workers' blocks: wait about two block times, then take over what is still not done
       const finished = performance.now();
       const blockMs = ownPoints > 0 ? ((finished - started) / ownPoints) * block : 0;
-      const graceMs = Math.max(STEAL_MIN_MS, this.stealAfter * blockMs);
+      const graceMs = this.staticLanes ? STATIC_STEAL_MS : Math.max(STEAL_MIN_MS, this.stealAfter * blockMs);
       for (let index = 0; index < blocks; index++) {
         for (let spins = 1; ; spins++) {
           const state = Atomics.load(states, index);
