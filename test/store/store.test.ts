@@ -339,10 +339,13 @@ describe.each([sqliteBackend, postgresBackend])("the $name store", (backend) => 
     let done = false;
     void writes.finally(() => (done = true)).catch(() => undefined);
     for (let after = from; ; ) {
+      // read "done" before polling: an empty page then proves the end only if every write had
+      // committed before the poll began (a write finishing during the poll is seen next time)
+      const finished = done;
       const page = await store.events(after);
       seen.push(...page.map((e) => e.seq));
       if (page.length > 0) after = page[page.length - 1].seq;
-      else if (done) break;
+      else if (finished) break;
     }
     await writes;
     const final = (await store.events(from)).map((e) => e.seq);
