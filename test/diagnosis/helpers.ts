@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
-import { diagnoseCampaign, type Diagnosis } from "../../src/diagnosis/diagnose.ts";
+import { diagnoseCampaign, type Diagnosis, type PopulationSection } from "../../src/diagnosis/diagnose.ts";
 import type { DiagnoseOptions } from "../../src/diagnosis/diagnoseCell.ts";
 import { LAW_NAMES, type LawName } from "../../src/models/growthLaws.ts";
 
@@ -68,4 +68,15 @@ export function replicateScenario(seed: number, cells = REPLICATE_CELLS, scans =
     population: { k: REPLICATE_LOG_SD },
     scans: { count: scans, interval_s: 2700, exposure_s: 300, qMin: 0.012, qMax: 0.28, points: 60, dqOverQ_fwhm: 0.05, incident: 1e5, background: 0 },
   };
+}
+
+/** Issue 13's all-laws population campaign: the replicate cells measured by neutrons, parabolic growth whose kp is drawn log-normally (log-sd {@link REPLICATE_LOG_SD}), in a potentiostatic hold. */
+export function allLawsPopulationScenario(seed: number): Record<string, unknown> {
+  return { ...replicateScenario(seed), probe: "neutron", law: { name: "parabolic", parameters: TRUE_PARAMETERS.parabolic }, population: { kp: REPLICATE_LOG_SD }, faradaicFraction: 1 };
+}
+
+/** kp's population under the parabolic law, fitted as the pooled law or beside it as an alternative (undefined: not reported). */
+export function parabolicKpPopulation(population: PopulationSection): PopulationSection["parameters"][string] | undefined {
+  const underParabolic = [population, ...(population.alternatives ?? [])].find((u): u is PopulationSection | NonNullable<PopulationSection["alternatives"]>[number] => u.law === "parabolic");
+  return underParabolic?.parameters["kp"];
 }

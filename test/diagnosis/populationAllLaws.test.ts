@@ -12,8 +12,7 @@
  * budget can carry; `npm run test:calibration` (run by CI) runs its 6 seeds.
  */
 import { describe, expect, it } from "vitest";
-import { REPLICATE_LOG_SD, replicateScenario, simulateAndDiagnose, TRUE_PARAMETERS } from "./helpers.ts";
-import type { PopulationSection } from "../../src/diagnosis/diagnose.ts";
+import { allLawsPopulationScenario, parabolicKpPopulation, REPLICATE_LOG_SD, simulateAndDiagnose } from "./helpers.ts";
 import { coverageThreshold, FULL_CALIBRATION, seedCount } from "../calibrationScale.ts";
 
 /** Issue 13's population acceptance (20 seeds in the issue): 6 seeds (≈ 45 s to 3 min a seed with six cells; CI runs every suite in 90 minutes). */
@@ -32,8 +31,7 @@ describe("population across cells that disagree on the law (issue 13 part 4)", (
       let covered = 0;
       const lines: string[] = [];
       for (let seed = 1; seed <= ALL_LAWS_SEEDS; seed++) {
-        const scenario = { ...replicateScenario(seed), probe: "neutron", law: { name: "parabolic", parameters: TRUE_PARAMETERS.parabolic }, population: { kp: TRUE_LOG_SD }, faradaicFraction: 1 };
-        const { diagnosis } = await simulateAndDiagnose(scenario, { mcmc: { walkers: 16, steps: 250, burn: 100, threads: 1 } });
+        const { diagnosis } = await simulateAndDiagnose(allLawsPopulationScenario(seed), { mcmc: { walkers: 16, steps: 250, burn: 100, threads: 1 } });
         const population = diagnosis.population!;
         expect(population.fitted).toBe(true);
         const choice = population.lawChoice!;
@@ -41,8 +39,7 @@ describe("population across cells that disagree on the law (issue 13 part 4)", (
         expect(choice.cells.map((c) => c.cell)).toEqual(diagnosis.cells.map((c) => c.id));
         for (const c of choice.cells) expect(c.ownLaw).toBe(diagnosis.cells.find((d) => d.id === c.cell)!.diagnosis.detail.bestLaw);
         expect(population.law).toBe(choice.pooled[0].law);
-        const underParabolic = [population, ...(population.alternatives ?? [])].find((u): u is PopulationSection | NonNullable<PopulationSection["alternatives"]>[number] => u.law === "parabolic");
-        const kp = underParabolic?.parameters["kp"];
+        const kp = parabolicKpPopulation(population);
         lines.push(`seed ${seed}: pooled ${choice.pooled.slice(0, 3).map((p) => `${p.law} ${p.deltaIC.toFixed(2)}`).join(", ")}; alone ${choice.cells.map((c) => c.ownLaw).join(" ")}; kp log-sd ${kp ? `${kp.logSd.median.toFixed(3)} [${kp.logSd.lo95.toFixed(3)}, ${kp.logSd.hi95.toFixed(3)}]` : "not reported"}`);
         expect(kp, lines[lines.length - 1]).toBeDefined();
         if (kp!.logSd.lo95 <= TRUE_LOG_SD && TRUE_LOG_SD <= kp!.logSd.hi95) covered++;

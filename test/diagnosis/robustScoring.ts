@@ -11,6 +11,7 @@ import { expect } from "vitest";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
+import type { DiagnoseOptions } from "../../src/diagnosis/diagnoseCell.ts";
 import { LAW_NAMES } from "../../src/models/growthLaws.ts";
 import { FAMILY_LAWS, xrayElectrolyteScenario } from "./families.ts";
 import { coverageThreshold, FULL_CALIBRATION } from "../calibrationScale.ts";
@@ -63,16 +64,22 @@ export interface Outcome {
   detected: boolean;
   offsetCovered?: boolean;
   summary: string;
+  /** the true and the chosen law, the quality codes, and each checked parameter's truth beside its 95 % interval (for bench/robustStudy.ts) */
+  trueLaw: string;
+  chosenLaw: string;
+  codes: string[];
+  intervals: { name: string; truth: number | null; lo95: number | null; hi95: number | null }[];
+  offset?: { truth: number; lo95: number; hi95: number };
 }
 
 export const covers = (i: IntervalJson, x: number): boolean => i.lo95 <= x && x <= i.hi95;
 
 /** Simulate, diagnose with every law and damage auto, and score against the truth. */
-export async function diagnoseAndScore(label: string, scenario: Record<string, unknown>, angleOffset_deg?: number): Promise<Outcome> {
+export async function diagnoseAndScore(label: string, scenario: Record<string, unknown>, angleOffset_deg?: number, mcmc: DiagnoseOptions["mcmc"] = MCMC): Promise<Outcome> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-robust-"));
   try {
     const truth = simulateCampaign(scenario, dir) as unknown as TruthJson;
-    const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: [...LAW_NAMES], seed: 1, mcmc: MCMC });
+    const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: [...LAW_NAMES], seed: 1, mcmc });
     const cell = diagnosis.json["cells"] as Record<string, CellJson>;
     const json = cell["A"];
     const interphase = Object.keys(json.growth)[0];
@@ -94,11 +101,13 @@ export async function diagnoseAndScore(label: string, scenario: Record<string, u
     const expected: Record<string, number> | undefined = chosen === trueLaw ? truth.law.parameters : chosen === "charge" ? { L0: truth.law.parameters["L0"], f: truth.faradaicFraction } : undefined;
     let covered = 0;
     let checked = 0;
+    const intervals: Outcome["intervals"] = [];
     const names = expected ? Object.keys(expected) : Object.keys(truth.law.parameters);
     for (const name of names) {
       checked++;
       const interval = growth.parameters[name];
       if (expected && interval && covers(interval, expected[name])) covered++;
+      intervals.push({ name, truth: expected ? expected[name] : null, lo95: interval?.lo95 ?? null, hi95: interval?.hi95 ?? null });
     }
     const untrustworthy = json.quality.some((q) => q.code === "untrustworthy");
     const offset = json.shared?.["angle_offset"];
@@ -107,7 +116,23 @@ export async function diagnoseAndScore(label: string, scenario: Record<string, u
       `${label}: law ${trueLaw}→${chosen}, RMS z ${rmsZ.toFixed(2)}, params ${covered}/${checked}` +
       (offset ? `, offset [${offset.lo95.toFixed(4)}, ${offset.hi95.toFixed(4)}] vs ${angleOffset_deg?.toFixed(4)}` : "") +
       `, damage ${json.damage.detected === true ? "detected" : "not detected"}${untrustworthy ? ", UNTRUSTWORTHY" : ""}`;
-    return { label, untrustworthy, rmsZ, identified, covered, checked, detected: json.damage.detected === true, ...(offsetCovered !== undefined ? { offsetCovered } : {}), summary };
+    const codes = json.quality.flatMap((q) => (q.code === undefined ? [] : [q.code]));
+    return {
+      label,
+      untrustworthy,
+      rmsZ,
+      identified,
+      covered,
+      checked,
+      detected: json.damage.detected === true,
+      ...(offsetCovered !== undefined ? { offsetCovered } : {}),
+      summary,
+      trueLaw,
+      chosenLaw: chosen,
+      codes,
+      intervals,
+      ...(offset && angleOffset_deg !== undefined ? { offset: { truth: angleOffset_deg, lo95: offset.lo95, hi95: offset.hi95 } } : {}),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -134,15 +159,17 @@ export function expectCoverage(covered: number, checked: number, what: string): 
   if (FULL_CALIBRATION && checked >= UPPER_BAND_MIN_CHECKS) expect(covered / checked, `${what}: ${covered}/${checked}`).toBeLessThanOrEqual(COVERAGE_BAND[1]);
 }
 
+/** A family's trajectories off by > {@link TRAJECTORY_OFF_SD} σ while not flagged, and its growth parameters' coverage over the trusted diagnoses. */
+export function familyCounts(outcomes: Outcome[]): { confidentlyWrong: Outcome[]; covered: number; checked: number } {
+  const confidentlyWrong = outcomes.filter((o) => o.rmsZ > TRAJECTORY_OFF_SD && !o.untrustworthy);
+  const trusted = outcomes.filter((o) => !o.untrustworthy);
+  return { confidentlyWrong, covered: trusted.reduce((a, o) => a + o.covered, 0), checked: trusted.reduce((a, o) => a + o.checked, 0) };
+}
+
 /** No confidently wrong trajectory, and the growth parameters' coverage. */
 export function expectHonestAndCovered(outcomes: Outcome[], family: string): void {
-  const confidentlyWrong = outcomes.filter((o) => o.rmsZ > TRAJECTORY_OFF_SD && !o.untrustworthy);
+  const { confidentlyWrong, covered, checked } = familyCounts(outcomes);
   expect(confidentlyWrong.map((o) => o.summary), `${family}: trajectories off by > ${TRAJECTORY_OFF_SD} σ and not flagged`).toEqual([]);
-  const trusted = outcomes.filter((o) => !o.untrustworthy);
-  expectCoverage(
-    trusted.reduce((a, o) => a + o.covered, 0),
-    trusted.reduce((a, o) => a + o.checked, 0),
-    `${family} growth parameters`,
-  );
+  expectCoverage(covered, checked, `${family} growth parameters`);
 }
 
