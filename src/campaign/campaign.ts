@@ -29,7 +29,7 @@ import { readImpedanceFile, type ImpedanceSpectrum } from "../io/impedance.ts";
 import { readCyclerFile } from "../io/cycler/index.ts";
 import type { CyclerTable } from "../io/cycler/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
-import { parseIsoTime, parseManifest, parseUtcOffset, resolveMaterialSld, secondsBetween } from "./manifest.ts";
+import { manifestBeams, parseIsoTime, parseManifest, parseUtcOffset, resolveMaterialSld, secondsBetween } from "./manifest.ts";
 import type { CampaignManifest, IsoTime, ManifestCell, ManifestElectrochemistry, ManifestNexusMapping } from "./manifest.ts";
 import { alignCell, type AlignedScan, type AlignedSpectrum, type CycleClock } from "./align.ts";
 import { headerTimes, resolveScanTimes, type TimedScan } from "./scanTimes.ts";
@@ -115,7 +115,8 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
   manifest.cells.forEach((cell, i) => {
     cell.stack.forEach((layer, j) => {
       try {
-        resolveMaterialSld(layer.material, manifest.beam, options.materials);
+        // at every beam a scan may use (the campaign's `beam` and each of `beams`)
+        for (const { beam } of manifestBeams(manifest)) resolveMaterialSld(layer.material, beam, options.materials);
       } catch (error) {
         if (error instanceof ValidationError) {
           throw new ValidationError(`cells[${i}].stack[${j}].material`, error.message.replace(/ \(got .*\)$/, ""), layer.material);

@@ -269,6 +269,8 @@ export interface ManifestScan {
   readonly nexus?: ManifestNexusMapping;
   /** Column files: the measure of the dQ column when the file's header does not declare it. */
   readonly dqMeasure?: "fwhm" | "sigma";
+  /** The name of the beam in the manifest's `beams` that measured this scan; undefined: the campaign's `beam`. */
+  readonly beam?: string;
 }
 
 export interface ManifestElectrochemistry {
@@ -295,6 +297,12 @@ export interface CampaignManifest {
   readonly description?: string;
   readonly cells: readonly ManifestCell[];
   readonly beam: Beam;
+  /**
+   * Further beams by name (a cell measured by X-rays and neutrons, or at two energies):
+   * a scan naming one (`scans[k].beam`) is modelled at that beam's probe and energy
+   * (see {@link scanBeam}); present only when the manifest gives `beams`.
+   */
+  readonly beams?: Readonly<Record<string, Beam>>;
   /** Time zero of the experiment (formation start). */
   readonly t0: IsoTime;
   readonly scans: readonly ManifestScan[];
@@ -323,16 +331,27 @@ export interface CampaignManifest {
 export function parseManifest(json: unknown, file: string, warnings: string[] = []): CampaignManifest {
   const v = new Reader(warnings);
   const root = v.object(json, "");
-  v.keys(root, "", ["$schema", "format", "name", "description", "cells", "beam", "t0", "scans", "electrochemistry", "impedance", "notes"]);
+  v.keys(root, "", ["$schema", "format", "name", "description", "cells", "beam", "beams", "t0", "scans", "electrochemistry", "impedance", "notes"]);
   const format = root["format"];
   if (format !== CAMPAIGN_FORMAT) throw new ValidationError("format", `must be "${CAMPAIGN_FORMAT}"`, format);
   const name = v.string(root["name"], "name");
   const description = v.optionalString(root["description"], "description");
   const beam = parseBeam(v, root["beam"], "beam");
+  let beams: Record<string, Beam> | undefined;
+  if (root["beams"] !== undefined) {
+    const o = v.object(root["beams"], "beams");
+    beams = {};
+    for (const [beamName, spec] of Object.entries(o)) {
+      if (!/\S/.test(beamName)) throw new ValidationError("beams", "a beam name must not be empty", beamName);
+      beams[beamName] = parseBeam(v, spec, `beams.${beamName}`);
+    }
+  }
   const t0 = parseIsoTime(root["t0"], "t0");
+  // every probe a material must resolve for: the campaign beam's first (its plain "sld" is for that probe)
+  const probes = [...new Set([beam.probe, ...Object.values(beams ?? {}).map((b) => b.probe)])];
 
   const cellsJson = v.array(root["cells"], "cells", 1);
-  const cells = cellsJson.map((c, i) => parseCell(v, c, `cells[${i}]`, beam.probe));
+  const cells = cellsJson.map((c, i) => parseCell(v, c, `cells[${i}]`, probes));
   const cellIndex = new Map<string, number>();
   cells.forEach((cell, i) => {
     const other = cellIndex.get(cell.id);
@@ -349,7 +368,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
     const p = `scans[${i}]`;
     const o = v.object(s, p);
-    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "notes"]);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "notes"]);
     const id = v.string(o["id"], `${p}.id`);
     const other = scanIds.get(id);
     if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
@@ -366,7 +385,12 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     const nexus = o["nexus"] === undefined ? undefined : parseNexusMapping(v, o["nexus"], `${p}.nexus`);
     const dqMeasure = o["dqMeasure"];
     if (dqMeasure !== undefined && dqMeasure !== "fwhm" && dqMeasure !== "sigma") throw new ValidationError(`${p}.dqMeasure`, 'must be "fwhm" or "sigma" (the measure of the file\'s dQ column)', dqMeasure);
-    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(duration_s !== undefined ? { duration_s } : {}), ...(utcOffset !== undefined ? { utcOffset } : {}), ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}) };
+    const scanBeamName = o["beam"] === undefined ? undefined : v.string(o["beam"], `${p}.beam`);
+    if (scanBeamName !== undefined && !(beams !== undefined && Object.hasOwn(beams, scanBeamName))) {
+      const known = Object.keys(beams ?? {});
+      throw new ValidationError(`${p}.beam`, `of scan "${id}" names no beam in "beams" (${known.length > 0 ? known.map((b) => JSON.stringify(b)).join(", ") : "the manifest has no beams"}; leave it out for the campaign's beam)`, scanBeamName);
+    }
+    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(duration_s !== undefined ? { duration_s } : {}), ...(utcOffset !== undefined ? { utcOffset } : {}), ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}), ...(scanBeamName !== undefined ? { beam: scanBeamName } : {}) };
   });
 
   const echemCells = new Map<string, number>();
@@ -406,7 +430,37 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     return { ...(id !== undefined ? { id } : {}), cell, file: v.path(o["file"], `${p}.file`), start, end };
   });
 
-  return { format: CAMPAIGN_FORMAT, name, ...(description !== undefined ? { description } : {}), cells, beam, t0, scans, electrochemistry, impedance, source: file };
+  return { format: CAMPAIGN_FORMAT, name, ...(description !== undefined ? { description } : {}), cells, beam, ...(beams ? { beams } : {}), t0, scans, electrochemistry, impedance, source: file };
+}
+
+/**
+ * The beam a scan was measured with: `beams[scan.beam]` when the scan names one, else the
+ * campaign's `beam`.
+ * @param manifest - a validated manifest
+ * @param scanBeamName - the scan's `beam` (undefined: the campaign's)
+ * @returns the beam and its name (undefined for the campaign's `beam`)
+ * @throws {ValidationError} when the name is not in `beams` (a manifest built by hand)
+ * @example
+ * ```ts
+ * const { beam } = scanBeam(manifest, manifest.scans[0].beam); // beam.probe: "xray" | "neutron"
+ * ```
+ */
+export function scanBeam(manifest: Pick<CampaignManifest, "beam" | "beams">, scanBeamName: string | undefined): { name: string | undefined; beam: Beam } {
+  if (scanBeamName === undefined) return { name: undefined, beam: manifest.beam };
+  const beam = manifest.beams !== undefined && Object.hasOwn(manifest.beams, scanBeamName) ? manifest.beams[scanBeamName] : undefined;
+  if (!beam) throw new ValidationError("beam", `names no beam in "beams" (${Object.keys(manifest.beams ?? {}).map((b) => JSON.stringify(b)).join(", ") || "none"})`, scanBeamName);
+  return { name: scanBeamName, beam };
+}
+
+/**
+ * Every beam of a manifest with its name: the campaign's `beam` (name undefined) first, then `beams` in order.
+ * @example
+ * ```ts
+ * for (const { name, beam } of manifestBeams(manifest)) console.log(name ?? "beam", beam.probe);
+ * ```
+ */
+export function manifestBeams(manifest: Pick<CampaignManifest, "beam" | "beams">): { name: string | undefined; beam: Beam }[] {
+  return [{ name: undefined, beam: manifest.beam }, ...Object.entries(manifest.beams ?? {}).map(([name, beam]) => ({ name, beam }))];
 }
 
 /**
@@ -605,7 +659,7 @@ function parseBeam(v: Reader, value: unknown, p: string): Beam {
   };
 }
 
-function parseCell(v: Reader, value: unknown, p: string, probe: Probe): ManifestCell {
+function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]): ManifestCell {
   const o = v.object(value, p);
   v.keys(o, p, ["id", "architecture", "electrodeArea_cm2", "stack", "windows", "geometry", "electrochemistry", "spots", "impedanceModel", "notes", "name", "description"]);
   const id = v.string(o["id"], `${p}.id`);
@@ -690,7 +744,7 @@ function parseCell(v: Reader, value: unknown, p: string, probe: Probe): Manifest
   };
 }
 
-function parseLayer(v: Reader, value: unknown, p: string, semiInfinite: boolean, probe: Probe): StackLayer {
+function parseLayer(v: Reader, value: unknown, p: string, semiInfinite: boolean, probe: readonly Probe[]): StackLayer {
   const o = v.object(value, p);
   v.keys(o, p, ["name", "role", "material", "thickness_A", "roughness_A", "growth", "notes"]);
   const name = v.string(o["name"], `${p}.name`);
@@ -719,7 +773,8 @@ function parseLayer(v: Reader, value: unknown, p: string, semiInfinite: boolean,
   return { name, role, material, thickness_A: semiInfinite ? undefined : thickness_A, roughness_A, ...(growth ? { growth } : {}), ...(notes !== undefined ? { notes } : {}) };
 }
 
-function parseMaterial(v: Reader, value: unknown, p: string, probe: Probe, needsSld: boolean): ManifestMaterial {
+/** `probes`: every probe the campaign's beams use, the campaign `beam`'s first (a plain "sld" is for that one). */
+function parseMaterial(v: Reader, value: unknown, p: string, probes: readonly Probe[], needsSld: boolean): ManifestMaterial {
   const o = v.object(value, p);
   v.keys(o, p, ["name", "formula", "density", "sld", "isld", "xray", "neutron", "notes"]);
   const name = v.optionalString(o["name"], `${p}.name`);
@@ -758,9 +813,12 @@ function parseMaterial(v: Reader, value: unknown, p: string, probe: Probe, needs
   const xray = pair("xray");
   const neutron = pair("neutron");
   if (formula === undefined && !plain && !perProbe) throw new ValidationError(p, 'needs a composition ("formula" and "density") or explicit SLDs ("sld"/"isld", or "xray"/"neutron")', value);
-  if (needsSld && formula === undefined && !plain && (probe === "xray" ? !xray : !neutron)) {
-    throw new ValidationError(`${p}.${probe}`, `is required: the beam is ${probe === "xray" ? "X-ray" : "neutron"} and the material has no formula and density`);
-  }
+  probes.forEach((probe, k) => {
+    if (needsSld && formula === undefined && !(plain && k === 0) && (probe === "xray" ? !xray : !neutron)) {
+      const which = probe === "xray" ? "X-ray" : "neutron";
+      throw new ValidationError(`${p}.${probe}`, k === 0 ? `is required: the beam is ${which} and the material has no formula and density` : `is required: a beam in "beams" is ${which} and the material has no formula and density (a plain "sld" is for the campaign beam's probe)`);
+    }
+  });
   return {
     ...(name !== undefined ? { name } : {}),
     ...(formula !== undefined ? { formula, density } : {}),

@@ -41,6 +41,22 @@ const cases: Case[] = [
     set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" });
   } },
   { name: "wavelength instead of energy for X-rays", mutate: (m) => { set(m, "beam", { probe: "xray", wavelength_A: 0.7 }); } },
+  { name: "several beams: a neutron beam in beams named by a scan (issue 15 part 7)", mutate: (m) => {
+    set(m, "beams", { nr: { probe: "neutron", wavelength_A: 4.75, flux_per_s: 1e6 }, hex: { probe: "xray", energy_keV: 70 } });
+    set(m, "scans[0].beam", "nr");
+    set(m, "scans[1].beam", "hex");
+  } },
+  { name: "a scan names a beam not in beams", mutate: (m) => {
+    set(m, "beams", { nr: { probe: "neutron", wavelength_A: 4.75 } });
+    set(m, "scans[1].beam", "neutrons");
+  }, path: "scans[1].beam", value: '"neutrons"', validatorOnly: true },
+  { name: "a scan names a beam without beams", mutate: (m) => set(m, "scans[0].beam", "nr"), path: "scans[0].beam", value: '"nr"', validatorOnly: true },
+  { name: "a beam in beams without its energy", mutate: (m) => set(m, "beams", { hex: { probe: "xray" } }), path: "beams.hex" },
+  { name: "a neutron beam in beams with energy", mutate: (m) => set(m, "beams", { nr: { probe: "neutron", energy_keV: 1 } }), path: "beams.nr.energy_keV", value: "1" },
+  { name: "a neutron beam in beams and a material with an X-ray SLD only", mutate: (m) => {
+    set(m, "beams", { nr: { probe: "neutron", wavelength_A: 4.75 } });
+    set(m, "cells[0].stack[2].material", { xray: { sld: 20 } });
+  }, path: "cells[0].stack[2].material.neutron", validatorOnly: true },
 
   // unknown keys (issue 16): refused with a suggestion unless lenient; the published schema stays open to later 1.x keys
   { name: "unknown key", mutate: (m) => set(m, "operator", "me"), path: "operator", validatorOnly: true },

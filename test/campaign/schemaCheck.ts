@@ -35,6 +35,7 @@ const KNOWN = new Set([
   "then",
   "else",
   "dependentRequired",
+  "additionalProperties",
 ]);
 
 export interface SchemaFailure {
@@ -58,7 +59,7 @@ export function checkSchemaStructure(root: Record<string, unknown>): string[] {
         if (typeof value !== "string" || resolveRef(root, value) === undefined) problems.push(`${where}: unresolved $ref ${String(value)}`);
       }
       if (key === "properties" || key === "$defs") for (const [name, sub] of Object.entries(value as Record<string, unknown>)) visit(sub, `${where}/${key}/${name}`);
-      if (key === "items" || key === "not" || key === "if" || key === "then" || key === "else") visit(value, `${where}/${key}`);
+      if (key === "items" || key === "not" || key === "if" || key === "then" || key === "else" || key === "additionalProperties") visit(value, `${where}/${key}`);
       if (key === "anyOf" || key === "oneOf" || key === "allOf") (value as unknown[]).forEach((sub, i) => visit(sub, `${where}/${key}/${i}`));
       if (key === "pattern") {
         try {
@@ -142,6 +143,10 @@ export function validateAgainstSchema(root: Record<string, unknown>, instance: u
       if (Array.isArray(s["required"])) for (const key of s["required"] as string[]) if (!(key in o)) out.push({ path: childPath(path, key), keyword: "required" });
       if (s["properties"]) {
         for (const [key, sub] of Object.entries(s["properties"] as Record<string, Schema>)) if (key in o) check(sub, o[key], childPath(path, key), out);
+      }
+      if (s["additionalProperties"] !== undefined) {
+        const named = (s["properties"] ?? {}) as Record<string, Schema>;
+        for (const key of Object.keys(o)) if (!(key in named)) check(s["additionalProperties"] as Schema, o[key], childPath(path, key), out);
       }
       if (s["dependentRequired"]) {
         for (const [key, needs] of Object.entries(s["dependentRequired"] as Record<string, string[]>)) {
