@@ -262,6 +262,15 @@ interface Point {
   note?: string;
 }
 
+/** A number to 4 significant digits. */
+const fmt = (x: number): string => x.toPrecision(4);
+/** How far the truth lies outside a 95 % interval, in the interval's half-widths (empty when covered). */
+function miss(truth: number, lo: number, hi: number): string {
+  if (lo <= truth && truth <= hi) return "";
+  const gap = truth < lo ? lo - truth : truth - hi;
+  return ` **miss** by ${fmt(gap)} (${(gap / ((hi - lo) / 2)).toFixed(2)} half-widths)`;
+}
+
 const pct = (k: number, n: number): string => (n === 0 ? "—" : `${k}/${n} (${((100 * k) / n).toFixed(1)} %)`);
 
 function coveragePoint(what: string, covered: number, checked: number): Point {
@@ -395,8 +404,8 @@ function summarize(runs: Map<string, RunRecord>, seedsWanted: Record<Family, num
     } else {
       md.push("| seed | law true→chosen | identified | RMS z | untrustworthy | params covered | intervals (95 %) vs truth | damage true/detected | codes | wall s | load |", "|---|---|---|---|---|---|---|---|---|---|---|");
       const row = (seed: string, d: DiagnosisRecord, load: string): string => {
-        const intervals = d.intervals.map((i) => `${i.name} ${i.lo95 === null ? "—" : `[${i.lo95.toPrecision(3)}, ${i.hi95!.toPrecision(3)}]`} vs ${i.truth === null ? "(law differs)" : i.truth.toPrecision(3)}`);
-        if (d.offset) intervals.push(`offset [${d.offset.lo95.toFixed(4)}, ${d.offset.hi95.toFixed(4)}] vs ${d.offset.truth.toFixed(4)}${d.offsetCovered ? "" : " **miss**"}`);
+        const intervals = d.intervals.map((i) => `${i.name} ${i.lo95 === null ? "—" : `[${fmt(i.lo95)}, ${fmt(i.hi95!)}]`} vs ${i.truth === null ? "(law differs)" : fmt(i.truth)}${i.truth !== null && i.lo95 !== null ? miss(i.truth, i.lo95, i.hi95!) : ""}`);
+        if (d.offset) intervals.push(`offset [${d.offset.lo95.toFixed(5)}, ${d.offset.hi95.toFixed(5)}] vs ${d.offset.truth.toFixed(5)}${miss(d.offset.truth, d.offset.lo95, d.offset.hi95)}`);
         return `| ${seed} | ${d.trueLaw}→${d.chosenLaw} | ${d.identified ? "yes" : "**no**"} | ${d.rmsZ > TRAJECTORY_OFF_SD && !d.untrustworthy ? `**${d.rmsZ.toFixed(2)}**` : d.rmsZ.toFixed(2)} | ${d.untrustworthy ? "yes" : "no"} | ${d.covered}/${d.checked} | ${intervals.join("; ")} | ${d.damageTruth ? "yes" : "no"}/${d.detected ? "yes" : "no"} | ${d.codes.join(", ")} | ${d.wall_s.toFixed(0)} | ${load} |`;
       };
       for (const r of list) {
@@ -412,7 +421,7 @@ function summarize(runs: Map<string, RunRecord>, seedsWanted: Record<Family, num
     md.push("");
   }
   md.splice(
-    4,
+    6,
     0,
     "## Verdicts",
     "",
