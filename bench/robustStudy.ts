@@ -49,6 +49,7 @@ import {
   xrayScenario,
   type Outcome,
 } from "../test/diagnosis/robustScoring.ts";
+import { NOT_TRUSTWORTHY_CODES, type QualityCode } from "../src/diagnosis/diagnoseCell.ts";
 import { allLawsPopulationScenario, parabolicKpPopulation, REPLICATE_CELLS, REPLICATE_LOG_SD, simulateAndDiagnose } from "../test/diagnosis/helpers.ts";
 
 const FAMILIES = ["neutron", "xray", "population", "geometry"] as const;
@@ -286,15 +287,23 @@ function coveragePoint(what: string, covered: number, checked: number): Point {
   };
 }
 
+/** Whether the diagnosis' headline says not trustworthy (src trustOf: any of NOT_TRUSTWORTHY_CODES, the MCMC time cap included) — broader than the scoring's `untrustworthy` (the code "untrustworthy" alone). */
+const headlineNotTrustworthy = (d: DiagnosisRecord): boolean => d.codes.some((c) => NOT_TRUSTWORTHY_CODES.includes(c as QualityCode));
+
 function seriesPoints(records: DiagnosisRecord[], family: string): Point[] {
   const { confidentlyWrong, covered, checked } = familyCounts(records.map(asOutcome));
+  const offTrustedByHeadline = records.filter((r) => r.rmsZ > TRAJECTORY_OFF_SD && !headlineNotTrustworthy(r)).length;
+  const notes = [
+    ...confidentlyWrong.map((o) => `${o.label} (RMS z ${o.rmsZ.toFixed(2)})`),
+    `by the headline's trust (any not-trustworthy code, the MCMC time cap included): ${offTrustedByHeadline} off and trusted; ${records.filter(headlineNotTrustworthy).length} of ${records.length} headlines not trustworthy, ${records.filter((r) => r.untrustworthy).length} with the code "untrustworthy"`,
+  ];
   return [
     {
       point: `${family}: trajectories off by > ${TRAJECTORY_OFF_SD} sd (RMS z) while not flagged untrustworthy`,
       value: `${confidentlyWrong.length} of ${records.length}`,
       threshold: "0",
       pass: records.length === 0 ? null : confidentlyWrong.length === 0,
-      ...(confidentlyWrong.length > 0 ? { note: confidentlyWrong.map((o) => `${o.label} (RMS z ${o.rmsZ.toFixed(2)})`).join("; ") } : {}),
+      note: notes.join("; "),
     },
     coveragePoint(`${family}: growth parameters' 95 % intervals cover the truth (trusted diagnoses, per parameter)`, covered, checked),
   ];
