@@ -1,7 +1,8 @@
 /**
  * @module service/queueWorker
- * `strata worker`: a BullMQ Worker on the `strata` queue running Strata's jobs (service/queue),
- * each in its own thread (service/queueJob) so the lock is renewed while it computes. A job:
+ * `strata worker`: a BullMQ Worker on the `strata` queue running Strata's jobs (service/queue)
+ * in threads kept between jobs (service/queueJob), so the lock is renewed while a job computes
+ * and a job does not pay for loading Strata again. A job:
  * 1. is logged as started (`queue_runs`);
  * 2. is answered from its result row when one exists (a retry after a worker died between
  *    storing and acknowledging) — nothing is computed twice that was stored once;
@@ -38,25 +39,66 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
 }
 
-/** Run one job's computation in a thread; terminated (and failed) after `timeoutMs`. */
-function inThread(input: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const thread = new ThreadWorker(workerBootstrap(siblingModule(import.meta.url, "./queueJob")), { eval: true, workerData: input });
-    let settled = false;
-    const settle = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void thread.terminate();
-      fn();
-    };
-    const timer = setTimeout(() => settle(() => reject(new EngineError("data", `the job ran longer than its timeout (${timeoutMs} ms)`))), timeoutMs);
-    thread.once("message", (message: { result?: Record<string, unknown>; error?: string }) =>
-      settle(() => (message.error !== undefined ? reject(new EngineError("data", message.error)) : resolve(message.result ?? {}))),
-    );
-    thread.once("error", (error) => settle(() => reject(error)));
-    thread.once("exit", (code) => settle(() => reject(new Error(`the job's thread exited (code ${code}) without an answer`))));
-  });
+/**
+ * The threads that compute jobs: one per job in progress, kept between jobs so that a job does
+ * not pay for loading and compiling Strata again (service/queueJob). A thread whose job timed
+ * out, failed to answer or crashed is terminated and not reused.
+ */
+class JobThreads {
+  private readonly idle: ThreadWorker[] = [];
+  private readonly all = new Set<ThreadWorker>();
+  private nextId = 1;
+  constructor(private readonly timeoutMs: number) {}
+
+  private start(): ThreadWorker {
+    const thread = new ThreadWorker(workerBootstrap(siblingModule(import.meta.url, "./queueJob")), { eval: true });
+    this.all.add(thread);
+    // an idle thread's error must not become the process's uncaught error: the thread is dropped
+    thread.on("error", () => undefined);
+    thread.on("exit", () => {
+      this.all.delete(thread);
+      const i = this.idle.indexOf(thread);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    return thread;
+  }
+
+  /** Run one job's computation; rejected (and its thread terminated) after the timeout. */
+  run(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const thread = this.idle.pop() ?? this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (reuse: boolean, fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        thread.off("message", onMessage);
+        thread.off("error", onError);
+        thread.off("exit", onExit);
+        if (reuse) this.idle.push(thread);
+        else void thread.terminate();
+        fn();
+      };
+      const onMessage = (message: { id: number; result?: Record<string, unknown>; error?: string }): void => {
+        if (message.id !== id) return;
+        finish(true, () => (message.error !== undefined ? reject(new EngineError("data", message.error)) : resolve(message.result ?? {})));
+      };
+      const onError = (error: Error): void => finish(false, () => reject(error));
+      const onExit = (code: number): void => finish(false, () => reject(new Error(`the job's thread exited (code ${code}) without an answer`)));
+      const timer = setTimeout(() => finish(false, () => reject(new EngineError("data", `the job ran longer than its timeout (${this.timeoutMs} ms)`))), this.timeoutMs);
+      thread.on("message", onMessage);
+      thread.on("error", onError);
+      thread.on("exit", onExit);
+      thread.postMessage({ id, input });
+    });
+  }
+
+  /** Terminate every thread (jobs still running in one are abandoned). */
+  async close(): Promise<void> {
+    this.idle.length = 0;
+    await Promise.all([...this.all].map((thread) => thread.terminate()));
+  }
 }
 
 export class QueueWorker {
@@ -64,14 +106,14 @@ export class QueueWorker {
   private readonly store: QueueStore;
   private readonly worker: Worker;
   private readonly workDir: string;
-  private readonly timeoutMs: number;
+  private readonly threads: JobThreads;
   private readonly log: (line: string) => void;
 
   constructor(options: QueueWorkerOptions) {
     this.store = new QueueStore(options.store);
     this.workDir = options.workDir ?? path.join(os.tmpdir(), `strata-worker-${process.pid}`);
     fs.mkdirSync(this.workDir, { recursive: true });
-    this.timeoutMs = options.timeoutMs ?? JOB_TIMEOUT_MS;
+    this.threads = new JobThreads(options.timeoutMs ?? JOB_TIMEOUT_MS);
     this.log = options.log ?? (() => undefined);
     const lockDuration = options.lockDurationMs ?? LOCK_DURATION_MS;
     this.worker = new Worker(QUEUE_NAME, (job: Job) => this.process(job), {
@@ -98,6 +140,7 @@ export class QueueWorker {
   /** Stop taking jobs; jobs in progress finish first (`force`: they are abandoned to the stalled check). */
   async close(force = false): Promise<void> {
     await this.worker.close(force);
+    await this.threads.close();
     await this.store.close();
   }
 
@@ -126,14 +169,14 @@ export class QueueWorker {
   }
 
   private async compute(data: JobData): Promise<Record<string, unknown>> {
-    if (data.kind === "diagnose" || data.kind === "full") {
+    if (data.kind === "diagnose" || data.kind === "full" || data.kind === "fit") {
       const dir = await this.store.materialise(data.input, this.workDir);
-      return inThread({ kind: data.kind, dir, options: data.options }, this.timeoutMs);
+      return this.threads.run({ kind: data.kind, dir, options: data.options });
     }
     const scenario = JSON.parse((await this.store.getBlob(data.input)).toString("utf8")) as unknown;
     const out = fs.mkdtempSync(path.join(this.workDir, `${data.kind}-`));
     try {
-      const result = await inThread({ kind: data.kind, scenario, out, options: data.options }, this.timeoutMs);
+      const result = await this.threads.run({ kind: data.kind, scenario, out, options: data.options });
       // a simulated shard is itself content: its folder becomes a bundle others can diagnose
       return data.kind === "simulate" ? { bundle: await this.store.putFolder(out), truth: result } : result;
     } finally {

@@ -116,6 +116,16 @@ export function smearedReflectivity(
 const planCaches = new Map<string, Map<string, SmearPlan>>();
 const MAX_SHARED_GRIDS = 256;
 
+/**
+ * Forget every shared plan, so that what is computed afterwards in this thread does not depend
+ * on what was computed before it (a plan is built from the first stack that reaches its bucket,
+ * which moves a smeared curve in its last digits). A reused job thread calls it before each
+ * job; smearing functions made earlier keep the plans they hold.
+ */
+export function forgetSharedSmearingPlans(): void {
+  planCaches.clear();
+}
+
 function contentKey(q: Float64Array, sigma: Float64Array, options: SmearOptions): string {
   // FNV-1a over the bytes of both arrays, plus the options that change a plan
   let hash = 0x811c9dc5;
