@@ -7,9 +7,12 @@
  * (for a failure's reason): a job Redis no longer knows (expired, or Redis lost it) and
  * without a result is added again under the same id — harmless, since the id and the result
  * row make it idempotent. So a gatherer rides out a Redis restart and a service restart.
+ * BullMQ's queue events (a job completed or failed) wake a waiter at once, so a result is
+ * gathered when it is stored, not up to a polling interval later; the polling stays the truth
+ * when an event is missed (Redis restarting, events trimmed).
  * Units: ms.
  */
-import { Queue, type Job } from "bullmq";
+import { Queue, QueueEvents, type Job } from "bullmq";
 import { EngineError } from "../core/errors.ts";
 import { QUEUE_NAME, QueueStore, defaultJobOptions, jobIdOf, redisOptions, type JobData, type JobKind } from "./queue.ts";
 
@@ -44,16 +47,35 @@ function stateOf(state: string): JobView["state"] {
 export class QueueClient {
   readonly store: QueueStore;
   readonly queue: Queue;
+  private readonly queueUrl: string;
+  private events: QueueEvents | undefined;
+  /** waiters to wake when their job completes or fails, by job id */
+  private readonly wakers = new Map<string, Set<() => void>>();
 
   constructor(options: { queue: string; store: string }) {
     this.store = new QueueStore(options.store);
+    this.queueUrl = options.queue;
     this.queue = new Queue(QUEUE_NAME, { connection: redisOptions(options.queue), defaultJobOptions: defaultJobOptions() });
     this.queue.on("error", () => undefined);
   }
 
   async close(): Promise<void> {
+    await this.events?.close();
     await this.queue.close();
     await this.store.close();
+  }
+
+  /** Listen to the queue's events (once, when the first waiter needs them). */
+  private listen(): void {
+    if (this.events) return;
+    const events = new QueueEvents(QUEUE_NAME, { connection: redisOptions(this.queueUrl) });
+    events.on("error", () => undefined);
+    const wake = ({ jobId }: { jobId: string }): void => {
+      for (const fn of this.wakers.get(jobId) ?? []) fn();
+    };
+    events.on("completed", wake);
+    events.on("failed", wake);
+    this.events = events;
   }
 
   /** Add a job (nothing added when Redis knows its id already); returns its id. */
@@ -80,11 +102,32 @@ export class QueueClient {
    * `signal` stops waiting (resolves undefined).
    */
   async wait(jobId: string, data: JobData, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    this.listen();
     let interval = WAIT_POLL_MS;
+    let woken = false;
+    let wakeNow: (() => void) | undefined;
+    const waker = (): void => {
+      woken = true;
+      wakeNow?.();
+    };
+    let set = this.wakers.get(jobId);
+    if (!set) this.wakers.set(jobId, (set = new Set()));
+    set.add(waker);
     const pause = async (): Promise<void> => {
-      await delay(interval, signal);
+      if (!woken) await delay(interval, signal, (fn) => (wakeNow = fn));
+      wakeNow = undefined;
+      woken = false;
       interval = Math.min(WAIT_POLL_MAX_MS, interval * WAIT_POLL_GROWTH);
     };
+    try {
+      return await this.poll(jobId, data, pause, signal);
+    } finally {
+      set.delete(waker);
+      if (set.size === 0) this.wakers.delete(jobId);
+    }
+  }
+
+  private async poll(jobId: string, data: JobData, pause: () => Promise<void>, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
     for (;;) {
       if (signal?.aborted) return undefined;
       const stored = await this.store.getResult(jobId);
@@ -165,13 +208,15 @@ export class QueueClient {
   }
 }
 
-/** Wait `ms`, or less when `signal` aborts (its listener removed either way: the wait loop would pile them up). */
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+/** Wait `ms`, or less when `signal` aborts or the function handed to `wake` is called (the abort listener is removed either way: the wait loop would pile them up). */
+function delay(ms: number, signal?: AbortSignal, wake?: (fn: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       resolve();
     };
+    wake?.(onAbort);
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
