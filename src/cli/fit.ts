@@ -1,9 +1,12 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
 import { checkOutputFolder, FORCE_HELP, printJson, UsageError } from "./output.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
+import { fanOut, queueStoreOf } from "./queued.ts";
 
 interface FitOptions {
   method?: string;
@@ -16,13 +19,15 @@ interface FitOptions {
   minEss?: string;
   tauFactor?: string;
   mcmcMaxSeconds?: string;
+  queue?: string;
+  store?: string;
 }
 
 export function registerFit(program: Command): void {
   program
     .command("fit")
     .description("Fit reflectivity models to data: least squares (lm), global search (de) or MCMC posterior (mcmc)")
-    .argument("<PROBLEM.json>", '{"parameters": {NAME: SPEC}, "models": {ID: MODEL}, "datasets": [{"file", "model"}], "fit": {...}}')
+    .argument("<PROBLEM.json...>", '{"parameters": {NAME: SPEC}, "models": {ID: MODEL}, "datasets": [{"file", "model"}], "fit": {...}}; several only with --queue')
     .option("--method <lm|de|mcmc>", "override fit.method")
     .option("--seed <N>", "override fit.seed")
     .option("--out <DIR>", "write result.json, the model curves, report.html and (MCMC) samples.csv into this folder (created; must be empty or new unless --force)")
@@ -33,6 +38,8 @@ export function registerFit(program: Command): void {
     .option("--min-ess <N>", "override fit.mcmc.minEss: the MCMC runs until every parameter has this effective sample size (default 400; 0: no ESS target)")
     .option("--tau-factor <X>", "override fit.mcmc.tauFactor: ... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")
     .option("--mcmc-max-seconds <S>", "override fit.mcmc.maxSeconds: wall-time cap of the MCMC, reaching it unmixed is a warning (default 60)")
+    .option("--queue <URL>", "hand the fits (one per PROBLEM) to `strata worker`s through this job queue (redis://HOST:PORT) and gather them into --out: OUT/NAME/result.json and OUT/summary.json, with a progress line")
+    .option("--store <URL>", "with --queue: the shared store the workers use, postgres://… (default $STRATA_STORE)")
     .addHelpText(
       "after",
       `
@@ -44,8 +51,9 @@ the chain runs past "steps" until mixed (ESS ≥ minEss and ≥ tauFactor·τ fo
 Uncertainties: "±" is the least-squares (LM) standard error scaled by √χ²_red (the unscaled one,
 dR taken as the true σ, beside it); MCMC intervals are of the posterior with the unscaled likelihood.`,
     )
-    .action(async (file: string, options: FitOptions) => {
-      const { fit } = await import("../api/fit.ts");
+    .action(async (files: string[], options: FitOptions) => {
+      if (files.length > 1 && options.queue === undefined) throw new UsageError(`${files.length} PROBLEM files: several need --queue (one fit per problem on the workers); fit one at a time without it`);
+      const file = files[0];
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
       if (options.plot && options.out === undefined) throw new UsageError("--plot: the report is written as report.html into the --out folder; pass --out DIR");
       if (options.out !== undefined) checkOutputFolder(options.out, options.force);
@@ -56,6 +64,14 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
         ...(options.tauFactor !== undefined ? { tauFactor: numberOption(options.tauFactor, "--tau-factor", { ge: 0 }) } : {}),
         ...(options.mcmcMaxSeconds !== undefined ? { maxSeconds: numberOption(options.mcmcMaxSeconds, "--mcmc-max-seconds", { gt: 0 }) } : {}),
       };
+      if (options.queue !== undefined) {
+        if (options.out === undefined) throw new UsageError("--queue: pass --out DIR for the gathered results (OUT/NAME/result.json, OUT/summary.json)");
+        if (options.plot) throw new UsageError("--plot: not with --queue (the workers return each fit's JSON; fit one problem without --queue for its report)");
+        const overrides = { ...(options.method !== undefined ? { method: options.method } : {}), ...(seed !== undefined ? { seed } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}), ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}) };
+        await fitQueued(files, options.out, overrides, { queue: options.queue, store: queueStoreOf(options.store) }, options.json === true);
+        return;
+      }
+      const { fit } = await import("../api/fit.ts");
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await fit(file, {
         ...(options.method !== undefined ? { method: options.method } : {}),
@@ -73,6 +89,64 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
       if (options.json) printJson(report);
       else printSummary(report);
     });
+}
+
+/**
+ * `strata fit P1 P2 … --queue`: a job per problem, sent as a bundle of the problem file and the
+ * data files it names (paths kept relative to their nearest common folder);
+ * OUT/NAME/result.json (NAME: the problem's file name without `.json`, numbered when two are
+ * alike) and OUT/summary.json; exit 1 when any failed.
+ */
+async function fitQueued(files: readonly string[], out: string, overrides: Record<string, unknown>, where: { queue: string; store: string }, json: boolean): Promise<void> {
+  const { readJsonFile } = await import("../io/json.ts");
+  const names = new Map<string, string>();
+  const bundles = new Map<string, { root: string; rels: string[]; problem: string }>();
+  for (const file of files) {
+    const problem = readJsonFile(file) as { datasets?: { file?: unknown }[] };
+    const absolute = path.resolve(file);
+    const dir = path.dirname(absolute);
+    const paths = [absolute];
+    (Array.isArray(problem?.datasets) ? problem.datasets : []).forEach((d, i) => {
+      if (typeof d?.file !== "string") return;
+      const data = path.resolve(dir, d.file);
+      if (!fs.existsSync(data)) throw new UsageError(`${file}: datasets[${i}].file ${d.file}: not found`);
+      paths.push(data);
+    });
+    let root = dir;
+    while (root !== path.dirname(root) && !paths.every((p) => p.startsWith(`${root}${path.sep}`))) root = path.dirname(root);
+    const rels = paths.map((p) => path.relative(root, p).split(path.sep).join("/"));
+    bundles.set(file, { root, rels, problem: rels[0] });
+    const stem = path.basename(file).replace(/\.json$/i, "");
+    let name = stem;
+    for (let k = 2; [...names.values()].includes(name); k++) name = `${stem}-${k}`;
+    names.set(file, name);
+  }
+  fs.mkdirSync(out, { recursive: true });
+  const summary: Record<string, { problem: string; result?: string; method?: unknown; reducedChi2?: unknown; error?: string }> = {};
+  const { failed, seconds } = await fanOut(
+    { ...where, title: "fit --queue" },
+    files,
+    async (client, file) => {
+      const { root, rels, problem } = bundles.get(file)!;
+      return { kind: "fit", input: await client.store.putFiles(root, rels), options: { problem, ...overrides }, label: names.get(file)! };
+    },
+    (file, outcome) => {
+      const name = names.get(file)!;
+      if (outcome.status === "fulfilled") {
+        fs.mkdirSync(path.join(out, name), { recursive: true });
+        fs.writeFileSync(path.join(out, name, "result.json"), `${JSON.stringify(outcome.value, null, 2)}\n`);
+        summary[name] = { problem: file, result: `${name}/result.json`, method: outcome.value["method"], reducedChi2: outcome.value["reducedChi2"] };
+      } else summary[name] = { problem: file, error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason) };
+    },
+  );
+  const document = { runs: summary, failed, seconds };
+  fs.writeFileSync(path.join(out, "summary.json"), `${JSON.stringify(document, null, 2)}\n`);
+  if (json) printJson(document);
+  else {
+    for (const [name, s] of Object.entries(summary)) process.stdout.write(s.error ? `${name}: failed: ${s.error}\n` : `${name}: ${String(s.method)} reduced χ² ${typeof s.reducedChi2 === "number" ? s.reducedChi2.toPrecision(4) : "—"}\n`);
+    process.stdout.write(`fit: ${files.length - failed} of ${files.length} problems through the queue in ${seconds.toFixed(1)} s; wrote ${out} (NAME/result.json, summary.json)\n`);
+  }
+  if (failed > 0) process.exitCode = 1;
 }
 
 function printSummary(report: FitReport): void {

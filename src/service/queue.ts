@@ -28,7 +28,7 @@ import { redactUrl } from "../store/common.ts";
 /** The BullMQ queue every Strata service and worker of one deployment shares. */
 export const QUEUE_NAME = "strata";
 /** The kinds of job a worker runs. */
-export const JOB_KINDS = ["diagnose", "full", "twin", "simulate"] as const;
+export const JOB_KINDS = ["diagnose", "full", "fit", "twin", "simulate"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -265,13 +265,19 @@ export class QueueStore {
    * `truth.json` are kept (the folder as it is), hidden files are not.
    */
   async putFolder(dir: string): Promise<string> {
+    const rels = listFiles(dir);
+    if (!rels.includes("campaign.json")) throw new ValidationError(path.join(dir, "campaign.json"), "not found (a campaign folder has one)", dir);
+    return this.putFiles(dir, rels);
+  }
+
+  /** A bundle of the files `rels` (relative to `root`, `/`-separated): their blobs stored, then the bundle's; returns its hash. */
+  async putFiles(root: string, rels: readonly string[]): Promise<string> {
     const files: Bundle["files"] = [];
-    for (const rel of listFiles(dir)) {
-      const bytes = fs.readFileSync(path.join(dir, rel));
-      if (bytes.byteLength > MAX_BUNDLE_FILE_BYTES) throw new ValidationError(path.join(dir, rel), `larger than ${MAX_BUNDLE_FILE_BYTES} bytes`, bytes.byteLength);
+    for (const rel of [...new Set(rels)].sort()) {
+      const bytes = fs.readFileSync(path.join(root, rel));
+      if (bytes.byteLength > MAX_BUNDLE_FILE_BYTES) throw new ValidationError(path.join(root, rel), `larger than ${MAX_BUNDLE_FILE_BYTES} bytes`, bytes.byteLength);
       files.push({ path: rel, sha256: await this.putBlob(bytes), size: bytes.byteLength });
     }
-    if (!files.some((f) => f.path === "campaign.json")) throw new ValidationError(path.join(dir, "campaign.json"), "not found (a campaign folder has one)", dir);
     const bundle: Bundle = { format: "strata-bundle/1", files };
     return this.putBlob(Buffer.from(canonicalJson(bundle)));
   }
