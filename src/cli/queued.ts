@@ -60,10 +60,9 @@ export async function fanOut<T>(
   const client = new QueueClient({ queue: options.queue, store: options.store });
   const started = Date.now();
   try {
-    const jobs: JobData[] = [];
-    for (const item of items) jobs.push(await prepare(client, item));
     const bar = progressBar(options.title);
-    const outcomes = await client.runAll(jobs, (done, failed, total) => bar.update((done + failed) / total, `${done}/${total} done, ${failed} failed`));
+    // each job is added as soon as its input is stored: workers start while the rest upload
+    const outcomes = await client.pipeline(items, (item) => prepare(client, item), (done, failed, total) => bar.update((done + failed) / total, `${done}/${total} done, ${failed} failed`));
     bar.done();
     outcomes.forEach((o, i) => each(items[i], o));
     return { failed: outcomes.filter((o) => o.status === "rejected").length, seconds: (Date.now() - started) / 1000 };

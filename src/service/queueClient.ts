@@ -163,25 +163,45 @@ export class QueueClient {
    * Failures do not stop the others; each settles to its result or its error.
    */
   async runAll(jobs: readonly JobData[], progress?: (done: number, failed: number, total: number) => void): Promise<PromiseSettledResult<Record<string, unknown>>[]> {
-    const ids: string[] = [];
-    for (const job of jobs) ids.push(await this.add(job));
+    return this.pipeline(jobs, (job) => Promise.resolve(job), progress);
+  }
+
+  /**
+   * Fan out as inputs become ready and gather: `prepare(item)` (e.g. storing a campaign's files)
+   * and the job's addition run one item after another, and each job is added as soon as its input
+   * is stored, so workers start on the first while the rest are still being stored;
+   * `progress(done, failed, total)` after each result. A failed preparation settles that item
+   * rejected and the others go on.
+   */
+  async pipeline<T>(items: readonly T[], prepare: (item: T) => Promise<JobData>, progress?: (done: number, failed: number, total: number) => void): Promise<PromiseSettledResult<Record<string, unknown>>[]> {
     let done = 0;
     let failed = 0;
-    progress?.(0, 0, jobs.length);
-    return Promise.allSettled(
-      jobs.map(async (job, i) => {
-        try {
-          const result = (await this.wait(ids[i], job))!;
-          done++;
-          return result;
-        } catch (error) {
-          failed++;
-          throw error;
-        } finally {
-          progress?.(done, failed, jobs.length);
-        }
-      }),
-    );
+    progress?.(0, 0, items.length);
+    const waits: Promise<Record<string, unknown>>[] = [];
+    for (const item of items) {
+      const added = (async () => {
+        const job = await prepare(item);
+        return { job, id: await this.add(job) };
+      })();
+      // the next item is prepared only once this one's job is added (one upload at a time)
+      await added.catch(() => undefined);
+      waits.push(
+        (async () => {
+          try {
+            const { job, id } = await added;
+            const result = (await this.wait(id, job))!;
+            done++;
+            return result;
+          } catch (error) {
+            failed++;
+            throw error;
+          } finally {
+            progress?.(done, failed, items.length);
+          }
+        })(),
+      );
+    }
+    return Promise.allSettled(waits);
   }
 
   /** The latest jobs (newest first, at most `limit`), as the job table shows them. */
