@@ -14,7 +14,11 @@ export function inspectionJson(campaign: Campaign): Record<string, unknown> {
     dir: campaign.dir,
     t0: m.t0.iso,
     beam: m.beam,
-    cells: campaign.cells.map((cell) => ({
+    ...(m.beams ? { beams: m.beams } : {}),
+    cells: campaign.cells.map((cell) => {
+      // the beam of each scan that names one of the manifest's `beams`
+      const beamOf = new Map(m.scans.filter((s) => s.beam !== undefined && s.cell === cell.id).map((s) => [s.id, s.beam!]));
+      return {
       id: cell.id,
       architecture: cell.manifestCell.architecture,
       electrodeArea_cm2: cell.manifestCell.electrodeArea_cm2,
@@ -22,6 +26,7 @@ export function inspectionJson(campaign: Campaign): Record<string, unknown> {
       cycler: cyclerSummary(campaign, cell),
       scans: cell.scans.map((s) => ({
         id: s.id,
+        ...(beamOf.has(s.id) ? { beam: beamOf.get(s.id) } : {}),
         spot: s.spot,
         file: s.file,
         start_s: s.start_s,
@@ -45,7 +50,8 @@ export function inspectionJson(campaign: Campaign): Record<string, unknown> {
         state: s.state ?? null,
       })),
       exposure: exposureRows(cell),
-    })),
+      };
+    }),
     warnings: campaign.warnings,
   };
 }

@@ -51,8 +51,12 @@ export function inspectionText(campaign: Campaign): string {
   const out: string[] = [];
   const nScans = campaign.cells.reduce((n, c) => n + c.scans.length, 0);
   const nSpectra = campaign.cells.reduce((n, c) => n + c.spectra.length, 0);
-  const energy = m.beam.energy_keV !== undefined ? `${num(m.beam.energy_keV, 4)} keV` : m.beam.wavelength_A !== undefined ? `${num(m.beam.wavelength_A, 4)} Å` : "white beam";
-  out.push(`campaign "${m.name}" (${m.format}): ${plural(campaign.cells.length, "cell")}, ${plural(nScans, "scan")}, ${plural(nSpectra, "spectrum", "spectra")}; t0 ${m.t0.iso}; beam ${m.beam.probe} ${energy}`);
+  const energyOf = (beam: typeof m.beam): string =>
+    beam.probe === "xray" && beam.energy_keV !== undefined ? `${num(beam.energy_keV, 4)} keV` : beam.wavelength_A !== undefined ? `${num(beam.wavelength_A, 4)} Å` : "white beam";
+  out.push(`campaign "${m.name}" (${m.format}): ${plural(campaign.cells.length, "cell")}, ${plural(nScans, "scan")}, ${plural(nSpectra, "spectrum", "spectra")}; t0 ${m.t0.iso}; beam ${m.beam.probe} ${energyOf(m.beam)}`);
+  // several beams: each by name, and a beam column in the scan tables (blank: the campaign's beam)
+  const beamOf = new Map(m.scans.filter((s) => s.beam !== undefined).map((s) => [s.id, s.beam!]));
+  if (m.beams) out.push(`beams: ${Object.entries(m.beams).map(([name, beam]) => `${name} ${beam.probe} ${energyOf(beam)}`).join(", ")} (scans without a beam: the campaign's)`);
   for (const cell of campaign.cells) {
     const c = cell.manifestCell;
     const stack = c.stack.map((l) => (l.thickness_A === undefined ? l.name : `${l.name} ${num(l.thickness_A, 4)} Å`)).join(" | ");
@@ -70,8 +74,8 @@ export function inspectionText(campaign: Campaign): string {
       out.push("");
       out.push(
         ...columns(
-          ["scan", "spot", "file", "start_s", "end_s", "points", "E_V", "I_A", "Q_C", "Qred_C", "cycle", "half", "step", "times_from"],
-          cell.scans.map((s) => [s.id, s.spot, s.file, num(s.start_s, 8), num(s.end_s, 8), String(s.data.q.length), ...stateCells(s.state), timesFrom(s.startFrom, s.endFrom)]),
+          ["scan", ...(m.beams ? ["beam"] : []), "spot", "file", "start_s", "end_s", "points", "E_V", "I_A", "Q_C", "Qred_C", "cycle", "half", "step", "times_from"],
+          cell.scans.map((s) => [s.id, ...(m.beams ? [beamOf.get(s.id) ?? "beam"] : []), s.spot, s.file, num(s.start_s, 8), num(s.end_s, 8), String(s.data.q.length), ...stateCells(s.state), timesFrom(s.startFrom, s.endFrom)]),
         ),
       );
     }

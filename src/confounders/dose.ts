@@ -35,7 +35,7 @@
  * photon energy J; μ/ρ m²/kg.
  */
 import type { Campaign, CellData } from "../campaign/campaign.ts";
-import type { Beam, BeamProfile, ManifestCell, SpotRole } from "../campaign/manifest.ts";
+import { scanBeam, type Beam, type BeamProfile, type ManifestCell, type SpotRole } from "../campaign/manifest.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 import { ATTENUATION_MODEL, ENERGY_ABSORPTION_MODEL, materialAttenuation } from "./attenuation.ts";
 import { footprintFactor } from "./geometry.ts";
@@ -335,6 +335,8 @@ export interface LedgerExposure {
   readonly exposure_s: number;
   readonly start_s?: number;
   readonly end_s?: number;
+  /** the setup of this exposure's beam when it is not the ledger's (a scan naming one of the manifest's `beams`) */
+  readonly setup?: DoseSetup;
 }
 
 /**
@@ -354,7 +356,7 @@ export function ledgerRows(cellId: string, setup: DoseSetup, exposures: readonly
   return exposures.map((e) => {
     let d: ExposureDose;
     try {
-      d = exposureDose(setup, e.q, e.exposure_s);
+      d = exposureDose(e.setup ?? setup, e.q, e.exposure_s);
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(`${cellId}/${e.scan}`, error.message);
       throw error;
@@ -481,6 +483,8 @@ export function scanExposures(scans: readonly CellData["scans"][number][]): Ledg
  */
 export function doseLedger(campaign: Campaign, materials?: MaterialsOptions): DoseLedger {
   const beam = campaign.manifest.beam;
+  // a scan naming one of the manifest's `beams` is costed at that beam (a neutron scan adds fluence, no dose)
+  const scanBeamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
   const cells: DoseLedgerCell[] = [];
   const rows: DoseLedgerRow[] = [];
   const declared: { cell: string; spot: string; role: SpotRole }[] = [];
@@ -491,7 +495,21 @@ export function doseLedger(campaign: Campaign, materials?: MaterialsOptions): Do
     const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
     for (const s of cell.manifestCell.spots) declared.push({ cell: cell.id, spot: s.id, role: s.role });
     // time order (stable: manifest order for equal starts), as the accumulated dose requires
-    const exposures = scanExposures(cell.scans);
+    const setups = new Map<string, DoseSetup>();
+    const setupOf = (name: string): DoseSetup => {
+      let found = setups.get(name);
+      if (!found) {
+        const other = resolveDoseSetup(scanBeam(campaign.manifest, name).beam, cell.manifestCell, `cells[${i}]`, materials);
+        if (!other.ok) throw unavailableError({ ...other.unavailable, path: other.unavailable.path.replace(/^beam\./, `beams.${name}.`) });
+        found = other.value;
+        setups.set(name, found);
+      }
+      return found;
+    };
+    const exposures = scanExposures(cell.scans).map((e) => {
+      const name = scanBeamNames.get(e.scan);
+      return name === undefined ? e : { ...e, setup: setupOf(name) };
+    });
     rows.push(...ledgerRows(cell.id, setup.value, exposures, roles));
   });
   return {

@@ -15,10 +15,11 @@ import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, trustJson, trustOf, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import { samplePosterior, withCovariance, type LawFit } from "./fitSeries.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
-import type { SeriesInput, StackLayer } from "./seriesModel.ts";
+import type { ScanBeam, SeriesGeometry, SeriesInput, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
 import { twoStagePopulation, type CellChain, type PopulationParameter, type TwoStageResult } from "./populationMcmc.ts";
-import { attenuationSums, buildBeamPath, ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage } from "../confounders/index.ts";
+import { attenuationSums, buildBeamPath, ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage, type DoseSetup } from "../confounders/index.ts";
+import { scanBeam, type Beam } from "../campaign/manifest.ts";
 
 /** Electrons per formula unit when the manifest does not say (z). */
 const DEFAULT_ELECTRONS: Record<string, number> = { LiF: 1, Li2CO3: 2, Li2O: 2, LiOH: 1, Li2O2: 2 };
@@ -292,6 +293,7 @@ interface RawLayer {
  * dose ledger, or why beam damage cannot be modelled for this cell.
  */
 export function scanDoses(campaign: Campaign, cell: CellData, cellIndex: number): { ok: true; dose: Map<string, number> } | { ok: false; status: "neutron" | "unavailable"; reason: string } {
+  if (campaign.manifest.beams !== undefined) return mixedScanDoses(campaign, cell, cellIndex);
   const beam = campaign.manifest.beam;
   if (beam.probe !== "xray") return { ok: false, status: "neutron", reason: "neutron beam: absorbed dose is negligible, beam damage is not modelled" };
   const setup = resolveDoseSetup(beam, cell.manifestCell, `cells[${cellIndex}]`);
@@ -305,6 +307,81 @@ export function scanDoses(campaign: Campaign, cell: CellData, cellIndex: number)
   }
 }
 
+/**
+ * {@link scanDoses} of a campaign with several beams: each X-ray scan's dose from its own
+ * beam's ledger setup; a neutron scan adds none (as a neutron campaign's), but sees the
+ * dose earlier X-ray scans left at its spot.
+ */
+function mixedScanDoses(campaign: Campaign, cell: CellData, cellIndex: number): { ok: true; dose: Map<string, number> } | { ok: false; status: "neutron" | "unavailable"; reason: string } {
+  const beamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
+  const exposures = scanExposures(cell.scans.filter((s) => s.data.q.length > 0));
+  const setups = new Map<string | undefined, DoseSetup | null>();
+  for (const e of exposures) {
+    const name = beamNames.get(e.scan);
+    if (setups.has(name)) continue;
+    const { beam } = scanBeam(campaign.manifest, name);
+    if (beam.probe !== "xray") {
+      setups.set(name, null);
+      continue;
+    }
+    const setup = resolveDoseSetup(beam, cell.manifestCell, `cells[${cellIndex}]`);
+    if (!setup.ok) {
+      const unavailable = name === undefined ? setup.unavailable : { ...setup.unavailable, path: setup.unavailable.path.replace(/^beam\./, `beams.${name}.`) };
+      return { ok: false, status: "unavailable", reason: `beam damage is not modelled: ${unavailableMessage(unavailable)}` };
+    }
+    setups.set(name, setup.value);
+  }
+  if (![...setups.values()].some((s) => s !== null)) return { ok: false, status: "neutron", reason: "neutron beams only: absorbed dose is negligible, beam damage is not modelled" };
+  const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
+  const accumulated = new Map<string, number>();
+  const dose = new Map<string, number>();
+  try {
+    for (const e of exposures) {
+      const setup = setups.get(beamNames.get(e.scan));
+      const own = setup ? (ledgerRows(cell.id, setup, [e], roles)[0].dose_Gy ?? 0) : 0;
+      const before = accumulated.get(e.spot) ?? 0;
+      dose.set(e.scan, before + 0.5 * own);
+      accumulated.set(e.spot, before + own);
+    }
+  } catch (error) {
+    return { ok: false, status: "unavailable", reason: `beam damage is not modelled: dose cannot be computed (${(error as Error).message})` };
+  }
+  return { ok: true, dose };
+}
+
+/**
+ * The measurement geometry of a cell's scans with one beam, from the manifest: a shared
+ * angle offset and height offset (fixed or fitted), the footprint factor (that beam's
+ * height and profile) and the entry path's attenuation (that beam's probe and energy) for
+ * curves not corrected for them, the electrolyte film's incoherent background.
+ */
+function beamGeometry(cell: CellData, beam: Beam, beamPath: string, cellPath: string, warnings: string[]): SeriesGeometry | undefined {
+  const parsedGeometry = cell.manifestCell.geometry;
+  if (!parsedGeometry) return undefined;
+  const g: SeriesGeometry = {};
+  if (!parsedGeometry.footprintCorrected) {
+    if (beam.height_mm === undefined) warnings.push(`the footprint correction cannot be applied: ${beamPath}.height_mm is missing (the over-illumination factor needs the beam height); the curves are fitted as if corrected`);
+    else
+      g.footprint = {
+        beamHeight_mm: beam.height_mm,
+        profile: beam.profile,
+        sampleLength_mm: parsedGeometry.sampleLength_mm,
+        ...(parsedGeometry.beamHeightSd_mm !== undefined ? { beamHeightSd_mm: parsedGeometry.beamHeightSd_mm } : {}),
+      };
+  }
+  if (parsedGeometry.angleOffset_deg) g.angleOffset_deg = { ...parsedGeometry.angleOffset_deg };
+  if (parsedGeometry.heightOffset_mm) g.heightOffset = { ...parsedGeometry.heightOffset_mm, detectorDistance_mm: parsedGeometry.detectorDistance_mm! };
+  if (!parsedGeometry.attenuationCorrected) {
+    const path = buildBeamPath(beam, cell.manifestCell, cellPath);
+    if (!path.ok) {
+      const unavailable = beamPath === "beam" ? path.unavailable : { ...path.unavailable, path: path.unavailable.path.replace(/^beam\./, `${beamPath}.`) };
+      warnings.push(`${unavailableMessage(unavailable)}; the curves are fitted as if corrected for it`);
+    } else g.attenuation = { ...attenuationSums(path.value), ...(parsedGeometry.attenuationRelativeSd !== undefined ? { relativeSd: parsedGeometry.attenuationRelativeSd } : {}) };
+  }
+  if (parsedGeometry.incoherentBackground) g.incoherentBackground = { ...parsedGeometry.incoherentBackground };
+  return Object.keys(g).length > 0 ? g : undefined;
+}
+
 /** The diagnosis input of one cell of a campaign. */
 export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "neutron", beam: { energy_keV?: number; wavelength_A?: number }, options: { damage?: "auto" | "off"; cellIndex?: number } = {}): CellDiagnosisInput {
   const manifestCell = cell.manifestCell as unknown as { id: string; electrodeArea_cm2?: number; stack: RawLayer[]; electrochemistry?: { currentSign?: string }; impedanceModel?: { circuit: string; interphaseResistance: string; interphaseCapacitance: string } };
@@ -312,10 +389,15 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   const stack: StackLayer[] = manifestCell.stack.map((layer, j) => {
     const m = layer.material ?? {};
     const explicit = probe === "xray" ? m.xray : m.neutron;
+    // several beams: explicit SLDs per probe, for the scans of a beam of the other probe
+    const byProbe =
+      campaign.manifest.beams !== undefined && (m.xray || m.neutron)
+        ? { byProbe: { ...(m.xray ? { xray: { sld: m.xray.sld, isld: m.xray.isld ?? 0 } } : {}), ...(m.neutron ? { neutron: { sld: m.neutron.sld, isld: m.neutron.isld ?? 0 } } : {}) } }
+        : {};
     return {
       name: layer.name ?? `layer${j}`,
       role: layer.role ?? "other",
-      ...(m.formula !== undefined && m.density !== undefined ? { formula: m.formula, density: m.density } : { sld: explicit?.sld ?? m.sld ?? 0, isld: explicit?.isld ?? m.isld ?? 0 }),
+      ...(m.formula !== undefined && m.density !== undefined ? { formula: m.formula, density: m.density } : { sld: explicit?.sld ?? m.sld ?? 0, isld: explicit?.isld ?? m.isld ?? 0, ...byProbe }),
       ...(layer.thickness_A !== undefined ? { thickness_A: layer.thickness_A } : {}),
       roughness_A: layer.roughness_A ?? 0,
     };
@@ -340,44 +422,42 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   const doses = options.damage === "off" ? undefined : scanDoses(campaign, cell, options.cellIndex ?? campaign.cells.indexOf(cell));
   const damage: CellDiagnosisInput["damage"] =
     options.damage === "off" ? { status: "off", reason: 'beam damage not modelled (the "damage" option is "off")' } : doses!.ok ? { status: "modelled" } : { status: doses!.status, reason: doses!.reason };
+  const cellPath = `cells[${options.cellIndex ?? campaign.cells.indexOf(cell)}]`;
+  // a scan naming one of the manifest's `beams` is modelled at that beam (probe, energy, footprint, attenuation)
+  const beamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
+  const scanBeams = new Map<string, ScanBeam>();
+  const beamOf = (name: string | undefined): ScanBeam | undefined => {
+    if (name === undefined) return undefined;
+    let found = scanBeams.get(name);
+    if (!found) {
+      const other = scanBeam(campaign.manifest, name).beam;
+      const otherGeometry = beamGeometry(cell, other, `beams.${name}`, cellPath, warnings);
+      found = {
+        name,
+        probe: other.probe,
+        ...(other.energy_keV !== undefined ? { energy_keV: other.energy_keV } : {}),
+        ...(other.wavelength_A !== undefined ? { wavelength_A: other.wavelength_A } : {}),
+        ...(otherGeometry ? { geometry: otherGeometry } : {}),
+      };
+      scanBeams.set(name, found);
+    }
+    return found;
+  };
   const scans = cell.scans
     .filter((scan) => scan.data.q.length > 0)
     .map((scan) => {
       const mid = 0.5 * (scan.start_s + scan.end_s);
       const dose = doses?.ok ? doses.dose.get(scan.id) : undefined;
-      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data };
+      const own = beamOf(beamNames.get(scan.id));
+      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}) };
     });
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);
   // measurement geometry from the manifest: a shared angle offset and height offset (fixed
   // or fitted), the footprint factor and the entry path's attenuation for curves not
   // corrected for them, the electrolyte film's incoherent background
-  const parsedGeometry = cell.manifestCell.geometry;
-  let geometry: SeriesInput["geometry"];
-  if (parsedGeometry) {
-    const manifestBeam = campaign.manifest.beam;
-    const g: NonNullable<SeriesInput["geometry"]> = {};
-    if (!parsedGeometry.footprintCorrected) {
-      if (manifestBeam.height_mm === undefined) warnings.push("the footprint correction cannot be applied: beam.height_mm is missing (the over-illumination factor needs the beam height); the curves are fitted as if corrected");
-      else
-        g.footprint = {
-          beamHeight_mm: manifestBeam.height_mm,
-          profile: manifestBeam.profile,
-          sampleLength_mm: parsedGeometry.sampleLength_mm,
-          ...(parsedGeometry.beamHeightSd_mm !== undefined ? { beamHeightSd_mm: parsedGeometry.beamHeightSd_mm } : {}),
-        };
-    }
-    if (parsedGeometry.angleOffset_deg) g.angleOffset_deg = { ...parsedGeometry.angleOffset_deg };
-    if (parsedGeometry.heightOffset_mm) g.heightOffset = { ...parsedGeometry.heightOffset_mm, detectorDistance_mm: parsedGeometry.detectorDistance_mm! };
-    if (!parsedGeometry.attenuationCorrected) {
-      const cellPath = `cells[${options.cellIndex ?? campaign.cells.indexOf(cell)}]`;
-      const path = buildBeamPath(manifestBeam, cell.manifestCell, cellPath);
-      if (!path.ok) warnings.push(`${unavailableMessage(path.unavailable)}; the curves are fitted as if corrected for it`);
-      else g.attenuation = { ...attenuationSums(path.value), ...(parsedGeometry.attenuationRelativeSd !== undefined ? { relativeSd: parsedGeometry.attenuationRelativeSd } : {}) };
-    }
-    if (parsedGeometry.incoherentBackground) g.incoherentBackground = { ...parsedGeometry.incoherentBackground };
-    if (Object.keys(g).length > 0) geometry = g;
-  }
+  // (the geometry of the scans with the campaign's beam; a scan's own beam has its own, above)
+  const geometry = scans.some((s) => s.beam === undefined) || scans.length === 0 ? beamGeometry(cell, campaign.manifest.beam, "beam", cellPath, warnings) : undefined;
   const series: SeriesInput = {
     cell: cell.id,
     ...(geometry ? { geometry } : {}),

@@ -293,7 +293,9 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const densities = independent.map((f) => f.density).filter((d): d is number => d !== undefined);
   const medianDensity = densities.length > 0 ? upperMedian(densities) : undefined;
   const medianNuisance: Record<string, number> = {};
-  for (const name of Object.keys(independent[0]?.nuisance ?? {})) medianNuisance[name] = upperMedian(independent.map((f) => f.nuisance[name]));
+  // (a campaign with several beams: each beam's scale and background from the scans that have them)
+  const nuisanceNames = [...new Set(independent.flatMap((f) => Object.keys(f.nuisance)))];
+  for (const name of nuisanceNames) medianNuisance[name] = upperMedian(independent.filter((f) => name in f.nuisance).map((f) => f.nuisance[name]));
   const regressions = laws.map((law) => regressOnThickness(series, independent, law, scales));
   let comparison: LawComparisonEntry[];
   let bestLaw: LawName;
@@ -441,10 +443,14 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
 
   const consistency = consistencyChecks(input, bestLaw, best, posterior, quality);
   const interphaseName = series.stack[series.interphase].name;
+  // the beam of each scan measured with one of the manifest's `beams` (absent: the campaign's beam)
+  const scanBeamName = new Map(series.scans.filter((s) => s.beam !== undefined).map((s) => [s.id, s.beam!.name]));
+  const beamField = (scan: string): Record<string, string> => (scanBeamName.has(scan) ? { beam: scanBeamName.get(scan)! } : {});
   const json: Record<string, unknown> = {
     mode,
     timeline: timeline.map((t) => ({
       scan: t.scan,
+      ...beamField(t.scan),
       time_s: t.time_s,
       ...(t.spot !== undefined ? { spot: t.spot } : {}),
       ...(t.dose_Gy !== undefined ? { dose_Gy: t.dose_Gy } : {}),
@@ -471,7 +477,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     quality,
     ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
     ...(first.global ? { globalStart: { ...first.global, retried, trustworthy: !untrustworthy } } : {}),
-    independent: independent.map((f) => ({ scan: f.id, time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
+    independent: independent.map((f) => ({ scan: f.id, ...beamField(f.id), time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
     ...(best ? { fit: { law: bestLaw, damage: best.damage, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
     ...(posterior ? { mcmc: mcmcJson(posterior) } : {}),
   };

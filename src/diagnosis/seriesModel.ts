@@ -6,6 +6,13 @@
  * SLD for the probe through the composition, so X-ray and neutron scans of one
  * layer constrain the same number). Builds the joint objective over all scans.
  *
+ * A scan may name its own beam (`SeriesScan.beam`: a campaign measured by X-rays and
+ * neutrons, issue 15 part 7): its model is at that beam's probe and energy — the
+ * composition's SLD at that beam, that beam's entry-path attenuation and footprint —
+ * with a scale and residual background of its own (`scale_<beam>`, `background_<beam>`:
+ * another instrument's normalisation), while every layer's thickness, roughness and
+ * density stay shared: the composition ties the X-ray and neutron SLDs together.
+ *
  * With a damage model the thickness seen at a scan is the law's value plus a term of
  * the scan's spot's accumulated dose (models/damageModels), so scans at fresh spots
  * and at the measured spot separate chemistry from beam damage.
@@ -30,6 +37,8 @@ export interface StackLayer {
   density?: number;
   sld?: number;
   isld?: number;
+  /** explicit SLDs per probe (when the cell is measured with several probes), used for a scan whose beam's probe differs from the series' */
+  byProbe?: { xray?: { sld: number; isld: number }; neutron?: { sld: number; isld: number } };
   thickness_A?: number;
   roughness_A: number;
 }
@@ -44,6 +53,19 @@ export interface SeriesScan {
   /** the spot's accumulated absorbed dose at the scan's mid exposure (Gy), when the dose ledger could be computed */
   dose_Gy?: number;
   data: ReflectivityData;
+  /** the beam of a scan not measured with the series' own (see the module header); undefined: the series' probe, energy and geometry */
+  beam?: ScanBeam;
+}
+
+/** The beam of a scan measured with another beam than the series' (a manifest's `beams` entry). */
+export interface ScanBeam {
+  /** the manifest's name of the beam: the suffix of its scale and background (`scale_<name>`) */
+  name: string;
+  probe: "xray" | "neutron";
+  energy_keV?: number;
+  wavelength_A?: number;
+  /** the geometry of the scans with this beam (its footprint and entry-path attenuation are the beam's) */
+  geometry?: SeriesGeometry;
 }
 
 export interface SeriesInput {
@@ -82,13 +104,13 @@ export interface SeriesGeometry {
 }
 
 /** The MODEL.json geometry block of a series' scans, referring to the shared nuisance parameters by name. */
-function geometrySpec(geometry: SeriesGeometry): Record<string, unknown> | undefined {
+function geometrySpec(geometry: SeriesGeometry, suffix = ""): Record<string, unknown> | undefined {
   const spec: Record<string, unknown> = {};
   const shared = (g: { value: number; sd?: number }, name: string): unknown => (g.sd !== undefined ? { ref: name } : g.value);
   if (geometry.angleOffset_deg) spec["angleOffset_deg"] = shared(geometry.angleOffset_deg, "angle_offset");
   if (geometry.footprint) {
     const f = geometry.footprint;
-    spec["footprint"] = { profile: f.profile, sampleLength_mm: f.sampleLength_mm, beamHeight_mm: f.beamHeightSd_mm !== undefined ? { ref: "beam_height" } : f.beamHeight_mm };
+    spec["footprint"] = { profile: f.profile, sampleLength_mm: f.sampleLength_mm, beamHeight_mm: f.beamHeightSd_mm !== undefined ? { ref: `beam_height${suffix}` } : f.beamHeight_mm };
   }
   if (geometry.heightOffset) {
     spec["heightOffset_mm"] = shared(geometry.heightOffset, "height_offset");
@@ -96,7 +118,7 @@ function geometrySpec(geometry: SeriesGeometry): Record<string, unknown> | undef
   }
   const a = geometry.attenuation;
   if (a) {
-    const sum = (value: number): unknown => (a.relativeSd !== undefined && value > 0 ? { expr: `attenuation_factor * ${value}` } : value);
+    const sum = (value: number): unknown => (a.relativeSd !== undefined && value > 0 ? { expr: `attenuation_factor${suffix} * ${value}` } : value);
     spec["attenuation"] = { grazing: sum(a.grazing), horizontal: sum(a.horizontal), block: sum(a.block) };
   }
   if (geometry.incoherentBackground) spec["incoherentBackground"] = shared(geometry.incoherentBackground, "incoherent_background");
@@ -275,14 +297,21 @@ export function seriesObjective(
     const key = `thickness_${k}`;
     named.set(key, t);
     thickness.push(t);
-    const geometry = input.geometry ? geometrySpec(input.geometry) : undefined;
+    // the scan's beam: its own (a manifest's `beams` entry) or the series'
+    const beam = scan.beam;
+    const suffix = beamSuffix(beam);
+    const probe = beam?.probe ?? input.probe;
+    const energy_keV = beam ? beam.energy_keV : input.energy_keV;
+    const wavelength_A = beam ? beam.wavelength_A : input.wavelength_A;
+    const beamGeometry = beam ? beam.geometry : input.geometry;
+    const geometry = beamGeometry ? geometrySpec(beamGeometry, suffix) : undefined;
     const spec = {
-      probe: input.probe,
-      scale: { ref: "scale" },
-      background: { ref: "background" },
+      probe,
+      scale: { ref: `scale${suffix}` },
+      background: { ref: `background${suffix}` },
       ...(geometry ? { geometry } : {}),
-      ...(input.energy_keV !== undefined ? { energy_keV: input.energy_keV } : {}),
-      ...(input.probe === "neutron" && input.wavelength_A !== undefined ? { wavelength_A: input.wavelength_A } : {}),
+      ...(energy_keV !== undefined ? { energy_keV } : {}),
+      ...(probe === "neutron" && wavelength_A !== undefined ? { wavelength_A } : {}),
       layers: input.stack.map((l, j) => {
         const isInterphase = j === input.interphase;
         const out: Record<string, unknown> = { name: l.name };
@@ -291,8 +320,9 @@ export function seriesObjective(
         if (l.formula && l.density !== undefined) {
           out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : named.has(`${l.name}_density`) ? { ref: `${l.name}_density` } : l.density };
         } else {
-          out["sld"] = l.sld ?? 0;
-          out["isld"] = l.isld ?? 0;
+          const explicit = probe !== input.probe ? l.byProbe?.[probe] : undefined;
+          out["sld"] = explicit?.sld ?? l.sld ?? 0;
+          out["isld"] = explicit?.isld ?? l.isld ?? 0;
         }
         return out;
       }),
@@ -343,13 +373,19 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     // density free, only differences of SLD would be measured)
     if (l.formula && l.density !== undefined && l.role !== "substrate") specs.push({ name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" });
   });
-  specs.push({ name: "scale", initial: 1, min: 0.5, max: 2, unit: "1" });
-  // reduced data usually have the measured background subtracted already, so the
-  // residual background may be slightly negative: bounds straddle zero
-  specs.push({ name: "background", initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
+  // one scale and background per beam the scans use (a scan with its own beam: `scale_<beam>`);
+  // the series' own beam keeps the plain names, as in a campaign with one beam
+  const beams = scanBeams(input);
+  for (const beam of beams) {
+    const suffix = beamSuffix(beam);
+    specs.push({ name: `scale${suffix}`, initial: 1, min: 0.5, max: 2, unit: "1" });
+    // reduced data usually have the measured background subtracted already, so the
+    // residual background may be slightly negative: bounds straddle zero
+    specs.push({ name: `background${suffix}`, initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
+  }
   // geometry terms the manifest asks to fit, shared by every scan of the cell, each with the
-  // manifest's normal prior and bounds ±5 prior sd (cut at a physical floor)
-  const g = input.geometry;
+  // manifest's normal prior and bounds ±5 prior sd (cut at a physical floor); the beam
+  // height of a footprint and the attenuation factor per beam
   const fitted = (name: string, mu: number, sd: number, unit: string, bounds: { floor?: number; min?: number; initial?: number } = {}): NuisanceSpec => ({
     name,
     initial: bounds.initial ?? mu,
@@ -358,16 +394,41 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     unit,
     prior: { mu, sigma: sd },
   });
+  // the sample's own terms (angle and height offset, the film's incoherent background) are
+  // shared by every beam; they are read from the geometry of any beam the scans use
+  const geometries = beams.map((beam) => (beam ? beam.geometry : input.geometry));
+  const g = geometries.find((x) => x !== undefined);
   if (g?.angleOffset_deg?.sd !== undefined) specs.push(fitted("angle_offset", g.angleOffset_deg.value, g.angleOffset_deg.sd, "deg"));
-  if (g?.footprint?.beamHeightSd_mm !== undefined) specs.push(fitted("beam_height", g.footprint.beamHeight_mm, g.footprint.beamHeightSd_mm, "mm", { floor: 0.05 * g.footprint.beamHeight_mm }));
+  beams.forEach((beam, b) => {
+    const f = geometries[b]?.footprint;
+    if (f?.beamHeightSd_mm !== undefined) specs.push(fitted(`beam_height${beamSuffix(beam)}`, f.beamHeight_mm, f.beamHeightSd_mm, "mm", { floor: 0.05 * f.beamHeight_mm }));
+  });
   if (g?.heightOffset?.sd !== undefined) specs.push(fitted("height_offset", g.heightOffset.value, g.heightOffset.sd, "mm"));
-  if (g?.attenuation?.relativeSd !== undefined) specs.push(fitted("attenuation_factor", 1, g.attenuation.relativeSd, "1", { floor: 0 }));
+  beams.forEach((beam, b) => {
+    const a = geometries[b]?.attenuation;
+    if (a?.relativeSd !== undefined) specs.push(fitted(`attenuation_factor${beamSuffix(beam)}`, 1, a.relativeSd, "1", { floor: 0 }));
+  });
   if (g?.incoherentBackground?.sd !== undefined) {
     const { value, sd } = g.incoherentBackground;
     // started half a prior sd inside: on the bound at 0 the first steps see one side only
     specs.push(fitted("incoherent_background", value, sd, "1", { min: 0, initial: value + 0.5 * sd }));
   }
   return specs;
+}
+
+/** The suffix of a beam's scale, background, beam height and attenuation factor: "" for the series' own beam, `_<name>` for a scan's own. */
+export function beamSuffix(beam: ScanBeam | undefined): string {
+  return beam ? `_${beam.name}` : "";
+}
+
+/** The beams the scans of a series use, in order of first use (undefined: the series' own beam). */
+export function scanBeams(input: SeriesInput): (ScanBeam | undefined)[] {
+  const seen = new Map<string, ScanBeam | undefined>();
+  for (const scan of input.scans) {
+    const key = scan.beam ? `_${scan.beam.name}` : "";
+    if (!seen.has(key)) seen.set(key, scan.beam);
+  }
+  return [...seen.values()];
 }
 
 function clamp(x: number, lo: number, hi: number): number {

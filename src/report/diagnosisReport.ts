@@ -364,8 +364,11 @@ function timelineDownloads(cell: ReportCell): string {
   const d = cell.diagnosis.detail;
   const independentOf = new Map(d.independent.map((f) => [f.id, f]));
   const triple = (i: IntervalJson | undefined): (number | undefined)[] => [i?.median, i?.lo95, i?.hi95];
+  // a campaign with several beams: the beam of each scan (diagnosis.json's timeline names it; blank: the campaign's `beam`)
+  const beamOf = new Map(((cell.diagnosis.json["timeline"] ?? []) as { scan: string; beam?: string }[]).filter((e) => e.beam !== undefined).map((e) => [e.scan, e.beam!]));
+  const beams = beamOf.size > 0;
   const header = [
-    "scan", "time_s", "time_h", "spot", "dose_Gy",
+    "scan", ...(beams ? ["beam"] : []), "time_s", "time_h", "spot", "dose_Gy",
     "thickness_A", "thickness_lo95_A", "thickness_hi95_A",
     "observed_thickness_A", "observed_thickness_lo95_A", "observed_thickness_hi95_A",
     "roughness_A", "roughness_lo95_A", "roughness_hi95_A",
@@ -374,7 +377,7 @@ function timelineDownloads(cell: ReportCell): string {
   ];
   const rows = d.timeline.map((e) => {
     const f = independentOf.get(e.scan);
-    return [e.scan, e.time_s, hours(e.time_s), e.spot, e.dose_Gy, ...triple(e.thickness), ...triple(e.observedThickness), ...triple(e.roughness), ...triple(e.density), f?.thickness, f?.thicknessStderr, f?.chi2, f?.points, f?.converged];
+    return [e.scan, ...(beams ? [beamOf.get(e.scan) ?? "beam"] : []), e.time_s, hours(e.time_s), e.spot, e.dose_Gy, ...triple(e.thickness), ...triple(e.observedThickness), ...triple(e.roughness), ...triple(e.density), f?.thickness, f?.thicknessStderr, f?.chi2, f?.points, f?.converged];
   });
   const impedanceHeader = ["spectrum", "time_s", "time_h", "resistance_ohm", "resistance_stderr_ohm", "capacitance_F", "capacitance_stderr_F"];
   const impedanceRows = d.impedance.map((s) => [s.id, s.time_s, hours(s.time_s), s.resistance, s.resistanceStderr, s.capacitance, s.capacitanceStderr]);
@@ -388,6 +391,7 @@ function timelineDownloads(cell: ReportCell): string {
       const f = independentOf.get(e.scan);
       return {
         scan: e.scan,
+        ...(beamOf.has(e.scan) ? { beam: beamOf.get(e.scan) } : {}),
         time_s: e.time_s,
         ...(e.spot !== undefined ? { spot: e.spot } : {}),
         ...(e.dose_Gy !== undefined ? { dose_Gy: e.dose_Gy } : {}),

@@ -11,6 +11,14 @@
  * this function writes. `damage.fresh` adds, after each listed measured scan, one
  * scan at a new fresh spot (F1, F2, …): exposed once, so nearly undamaged.
  *
+ * Several beams (`beams`, issue 15 part 7): a scenario may name further beams (probe,
+ * energy or wavelength, flux and size, and the Q grid and counting of that instrument),
+ * and `scans.beams` says which beam measures scan k (entry k mod its length; null: the
+ * scenario's own beam): one cell measured alternately by X-rays and neutrons. The cell's
+ * stack truth is one; each named beam has its own scale and residual background (drawn
+ * from the stream `<seed>:nuisance:<cell>:<beam>`). The manifest carries `beams` and
+ * each scan's `beam`. Not with `damage` (the dose of mixed scans is not simulated).
+ *
  * Units: time s, thickness/roughness Å, Q Å⁻¹, current A, charge C, area cm²,
  * conductivity S/m, frequency Hz, impedance Ω, dose Gy.
  */
@@ -59,7 +67,7 @@ export interface Scenario {
   holdCurrent?: { I0_A: number; on_s: number; off_s: number };
   area_cm2: number;
   stack: ScenarioLayer[];
-  scans: { count: number; interval_s: number; exposure_s: number; qMin: number; qMax: number; points: number; dqOverQ_fwhm: number; incident: number; background: number; firstAt_s?: number };
+  scans: { count: number; interval_s: number; exposure_s: number; qMin: number; qMax: number; points: number; dqOverQ_fwhm: number; incident: number; background: number; firstAt_s?: number; beams?: (string | null)[] };
   impedance?: { every: number; conductivity_S_per_m: number; permittivity: number; R0_ohm: number; noise: number; fMin: number; fMax: number; pointsPerDecade: number };
   beam?: { flux_per_s: number; height_mm: number; width_mm: number; profile: "gaussian" | "tophat" };
   cells?: number;
@@ -71,6 +79,25 @@ export interface Scenario {
   damage?: { model: DamageName; rate_A_per_Gy: number; dose_Gy?: number; fresh?: number[] };
   /** each cell's true stack and instrument drawn away from the nominal values the manifest states (see {@link ScenarioNuisance}) */
   nuisance?: ScenarioNuisance;
+  /** further beams by name (see the module header); `scans.beams` assigns them to scans */
+  beams?: Record<string, ScenarioBeam>;
+}
+
+/** A further beam of a scenario: probe and energy (X-rays) or wavelength (neutrons), size and flux, and its instrument's Q grid and counting (defaults: the scenario's). */
+export interface ScenarioBeam {
+  probe: "xray" | "neutron";
+  energy_keV?: number;
+  wavelength_A?: number;
+  flux_per_s?: number;
+  height_mm?: number;
+  width_mm?: number;
+  profile?: "gaussian" | "tophat";
+  qMin?: number;
+  qMax?: number;
+  points?: number;
+  dqOverQ_fwhm?: number;
+  incident?: number;
+  background?: number;
 }
 
 /**
@@ -169,7 +196,10 @@ export function resolveScenario(spec: unknown): Scenario {
     ...(s.population ? { population: s.population } : {}),
     ...(s.geometry ? { geometry: s.geometry } : {}),
     ...(s.nuisance ? { nuisance: resolveNuisance(s.nuisance) } : {}),
+    ...(s.beams !== undefined ? { beams: resolveBeams(s.beams, scans.beams) } : {}),
   };
+  if (scans.beams !== undefined && scenario.beams === undefined) throw new ValidationError("scans.beams", 'names beams but the scenario has no "beams"', scans.beams);
+  if (scenario.beams !== undefined && scenario.damage) throw new ValidationError("damage", "is not simulated with several beams (the dose of mixed X-ray and neutron scans)", Object.keys(scenario.beams));
   checkRelativeResolution(scans.dqOverQ_fwhm, "scans.dqOverQ_fwhm");
   checkScenarioPlausibility(scenario);
   const sampleLength = scenario.geometry?.sampleLength_mm;
@@ -218,12 +248,12 @@ function checkScenarioPlausibility(scenario: Scenario): void {
 
 /** Every key a scenario may hold, per object (the interfaces above). */
 const SCENARIO_KEYS = {
-  root: ["name", "description", "notes", "seed", "probe", "energy_keV", "wavelength_A", "law", "faradaicFraction", "declaredFaradaicFraction", "holdCurrent", "area_cm2", "stack", "scans", "impedance", "beam", "cells", "geometry", "population", "damage", "nuisance"],
+  root: ["name", "description", "notes", "seed", "probe", "energy_keV", "wavelength_A", "law", "faradaicFraction", "declaredFaradaicFraction", "holdCurrent", "area_cm2", "stack", "scans", "impedance", "beam", "cells", "geometry", "population", "damage", "nuisance", "beams"],
   law: ["name", "parameters", "restrictTo"],
   holdCurrent: ["I0_A", "on_s", "off_s"],
   layer: ["name", "role", "material", "thickness_A", "roughness_A", "electronsPerFormula"],
   material: ["formula", "density"],
-  scans: ["count", "interval_s", "exposure_s", "qMin", "qMax", "points", "dqOverQ_fwhm", "incident", "background", "firstAt_s"],
+  scans: ["count", "interval_s", "exposure_s", "qMin", "qMax", "points", "dqOverQ_fwhm", "incident", "background", "firstAt_s", "beams"],
   impedance: ["every", "conductivity_S_per_m", "permittivity", "R0_ohm", "noise", "fMin", "fMax", "pointsPerDecade"],
   beam: ["flux_per_s", "height_mm", "width_mm", "profile"],
   geometry: ["angleOffset_deg", "offsetPriorSd_deg", "footprint", "sampleLength_mm", "declaredBeamHeight_mm", "beamHeightSd_mm", "heightOffset_mm", "detectorDistance_mm", "heightPriorSd_mm", "beamEntry", "electrolytePath_mm", "windows", "attenuation", "attenuationError", "attenuationRelativeSd", "incoherentBackground", "incoherentPriorSd"],
@@ -248,6 +278,59 @@ function checkScenarioKeys(s: Record<string, unknown>): void {
   };
   layers(s["stack"], "stack", SCENARIO_KEYS.layer);
   if (isObject(s["geometry"])) layers(s["geometry"]["windows"], "geometry.windows", SCENARIO_KEYS.window);
+}
+
+const BEAM_KEYS = ["probe", "energy_keV", "wavelength_A", "flux_per_s", "height_mm", "width_mm", "profile", "qMin", "qMax", "points", "dqOverQ_fwhm", "incident", "background"] as const;
+
+/** The scenario's further beams, checked (keys, probe, energy or wavelength, Q grid), and `scans.beams` naming them. */
+function resolveBeams(spec: unknown, pattern: unknown): Record<string, ScenarioBeam> {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) throw new ValidationError("beams", "must be an object of beams by name", spec);
+  const beams: Record<string, ScenarioBeam> = {};
+  for (const [name, value] of Object.entries(spec as Record<string, unknown>)) {
+    const p = `beams.${name}`;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ValidationError(p, "must be a beam object", value);
+    checkKnownKeys(value as Record<string, unknown>, p, BEAM_KEYS);
+    const b = value as Partial<ScenarioBeam>;
+    if (b.probe !== "xray" && b.probe !== "neutron") throw new ValidationError(`${p}.probe`, 'must be "xray" or "neutron"', b.probe);
+    if (b.probe === "xray") {
+      if (typeof b.energy_keV !== "number" || !Number.isFinite(b.energy_keV)) throw new ValidationError(`${p}.energy_keV`, "is required for an X-ray beam (keV)", b.energy_keV);
+      checkXrayEnergy(b.energy_keV, `${p}.energy_keV`);
+      if (b.wavelength_A !== undefined) throw new ValidationError(`${p}.wavelength_A`, "give energy_keV for an X-ray beam", b.wavelength_A);
+    } else {
+      if (b.energy_keV !== undefined) throw new ValidationError(`${p}.energy_keV`, "a neutron beam gives wavelength_A", b.energy_keV);
+      if (b.wavelength_A !== undefined) checkWavelength(b.wavelength_A, "neutron", `${p}.wavelength_A`);
+    }
+    if (b.flux_per_s !== undefined) checkFlux(b.flux_per_s, b.probe, `${p}.flux_per_s`);
+    if (b.dqOverQ_fwhm !== undefined) checkRelativeResolution(b.dqOverQ_fwhm, `${p}.dqOverQ_fwhm`);
+    if (b.points !== undefined && !(Number.isInteger(b.points) && b.points >= 2)) throw new ValidationError(`${p}.points`, "must be an integer ≥ 2", b.points);
+    beams[name] = { ...b, probe: b.probe, ...(b.probe === "neutron" ? { wavelength_A: b.wavelength_A ?? 1.798 } : {}) };
+  }
+  if (pattern !== undefined) {
+    if (!Array.isArray(pattern) || pattern.length === 0) throw new ValidationError("scans.beams", "must be a non-empty list of beam names (null: the scenario's own beam)", pattern);
+    pattern.forEach((name: unknown, k) => {
+      if (name !== null && !(typeof name === "string" && Object.hasOwn(beams, name))) throw new ValidationError(`scans.beams[${k}]`, `names no beam in "beams" (${Object.keys(beams).join(", ")}; null: the scenario's own)`, name);
+    });
+  }
+  return beams;
+}
+
+/**
+ * The scenario as a named beam sees it: that beam's probe, energy or wavelength, size,
+ * flux and Q grid and counting (the scenario's where the beam gives none); undefined: the scenario.
+ */
+export function beamScenario(scenario: Scenario, name: string | undefined): Scenario {
+  if (name === undefined) return scenario;
+  const b = scenario.beams![name];
+  const { energy_keV: _e, wavelength_A: _w, ...rest } = scenario;
+  const pick = <K extends "qMin" | "qMax" | "points" | "dqOverQ_fwhm" | "incident" | "background">(key: K): Record<string, number> => (b[key] !== undefined ? { [key]: b[key] } : {});
+  const base = scenario.beam ?? { flux_per_s: 1e11, height_mm: 0.02, width_mm: 0.2, profile: "gaussian" as const };
+  return {
+    ...rest,
+    probe: b.probe,
+    ...(b.probe === "xray" ? { energy_keV: b.energy_keV } : { wavelength_A: b.wavelength_A }),
+    beam: { flux_per_s: b.flux_per_s ?? base.flux_per_s, height_mm: b.height_mm ?? base.height_mm, width_mm: b.width_mm ?? base.width_mm, profile: b.profile ?? base.profile },
+    scans: { ...scenario.scans, ...pick("qMin"), ...pick("qMax"), ...pick("points"), ...pick("dqOverQ_fwhm"), ...pick("incident"), ...pick("background") },
+  };
 }
 
 function resolveNuisance(spec: unknown): ScenarioNuisance {
@@ -342,14 +425,15 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
   const damageValues = damage ? [damage.rate_A_per_Gy, damage.dose_Gy ?? 1] : [];
   // the scan schedule of every cell: the measured spot P1 every interval, and one scan
   // at a new fresh spot right after each measured scan listed in damage.fresh
-  const schedules = new Map<string, { id: string; spot: string; start: number; file: string; dose_Gy?: number }[]>();
+  const schedules = new Map<string, { id: string; spot: string; start: number; file: string; dose_Gy?: number; beam?: string }[]>();
   for (const cell of cells) {
-    const planned: { id: string; spot: string; start: number; file: string }[] = [];
+    const planned: { id: string; spot: string; start: number; file: string; beam?: string }[] = [];
     let freshCount = 0;
     for (let k = 0; k < s.count; k++) {
       const start = (s.firstAt_s ?? 600) + k * s.interval_s;
       const id = `${cell}${String(k + 1).padStart(4, "0")}`;
-      planned.push({ id, spot: "P1", start, file: `xrr/${id}.ort` });
+      const beamName = s.beams?.[k % s.beams.length] ?? undefined;
+      planned.push({ id, spot: "P1", start, file: `xrr/${id}.ort`, ...(beamName !== undefined ? { beam: beamName } : {}) });
       for (const f of damage?.fresh ?? []) {
         if (f !== k) continue;
         freshCount++;
@@ -369,8 +453,18 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       ...scenario.beam,
       ...(scenario.geometry?.declaredBeamHeight_mm !== undefined ? { height_mm: scenario.geometry.declaredBeamHeight_mm } : {}),
     },
+    ...(scenario.beams
+      ? {
+          beams: Object.fromEntries(
+            Object.keys(scenario.beams).map((name) => {
+              const b = beamScenario(scenario, name);
+              return [name, { probe: b.probe, ...(b.probe === "xray" ? { energy_keV: b.energy_keV } : { wavelength_A: b.wavelength_A }), ...b.beam }];
+            }),
+          ),
+        }
+      : {}),
     t0: iso(t0, 0),
-    scans: cells.flatMap((cell) => schedules.get(cell)!.map((p) => ({ id: p.id, cell, spot: p.spot, file: p.file, start: iso(t0, p.start), end: iso(t0, p.start + s.exposure_s) }))),
+    scans: cells.flatMap((cell) => schedules.get(cell)!.map((p) => ({ id: p.id, cell, spot: p.spot, file: p.file, start: iso(t0, p.start), end: iso(t0, p.start + s.exposure_s), ...(p.beam !== undefined ? { beam: p.beam } : {}) }))),
     electrochemistry: cells.map((cell) => ({ cell, file: `echem/${cell}.bdf.csv`, start: iso(t0, 0) })),
     ...(scenario.impedance ? { impedance: [] as unknown[] } : {}),
   };
@@ -420,20 +514,37 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
     const thicknessAt = (t: number): number => law.evaluate(lawValues, t, qredPerArea(t), perCharge);
     writeCycler(path.join(dir, "echem", `${cell}.bdf.csv`), duration, qredPerArea, scenario.area_cm2, cellRandom);
     // reflectivity scans (schedule, doses and thicknesses computed before the loop, see below)
-    const { sigma, observed, scalars } = observedCurve(scenario, q, cellTruth, attenuation);
+    // each beam's view of the cell: its probe, Q grid, counting, scale and background (the stack truth is one)
+    const views = new Map<string | undefined, { scenario: Scenario; q: Float64Array } & ReturnType<typeof observedCurve>>();
+    const viewOf = (name: string | undefined): { scenario: Scenario; q: Float64Array } & ReturnType<typeof observedCurve> => {
+      let view = views.get(name);
+      if (!view) {
+        if (name === undefined) view = { scenario, q, ...observedCurve(scenario, q, cellTruth, attenuation) };
+        else {
+          const seen = beamScenario(scenario, name);
+          const bs = seen.scans;
+          const beamQ = Float64Array.from({ length: bs.points }, (_, i) => bs.qMin + ((bs.qMax - bs.qMin) * i) / (bs.points - 1));
+          const { scale, background } = drawCellTruth(seen, `${cell}:${name}`);
+          view = { scenario: seen, q: beamQ, ...observedCurve(seen, beamQ, { scale, background }, curveAttenuation(seen, manifest, name)) };
+        }
+        views.set(name, view);
+      }
+      return view;
+    };
     const truthScans: unknown[] = [];
     const schedule = schedules.get(cell)!;
     for (const planned of schedule) {
       const { id, start, spot } = planned;
+      const { scenario: seen, q, sigma, observed, scalars } = viewOf(planned.beam);
       const mid = start + s.exposure_s / 2;
       const chemistry = thicknessAt(mid);
       const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate(damageValues, planned.dose_Gy ?? 0) : 0;
       const thickness = chemistry + damageTerm;
-      const slabs = stackSlabs(scenario, cellTruth.stack, interphaseIndex, thickness);
+      const slabs = stackSlabs(seen, cellTruth.stack, interphaseIndex, thickness);
       const r = observed.evaluate(slabs, scalars);
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
-        const i0 = s.incident * (q[i] / q[0]) ** 2;
+        const i0 = seen.scans.incident * (q[i] / q[0]) ** 2;
         const counts = poissonDeviate(r[i] * i0, () => cellRandom.next());
         if (counts === 0) continue;
         rows[0].push(q[i]);
@@ -441,10 +552,11 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
         rows[2].push(Math.sqrt(counts) / i0);
         rows[3].push(sigma[i]);
       }
-      fs.writeFileSync(path.join(dir, planned.file), writeOrt([{ header: ortHeader(scenario, id, iso(t0, start)), columns: ORT_COLUMNS, data: rows }]));
+      fs.writeFileSync(path.join(dir, planned.file), writeOrt([{ header: ortHeader(seen, id, iso(t0, start)), columns: ORT_COLUMNS, data: rows }]));
       truthScans.push({
         scan: id,
         spot,
+        ...(planned.beam !== undefined ? { beam: planned.beam } : {}),
         time_s: mid,
         thickness_A: chemistry,
         qred_C_per_cm2: qredPerArea(mid),
@@ -509,10 +621,12 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
 }
 
 /** The entry path's attenuation the curves carry (geometry.attenuation), from the manifest being written, times 1 + attenuationError. */
-export function curveAttenuation(scenario: Scenario, manifest: unknown): AttenuationSums | undefined {
+export function curveAttenuation(scenario: Scenario, manifest: unknown, beamName?: string): AttenuationSums | undefined {
   if (!scenario.geometry?.attenuation) return undefined;
   const parsed = parseManifest(manifest, "campaign.json");
-  const beamPath = buildBeamPath(parsed.beam, parsed.cells[0], "cells[0]");
+  // a named neutron beam: no photoabsorption on the entry path (the diagnosis fits it as corrected)
+  if (beamName !== undefined && parsed.beams?.[beamName]?.probe !== "xray") return undefined;
+  const beamPath = buildBeamPath(beamName !== undefined ? parsed.beams![beamName] : parsed.beam, parsed.cells[0], "cells[0]");
   if (!beamPath.ok) throw unavailableError(beamPath.unavailable);
   const sums = attenuationSums(beamPath.value);
   const factor = 1 + (scenario.geometry.attenuationError ?? 0);
