@@ -72,7 +72,8 @@ import type { FitObjective } from "../optimize/objective.ts";
 import { startingAt } from "../optimize/objective.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { Campaign } from "../campaign/campaign.ts";
-import { ledgerRows, resolveDoseSetup, scanExposures } from "../confounders/index.ts";
+import { ledgerRows, resolveDoseSetup, scanExposures, type DoseSetup } from "../confounders/index.ts";
+import { scanBeam } from "../campaign/manifest.ts";
 import { cellInput, diagnoseCampaign } from "./diagnose.ts";
 import {
   chiSquareUpperTail,
@@ -1459,14 +1460,26 @@ function weightedInterval(samples: Float64Array, weights: Float64Array): LiveInt
 
 /** Total dose per spot (Gy) from the dose ledger, or null when it cannot be computed. */
 function spotDoses(campaign: Campaign, index: number): Record<string, number> | null {
-  const beam = campaign.manifest.beam;
   const cell = campaign.cells[index];
-  if (beam.probe !== "xray") return null;
-  const setup = resolveDoseSetup(beam, cell.manifestCell, `cells[${index}]`);
-  if (!setup.ok) return null;
+  // each scan at its own beam (a manifest's `beams`): X-ray scans add dose, neutron scans none
+  const names = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
+  const setups = new Map<string | undefined, DoseSetup | null>();
+  const setupOf = (name: string | undefined): DoseSetup | null => {
+    if (!setups.has(name)) {
+      const { beam } = scanBeam(campaign.manifest, name);
+      const setup = beam.probe === "xray" ? resolveDoseSetup(beam, cell.manifestCell, `cells[${index}]`) : undefined;
+      setups.set(name, setup?.ok ? setup.value : null);
+    }
+    return setups.get(name)!;
+  };
+  const exposures = scanExposures(cell.scans.filter((s) => s.data.q.length > 0)).flatMap((e) => {
+    const setup = setupOf(names.get(e.scan));
+    return setup ? [{ ...e, setup }] : [];
+  });
+  if (exposures.length === 0 || [...setups.keys()].some((name) => setups.get(name) === null && scanBeam(campaign.manifest, name).beam.probe === "xray")) return null;
   try {
     const roles = new Map(cell.manifestCell.spots.map((s) => [s.id, s.role]));
-    const rows = ledgerRows(cell.id, setup.value, scanExposures(cell.scans.filter((s) => s.data.q.length > 0)), roles);
+    const rows = ledgerRows(cell.id, exposures[0].setup, exposures, roles);
     const out: Record<string, number> = {};
     for (const row of rows) out[row.spot] = (row.doseBefore_Gy ?? 0) + (row.dose_Gy ?? 0);
     return out;
