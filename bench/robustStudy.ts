@@ -398,6 +398,17 @@ function summarize(runs: Map<string, RunRecord>, seedsWanted: Record<Family, num
     md.push("| acceptance point | measured | issue's threshold | verdict |", "|---|---|---|---|");
     for (const p of points) md.push(`| ${p.point} | ${p.value} | ${p.threshold} | ${p.pass === null ? "—" : p.pass ? "PASS" : "**FAIL**"}${p.note ? ` — ${p.note}` : ""} |`);
     md.push("");
+    if (f !== "population") {
+      // context, not an acceptance point: which laws were chosen, and the true law's own parameters where it was chosen
+      const recs = ok.flatMap((r) => [r.diagnosis!, ...(r.corrected ? [r.corrected] : [])]);
+      const tally = new Map<string, number>();
+      for (const d of recs) tally.set(`${d.trueLaw}→${d.chosenLaw}`, (tally.get(`${d.trueLaw}→${d.chosenLaw}`) ?? 0) + 1);
+      const own = recs.filter((d) => d.chosenLaw === d.trueLaw && !d.untrustworthy);
+      md.push(
+        `Laws true→chosen${f === "geometry" ? " (uncorrected and corrected)" : ""}: ${[...tally].sort().map(([k, n]) => `${k} ${n}`).join(", ")}. A chosen charge law counts as identified (the hold's current follows the growth) and is scored on L0 and the Faradaic fraction; the true law's own parameters, where it was chosen: ${pct(own.reduce((a, d) => a + d.covered, 0), own.reduce((a, d) => a + d.checked, 0))} covered.`,
+        "",
+      );
+    }
     if (f === "population") {
       md.push("| seed | pooled law (ΔAICc of next) | cells alone | kp log-sd median [95 %] | covers 0.2 | codes | wall s | load |", "|---|---|---|---|---|---|---|---|");
       for (const r of list) {
