@@ -49,6 +49,7 @@ import {
   xrayScenario,
   type Outcome,
 } from "../test/diagnosis/robustScoring.ts";
+import { coverageThreshold } from "../test/calibrationScale.ts";
 import { NOT_TRUSTWORTHY_CODES, type QualityCode } from "../src/diagnosis/diagnoseCell.ts";
 import { allLawsPopulationScenario, parabolicKpPopulation, REPLICATE_CELLS, REPLICATE_LOG_SD, simulateAndDiagnose } from "../test/diagnosis/helpers.ts";
 
@@ -274,16 +275,27 @@ function miss(truth: number, lo: number, hi: number): string {
 
 const pct = (k: number, n: number): string => (n === 0 ? "—" : `${k}/${n} (${((100 * k) / n).toFixed(1)} %)`);
 
+/**
+ * The issue's band taken literally (≥ 90 % and, from {@link UPPER_BAND_MIN_CHECKS} intervals on, ≤ 99 %), and beside it
+ * the calibration test's own lower threshold at this n (robustScoring's expectCoverage under
+ * test:calibration: the smaller of ⌈0.9 n⌉ and the k of n a calibrated 95 % interval falls below with P ≤ 1 %).
+ */
 function coveragePoint(what: string, covered: number, checked: number): Point {
   const f = checked === 0 ? Number.NaN : covered / checked;
   const upperTestable = checked >= UPPER_BAND_MIN_CHECKS;
   const pass = checked === 0 ? null : f >= COVERAGE_BAND[0] && (f <= COVERAGE_BAND[1] || !upperTestable);
+  const testMin = Math.min(Math.ceil(COVERAGE_BAND[0] * checked), coverageThreshold(checked, 0.95));
+  const testPass = covered >= testMin && (!upperTestable || f <= COVERAGE_BAND[1]);
+  const notes = [
+    ...(checked > 0 ? [`the calibration test's threshold at n = ${checked} (k of n, α = 1 %): ≥ ${testMin}${upperTestable ? ` and ≤ ${100 * COVERAGE_BAND[1]} %` : ""}, ${testPass ? "met" : "NOT met"}`] : []),
+    ...(f > COVERAGE_BAND[1] && !upperTestable ? [`above ${100 * COVERAGE_BAND[1]} % but from < ${UPPER_BAND_MIN_CHECKS} intervals (a calibrated 95 % interval covers all n with P = 0.95ⁿ), so the upper end is not tested`] : []),
+  ];
   return {
     point: what,
     value: pct(covered, checked),
     threshold: `${100 * COVERAGE_BAND[0]}–${100 * COVERAGE_BAND[1]} %`,
     pass,
-    ...(f > COVERAGE_BAND[1] && !upperTestable ? { note: `above ${100 * COVERAGE_BAND[1]} % but from < ${UPPER_BAND_MIN_CHECKS} intervals (a calibrated 95 % interval covers all n with P = 0.95ⁿ), so the upper end is not tested` } : {}),
+    ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
   };
 }
 
