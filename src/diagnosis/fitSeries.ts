@@ -10,7 +10,7 @@
  */
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import { availableParallelism } from "node:os";
-import { ensembleSamplerAsync, startFromFit, type EnsembleResult } from "../optimize/ensembleSampler.ts";
+import { ensembleSamplerAsync, startFromFit, usableProposalCovariance, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { curveObjective } from "../optimize/curveObjective.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import { startingAt, type FitObjective } from "../optimize/objective.ts";
@@ -525,7 +525,10 @@ export async function samplePosterior(lawFit: LawFit, options: PosteriorOptions)
     move: "de",
     // the LM fit's Laplace approximation as an independence proposal (exact MH; τ of a
     // step or two when the posterior is near-Gaussian, DE moves keep it honest when not)
-    ...(lawFit.fit.covariance.every((c) => Number.isFinite(c)) ? { independence: { ...LAPLACE_PROPOSAL, center: lawFit.fit.values, covariance: lawFit.fit.covariance } } : {}),
+    // (not when the LM covariance is singular — a direction the fit could not determine: the
+    // chain then starts on DE moves alone, and a block of low acceptance adds a proposal from
+    // the chain's own covariance)
+    ...(usableProposalCovariance(lawFit.fit.covariance, lawFit.fit.values.length) ? { independence: { ...LAPLACE_PROPOSAL, center: lawFit.fit.values, covariance: lawFit.fit.covariance } } : {}),
     threads,
     // a smeared objective's last digits depend on what its thread evaluated before (the
     // smearing plan cache): static lanes keep which thread evaluates which walker fixed, so

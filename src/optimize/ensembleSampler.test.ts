@@ -7,7 +7,7 @@ import { ValidationError } from "../core/errors.ts";
 import { createRandom } from "../core/random.ts";
 import { MCMC_BIMODAL_MIN_FRACTION, MCMC_MEAN_SD_FRACTION, MCMC_SD_RTOL } from "../../test/tolerances.ts";
 import { curveObjective } from "./curveObjective.ts";
-import { ensembleSampler, ensembleSamplerAsync, flatSamples, startFromFit, writeSamples } from "./ensembleSampler.ts";
+import { ensembleSampler, ensembleSamplerAsync, flatSamples, startFromFit, usableProposalCovariance, writeSamples } from "./ensembleSampler.ts";
 import { levenbergMarquardt } from "./levenbergMarquardt.ts";
 import type { FitObjective } from "./objective.ts";
 
@@ -265,5 +265,20 @@ describe("ensembleSampler", () => {
         ensembleSamplerAsync(objective, { ...options, threads: 2, worker: { module: moduleFile, export: "missing", spec } }),
       ).rejects.toThrow(/missing/);
     });
+  });
+});
+
+describe("usableProposalCovariance (a least-squares covariance as the independence proposal's)", () => {
+  it("accepts a positive-definite covariance and refuses a singular, non-finite or mis-sized one, as the sampler would", () => {
+    // a covariance of rank 1: two parameters the data trade off exactly (seen in a diagnosis: x-ray seed 32 of bench/robustStudy.ts)
+    const singular = Float64Array.of(1, 1, 1, 1);
+    const positive = Float64Array.of(2, 0.5, 0.5, 1);
+    expect(usableProposalCovariance(positive, 2)).toBe(true);
+    expect(usableProposalCovariance(singular, 2)).toBe(false);
+    expect(usableProposalCovariance(Float64Array.of(1, 0, 0, Number.NaN), 2)).toBe(false);
+    expect(usableProposalCovariance(positive, 3)).toBe(false);
+    // what the sampler does with the refused one: a one-line error naming the option
+    const objective = { names: ["a", "b"], logPosterior: (x: ArrayLike<number>) => -0.5 * (x[0] * x[0] + x[1] * x[1]) } as unknown as Parameters<typeof ensembleSampler>[0];
+    expect(() => ensembleSampler(objective, { walkers: 8, steps: 2, seed: 1, start: [0, 0], independence: { fraction: 0.5, center: [0, 0], covariance: Array.from(singular) } } as unknown as Parameters<typeof ensembleSampler>[1])).toThrow(/independence\.covariance/);
   });
 });

@@ -462,6 +462,19 @@ interface IndependenceProposal {
   logDensity(x: ArrayLike<number>): number;
 }
 
+/**
+ * Whether a covariance can serve as an independence proposal's (`options.independence`): finite
+ * and non-singular. A least-squares covariance is singular when the fit could not determine a
+ * direction (a parameter on its bound, two parameters the data trade off exactly); the proposal
+ * would then not cover the posterior, so the sampler refuses it and a caller should go without.
+ */
+export function usableProposalCovariance(covariance: ArrayLike<number>, p: number): boolean {
+  if (covariance.length !== p * p) return false;
+  const c = Float64Array.from(covariance);
+  for (const v of c) if (!Number.isFinite(v)) return false;
+  return invertMatrix(covarianceFactor(c, p), p) !== undefined;
+}
+
 function independenceProposal(spec: NonNullable<EnsembleSamplerOptions["independence"]>, p: number): IndependenceProposal {
   const fraction = spec.fraction;
   if (!(fraction >= 0 && fraction <= 1)) throw new ValidationError("independence.fraction", "must be in [0, 1]", fraction);
