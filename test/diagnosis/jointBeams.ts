@@ -4,18 +4,19 @@
  * (calibration project, ≥ 20 seeds).
  *
  * The design: a Cu film on a Si block with a LiF-like SEI growing under deuterated EC,
- * measured through the Si block both by neutrons (the usual operando NR geometry) and by
- * 70 keV X-rays (high-energy X-rays reach a buried interface through centimetres of Si:
- * μ(Si, 70 keV) ≈ 0.45 cm⁻¹, against 0.2 mm⁻¹ at 17 keV), so that both probes see the
- * same interface of the same cell — a through-electrolyte X-ray cell and a through-Si
- * neutron cell would be two cells. The campaign beam is the X-ray one; `beams.nr` is the
- * neutron one. Both count for the same exposure per scan; the X-ray counts are those of
- * a beam attenuated by the block (10⁶ at the lowest Q), the neutron ones those of a
- * reflectometer (3·10⁶). Both Q ranges stop at 0.2 Å⁻¹, short of the SEI's first fringes
- * at its early thicknesses, so either probe alone measures mostly the product of the
- * SEI's thickness and SLD contrast; the two contrasts depend on the density differently
- * (X-ray: electrons, ≈ 19.5 against the electrolyte's 12.0; neutron: Σb, ≈ 1.8 against
- * 5.8), which the joint fit separates.
+ * measured through the Si block both by neutrons (4.75 Å, the usual operando NR
+ * geometry) and by hard X-rays, so that both probes see the same interface of the same
+ * cell — a through-electrolyte X-ray cell and a through-Si neutron cell would be two
+ * cells. The X-rays are at 30 keV, the upper end of Strata's Henke tables (facilities use
+ * 50–70 keV for buried interfaces; at 30 keV Si's photoabsorption is 0.27 mm⁻¹ against
+ * 1.40 mm⁻¹ at 17.48 keV, so a few mm of Si pass); the curves are taken as corrected for
+ * the entry path (the manifest's default). The campaign beam is the X-ray one; `beams.nr`
+ * is the neutron one. Every scan counts for the same 600 s, 80 points up to Q = 0.12 Å⁻¹,
+ * 2·10⁴ incident at the lowest Q (∝ Q² above: the X-ray counts those left after the
+ * block). At that Q range either probe alone measures mostly the product of the SEI's
+ * thickness and its SLD contrast; the two contrasts depend on the density differently
+ * (at 2.3 g/cm³, X-ray 18.1 against the electrolyte's 11.7; neutron 2.0 against 5.8, in
+ * 10⁻⁶ Å⁻²), which the joint fit separates.
  *
  * Three campaigns per seed with the same truth (seed → growth, stack draws), the same
  * scan times and the same exposure: joint (scans alternating X-ray and neutron), X-ray
