@@ -36,6 +36,11 @@
  * `utcOffset` (zone of a zone-less file clock). A scan's `start` and `end` may be left
  * out when the file's header states them (campaign/scanTimes: `.ort`, SNS text, NeXus);
  * `duration_s` then gives an end the header lacks and `utcOffset` the zone of its times.
+ * Several beams (issue 15 part 7): `beams` names further beams (each as `beam`), and a
+ * scan's `beam` names the one that measured it (default: the campaign's `beam`; see
+ * {@link scanBeam}); every stack material must then resolve for each beam's probe — a
+ * plain `sld` is for the campaign beam's probe, other probes need composition or their
+ * own entry.
  *
  * Unknown keys are errors naming the JSON path with a "did you mean" suggestion
  * (core/keys): a misspelt optional key (`impedence`) would otherwise silently drop
