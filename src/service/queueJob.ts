@@ -78,6 +78,9 @@ async function run(input: JobInput): Promise<Record<string, unknown>> {
   return JSON.parse(JSON.stringify(simulateCampaign(spec, input.out!))) as Record<string, unknown>;
 }
 
+// load the diagnosis while the worker waits for its first job (the jobs' own imports then find it loaded)
+void import("../api/diagnosis.ts").catch(() => undefined);
+
 // one job at a time: the worker sends the next only after this one's answer
 parentPort!.on("message", (message: { id: number; input: JobInput }) => {
   forgetSharedSmearingPlans();

@@ -63,6 +63,11 @@ class JobThreads {
     return thread;
   }
 
+  /** Start `n` threads ahead of the first jobs, so that they load Strata while the worker waits. */
+  prestart(n: number): void {
+    while (this.all.size < n) this.idle.push(this.start());
+  }
+
   /** Run one job's computation; rejected (and its thread terminated) after the timeout. */
   run(input: Record<string, unknown>): Promise<Record<string, unknown>> {
     const thread = this.idle.pop() ?? this.start();
@@ -107,6 +112,7 @@ export class QueueWorker {
   private readonly worker: Worker;
   private readonly workDir: string;
   private readonly threads: JobThreads;
+  private readonly concurrency: number;
   private readonly log: (line: string) => void;
 
   constructor(options: QueueWorkerOptions) {
@@ -114,11 +120,12 @@ export class QueueWorker {
     this.workDir = options.workDir ?? path.join(os.tmpdir(), `strata-worker-${process.pid}`);
     fs.mkdirSync(this.workDir, { recursive: true });
     this.threads = new JobThreads(options.timeoutMs ?? JOB_TIMEOUT_MS);
+    this.concurrency = options.concurrency ?? 1;
     this.log = options.log ?? (() => undefined);
     const lockDuration = options.lockDurationMs ?? LOCK_DURATION_MS;
     this.worker = new Worker(QUEUE_NAME, (job: Job) => this.process(job), {
       connection: redisOptions(options.queue),
-      concurrency: options.concurrency ?? 1,
+      concurrency: this.concurrency,
       lockDuration,
       stalledInterval: options.stalledIntervalMs ?? STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED_COUNT,
@@ -133,6 +140,7 @@ export class QueueWorker {
   /** Migrate the shared store's queue tables and start taking jobs. */
   async start(): Promise<void> {
     await this.store.migrate();
+    this.threads.prestart(this.concurrency);
     void this.worker.run();
     await this.worker.waitUntilReady();
   }
