@@ -17,6 +17,7 @@ const CALIBRATION_SUITES = [
   "test/diagnosis/geometry.test.ts",
   "test/diagnosis/geometryThinLayer.test.ts",
   "test/diagnosis/hierarchical.test.ts",
+  "test/diagnosis/jointBeams.calibration.test.ts",
   "test/diagnosis/multimodal.test.ts",
   "test/diagnosis/populationAllLaws.test.ts",
   "test/diagnosis/robust.test.ts",
@@ -33,6 +34,7 @@ const CALIBRATION_SUITES = [
  */
 const CALIBRATION_ONLY = [
   "test/diagnosis/geometry.test.ts",
+  "test/diagnosis/jointBeams.calibration.test.ts",
   "test/diagnosis/multimodal.test.ts",
   "test/diagnosis/robustGeometry.test.ts",
   "test/diagnosis/geometryThinLayer.test.ts",

@@ -20,15 +20,9 @@
  * checks extend it), as this file must stay within CI's calibration budget.
  */
 import { describe, expect, it } from "vitest";
-import { coverageThreshold, FULL_CALIBRATION } from "../calibrationScale.ts";
+import { coverageThreshold } from "../calibrationScale.ts";
 import { JOINT_VARIANTS, runJoint, type JointOutcome } from "./jointBeams.ts";
 
-/**
- * Runs under the calibration project (STRATA_CALIBRATION=full) or when STRATA_JOINT_SEEDS
- * is set; vitest.config.ts's CALIBRATION_ONLY is to keep the default project from picking
- * this file up, and this guard keeps it from running its 60 diagnoses there until then.
- */
-const RUN = FULL_CALIBRATION || process.env["STRATA_JOINT_SEEDS"] !== undefined;
 /** Seeds of the calibration (the issue asks for ≥ 20). */
 const SEEDS = Number(process.env["STRATA_JOINT_SEEDS"] ?? 20);
 /** Coverage probability of a 95 % interval. */
@@ -42,7 +36,7 @@ const median = (xs: number[]): number => {
 };
 
 describe("joint X-ray + neutron diagnosis, calibration (issue 15 part 7)", () => {
-  it.runIf(RUN)(
+  it(
     `${SEEDS} seeds: calibrated thickness and density intervals, tighter than either beam alone`,
     async () => {
       const started = performance.now();
