@@ -72,13 +72,20 @@ describe("FitSpace hot path", () => {
     expect(bytes).toBeLessThan(BUDGET);
   });
 
-  it("logPrior allocates nothing per call", async () => {
+  // logPrior returns a double: when V8 does not inline it into the caller's loop (its inlining
+  // heuristics decide per run; a fresh-clone `npm test` once measured exactly 16 B × CALLS) the
+  // return value crosses the call as a boxed number, which is the caller's box, not logPrior's.
+  // Allowed: that one box; refused: anything logPrior allocates itself (a second box, an array,
+  // a closure: ≥ 16 B more per call).
+  const RETURN_BOX_BUDGET = 1.5 * 16 * CALLS;
+
+  it("logPrior allocates nothing per call (beyond the box of its returned double when not inlined)", async () => {
     for (let i = 0; i < 20_000; i++) sink[0] = space.logPrior(theta);
     const bytes = await steadyAllocation(() => {
       for (let i = 0; i < CALLS; i++) sink[0] = space.logPrior(theta);
     });
     expect(sink[0]).toBeGreaterThan(-Infinity);
-    expect(bytes).toBeLessThan(BUDGET);
+    expect(bytes).toBeLessThan(RETURN_BOX_BUDGET);
   });
 
   it("gives the values the tree-walking reference gives", () => {
