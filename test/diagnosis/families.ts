@@ -27,7 +27,7 @@ const DURATION_S = 36_000;
 const FIRST_A = 15;
 
 /** A uniform draw in [lo, hi) from the seed (splitmix-style hash; independent of the simulator's streams). */
-function uniform(seed: number, salt: number, lo: number, hi: number): number {
+export function uniform(seed: number, salt: number, lo: number, hi: number): number {
   let x = (BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(salt) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
   x = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
   x = ((x ^ (x >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;

@@ -34,7 +34,7 @@ import { simulateCampaign } from "../../src/simulation/simulate.ts";
 import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
 import type { DiagnoseOptions } from "../../src/diagnosis/diagnoseCell.ts";
-import { FAMILY_NUISANCE } from "./families.ts";
+import { FAMILY_NUISANCE, uniform } from "./families.ts";
 
 /** Which beams measure the scans: alternating, X-ray only (the campaign beam), neutron only (`beams.nr`). */
 export type JointVariant = "joint" | "xray" | "neutron";
@@ -49,15 +49,6 @@ const DURATION_S = JOINT_SCANS * INTERVAL_S;
 
 /** MCMC of these diagnoses: reduced, as other default statistics tests, and mixing targets (ESS ≥ 200, kept steps ≥ 30 τ, at most 10 s of sampling: a 6-s cap, hit on a loaded machine, left two of 20 joint chains in the wrong one of two density modes) that keep the 20-seed calibration within CI's budget. */
 export const JOINT_MCMC: DiagnoseOptions["mcmc"] = { walkers: 16, steps: 300, burn: 150, threads: 1, minEss: 200, tauFactor: 30, maxSeconds: 10 };
-
-/** A uniform draw in [lo, hi) from the seed (splitmix-style hash, as families.ts's). */
-function uniform(seed: number, salt: number, lo: number, hi: number): number {
-  let x = (BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(salt) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-  x = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-  x = ((x ^ (x >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
-  x ^= x >> 31n;
-  return lo + ((hi - lo) * Number(x >> 11n)) / 2 ** 53;
-}
 
 /** The scenario of one seed and variant (see the module header). */
 export function jointScenario(seed: number, variant: JointVariant): Record<string, unknown> {
