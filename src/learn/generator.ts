@@ -333,14 +333,38 @@ function drawBounds(prior: FamilyPrior, theta: Float64Array, random: Random, ful
   return { lower, upper };
 }
 
+/** R(Q) of parameter vectors at fixed nominal points: see {@link createCurveModel}. */
+export interface CurveModel {
+  evaluate(theta: ArrayLike<number>, out?: Float64Array): Float64Array;
+}
+
 /**
- * R(Q) of a parameter vector at nominal points `q` with 1-σ widths `sigmaQ`: the points moved
- * by the angle offset, smeared there on the points themselves with the nominal widths — what
- * the generator computes (before counting noise) and what a fit models.
+ * R(Q) of a family's parameter vectors at nominal points `q` with 1-σ widths `sigmaQ`: the
+ * points moved by the angle offset, smeared there on the points themselves with the nominal
+ * widths — what the generator computes (before counting noise) and what a fit models. Neutron:
+ * the data-point kernel's own time-of-flight offset (replanned only when the offset changes);
+ * X-ray: a plan at the shifted points, kept while the offset stays the same (a Jacobian's
+ * columns other than the offset's reuse it).
  */
-export function modelCurve(prior: FamilyPrior, theta: ArrayLike<number>, q: Float64Array, sigmaQ: Float64Array, out?: Float64Array, slabs?: Float64Array): Float64Array {
-  const curve = createDataPointSmearedReflectivity(shiftedGrid(prior.probe, q, theta[ANGLE_OFFSET]), sigmaQ);
-  return curve.evaluate(slabsOf(prior, theta, slabs), theta[SCALE], 10 ** theta[LOG10_BACKGROUND], 0, out);
+export function createCurveModel(prior: FamilyPrior, q: Float64Array, sigmaQ: Float64Array): CurveModel {
+  const slabs = new Float64Array((prior.layers + 2) * 4);
+  if (prior.probe === "neutron") {
+    const curve = createDataPointSmearedReflectivity(q, sigmaQ, { fixedAngle: (NEUTRON_FIXED_ANGLE_DEG * Math.PI) / 180 });
+    return {
+      evaluate: (theta, out) => curve.evaluate(slabsOf(prior, theta, slabs), theta[SCALE], 10 ** theta[LOG10_BACKGROUND], (theta[ANGLE_OFFSET] * Math.PI) / 180, out),
+    };
+  }
+  let offset = Number.NaN;
+  let curve = createDataPointSmearedReflectivity(q, sigmaQ);
+  return {
+    evaluate: (theta, out) => {
+      if (!Object.is(theta[ANGLE_OFFSET], offset)) {
+        offset = theta[ANGLE_OFFSET];
+        curve = createDataPointSmearedReflectivity(shiftedGrid(prior.probe, q, offset), sigmaQ);
+      }
+      return curve.evaluate(slabsOf(prior, theta, slabs), theta[SCALE], 10 ** theta[LOG10_BACKGROUND], 0, out);
+    },
+  };
 }
 
 function shiftedGrid(probe: LearnProbe, q: Float64Array, offset_deg: number): Float64Array {
@@ -371,7 +395,7 @@ export function generateSample(seed: Seed, index: number, options: GenerateOptio
   const q = GRIDS[probe];
   const sigmaQ = q.map((value) => value * instrument.dqOverQ * FWHM_TO_SIGMA);
   const qActual = shiftedGrid(probe, q, theta[ANGLE_OFFSET]);
-  const expected = modelCurve(prior, theta, q, sigmaQ);
+  const expected = createCurveModel(prior, q, sigmaQ).evaluate(theta);
   const reflectivity = new Float64Array(GRID_POINTS);
   const error = new Float64Array(GRID_POINTS);
   const mask = new Uint8Array(GRID_POINTS);
@@ -455,7 +479,7 @@ export function presentIndices(prior: FamilyPrior): number[] {
 /**
  * The χ² objective of a sample's measured points over its family's parameters (in
  * {@link presentIndices} order), bounded by the sample's bounds: the model is
- * {@link modelCurve} on the whole grid read at the measured points, errors the counting errors.
+ * {@link createCurveModel} on the whole grid read at the measured points, errors the counting errors.
  */
 export function sampleObjective(sample: LearnSample, initial?: ArrayLike<number>): FitObjective {
   const indices = presentIndices(sample.prior);
@@ -464,8 +488,7 @@ export function sampleObjective(sample: LearnSample, initial?: ArrayLike<number>
   const q = Float64Array.from(points, (i) => sample.q[i]);
   const full = new Float64Array(PARAMETER_COUNT);
   const curve = new Float64Array(GRID_POINTS);
-  const slabs = new Float64Array((sample.prior.layers + 2) * 4);
-  const prior = sample.prior;
+  const model = createCurveModel(sample.prior, sample.q, sample.sigmaQ);
   return curveObjective({
     names: indices.map((j) => PARAMETER_NAMES[j]),
     x: q,
@@ -478,7 +501,7 @@ export function sampleObjective(sample: LearnSample, initial?: ArrayLike<number>
     model: (theta, _x, out) => {
       for (let m = 0; m < indices.length; m++) full[indices[m]] = theta[m];
       // the whole grid, then the measured points: smeared as the generator smeared
-      modelCurve(prior, full, sample.q, sample.sigmaQ, curve, slabs);
+      model.evaluate(full, curve);
       for (let m = 0; m < points.length; m++) out[m] = curve[points[m]];
     },
   });
