@@ -2,7 +2,7 @@
  * `npm run train` — train the learned estimator (issue 19) from a seed and write the weights
  * Strata ships: src/learn/weights/estimator-v<layout>.bin (float32) and .json (manifest:
  * architecture, generator settings, seeds, training settings, wall time, test-set metrics,
- * the weights' SHA-256).
+ * the weights' SHA-256), rewritten after every epoch (`epochsCompleted` says how many ran).
  *
  * Data: `--samples` training curves of learn/generator with seed `--seed` (streams
  * `learn:<seed>:<i>`), `--test` test curves with seed `<seed>-test` (disjoint streams).
@@ -12,7 +12,7 @@
  * estimator uses (learn/network), so `npm run train` from a clean clone can be checked
  * against the shipped manifest (test NLL and errors within 1 %).
  *
- * Usage: node --import tsx scripts/train.ts [--seed 1] [--samples 150000] [--epochs 8]
+ * Usage: node --import tsx scripts/train.ts [--seed 1] [--samples 100000] [--epochs 6]
  *        [--batch 256] [--lr 0.001] [--test 5000] [--out src/learn/weights]
  * Bad flags: a one-line error, exit 2.
  */
@@ -45,7 +45,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { seed: 1, samples: 150_000, epochs: 8, batch: 256, lr: 1e-3, test: 5000, out: "src/learn/weights" };
+  const flags: Flags = { seed: 1, samples: 100_000, epochs: 6, batch: 256, lr: 1e-3, test: 5000, out: "src/learn/weights" };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, "");
     if (!(name in flags) || !argv[i].startsWith("--")) throw new Error(`unknown flag ${argv[i]} (flags: ${Object.keys(flags).map((k) => `--${k}`).join(", ")})`);
@@ -148,53 +148,60 @@ async function main(): Promise<void> {
       loss.dispose();
       if ((b + 1) % 200 === 0) console.log(`  step ${step + 1}/${totalSteps}: batch NLL ${(epochLoss / (b + 1)).toFixed(4)} (${((performance.now() - started) / 60000).toFixed(1)} min)`);
     }
-    const metrics = evaluate(exportWeights(model), { ...test, count: Math.min(test.count, 1000) });
+    const weights = exportWeights(model);
+    const metrics = evaluate(weights, test);
+    // every epoch writes its weights and manifest: a run stopped early ships its last epoch
+    write(weights, metrics, epoch + 1);
     console.log(
       `epoch ${epoch + 1}/${flags.epochs}: train NLL ${(epochLoss / stepsPerEpoch).toFixed(4)}, test NLL ${String(metrics.meanNll)}, median |err| ${String(metrics.medianAbsError)} (${((performance.now() - started) / 60000).toFixed(1)} min)`,
     );
   }
-  const weights = exportWeights(model);
-  const testMetrics = evaluate(weights, test);
-  fs.mkdirSync(flags.out, { recursive: true });
-  const binName = `estimator-v${LAYOUT_VERSION}.bin`;
-  const bytes = Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength);
-  fs.writeFileSync(path.join(flags.out, binName), bytes);
-  const manifest = {
-    layoutVersion: LAYOUT_VERSION,
-    architecture: layerSizes(),
-    weights: { file: binName, values: weights.length, format: "float32 little-endian; per dense layer kernel [in][out] row-major then bias", sha256: crypto.createHash("sha256").update(bytes).digest("hex") },
-    generator: {
-      module: "src/learn/generator.ts",
+
+  function write(weights: Float32Array, testMetrics: Record<string, unknown>, epochsCompleted: number): void {
+    fs.mkdirSync(flags.out, { recursive: true });
+    const binName = `estimator-v${LAYOUT_VERSION}.bin`;
+    const bytes = Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength);
+    fs.writeFileSync(path.join(flags.out, binName), bytes);
+    const manifest = {
       layoutVersion: LAYOUT_VERSION,
-      parameters: PARAMETER_NAMES,
-      gridPoints: GRID_POINTS,
-      roughnessFraction: generatorSettings.ROUGHNESS_FRACTION,
-      roughnessMax: generatorSettings.ROUGHNESS_MAX,
-      angleOffsetMax_deg: generatorSettings.ANGLE_OFFSET_MAX_DEG,
-      xrayEnergy_keV: generatorSettings.XRAY_ENERGY_KEV,
-      neutronFixedAngle_deg: generatorSettings.NEUTRON_FIXED_ANGLE_DEG,
-      fullPriorProbability: generatorSettings.FULL_PRIOR_PROBABILITY,
-      trainingSeed: flags.seed,
-      testSeed: `${flags.seed}-test`,
-    },
-    training: {
-      command: `node --import tsx scripts/train.ts --seed ${flags.seed} --samples ${flags.samples} --epochs ${flags.epochs} --batch ${flags.batch} --lr ${flags.lr} --test ${flags.test}`,
-      samples: flags.samples,
-      epochs: flags.epochs,
-      batch: flags.batch,
-      learningRate: flags.lr,
-      schedule: "cosine to 1 % of the rate",
-      optimizer: "adam",
-      loss: "Gaussian NLL on the present parameters",
-      backend,
-      tfjs: tf.version_core,
-      wallTime_s: Number(((performance.now() - started) / 1000).toFixed(1)),
-      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`,
-    },
-    testMetrics,
-  };
-  fs.writeFileSync(path.join(flags.out, `estimator-v${LAYOUT_VERSION}.json`), JSON.stringify(manifest, null, 2) + "\n");
-  console.log(`wrote ${path.join(flags.out, binName)} (${(bytes.byteLength / 1e6).toFixed(2)} MB); test NLL ${String(testMetrics.meanNll)}, median |err| ${String(testMetrics.medianAbsError)}; ${manifest.training.wallTime_s} s`);
+      architecture: layerSizes(),
+      weights: { file: binName, values: weights.length, format: "float32 little-endian; per dense layer kernel [in][out] row-major then bias", sha256: crypto.createHash("sha256").update(bytes).digest("hex") },
+      generator: {
+        module: "src/learn/generator.ts",
+        layoutVersion: LAYOUT_VERSION,
+        parameters: PARAMETER_NAMES,
+        gridPoints: GRID_POINTS,
+        roughnessFraction: generatorSettings.ROUGHNESS_FRACTION,
+        roughnessMax: generatorSettings.ROUGHNESS_MAX,
+        angleOffsetMax_deg: generatorSettings.ANGLE_OFFSET_MAX_DEG,
+        xrayEnergy_keV: generatorSettings.XRAY_ENERGY_KEV,
+        neutronFixedAngle_deg: generatorSettings.NEUTRON_FIXED_ANGLE_DEG,
+        fullPriorProbability: generatorSettings.FULL_PRIOR_PROBABILITY,
+        trainingSeed: flags.seed,
+        testSeed: `${flags.seed}-test`,
+      },
+      training: {
+        command: `node --import tsx scripts/train.ts --seed ${flags.seed} --samples ${flags.samples} --epochs ${flags.epochs} --batch ${flags.batch} --lr ${flags.lr} --test ${flags.test}`,
+        samples: flags.samples,
+        epochs: flags.epochs,
+        epochsCompleted,
+        batch: flags.batch,
+        learningRate: flags.lr,
+        schedule: "cosine over all epochs' steps to 1 % of the rate",
+        optimizer: "adam",
+        loss: "Gaussian NLL on the present parameters",
+        backend,
+        tfjs: tf.version_core,
+        wallTime_s: Number(((performance.now() - started) / 1000).toFixed(1)),
+        machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`,
+      },
+      testMetrics,
+    };
+    fs.writeFileSync(path.join(flags.out, `estimator-v${LAYOUT_VERSION}.json`), JSON.stringify(manifest, null, 2) + "\n");
+    if (epochsCompleted === flags.epochs) {
+      console.log(`wrote ${path.join(flags.out, binName)} (${(bytes.byteLength / 1e6).toFixed(2)} MB); test NLL ${String(testMetrics.meanNll)}, median |err| ${String(testMetrics.medianAbsError)}; ${manifest.training.wallTime_s} s`);
+    }
+  }
 }
 
 main().catch((error: unknown) => {
