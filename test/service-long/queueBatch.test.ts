@@ -59,6 +59,11 @@ afterAll(async () => {
 });
 
 describe("batch commands through the queue (issue 20)", () => {
+  it("the worker warms its thread up (a diagnosis of a small simulated campaign) before it says ready", () => {
+    // the line comes before `ready`; a failed or unfinished warm-up would say so instead
+    expect(worker.log).toMatch(/warmed up 1 thread in \d+\.\d s[\s\S]*: ready/);
+  });
+
   it("simulate --seeds 1-3 --queue writes each seed's campaign byte for byte as simulate --seed N", async () => {
     const out = path.join(tmp, "simulated");
     const queued = await strata(["simulate", "examples/scenario.json", "--seeds", "1-3", "--queue", redis.url, "--out", out]);
