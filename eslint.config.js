@@ -20,6 +20,7 @@ export const layers = [
   "io", // file formats and problem files
   "optimize", // generic optimisers and samplers (LM, DE, ensemble MCMC) on an objective interface
   "fit", // domain objectives: reflectivity terms, joint objectives, circuits
+  "learn", // the learned estimator: training-data generator, network weights, inference (issue 19)
   "analysis", // derived electrochemistry, Lin-KK, DRT
   "campaign", // the manifest, loading and time alignment
   "confounders", // dose ledger, beam path, footprint and geometry helpers
