@@ -65,6 +65,7 @@ import { choleskyWithJitter, forwardSubstitution, symmetricEigen } from "../../c
 import { nnlsNormalEquations } from "../../core/nnls.ts";
 import { gaussLegendreUnit } from "../../core/quadrature.ts";
 import type { ImpedanceSpectrum } from "../../io/impedance.ts";
+import { checkSpectrum, type SpectrumData } from "./spectrumData.ts";
 
 /** How λ is chosen. */
 export type DrtLambdaMethod = "gcv" | "mgcv" | "rgcv" | "lcurve";
@@ -200,7 +201,7 @@ export interface DrtResult {
  */
 export function drt(spectrum: ImpedanceSpectrum, options: DrtOptions = {}): DrtResult {
   const opts = resolveOptions(options);
-  const data = checkSpectrum(spectrum);
+  const data = checkSpectrum(spectrum, "DRT", 4);
   const n = data.f.length;
   const rows = 2 * n;
   const warnings: string[] = [];
@@ -423,39 +424,6 @@ function resolveOptions(options: DrtOptions): ResolvedDrtOptions {
   };
 }
 
-interface SpectrumData {
-  f: Float64Array;
-  omega: Float64Array;
-  re: Float64Array;
-  im: Float64Array;
-  abs: Float64Array;
-  fMin: number;
-  fMax: number;
-}
-
-function checkSpectrum(spectrum: ImpedanceSpectrum): SpectrumData {
-  const { frequency, real, imag } = spectrum;
-  const n = frequency.length;
-  if (real.length !== n || imag.length !== n) {
-    throw new ValidationError("spectrum", "frequency, real and imag must have the same length", { frequency: n, real: real.length, imag: imag.length });
-  }
-  if (n < 4) throw new ValidationError("spectrum.frequency", "DRT needs at least 4 points", n);
-  const omega = new Float64Array(n);
-  const abs = new Float64Array(n);
-  let fMin = Infinity;
-  let fMax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (!(frequency[i] > 0) || !Number.isFinite(frequency[i])) throw new ValidationError(`spectrum.frequency[${i}]`, "must be positive and finite", frequency[i]);
-    if (!Number.isFinite(real[i]) || !Number.isFinite(imag[i])) throw new ValidationError(`spectrum[${i}]`, "impedance must be finite", [real[i], imag[i]]);
-    omega[i] = 2 * Math.PI * frequency[i];
-    abs[i] = Math.hypot(real[i], imag[i]);
-    if (!(abs[i] > 0)) throw new ValidationError(`spectrum[${i}]`, "|Z| must be positive", abs[i]);
-    fMin = Math.min(fMin, frequency[i]);
-    fMax = Math.max(fMax, frequency[i]);
-  }
-  if (!(fMax > fMin)) throw new ValidationError("spectrum.frequency", "needs at least two distinct frequencies", fMin);
-  return { f: frequency, omega, re: real, im: imag, abs, fMin, fMax };
-}
 
 /** Some point in the upper half of the log-frequency range has Z″ > 0. */
 function hasHighFrequencyInductance(data: SpectrumData): boolean {

@@ -49,6 +49,7 @@
 import { ValidationError } from "../../core/errors.ts";
 import { leastSquaresPinv, leastSquaresQr } from "../../core/linalg.ts";
 import type { ImpedanceSpectrum } from "../../io/impedance.ts";
+import { checkSpectrum, type SpectrumData } from "./spectrumData.ts";
 
 /** Which parts of the data the linear fit uses (impedance.py's `fit_type`). */
 export type LinKKMode = "complex" | "real" | "imag";
@@ -263,7 +264,7 @@ function disagreementText(result: LinKKResult, others: readonly LinKKModeCheck[]
 }
 
 function linKKOnce(spectrum: ImpedanceSpectrum, options: LinKKOptions): LinKKResult {
-  const data = checkSpectrum(spectrum);
+  const data = checkSpectrum(spectrum, "Lin-KK", 3);
   const n = data.f.length;
   const method: "mu" | "residual" = options.method ?? (options.c !== undefined ? "mu" : "residual");
   if (method !== "mu" && method !== "residual") throw new ValidationError("method", 'must be "mu" or "residual"', method);
@@ -388,39 +389,6 @@ export function linKKTimeConstants(fMin: number, fMax: number, M: number): Float
 // ---------------------------------------------------------------------------
 // Data checks and the linear fit
 
-interface SpectrumData {
-  f: Float64Array;
-  omega: Float64Array;
-  re: Float64Array;
-  im: Float64Array;
-  abs: Float64Array;
-  fMin: number;
-  fMax: number;
-}
-
-function checkSpectrum(spectrum: ImpedanceSpectrum): SpectrumData {
-  const { frequency, real, imag } = spectrum;
-  const n = frequency.length;
-  if (real.length !== n || imag.length !== n) {
-    throw new ValidationError("spectrum", "frequency, real and imag must have the same length", { frequency: n, real: real.length, imag: imag.length });
-  }
-  if (n < 3) throw new ValidationError("spectrum.frequency", "Lin-KK needs at least 3 points", n);
-  const abs = new Float64Array(n);
-  const omega = new Float64Array(n);
-  let fMin = Infinity;
-  let fMax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (!(frequency[i] > 0) || !Number.isFinite(frequency[i])) throw new ValidationError(`spectrum.frequency[${i}]`, "must be positive and finite", frequency[i]);
-    if (!Number.isFinite(real[i]) || !Number.isFinite(imag[i])) throw new ValidationError(`spectrum[${i}]`, "impedance must be finite", [real[i], imag[i]]);
-    abs[i] = Math.hypot(real[i], imag[i]);
-    if (!(abs[i] > 0)) throw new ValidationError(`spectrum[${i}]`, "|Z| must be positive (residuals are relative to |Z|)", abs[i]);
-    omega[i] = 2 * Math.PI * frequency[i];
-    fMin = Math.min(fMin, frequency[i]);
-    fMax = Math.max(fMax, frequency[i]);
-  }
-  if (!(fMax > fMin)) throw new ValidationError("spectrum.frequency", "needs at least two distinct frequencies", fMin);
-  return { f: frequency, omega, re: real, im: imag, abs, fMin, fMax };
-}
 
 /** Low-frequency end is a capacitive tail steeper than 45° from the high-frequency intercept. */
 function hasCapacitiveTail(data: SpectrumData): boolean {
