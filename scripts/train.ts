@@ -12,7 +12,7 @@
  * estimator uses (learn/network), so `npm run train` from a clean clone can be checked
  * against the shipped manifest (test NLL and errors within 1 %).
  *
- * Usage: node --import tsx scripts/train.ts [--seed 1] [--samples 100000] [--epochs 6]
+ * Usage: node --import tsx scripts/train.ts [--seed 1] [--samples 200000] [--epochs 6]
  *        [--batch 256] [--lr 0.001] [--test 5000] [--out src/learn/weights]
  * Bad flags: a one-line error, exit 2.
  */
@@ -45,7 +45,7 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { seed: 1, samples: 100_000, epochs: 6, batch: 256, lr: 1e-3, test: 5000, out: "src/learn/weights" };
+  const flags: Flags = { seed: 1, samples: 200_000, epochs: 6, batch: 256, lr: 1e-3, test: 5000, out: "src/learn/weights" };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, "");
     if (!(name in flags) || !argv[i].startsWith("--")) throw new Error(`unknown flag ${argv[i]} (flags: ${Object.keys(flags).map((k) => `--${k}`).join(", ")})`);
