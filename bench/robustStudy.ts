@@ -28,7 +28,7 @@
  *
  * Usage: nice -n 5 node --import tsx bench/robustStudy.ts [--family xray|neutron|geometry|population|all]
  *        [--seeds N] [--resume] [--report] [--out bench/robust-study]
- * (`--seeds N`: at most N seeds per family; `--report`: only rewrite the summary from the runs file)
+ * (`--seeds N`: N seeds per family, beyond the issue's size if asked, for a tighter coverage estimate; `--report`: only rewrite the summary from the runs file)
  * Units: thickness Å, angle °, wall time s.
  */
 import fs from "node:fs";
@@ -327,6 +327,8 @@ function summarize(runs: Map<string, RunRecord>, seedsWanted: Record<Family, num
   const families: Record<string, unknown> = {};
   const md: string[] = [];
   const done = FAMILIES.map((f) => ({ f, ok: byFamily(f).filter((r) => r.ok).length, failed: byFamily(f).filter((r) => !r.ok).length }));
+  // a family run beyond the size asked for this time (an earlier --seeds N) is complete at what it has
+  seedsWanted = Object.fromEntries(done.map((d) => [d.f, Math.max(seedsWanted[d.f], d.ok + d.failed)])) as Record<Family, number>;
   const partial = done.some((d) => d.ok < seedsWanted[d.f]);
   md.push("# Issue 13 acceptance at the issue's sizes (bench/robustStudy.ts)", "");
   md.push(
@@ -373,17 +375,28 @@ function summarize(runs: Map<string, RunRecord>, seedsWanted: Record<Family, num
       const uncorrected = ok.map((r) => r.diagnosis!);
       const corrected = ok.map((r) => r.corrected!);
       points.push(...seriesPoints(uncorrected, "uncorrected"));
-      const idU = uncorrected.filter((r) => r.identified).length;
-      const idC = corrected.filter((r) => r.identified).length;
+      // a diagnosis flagged "untrustworthy" names no law in its headline: it identifies none
+      const idU = uncorrected.filter((r) => r.identified && !r.untrustworthy).length;
+      const idC = corrected.filter((r) => r.identified && !r.untrustworthy).length;
+      const labelOnly = uncorrected.filter((r) => r.identified).length;
       points.push({
-        point: "uncorrected: law identified as often as on corrected data (same seeds)",
+        point: "uncorrected: law identified as often as on corrected data (same seeds, untrustworthy diagnoses counted as not identified)",
         value: `${idU} uncorrected vs ${idC} corrected of ${ok.length}`,
+        ...(labelOnly !== idU ? { note: `${labelOnly - idU} untrustworthy uncorrected diagnoses chose the true law (or a tie) but are not counted` } : {}),
         threshold: `≥ ${GEOMETRY_IDENTIFICATION_RATIO} × corrected (≥ ${Math.floor(GEOMETRY_IDENTIFICATION_RATIO * idC)})`,
         pass: ok.length === 0 ? null : idU >= Math.floor(GEOMETRY_IDENTIFICATION_RATIO * idC),
       });
-      const offsets = uncorrected.filter((r) => r.offsetCovered !== undefined);
-      const offsetPoint = coveragePoint("uncorrected: angle offset's 95 % interval covers the truth", offsets.filter((r) => r.offsetCovered).length, offsets.length);
-      if (offsets.length < uncorrected.length) offsetPoint.note = `${uncorrected.length - offsets.length} diagnoses reported no offset${offsetPoint.note ? `; ${offsetPoint.note}` : ""}`;
+      // scored like the growth parameters: over the diagnoses not flagged "untrustworthy" (whose
+      // headline offers no result); every run's count is in the note
+      const reporting = uncorrected.filter((r) => r.offsetCovered !== undefined);
+      const offsets = reporting.filter((r) => !r.untrustworthy);
+      const offsetPoint = coveragePoint("uncorrected: angle offset's 95 % interval covers the truth (trusted diagnoses)", offsets.filter((r) => r.offsetCovered).length, offsets.length);
+      const offsetNotes = [
+        `every run, the untrustworthy included: ${reporting.filter((r) => r.offsetCovered).length}/${reporting.length}`,
+        ...(reporting.length < uncorrected.length ? [`${uncorrected.length - reporting.length} diagnoses reported no offset`] : []),
+        ...(offsetPoint.note ? [offsetPoint.note] : []),
+      ];
+      offsetPoint.note = offsetNotes.join("; ");
       points.push(offsetPoint);
     } else {
       const pops = ok.map((r) => r.population!);
@@ -472,9 +485,11 @@ async function main(): Promise<void> {
   const summaryFile = `${args.out}.json`;
   const tableFile = `${args.out}.md`;
   fs.mkdirSync(path.dirname(path.resolve(runsFile)), { recursive: true });
-  const seedsWanted = Object.fromEntries(FAMILIES.map((f) => [f, args.families.includes(f) ? Math.min(ISSUE_SEEDS[f], args.seeds ?? ISSUE_SEEDS[f]) : 0])) as Record<Family, number>;
+  const seedsWanted = Object.fromEntries(FAMILIES.map((f) => [f, args.families.includes(f) ? (args.seeds ?? ISSUE_SEEDS[f]) : 0])) as Record<Family, number>;
+  // the summary counts a family complete at the issue's size or the size asked for, whichever is larger
+  const summaryWanted = Object.fromEntries(FAMILIES.map((f) => [f, Math.max(ISSUE_SEEDS[f], seedsWanted[f])])) as Record<Family, number>;
   const writeSummary = (runs: Map<string, RunRecord>): void => {
-    const { summary, markdown } = summarize(runs, seedsWanted);
+    const { summary, markdown } = summarize(runs, summaryWanted);
     fs.writeFileSync(summaryFile, JSON.stringify(summary, null, 2) + "\n");
     fs.writeFileSync(tableFile, markdown + "\n");
   };
