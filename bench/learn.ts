@@ -7,6 +7,8 @@
  * (a) ML start + LM (optimize/levenbergMarquardt from the network's estimate) reaches χ²
  *     within 1 % of the best of `--restarts` differential-evolution runs (seeds 0..restarts−1,
  *     SciPy-like defaults, LM polish) — the rate;
+ * (a′) the same with the best of LM from the estimate and from 4 starts drawn from the network's
+ *     Gaussian (its σ), clipped into the bounds;
  * (b) LM from the family's nominal values (the middle of the bounds) — the same rate;
  * (c) median wall time of ML + LM (inference included) against one DE run and against the
  *     restarts together;
@@ -16,7 +18,7 @@
  * skips curves already in the runs file).
  *
  * Usage: nice -n 15 node --import tsx bench/learn.ts [--curves 1000] [--restarts 10]
- *        [--seed bench-19] [--out bench/learn-results] [--resume]
+ *        [--de-population 15] [--seed bench-19] [--out bench/learn-results] [--resume]
  * Units: wall time ms, inference µs; χ² dimensionless.
  */
 import fs from "node:fs";
@@ -25,8 +27,11 @@ import { generateSample, presentIndices, sampleObjective, type LearnSample } fro
 import { estimateOnGrid, loadEstimator, type Estimator } from "../src/learn/estimator.ts";
 import { levenbergMarquardt } from "../src/optimize/levenbergMarquardt.ts";
 import { differentialEvolution } from "../src/optimize/differentialEvolution.ts";
+import { createRandom } from "../src/core/random.ts";
 
 const CHI2_RELATIVE_TOLERANCE = 0.01;
+/** Extra LM starts drawn from N(estimate, σ²) (clipped into the bounds) for the multi-start variant. */
+const ML_DRAWS = 4;
 
 interface Flags {
   curves: number;
@@ -34,22 +39,24 @@ interface Flags {
   seed: string;
   out: string;
   resume: boolean;
+  /** DE population per free parameter (SciPy's popsize; 15 is its default). */
+  dePopulation: number;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { curves: 1000, restarts: 10, seed: "bench-19", out: "bench/learn-results", resume: false };
+  const flags: Flags = { curves: 1000, restarts: 10, seed: "bench-19", out: "bench/learn-results", resume: false, dePopulation: 15 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--resume") flags.resume = true;
-    else if (arg === "--curves" || arg === "--restarts") {
+    else if (arg === "--curves" || arg === "--restarts" || arg === "--de-population") {
       const value = Number(argv[++i]);
       if (!(Number.isInteger(value) && value > 0)) throw new Error(`${arg} must be a positive integer: ${argv[i]}`);
-      flags[arg === "--curves" ? "curves" : "restarts"] = value;
+      flags[arg === "--curves" ? "curves" : arg === "--restarts" ? "restarts" : "dePopulation"] = value;
     } else if (arg === "--seed" || arg === "--out") {
       const value = argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value`);
       flags[arg === "--seed" ? "seed" : "out"] = value;
-    } else throw new Error(`unknown flag ${arg} (flags: --curves, --restarts, --seed, --out, --resume)`);
+    } else throw new Error(`unknown flag ${arg} (flags: --curves, --restarts, --de-population, --seed, --out, --resume)`);
   }
   return flags;
 }
@@ -60,19 +67,25 @@ interface Run {
   layers: number;
   parameters: number;
   chi2Ml: number;
+  /** Best of LM from the estimate and from {@link ML_DRAWS} starts drawn from the network's Gaussian. */
+  chi2MlMulti: number;
   chi2Nominal: number;
   chi2De: number;
   mlOk: boolean;
+  mlMultiOk: boolean;
   nominalOk: boolean;
   inference_us: number;
   mlLm_ms: number;
+  mlMulti_ms: number;
   nominalLm_ms: number;
   de_ms: number[];
+  deEvaluations: number[];
+  deChi2: number[];
 }
 
-function mlStart(estimator: Estimator, sample: LearnSample, indices: number[]): Float64Array {
-  const { values } = estimateOnGrid(estimator, sample.prior, sample.reflectivity, sample.mask, sample.lower, sample.upper);
-  return Float64Array.from(indices, (j) => values[j]);
+function mlStart(estimator: Estimator, sample: LearnSample, indices: number[]): { start: Float64Array; sigma: Float64Array } {
+  const { values, sigma } = estimateOnGrid(estimator, sample.prior, sample.reflectivity, sample.mask, sample.lower, sample.upper);
+  return { start: Float64Array.from(indices, (j) => values[j]), sigma: Float64Array.from(indices, (j) => sigma[j]) };
 }
 
 function runCurve(estimator: Estimator, flags: Flags, index: number): Run {
@@ -81,10 +94,17 @@ function runCurve(estimator: Estimator, flags: Flags, index: number): Run {
   const objective = sampleObjective(sample);
 
   let t = performance.now();
-  const start = mlStart(estimator, sample, indices);
+  const { start, sigma } = mlStart(estimator, sample, indices);
   const inference_us = (performance.now() - t) * 1000;
   const ml = levenbergMarquardt(objective, { initial: start });
   const mlLm_ms = performance.now() - t;
+  let chi2MlMulti = ml.chi2;
+  const random = createRandom(`bench-learn-draws:${index}`);
+  for (let d = 0; d < ML_DRAWS; d++) {
+    const draw = start.map((v, m) => Math.min(objective.upper[m], Math.max(objective.lower[m], v + sigma[m] * random.normal())));
+    chi2MlMulti = Math.min(chi2MlMulti, levenbergMarquardt(objective, { initial: draw }).chi2);
+  }
+  const mlMulti_ms = performance.now() - t;
 
   t = performance.now();
   const nominal = levenbergMarquardt(objective);
@@ -92,11 +112,15 @@ function runCurve(estimator: Estimator, flags: Flags, index: number): Run {
 
   let chi2De = Infinity;
   const de_ms: number[] = [];
+  const deEvaluations: number[] = [];
+  const deChi2: number[] = [];
   for (let r = 0; r < flags.restarts; r++) {
     t = performance.now();
-    const de = differentialEvolution(objective, { seed: r });
+    const de = differentialEvolution(objective, { seed: r, populationSize: Math.max(10, flags.dePopulation * indices.length) });
     de_ms.push(performance.now() - t);
+    deEvaluations.push(de.evaluations + (de.polish?.evaluations ?? 0));
     chi2De = Math.min(chi2De, de.chi2);
+    deChi2.push(de.chi2);
   }
   const within = (chi2: number): boolean => chi2 <= chi2De * (1 + CHI2_RELATIVE_TOLERANCE);
   return {
@@ -105,14 +129,19 @@ function runCurve(estimator: Estimator, flags: Flags, index: number): Run {
     layers: sample.prior.layers,
     parameters: indices.length,
     chi2Ml: ml.chi2,
+    chi2MlMulti,
     chi2Nominal: nominal.chi2,
     chi2De,
     mlOk: within(ml.chi2),
+    mlMultiOk: within(chi2MlMulti),
     nominalOk: within(nominal.chi2),
     inference_us,
     mlLm_ms,
+    mlMulti_ms,
     nominalLm_ms,
     de_ms,
+    deEvaluations,
+    deChi2,
   };
 }
 
@@ -145,16 +174,18 @@ function inferenceTiming(estimator: Estimator, flags: Flags, count: number): { m
 function summarise(runs: Run[], flags: Flags, inference: ReturnType<typeof inferenceTiming>, started: number): Record<string, unknown> {
   const n = runs.length;
   const rate = (ok: (r: Run) => boolean): number => round(runs.filter(ok).length / Math.max(1, n));
-  const byFamily: Record<string, { curves: number; mlRate: number; nominalRate: number }> = {};
+  const byFamily: Record<string, { curves: number; mlRate: number; mlMultiRate: number; nominalRate: number }> = {};
   for (const r of runs) {
     const key = `${r.probe}-${r.layers}`;
-    byFamily[key] ??= { curves: 0, mlRate: 0, nominalRate: 0 };
+    byFamily[key] ??= { curves: 0, mlRate: 0, mlMultiRate: 0, nominalRate: 0 };
     byFamily[key].curves++;
     byFamily[key].mlRate += r.mlOk ? 1 : 0;
+    byFamily[key].mlMultiRate += r.mlMultiOk ? 1 : 0;
     byFamily[key].nominalRate += r.nominalOk ? 1 : 0;
   }
   for (const f of Object.values(byFamily)) {
     f.mlRate = round(f.mlRate / f.curves);
+    f.mlMultiRate = round(f.mlMultiRate / f.curves);
     f.nominalRate = round(f.nominalRate / f.curves);
   }
   const mlMedian = median(runs.map((r) => r.mlLm_ms));
@@ -166,12 +197,17 @@ function summarise(runs: Run[], flags: Flags, inference: ReturnType<typeof infer
     requestedCurves: flags.curves,
     seed: flags.seed,
     restarts: flags.restarts,
-    command: `nice -n 15 node --import tsx bench/learn.ts --curves ${flags.curves} --restarts ${flags.restarts} --seed ${flags.seed} --out ${flags.out}`,
+    command: `nice -n 15 node --import tsx bench/learn.ts --curves ${flags.curves} --restarts ${flags.restarts} --de-population ${flags.dePopulation} --seed ${flags.seed} --out ${flags.out}`,
+    de: `differentialEvolution defaults (best1bin, tol 0.01, ≤ 1000 generations, LM polish) with population ${flags.dePopulation} × free parameters, seeds 0..${flags.restarts - 1}`,
+    medianEvaluations: { deOneRun: median(runs.flatMap((r) => r.deEvaluations)) },
     criterion: `χ² ≤ (1 + ${CHI2_RELATIVE_TOLERANCE}) × the best χ² of ${flags.restarts} DE runs`,
     mlLmRate: rate((r) => r.mlOk),
+    mlMultiStartRate: rate((r) => r.mlMultiOk),
+    mlMultiStart: `best of LM from the estimate and from ${ML_DRAWS} starts drawn from N(estimate, σ²) clipped into the bounds`,
     nominalLmRate: rate((r) => r.nominalOk),
+    deSingleRunRate: round(runs.flatMap((r) => r.deChi2.map((c) => c <= r.chi2De * (1 + CHI2_RELATIVE_TOLERANCE))).filter(Boolean).length / Math.max(1, runs.length * flags.restarts)),
     byFamily,
-    median_ms: { mlPlusLm: round(mlMedian), nominalLm: round(median(runs.map((r) => r.nominalLm_ms))), deOneRun: round(deOne), deAllRestarts: round(deAll) },
+    median_ms: { mlPlusLm: round(mlMedian), mlMultiStart: round(median(runs.map((r) => r.mlMulti_ms))), nominalLm: round(median(runs.map((r) => r.nominalLm_ms))), deOneRun: round(deOne), deAllRestarts: round(deAll) },
     speedup: { versusOneDeRun: round(deOne / mlMedian, 3), versusAllRestarts: round(deAll / mlMedian, 3) },
     inference,
     machine: { cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}`, loadAverage: os.loadavg().map((x) => round(x, 3)) },
@@ -199,7 +235,7 @@ function main(): void {
     const summary = summarise(runs, flags, inference, started);
     fs.writeFileSync(`${flags.out}.json`, JSON.stringify(summary, null, 2) + "\n");
     console.log(
-      `#${i} ${run.probe}-${run.layers}: χ² ML ${run.chi2Ml.toFixed(1)} nominal ${run.chi2Nominal.toFixed(1)} DE ${run.chi2De.toFixed(1)} — ML ${run.mlOk ? "ok" : "miss"}, nominal ${run.nominalOk ? "ok" : "miss"}; ${run.mlLm_ms.toFixed(0)} ms vs DE ${median(run.de_ms).toFixed(0)} ms/run; rates ${String(summary.mlLmRate)} / ${String(summary.nominalLmRate)}`,
+      `#${i} ${run.probe}-${run.layers}: χ² ML ${run.chi2Ml.toFixed(1)} nominal ${run.chi2Nominal.toFixed(1)} DE ${run.chi2De.toFixed(1)} — ML ${run.mlOk ? "ok" : "miss"} (multi ${run.mlMultiOk ? "ok" : "miss"}), nominal ${run.nominalOk ? "ok" : "miss"}; ${run.mlLm_ms.toFixed(0)} ms vs DE ${median(run.de_ms).toFixed(0)} ms/run; rates ${String(summary.mlLmRate)} / ${String(summary.nominalLmRate)}`,
     );
   }
 }
