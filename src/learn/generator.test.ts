@@ -1,11 +1,12 @@
 /**
  * The learned estimator's training-data generator (issue 19 part 1). Not physics (the kernels'
  * own tests check the reflectivity) and not statistics: determinism, the consistency
- * constraints of the draws, and the wiring — a generated curve is what Strata's public
- * reflectivity API computes for the same stack and instrument.
+ * constraints of the draws, and the wiring — a generated curve is what a MODEL.json of the same
+ * stack and instrument gives (models/reflectModel: the parser and evaluator behind the public
+ * API's `reflectivity()`, which the learn layer may not import).
  */
 import { describe, expect, it } from "vitest";
-import { reflectivity } from "../api/reflectivity.ts";
+import { parseReflectModel } from "../models/reflectModel.ts";
 import {
   ANGLE_OFFSET,
   BACKING_ROUGHNESS,
@@ -26,6 +27,11 @@ import {
 
 /** Same kernels, same points: only summation order may differ. */
 const API_RTOL = 1e-12;
+
+/** What src/api/reflectivity's `reflectivity(model, q)` does: parse the MODEL.json, evaluate on q. */
+const reflectivity = (json: Record<string, unknown>, q: Float64Array): { reflectivity: Float64Array } => ({
+  reflectivity: parseReflectModel(json, "", new Map()).evaluate(q),
+});
 const CONSISTENCY_DRAWS = 10_000;
 const CHI2_TOLERANCE = 0.7;
 
@@ -82,7 +88,7 @@ describe("learn/generator", () => {
     expect(families.size).toBe(2 * MAX_LAYERS);
   });
 
-  it("computes the curve Strata's public reflectivity API computes for the same stack (neutron: time-of-flight offset; X-ray: shifted Q)", () => {
+  it("computes the curve a MODEL.json of the same stack gives (the public API's path) for the same stack (neutron: time-of-flight offset; X-ray: shifted Q)", () => {
     const neutron = generateSample(3, 0, { probe: "neutron", layers: 3 });
     const neutronModel = {
       probe: "neutron",
