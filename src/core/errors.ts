@@ -86,3 +86,9 @@ export function formatValue(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/** An error's message on one line (line breaks and their indentation become one space), at most 400 characters: what a job, a work item or a worker thread reports. */
+export function oneLineMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ").slice(0, 400);
+}

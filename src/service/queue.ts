@@ -330,10 +330,7 @@ export function workerName(): string {
 }
 
 /** A one-line reason. */
-export function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ").slice(0, 400);
-}
+export { oneLineMessage as oneLine } from "../core/errors.ts";
 
 /** A diagnosis document without what differs between two runs of the same inputs (when it was made, how long it took). */
 export function comparable(value: unknown): unknown {

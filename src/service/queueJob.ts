@@ -24,6 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { oneLineMessage } from "../core/errors.ts";
 import { forgetSharedSmearingPlans } from "../kernels/reflectivity/smearedReflectivity.ts";
 import type { LawName } from "../models/growthLaws.ts";
 
@@ -116,7 +117,7 @@ async function warmUp(): Promise<number> {
 
 const warmed: Promise<void> = warmUp().then(
   (seconds) => parentPort!.postMessage({ warm: true, seconds }),
-  (error: unknown) => parentPort!.postMessage({ warm: false, error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ").slice(0, 400) }),
+  (error: unknown) => parentPort!.postMessage({ warm: false, error: oneLineMessage(error) }),
 );
 
 // one job at a time: the worker sends the next only after this one's answer (a job sent during the warm-up waits for its end)
@@ -128,6 +129,6 @@ parentPort!.on("message", (message: { id: number; input: JobInput }) => {
     })
     .then(
       (result) => parentPort!.postMessage({ id: message.id, result }),
-      (error: unknown) => parentPort!.postMessage({ id: message.id, error: (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ").slice(0, 400) }),
+      (error: unknown) => parentPort!.postMessage({ id: message.id, error: oneLineMessage(error) }),
     );
 });

@@ -33,7 +33,7 @@ import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { EngineError } from "../core/errors.ts";
+import { EngineError, oneLineMessage } from "../core/errors.ts";
 import { siblingModule, workerBootstrap } from "../core/worker.ts";
 import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
 import type { CampaignRecord, EventRecord, FileRecord, Store, WorkRecord } from "../store/types.ts";
@@ -378,7 +378,7 @@ export class Runner extends EventEmitter {
       } catch (error) {
         this.fail(work?.campaignId, error);
         // stopping: left running, queued again at the next start
-        if (work && !this.stopped) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
+        if (work && !this.stopped) await this.store.finishWork(work.id, { state: "failed", error: oneLineMessage(error) }).catch(() => undefined);
         await this.idle("live", WORK_POLL_MS);
       }
     }
@@ -469,7 +469,7 @@ export class Runner extends EventEmitter {
         await this.fullRun(work);
       } catch (error) {
         this.fail(work?.campaignId, error);
-        if (work && !this.stopped) await this.store.finishWork(work.id, { state: "failed", error: oneLine(error) }).catch(() => undefined);
+        if (work && !this.stopped) await this.store.finishWork(work.id, { state: "failed", error: oneLineMessage(error) }).catch(() => undefined);
         await this.idle("full", WORK_POLL_MS);
       }
     }
@@ -549,7 +549,7 @@ export class Runner extends EventEmitter {
   private fail(campaignId: string | undefined, error: unknown): void {
     if (this.stopped && !(error instanceof EngineError)) return;
     void this.store
-      .appendEvent({ campaignId: campaignId ?? null, type: "work.failed", payload: { error: oneLine(error) } })
+      .appendEvent({ campaignId: campaignId ?? null, type: "work.failed", payload: { error: oneLineMessage(error) } })
       .then(() => this.notify())
       .catch(() => undefined);
   }
@@ -745,8 +745,4 @@ function lastSeqOf(events: readonly EventRecord[]): number {
   return events.reduce((m, e) => Math.max(m, e.seq), 0);
 }
 
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ").slice(0, 400);
-}
 
