@@ -22,6 +22,7 @@ const CALIBRATION_SUITES = [
   "test/diagnosis/populationAllLaws.test.ts",
   "test/diagnosis/robust.test.ts",
   "test/diagnosis/robustGeometry.test.ts",
+  "test/diagnosis/seriesBasins.test.ts",
   "test/realdata/snsGlobal.test.ts",
   "test/fuzz/*.test.ts",
 ];
@@ -37,6 +38,7 @@ const CALIBRATION_ONLY = [
   "test/diagnosis/jointBeams.calibration.test.ts",
   "test/diagnosis/multimodal.test.ts",
   "test/diagnosis/robustGeometry.test.ts",
+  "test/diagnosis/seriesBasins.test.ts",
   "test/diagnosis/geometryThinLayer.test.ts",
   "test/diagnosis/populationAllLaws.test.ts",
   "test/realdata/snsGlobal.test.ts",

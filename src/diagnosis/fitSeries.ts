@@ -212,15 +212,96 @@ function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Flo
   const results: IndependentScanFit[] = [];
   let previous: ScanWarmStart | undefined = from;
   for (const scan of input.scans) {
-    const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
-      ...(previous ? { thickness: [previous.thickness], roughness: previous.roughness, nuisance: previous.nuisance, ...(previous.density !== undefined ? { density: previous.density } : {}) } : {}),
-    });
-    const fit = levenbergMarquardt(startingAt(single.objective, previous ? single.objective.initial() : firstStart), { maxEvaluations: 1500 });
-    const entry = scanFitEntry(scan, fit, single);
+    const entry = fitScanFrom(input, scan, scales, previous ?? firstStart);
     results.push(entry);
-    previous = { thickness: entry.thickness, roughness: entry.roughness, density: entry.density, nuisance: entry.nuisance };
+    previous = warmStartOf(entry);
+  }
+  // a backward pass: a scan fitted far worse than the one after it is refitted from that
+  // scan's answer (a first scan whose global stage missed, or a warm start that jumped a
+  // fringe, when the later scans found the basin); kept only where χ² falls
+  for (let k = results.length - 2; k >= 0; k--) {
+    if (!worseThanNeighbour(results[k], results[k + 1])) continue;
+    const again = fitScanFrom(input, input.scans[k], scales, warmStartOf(results[k + 1]));
+    if (again.chi2 < results[k].chi2) results[k] = again;
   }
   return results;
+}
+
+/** A scan's answer as the warm start of another's fit. */
+function warmStartOf(entry: IndependentScanFit): ScanWarmStart {
+  return { thickness: entry.thickness, roughness: entry.roughness, density: entry.density, nuisance: entry.nuisance };
+}
+
+/**
+ * A scan's reduced χ² is above its neighbour's by more than {@link BACKWARD_REFIT_RATIO} and
+ * above what its error bars allow ({@link BACKWARD_REFIT_REDUCED_CHI2}): worth refitting from
+ * the neighbour's answer.
+ */
+function worseThanNeighbour(fit: IndependentScanFit, neighbour: IndependentScanFit): boolean {
+  const reduced = fit.chi2 / Math.max(fit.points, 1);
+  const other = neighbour.chi2 / Math.max(neighbour.points, 1);
+  return reduced > BACKWARD_REFIT_REDUCED_CHI2 && reduced > BACKWARD_REFIT_RATIO * other;
+}
+/** See {@link worseThanNeighbour}: a reduced χ² this high is already far beyond 140 points' error bars (p ≈ 1e-5). */
+const BACKWARD_REFIT_REDUCED_CHI2 = 1.6;
+const BACKWARD_REFIT_RATIO = 1.5;
+
+/**
+ * One scan's free fit: LM from `from` — the values of a first scan's fit (a start vector), or
+ * another scan's answer (a warm start, whose interphase thickness is first profiled).
+ */
+function fitScanFrom(input: SeriesInput, scan: SeriesInput["scans"][number], scales: SeriesScales, from: Float64Array | ScanWarmStart): IndependentScanFit {
+  const warm = from instanceof Float64Array ? undefined : from;
+  const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
+    ...(warm ? { thickness: [warm.thickness], roughness: warm.roughness, nuisance: warm.nuisance, ...(warm.density !== undefined ? { density: warm.density } : {}) } : {}),
+  });
+  const start = warm ? single.objective.initial() : Float64Array.from(from as Float64Array);
+  if (warm) profileInterphaseThickness(single.objective, start, warm.thickness);
+  const fit = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });
+  return scanFitEntry(scan, fit, single);
+}
+
+/** Grid points of the interphase-thickness profile that starts each warm-started per-scan fit. */
+const WARM_PROFILE_POINTS = 96;
+/** The profile spans [previous / this, previous × this + {@link WARM_PROFILE_MARGIN_A}] (within the bounds). */
+const WARM_PROFILE_FACTOR = 2.5;
+const WARM_PROFILE_MARGIN_A = 40;
+
+/**
+ * A warm start's interphase thickness set to the best of a grid around the previous scan's
+ * (the other parameters held at the previous scan's answer); updates `start`.
+ *
+ * Why: between two scans the interphase can grow by as much as it had (15 → 31 Å in the first
+ * 50 min of a logarithmic law); LM from the previous thickness then meets the new fringes half
+ * a period out of phase and slides into a neighbouring basin — the Cu and Si roughnesses
+ * exchanged and the electrolyte density off, χ²/N ≈ 140–570 on every later scan (uncorrected
+ * X-ray geometry family, seed 32) — although the first scan's global stage found the truth.
+ * The thickness is the landscape's roughest direction, so a 1-D grid over it (≈ 100
+ * evaluations, against LM's few hundred) puts LM in the right fringe.
+ */
+function profileInterphaseThickness(objective: FitObjective, start: Float64Array, previous: number): void {
+  const at = objective.names.indexOf("thickness_0");
+  if (at < 0 || !Number.isFinite(previous)) return;
+  const residuals = new Float64Array(objective.nResiduals);
+  const chi2 = (): number => {
+    objective.residuals(start, residuals);
+    let sum = 0;
+    for (let k = 0; k < residuals.length; k++) sum += residuals[k] * residuals[k];
+    return Number.isFinite(sum) ? sum : Infinity;
+  };
+  const lo = Math.max(objective.lower[at], previous / WARM_PROFILE_FACTOR);
+  const hi = Math.min(objective.upper[at], previous * WARM_PROFILE_FACTOR + WARM_PROFILE_MARGIN_A);
+  let best = start[at];
+  let bestChi2 = chi2();
+  for (let g = 0; g < WARM_PROFILE_POINTS && hi > lo; g++) {
+    start[at] = lo + ((hi - lo) * (g + 0.5)) / WARM_PROFILE_POINTS;
+    const value = chi2();
+    if (value < bestChi2) {
+      bestChi2 = value;
+      best = start[at];
+    }
+  }
+  start[at] = best;
 }
 
 /** The objective with another starting point (optimize/objective; re-exported for the diagnosis's callers). */
