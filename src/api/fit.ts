@@ -1,7 +1,9 @@
 /**
  * @module api/fit
  * Fitting a PROBLEM.json (see the README): least squares (Levenberg–Marquardt), differential
- * evolution polished by LM, or an MCMC posterior after LM, jointly over every dataset.
+ * evolution polished by LM, or an MCMC posterior after LM, jointly over every dataset. The
+ * first optimisation starts where `start` says (api/learnedStart: the learned estimator's
+ * estimate, the problem's values, or a global search); result.json's `start` says which and why.
  * Parameters carry the units of the model field they stand for (Å, 10⁻⁶ Å⁻², …).
  */
 import fs from "node:fs";
@@ -17,9 +19,11 @@ import type { LeastSquaresResult } from "../optimize/result.ts";
 import { buildProblem, type Problem } from "../fit/problem.ts";
 import type { ProblemDataset } from "../io/problemFile.ts";
 import { fitReport as fitReportPage, type UncertaintyWords } from "../report/fitReport.ts";
+import type { FitStart } from "../io/problemFile.ts";
 import { checkAborted, plainJson } from "./json.ts";
+import { defaultStart, resolveStart, type ResolvedStart, type StartRecord } from "./learnedStart.ts";
 
-export type { Problem, LeastSquaresResult, EnsembleResult, UncertaintyWords };
+export type { Problem, LeastSquaresResult, EnsembleResult, UncertaintyWords, FitStart, StartRecord };
 
 /** Progress of a fit: the stage ("least squares", "differential evolution", "MCMC"), the fraction done (1 when it ends) and a detail. */
 export type FitProgress = (stage: string, fraction: number, detail: string) => void;
@@ -31,6 +35,8 @@ export interface FitSettings {
   mcmc?: { minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** overrides the problem's `fit.seed` */
   seed?: number;
+  /** overrides the problem's `fit.start` (api/learnedStart: auto | ml | nominal | global) */
+  start?: FitStart;
   /** measure of column files' dQ for datasets that declare none (`--dq-measure`) */
   dqMeasure?: "fwhm" | "sigma";
   /** unknown keys in the problem are warnings (in the result's `warnings`) instead of errors (`--lenient`) */
@@ -46,6 +52,7 @@ interface FitOutcome {
   json: Record<string, unknown>;
   bestValues: Float64Array;
   uncertainty: UncertaintyWords;
+  start: StartRecord;
 }
 
 /**
@@ -90,6 +97,8 @@ export class FitReport {
       method: String(outcome.json["method"]),
       uncertainty: outcome.uncertainty,
       warnings: outcome.json["warnings"] as string[],
+      start: { used: outcome.start.used, reason: outcome.start.reason },
+      ...(networkTable(outcome) ? { networkStart: networkTable(outcome) } : {}),
     });
   }
 
@@ -127,8 +136,18 @@ export async function fit(problem: string | Record<string, unknown>, settings: F
     const value = settings.mcmc?.[key];
     if (value !== undefined) built.settings.mcmc[key] = value;
   }
-  const outcome = await runFit(built, file, likelihoodWords(spec.datasets), settings.progress ?? (() => undefined), settings.signal);
+  const requested = settings.start ?? built.settings.start ?? defaultStart(built.settings.method);
+  const start = resolveStart(built, spec.datasets, requested);
+  const outcome = await runFit(built, file, likelihoodWords(spec.datasets), start, settings.progress ?? (() => undefined), settings.signal);
   return new FitReport(built, outcome);
+}
+
+/** The report's "network estimate (start) vs refined value" rows, when the network gave the start. */
+function networkTable(outcome: FitOutcome): { name: string; network: number; sigma: number; refined: number | undefined }[] | undefined {
+  const network = outcome.start.network;
+  if (outcome.start.used !== "ml" || network === undefined) return undefined;
+  const parameters = outcome.json["parameters"] as Record<string, { value: number }>;
+  return Object.entries(network).map(([name, e]) => ({ name, network: e.value, sigma: e.sigma, refined: parameters[name]?.value }));
 }
 
 
@@ -168,12 +187,12 @@ export function uncertaintyWords(leastSquares: LeastSquaresResult, likelihood: s
   return words;
 }
 
-async function runFit(problem: Problem, file: string | undefined, likelihood: string, progress: FitProgress, signal: AbortSignal | undefined): Promise<FitOutcome> {
+async function runFit(problem: Problem, file: string | undefined, likelihood: string, start: ResolvedStart, progress: FitProgress, signal: AbortSignal | undefined): Promise<FitOutcome> {
   const objective = problem.objective;
   const settings = problem.settings;
   let leastSquares: LeastSquaresResult | undefined;
   let sampler: EnsembleResult | undefined;
-  if (settings.method === "de") {
+  if (start.record.used === "global") {
     const de = differentialEvolution(objective, {
       seed: settings.seed,
       ...(settings.de.populationSize ? { populationSize: settings.de.populationSize } : {}),
@@ -185,7 +204,10 @@ async function runFit(problem: Problem, file: string | undefined, likelihood: st
     checkAborted(signal);
     leastSquares = de.polish ?? levenbergMarquardt(objective, { initial: de.values });
   } else {
-    leastSquares = levenbergMarquardt(objective, { progress: (info) => progress("least squares", Math.min(0.99, info.iteration / 50), `χ² ${info.chi2.toPrecision(6)}`) });
+    leastSquares = levenbergMarquardt(objective, {
+      ...(start.initial ? { initial: start.initial } : {}),
+      progress: (info) => progress("least squares", Math.min(0.99, info.iteration / 50), `χ² ${info.chi2.toPrecision(6)}`),
+    });
     progress("least squares", 1, "");
     checkAborted(signal);
   }
@@ -230,6 +252,7 @@ async function runFit(problem: Problem, file: string | undefined, likelihood: st
   const covariance = Array.from({ length: p }, (_, i) => Array.from(leastSquares.covariance.subarray(i * p, (i + 1) * p), (x) => (Number.isFinite(x) ? x : null)));
   const json: Record<string, unknown> = {
     method: settings.method,
+    start: start.record,
     parameters,
     chi2: leastSquares.chi2,
     reducedChi2: leastSquares.reducedChi2,
@@ -268,7 +291,7 @@ async function runFit(problem: Problem, file: string | undefined, likelihood: st
     json["mixing"] = { ...mixingSummary(mixing), refreshes: mixing.refreshes };
     (json["warnings"] as string[]).push(...sampler.warnings);
   }
-  return { leastSquares, sampler, json, bestValues: leastSquares.values, uncertainty: words };
+  return { leastSquares, sampler, json, bestValues: leastSquares.values, uncertainty: words, start: start.record };
 }
 
 function writeOutputs(dir: string, problem: Problem, outcome: FitOutcome): void {

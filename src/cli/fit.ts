@@ -10,6 +10,7 @@ import { fanOut, queueStoreOf } from "./queued.ts";
 
 interface FitOptions {
   method?: string;
+  start?: string;
   seed?: string;
   out?: string;
   force?: boolean;
@@ -29,6 +30,7 @@ export function registerFit(program: Command): void {
     .description("Fit reflectivity models to data: least squares (lm), global search (de) or MCMC posterior (mcmc)")
     .argument("<PROBLEM.json...>", '{"parameters": {NAME: SPEC}, "models": {ID: MODEL}, "datasets": [{"file", "model"}], "fit": {...}}; several only with --queue')
     .option("--method <lm|de|mcmc>", "override fit.method")
+    .option("--start <auto|ml|nominal|global>", "where the first optimisation starts, overriding fit.start: ml = the learned estimator's estimate then LM (refused outside its domain), nominal = LM from the problem's values, global = differential evolution then LM, auto = ml when the problem is in the network's domain and its curve not out of distribution, else global (default: auto with method de, else nominal)")
     .option("--seed <N>", "override fit.seed")
     .option("--out <DIR>", "write result.json, the model curves, report.html and (MCMC) samples.csv into this folder (created; must be empty or new unless --force)")
     .option("--force", FORCE_HELP)
@@ -55,6 +57,8 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
       if (files.length > 1 && options.queue === undefined) throw new UsageError(`${files.length} PROBLEM files: several need --queue (one fit per problem on the workers); fit one at a time without it`);
       const file = files[0];
       if (options.method !== undefined && options.method !== "lm" && options.method !== "de" && options.method !== "mcmc") throw new ValidationError("--method", 'must be "lm", "de" or "mcmc"', options.method);
+      if (options.start !== undefined && !["auto", "ml", "nominal", "global"].includes(options.start)) throw new ValidationError("--start", 'must be "auto", "ml", "nominal" or "global"', options.start);
+      const start = options.start as "auto" | "ml" | "nominal" | "global" | undefined;
       if (options.plot && options.out === undefined) throw new UsageError("--plot: the report is written as report.html into the --out folder; pass --out DIR");
       if (options.out !== undefined) checkOutputFolder(options.out, options.force);
       const seed = options.seed === undefined ? undefined : integerOption(options.seed, "--seed", 0);
@@ -67,6 +71,7 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
       if (options.queue !== undefined) {
         if (options.out === undefined) throw new UsageError("--queue: pass --out DIR for the gathered results (OUT/NAME/result.json, OUT/summary.json)");
         if (options.plot) throw new UsageError("--plot: not with --queue (the workers return each fit's JSON; fit one problem without --queue for its report)");
+        if (start !== undefined) throw new UsageError("--start: not with --queue yet (the workers fit from the problem's own fit.start)");
         const overrides = { ...(options.method !== undefined ? { method: options.method } : {}), ...(seed !== undefined ? { seed } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}), ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}) };
         await fitQueued(files, options.out, overrides, { queue: options.queue, store: queueStoreOf(options.store) }, options.json === true);
         return;
@@ -75,6 +80,7 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
       const bars = new Map<string, ReturnType<typeof progressBar>>();
       const report = await fit(file, {
         ...(options.method !== undefined ? { method: options.method } : {}),
+        ...(start !== undefined ? { start } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(dqMeasure !== undefined ? { dqMeasure } : {}),
         ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}),
@@ -154,6 +160,8 @@ function printSummary(report: FitReport): void {
   const problem = report.problem;
   const words = report.uncertainty;
   const lines: string[] = [];
+  const start = json["start"] as { used: string; reason: string };
+  lines.push(`start ${start.used}: ${start.reason}`);
   lines.push(`method ${String(json["method"])}: χ² = ${(json["chi2"] as number).toPrecision(6)}, reduced χ² = ${(json["reducedChi2"] as number).toPrecision(4)} (${String(json["nData"])} points, ${String(json["nFree"])} free)`);
   const posterior = json["posterior"] as Record<string, { median: number; lo95: number; hi95: number; tau: number; ess: number }> | undefined;
   const indent = " ".repeat(2 + 40 + 1 + 12 + 1);

@@ -25,6 +25,9 @@ import { readReflectivityData, type DqMeasure, type ReflectivityData } from "./r
 import { ortDataSetNames, readOrt, selectDataSet } from "./ort.ts";
 
 export type FitMethod = "lm" | "de" | "mcmc";
+/** Where the first optimisation starts (`fit.start`, `strata fit --start`; see api/learnedStart). */
+export type FitStart = "auto" | "ml" | "nominal" | "global";
+export const FIT_STARTS: readonly FitStart[] = ["auto", "ml", "nominal", "global"];
 
 /** The `fit` block, defaults filled in. */
 export interface FitSettings {
@@ -32,6 +35,8 @@ export interface FitSettings {
   method: FitMethod;
   /** @default 1 */
   seed: number;
+  /** undefined: "auto" when method is "de", else "nominal" (api/learnedStart) */
+  start: FitStart | undefined;
   /**
    * walkers undefined: the sampler's default; steps 2000, burn 500, thin 1, threads 1 by
    * default. The chain then runs until every parameter has ESS ≥ minEss and the chain ≥
@@ -193,10 +198,12 @@ function parseDataset(datasetSpec: unknown, at: string, base: string, models: Re
 function parseSettings(spec: unknown): FitSettings {
   const fit = spec ?? {};
   if (!isRecord(fit)) throw new ValidationError("fit", "must be an object", fit);
-  checkKnownKeys(fit, "fit", ["method", "seed", "mcmc", "de"]);
+  checkKnownKeys(fit, "fit", ["method", "seed", "start", "mcmc", "de"]);
   const method = fit["method"] ?? "lm";
   if (method !== "lm" && method !== "de" && method !== "mcmc") throw new ValidationError("fit.method", 'must be "lm", "de" or "mcmc"', method);
   const seed = positiveInteger(fit["seed"], "fit.seed", 1);
+  const start = fit["start"];
+  if (start !== undefined && !FIT_STARTS.includes(start as FitStart)) throw new ValidationError("fit.start", `must be ${FIT_STARTS.map((s) => `"${s}"`).join(", ")}`, start);
   const mcmcSpec = fit["mcmc"] ?? {};
   if (!isRecord(mcmcSpec)) throw new ValidationError("fit.mcmc", "must be an object", mcmcSpec);
   checkKnownKeys(mcmcSpec, "fit.mcmc", ["walkers", "steps", "burn", "thin", "threads", "minEss", "tauFactor", "maxSeconds"]);
@@ -221,5 +228,5 @@ function parseSettings(spec: unknown): FitSettings {
     maxGenerations: positiveInteger(deSpec["maxGenerations"], "fit.de.maxGenerations", undefined),
     polish,
   };
-  return { method, seed, mcmc, de };
+  return { method, seed, start: start as FitStart | undefined, mcmc, de };
 }

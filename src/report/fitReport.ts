@@ -6,7 +6,9 @@
  * bars and the fitted curve (log R and R·Q⁴ against Q) over the normalised residuals
  * (R − fit)/dR; the SLD profile of every model at the best fit with, after MCMC, the
  * central 95 % band of the profiles of posterior draws; after MCMC the corner and trace
- * plots. Units: Q in Å⁻¹, z in Å, SLD in 10⁻⁶ Å⁻², R dimensionless.
+ * plots. When the learned estimator gave the fit's start (`strata fit --start ml|auto`), a
+ * small table sets its estimate (a start only) beside the refined values.
+ * Units: Q in Å⁻¹, z in Å, SLD in 10⁻⁶ Å⁻², R dimensionless.
  */
 import { centralIntervals, percentileSorted } from "../core/quantiles.ts";
 import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
@@ -42,6 +44,10 @@ export interface FitReportInput {
   readonly warnings: readonly string[];
   /** Posterior draws whose SLD profiles make the band. @default 200 */
   readonly draws?: number;
+  /** Where the first optimisation started ("ml": the network's estimate, "nominal", "global") and why. @default least squares from the problem's values, or DE for method "de" */
+  readonly start?: { readonly used: "ml" | "nominal" | "global"; readonly reason: string };
+  /** The network's estimate per parameter and the refined value, when it gave the start. */
+  readonly networkStart?: readonly { readonly name: string; readonly network: number; readonly sigma: number; readonly refined: number | undefined }[];
 }
 
 /** Depth points of a profile. */
@@ -287,11 +293,23 @@ function posteriorSection(input: FitReportInput): string {
 <div class="plots">${tracePlots(view).join("")}</div>`;
 }
 
+/** The network's estimate (a start) beside the refined values, when the network gave the start. */
+function networkStartSection(input: FitReportInput): string {
+  const rows = input.networkStart;
+  if (!rows || rows.length === 0) return "";
+  const body = rows.map((r) => `<tr><td>${escapeHtml(r.name)}</td><td>${fmt(r.network, 5)} ± ${fmt(r.sigma, 2)}</td><td>${fmt(r.refined, 6)}</td></tr>`).join("");
+  return `<h3>Network estimate (start) vs refined value</h3>
+<p>The learned estimator's answer was used only as the start of the least-squares fit; the results above are the refined ones. ${escapeHtml(input.start?.reason ?? "")}</p>
+<table class="network-start"><thead><tr><th>parameter</th><th>network estimate ± its 1-σ (start)</th><th>refined value</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 /** The report page of a fit. */
 export function fitReport(input: FitReportInput): string {
   const { leastSquares, problem } = input;
   const curves = datasetCurves(problem, leastSquares.values);
-  const summary = `${input.method === "mcmc" ? "MCMC posterior after least squares" : input.method === "de" ? "differential evolution polished by least squares" : "least squares (Levenberg–Marquardt)"}: χ² = ${fmt(leastSquares.chi2, 6)}, reduced χ² = ${fmt(leastSquares.reducedChi2, 4)} (${leastSquares.nData} points, ${leastSquares.nFree} free parameters${problem.terms.length > 1 ? `, ${problem.terms.length} datasets fitted jointly` : ""}).`;
+  const used = input.start?.used ?? (input.method === "de" ? "global" : "nominal");
+  const first = used === "global" ? "differential evolution polished by least squares" : used === "ml" ? "least squares from the learned estimator's start" : "least squares (Levenberg–Marquardt)";
+  const summary = `${input.method === "mcmc" ? `MCMC posterior after ${first}` : first}: χ² = ${fmt(leastSquares.chi2, 6)}, reduced χ² = ${fmt(leastSquares.reducedChi2, 4)} (${leastSquares.nData} points, ${leastSquares.nFree} free parameters${problem.terms.length > 1 ? `, ${problem.terms.length} datasets fitted jointly` : ""}).`;
   const note = input.uncertainty.note ? `<p class="note">${escapeHtml(input.uncertainty.note)}</p>` : "";
   const warnings = input.warnings.length > 0 ? `<h3>Warnings</h3><ul class="flags">${input.warnings.map((w) => `<li class="warning">${escapeHtml(w)}</li>`).join("")}</ul>` : "";
   const spread = centralIntervals(curves.flatMap((c) => Array.from(c.residual)));
@@ -310,6 +328,7 @@ table{border-collapse:collapse;margin:.5rem 0} table.parameters td:nth-child(2){
 ${note}
 <h2>Parameters</h2>
 ${parameterTable(input)}
+${networkStartSection(input)}
 ${warnings}
 <h2>Data, fit and residuals</h2>
 <p>Normalised residuals over all datasets: median ${fmt(spread.median, 3)}, central 95 % [${fmt(spread.lo95, 3)}, ${fmt(spread.hi95, 3)}] (about [−2, 2] when the model reaches the data within dR).</p>
