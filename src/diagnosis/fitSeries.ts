@@ -248,9 +248,10 @@ const BACKWARD_REFIT_RATIO = 1.5;
 
 /**
  * One scan's free fit: LM from `from` — the values of a first scan's fit (a start vector), or
- * another scan's answer (a warm start, whose interphase thickness is first profiled).
+ * another scan's answer (a warm start, whose interphase thickness is first profiled; the live
+ * diagnosis's per-scan fits use it too).
  */
-function fitScanFrom(input: SeriesInput, scan: SeriesInput["scans"][number], scales: SeriesScales, from: Float64Array | ScanWarmStart): IndependentScanFit {
+export function fitScanFrom(input: SeriesInput, scan: SeriesInput["scans"][number], scales: SeriesScales, from: Float64Array | ScanWarmStart): IndependentScanFit {
   const warm = from instanceof Float64Array ? undefined : from;
   const single = seriesObjective({ ...input, scans: [scan] }, { kind: "free" }, scales, {
     ...(warm ? { thickness: [warm.thickness], roughness: warm.roughness, nuisance: warm.nuisance, ...(warm.density !== undefined ? { density: warm.density } : {}) } : {}),

@@ -87,7 +87,7 @@ import {
   type DiagnoseOptions,
   type QualityFlag,
 } from "./diagnoseCell.ts";
-import { independentSeries, POSTERIOR_MIXING_DEFAULTS, scanFitEntry, type IndependentScanFit, type LawFit } from "./fitSeries.ts";
+import { fitScanFrom, independentSeries, POSTERIOR_MIXING_DEFAULTS, type IndependentScanFit, type LawFit } from "./fitSeries.ts";
 import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective, type SeriesScan } from "./seriesModel.ts";
 
 /** Draws of the live posterior (particles); also the most a document carries. */
@@ -497,16 +497,9 @@ export class LiveDiagnosis {
   #independentFit(series: SeriesInput, scan: SeriesScan, previous: IndependentScanFit | undefined, seed: number): IndependentScanFit {
     const single = { ...series, scans: [scan] };
     if (!previous) return independentSeries(single, { seed }).fits[0];
-    const scales = seriesScales(single, 10);
-    const objective = seriesObjective(single, { kind: "free" }, scales, {
-      thickness: [previous.thickness],
-      roughness: previous.roughness,
-      nuisance: previous.nuisance,
-      ...(previous.density !== undefined ? { density: previous.density } : {}),
-    });
-    const fit = levenbergMarquardt(objective.objective, { maxEvaluations: 1500 });
-    const entry = scanFitEntry(scan, fit, objective);
-    const dof = Math.max(entry.points - objective.objective.names.length, 1);
+    // LM from the previous scan's optimum, its interphase thickness first profiled (fitSeries)
+    const entry = fitScanFrom(single, scan, seriesScales(single, 10), previous);
+    const dof = Math.max(entry.points - freeParameterCount(entry), 1);
     if (chiSquareUpperTail(entry.chi2, dof) >= MISFIT_P) return entry;
     // the warm start failed: the global stage on this scan, the better of the two kept
     const global = independentSeries(single, { seed }).fits[0];
@@ -1526,4 +1519,9 @@ function headline(
   const lawText = posterior ? `following the ${posterior.law} law (${comparison.map((c) => `${c.law} ${(100 * c.weight).toFixed(0)} %`).slice(0, 2).join(", ")} of the evidence)` : "no growth law yet";
   const flags = quality.filter((q) => q.level !== "info").length;
   return `Cell ${cell}: the ${interphase} ${grew} from ${fmt(first?.median)} Å to ${fmt(last?.median)} Å${interval} over ${hours.toFixed(2)} h, ${lawText}; live, ${scans} scan${scans === 1 ? "" : "s"}.${flags > 0 ? ` ${flags} quality flag${flags === 1 ? "" : "s"}: read them before using these numbers.` : ""}`;
+}
+
+/** Free parameters of a scan's free fit: the interphase thickness and roughness, its density when fitted, and the scan's nuisance. */
+function freeParameterCount(fit: IndependentScanFit): number {
+  return 2 + (fit.density !== undefined ? 1 : 0) + Object.keys(fit.nuisance).length;
 }
