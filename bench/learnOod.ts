@@ -45,8 +45,8 @@ const threshold = statistics.manifest.threshold;
 const started = performance.now();
 
 // which component raised the score (the largest one) for flagged curves
-const tally = (): Record<OodComponent, number> => ({ curve: 0, hidden: 0, misfit: 0 });
-const argmax = (c: Record<OodComponent, number>): OodComponent => (c.curve >= c.hidden && c.curve >= c.misfit ? "curve" : c.hidden >= c.misfit ? "hidden" : "misfit");
+const tally = (): Record<OodComponent, number> => ({ curve: 0, spectrum: 0, hidden: 0, misfit: 0 });
+const argmax = (c: Record<OodComponent, number>): OodComponent => (Object.entries(c) as [OodComponent, number][]).reduce((best, e) => (e[1] > best[1] ? e : best))[0];
 
 let falseAlarms = 0;
 const inDomainByFamily: Record<string, { curves: number; flagged: number }> = {};

@@ -37,7 +37,7 @@ const problem = path.join(exampleDir, "PROBLEM-ocv1.json");
 function fitTo(name: string, args: string[], file = problem): { result: ResultJson; stdout: string; seconds: number; out: string } {
   const out = path.join(tmp, name);
   const started = performance.now();
-  const run = runCli(["fit", file, ...args, "--out", out]);
+  const run = runCli(["--quiet", "fit", file, ...args, "--out", out]);
   const seconds = (performance.now() - started) / 1000;
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
