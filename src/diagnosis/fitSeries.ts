@@ -37,6 +37,8 @@ export interface IndependentScanFit {
   residualAutocorrelation: number;
   /** this scan's values of the campaign-constant parameters (free per scan here) */
   nuisance: Record<string, number>;
+  /** set when the backward pass refitted this scan from a later scan's answer: that scan's id and this scan's χ² before */
+  refitted?: { from: string; chi2Before: number };
 }
 
 /** What the global stage on the first scan found, and which basin the series followed (diagnosis.json `globalStart`). */
@@ -222,7 +224,7 @@ function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Flo
   for (let k = results.length - 2; k >= 0; k--) {
     if (!worseThanNeighbour(results[k], results[k + 1])) continue;
     const again = fitScanFrom(input, input.scans[k], scales, warmStartOf(results[k + 1]));
-    if (again.chi2 < results[k].chi2) results[k] = again;
+    if (again.chi2 < results[k].chi2) results[k] = { ...again, refitted: { from: results[k + 1].id, chi2Before: results[k].chi2 } };
   }
   return results;
 }

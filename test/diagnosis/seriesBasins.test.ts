@@ -67,5 +67,8 @@ describe("per-scan fits keep the right basin through a series (issue 13)", () =>
     // the global stage's own first-scan basin is wrong here: the backward pass is what recovers it
     expect(run.fits.global!.basins[0].firstScanChi2 / run.fits.fits[0].points).toBeGreaterThan(10 * REDUCED_CHI2_MAX);
     expectEveryScanFitted(run, "seed 38");
+    // …and says so (diagnosis.json's quality flags list it)
+    expect(run.fits.fits[0].refitted?.from).toBe(run.fits.fits[1].id);
+    expect(run.fits.fits[0].refitted!.chi2Before).toBeGreaterThan(run.fits.fits[0].chi2);
   }, 120_000);
 });
