@@ -18,7 +18,7 @@ import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLa
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
 import { seriesObjective, seriesScales, validateLawName, validateScanNumbers, validateSeries, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
 import { ValidationError } from "../core/errors.ts";
-import { globalStart } from "./globalStart.ts";
+import { globalStart, profileParameter } from "./globalStart.ts";
 import { runTasks, siblingModule } from "../core/worker.ts";
 
 export interface IndependentScanFit {
@@ -285,26 +285,9 @@ const WARM_PROFILE_MARGIN_A = 40;
 function profileInterphaseThickness(objective: FitObjective, start: Float64Array, previous: number): void {
   const at = objective.names.indexOf("thickness_0");
   if (at < 0 || !Number.isFinite(previous)) return;
-  const residuals = new Float64Array(objective.nResiduals);
-  const chi2 = (): number => {
-    objective.residuals(start, residuals);
-    let sum = 0;
-    for (let k = 0; k < residuals.length; k++) sum += residuals[k] * residuals[k];
-    return Number.isFinite(sum) ? sum : Infinity;
-  };
   const lo = Math.max(objective.lower[at], previous / WARM_PROFILE_FACTOR);
   const hi = Math.min(objective.upper[at], previous * WARM_PROFILE_FACTOR + WARM_PROFILE_MARGIN_A);
-  let best = start[at];
-  let bestChi2 = chi2();
-  for (let g = 0; g < WARM_PROFILE_POINTS && hi > lo; g++) {
-    start[at] = lo + ((hi - lo) * (g + 0.5)) / WARM_PROFILE_POINTS;
-    const value = chi2();
-    if (value < bestChi2) {
-      bestChi2 = value;
-      best = start[at];
-    }
-  }
-  start[at] = best;
+  profileParameter(objective, start, at, lo, hi, WARM_PROFILE_POINTS);
 }
 
 /** The objective with another starting point (optimize/objective; re-exported for the diagnosis's callers). */

@@ -165,31 +165,37 @@ function withInterphaseDensityHeld(objective: FitObjective, basin: Basin, at: nu
  * @returns energy evaluations
  */
 function profileThicknesses(objective: FitObjective, start: Float64Array, lower: Float64Array, upper: Float64Array): number {
-  const residuals = new Float64Array(objective.nResiduals);
-  const chi2 = (theta: Float64Array): number => {
-    objective.residuals(theta, residuals);
-    let sum = 0;
-    for (let k = 0; k < residuals.length; k++) sum += residuals[k] * residuals[k];
-    return Number.isFinite(sum) ? sum : Infinity;
-  };
   const thicknesses = objective.names.map((name, i) => (/(^thickness_\d+|_thickness)$/.test(name) ? i : -1)).filter((i) => i >= 0);
   let evaluations = 0;
   for (let pass = 0; pass < PROFILE_PASSES; pass++) {
-    for (const at of thicknesses) {
-      let best = start[at];
-      let bestChi2 = chi2(start);
-      for (let g = 0; g < PROFILE_POINTS; g++) {
-        start[at] = lower[at] + ((upper[at] - lower[at]) * (g + 0.5)) / PROFILE_POINTS;
-        const value = chi2(start);
-        if (value < bestChi2) {
-          bestChi2 = value;
-          best = start[at];
-        }
-      }
-      start[at] = best;
-      evaluations += PROFILE_POINTS + 1;
-    }
+    for (const at of thicknesses) evaluations += profileParameter(objective, start, at, lower[at], upper[at], PROFILE_POINTS);
   }
   return evaluations;
 }
 
+/**
+ * Parameter `at` set to the best of `points` evenly spaced values across [lo, hi] (cell
+ * centres) or its present value, whichever has the smallest χ², the others held; updates `start`.
+ * @returns energy evaluations
+ */
+export function profileParameter(objective: FitObjective, start: Float64Array, at: number, lo: number, hi: number, points: number): number {
+  const residuals = new Float64Array(objective.nResiduals);
+  const chi2 = (): number => {
+    objective.residuals(start, residuals);
+    let sum = 0;
+    for (let k = 0; k < residuals.length; k++) sum += residuals[k] * residuals[k];
+    return Number.isFinite(sum) ? sum : Infinity;
+  };
+  let best = start[at];
+  let bestChi2 = chi2();
+  for (let g = 0; g < points && hi > lo; g++) {
+    start[at] = lo + ((hi - lo) * (g + 0.5)) / points;
+    const value = chi2();
+    if (value < bestChi2) {
+      bestChi2 = value;
+      best = start[at];
+    }
+  }
+  start[at] = best;
+  return hi > lo ? points + 1 : 1;
+}
