@@ -49,6 +49,8 @@ const tally = (): Record<OodComponent, number> => ({ curve: 0, spectrum: 0, hidd
 const argmax = (c: Record<OodComponent, number>): OodComponent => (Object.entries(c) as [OodComponent, number][]).reduce((best, e) => (e[1] > best[1] ? e : best))[0];
 
 let falseAlarms = 0;
+/** Each of the score's two numbers alone at its own calibrated 97.5th percentile (normalised value > 1). */
+const alone = { inDomain: { unlikeness: 0, outlierLogit: 0 }, outOfDomain: { unlikeness: 0, outlierLogit: 0 } };
 const inDomainByFamily: Record<string, { curves: number; flagged: number }> = {};
 const inDomainScores: number[] = [];
 const scoreTimes: number[] = [];
@@ -58,6 +60,8 @@ for (let i = 0; i < flags.inDomain; i++) {
   const s = oodScore(estimator, statistics, curve);
   scoreTimes.push(performance.now() - t0);
   inDomainScores.push(s.score);
+  if (s.unlikeness > 1) alone.inDomain.unlikeness++;
+  if (s.outlierLogit > 1) alone.inDomain.outlierLogit++;
   const key = `${curve.prior.probe}:${curve.prior.layers}`;
   inDomainByFamily[key] ??= { curves: 0, flagged: 0 };
   inDomainByFamily[key].curves++;
@@ -84,6 +88,8 @@ for (const kind of OUT_OF_DOMAIN_KINDS) {
         minimum = Math.min(minimum, s.score);
         if (layers === MAX_LAYERS) {
           scores.push(s.score);
+          if (s.unlikeness > 1) alone.outOfDomain.unlikeness++;
+          if (s.outlierLogit > 1) alone.outOfDomain.outlierLogit++;
           if (!s.inDomain) {
             entry.flaggedAs4Layer++;
             entry.flaggedBy[argmax(s.components)]++;
@@ -112,6 +118,7 @@ const results = {
   statistics: { file: "src/learn/weights/ood-v1.json", threshold, statisticsSeed: statistics.manifest.statisticsSeed, calibrationSeed: statistics.manifest.calibrationSeed },
   inDomain: { seed: flags.seed, curves: flags.inDomain, falseAlarms, falseAlarmRate, medianScore: inDomainScores[Math.floor(inDomainScores.length / 2)], byFamily: inDomainByFamily },
   outOfDomain: { seed: flags.seed, curves: oodCurves, flagged: oodFlagged, flaggedRate, flaggedAsAnyFamily: oodFlaggedAny, flaggedAsAnyFamilyRate: oodFlaggedAny / oodCurves, byKind: outOfDomain },
+  eachAlone: alone,
   scoreTime_ms: { median: scoreTimes[Math.floor(scoreTimes.length / 2)], min: scoreTimes[0] },
   acceptance: { flaggedAtLeast: ACCEPT_FLAGGED, falseAlarmsAtMost: ACCEPT_FALSE_ALARMS, met: flaggedRate >= ACCEPT_FLAGGED && falseAlarmRate <= ACCEPT_FALSE_ALARMS },
   wallTime_s: (performance.now() - started) / 1000,
@@ -120,5 +127,6 @@ fs.writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(
   `false alarms ${falseAlarms}/${flags.inDomain} (${(100 * falseAlarmRate).toFixed(1)} %); out of domain flagged ${oodFlagged}/${oodCurves} (${(100 * flaggedRate).toFixed(1)} %) as 4-layer, ${oodFlaggedAny}/${oodCurves} as any family\n` +
     Object.entries(outOfDomain).map(([k, e]) => `  ${k}: ${e.flaggedAs4Layer}/${e.curves} (any family ${e.flaggedAsAnyFamily}), median score ${e.medianScore.toFixed(2)}`).join("\n") +
+    `\neach alone (false alarms / flagged): unlikeness ${alone.inDomain.unlikeness}/${flags.inDomain}, ${alone.outOfDomain.unlikeness}/${oodCurves}; outlier logit ${alone.inDomain.outlierLogit}/${flags.inDomain}, ${alone.outOfDomain.outlierLogit}/${oodCurves}` +
     `\nthreshold ${threshold.toFixed(3)}; acceptance (≥ 90 % at ≤ 5 %) ${results.acceptance.met ? "met" : "NOT met"}; wrote ${flags.out}\n`,
 );

@@ -1,11 +1,11 @@
 /**
  * The estimator's out-of-distribution score (issue 19 part 4), with the shipped statistics.
  * Statistics, not physics: the in-domain curves come from Strata's own generator and the
- * statistics were computed from other streams of the same generator. What is checked is what
- * the score does today (bench/learnOod.ts measures it at full size): it flags periodic Ni/Ti
- * multilayers measured with neutrons, part of the X-ray ones, and few held-apart in-domain
- * curves. It does NOT flag most 6-layer stacks (bench: 12 of 300; their scores sit among the
- * in-domain ones), so no check here claims it does — the issue's ≥ 90 % is not met.
+ * statistics (and the outlier-exposure classifier) came from other streams of the same
+ * generator and of learn/outOfDomain's extra-layer stacks. bench/learnOod.ts measures the
+ * same at full size (1000 in-domain, 600 out-of-domain curves); here small counts of another
+ * seed check that the score flags periodic Ni/Ti multilayers and 6-layer stacks and few
+ * held-apart in-domain curves.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,10 +21,10 @@ const IN_DOMAIN_CURVES = 300;
 const OUT_OF_DOMAIN_CURVES = 40;
 /** In-domain false alarms allowed (the threshold is the 97.5th percentile of other in-domain curves; the issue allows 5 %). */
 const MAX_FALSE_ALARM_RATE = 0.05;
-/** Neutron periodic multilayers flagged (bench: 150/150). */
-const MIN_NEUTRON_MULTILAYER_FLAGGED = 0.9;
-/** X-ray periodic multilayers flagged (bench: 81/150 — below the issue's 90 %). */
-const MIN_XRAY_MULTILAYER_FLAGGED = 0.2;
+/** Periodic multilayers flagged, either probe (bench: 300/300). */
+const MIN_MULTILAYER_FLAGGED = 0.9;
+/** 6-layer stacks flagged, either probe (bench: 255/300 and 250/300 on two seeds; the issue asks ≥ 90 % over all kinds). */
+const MIN_SIX_LAYER_FLAGGED = 0.7;
 
 let estimator: Estimator;
 let statistics: OodStatistics;
@@ -54,9 +54,9 @@ describe("learn/ood", () => {
     expect(flagged / IN_DOMAIN_CURVES).toBeLessThanOrEqual(MAX_FALSE_ALARM_RATE);
   });
 
-  it("flags periodic Ni/Ti multilayers: all but a few with neutrons, a part with X-rays", () => {
-    expect(flaggedShare("multilayer", "neutron")).toBeGreaterThanOrEqual(MIN_NEUTRON_MULTILAYER_FLAGGED);
-    expect(flaggedShare("multilayer", "xray")).toBeGreaterThanOrEqual(MIN_XRAY_MULTILAYER_FLAGGED);
+  it.each(["xray", "neutron"] as const)("flags periodic Ni/Ti multilayers and 6-layer stacks (%s)", (probe) => {
+    expect(flaggedShare("multilayer", probe)).toBeGreaterThanOrEqual(MIN_MULTILAYER_FLAGGED);
+    expect(flaggedShare("sixLayer", probe)).toBeGreaterThanOrEqual(MIN_SIX_LAYER_FLAGGED);
   });
 
   it("refuses statistics of other weights", () => {

@@ -14,6 +14,9 @@
  *   (a repeated electrode/adhesion pair); neutron adhesion, electrode, adhesion, electrode,
  *   oxide, interphase — thickness log-uniform and roughness ≤ 0.3 × the thinner neighbour as
  *   the generator draws them.
+ * - `extraLayers` (outlier exposure, for training learn/ood's classifier only):
+ *   {@link EXTRA_LAYERS} layers, each of a role drawn at random among the probe's roles, drawn
+ *   as `sixLayer`'s are — more layers than any family, in no fixed order, never periodic.
  *
  * Units: thickness and roughness Å; SLD 10⁻⁶ Å⁻²; Q Å⁻¹. Deterministic from a seed: curve i
  * of kind k and seed s draws from the stream `ood:<k>:<s>:<i>`.
@@ -42,8 +45,13 @@ import {
 } from "./generator.ts";
 import { qWithAngleOffset } from "../kernels/reflectivity/geometry.ts";
 
-export type OutOfDomainKind = "multilayer" | "sixLayer";
+export type OutOfDomainKind = "multilayer" | "sixLayer" | "extraLayers";
+/** The kinds bench/learnOod.ts measures the score on. */
 export const OUT_OF_DOMAIN_KINDS: readonly OutOfDomainKind[] = ["multilayer", "sixLayer"];
+/** The kind learn/ood's outlier-exposure classifier is trained on (never a benchmarked kind). */
+export const EXPOSURE_KIND: OutOfDomainKind = "extraLayers";
+/** Layer counts of the `extraLayers` kind. */
+export const EXTRA_LAYERS: readonly [number, number] = [5, 8];
 /** Ni and Ti thickness ranges (Å) of the periodic multilayer. */
 export const NI_THICKNESS: readonly [number, number] = [40, 80];
 export const TI_THICKNESS: readonly [number, number] = [30, 60];
@@ -68,6 +76,13 @@ const SIX_LAYER_ROLES: Record<LearnProbe, Role[]> = {
   xray: ["interphase", "interphase", "electrode", "adhesion", "electrode", "adhesion"],
   neutron: ["adhesion", "electrode", "adhesion", "electrode", "oxide", "interphase"],
 };
+
+/** The roles of an `extraLayers` stack: a count in {@link EXTRA_LAYERS}, each role drawn among the probe's. */
+function extraRoles(probe: LearnProbe, random: Random): Role[] {
+  const available = [...new Set(familyPrior(probe, MAX_LAYERS).roles.concat(familyPrior(probe, MAX_LAYERS - 1).roles))] as Role[];
+  const count = EXTRA_LAYERS[0] + random.integer(EXTRA_LAYERS[1] - EXTRA_LAYERS[0] + 1);
+  return Array.from({ length: count }, () => available[random.integer(available.length)]);
+}
 
 /** A role's [thickness, sld] prior box and isld/sld ratio, read from the generator's family priors. */
 function roleBox(probe: LearnProbe, role: Role): { thickness: [number, number]; sld: [number, number]; kappa: number } {
@@ -97,7 +112,7 @@ function drawStack(kind: OutOfDomainKind, probe: LearnProbe, random: Random): { 
       rows.push([dTi, ti.sld, ti.isld, random.uniform(2, 8)]);
     }
   } else {
-    const roles = SIX_LAYER_ROLES[probe];
+    const roles = kind === "sixLayer" ? SIX_LAYER_ROLES[probe] : extraRoles(probe, random);
     const thickness = roles.map((role) => {
       const box = roleBox(probe, role);
       return Math.exp(random.uniform(Math.log(box.thickness[0]), Math.log(box.thickness[1])));
