@@ -259,7 +259,16 @@ export function resolveStart(problem: Problem, datasets: readonly ProblemDataset
     if (requested === "ml") throw new ValidationError("--start ml", `the problem is not in the learned estimator's domain: ${mapping.reason}`, problem.file);
     return { record: { requested, used: "global", reason: `not in the network's domain (${mapping.reason}): global search` }, initial: undefined };
   }
-  const { estimator, statistics } = learned();
+  let network: { estimator: Estimator; statistics: OodStatistics };
+  try {
+    network = learned();
+  } catch (error) {
+    // an installation without the weights (they are not in dist/): auto searches globally, ml says why it cannot
+    const why = error instanceof Error ? error.message : String(error);
+    if (requested === "ml") throw new ValidationError("--start ml", `the learned estimator is not available: ${why}`, problem.file);
+    return { record: { requested, used: "global", reason: `the learned estimator is not available (${why}): global search` }, initial: undefined };
+  }
+  const { estimator, statistics } = network;
   const q = qGrid(mapping.prior.probe);
   const score = oodScore(estimator, statistics, { prior: mapping.prior, reflectivity: mapping.reflectivity, mask: mapping.mask, lower: mapping.lower, upper: mapping.upper, sigmaQ: mapping.sigmaQ, q });
   const ood = { score: score.score, threshold: score.threshold, inDomain: score.inDomain };
@@ -290,10 +299,10 @@ export function resolveStart(problem: Problem, datasets: readonly ProblemDataset
       else add(parameter, values[j], sigma[j]);
     }
   }
-  const network: Record<string, { value: number; sigma: number }> = {};
+  const estimates: Record<string, { value: number; sigma: number }> = {};
   for (const [parameter, entry] of sums) {
     const value = entry.value / entry.n;
-    network[problem.displayName(parameter)] = { value, sigma: entry.sigma / entry.n };
+    estimates[problem.displayName(parameter)] = { value, sigma: entry.sigma / entry.n };
     const index = objective.space.indexOf(parameter);
     if (index >= 0) initial[index] = Math.min(objective.space.upper[index], Math.max(objective.space.lower[index], value));
   }
@@ -303,5 +312,5 @@ export function resolveStart(problem: Problem, datasets: readonly ProblemDataset
       : score.inDomain
         ? `LM from the network's estimate (--start ml; ${family}, out-of-distribution score ${score.score.toFixed(3)} ≤ ${score.threshold.toFixed(3)})`
         : `LM from the network's estimate (--start ml) although its out-of-distribution score ${score.score.toFixed(3)} > threshold ${score.threshold.toFixed(3)} (${family}): the curve is unlike the training set`;
-  return { record: { requested, used: "ml", reason, ood, network }, initial: Float64Array.from(initial) };
+  return { record: { requested, used: "ml", reason, ood, network: estimates }, initial: Float64Array.from(initial) };
 }

@@ -4,7 +4,8 @@
  * the learned estimator's start followed by LM reaches the optimum the global search (DE then
  * LM) reaches — the issue's acceptance point 2 — and result.json and report.html carry the
  * network's estimate beside the refined values; `--start ml` is refused (exit 2, one line) on a
- * problem outside the network's domain, and `auto` falls back to the global search there.
+ * problem outside the network's domain or without the weights, and `auto` falls back to the
+ * global search there.
  * Physics, not statistics: real measured curves, the authors' model.
  */
 import fs from "node:fs";
@@ -97,6 +98,20 @@ describe("strata fit --start", () => {
     expect(auto.result.start).toMatchObject({ requested: "auto", used: "global" });
     expect(auto.result.start.reason).toMatch(/not in the network's domain \(fronting SLD 0/);
     expect(auto.result.start.network).toBeUndefined();
+  });
+
+  it("without the weights (an installation from dist/ alone): auto searches globally and says why, ml exits 2", () => {
+    const env = { STRATA_LEARN_WEIGHTS: path.join(tmp, "no-weights") };
+    const ml = runCli(["fit", problem, "--start", "ml"], { env });
+    expect(ml.status).toBe(2);
+    expect(ml.stderr.trim().split("\n")).toHaveLength(1);
+    expect(ml.stderr).toMatch(/--start ml: the learned estimator is not available: .*no estimator weights/);
+    const out = path.join(tmp, "no-weights-auto");
+    const auto = runCli(["--quiet", "fit", problem, "--out", out], { env });
+    expect(auto.status).toBe(0);
+    const result = JSON.parse(fs.readFileSync(path.join(out, "result.json"), "utf8")) as ResultJson;
+    expect(result.start).toMatchObject({ requested: "auto", used: "global" });
+    expect(result.start.reason).toMatch(/the learned estimator is not available/);
   });
 
   it("--start must be one of auto, ml, nominal, global", () => {
