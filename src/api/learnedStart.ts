@@ -10,10 +10,11 @@
  * equal fixed numbers; scale and background may differ per dataset) of one probe, with the
  * family's fronting (X-ray: an electrolyte-like fronting of SLD within
  * {@link FRONTING_SLD_TOLERANCE} of learn/generator's; neutron: Si) and 1–4 finite layers
- * given as SLDs (not materials), no geometry block other than an angle offset, and no
- * expression on a mapped field. Each mapped parameter's bounds passed to the network are its
- * min/max intersected with the family prior (log10 of a background's); a fixed one is passed
- * as a narrow box around its value ({@link FIXED_BOX_FRACTION} of the prior's width); a fixed
+ * given as SLDs (not materials), no geometry block other than an angle offset, no
+ * expression on a mapped field, and reflectivity data (not counts under a Poisson
+ * likelihood). Each mapped parameter's bounds passed to the network are its min/max
+ * intersected with the family prior (log10 of a background's); a fixed one is passed as a
+ * narrow box around its value ({@link FIXED_BOX_FRACTION} of the prior's width); a fixed
  * scale, background or angle offset outside the prior is passed the whole prior (the
  * network's value is not used). Anything else: "not in the network's domain" with the reason.
  *
@@ -127,6 +128,8 @@ function sameField(a: Parameter | undefined, b: Parameter | undefined): boolean 
  * @param datasets - the problem's datasets (their curves' dQ give the resolution on the grid)
  */
 export function mapProblem(problem: Problem, datasets: readonly ProblemDataset[]): ProblemMapping {
+  const counts = datasets.findIndex((d) => d.options.likelihood === "poisson");
+  if (counts >= 0) return out(`datasets[${counts}] holds counts (Poisson likelihood), not reflectivity`);
   const modelIds = [...new Set(problem.datasetModels)];
   const models = modelIds.map((id) => problem.models.get(id)!);
   const first = models[0];

@@ -28,6 +28,10 @@ const measured = Array.from(sample.mask, (m, i) => (m ? i : -1)).filter((i) => i
 const dataFile = path.join(tmp, "xray.dat");
 fs.writeFileSync(dataFile, ["# Q R dR dQ(sigma)", ...measured.map((i) => [sample.q[i], sample.reflectivity[i], sample.error[i], sample.sigmaQ[i]].map((x) => x.toPrecision(17)).join(" "))].join("\n") + "\n");
 
+// the same curve as counts (what a Poisson likelihood reads)
+const countsFile = path.join(tmp, "counts.dat");
+fs.writeFileSync(countsFile, ["# Q counts dcounts dQ(sigma)", ...measured.map((i) => { const c = Math.round(sample.reflectivity[i] * 1e6); return [sample.q[i], c, Math.sqrt(Math.max(c, 1)), sample.sigmaQ[i]].map((x) => x.toPrecision(17)).join(" "); })].join("\n") + "\n");
+
 const box = (j: number, value: number): Record<string, unknown> => ({ value, vary: true, min: sample.lower[j], max: sample.upper[j] });
 interface XrayProblem {
   [key: string]: unknown;
@@ -106,6 +110,7 @@ describe("api/learnedStart", () => {
     ["a layer given by a material", (p: XrayProblem) => (p.models.cell.layers[1] = { thickness: 30, material: { formula: "LiF", density: 2.6 }, roughness: 2 }), /material/],
     ["air as fronting", (p: XrayProblem) => (p.models.cell.layers[0].sld = 0), /fronting SLD 0/],
     ["a layer SLD fixed outside the family's range", (p: XrayProblem) => (p.models.cell.layers[2].sld = 500), /fixed at 500/],
+    ["counts under a Poisson likelihood", (p: XrayProblem) => (p["datasets"] = [{ file: countsFile, model: "cell", likelihood: "poisson" }]), /counts/],
   ])("refuses %s, saying why", (_name, mutate, reason) => {
     const json = xrayProblem();
     mutate(json);
