@@ -26,7 +26,7 @@ describe("the npm package", () => {
   it("ships dist/, bin, the data tables, the schema, the example campaign, README and LICENSE — no sources, tests, benchmarks or configs", () => {
     const json = execFileSync(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: repoRoot, encoding: "utf8" });
     const files = (JSON.parse(json) as PackEntry[])[0].files.map((f) => f.path);
-    for (const required of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/optimize/mcmcWorker.js", "dist/io/nexusWorker.js", "bin/strata.js", "data/SOURCES.md", "schema/campaign.schema.json", "examples/campaign/campaign.json", "README.md", "LICENSE", "package.json"]) {
+    for (const required of ["dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/optimize/mcmcWorker.js", "dist/io/nexusWorker.js", "dist/learn/weights/estimator-v1.json", "dist/learn/weights/estimator-v1.bin", "dist/learn/weights/ood-v1.json", "bin/strata.js", "data/SOURCES.md", "schema/campaign.schema.json", "examples/campaign/campaign.json", "README.md", "LICENSE", "package.json"]) {
       expect(files, required).toContain(required);
     }
     const tops = new Set(files.map((f) => f.split("/")[0]));
