@@ -81,7 +81,7 @@ describe("twoStagePopulation (hierarchy sampled jointly with the cells' own draw
     expect(muCovered / COVERAGE_SEEDS).toBeGreaterThanOrEqual(COVERAGE_MIN);
     expect(cellsCovered / cellCount).toBeGreaterThanOrEqual(COVERAGE_MIN);
     expect(narrower / cellCount).toBeGreaterThan(0.5);
-  });
+  }, 240_000); // 100 seeded samplers in one synchronous loop: 100 s on a machine running other work
 
   it("moves whole rows: a parameter carried in the rows without a population follows the pooled one", () => {
     // two columns: θ and L = 10 + 1000·θ (perfectly correlated in every cell's draws)
