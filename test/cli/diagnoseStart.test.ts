@@ -73,6 +73,10 @@ describe("strata diagnose --start", () => {
     }
     expect(network["thickness_0"].firstScan).toBeCloseTo(cell.independent[0].thickness_A, 9);
     expect(Math.abs(cell.independent[0].thickness_A - truth[0])).toBeLessThanOrEqual(FIRST_SCAN_THICKNESS_A);
+    // the report says the network started the series and shows its estimate beside the refined values
+    const report = fs.readFileSync(path.join(tmp, "xray-ml", "report.html"), "utf8");
+    expect(report).toContain("The learned estimator started the series (--start ml)");
+    expect(report).toMatch(/<table class="network-start">.*<td>thickness_0<\/td>/s);
   }, 120_000);
 
   it("outside the domain (uncorrected footprint), --start ml exits 2 with one line naming the reason", () => {
