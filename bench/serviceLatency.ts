@@ -8,7 +8,7 @@
  * (target p95 ≤ 1 s) and how the updates were computed (the runner's `diagnosis.timing` events).
  * Everything runs as real processes: `strata serve`, `strata replay`, this client.
  *
- *   npm run build && node --import tsx bench/serviceLatency.ts [--scans 100] [--interval 2] [--seed 1] [--start auto|ml|global] [--json]
+ *   npm run build && node --import tsx bench/serviceLatency.ts [--scans 100] [--interval 2] [--seed 1] [--start auto|ml|global] [--campaign DIR] [--json]
  *
  * A benchmark: run it idle and say under what load it ran (2 cores: the service, the replay
  * and this client share them).
@@ -229,6 +229,7 @@ async function cli(): Promise<void> {
     interval_s: Number(arg("--interval") ?? 2),
     seed: Number(arg("--seed") ?? 1),
     ...(arg("--start") === undefined ? {} : { start: arg("--start") as "auto" | "ml" | "global" }),
+    ...(arg("--campaign") === undefined ? {} : { campaignDir: arg("--campaign")! }),
     log: (line) => process.stderr.write(`serviceLatency: ${line}\n`),
   });
   if (json) {

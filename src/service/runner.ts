@@ -492,7 +492,7 @@ export class Runner extends EventEmitter {
         ? await this.locked(campaignId, () => this.fullHere(campaignId, controller.signal))
         : this.queueOptions
           ? await this.fullQueued(campaignId, controller.signal)
-          : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal);
+          : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal, this.seriesStart);
       if (controller.signal.aborted) {
         if (!this.stopped) await this.store.finishWork(work.id, { state: "done" });
         return; // new data came (a later quiet period queues it again), or stopping (queued again at the next start)
@@ -721,10 +721,10 @@ class WorkerHost implements EngineHost {
 }
 
 /** Run the full diagnosis of a materialised folder in a worker thread; terminated at once on abort (resolves undefined). */
-function fullInWorker(dir: string, signal: AbortSignal): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
+function fullInWorker(dir: string, signal: AbortSignal, start: RunnerOptions["start"]): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./fullWorker")), { eval: true, workerData: { dir } });
+    const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./fullWorker")), { eval: true, workerData: { dir, ...(start ? { start } : {}) } });
     const onAbort = (): void => {
       void worker.terminate();
       resolve(undefined);
