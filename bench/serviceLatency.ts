@@ -8,7 +8,7 @@
  * (target p95 ≤ 1 s) and how the updates were computed (the runner's `diagnosis.timing` events).
  * Everything runs as real processes: `strata serve`, `strata replay`, this client.
  *
- *   npm run build && node --import tsx bench/serviceLatency.ts [--scans 100] [--interval 2] [--seed 1] [--json]
+ *   npm run build && node --import tsx bench/serviceLatency.ts [--scans 100] [--interval 2] [--seed 1] [--start auto|ml|global] [--campaign DIR] [--json]
  *
  * A benchmark: run it idle and say under what load it ran (2 cores: the service, the replay
  * and this client share them).
@@ -34,6 +34,8 @@ export interface LatencyOptions {
   /** wall seconds between files @default 2 */
   interval_s?: number;
   seed?: number;
+  /** `strata serve --start` (issue 19 part 3: the learned estimator starts a cell's first fit) @default the service's default, global */
+  start?: "auto" | "ml" | "global";
   log?: (line: string) => void;
 }
 
@@ -140,7 +142,7 @@ export async function measureServiceLatency(options: LatencyOptions = {}): Promi
   if (token.status !== 0) throw new Error(`token create failed: ${token.stderr.trim()}`);
   const secret = (JSON.parse(token.stdout.trim().split("\n")[0]) as { secret: string }).secret;
 
-  const serve = spawn(process.execPath, [bin, "serve", "--data", dataDir, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const serve = spawn(process.execPath, [bin, "serve", "--data", dataDir, "--port", "0", ...(options.start ? ["--start", options.start] : [])], { stdio: ["ignore", "pipe", "inherit"] });
   let replay: ChildProcess | undefined;
   let stopEvents = (): void => undefined;
   try {
@@ -226,6 +228,8 @@ async function cli(): Promise<void> {
     ...(scans === undefined ? {} : { scans }),
     interval_s: Number(arg("--interval") ?? 2),
     seed: Number(arg("--seed") ?? 1),
+    ...(arg("--start") === undefined ? {} : { start: arg("--start") as "auto" | "ml" | "global" }),
+    ...(arg("--campaign") === undefined ? {} : { campaignDir: arg("--campaign")! }),
     log: (line) => process.stderr.write(`serviceLatency: ${line}\n`),
   });
   if (json) {

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { loadCampaign, type Campaign } from "../campaign/campaign.ts";
 import { diagnoseCampaign, resolveLaws, type Diagnosis } from "../diagnosis/diagnose.ts";
-import { POSTERIOR_MIXING_DEFAULTS } from "../diagnosis/fitSeries.ts";
+import { POSTERIOR_MIXING_DEFAULTS, type SeriesStart } from "../diagnosis/fitSeries.ts";
 import type { LawName } from "../models/growthLaws.ts";
 import { diagnosisReport, populationVerdict, verdict } from "../report/diagnosisReport.ts";
 import { checkAborted } from "./json.ts";
@@ -31,6 +31,13 @@ export interface DiagnoseSettings {
   mcmc?: { walkers?: number; steps?: number; burn?: number; threads?: number; minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** model beam damage when the dose ledger can be computed (default) or never */
   damage?: "auto" | "off";
+  /**
+   * where each cell's first scan fit starts (issue 19 part 3): "global" (default) the global
+   * stage; "ml" LM from the learned estimator's estimate (and from the nominal values, the
+   * better kept; refused outside the network's domain); "auto" ml when the cell is in the
+   * network's domain, its curve not out of distribution and the fit no misfit, else global
+   */
+  start?: SeriesStart;
   /** called as the diagnosis advances: a stage name and the fraction of it done */
   progress?: (stage: string, fraction: number) => void;
   /** aborts the diagnosis at its next progress point (the promise rejects with the signal's reason) */
@@ -38,7 +45,7 @@ export interface DiagnoseSettings {
 }
 
 /** The defaults `strata diagnose` uses. */
-export const DIAGNOSE_DEFAULTS = { mode: "auto", seed: 1, mcmc: { walkers: 24, steps: 100, burn: 30, ...POSTERIOR_MIXING_DEFAULTS }, damage: "auto" } as const;
+export const DIAGNOSE_DEFAULTS = { mode: "auto", seed: 1, mcmc: { walkers: 24, steps: 100, burn: 30, ...POSTERIOR_MIXING_DEFAULTS }, damage: "auto", start: "global" } as const;
 
 /** A campaign's diagnosis: `toJSON()` is the `strata-diagnosis/1` document. */
 export class DiagnosisResult {
@@ -112,6 +119,7 @@ export async function diagnose(campaign: string | Campaign, settings: DiagnoseSe
       ...(settings.mcmc?.threads !== undefined ? { threads: settings.mcmc.threads } : {}),
     },
     damage: settings.damage ?? DIAGNOSE_DEFAULTS.damage,
+    start: settings.start ?? DIAGNOSE_DEFAULTS.start,
     ...(progress || signal
       ? {
           progress: (stage: string, fraction: number) => {

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { DIAGNOSE_DEFAULTS } from "../api/diagnosis.ts";
 import { ValidationError } from "../core/errors.ts";
 import { resolveLaws, type PopulationReasonCode } from "../diagnosis/diagnose.ts";
+import { SERIES_STARTS, type SeriesStart } from "../diagnosis/fitSeries.ts";
 import type { QualityCode } from "../diagnosis/diagnoseCell.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
 import { checkOutputFolder, FORCE_HELP, OUT_HELP, printJson, UsageError } from "./output.ts";
@@ -23,6 +24,7 @@ interface DiagnoseCliOptions {
   tauFactor?: string;
   mcmcMaxSeconds?: string;
   damage: string;
+  start: string;
   dqMeasure?: string;
   json?: boolean;
   force?: boolean;
@@ -90,6 +92,7 @@ export function registerDiagnose(program: Command): void {
     .option("--tau-factor <X>", "... and until the chain is X times its autocorrelation time τ (default 50; 0: no length target)")
     .option("--mcmc-max-seconds <S>", "wall-time cap of each MCMC chain; reaching it unmixed is flagged (default 20)")
     .option("--damage <auto|off>", "model beam damage when the dose ledger can be computed (auto) or never (off)", "auto")
+    .option("--start <auto|ml|global>", "where each cell's first scan fit starts: the global stage (global), LM from the learned estimator's estimate (ml; exits 2 outside its domain), or ml when in its domain and not out of distribution and the fit reaches the data, else global (auto)", "global")
     .option("--dq-measure <fwhm|sigma>", DQ_MEASURE_HELP)
     .option("--strict", `also exit ${QUALIFIED_EXIT_CODE} when the diagnosis is trustworthy but qualified (laws the data cannot tell apart) or carries warnings; not trustworthy exits ${UNTRUSTWORTHY_EXIT_CODE} either way`)
     .option("--queue <URL>", "hand the work to `strata worker`s through this job queue (redis://HOST:PORT); CAMPAIGN_DIR may then be a folder of campaign folders, each diagnosed into OUT/NAME/diagnosis.json")
@@ -101,6 +104,8 @@ export function registerDiagnose(program: Command): void {
       if (!["independent", "joint", "auto"].includes(options.mode)) throw new ValidationError("--mode", 'must be "independent", "joint" or "auto"', options.mode);
       const laws = resolveLaws(options.laws, "--laws");
       if (options.damage !== "auto" && options.damage !== "off") throw new ValidationError("--damage", 'must be "auto" or "off"', options.damage);
+      if (!(SERIES_STARTS as readonly string[]).includes(options.start)) throw new ValidationError("--start", `must be one of ${SERIES_STARTS.join(", ")}`, options.start);
+      const start = options.start as SeriesStart;
       // every number is checked before any work starts, so a bad flag never costs a run
       const seed = integerOption(options.seed, "--seed", 0);
       const mcmc = {
@@ -117,7 +122,7 @@ export function registerDiagnose(program: Command): void {
       if (options.queue !== undefined) {
         if (dqMeasure !== undefined) throw new UsageError("--dq-measure: not with --queue (workers read the manifest's own)");
         // a queued diagnosis runs one MCMC thread unless told otherwise: the workers are the parallelism
-        const jobOptions = { mode: options.mode, laws, seed, mcmc: { threads: 1, ...mcmc }, damage: options.damage };
+        const jobOptions = { mode: options.mode, laws, seed, mcmc: { threads: 1, ...mcmc }, damage: options.damage, start };
         await diagnoseQueued(dir, options.out, { queue: options.queue, store: queueStoreOf(options.store) }, jobOptions);
         return;
       }
@@ -130,6 +135,7 @@ export function registerDiagnose(program: Command): void {
         seed,
         mcmc,
         damage: options.damage,
+        start,
         progress: (stage, fraction) => bar.update(fraction, stage),
       });
       bar.done();

@@ -42,6 +42,7 @@ interface ServeOptions {
   maxUploadMb?: string;
   fullAfter?: string;
   queue?: string;
+  start?: string;
 }
 
 interface TokenOptions {
@@ -66,6 +67,7 @@ export function registerServe(program: Command): void {
     .option("--watch <ID=DIR>", "watch DIR for the files of campaign ID (registered from DIR/campaign.json if new); repeatable", (value: string, previous: string[] = []) => [...previous, value])
     .option("--max-upload-mb <N>", `largest uploaded file, MiB (default ${DEFAULT_MAX_UPLOAD_MB})`)
     .option("--full-after <S>", `a full re-run of the diagnosis after a campaign has been quiet this long, s (default ${DEFAULT_FULL_AFTER_S})`)
+    .option("--start <auto|ml|global>", "where a live cell's first per-scan fit (and a scan whose warm start misfits) starts: the global stage (global, default), or LM from the learned estimator's estimate when the cell is in its domain, not out of distribution and the fit reaches the data, else the global stage (auto; ml is taken as auto: the service never refuses a scan)")
     .option("--queue <URL>", "hand full runs to `strata worker`s through this job queue (redis://HOST:PORT; needs --store postgres://…, the store the workers share); without it they run here")
     .action(async (options: ServeOptions) => runServe(options));
 
@@ -184,6 +186,8 @@ async function runServe(options: ServeOptions): Promise<void> {
   const maxUploadBytes = Math.round((options.maxUploadMb === undefined ? DEFAULT_MAX_UPLOAD_MB : numberOption(options.maxUploadMb, "--max-upload-mb", { gt: 0, le: 4096 })) * 1024 * 1024);
   const fullAfter_s = options.fullAfter === undefined ? DEFAULT_FULL_AFTER_S : numberOption(options.fullAfter, "--full-after", { ge: 0 });
   const watches = parseWatch(options.watch ?? []);
+  const start = options.start ?? "global";
+  if (start !== "auto" && start !== "ml" && start !== "global") throw new ValidationError("--start", "must be one of auto, ml, global", start);
   const dataDir = dataFolder(options.data);
   let queue: { queue: string; store: string } | undefined;
   if (options.queue !== undefined) {
@@ -213,7 +217,7 @@ async function runServe(options: ServeOptions): Promise<void> {
       setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
     })());
   try {
-    runner = await ThreadRunner.start({ dataDir, ...(options.store === undefined ? {} : { store: options.store }), options: { fullAfter_s, maxFileBytes: maxUploadBytes, ...(queue ? { queue } : {}) } });
+    runner = await ThreadRunner.start({ dataDir, ...(options.store === undefined ? {} : { store: options.store }), options: { fullAfter_s, maxFileBytes: maxUploadBytes, ...(queue ? { queue } : {}), ...(start !== "global" ? { start } : {}) } });
     for (const { id, dir } of watches) await watchCampaign(runner, store, id, dir);
     const webRoot = await pageRoot();
     app = await buildApp({ store, runner, webRoot, maxUploadBytes, dataDir, ...(jobs ? { jobs: (limit: number) => jobs.jobs(limit) } : {}) });

@@ -8,6 +8,7 @@
  */
 import { createRandom } from "../core/random.ts";
 import { erfc } from "../params/special.ts";
+import { chiSquareUpperTail, isMisfit, RESIDUAL_AUTOCORRELATION_LIMIT } from "./misfit.ts";
 import { GROWTH_LAWS, type LawName } from "../models/growthLaws.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
@@ -15,7 +16,7 @@ import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { availableParallelism } from "node:os";
-import { compareLaws, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit } from "./fitSeries.ts";
+import { compareLaws, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit, type SeriesStart, type SeriesStartRecord } from "./fitSeries.ts";
 import { jointLawFits } from "./lawFitPool.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
@@ -146,6 +147,8 @@ export interface DiagnoseOptions {
   mcmc: { walkers: number; steps: number; burn: number; threads?: number; minEss?: number; tauFactor?: number; maxSeconds?: number };
   /** model beam damage when the dose ledger can be computed (`auto`, default) or never (`off`) */
   damage?: "auto" | "off";
+  /** where the first scan's fit starts (diagnosis/fitSeries seriesPlan; default "global") */
+  start?: SeriesStart;
   progress?: (stage: string, fraction: number) => void;
 }
 
@@ -177,9 +180,6 @@ export interface CellDiagnosis {
 
 /** Thresholds of the quality flags. */
 const ACCEPTANCE_RANGE = [0.15, 0.8] as const;
-const RESIDUAL_AUTOCORRELATION_LIMIT = 0.5;
-/** A scan is badly fitted when its χ² upper-tail p (points − parameters degrees of freedom) is below this. */
-const MISFIT_P = 1e-3;
 /** A series is in a wrong basin (retried, then untrustworthy) when more than this fraction of its scans are badly fitted or structured. */
 const WRONG_BASIN_FRACTION = 0.5;
 const REDUCED_CHI2_LIMIT = 2;
@@ -200,22 +200,23 @@ function gaussianInterval(value: number, stderr: number, unit?: string): Interva
   return { median: value, lo68: value - s, hi68: value + s, lo95: value - 1.959964 * s, hi95: value + 1.959964 * s, ...(unit ? { unit } : {}) };
 }
 
-/** The badly fitted scans of a series: χ² beyond what the error bars allow (p < {@link MISFIT_P}), or structured residuals. */
+/** The badly fitted scans of a series: χ² beyond what the error bars allow (p < diagnosis/misfit MISFIT_P), or structured residuals. */
 function misfitScans(fits: IndependentScanFit[]): { count: number; medianReducedChi2: number } {
-  const count = fits.filter((f) => {
-    const dof = Math.max(f.points - 3 - Object.keys(f.nuisance).length, 1);
-    return chiSquareUpperTail(f.chi2, dof) < MISFIT_P || f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT;
-  }).length;
+  const count = fits.filter((f) => isMisfit(f, 3 + Object.keys(f.nuisance).length)).length;
   const reduced = fits.map((f) => f.chi2 / Math.max(f.points, 1)).sort((a, b) => a - b);
   return { count, medianReducedChi2: reduced.length > 0 ? reduced[reduced.length >> 1] : NaN };
 }
 
-/** Upper tail of χ²(k) at x (Wilson–Hilferty; adequate for flags). */
-export function chiSquareUpperTail(x: number, k: number): number {
-  if (k <= 0) return x > 0 ? 0 : 1;
-  const z = (Math.cbrt(x / k) - (1 - 2 / (9 * k))) / Math.sqrt(2 / (9 * k));
-  return 0.5 * erfc(z / Math.SQRT2);
+/** diagnosis.json `start`: the record, with the network's estimate beside the first scan's refined values. */
+function startJson(record: SeriesStartRecord, firstFit: IndependentScanFit | undefined): Record<string, unknown> {
+  if (!record.network || !firstFit) return { ...record };
+  const refined: Record<string, number> = { thickness_0: firstFit.thickness, interphase_roughness: firstFit.roughness, ...(firstFit.density !== undefined ? { interphase_density: firstFit.density } : {}), ...firstFit.nuisance };
+  const network = Object.fromEntries(Object.entries(record.network).map(([name, e]) => [name, { ...e, ...(refined[name] !== undefined ? { firstScan: refined[name] } : {}) }]));
+  return { ...record, network };
 }
+
+/** Upper tail of χ²(k) (re-exported from diagnosis/misfit). */
+export { chiSquareUpperTail };
 
 /**
  * Diagnose one cell.
@@ -233,14 +234,16 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   // before anything is reported, and a series still failing is marked untrustworthy
   // threads for the fits (the global stage's basins' series, the laws' fits) as for the MCMC
   const fitThreads = options.mcmc.threads ?? (series.scans.length >= 4 ? Math.min(availableParallelism(), MAX_FIT_THREADS) : 1);
-  let first = await independentSeriesAsync(series, { seed: options.seed, threads: fitThreads });
+  let first = await independentSeriesAsync(series, { seed: options.seed, threads: fitThreads, start: options.start ?? "global" });
+  // what started the series (the learned estimator or the global stage), kept when the retry replaces the series
+  const startRecord = first.start;
   let misfit = misfitScans(first.fits);
   const retried = series.scans.length > 0 && misfit.count > WRONG_BASIN_FRACTION * first.fits.length;
   if (retried) {
     progress("wider global start (retry)", 0.5);
     const wider = await independentSeriesAsync(series, { seed: options.seed + 1, widened: true, threads: fitThreads });
     const total = (fits: IndependentScanFit[]): number => fits.reduce((a, f) => a + f.chi2, 0);
-    if (total(wider.fits) < total(first.fits)) first = wider;
+    if (total(wider.fits) < total(first.fits)) first = { ...wider, ...(startRecord ? { start: { ...startRecord, reason: `${startRecord.reason}; most scans then misfit and the wider global stage replaced the series` } } : {}) };
     misfit = misfitScans(first.fits);
   }
   const independent = first.fits;
@@ -481,6 +484,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     damage,
     quality,
     ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
+    ...(first.start ? { start: startJson(first.start, independent[0]) } : {}),
     ...(first.global ? { globalStart: { ...first.global, retried, trustworthy: !untrustworthy } } : {}),
     independent: independent.map((f) => ({ scan: f.id, ...beamField(f.id), time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
     ...(best ? { fit: { law: bestLaw, damage: best.damage, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),

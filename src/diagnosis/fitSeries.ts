@@ -20,6 +20,8 @@ import { seriesObjective, seriesScales, validateLawName, validateScanNumbers, va
 import { ValidationError } from "../core/errors.ts";
 import { globalStart, profileParameter } from "./globalStart.ts";
 import { runTasks, siblingModule } from "../core/worker.ts";
+import { learnedSeriesStart } from "./learnedSeriesStart.ts";
+import { isMisfit } from "./misfit.ts";
 
 export interface IndependentScanFit {
   id: string;
@@ -53,11 +55,41 @@ export interface GlobalStartSummary {
   chosen: number;
 }
 
+/** Where a series' first fit starts (`strata diagnose --start`, issue 19 part 3): see {@link seriesPlan}. */
+export type SeriesStart = "auto" | "ml" | "global";
+export const SERIES_STARTS: readonly SeriesStart[] = ["auto", "ml", "global"];
+
+/** What started the series (diagnosis.json `start`). */
+export interface SeriesStartRecord {
+  requested: SeriesStart;
+  /** "ml": LM from the network's estimate (or from the nominal values, whichever fitted the first scan better); "global": the global stage */
+  used: "ml" | "global";
+  reason: string;
+  /** the first scan's curve's out-of-distribution score (when the network was consulted) */
+  ood?: { score: number; threshold: number; inDomain: boolean };
+  /** the network's estimate per first-scan parameter (a start only, never a result) */
+  network?: Record<string, { value: number; sigma: number }>;
+  /** with used "ml": which LM start fitted the first scan better, and both χ² */
+  firstScan?: { from: "network" | "nominal"; chi2: number; networkChi2: number; nominalChi2: number; points: number };
+}
+
+/** Options of the per-scan series: the global stage (or another start), its seed, threads. */
+export interface SeriesOptions {
+  /** run the global stage (default true); false: the first scan starts from the manifest's nominal values */
+  global?: boolean;
+  widened?: boolean;
+  seed?: number;
+  /** where the first fit starts when `global` is not false (default "global") */
+  start?: SeriesStart;
+}
+
 /** Per-scan fits of a series, and the global stage they started from. */
 export interface IndependentSeries {
   fits: IndependentScanFit[];
   /** undefined when the global stage was not run */
   global: GlobalStartSummary | undefined;
+  /** what started the series (undefined when `global: false`) */
+  start?: SeriesStartRecord;
 }
 
 /** Basins of the global stage whose series are fitted and compared (the best and one alternative). */
@@ -80,7 +112,7 @@ export function independentFits(input: SeriesInput): IndependentScanFit[] {
  * @param options.widened - the retry's wider search box and larger budget
  * @param options.seed - seed of the evolution (default 1)
  */
-export function independentSeries(input: SeriesInput, options: { global?: boolean; widened?: boolean; seed?: number } = {}): IndependentSeries {
+export function independentSeries(input: SeriesInput, options: SeriesOptions = {}): IndependentSeries {
   const plan = seriesPlan(input, options);
   return chosenSeries(plan, plan.starts.map((start) => fitSeriesFrom(input, plan.scales, start)));
 }
@@ -103,7 +135,7 @@ export function independentSeries(input: SeriesInput, options: { global?: boolea
  * @param options.threads - threads to use, this one included @default 1
  * @param options.segment - scans per segment (≥ 2); undefined: one chain per basin
  */
-export async function independentSeriesAsync(input: SeriesInput, options: { global?: boolean; widened?: boolean; seed?: number; threads?: number; segment?: number } = {}): Promise<IndependentSeries> {
+export async function independentSeriesAsync(input: SeriesInput, options: SeriesOptions & { threads?: number; segment?: number } = {}): Promise<IndependentSeries> {
   const plan = seriesPlan(input, options);
   const threads = options.threads ?? 1;
   const segment = options.segment;
@@ -141,8 +173,55 @@ export function runScanSeries(task: ScanSeriesTask): IndependentScanFit[] {
   return fitSeriesFrom(task.input, task.scales, task.start, task.previous);
 }
 
-/** Where the per-scan fits start: the geometry-scanned first start, and with the global stage its best basins. */
-function seriesPlan(input: SeriesInput, options: { global?: boolean; widened?: boolean; seed?: number }): { scales: SeriesScales; starts: Float64Array[]; stage: ReturnType<typeof globalStart> | undefined } {
+/** A series' plan: where its per-scan fits start, the global stage (when it ran) and what started it. */
+interface SeriesPlan {
+  scales: SeriesScales;
+  starts: Float64Array[];
+  stage: ReturnType<typeof globalStart> | undefined;
+  start?: SeriesStartRecord;
+}
+
+/** LM budget of each first-scan fit of the learned start (as a polish of the global stage). */
+const LEARNED_START_EVALUATIONS = 1500;
+/**
+ * Before LM, each thickness of the network's start is set to the best of
+ * {@link LEARNED_PROFILE_POINTS} values across its estimate ± this many of the network's σ
+ * (within the fit's bounds), in {@link LEARNED_PROFILE_PASSES} passes: a fringe phase is the
+ * landscape's roughest direction, and a 500 Å film's estimate a few Å off its fringe sends
+ * LM into a wrong basin (measured: χ² 111151 from the raw estimate, 148 after profiling, on a
+ * 140-point first scan of the X-ray through-electrolyte family).
+ */
+const LEARNED_PROFILE_SIGMAS = 2;
+const LEARNED_PROFILE_POINTS = 200;
+const LEARNED_PROFILE_PASSES = 2;
+
+/** The network's start with each thickness profiled across its estimate ± {@link LEARNED_PROFILE_SIGMAS} σ (see there). */
+function profiledLearnedStart(objective: FitObjective, start: Float64Array, network: Record<string, { value: number; sigma: number }>): Float64Array {
+  const x = Float64Array.from(start);
+  for (let pass = 0; pass < LEARNED_PROFILE_PASSES; pass++) {
+    objective.names.forEach((name, i) => {
+      const estimate = network[name];
+      if (!/(^thickness_\d+|_thickness)$/.test(name) || !estimate || !(estimate.sigma > 0)) return;
+      const lo = Math.max(objective.lower[i], x[i] - LEARNED_PROFILE_SIGMAS * estimate.sigma);
+      const hi = Math.min(objective.upper[i], x[i] + LEARNED_PROFILE_SIGMAS * estimate.sigma);
+      profileParameter(objective, x, i, lo, hi, LEARNED_PROFILE_POINTS);
+    });
+  }
+  return x;
+}
+
+/**
+ * Where the per-scan fits start: the geometry-scanned first start, and with the global stage
+ * its best basins. `start` (default "global"): "ml" — LM on the first scan from the learned
+ * estimator's estimate (diagnosis/learnedSeriesStart; its thicknesses first profiled across the
+ * network's ± 2σ) and from the nominal start, the better
+ * kept, instead of the global stage (a ValidationError when the series is outside the
+ * network's domain); "auto" — the same when the series is in the domain, its out-of-distribution
+ * score is at most the threshold and the kept first-scan fit is not a misfit (diagnosis/misfit),
+ * else the global stage.
+ * @throws ValidationError for "ml" outside the network's domain
+ */
+function seriesPlan(input: SeriesInput, options: SeriesOptions): SeriesPlan {
   validateSeries(input, { kind: "free" });
   const scales = seriesScales(input, 10);
   const first = seriesObjective({ ...input, scans: [input.scans[0]] }, { kind: "free" }, scales, {});
@@ -156,14 +235,43 @@ function seriesPlan(input: SeriesInput, options: { global?: boolean; widened?: b
     if (at >= 0) start[at] = bestOffset(first.objective, start, at);
   }
   if (options.global === false) return { scales, starts: [start], stage: undefined };
+  const requested = options.start ?? "global";
+  let record: SeriesStartRecord = { requested, used: "global", reason: "the global stage on the first scan (--start global)" };
+  if (requested !== "global" && !options.widened) {
+    const learned = learnedSeriesStart(input, first.objective);
+    if (!learned.inDomain) {
+      if (requested === "ml") throw new ValidationError("--start ml", `cell "${input.cell}" is not in the learned estimator's domain: ${learned.reason}`, input.cell);
+      record = { requested, used: "global", reason: `not in the network's domain (${learned.reason}): the global stage` };
+    } else if (requested === "auto" && !learned.ood.inDomain) {
+      record = { requested, used: "global", reason: `out-of-distribution score ${learned.ood.score.toFixed(3)} > threshold ${learned.ood.threshold.toFixed(3)} (${learned.family}): the global stage`, ood: learned.ood, network: learned.network };
+    } else {
+      // the network's start, with a fitted geometry term from the scan over its bounds when that fits better
+      const fromNetwork = levenbergMarquardt(startingAt(first.objective, profiledLearnedStart(first.objective, learned.start, learned.network)), { maxEvaluations: LEARNED_START_EVALUATIONS });
+      const fromNominal = levenbergMarquardt(startingAt(first.objective, start), { maxEvaluations: LEARNED_START_EVALUATIONS });
+      const network = fromNetwork.chi2 <= fromNominal.chi2;
+      const best = network ? fromNetwork : fromNominal;
+      const entry = scanFitEntry(input.scans[0], best, first);
+      const firstScan = { from: network ? ("network" as const) : ("nominal" as const), chi2: best.chi2, networkChi2: fromNetwork.chi2, nominalChi2: fromNominal.chi2, points: best.nData };
+      const misfit = isMisfit(entry, first.objective.names.length);
+      const ood = learned.ood;
+      const oodNote = ood.inDomain ? `out-of-distribution score ${ood.score.toFixed(3)} ≤ ${ood.threshold.toFixed(3)}` : `out-of-distribution score ${ood.score.toFixed(3)} > threshold ${ood.threshold.toFixed(3)}: the curve is unlike the training set`;
+      if (requested === "ml" || !misfit) {
+        const fitNote = `first scan χ² ${best.chi2.toFixed(1)} over ${best.nData} points from the ${firstScan.from} start${misfit ? ", a misfit" : ""}`;
+        record = { requested, used: "ml", reason: `LM from the network's estimate (${learned.family}; ${oodNote}; ${fitNote})`, ood, network: learned.network, firstScan };
+        return { scales, starts: [Float64Array.from(best.values)], stage: undefined, start: record };
+      }
+      record = { requested, used: "global", reason: `the network's start misfits the first scan (χ² ${best.chi2.toFixed(1)} over ${best.nData} points; ${learned.family}): the global stage`, ood, network: learned.network, firstScan };
+    }
+  } else if (requested !== "global") record = { requested, used: "global", reason: "the wider retry is a global stage" };
   const stage = globalStart(startingAt(first.objective, start), { seed: options.seed ?? 1, widened: options.widened === true });
-  return { scales, starts: stage.basins.slice(0, SERIES_FROM_BASINS).map((basin) => basin.values), stage };
+  return { scales, starts: stage.basins.slice(0, SERIES_FROM_BASINS).map((basin) => basin.values), stage, start: record };
 }
 
 /** The series of lowest total χ² among the basins' (one per start of the plan). */
-function chosenSeries(plan: ReturnType<typeof seriesPlan>, series: IndependentScanFit[][]): IndependentSeries {
+function chosenSeries(plan: SeriesPlan, series: IndependentScanFit[][]): IndependentSeries {
   const { stage } = plan;
-  if (!stage) return { fits: series[0], global: undefined };
+  const start = plan.start ? { start: plan.start } : {};
+  if (!stage) return { fits: series[0], global: undefined, ...start };
   const runs = series.map((fits, i) => ({ basin: stage.basins[i], fits, chi2: fits.reduce((a, f) => a + f.chi2, 0) }));
   let chosen = 0;
   runs.forEach((run, i) => {
@@ -177,6 +285,7 @@ function chosenSeries(plan: ReturnType<typeof seriesPlan>, series: IndependentSc
       basins: runs.map((run) => ({ firstScanChi2: run.basin.chi2, seriesChi2: run.chi2, values: Object.fromEntries(stage.names.map((name, j) => [name, run.basin.values[j]])) })),
       chosen,
     },
+    ...start,
   };
 }
 

@@ -87,7 +87,7 @@ import {
   type DiagnoseOptions,
   type QualityFlag,
 } from "./diagnoseCell.ts";
-import { fitScanFrom, independentSeries, POSTERIOR_MIXING_DEFAULTS, type IndependentScanFit, type LawFit } from "./fitSeries.ts";
+import { fitScanFrom, independentSeries, POSTERIOR_MIXING_DEFAULTS, type IndependentScanFit, type LawFit, type SeriesStart } from "./fitSeries.ts";
 import { seriesObjective, seriesScales, type SeriesInput, type SeriesObjective, type SeriesScan } from "./seriesModel.ts";
 
 /** Draws of the live posterior (particles); also the most a document carries. */
@@ -157,6 +157,16 @@ export interface LiveOptions {
   damage?: "auto" | "off";
   /** the batch diagnosis's MCMC settings for the first posterior and full runs (default those of `strata diagnose`) */
   mcmc?: Partial<DiagnoseOptions["mcmc"]>;
+  /**
+   * where a cell's first per-scan fit starts, and the fit of a scan whose warm start misfits
+   * (issue 19 part 3; diagnosis/fitSeries seriesPlan): "global" (default) the global stage;
+   * "auto" LM from the learned estimator's estimate (and from the nominal values, the better
+   * kept) when the cell is in the network's domain, not out of distribution and that fit is no
+   * misfit, else the global stage; "ml" is taken as "auto" here, since the live service never
+   * refuses a scan (a cell outside the domain, or a misfit, gets the global stage). The first
+   * posterior's and the full runs' batch diagnoses start the same way.
+   */
+  start?: SeriesStart;
 }
 
 /** An interval of the live document. */
@@ -205,7 +215,7 @@ export interface LiveDocument {
   needsFull: boolean;
   seed: number;
   /** the options the document was made with (restored by fromDocument) */
-  options: { laws: LawName[]; damage: "auto" | "off"; mcmc: DiagnoseOptions["mcmc"] };
+  options: { laws: LawName[]; damage: "auto" | "off"; mcmc: DiagnoseOptions["mcmc"]; start?: SeriesStart };
   software: { name: string; version: string };
   full?: Record<string, unknown>;
 }
@@ -301,7 +311,7 @@ interface ScanObjective {
  * it the campaign as files arrive (`loadCampaign(dir, { presentOnly: true })`).
  */
 export class LiveDiagnosis {
-  readonly #options: Required<Pick<LiveOptions, "seed" | "damage">> & { laws: LawName[]; mcmc: DiagnoseOptions["mcmc"] };
+  readonly #options: Required<Pick<LiveOptions, "seed" | "damage" | "start">> & { laws: LawName[]; mcmc: DiagnoseOptions["mcmc"] };
   #cells = new Map<string, CellState>();
   /** single-scan objectives by law/damage/scan (rebuilt on demand, not part of the state) */
   readonly #objectives = new Map<string, ScanObjective>();
@@ -313,6 +323,7 @@ export class LiveDiagnosis {
     this.#options = {
       seed,
       damage: options.damage ?? "auto",
+      start: options.start ?? "global",
       laws: options.laws ? [...options.laws] : [...LAW_NAMES],
       mcmc: { ...FULL_MCMC, ...(options.mcmc ?? {}) },
     };
@@ -394,6 +405,7 @@ export class LiveDiagnosis {
       seed: options.seed ?? doc.seed,
       ...((options.laws ?? stored.laws) ? { laws: options.laws ?? stored.laws } : {}),
       ...((options.damage ?? stored.damage) ? { damage: options.damage ?? stored.damage } : {}),
+      ...((options.start ?? stored.start) ? { start: options.start ?? stored.start } : {}),
       mcmc: { ...(stored.mcmc ?? {}), ...(options.mcmc ?? {}) },
     });
     for (const cell of doc.cells) {
@@ -412,7 +424,8 @@ export class LiveDiagnosis {
   }
 
   #diagnoseOptions(seed: number): DiagnoseOptions {
-    return { mode: "auto", laws: [...this.#options.laws], seed, mcmc: { ...this.#options.mcmc }, damage: this.#options.damage };
+    // the batch diagnosis starts as the live fits do, but never refuses ("ml" outside the domain: auto)
+    return { mode: "auto", laws: [...this.#options.laws], seed, mcmc: { ...this.#options.mcmc }, damage: this.#options.damage, start: this.#liveStart() };
   }
 
   async #updateCell(campaign: Campaign, index: number, input: CellDiagnosisInput, refine: boolean): Promise<LiveCell> {
@@ -493,16 +506,21 @@ export class LiveDiagnosis {
     return this.#cellDocument(campaign, index, input, state, { method, newScans: fresh.map((s) => s.id), ess: this.#ess(state), resampled, moved, ...(switched ? { switched } : {}), needsFull: [...state.needsFull] });
   }
 
-  /** A new scan's free fit, LM warm-started from the previous scan's optimum (global stage when that fails). */
+  /** The start of a fit that must not be refused: "ml" outside the network's domain falls back like "auto" (then also on a misfit). */
+  #liveStart(): SeriesStart {
+    return this.#options.start === "ml" ? "auto" : this.#options.start;
+  }
+
+  /** A new scan's free fit, LM warm-started from the previous scan's optimum (the first scan's, and a failed warm start's, from the start option: see {@link LiveOptions.start}). */
   #independentFit(series: SeriesInput, scan: SeriesScan, previous: IndependentScanFit | undefined, seed: number): IndependentScanFit {
     const single = { ...series, scans: [scan] };
-    if (!previous) return independentSeries(single, { seed }).fits[0];
+    if (!previous) return independentSeries(single, { seed, start: this.#liveStart() }).fits[0];
     // LM from the previous scan's optimum, its interphase thickness first profiled (fitSeries)
     const entry = fitScanFrom(single, scan, seriesScales(single, 10), previous);
     const dof = Math.max(entry.points - freeParameterCount(entry), 1);
     if (chiSquareUpperTail(entry.chi2, dof) >= MISFIT_P) return entry;
-    // the warm start failed: the global stage on this scan, the better of the two kept
-    const global = independentSeries(single, { seed }).fits[0];
+    // the warm start failed: the start option's fit of this scan (the global stage by default), the better of the two kept
+    const global = independentSeries(single, { seed, start: this.#liveStart() }).fits[0];
     return global.chi2 < entry.chi2 ? global : entry;
   }
 
@@ -1203,7 +1221,7 @@ export class LiveDiagnosis {
       cells,
       needsFull: this.needsFull,
       seed: this.#options.seed,
-      options: { laws: [...this.#options.laws], damage: this.#options.damage, mcmc: { ...this.#options.mcmc } },
+      options: { laws: [...this.#options.laws], damage: this.#options.damage, mcmc: { ...this.#options.mcmc }, start: this.#options.start },
       software: { name: "strata", version: STRATA_VERSION },
     };
   }

@@ -332,6 +332,7 @@ ${timelineDownloads(cell)}
 <table><thead><tr><th>${escapeHtml(growth?.law ?? "")} parameter</th><th>median</th><th>2.5 %</th><th>97.5 %</th><th>unit</th></tr></thead><tbody>${parameterRows}</tbody></table>
 ${interphaseConstantsTable(cell.interphase, constantParameters, why)}
 ${sharedTable(json["shared"] as Record<string, IntervalJson> | undefined, why)}
+${startSection(json["start"] as StartJson | undefined)}
 ${damageSection(cell)}
 <h3>Reflectivity per scan</h3><select class="scan-select" data-cell="${escapeHtml(cell.id)}">${scanOptions}</select>${scanBlocks}
 <div class="plots">${profilePlot}</div>
@@ -340,6 +341,22 @@ ${impedanceHtml}
 }
 
 type IntervalJson = { median: number; lo95: number; hi95: number; unit?: string };
+
+/** diagnosis.json's `start` block (diagnosis/fitSeries SeriesStartRecord, with the first scan's refined values). */
+type StartJson = { requested: string; used: string; reason: string; network?: Record<string, { value: number; sigma: number; firstScan?: number }> };
+
+/** What started the series: the learned estimator (its estimate beside the first scan's refined values) or the global stage. */
+function startSection(start: StartJson | undefined): string {
+  if (!start) return "";
+  const head = start.used === "ml" ? "The learned estimator started the series" : "The global stage started the series";
+  const note = `<p>${head} (--start ${escapeHtml(start.requested)}): ${escapeHtml(start.reason)}.</p>`;
+  if (start.used !== "ml" || !start.network) return `<h3>Start of the first scan's fit</h3>${note}`;
+  const rows = Object.entries(start.network)
+    .map(([name, e]) => `<tr><td>${escapeHtml(name)}</td><td>${fmt(e.value, 5)} ± ${fmt(e.sigma, 2)}</td><td>${e.firstScan === undefined ? "" : fmt(e.firstScan, 6)}</td></tr>`)
+    .join("");
+  return `<h3>Start of the first scan's fit</h3>${note}<p>The network's answer was only the start of the first scan's least-squares fit; every number above is refined.</p>
+<table class="network-start"><thead><tr><th>parameter</th><th>network estimate ± its 1-σ (start)</th><th>first scan, refined</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
 
 /** A CSV field: numbers as they are (empty when not finite), text quoted when it needs it. */
 function csvField(value: number | string | boolean | undefined): string {

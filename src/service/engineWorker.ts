@@ -12,9 +12,12 @@
  * Every answer carries the request's `id`; a failure answers `{error}` (one line).
  * Units: ms.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { loadCampaign } from "../campaign/campaign.ts";
-import { LiveDiagnosis, type LiveDocument } from "../diagnosis/live.ts";
+import { LiveDiagnosis, type LiveDocument, type LiveOptions } from "../diagnosis/live.ts";
+
+/** The engines' options from the runner (`strata serve --start`): where a cell's first fit starts. */
+const engineOptions: LiveOptions = (workerData as { start?: LiveOptions["start"] } | null)?.start ? { start: (workerData as { start: LiveOptions["start"] }).start } : {};
 
 interface Request {
   id: number;
@@ -37,7 +40,7 @@ async function handle(request: Request): Promise<Record<string, unknown>> {
     return {};
   }
   if (request.op === "adopt") {
-    engines.set(request.campaignId, LiveDiagnosis.fromDocument(request.document as unknown as LiveDocument));
+    engines.set(request.campaignId, LiveDiagnosis.fromDocument(request.document as unknown as LiveDocument, engineOptions));
     return {};
   }
   const started = Date.now();
@@ -47,7 +50,7 @@ async function handle(request: Request): Promise<Record<string, unknown>> {
   if (scans === 0) return { document: null, scans, needsFull: false, load_ms: loaded - started, update_ms: 0 };
   let engine = engines.get(request.campaignId);
   if (!engine) {
-    engine = request.resume ? resumed(request.resume) : new LiveDiagnosis();
+    engine = request.resume ? resumed(request.resume) : new LiveDiagnosis(engineOptions);
     engines.set(request.campaignId, engine);
   }
   const document = await engine.update(campaign, { refine: request.refine === true });
@@ -57,9 +60,9 @@ async function handle(request: Request): Promise<Record<string, unknown>> {
 /** An engine from a stored document; a document it cannot resume from (another format) starts afresh. */
 function resumed(document: Record<string, unknown>): LiveDiagnosis {
   try {
-    return LiveDiagnosis.fromDocument(document as unknown as LiveDocument);
+    return LiveDiagnosis.fromDocument(document as unknown as LiveDocument, engineOptions);
   } catch {
-    return new LiveDiagnosis();
+    return new LiveDiagnosis(engineOptions);
   }
 }
 

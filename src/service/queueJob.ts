@@ -46,6 +46,7 @@ async function run(input: JobInput): Promise<Record<string, unknown>> {
       ...(typeof o["seed"] === "number" ? { seed: o["seed"] } : {}),
       ...(o["mcmc"] !== undefined ? { mcmc: o["mcmc"] as Record<string, number> } : {}),
       ...(o["damage"] !== undefined ? { damage: o["damage"] as "auto" | "off" } : {}),
+      ...(o["start"] !== undefined ? { start: o["start"] as "auto" | "ml" | "global" } : {}),
     });
     return result.toJSON();
   }

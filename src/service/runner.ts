@@ -92,6 +92,8 @@ export interface RunnerOptions {
    * of a thread here; `store` is the shared PostgreSQL store the workers read and write.
    */
   queue?: { queue: string; store: string };
+  /** where a live cell's first per-scan fit starts (`strata serve --start`; diagnosis/live LiveOptions.start) @default "global" */
+  start?: "auto" | "ml" | "global";
 }
 
 /** The ingest state of one campaign (`GET /api/campaigns/:id/ingest`). */
@@ -149,6 +151,7 @@ export class Runner extends EventEmitter {
   private host: EngineHost | undefined;
   private readonly watcherTiming: RunnerOptions["watcher"];
   private readonly queueOptions: RunnerOptions["queue"];
+  private readonly seriesStart: RunnerOptions["start"];
   private queueClient: import("./queueClient.ts").QueueClient | undefined;
   private readonly campaigns = new Map<string, CampaignState>();
   private readonly watchers = new Map<string, FolderWatcher>();
@@ -173,6 +176,7 @@ export class Runner extends EventEmitter {
     this.engineFactory = o.engine;
     this.watcherTiming = o.watcher;
     this.queueOptions = o.queue;
+    this.seriesStart = o.start;
     this.ingestor = new Ingestor({ store: this.store, blobs: this.blobs, dataDir: this.dataDir, ...(o.maxFileBytes === undefined ? {} : { maxFileBytes: o.maxFileBytes }) });
   }
 
@@ -318,7 +322,7 @@ export class Runner extends EventEmitter {
 
   /** Where the engines live: a worker thread, or this thread when an engine factory was given. */
   private hostOf(): EngineHost {
-    this.host ??= this.engineFactory ? new InProcessHost(this.engineFactory) : new WorkerHost();
+    this.host ??= this.engineFactory ? new InProcessHost(this.engineFactory) : new WorkerHost(this.seriesStart);
     return this.host;
   }
 
@@ -488,7 +492,7 @@ export class Runner extends EventEmitter {
         ? await this.locked(campaignId, () => this.fullHere(campaignId, controller.signal))
         : this.queueOptions
           ? await this.fullQueued(campaignId, controller.signal)
-          : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal);
+          : await fullInWorker(this.ingestor.campaignDir(campaignId), controller.signal, this.seriesStart);
       if (controller.signal.aborted) {
         if (!this.stopped) await this.store.finishWork(work.id, { state: "done" });
         return; // new data came (a later quiet period queues it again), or stopping (queued again at the next start)
@@ -636,6 +640,8 @@ class InProcessHost implements EngineHost {
 
 /** Engines in a worker thread (service/engineWorker), started when first needed and again after it dies. */
 class WorkerHost implements EngineHost {
+  /** @param start - the engines' start option (diagnosis/live LiveOptions.start) */
+  constructor(private readonly startOption: RunnerOptions["start"] = undefined) {}
   private worker: Worker | undefined;
   private ready: Promise<Worker> | undefined;
   private readonly has = new Set<string>();
@@ -644,7 +650,7 @@ class WorkerHost implements EngineHost {
 
   private start(): Promise<Worker> {
     this.ready ??= new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./engineWorker")), { eval: true });
+      const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./engineWorker")), { eval: true, ...(this.startOption ? { workerData: { start: this.startOption } } : {}) });
       this.worker = worker;
       const gone = (error: Error): void => {
         if (this.worker === worker) {
@@ -715,10 +721,10 @@ class WorkerHost implements EngineHost {
 }
 
 /** Run the full diagnosis of a materialised folder in a worker thread; terminated at once on abort (resolves undefined). */
-function fullInWorker(dir: string, signal: AbortSignal): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
+function fullInWorker(dir: string, signal: AbortSignal, start: RunnerOptions["start"]): Promise<{ document: Record<string, unknown>; scans: number } | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./fullWorker")), { eval: true, workerData: { dir } });
+    const worker = new Worker(workerBootstrap(siblingModule(import.meta.url, "./fullWorker")), { eval: true, workerData: { dir, ...(start ? { start } : {}) } });
     const onAbort = (): void => {
       void worker.terminate();
       resolve(undefined);
