@@ -60,8 +60,8 @@ import {
   type FamilyPrior,
   type LearnProbe,
 } from "../learn/generator.ts";
-import { curveOnGrid, loadEstimator, type Estimator } from "../learn/estimator.ts";
-import { loadOodStatistics, oodScore, type OodStatistics } from "../learn/ood.ts";
+import { curveOnGrid, type Estimator } from "../learn/estimator.ts";
+import { oodScore, shippedEstimator, type OodStatistics } from "../learn/ood.ts";
 import { FWHM_TO_SIGMA } from "../kernels/reflectivity/smear.ts";
 
 /** A fronting SLD (10⁻⁶ Å⁻²) within this of the family's (X-ray electrolyte 11.71, neutron Si 2.074) is the family's. */
@@ -236,14 +236,6 @@ export interface ResolvedStart {
   readonly initial: Float64Array | undefined;
 }
 
-let loaded: { estimator: Estimator; statistics: OodStatistics } | undefined;
-function learned(): { estimator: Estimator; statistics: OodStatistics } {
-  if (!loaded) {
-    const estimator = loadEstimator();
-    loaded = { estimator, statistics: loadOodStatistics(estimator) };
-  }
-  return loaded;
-}
 
 /** The start the problem asks for when none is given: see the module header. */
 export function defaultStart(method: FitMethod): FitStart {
@@ -264,7 +256,7 @@ export function resolveStart(problem: Problem, datasets: readonly ProblemDataset
   }
   let network: { estimator: Estimator; statistics: OodStatistics };
   try {
-    network = learned();
+    network = shippedEstimator();
   } catch (error) {
     // an installation without the weights (they are not in dist/): auto searches globally, ml says why it cannot
     const why = error instanceof Error ? error.message : String(error);

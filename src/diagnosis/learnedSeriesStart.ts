@@ -55,8 +55,8 @@ import {
   type FamilyPrior,
   type LearnProbe,
 } from "../learn/generator.ts";
-import { curveOnGrid, loadEstimator, type Estimator } from "../learn/estimator.ts";
-import { loadOodStatistics, oodScore, type OodStatistics } from "../learn/ood.ts";
+import { curveOnGrid, type Estimator } from "../learn/estimator.ts";
+import { oodScore, shippedEstimator, type OodStatistics } from "../learn/ood.ts";
 import type { FitObjective } from "../optimize/objective.ts";
 import { beamSuffix, type SeriesInput, type StackLayer } from "./seriesModel.ts";
 
@@ -229,15 +229,6 @@ export type LearnedSeriesStart =
     }
   | { readonly inDomain: false; readonly reason: string };
 
-let loaded: { estimator: Estimator; statistics: OodStatistics } | undefined;
-/** The estimator and its out-of-distribution statistics (loaded once; throws when the weights are missing). */
-function learned(): { estimator: Estimator; statistics: OodStatistics } {
-  if (!loaded) {
-    const estimator = loadEstimator();
-    loaded = { estimator, statistics: loadOodStatistics(estimator) };
-  }
-  return loaded;
-}
 
 /**
  * The network's estimate as a start of the first scan's fit, with its out-of-distribution score.
@@ -248,7 +239,7 @@ export function learnedSeriesStart(input: SeriesInput, objective: FitObjective):
   if (!mapping.inDomain) return mapping;
   let network: { estimator: Estimator; statistics: OodStatistics };
   try {
-    network = learned();
+    network = shippedEstimator();
   } catch (error) {
     return { inDomain: false, reason: `the learned estimator is not available (${error instanceof Error ? error.message : String(error)})` };
   }

@@ -53,7 +53,7 @@ import { ValidationError } from "../core/errors.ts";
 import { cholesky, forwardSubstitution } from "../core/linalg.ts";
 import { createRandom, type Seed } from "../core/random.ts";
 import { createCurveModel, encodeInput, familyPrior, generateSample, GRID_POINTS, LAYOUT_VERSION, MAX_LAYERS, PROBES, type FamilyPrior, type LearnProbe } from "./generator.ts";
-import { defaultWeightsFolder, estimateOnGrid, type Estimate, type Estimator } from "./estimator.ts";
+import { defaultWeightsFolder, estimateOnGrid, loadEstimator, type Estimate, type Estimator } from "./estimator.ts";
 import { HIDDEN_UNITS } from "./network.ts";
 import { EXPOSURE_KIND, outOfDomainCurve } from "./outOfDomain.ts";
 
@@ -592,4 +592,18 @@ export function loadOodStatistics(estimator: Estimator, file = oodManifestPath()
   const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
   if (sha256 !== manifest.sha256) throw new ValidationError(binFile, `SHA-256 ${sha256} is not the manifest's`, manifest.sha256);
   return { manifest, ...unpack(manifest, bytes) };
+}
+
+let shipped: { estimator: Estimator; statistics: OodStatistics } | undefined;
+/**
+ * The shipped estimator and its out-of-distribution statistics, loaded once per thread (the
+ * `--start` paths of `strata fit` and of the diagnosis share it).
+ * @throws ValidationError when the weights or statistics are missing or do not match
+ */
+export function shippedEstimator(): { estimator: Estimator; statistics: OodStatistics } {
+  if (!shipped) {
+    const estimator = loadEstimator();
+    shipped = { estimator, statistics: loadOodStatistics(estimator) };
+  }
+  return shipped;
 }
