@@ -75,6 +75,7 @@ import type { Campaign } from "../campaign/campaign.ts";
 import { ledgerRows, resolveDoseSetup, scanExposures, type DoseSetup } from "../confounders/index.ts";
 import { scanBeam } from "../campaign/manifest.ts";
 import { cellInput, diagnoseCampaign } from "./diagnose.ts";
+import { isMisfit } from "./misfit.ts";
 import {
   chiSquareUpperTail,
   diagnoseCell,
@@ -1166,10 +1167,7 @@ export class LiveDiagnosis {
     else if (n < MIN_SCANS_FOR_LAWS) {
       quality.push({ level: "error", code: "too-few-scans", message: `${n} scan${n > 1 ? "s are" : " is"} too few to compare growth laws (at least ${MIN_SCANS_FOR_LAWS}): per-scan thicknesses only so far` });
     }
-    const misfit = state.independent.filter((f) => {
-      const dof = Math.max(f.points - 3 - Object.keys(f.nuisance).length, 1);
-      return chiSquareUpperTail(f.chi2, dof) < MISFIT_P || f.residualAutocorrelation > 0.5;
-    }).length;
+    const misfit = state.independent.filter((f) => isMisfit(f, 3 + Object.keys(f.nuisance).length)).length;
     if (state.independent.length > 0 && misfit > 0.5 * state.independent.length) {
       quality.push({ level: "error", code: "untrustworthy", message: `the fits do not reach the data: ${misfit} of ${state.independent.length} scans are fitted far worse than their error bars allow or leave structured residuals; these numbers are not trustworthy` });
     }
