@@ -121,3 +121,9 @@ export const CENTRAL_DIFFERENCE_COVARIANCE_RTOL = 1e-6;
 export const SERIES_NOISE_Z_MAX = 4;
 /** diagnosis/fitSeries, seeded Poisson noise: scatter of 8 estimates / mean stated stderr within this factor either way (a sample sd of 8 is within ×2 at > 99 %). */
 export const SERIES_NOISE_STDERR_RATIO_MAX = 2;
+/** diagnosis/fitSeries crossStartLawFits: χ² of the restarted law fit vs the same law's LM optimum from the pipeline's start (relative; LM stops at ftol 1e-9; measured 2.2e-14). */
+export const CROSS_START_CHI2_RTOL = 1e-9;
+/** diagnosis/fitSeries regressOnThickness: χ² vs the minimum over a 4001-point log grid of tau (6 decades, 0.35 % steps; L0, a by linear least squares), which it may beat but not exceed by more than this (relative; measured −4.5e-4). */
+export const REGRESSION_PROFILE_CHI2_RTOL = 1e-3;
+/** test/diagnosis/lawRestart: χ² of a law fit restarted from another law's answer vs the same law's fit from the pipeline's start on a fresh smearing-plan cache (relative; two LM stops at one optimum, ftol 1e-9; measured 3.2e-8). */
+export const RESTART_VS_FRESH_CHI2_RTOL = 1e-6;

@@ -16,7 +16,7 @@ import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { availableParallelism } from "node:os";
-import { compareLaws, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit, type SeriesStart, type SeriesStartRecord } from "./fitSeries.ts";
+import { compareLaws, crossStartLawFits, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit, type SeriesStart, type SeriesStartRecord } from "./fitSeries.ts";
 import { jointLawFits } from "./lawFitPool.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
@@ -336,6 +336,12 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
         nuisance,
       });
       if (restart.fit.chi2 < fits[mixedIndex].fit.chi2) fits[mixedIndex] = restart;
+    }
+    // any law left behind the best by more than it lacks to follow the best's trajectory: restarted from it
+    const crossed = crossStartLawFits(series, fits, independent, scales);
+    fits.splice(0, fits.length, ...crossed.fits);
+    for (const r of crossed.restarted) {
+      quality.push({ level: "info", message: `the ${r.law} law's joint fit stopped in a worse local minimum (χ² ${r.chi2Before.toFixed(2)}); restarted from the ${r.from} law's answer it reaches χ² ${r.chi2After.toFixed(2)}, which the comparison uses` });
     }
     comparison = compareLaws(fits).map((c) => ({ ...c, check: perScanCheck(fits.find((f) => f.law === c.law)!, independent, series, chiSquareUpperTail) }));
     bestLaw = comparison[0].law;

@@ -12,7 +12,7 @@
  * same objective; stated standard errors against the scatter of seeded Poisson-noise fits.
  */
 import { describe, expect, it } from "vitest";
-import { CENTRAL_DIFFERENCE_COVARIANCE_RTOL, NOISE_FREE_CHI2_MAX, NOISE_FREE_RECOVERY_RTOL, SERIES_NOISE_STDERR_RATIO_MAX, SERIES_NOISE_Z_MAX } from "../../test/tolerances.ts";
+import { CENTRAL_DIFFERENCE_COVARIANCE_RTOL, CROSS_START_CHI2_RTOL, NOISE_FREE_CHI2_MAX, NOISE_FREE_RECOVERY_RTOL, REGRESSION_PROFILE_CHI2_RTOL, SERIES_NOISE_STDERR_RATIO_MAX, SERIES_NOISE_Z_MAX } from "../../test/tolerances.ts";
 import { ValidationError } from "../core/errors.ts";
 import { poissonDeviate } from "../core/poisson.ts";
 import { createRandom } from "../core/random.ts";
@@ -20,7 +20,7 @@ import { reflectivity } from "../kernels/reflectivity/abeles.ts";
 import type { ReflectivityData } from "../io/reflectivityData.ts";
 import { LAW_NAMES, type LawName } from "../models/growthLaws.ts";
 import type { DamageName } from "../models/damageModels.ts";
-import { compareLaws, independentFits, jointLawFit, lagOneAutocorrelation, perScanCheck, regressOnThickness, startingAt, withCovariance, type IndependentScanFit, type LawFit, type RegressionFit } from "./fitSeries.ts";
+import { compareLaws, CROSS_START_MARGIN_CHI2, crossStartLawFits, independentFits, jointLawFit, lagOneAutocorrelation, perScanCheck, regressOnThickness, startingAt, withCovariance, type IndependentScanFit, type LawFit, type RegressionFit } from "./fitSeries.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { closedFormThickness } from "../../test/reference/growthLaws.ts";
 
@@ -152,6 +152,60 @@ describe("fitSeries on noise-free series (closed-form truth)", () => {
       expect(fit.bic).toBeCloseTo(fit.fit.chi2 + k * Math.log(n), 12);
     });
   }
+});
+
+describe("crossStartLawFits: a law fit stuck in a worse local minimum is restarted from the best law's answer", () => {
+  // Self-consistency (Strata's fits on a noise-free series of this file): a deliberately stuck
+  // logarithmic fit is restarted and reaches the optimum the pipeline's start reaches; the
+  // linear law, which cannot follow the parabolic trajectory, costs no restart. Closed form:
+  // the regression against tau profiled on a grid, L0 and a by linear least squares here.
+  it("a logarithmic fit started at tau's lower bound is restarted from the parabolic answer; the linear one, which cannot follow it, is not", () => {
+    const input = series("parabolic");
+    const scales = seriesScales(input, 30);
+    const independent = independentFits(input);
+    const parabolic = jointLawFit(input, "parabolic", scales, { regression: startAt("parabolic", TRUE_LAW.parabolic), ...MANIFEST_START });
+    const linear = jointLawFit(input, "linear", scales, { regression: regressOnThickness(input, independent, "linear", scales), ...MANIFEST_START });
+    // tau just above its lower bound with a large a: LM ends in a basin χ² ≈ 5·10⁴ above the parabolic fit
+    const stuck = jointLawFit(input, "logarithmic", scales, { regression: startAt("logarithmic", { L0: 20, a: 50, tau: scales.duration * 1e-4 * 1.01 }), ...MANIFEST_START });
+    // the set-up must actually leave the logarithmic fit behind, or the test checks nothing
+    expect(stuck.fit.chi2 - parabolic.fit.chi2).toBeGreaterThan(10 * CROSS_START_MARGIN_CHI2);
+    const { fits, restarted } = crossStartLawFits(input, [linear, parabolic, stuck], independent, scales);
+    expect(restarted.map((r) => [r.law, r.from])).toEqual([["logarithmic", "parabolic"]]);
+    expect(fits[0]).toBe(linear);
+    expect(fits[1]).toBe(parabolic);
+    expect(fits[2].fit.chi2).toBeLessThan(stuck.fit.chi2);
+    expect(restarted[0].chi2Before).toBe(stuck.fit.chi2);
+    expect(restarted[0].chi2After).toBe(fits[2].fit.chi2);
+    // self-consistency: the restart reaches what the pipeline's own start (the regression of the per-scan thicknesses) reaches
+    const unstuck = jointLawFit(input, "logarithmic", scales, { regression: regressOnThickness(input, independent, "logarithmic", scales), ...MANIFEST_START });
+    expect(relative(fits[2].fit.chi2, unstuck.fit.chi2)).toBeLessThanOrEqual(CROSS_START_CHI2_RTOL);
+  });
+
+  it("regressOnThickness finds the logarithmic law's profiled optimum on parabolic thicknesses whatever the series' growth scale", () => {
+    // closed form as above: tau profiled on a grid, L0 and a by linear least squares
+    const input = series("parabolic");
+    const independent = independentFits(input);
+    const trajectory = independent.map((f) => f.thickness);
+    const sigma = independent.map((f) => f.thicknessStderr);
+    let profileChi2 = Infinity;
+    for (let i = 0; i <= 4000; i++) {
+      const tau = Math.max(...TIMES) * 1e-4 * 10 ** ((6 * i) / 4000);
+      const g = TIMES.map((t) => Math.log1p(t / tau));
+      let sw = 0, sg = 0, sy = 0, sgg = 0, sgy = 0;
+      trajectory.forEach((y, k) => {
+        const w = 1 / sigma[k] ** 2;
+        sw += w; sg += w * g[k]; sy += w * y; sgg += w * g[k] ** 2; sgy += w * g[k] * y;
+      });
+      const a = (sw * sgy - sg * sy) / (sw * sgg - sg * sg);
+      const L0 = (sy - a * sg) / sw;
+      if (!(a >= 0 && L0 >= 0)) continue;
+      profileChi2 = Math.min(profileChi2, trajectory.reduce((acc, y, k) => acc + ((y - L0 - a * g[k]) / sigma[k]) ** 2, 0));
+    }
+    for (const growth of [1, 10, 30, 300, 3000]) {
+      const regression = regressOnThickness(input, independent, "logarithmic", seriesScales(input, growth));
+        expect(regression.chi2, `growth scale ${growth} Å`).toBeLessThanOrEqual(profileChi2 * (1 + REGRESSION_PROFILE_CHI2_RTOL));
+    }
+  });
 });
 
 describe("withCovariance: covariance of the joint fit", () => {

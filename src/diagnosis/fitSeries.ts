@@ -456,6 +456,61 @@ export interface RegressionFit {
 }
 
 /**
+ * Starting points per law parameter besides L0, as factors of its spec's starting value:
+ * the thickness regression is a small nonlinear fit (≤ 3 parameters, one point per scan)
+ * whose time-scale parameters (the logarithmic law's tau, the mixed law's A) have local
+ * minima decades apart, so LM is run from each factor, one parameter at a time, and the
+ * lowest χ² is kept. A law left in a worse local minimum than its neighbours would lose a
+ * comparison it should tie (population seed 8 of issue 13: one cell's logarithmic fit
+ * 31 χ² units behind its parabolic one, which the logarithmic law reproduces to 1).
+ */
+const REGRESSION_START_FACTORS = [1e-2, 1e-1, 10, 100] as const;
+
+/**
+ * A law fitted to thicknesses at the scans of `input` (weighted by `sigma`): LM from the
+ * spec's starting values and from {@link REGRESSION_START_FACTORS}, the lowest χ² kept.
+ * Deterministic. Scans are assumed validated.
+ */
+function regressLaw(input: SeriesInput, thickness: readonly number[], sigma: readonly number[], law: LawName, scales: SeriesScales): RegressionFit {
+  const spec = GROWTH_LAWS[law].parameters(scales);
+  const x = input.scans.map((s, k) => ({ t: s.time_s, q: s.qred_C_per_cm2, k }));
+  const lower = spec.map((p) => p.min);
+  const upper = spec.map((p) => p.max);
+  const initial = spec.map((p) => p.initial);
+  const starts: number[][] = [initial];
+  for (let j = 1; j < spec.length; j++) {
+    for (const factor of REGRESSION_START_FACTORS) {
+      const value = initial[j] * factor;
+      if (value > lower[j] && value < upper[j]) starts.push(initial.map((v, i) => (i === j ? value : v)));
+    }
+  }
+  let best: RegressionFit | undefined;
+  for (const start of starts) {
+    const objective = curveObjective({
+      names: spec.map((p) => p.name),
+      model: (theta, xs: typeof x, out) => {
+        for (let i = 0; i < xs.length; i++) out[i] = GROWTH_LAWS[law].evaluate(theta, xs[i].t, xs[i].q, input.thicknessPerCharge);
+      },
+      x,
+      y: [...thickness],
+      sigma: [...sigma],
+      lower,
+      upper,
+      initial: start,
+      nanPolicy: "propagate",
+    });
+    const fit = levenbergMarquardt(objective, { scaleCovar: false });
+    if (!Number.isFinite(fit.chi2)) continue;
+    if (best === undefined || fit.chi2 < best.chi2) best = { law, values: fit.values, stderr: fit.stderr, names: fit.names, chi2: fit.chi2, converged: fit.converged };
+  }
+  if (best === undefined) throw new ValidationError("thickness", `no start of the ${law} law gives a finite χ² against the thicknesses of cell "${input.cell}"`, thickness.join(", "));
+  return best;
+}
+
+/** A per-scan fit's thickness standard error as a regression weight (1 Å when it has none). */
+const regressionSigma = (f: IndependentScanFit): number => (Number.isFinite(f.thicknessStderr) && f.thicknessStderr > 0 ? f.thicknessStderr : 1);
+
+/**
  * The law fitted to the independent thicknesses (weighted by their standard errors): the users' baseline.
  * @param fits - one per scan of `input`, in its order
  * @throws ValidationError for an unknown law, no scans, fits not one per scan, or a non-finite time (or charge, charge law)
@@ -465,23 +520,13 @@ export function regressOnThickness(input: SeriesInput, fits: IndependentScanFit[
   if (input.scans.length === 0) throw new ValidationError("scans", `must hold at least one scan (cell "${input.cell}")`, input.scans);
   if (fits.length !== input.scans.length) throw new ValidationError("fits", `must hold one per-scan fit for each of the ${input.scans.length} scans`, fits.length);
   input.scans.forEach((scan, k) => validateScanNumbers(scan, k, law));
-  const spec = GROWTH_LAWS[law].parameters(scales);
-  const x = input.scans.map((s, k) => ({ t: s.time_s, q: s.qred_C_per_cm2, k }));
-  const objective = curveObjective({
-    names: spec.map((p) => p.name),
-    model: (theta, xs: typeof x, out) => {
-      for (let i = 0; i < xs.length; i++) out[i] = GROWTH_LAWS[law].evaluate(theta, xs[i].t, xs[i].q, input.thicknessPerCharge);
-    },
-    x,
-    y: fits.map((f) => f.thickness),
-    sigma: fits.map((f) => (Number.isFinite(f.thicknessStderr) && f.thicknessStderr > 0 ? f.thicknessStderr : 1)),
-    lower: spec.map((p) => p.min),
-    upper: spec.map((p) => p.max),
-    initial: spec.map((p) => p.initial),
-    nanPolicy: "propagate",
-  });
-  const fit = levenbergMarquardt(objective, { scaleCovar: false });
-  return { law, values: fit.values, stderr: fit.stderr, names: fit.names, chi2: fit.chi2, converged: fit.converged };
+  return regressLaw(
+    input,
+    fits.map((f) => f.thickness),
+    fits.map(regressionSigma),
+    law,
+    scales,
+  );
 }
 
 export interface LawFit {
@@ -558,6 +603,79 @@ export function jointLawFit(input: SeriesInput, law: LawName, scales: SeriesScal
   const build = lawFitSpec(input, law, scales, start, damage);
   const series = lawFitObjective(build);
   return lawFitFrom(build, runLawFit(build, series), series);
+}
+
+/** The thickness (Å) a law fit predicts at every scan of `input`, damage term included. */
+export function lawFitThickness(lawFit: LawFit, input: SeriesInput): number[] {
+  const law = GROWTH_LAWS[lawFit.law];
+  const names = lawFit.fit.names;
+  const values = Float64Array.from(lawFit.series.lawSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
+  const damage = DAMAGE_MODELS[lawFit.damage];
+  const damageValues = Float64Array.from(lawFit.series.damageSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
+  return input.scans.map((scan) => law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, input.thicknessPerCharge) + damage.evaluate(damageValues, scan.dose_Gy ?? 0));
+}
+
+/** A law fit more than this χ² behind the best law's is tried from the best law's answer (see {@link crossStartLawFits}). */
+export const CROSS_START_MARGIN_CHI2 = 1;
+
+/** A law fit {@link crossStartLawFits} replaced: restarted from the `from` law's answer, χ² before and after. */
+export interface LawRestart {
+  law: LawName;
+  damage: DamageName;
+  from: LawName;
+  chi2Before: number;
+  chi2After: number;
+}
+
+/**
+ * Law fits restarted from the best law's answer where they stopped in a worse local minimum.
+ * For every law fit more than {@link CROSS_START_MARGIN_CHI2} behind the best (lowest χ²)
+ * one, the law is regressed onto the best fit's thickness trajectory (weighted by the
+ * per-scan standard errors), and that point — with the best fit's roughness, density and
+ * nuisance values — is evaluated on the law's joint objective. Only when it is already
+ * better than where the law's own LM stopped (the fit is then demonstrably not at its
+ * optimum) is LM rerun from it, and the restart kept where its χ² is lower. The law
+ * comparison is then between optima, not between where each law's LM happened to stop
+ * (issue 13's population seed 8: one cell's logarithmic fit 31 χ² units behind its
+ * parabolic one changed the pooled law). A law that cannot follow the best trajectory
+ * costs one objective evaluation. Fits with a damage term are compared among fits with
+ * the same term.
+ */
+export function crossStartLawFits(input: SeriesInput, fits: readonly LawFit[], independent: readonly IndependentScanFit[], scales: SeriesScales): { fits: LawFit[]; restarted: LawRestart[] } {
+  const out = [...fits];
+  const restarted: LawRestart[] = [];
+  for (const damage of new Set(fits.map((f) => f.damage))) {
+    const group = fits.filter((f) => f.damage === damage && Number.isFinite(f.fit.chi2));
+    if (group.length < 2) continue;
+    const best = group.reduce((a, b) => (b.fit.chi2 < a.fit.chi2 ? b : a));
+    const trajectory = lawFitThickness(best, input);
+    if (!trajectory.every(Number.isFinite)) continue;
+    const value = (name: string): number => best.fit.values[best.fit.names.indexOf(name)];
+    const nuisance = Object.fromEntries([...best.series.nuisance.keys()].map((name) => [name, value(name)]));
+    const sigma = independent.map(regressionSigma);
+    for (const fit of group) {
+      if (fit === best || !(fit.fit.chi2 - best.fit.chi2 > CROSS_START_MARGIN_CHI2)) continue;
+      const start: LawFitStart = {
+        regression: regressLaw(input, trajectory, sigma, fit.law, scales),
+        roughness: value("interphase_roughness"),
+        density: best.series.density ? value("interphase_density") : undefined,
+        nuisance,
+        ...(fit.build.start.damage ? { damage: fit.build.start.damage } : {}),
+      };
+      const build = lawFitSpec(input, fit.law, scales, start, fit.damage);
+      const series = lawFitObjective(build);
+      const residuals = series.objective.residuals(series.objective.initial());
+      let chi2AtStart = 0;
+      for (let i = 0; i < residuals.length; i++) chi2AtStart += residuals[i] * residuals[i];
+      if (!(chi2AtStart < fit.fit.chi2)) continue;
+      const restart = lawFitFrom(build, runLawFit(build, series), series);
+      if (restart.fit.chi2 < fit.fit.chi2) {
+        out[out.indexOf(fit)] = restart;
+        restarted.push({ law: fit.law, damage: fit.damage, from: best.law, chi2Before: fit.fit.chi2, chi2After: restart.fit.chi2 });
+      }
+    }
+  }
+  return { fits: out, restarted };
 }
 
 /** The law fit polished from its own solution with the full covariance (Ridders Jacobian). */
