@@ -22,7 +22,8 @@
  * --threads 2`) and the default MCMC wall-time caps: a chain that hits its cap is flagged
  * (mcmc-time-cap), so on a loaded machine results can differ — every seed records its wall
  * time, its quality codes and the load average. Each finished seed is appended to
- * `<out>.runs.jsonl` at once; `--resume` skips the seeds already there. The summary
+ * `<out>.runs.jsonl` at once; `--resume` skips the seeds already there, and a run without
+ * it replaces only the records of the families it runs (another family's stay). The summary
  * (`<out>.json`) and the table (`<out>.md`) are rewritten after every seed from the runs
  * there are, marked partial while seeds are missing.
  *
@@ -493,7 +494,12 @@ async function main(): Promise<void> {
     fs.writeFileSync(summaryFile, JSON.stringify(summary, null, 2) + "\n");
     fs.writeFileSync(tableFile, markdown + "\n");
   };
-  if (!args.resume && !args.report) fs.writeFileSync(runsFile, "");
+  if (!args.resume && !args.report) {
+    // a fresh run replaces the records of the families it runs and keeps the others'
+    // (one runs file can then collect families run one after another)
+    const kept = [...readRuns(runsFile).values()].filter((r) => !args.families.includes(r.family));
+    fs.writeFileSync(runsFile, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+  }
   const runs = readRuns(runsFile);
   if (args.report) {
     writeSummary(runs);
