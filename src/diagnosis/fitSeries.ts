@@ -644,6 +644,7 @@ export interface LawRestart {
 export function crossStartLawFits(input: SeriesInput, fits: readonly LawFit[], independent: readonly IndependentScanFit[], scales: SeriesScales): { fits: LawFit[]; restarted: LawRestart[] } {
   const out = [...fits];
   const restarted: LawRestart[] = [];
+  const sigma = independent.map(regressionSigma);
   for (const damage of new Set(fits.map((f) => f.damage))) {
     const group = fits.filter((f) => f.damage === damage && Number.isFinite(f.fit.chi2));
     if (group.length < 2) continue;
@@ -652,7 +653,6 @@ export function crossStartLawFits(input: SeriesInput, fits: readonly LawFit[], i
     if (!trajectory.every(Number.isFinite)) continue;
     const value = (name: string): number => best.fit.values[best.fit.names.indexOf(name)];
     const nuisance = Object.fromEntries([...best.series.nuisance.keys()].map((name) => [name, value(name)]));
-    const sigma = independent.map(regressionSigma);
     for (const fit of group) {
       if (fit === best || !(fit.fit.chi2 - best.fit.chi2 > CROSS_START_MARGIN_CHI2)) continue;
       const start: LawFitStart = {
@@ -702,21 +702,16 @@ export interface LawComparisonEntry {
 
 /** The per-scan predictive check of a law fit (see LawComparisonEntry.check). */
 export function perScanCheck(lawFit: LawFit, fits: IndependentScanFit[], input: SeriesInput, upperTail: (x: number, k: number) => number): { chi2: number; dof: number; p: number } {
-  const law = GROWTH_LAWS[lawFit.law];
-  const names = lawFit.fit.names;
-  const values = Float64Array.from(lawFit.series.lawSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
-  const damage = DAMAGE_MODELS[lawFit.damage];
-  const damageValues = Float64Array.from(lawFit.series.damageSpec.map((spec) => lawFit.fit.values[names.indexOf(spec.name)]));
+  const predicted = lawFitThickness(lawFit, input);
   let chi2 = 0;
   let used = 0;
-  input.scans.forEach((scan, k) => {
+  input.scans.forEach((_scan, k) => {
     const f = fits[k];
     if (!f || !(f.thicknessStderr > 0) || !Number.isFinite(f.thickness)) return;
-    const predicted = law.evaluate(values, scan.time_s, scan.qred_C_per_cm2, input.thicknessPerCharge) + damage.evaluate(damageValues, scan.dose_Gy ?? 0);
-    chi2 += ((f.thickness - predicted) / f.thicknessStderr) ** 2;
+    chi2 += ((f.thickness - predicted[k]) / f.thicknessStderr) ** 2;
     used++;
   });
-  const dof = Math.max(used - values.length - damageValues.length, 1);
+  const dof = Math.max(used - lawFit.series.lawSpec.length - lawFit.series.damageSpec.length, 1);
   return { chi2, dof, p: upperTail(chi2, dof) };
 }
 
