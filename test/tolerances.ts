@@ -127,3 +127,10 @@ export const CROSS_START_CHI2_RTOL = 1e-9;
 export const REGRESSION_PROFILE_CHI2_RTOL = 1e-3;
 /** test/diagnosis/lawRestart: χ² of a law fit restarted from another law's answer vs the same law's fit from the pipeline's start on a fresh smearing-plan cache (relative; two LM stops at one optimum, ftol 1e-9; measured 3.2e-8). */
 export const RESTART_VS_FRESH_CHI2_RTOL = 1e-6;
+
+/**
+ * A joint law fit from a start a hair above a bound and from the manifest's nominal value
+ * reach the same optimum to this relative χ² (nearBoundStart.test.ts; LM stops at
+ * ftol 1e-9, and the two paths differ by the steps' rounding).
+ */
+export const START_INDEPENDENCE_CHI2_RTOL = 1e-6;

@@ -123,6 +123,24 @@ describe("levenbergMarquardt", () => {
     expect(fit.values[1]).toBeCloseTo(weightedLine(x, y, sigma).b, 6);
   });
 
+  it("moves a start a hair above a two-sided bound to NEAR_BOUND_FRACTION of the range, with a warning, and still reaches the optimum", () => {
+    // a warm start from a previous fit that converged onto the bound (2.5e-10 of a [0, 60]
+    // range, as population seed 8's interphase roughness): the sine transform's slope there
+    // is √(2.5e-10 · 60) ≈ 1e-4. This straight line escapes either way; the reflectivity
+    // series that did not is test/diagnosis/nearBoundStart.test.ts
+    const { x, y, sigma } = linearData();
+    const exact = weightedLine(x, y, sigma);
+    const shifted = Float64Array.from(y, (v) => v + 5);
+    const objective = curveObjective({ names: ["a", "b"], model: line, x, y: shifted, sigma, initial: [2.5e-10, -0.7], lower: [0, -5], upper: [60, 5] });
+    const fit = levenbergMarquardt(objective);
+    expect(fit.warnings.some((w) => w.startsWith("a started 2.5e-10 above its lower bound 0; moved to 0.06"))).toBe(true);
+    expect(fit.values[0]).toBeCloseTo(exact.a + 5, 6);
+    expect(fit.values[1]).toBeCloseTo(exact.b, 6);
+    // one-sided bounds have no scale to measure "near" by: only a start exactly on them moves
+    const oneSided = curveObjective({ names: ["a", "b"], model: line, x, y: shifted, sigma, initial: [2.5e-10, -0.7], lower: [0, -Infinity], upper: [Infinity, Infinity] });
+    expect(levenbergMarquardt(oneSided).warnings.some((w) => w.includes("started"))).toBe(false);
+  });
+
   it("refuses a start outside the bounds, naming the parameter", () => {
     const { x, y } = linearData();
     const objective = curveObjective({ names: ["a", "b"], model: line, x, y, initial: [0, 0], lower: [1, -1], upper: [2, 1] });
