@@ -250,7 +250,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const refitted = independent.filter((f) => f.refitted !== undefined);
   if (refitted.length > 0) {
     const list = refitted.map((f) => `${f.id} from ${f.refitted!.from}'s answer (χ²/N ${(f.refitted!.chi2Before / f.points).toPrecision(3)} → ${(f.chi2 / f.points).toPrecision(3)})`).join(", ");
-    quality.push({ level: "info", message: `${refitted.length} per-scan fit${refitted.length > 1 ? "s" : ""} landed far worse than the scan after ${refitted.length > 1 ? "them and were" : "it and was"} refitted from that scan's answer: ${list}` });
+    quality.push({ level: "info", message: `${refitted.length} per-scan fit${refitted.length > 1 ? "s" : ""} landed far worse than a neighbouring scan and ${refitted.length > 1 ? "were" : "was"} refitted from that scan's answer: ${list}` });
   }
   const untrustworthy = series.scans.length > 0 && misfit.count > WRONG_BASIN_FRACTION * independent.length;
   if (untrustworthy) {

@@ -39,7 +39,7 @@ export interface IndependentScanFit {
   residualAutocorrelation: number;
   /** this scan's values of the campaign-constant parameters (free per scan here) */
   nuisance: Record<string, number>;
-  /** set when the backward pass refitted this scan from a later scan's answer: that scan's id and this scan's χ² before */
+  /** set when a repair pass refitted this scan from a neighbouring scan's answer: that scan's id and this scan's χ² before the first repair */
   refitted?: { from: string; chi2Before: number };
 }
 
@@ -327,14 +327,23 @@ function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Flo
     results.push(entry);
     previous = warmStartOf(entry);
   }
-  // a backward pass: a scan fitted far worse than the one after it is refitted from that
-  // scan's answer (a first scan whose global stage missed, or a warm start that jumped a
-  // fringe, when the later scans found the basin); kept only where χ² falls
-  for (let k = results.length - 2; k >= 0; k--) {
-    if (!worseThanNeighbour(results[k], results[k + 1])) continue;
-    const again = fitScanFrom(input, input.scans[k], scales, warmStartOf(results[k + 1]));
-    if (again.chi2 < results[k].chi2) results[k] = { ...again, refitted: { from: results[k + 1].id, chi2Before: results[k].chi2 } };
-  }
+  // repair passes: a scan fitted far worse than its neighbour is refitted from the
+  // neighbour's answer, kept only where χ² falls. Backward first (a first scan whose global
+  // stage missed, or a warm start that jumped a fringe, when the later scans found the
+  // basin), then forward from any scan the backward pass repaired: the scans warm-started
+  // from a wrong answer before it inherited that basin (uncorrected geometry seed 38: the
+  // first scan's basin wrong at χ²/N 514, scans 2–12 warm-started from it at χ²/N 181–519
+  // with the electrolyte density at 1.12 g/cm³; the backward pass repairs scan 1 from
+  // scan 2, and the forward pass then carries scan 1's basin, χ²/N 0.87, to the rest)
+  const refitFrom = (k: number, from: number): boolean => {
+    if (!worseThanNeighbour(results[k], results[from])) return false;
+    const again = fitScanFrom(input, input.scans[k], scales, warmStartOf(results[from]));
+    if (!(again.chi2 < results[k].chi2)) return false;
+    results[k] = { ...again, refitted: { from: results[from].id, chi2Before: results[k].refitted?.chi2Before ?? results[k].chi2 } };
+    return true;
+  };
+  for (let k = results.length - 2; k >= 0; k--) refitFrom(k, k + 1);
+  for (let k = 1; k < results.length; k++) refitFrom(k, k - 1);
   return results;
 }
 
