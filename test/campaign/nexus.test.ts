@@ -14,6 +14,8 @@ import { repoRoot } from "../paths.ts";
 
 /** Bounded fuzzing in the test run (a few ms per case). */
 const NEXUS_FUZZ_CASES = 150;
+/** Points of the file whose read the 1-µs watchdog test abandons (a read of them takes tens of ms, far over the timer's 1 ms floor). */
+const WATCHDOG_POINTS = 1_000_000;
 
 let tmp = "";
 beforeAll(async () => {
@@ -183,13 +185,20 @@ console.log(JSON.stringify({ q: Array.from(c.q), r: Array.from(c.r), dr: Array.f
     const good = writeH5("watchdog.nxs", (root) => nxrefscan(root, "entry", Float64Array.of(0.5, 1), Int32Array.of(10, 5), 100, 1.54));
     expect((await readNexusReflectivity(good))[0].q.length).toBe(2); // the worker is up
     const before = nexusReaderStarts();
-    // a limit no read can meet stands in for a file on which the library loops (the fuzz test has real ones)
-    const error = await readNexusReflectivity(good, { timeoutMs: 1e-3 }).then(
+    // a limit no read can meet stands in for a file on which the library loops (the fuzz test has
+    // real ones). The timer cannot fire before 1 ms, and the two-point file was once read and
+    // posted back within that (a CI run on a quiet machine): the abandoned read is of a file of
+    // WATCHDOG_POINTS points, which takes the library tens of ms
+    const slow = writeH5(
+      "watchdog-large.nxs",
+      (root) => nxrefscan(root, "entry", Float64Array.from({ length: WATCHDOG_POINTS }, (_, i) => 0.1 + (2 * i) / WATCHDOG_POINTS), new Int32Array(WATCHDOG_POINTS).fill(7), 100, 1.54),
+    );
+    const error = await readNexusReflectivity(slow, { timeoutMs: 1e-3 }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ParseError);
-    expect((error as Error).message.startsWith(`${good}: `)).toBe(true);
+    expect((error as Error).message.startsWith(`${slow}: `)).toBe(true);
     expect((error as Error).message).toContain("the HDF5 library did not finish reading it within 0.000001 s");
     expect((await readNexusReflectivity(good))[0].q.length).toBe(2);
     expect(nexusReaderStarts()).toBe(before + 1);
