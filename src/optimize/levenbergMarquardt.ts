@@ -649,10 +649,10 @@ export function levenbergMarquardt(objective: FitObjective, options: LevenbergMa
     if (kind === BoundKind.None) continue;
     const range = kind === BoundKind.Both ? upper[j] - lower[j] : Math.max(1, Math.abs(kind === BoundKind.Lower ? lower[j] : upper[j]));
     // between two bounds, near a bound is as bad as on it; one-sided bounds have no scale
-    const inside = kind === BoundKind.Both ? NEAR_BOUND_FRACTION * range : 1e-8 * range;
+    const both = kind === BoundKind.Both;
+    const inside = both ? NEAR_BOUND_FRACTION * range : 1e-8 * range;
     const below = x[j] - lower[j];
     const above = upper[j] - x[j];
-    const both = kind === BoundKind.Both;
     if (both ? below < inside : below === 0) {
       x[j] = lower[j] + inside;
       warnings.add(`${names[j]} started ${below === 0 ? "on its lower bound" : `${below} above its lower bound`} ${lower[j]}; moved to ${x[j]} because the bounds transform is ${below === 0 ? "flat" : "nearly flat"} there`);
