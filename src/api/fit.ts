@@ -17,6 +17,7 @@ import { ensembleSamplerAsync, mixingSummary, startFromFit, writeSamples, type E
 import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import { buildProblem, type Problem } from "../fit/problem.ts";
+import { comparePosteriorWithPrior, type PriorComparison } from "../fit/priorComparison.ts";
 import type { ProblemDataset } from "../io/problemFile.ts";
 import { fitReport as fitReportPage, type UncertaintyWords } from "../report/fitReport.ts";
 import type { FitStart } from "../io/problemFile.ts";
@@ -98,6 +99,7 @@ export class FitReport {
       uncertainty: outcome.uncertainty,
       warnings: outcome.json["warnings"] as string[],
       start: { used: outcome.start.used, reason: outcome.start.reason },
+      priorComparison: outcome.json["priorComparison"] as PriorComparison,
       ...(networkTable(outcome) ? { networkStart: networkTable(outcome) } : {}),
     });
   }
@@ -291,6 +293,10 @@ async function runFit(problem: Problem, file: string | undefined, likelihood: st
     json["mixing"] = { ...mixingSummary(mixing), refreshes: mixing.refreshes };
     (json["warnings"] as string[]).push(...sampler.warnings);
   }
+  // which parameters the data constrain: posterior width against the prior's
+  json["priorComparison"] = sampler
+    ? comparePosteriorWithPrior(objective.space, names, Float64Array.from(sampler.summaries, (s) => s.sd), true)
+    : comparePosteriorWithPrior(objective.space, names, leastSquares.stderr, false);
   return { leastSquares, sampler, json, bestValues: leastSquares.values, uncertainty: words, start: start.record };
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
+import { DATA_CONSTRAINED_RATIO, PRIOR_DOMINATED_RATIO, type PriorComparison } from "../fit/priorComparison.ts";
 import { checkOutputFolder, FORCE_HELP, printJson, UsageError } from "./output.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
 import { progressBar } from "./progress.ts";
@@ -177,6 +178,11 @@ function printSummary(report: FitReport): void {
     if (post) lines.push(`${indent}posterior median ${post.median.toPrecision(6)} [95 % credible interval ${post.lo95.toPrecision(5)}, ${post.hi95.toPrecision(5)}] (${words.likelihood ?? ""}), τ ${post.tau.toPrecision(3)} steps, ESS ${post.ess.toFixed(0)}`);
   }
   if (words.posterior !== undefined) lines.push(`posterior intervals: ${words.posterior}`);
+  const versus = json["priorComparison"] as PriorComparison;
+  const by = (verdict: string): string[] => Object.entries(versus.parameters).flatMap(([name, e]) => (e.constrainedBy === verdict ? [`${name} (${e.ratio!.toFixed(2)})`] : []));
+  const lmOnly = posterior === undefined ? " — least squares ignores priors, so the values above are the data's alone; --method mcmc gives the posterior" : "";
+  if (by("prior").length > 0) lines.push(`the prior, not the data, sets (posterior sd ≥ ${PRIOR_DOMINATED_RATIO} of the prior's): ${by("prior").join(", ")}${lmOnly}`);
+  if (by("data and prior").length > 0) lines.push(`data and prior together set (posterior sd ${DATA_CONSTRAINED_RATIO}–${PRIOR_DOMINATED_RATIO} of the prior's): ${by("data and prior").join(", ")}`);
   if (words.note !== undefined) lines.push(`note: ${words.note}`);
   const samples = json["samples"] as { walkers: number; keptSteps: number; thin: number; burn: number } | undefined;
   const mixing = json["mixing"] as { mixed: boolean; stop: string; maxTau: { name: string; tau: number }; minEss: { name: string; ess: number } } | undefined;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../core/errors.ts";
 import { logNormalInterval } from "./special.ts";
-import { compileLogPrior, logPrior, PRIOR_KINDS, priorBounds, samplePrior, validatePrior } from "./prior.ts";
+import { compileLogPrior, logPrior, PRIOR_KINDS, priorBounds, priorStandardDeviation, samplePrior, validatePrior } from "./prior.ts";
+import { PRIOR_SD_RTOL } from "../../test/tolerances.ts";
 import type { Prior } from "./prior.ts";
 
 /** Required accuracy of ∫ p(x) dx = 1. */
@@ -207,5 +208,40 @@ describe("samplePrior", () => {
     const a = mulberry32(7);
     const b = mulberry32(7);
     for (let i = 0; i < 100; i++) expect(samplePrior(prior, a)).toBe(samplePrior(prior, b));
+  });
+});
+
+describe("priorStandardDeviation: the sd of a prior restricted to the bounds, against closed forms", () => {
+  // textbook moments (not computed by Strata): uniform (b − a)/√12; N(μ, σ) σ; |N(0, σ)| σ√(1 − 2/π);
+  // N(0, 1) truncated to [−1, 1]: √(1 − 2φ(1)/(Φ(1) − Φ(−1))); lognormal √((e^{σ²} − 1)e^{2μ+σ²});
+  // loguniform on [a, b]: E x = (b − a)/ln(b/a), E x² = (b² − a²)/(2 ln(b/a))
+  const PHI1 = Math.exp(-0.5) / Math.sqrt(2 * Math.PI);
+  const MASS1 = 0.6826894921370859; // Φ(1) − Φ(−1)
+  const cases: { label: string; prior: Prior | undefined; lo: number; hi: number; sd: number }[] = [
+    { label: "no prior, bounds [0, 12]", prior: undefined, lo: 0, hi: 12, sd: 12 / Math.sqrt(12) },
+    { label: "uniform [2, 5] inside wider bounds", prior: { kind: "uniform", min: 2, max: 5 }, lo: 0, hi: 100, sd: 3 / Math.sqrt(12) },
+    { label: "normal far from zero, unbounded", prior: { kind: "normal", mean: 500, sd: 0.004 }, lo: -Infinity, hi: Infinity, sd: 0.004 },
+    { label: "normal cut by bounds at ±1 sd", prior: { kind: "normal", mean: 5.854, sd: 0.1 }, lo: 5.754, hi: 5.954, sd: 0.1 * Math.sqrt(1 - (2 * PHI1) / MASS1) },
+    { label: "truncnormal [−1, 1]", prior: { kind: "truncnormal", mean: 0, sd: 1, min: -1, max: 1 }, lo: -Infinity, hi: Infinity, sd: Math.sqrt(1 - (2 * PHI1) / MASS1) },
+    { label: "halfnormal", prior: { kind: "halfnormal", sd: 3 }, lo: 0, hi: Infinity, sd: 3 * Math.sqrt(1 - 2 / Math.PI) },
+    { label: "lognormal", prior: { kind: "lognormal", mu: 1, sigma: 0.3 }, lo: 0, hi: Infinity, sd: Math.sqrt(Math.expm1(0.09) * Math.exp(2 + 0.09)) },
+    {
+      label: "loguniform [1e-4, 1]",
+      prior: { kind: "loguniform", min: 1e-4, max: 1 },
+      lo: 0,
+      hi: Infinity,
+      sd: Math.sqrt((1 - 1e-8) / (2 * Math.log(1e4)) - ((1 - 1e-4) / Math.log(1e4)) ** 2),
+    },
+  ];
+  for (const c of cases) {
+    it(c.label, () => {
+      const sd = priorStandardDeviation(c.prior, c.lo, c.hi);
+      expect(sd).toBeDefined();
+      expect(Math.abs(sd! / c.sd - 1)).toBeLessThan(PRIOR_SD_RTOL);
+    });
+  }
+  it("improper (flat with an infinite bound) or no mass inside the bounds: undefined", () => {
+    expect(priorStandardDeviation(undefined, 0, Infinity)).toBeUndefined();
+    expect(priorStandardDeviation({ kind: "uniform", min: 0, max: 1 }, 2, 3)).toBeUndefined();
   });
 });

@@ -395,3 +395,77 @@ export function samplePrior(prior: Prior, rng: UniformSource): number {
       return Math.exp(prior.mu + prior.sigma * standardNormal(rng));
   }
 }
+
+/** Intervals of the composite Simpson rule in {@link priorStandardDeviation} (even). */
+const PRIOR_SD_INTERVALS = 4096;
+/** A Gaussian tail beyond this many of its sd carries < 1e-30 of its mass: the quadrature stops there. */
+const PRIOR_SD_TAIL = 12;
+
+/**
+ * The standard deviation of a parameter's prior restricted to its bounds [lo, hi] —
+ * the width the data are compared with when a report says which parameters the data
+ * constrain. No prior means uniform over the bounds. Computed by Simpson's rule over
+ * the restricted support (in ln x for the loguniform and lognormal kinds, where the
+ * density is smooth), the mean first, then the second central moment, so a narrow
+ * prior far from zero loses no digits.
+ *
+ * @param prior - a valid prior, or undefined (flat)
+ * @param lo - the parameter's lower bound (may be −Infinity)
+ * @param hi - the parameter's upper bound (may be +Infinity)
+ * @returns the sd in the parameter's units; undefined when the restricted prior is
+ *   improper (flat with an infinite bound) or has no mass inside the bounds
+ * @example priorStandardDeviation(undefined, 0, 12) // 3.4641… = 12/√12
+ */
+export function priorStandardDeviation(prior: Prior | undefined, lo: number, hi: number): number | undefined {
+  const [supportLo, supportHi] = prior ? priorBounds(prior) : [-Infinity, Infinity];
+  let a = Math.max(lo, supportLo);
+  let b = Math.min(hi, supportHi);
+  const logScale = prior?.kind === "loguniform" || prior?.kind === "lognormal";
+  // u: the integration variable (x, or ln x); w(u): the density in u, up to a constant
+  let weight: (u: number) => number;
+  switch (prior?.kind) {
+    case undefined:
+    case "uniform":
+      weight = () => 1;
+      break;
+    case "loguniform":
+      weight = () => 1;
+      break;
+    case "normal":
+    case "truncnormal":
+    case "halfnormal": {
+      const mean = prior.kind === "halfnormal" ? 0 : prior.mean;
+      const sd = prior.sd;
+      a = Math.max(a, mean - PRIOR_SD_TAIL * sd);
+      b = Math.min(b, mean + PRIOR_SD_TAIL * sd);
+      weight = (u) => Math.exp(-0.5 * ((u - mean) / sd) ** 2);
+      break;
+    }
+    case "lognormal": {
+      const { mu, sigma } = prior;
+      a = Math.max(a, Math.exp(mu - PRIOR_SD_TAIL * sigma));
+      b = Math.min(b, Math.exp(mu + PRIOR_SD_TAIL * sigma));
+      weight = (u) => Math.exp(-0.5 * ((u - mu) / sigma) ** 2);
+      break;
+    }
+  }
+  if (!(Number.isFinite(a) && Number.isFinite(b)) || !(b > a)) return undefined;
+  const u0 = logScale ? Math.log(a) : a;
+  const u1 = logScale ? Math.log(b) : b;
+  const h = (u1 - u0) / PRIOR_SD_INTERVALS;
+  const x = (i: number): number => (logScale ? Math.exp(u0 + i * h) : u0 + i * h);
+  const moment = (f: (x: number) => number): number => {
+    let sum = 0;
+    for (let i = 0; i <= PRIOR_SD_INTERVALS; i++) {
+      const coefficient = i === 0 || i === PRIOR_SD_INTERVALS ? 1 : i % 2 === 1 ? 4 : 2;
+      const xi = x(i);
+      sum += coefficient * weight(u0 + i * h) * f(xi);
+    }
+    return sum;
+  };
+  const mass = moment(() => 1);
+  if (!(mass > 0)) return undefined;
+  const mean = moment((xi) => xi) / mass;
+  const variance = moment((xi) => (xi - mean) ** 2) / mass;
+  return Math.sqrt(variance);
+}

@@ -13,6 +13,7 @@
 import { centralIntervals, percentileSorted } from "../core/quantiles.ts";
 import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
 import type { Problem } from "../fit/problem.ts";
+import { DATA_CONSTRAINED_RATIO, PRIOR_DOMINATED_RATIO, type PriorComparison } from "../fit/priorComparison.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
 import type { Parameter } from "../params/index.ts";
@@ -48,6 +49,8 @@ export interface FitReportInput {
   readonly start?: { readonly used: "ml" | "nominal" | "global"; readonly reason: string };
   /** The network's estimate per parameter and the refined value, when it gave the start. */
   readonly networkStart?: readonly { readonly name: string; readonly network: number; readonly sigma: number; readonly refined: number | undefined }[];
+  /** Each varying parameter's posterior width against its prior's (which the data constrain). */
+  readonly priorComparison?: PriorComparison;
 }
 
 /** Depth points of a profile. */
@@ -251,20 +254,29 @@ function parameterTable(input: FitReportInput): string {
     const posteriorCells = sampler
       ? `<td>${fmt(post?.median, 5)}</td><td>[${fmt(post?.lo68, 5)}, ${fmt(post?.hi68, 5)}]</td><td>[${fmt(post?.lo95, 5)}, ${fmt(post?.hi95, 5)}]</td><td>${fmt(sampler.autocorrelationTime[i], 3)}</td><td>${fmt(sampler.effectiveSampleSize[i], 3)}</td>`
       : "";
-    return `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(unit)}</td><td>${fmt(leastSquares.values[i], 6)}</td><td>± ${fmt(leastSquares.stderr[i], 3)}</td><td>± ${fmt(leastSquares.stderrUnscaled[i], 3)}</td>${posteriorCells}</tr>`;
+    const versus = input.priorComparison?.parameters[name];
+    const priorCell = input.priorComparison
+      ? `<td>${versus?.ratio === null || versus?.ratio === undefined ? "no proper prior" : `${fmt(versus.ratio, 2)} (${escapeHtml(versus.constrainedBy ?? "")})`}</td>`
+      : "";
+    return `<tr><td>${escapeHtml(name)}</td><td>${escapeHtml(unit)}</td><td>${fmt(leastSquares.values[i], 6)}</td><td>± ${fmt(leastSquares.stderr[i], 3)}</td><td>± ${fmt(leastSquares.stderrUnscaled[i], 3)}</td>${posteriorCells}${priorCell}</tr>`;
   });
   const constrained = objective.space.parameters.filter((p) => p.constrained);
   const values = objective.valuesAt(leastSquares.values);
   for (const parameter of constrained) {
-    const empty = sampler ? "<td></td>".repeat(5) : "";
+    const empty = (sampler ? "<td></td>".repeat(5) : "") + (input.priorComparison ? "<td></td>" : "");
     rows.push(`<tr><td>${escapeHtml(problem.displayName(parameter))} (constrained)</td><td>${escapeHtml(parameterUnit(parameter))}</td><td>${fmt(values[objective.space.slotOf(parameter)], 6)}</td><td>—</td><td>—</td>${empty}</tr>`);
   }
   const posteriorHead = sampler ? "<th>posterior median</th><th>68 % credible interval</th><th>95 % credible interval</th><th>τ (steps)</th><th>ESS</th>" : "";
   const words = input.uncertainty;
-  return `<table class="parameters"><thead><tr><th>parameter</th><th>unit</th><th>best fit (least squares)</th><th>${escapeHtml(words.stderr)}</th><th>${escapeHtml(words.stderrUnscaled)}</th>${posteriorHead}</tr></thead><tbody>${rows.join("")}</tbody></table>
+  const priorHead = input.priorComparison ? "<th>posterior sd / prior sd (constrained by)</th>" : "";
+  return `<table class="parameters"><thead><tr><th>parameter</th><th>unit</th><th>best fit (least squares)</th><th>${escapeHtml(words.stderr)}</th><th>${escapeHtml(words.stderrUnscaled)}</th>${posteriorHead}${priorHead}</tr></thead><tbody>${rows.join("")}</tbody></table>
 <ul class="legend"><li><b>${escapeHtml(words.stderr)}</b>: √ of the diagonal of the least-squares covariance (JᵀJ)⁻¹ at the optimum${leastSquares.scaleCovar ? ", the covariance multiplied by χ²_red (as if every dR were too small by √χ²_red)" : ""}.</li>
 <li><b>${escapeHtml(words.stderrUnscaled)}</b>: √ of the diagonal of (JᵀJ)⁻¹ alone, every dR taken as the true σ.</li>
-${words.posterior ? `<li><b>posterior</b>: ${escapeHtml(words.posterior)}; τ is the integrated autocorrelation time, ESS the effective sample size.</li>` : ""}</ul>`;
+${words.posterior ? `<li><b>posterior</b>: ${escapeHtml(words.posterior)}; τ is the integrated autocorrelation time, ESS the effective sample size.</li>` : ""}${
+    input.priorComparison
+      ? `<li><b>posterior sd / prior sd</b>: ${escapeHtml(input.priorComparison.from)}; ≤ ${DATA_CONSTRAINED_RATIO}: the data decided the value; ≥ ${PRIOR_DOMINATED_RATIO}: the value is the prior's, the data narrowed it by 10 % or less.</li>`
+      : ""
+  }</ul>`;
 }
 
 function posteriorSection(input: FitReportInput): string {
