@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { siblingModule } from "../core/worker.ts";
+import { ValidationError } from "../core/errors.ts";
 import { unknownKeyPolicy, withUnknownKeyPolicy } from "../core/keys.ts";
 import { parseProblemFile, readProblemFile } from "../io/problemFile.ts";
 import { differentialEvolution } from "../optimize/differentialEvolution.ts";
@@ -130,6 +131,7 @@ export async function fit(problem: string | Record<string, unknown>, settings: F
   const spec = withUnknownKeyPolicy({ lenient: settings.lenient, warn }, () =>
     typeof problem === "string" ? readProblemFile(problem, fileOptions) : parseProblemFile(problem, source ?? path.join(process.cwd(), "problem.json"), fileOptions),
   );
+  if (spec.settings.sequence !== undefined) throw new ValidationError("fit.sequence", "a sequence is fitted one dataset after another (strata fit --sequence, fitSequence), not as one joint fit; remove fit.sequence for a joint fit", "sequence");
   const built = buildProblem(spec);
   built.warnings.unshift(...new Set(keyWarnings));
   if (settings.method !== undefined) built.settings.method = settings.method;

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
 import type { FitReport } from "../api/fit.ts";
+import type { SequenceReport } from "../api/fitSequence.ts";
 import { DATA_CONSTRAINED_RATIO, PRIOR_DOMINATED_RATIO, type PriorComparison } from "../fit/priorComparison.ts";
 import { checkOutputFolder, FORCE_HELP, printJson, UsageError } from "./output.ts";
 import { DQ_MEASURE_HELP, dqMeasureOption, integerOption, numberOption } from "./numbers.ts";
@@ -23,6 +24,24 @@ interface FitOptions {
   mcmcMaxSeconds?: string;
   queue?: string;
   store?: string;
+  sequence?: string | true;
+  carry?: string;
+  priorWidth?: string;
+  values?: string;
+}
+
+/** `--sequence 6-20` or `--sequence 0,2,4-7`: dataset indices in the order given. */
+function sequenceIndices(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new ValidationError("--sequence", "must list dataset indices: 6-20, or 0,2,4-7", text);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new ValidationError("--sequence", `range ${part.trim()} runs backwards`, text);
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
 }
 
 export function registerFit(program: Command): void {
@@ -43,6 +62,10 @@ export function registerFit(program: Command): void {
     .option("--mcmc-max-seconds <S>", "override fit.mcmc.maxSeconds: wall-time cap of the MCMC, reaching it unmixed is a warning (default 60)")
     .option("--queue <URL>", "hand the fits (one per PROBLEM) to `strata worker`s through this job queue (redis://HOST:PORT) and gather them into --out: OUT/NAME/result.json and OUT/summary.json, with a progress line")
     .option("--store <URL>", "with --queue: the shared store the workers use, postgres://… (default $STRATA_STORE)")
+    .option("--sequence [INDICES]", "fit the datasets one after another (time slices, a scan series), each starting from the previous one's answer, instead of jointly; INDICES (6-20, or 0,2,4-7) picks and orders them (default: fit.sequence.datasets, else all); a file with fit.sequence is always fitted this way")
+    .option("--carry <value|prior>", "with --sequence: carry the previous answer as the start only (value, default) or also as a normal prior around it (prior)")
+    .option("--prior-width <K>", "with --sequence --carry prior: the carried prior's sd is K times the previous answer's sd (default 3)")
+    .option("--values <FILE>", "with --sequence: set the problem's named parameters from an earlier fit (its result.json, or {NAME: number}) before the sequence, e.g. the steady states the slices are fitted against")
     .addHelpText(
       "after",
       `
@@ -73,12 +96,54 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
         if (options.out === undefined) throw new UsageError("--queue: pass --out DIR for the gathered results (OUT/NAME/result.json, OUT/summary.json)");
         if (options.plot) throw new UsageError("--plot: not with --queue (the workers return each fit's JSON; fit one problem without --queue for its report)");
         if (start !== undefined) throw new UsageError("--start: not with --queue yet (the workers fit from the problem's own fit.start)");
+        if (options.sequence !== undefined || options.values !== undefined) throw new UsageError("--sequence: not with --queue (a sequence runs its datasets in order, in this process)");
         const overrides = { ...(options.method !== undefined ? { method: options.method } : {}), ...(seed !== undefined ? { seed } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}), ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}) };
         await fitQueued(files, options.out, overrides, { queue: options.queue, store: queueStoreOf(options.store) }, options.json === true);
         return;
       }
-      const { fit } = await import("../api/fit.ts");
+      const { readJsonFile } = await import("../io/json.ts");
+      const raw = readJsonFile(file) as { fit?: { sequence?: unknown } };
+      const sequenceMode = options.sequence !== undefined || raw.fit?.sequence !== undefined;
+      for (const [flag, given] of [["--carry", options.carry], ["--prior-width", options.priorWidth], ["--values", options.values]] as const) {
+        if (given !== undefined && !sequenceMode) throw new UsageError(`${flag}: only with --sequence (or a problem with fit.sequence)`);
+      }
       const bars = new Map<string, ReturnType<typeof progressBar>>();
+      if (sequenceMode) {
+        if (options.plot && options.out === undefined) throw new UsageError("--plot: each dataset's report is written into the --out folder; pass --out DIR");
+        const { fitSequence, readParameterValues } = await import("../api/fitSequence.ts");
+        const { parseSequence } = await import("../io/problemFile.ts");
+        const fromFile = raw.fit?.sequence === undefined ? parseSequence(true) : parseSequence(raw.fit.sequence);
+        if (options.carry !== undefined && options.carry !== "value" && options.carry !== "prior") throw new ValidationError("--carry", 'must be "value" or "prior"', options.carry);
+        const sequence = {
+          datasets: typeof options.sequence === "string" ? sequenceIndices(options.sequence) : fromFile.datasets,
+          carry: (options.carry) ?? fromFile.carry,
+          priorWidth: options.priorWidth !== undefined ? numberOption(options.priorWidth, "--prior-width", { gt: 0 }) : fromFile.priorWidth,
+        };
+        const report = await fitSequence(file, {
+          ...(options.method !== undefined ? { method: options.method } : {}),
+          ...(start !== undefined ? { start } : {}),
+          ...(seed !== undefined ? { seed } : {}),
+          ...(dqMeasure !== undefined ? { dqMeasure } : {}),
+          ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}),
+          ...(options.values !== undefined ? { values: readParameterValues(options.values) } : {}),
+          sequence,
+          progress: (stage, fraction, detail) => {
+            const bar = bars.get("sequence") ?? progressBar("sequence");
+            bars.set("sequence", bar);
+            if (fraction >= 1) bar.done();
+            else bar.update(fraction, `${stage}: ${detail}`);
+          },
+        });
+        if (options.out) {
+          fs.mkdirSync(options.out, { recursive: true });
+          for (const slice of report.slices) slice.report.write(path.join(options.out, `dataset-${slice.dataset}`));
+          fs.writeFileSync(path.join(options.out, "sequence.json"), `${JSON.stringify(report.toJSON(), null, 2)}\n`);
+        }
+        if (options.json) printJson(report.toJSON());
+        else printSequence(report);
+        return;
+      }
+      const { fit } = await import("../api/fit.ts");
       const report = await fit(file, {
         ...(options.method !== undefined ? { method: options.method } : {}),
         ...(start !== undefined ? { start } : {}),
@@ -154,6 +219,30 @@ async function fitQueued(files: readonly string[], out: string, overrides: Recor
     process.stdout.write(`fit: ${files.length - failed} of ${files.length} problems through the queue in ${seconds.toFixed(1)} s; wrote ${out} (NAME/result.json, summary.json)\n`);
   }
   if (failed > 0) process.exitCode = 1;
+}
+
+function printSequence(report: SequenceReport): void {
+  const lines: string[] = [];
+  lines.push(`sequence of ${report.slices.length} datasets (${report.method}${report.settings.carry === "prior" ? `, each with a normal prior of ${report.settings.priorWidth}× the previous answer's sd` : ", each started from the previous answer"}); ${Object.keys(report.held).length} shared parameters held at their values`);
+  for (const slice of report.slices) {
+    const json = slice.report.toJSON();
+    const versus = (json["priorComparison"] as PriorComparison).parameters;
+    const parts = Object.entries(slice.starts).map(([name]) => {
+      const p = (json["parameters"] as Record<string, { value: number; stderr: number | null }>)[name];
+      const post = (json["posterior"] as Record<string, { median: number; sd: number }> | undefined)?.[name];
+      const value = post ? `${post.median.toPrecision(6)} ± ${post.sd.toPrecision(2)}` : `${p.value.toPrecision(6)} ± ${p.stderr === null ? "—" : p.stderr.toPrecision(2)}`;
+      return `${name} ${value}${versus[name]?.constrainedBy === "prior" ? " (set by the prior, not the data)" : ""}`;
+    });
+    lines.push(`  dataset ${String(slice.dataset).padStart(3)} ${path.basename(slice.file).padEnd(36)} reduced χ² ${(json["reducedChi2"] as number).toFixed(3)}  ${parts.join("; ")}`);
+  }
+  for (const row of report.trend) {
+    const values = row.value.filter((v): v is number => v !== null);
+    if (values.length > 1) lines.push(`${row.label} (${row.field}): ${values[0].toPrecision(5)} → ${values[values.length - 1].toPrecision(5)}, range ${Math.min(...values).toPrecision(5)}–${Math.max(...values).toPrecision(5)}`);
+  }
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  const warned = report.slices.filter((s) => (s.report.toJSON()["warnings"] as string[]).length > 0).length;
+  if (warned > 0) lines.push(`${warned} dataset fits have warnings: see sequence.json (--out) or --json`);
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 function printSummary(report: FitReport): void {

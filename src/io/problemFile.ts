@@ -46,6 +46,21 @@ export interface FitSettings {
   mcmc: { walkers: number | undefined; steps: number; burn: number; thin: number; threads: number; minEss: number; tauFactor: number; maxSeconds: number };
   /** populationSize and maxGenerations undefined: the optimiser's defaults; polish true by default */
   de: { populationSize: number | undefined; maxGenerations: number | undefined; polish: boolean };
+  /** `fit.sequence`: fit the datasets one after another (api/fitSequence); undefined: one joint fit */
+  sequence?: SequenceSettings;
+}
+
+/** How carried answers enter the next dataset's fit: as its start only, or also as a prior. */
+export type SequenceCarry = "value" | "prior";
+
+/** `fit.sequence` (api/fitSequence), defaults filled in. */
+export interface SequenceSettings {
+  /** indices into `datasets`, in the order they are fitted; undefined: all, as listed */
+  datasets: number[] | undefined;
+  /** @default "value" */
+  carry: SequenceCarry;
+  /** with carry "prior": the prior's sd is this many of the previous dataset's sd. @default 3 */
+  priorWidth: number;
 }
 
 /** How one dataset enters the fit (the options of a reflectivity term). */
@@ -198,7 +213,7 @@ function parseDataset(datasetSpec: unknown, at: string, base: string, models: Re
 function parseSettings(spec: unknown): FitSettings {
   const fit = spec ?? {};
   if (!isRecord(fit)) throw new ValidationError("fit", "must be an object", fit);
-  checkKnownKeys(fit, "fit", ["method", "seed", "start", "mcmc", "de"]);
+  checkKnownKeys(fit, "fit", ["method", "seed", "start", "mcmc", "de", "sequence"]);
   const method = fit["method"] ?? "lm";
   if (method !== "lm" && method !== "de" && method !== "mcmc") throw new ValidationError("fit.method", 'must be "lm", "de" or "mcmc"', method);
   const seed = positiveInteger(fit["seed"], "fit.seed", 1);
@@ -228,5 +243,25 @@ function parseSettings(spec: unknown): FitSettings {
     maxGenerations: positiveInteger(deSpec["maxGenerations"], "fit.de.maxGenerations", undefined),
     polish,
   };
-  return { method, seed, start: start as FitStart | undefined, mcmc, de };
+  const sequence = fit["sequence"] === undefined ? undefined : parseSequence(fit["sequence"]);
+  return { method, seed, start: start as FitStart | undefined, mcmc, de, ...(sequence ? { sequence } : {}) };
+}
+
+/** `fit.sequence`: `true` or `{"datasets": [i, …], "carry": "value"|"prior", "priorWidth": k}`. */
+export function parseSequence(spec: unknown): SequenceSettings {
+  const sequence = spec === true ? {} : spec;
+  if (!isRecord(sequence)) throw new ValidationError("fit.sequence", 'must be true or {"datasets": [i, …], "carry": "value"|"prior", "priorWidth": k}', spec);
+  checkKnownKeys(sequence, "fit.sequence", ["datasets", "carry", "priorWidth"]);
+  const datasets = sequence["datasets"];
+  if (datasets !== undefined) {
+    if (!Array.isArray(datasets) || datasets.length === 0) throw new ValidationError("fit.sequence.datasets", "must be a non-empty list of dataset indices", datasets);
+    datasets.forEach((d, i) => {
+      if (typeof d !== "number" || !Number.isInteger(d) || d < 0) throw new ValidationError(`fit.sequence.datasets[${i}]`, "must be a dataset index (an integer ≥ 0)", d);
+      if (datasets.indexOf(d) !== i) throw new ValidationError(`fit.sequence.datasets[${i}]`, "repeats an earlier index", d);
+    });
+  }
+  const carry = sequence["carry"] ?? "value";
+  if (carry !== "value" && carry !== "prior") throw new ValidationError("fit.sequence.carry", 'must be "value" (the previous answer is the start) or "prior" (and a normal prior around it)', carry);
+  const priorWidth = nonNegativeNumber(sequence["priorWidth"], "fit.sequence.priorWidth", 3, true);
+  return { datasets: datasets as number[] | undefined, carry, priorWidth };
 }
