@@ -9,11 +9,13 @@
  * parameters its data constrain (fit/priorComparison: posterior sd against the prior's).
  *
  * Which parameters a dataset fits: the varying parameters its model uses that no dataset
- * with another model uses. So, for per-slice models that share the steady states' layers
- * through `ref`/`expr` (the SNS example's PROBLEM-full.json), a slice fits its own Cu
- * thickness and holds the shared layers at their values (set them from an earlier fit with
- * `--values result.json`); for one model shared by every dataset, every varying parameter
- * is refitted per dataset. A parameter of dataset n corresponds to the one that fills the
+ * with another model uses. A parameter several models use is declared shared by them, and
+ * fitting it per dataset would change the declared model, so it is held (set it from an
+ * earlier fit with `--values result.json`; one still at its starting value is warned about).
+ * So, for per-slice models that share the steady states' layers and the slices' intensity
+ * and angle offset through `ref`/`expr` (the SNS example's PROBLEM-full.json), a slice fits
+ * its own Cu thickness and holds the rest; for one model shared by every dataset (a scan
+ * series), every varying parameter is refitted per dataset. A parameter of dataset n corresponds to the one that fills the
  * same model field (say `layers[2].thickness`) in dataset n−1's model, or is the same
  * parameter when the model is the same.
  *
@@ -242,6 +244,11 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   // a dataset's own parameters: varying, used by its model and by no dataset with another model
   const ownOf = (modelId: string): Set<string> =>
     new Set([...uses.get(modelId)!].filter((name) => isVarying(name) && modelOf.every((m) => m === modelId || !uses.get(m)!.has(name))));
+  for (const [i, d] of order.entries()) {
+    if (ownOf(modelOf[d]).size === 0 && varyingSlots(models[modelOf[d]], new Set()).size === 0) {
+      throw new ValidationError(`fit.sequence.datasets[${i}]`, `dataset ${d} (model ${modelOf[d]}) has no varying parameter of its own: every one its model uses is shared with another model's datasets, so all would be held`, d);
+    }
+  }
   const held: Record<string, number> = {};
   for (const d of order) {
     for (const name of uses.get(modelOf[d])!) {

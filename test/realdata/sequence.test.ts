@@ -85,6 +85,9 @@ describe("fitSequence on the 15 SNS time slices", () => {
     const name = "models.tNR0.layers[2].thickness";
     expect(inline.slices.map((s) => s.starts[name].from)).toEqual(["the problem's value", `dataset 0's answer (${name})`, `dataset 1's answer (${name})`]);
     inline.trend[0].value.forEach((v, i) => expect(v).toBeCloseTo(report.trend[0].value[i]!, 6));
+    // two models sharing their only varying parameter: it is declared shared, so neither dataset has one of its own
+    const shared = { parameters, models: { a: json.models["tNR0"], b: json.models["tNR0"] }, datasets: [{ ...(json.datasets[6] as object), model: "a" }, { ...(json.datasets[7] as object), model: "b" }] };
+    await expect(fitSequence(shared, {}, file)).rejects.toThrow(/fit\.sequence\.datasets\[0\].*dataset 0 \(model a\) has no varying parameter of its own/);
   }, 60_000);
 });
 
