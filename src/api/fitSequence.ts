@@ -24,7 +24,7 @@
 import path from "node:path";
 import { ValidationError } from "../core/errors.ts";
 import { readJsonFile } from "../io/json.ts";
-import { parseProblemFile, parseSequence, readProblemFile, type FitMethod, type SequenceSettings } from "../io/problemFile.ts";
+import { parseProblemFile, parseSequence, type FitMethod, type SequenceSettings } from "../io/problemFile.ts";
 import type { PriorComparison } from "../fit/priorComparison.ts";
 import { fit, type FitReport, type FitSettings } from "./fit.ts";
 
@@ -194,7 +194,7 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   const raw = structuredClone(typeof problem === "string" ? readJsonFile(problem) : problem);
   const fileOptions = { ...(settings.dqMeasure !== undefined ? { dqMeasure: settings.dqMeasure } : {}), ...(settings.lenient !== undefined ? { lenient: settings.lenient } : {}) };
   // the whole problem is validated (and its files read) once, so a bad field is named before any fit
-  const spec = typeof problem === "string" ? readProblemFile(problem, fileOptions) : parseProblemFile(raw, file, fileOptions);
+  const spec = parseProblemFile(raw, file, fileOptions);
   if (!isRecord(raw)) throw new ValidationError("problem", "must be a JSON object", raw);
   const { progress, values: _values, sequence: _sequence, ...fitSettings } = settings;
   const sequence = settings.sequence ?? spec.settings.sequence ?? parseSequence(true);
@@ -242,10 +242,11 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
     return isRecord(s) && s["vary"] === true && !Object.hasOwn(s, "expr");
   };
   // a dataset's own parameters: varying, used by its model and by no dataset with another model
-  const ownOf = (modelId: string): Set<string> =>
-    new Set([...uses.get(modelId)!].filter((name) => isVarying(name) && modelOf.every((m) => m === modelId || !uses.get(m)!.has(name))));
+  const ownOf = new Map(
+    [...uses].map(([modelId, used]) => [modelId, new Set([...used].filter((name) => isVarying(name) && modelOf.every((m) => m === modelId || !uses.get(m)!.has(name))))]),
+  );
   for (const [i, d] of order.entries()) {
-    if (ownOf(modelOf[d]).size === 0 && varyingSlots(models[modelOf[d]], new Set()).size === 0) {
+    if (ownOf.get(modelOf[d])!.size === 0 && varyingSlots(models[modelOf[d]], new Set()).size === 0) {
       throw new ValidationError(`fit.sequence.datasets[${i}]`, `dataset ${d} (model ${modelOf[d]}) has no varying parameter of its own: every one its model uses is shared with another model's datasets, so all would be held`, d);
     }
   }
@@ -253,7 +254,7 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   for (const d of order) {
     for (const name of uses.get(modelOf[d])!) {
       const s = parameterSpecs[name];
-      if (!ownOf(modelOf[d]).has(name) && (typeof s === "number" || (isRecord(s) && typeof s["value"] === "number"))) held[name] = typeof s === "number" ? s : (s["value"] as number);
+      if (!ownOf.get(modelOf[d])!.has(name) && (typeof s === "number" || (isRecord(s) && typeof s["value"] === "number"))) held[name] = typeof s === "number" ? s : (s["value"] as number);
     }
   }
 
@@ -269,7 +270,7 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   let previous: { slots: Map<string, Slot>; values: Record<string, number>; sd: Record<string, number> } | undefined;
   for (const d of order) {
     const modelId = modelOf[d];
-    const own = ownOf(modelId);
+    const own = ownOf.get(modelId)!;
     const model = structuredClone(models[modelId]) as Json;
     // display name → slot: named parameters by name, inline ones by `models.ID.field`
     const slots = new Map<string, Slot>();
@@ -278,11 +279,10 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
     for (const name of uses.get(modelId)!) parameters[name] = own.has(name) ? structuredClone(parameterSpecs[name]) : held[name] ?? structuredClone(parameterSpecs[name]);
     const starts: SequenceSlice["starts"] = {};
     for (const [name, slot] of slots) {
-      const spec = (slot.named !== undefined ? parameters[slot.named] : undefined) as Json | undefined;
-      const initial = (spec ?? (undefined))?.["value"] as number | undefined;
       // the previous slice's answer for the same parameter (same model) or the same field (another model)
       const before = previous === undefined ? undefined : previous.values[name] !== undefined ? name : [...previous.slots].find(([, s]) => s.field === slot.field)?.[0];
-      let value = initial;
+      // undefined: the problem's own value
+      let value: number | undefined;
       let from = "the problem's value";
       let prior: { mean: number; sd: number } | undefined;
       if (previous && before !== undefined && previous.values[before] !== undefined) {
@@ -292,6 +292,7 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
         if (sequence.carry === "prior" && Number.isFinite(sd) && sd > 0) prior = { mean: value, sd: sequence.priorWidth * sd };
       }
       let started = NaN;
+      let carried = false;
       const apply = (s: Json): Json => {
         const min = typeof s["min"] === "number" ? s["min"] : -Infinity;
         const max = typeof s["max"] === "number" ? s["max"] : Infinity;
@@ -299,12 +300,15 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
         started = v;
         const out: Json = { ...s, value: v };
         // a prior the user wrote stays; a carried one is set only where there is none
-        if (prior && out["prior"] === undefined) out["prior"] = { kind: "normal", mean: prior.mean, sd: prior.sd };
+        if (prior && out["prior"] === undefined) {
+          out["prior"] = { kind: "normal", mean: prior.mean, sd: prior.sd };
+          carried = true;
+        }
         return out;
       };
       if (slot.named !== undefined) parameters[slot.named] = apply(parameters[slot.named] as Json);
       else setField(model, slot.field, apply);
-      starts[name] = { value: started, from, ...(prior && (slot.named === undefined || (parameterSpecs[slot.named] as Json)["prior"] === undefined) ? { prior } : {}) };
+      starts[name] = { value: started, from, ...(carried && prior ? { prior } : {}) };
     }
     const dataset = { ...datasets[d], file: path.resolve(path.dirname(file), String(datasets[d]["file"])) };
     const fitBlock: Json = { ...((raw["fit"] ?? {}) as Json) };

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../core/errors.ts";
-import type { FitReport } from "../api/fit.ts";
+import type { FitReport, FitSettings } from "../api/fit.ts";
 import type { SequenceReport } from "../api/fitSequence.ts";
 import { DATA_CONSTRAINED_RATIO, PRIOR_DOMINATED_RATIO, type PriorComparison } from "../fit/priorComparison.ts";
 import { checkOutputFolder, FORCE_HELP, printJson, UsageError } from "./output.ts";
@@ -108,6 +108,13 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
         if (given !== undefined && !sequenceMode) throw new UsageError(`${flag}: only with --sequence (or a problem with fit.sequence)`);
       }
       const bars = new Map<string, ReturnType<typeof progressBar>>();
+      const overrides: FitSettings = {
+        ...(options.method !== undefined ? { method: options.method } : {}),
+        ...(start !== undefined ? { start } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(dqMeasure !== undefined ? { dqMeasure } : {}),
+        ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}),
+      };
       if (sequenceMode) {
         if (options.plot && options.out === undefined) throw new UsageError("--plot: each dataset's report is written into the --out folder; pass --out DIR");
         const { fitSequence, readParameterValues } = await import("../api/fitSequence.ts");
@@ -116,15 +123,12 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
         if (options.carry !== undefined && options.carry !== "value" && options.carry !== "prior") throw new ValidationError("--carry", 'must be "value" or "prior"', options.carry);
         const sequence = {
           datasets: typeof options.sequence === "string" ? sequenceIndices(options.sequence) : fromFile.datasets,
-          carry: (options.carry) ?? fromFile.carry,
+          carry: options.carry ?? fromFile.carry,
           priorWidth: options.priorWidth !== undefined ? numberOption(options.priorWidth, "--prior-width", { gt: 0 }) : fromFile.priorWidth,
         };
-        const report = await fitSequence(file, {
-          ...(options.method !== undefined ? { method: options.method } : {}),
-          ...(start !== undefined ? { start } : {}),
-          ...(seed !== undefined ? { seed } : {}),
-          ...(dqMeasure !== undefined ? { dqMeasure } : {}),
-          ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}),
+        // the file is already read: its JSON goes in, resolved against the file's folder
+        const report = await fitSequence(raw, {
+          ...overrides,
           ...(options.values !== undefined ? { values: readParameterValues(options.values) } : {}),
           sequence,
           progress: (stage, fraction, detail) => {
@@ -133,7 +137,7 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
             if (fraction >= 1) bar.done();
             else bar.update(fraction, `${stage}: ${detail}`);
           },
-        });
+        }, file);
         if (options.out) {
           fs.mkdirSync(options.out, { recursive: true });
           for (const slice of report.slices) slice.report.write(path.join(options.out, `dataset-${slice.dataset}`));
@@ -145,11 +149,7 @@ dR taken as the true σ, beside it); MCMC intervals are of the posterior with th
       }
       const { fit } = await import("../api/fit.ts");
       const report = await fit(file, {
-        ...(options.method !== undefined ? { method: options.method } : {}),
-        ...(start !== undefined ? { start } : {}),
-        ...(seed !== undefined ? { seed } : {}),
-        ...(dqMeasure !== undefined ? { dqMeasure } : {}),
-        ...(Object.keys(mcmc).length > 0 ? { mcmc } : {}),
+        ...overrides,
         progress: (stage, fraction, detail) => {
           let bar = bars.get(stage);
           if (!bar) bars.set(stage, (bar = progressBar(stage)));

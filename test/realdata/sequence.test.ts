@@ -16,21 +16,15 @@ import { describe, expect, it } from "vitest";
 import { fit } from "../../src/api/fit.ts";
 import { fitSequence } from "../../src/api/fitSequence.ts";
 import { runCli } from "../cli/run.ts";
-import { authorsByName, exampleProblem } from "./snsCuThf.ts";
+import { authorsByName, exampleProblem, withinAuthors } from "./snsCuThf.ts";
 
-/** Acceptance (issue 15): within 3 of the authors' posterior σ or 1 % of their value. */
-const AUTHORS_SIGMAS = 3;
-const AUTHORS_RELATIVE = 0.01;
 /** The published trend: slices 9–13 thicker than slices 1–3 by at least this (authors: ≈ 10 Å). */
 const TREND_MIN_A = 8;
 /** The carried prior's width in the MCMC run: this many of the previous slice's posterior sd. */
 const PRIOR_WIDTH = 3;
 
 const authors = authorsByName();
-const within = (name: string, value: number): boolean => {
-  const a = authors.get(name)!;
-  return Math.abs(value - a.mean) <= Math.max(AUTHORS_SIGMAS * a.sd, AUTHORS_RELATIVE * Math.abs(a.mean));
-};
+const within = (name: string, value: number): boolean => withinAuthors(authors, name, value);
 const values = Object.fromEntries([...authors].map(([name, a]) => [name, a.best]));
 const SLICES = Array.from({ length: 15 }, (_, i) => 6 + i);
 const { json, file } = exampleProblem("PROBLEM-full.json");

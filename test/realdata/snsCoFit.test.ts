@@ -15,19 +15,13 @@ import { fit } from "../../src/api/fit.ts";
 import { buildProblem } from "../../src/fit/problem.ts";
 import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
-import { authorsByName, exampleProblem } from "./snsCuThf.ts";
+import { authorsByName, exampleProblem, withinAuthors } from "./snsCuThf.ts";
 
-/** Acceptance (issue 15): within 3 of the authors' posterior σ or 1 % of their value. */
-const AUTHORS_SIGMAS = 3;
-const AUTHORS_RELATIVE = 0.01;
 /** LM evaluations from the authors' best: enough for ~10 Jacobians of 40 parameters (about 5 s idle). */
 const LOCAL_BUDGET = 450;
 
 const authors = authorsByName();
-const within = (name: string, value: number): boolean => {
-  const a = authors.get(name)!;
-  return Math.abs(value - a.mean) <= Math.max(AUTHORS_SIGMAS * a.sd, AUTHORS_RELATIVE * Math.abs(a.mean));
-};
+const within = (name: string, value: number): boolean => withinAuthors(authors, name, value);
 
 describe("SNS Cu/THF: the authors' refl1d co-refinement", () => {
   it("their best values are near-stationary for Strata's objective of all 21 curves", () => {

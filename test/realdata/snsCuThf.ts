@@ -113,3 +113,13 @@ export function exampleProblem(name: "PROBLEM-full.json" | "PROBLEM-steady.json"
   const file = path.join(exampleDir, name);
   return { json: JSON.parse(fs.readFileSync(file, "utf8")) as ProblemJson, file };
 }
+
+/** Acceptance (issue 15): a value reproduces the authors' within 3 of their posterior σ or 1 % of their value. */
+export const AUTHORS_SIGMAS = 3;
+export const AUTHORS_RELATIVE = 0.01;
+
+/** Whether `value` of parameter `name` reproduces the authors' (see {@link AUTHORS_SIGMAS}). */
+export function withinAuthors(authors: ReturnType<typeof authorsByName>, name: string, value: number): boolean {
+  const a = authors.get(name)!;
+  return Math.abs(value - a.mean) <= Math.max(AUTHORS_SIGMAS * a.sd, AUTHORS_RELATIVE * Math.abs(a.mean));
+}

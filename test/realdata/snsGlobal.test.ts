@@ -18,20 +18,14 @@ import { fit } from "../../src/api/fit.ts";
 import { buildProblem } from "../../src/fit/problem.ts";
 import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
-import { authorsByName, exampleProblem, type ProblemJson } from "./snsCuThf.ts";
+import { authorsByName, exampleProblem, withinAuthors, type ProblemJson } from "./snsCuThf.ts";
 
 const SEEDS = [1, 2, 3];
-/** Acceptance (issue 15): within 3 of the authors' posterior σ or 1 % of their value. */
-const AUTHORS_SIGMAS = 3;
-const AUTHORS_RELATIVE = 0.01;
 /** LM budget on the 21 curves (40 parameters): ~75 Jacobians. */
 const FULL_BUDGET = 3000;
 
 const authors = authorsByName();
-const within = (name: string, value: number): boolean => {
-  const a = authors.get(name)!;
-  return Math.abs(value - a.mean) <= Math.max(AUTHORS_SIGMAS * a.sd, AUTHORS_RELATIVE * Math.abs(a.mean));
-};
+const within = (name: string, value: number): boolean => withinAuthors(authors, name, value);
 
 /** χ² of each state (OCV1: datasets 0–2, OCV2: 3–5, slices: 6–20) and in total at the given values. */
 function chi2ByState(json: ProblemJson, file: string, values: Map<string, number>): { total: number; states: number[] } {
