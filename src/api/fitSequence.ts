@@ -27,10 +27,10 @@ import { readJsonFile } from "../io/json.ts";
 import { parseProblemFile, parseSequence, type FitMethod, type SequenceSettings } from "../io/problemFile.ts";
 import type { PriorComparison } from "../fit/priorComparison.ts";
 import { fit, type FitReport, type FitSettings } from "./fit.ts";
+import { isVaryingSpec, modelUses } from "./problemStructure.ts";
 
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** One model field a varying parameter fills: `layers[2].thickness`, with the layer's name when it has one. */
 interface Slot {
@@ -142,16 +142,6 @@ export function readParameterValues(file: string): Record<string, number> {
   return values;
 }
 
-/** Names a model (or parameter spec) uses: `ref`s and the identifiers of `expr`s. */
-function namesIn(value: unknown, known: ReadonlySet<string>, into: Set<string>): void {
-  if (Array.isArray(value)) for (const v of value) namesIn(v, known, into);
-  else if (isRecord(value)) {
-    if (typeof value["ref"] === "string") into.add(value["ref"]);
-    if (typeof value["expr"] === "string") for (const id of value["expr"].match(IDENTIFIER) ?? []) if (known.has(id)) into.add(id);
-    for (const [key, v] of Object.entries(value)) if (key !== "ref" && key !== "expr") namesIn(v, known, into);
-  }
-}
-
 /** The varying slots of a model: fields holding `{"ref": NAME}` of a varying named parameter, or an inline varying parameter. */
 function varyingSlots(model: unknown, varying: ReadonlySet<string>): Map<string, Slot> {
   const slots = new Map<string, Slot>();
@@ -215,32 +205,10 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   if (order.length < 2) throw new ValidationError("fit.sequence.datasets", "a sequence needs at least two datasets", order);
 
   // which names each model uses, through named parameters' expressions too
-  const known = new Set(Object.keys(parameterSpecs));
-  const direct = new Map<string, Set<string>>();
-  for (const name of known) {
-    const into = new Set<string>();
-    namesIn(parameterSpecs[name], known, into);
-    direct.set(name, into);
-  }
-  const usedBy = (modelId: string): Set<string> => {
-    const used = new Set<string>();
-    namesIn(models[modelId], known, used);
-    const queue = [...used];
-    while (queue.length > 0) {
-      for (const n of direct.get(queue.pop()!) ?? []) {
-        if (used.has(n)) continue;
-        used.add(n);
-        queue.push(n);
-      }
-    }
-    return used;
-  };
+  const usesByModel = modelUses(parameterSpecs, models);
   const modelOf = datasets.map((d) => String(d["model"]));
-  const uses = new Map([...new Set(modelOf)].map((m) => [m, usedBy(m)]));
-  const isVarying = (name: string): boolean => {
-    const s = parameterSpecs[name];
-    return isRecord(s) && s["vary"] === true && !Object.hasOwn(s, "expr");
-  };
+  const uses = new Map([...new Set(modelOf)].map((m) => [m, usesByModel.get(m) ?? new Set<string>()]));
+  const isVarying = (name: string): boolean => isVaryingSpec(parameterSpecs[name]);
   // a dataset's own parameters: varying, used by its model and by no dataset with another model
   const ownOf = new Map(
     [...uses].map(([modelId, used]) => [modelId, new Set([...used].filter((name) => isVarying(name) && modelOf.every((m) => m === modelId || !uses.get(m)!.has(name))))]),

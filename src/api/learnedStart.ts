@@ -221,13 +221,19 @@ export function mapProblem(problem: Problem, datasets: readonly ProblemDataset[]
 /** The `start` block of result.json. */
 export interface StartRecord {
   readonly requested: FitStart;
-  /** What ran first: "ml" (LM from the network's estimate), "nominal" (LM from the problem's values) or "global" (DE then LM). */
-  readonly used: "ml" | "nominal" | "global";
+  /**
+   * What ran first: "ml" (LM from the network's estimate), "nominal" (LM from the problem's
+   * values), "global" (DE then LM) or "staged" (api/fit: each group of a co-fit's datasets
+   * fitted alone with its own start, then LM on the whole problem from their answers).
+   */
+  readonly used: "ml" | "nominal" | "global" | "staged";
   readonly reason: string;
   /** Out-of-distribution score of the problem's curve (when it maps onto the domain and the network was consulted). */
   readonly ood?: { readonly score: number; readonly threshold: number; readonly inDomain: boolean };
   /** The network's raw estimate per problem parameter (a start only, never a result). */
   readonly network?: Record<string, { value: number; sigma: number }>;
+  /** With "staged": each group's datasets (indices into the problem's), the start its own fit used, and its χ² over its points. */
+  readonly groups?: readonly { readonly datasets: readonly number[]; readonly used: "ml" | "nominal" | "global" | "staged"; readonly chi2: number; readonly points: number }[];
 }
 
 /** The resolved start: the record and, when the network is used, the θ vector LM starts from. */

@@ -45,8 +45,8 @@ export interface FitReportInput {
   readonly warnings: readonly string[];
   /** Posterior draws whose SLD profiles make the band. @default 200 */
   readonly draws?: number;
-  /** Where the first optimisation started ("ml": the network's estimate, "nominal", "global") and why. @default least squares from the problem's values, or DE for method "de" */
-  readonly start?: { readonly used: "ml" | "nominal" | "global"; readonly reason: string };
+  /** Where the first optimisation started ("ml": the network's estimate, "nominal", "global", "staged": each group of datasets fitted alone first) and why. @default least squares from the problem's values, or DE for method "de" */
+  readonly start?: { readonly used: "ml" | "nominal" | "global" | "staged"; readonly reason: string };
   /** The network's estimate per parameter and the refined value, when it gave the start. */
   readonly networkStart?: readonly { readonly name: string; readonly network: number; readonly sigma: number; readonly refined: number | undefined }[];
   /** Each varying parameter's posterior width against its prior's (which the data constrain). */
@@ -320,7 +320,7 @@ export function fitReport(input: FitReportInput): string {
   const { leastSquares, problem } = input;
   const curves = datasetCurves(problem, leastSquares.values);
   const used = input.start?.used ?? (input.method === "de" ? "global" : "nominal");
-  const first = used === "global" ? "differential evolution polished by least squares" : used === "ml" ? "least squares from the learned estimator's start" : "least squares (Levenberg–Marquardt)";
+  const first = used === "global" ? "differential evolution polished by least squares" : used === "ml" ? "least squares from the learned estimator's start" : used === "staged" ? "least squares from each group of datasets' own fit (a staged start)" : "least squares (Levenberg–Marquardt)";
   const summary = `${input.method === "mcmc" ? `MCMC posterior after ${first}` : first}: χ² = ${fmt(leastSquares.chi2, 6)}, reduced χ² = ${fmt(leastSquares.reducedChi2, 4)} (${leastSquares.nData} points, ${leastSquares.nFree} free parameters${problem.terms.length > 1 ? `, ${problem.terms.length} datasets fitted jointly` : ""}).`;
   const note = input.uncertainty.note ? `<p class="note">${escapeHtml(input.uncertainty.note)}</p>` : "";
   const warnings = input.warnings.length > 0 ? `<h3>Warnings</h3><ul class="flags">${input.warnings.map((w) => `<li class="warning">${escapeHtml(w)}</li>`).join("")}</ul>` : "";
