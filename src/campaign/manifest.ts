@@ -33,7 +33,9 @@
  * Faradaic fraction, Å per C/cm²); per-scan `dataset` (curve index), `nexus`
  * (dataset mapping) and `dqMeasure` (`"fwhm"` or `"sigma"`: the measure of a column
  * file's dQ when its header does not declare it, see io/reflectivityData); per-record
- * `utcOffset` (zone of a zone-less file clock). A scan's `start` and `end` may be left
+ * `utcOffset` (zone of a zone-less file clock); per-layer `fit` (issue 15 part 2: how the
+ * diagnosis fits a layer's SLD, thickness, roughness or density — bounds, a prior, or
+ * `"fixed"`; see {@link LayerFit}). A scan's `start` and `end` may be left
  * out when the file's header states them (campaign/scanTimes: `.ort`, SNS text, NeXus);
  * `duration_s` then gives an end the header lacks and `utcOffset` the zone of its times.
  * Several beams (issue 15 part 7): `beams` names further beams (each as `beam`), and a
@@ -148,10 +150,40 @@ export interface ImpedanceModel {
   readonly interphaseCapacitance: string;
 }
 
+/**
+ * How `strata diagnose` fits one property of a layer (issue 15 part 2), overriding its default
+ * treatment: within bounds (uniform prior), or with a normal prior N(mean, sd²) truncated to
+ * the bounds (default mean ± 5 sd). Units: the property's (SLD 10⁻⁶ Å⁻², Å, g/cm³).
+ */
+export interface LayerPropertyFit {
+  readonly min: number;
+  readonly max: number;
+  readonly prior?: { readonly mean: number; readonly sd: number };
+}
+
+/**
+ * A layer's `fit` block: per property `"fixed"` (held at the manifest's value) or a
+ * {@link LayerPropertyFit}. Properties left out keep the diagnosis's defaults (seriesModel
+ * nuisanceSpecs: a film's thickness ±20 %, roughness 0 to max(20, 3×) Å, density ±15 %, an
+ * explicit SLD fixed; the interphase's roughness 0–60 Å and density 0.3–1.6× shared, its
+ * thickness per scan or by the growth law). `sld` needs explicit SLDs (a layer of unknown
+ * composition: its SLD is fitted, shared by every scan of the cell); `density` a composition.
+ */
+export interface LayerFit {
+  readonly sld?: LayerPropertyFit | "fixed";
+  readonly thickness_A?: LayerPropertyFit | "fixed";
+  readonly roughness_A?: LayerPropertyFit | "fixed";
+  readonly density?: LayerPropertyFit | "fixed";
+}
+
+export const LAYER_FIT_PROPERTIES = ["sld", "thickness_A", "roughness_A", "density"] as const;
+
 export interface StackLayer {
   readonly name: string;
   readonly role: LayerRole;
   readonly material: ManifestMaterial;
+  /** How the diagnosis fits this layer's properties, where it overrides the defaults. */
+  readonly fit?: LayerFit;
   /** Å; undefined for the semi-infinite first and last layers. */
   readonly thickness_A: number | undefined;
   /** Å, the interface towards the previous (beam-side) layer. @default 0 */
@@ -751,7 +783,7 @@ function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]
 
 function parseLayer(v: Reader, value: unknown, p: string, semiInfinite: boolean, probe: readonly Probe[]): StackLayer {
   const o = v.object(value, p);
-  v.keys(o, p, ["name", "role", "material", "thickness_A", "roughness_A", "growth", "notes"]);
+  v.keys(o, p, ["name", "role", "material", "thickness_A", "roughness_A", "growth", "fit", "notes"]);
   const name = v.string(o["name"], `${p}.name`);
   const role = v.enumeration(o["role"], `${p}.role`, LAYER_ROLES);
   const material = parseMaterial(v, o["material"], `${p}.material`, probe, true);
@@ -775,7 +807,52 @@ function parseLayer(v: Reader, value: unknown, p: string, semiInfinite: boolean,
     };
   }
   const notes = v.optionalString(o["notes"], `${p}.notes`);
-  return { name, role, material, thickness_A: semiInfinite ? undefined : thickness_A, roughness_A, ...(growth ? { growth } : {}), ...(notes !== undefined ? { notes } : {}) };
+  const fit = o["fit"] === undefined ? undefined : parseLayerFit(v, o["fit"], `${p}.fit`, { role, material, semiInfinite, probe, thickness_A, roughness_A });
+  return { name, role, material, thickness_A: semiInfinite ? undefined : thickness_A, roughness_A, ...(growth ? { growth } : {}), ...(fit ? { fit } : {}), ...(notes !== undefined ? { notes } : {}) };
+}
+
+/** A layer's `fit` block (see {@link LayerFit}), checked against the layer it belongs to. */
+function parseLayerFit(
+  v: Reader,
+  value: unknown,
+  p: string,
+  layer: { role: LayerRole; material: ManifestMaterial; semiInfinite: boolean; probe: readonly Probe[]; thickness_A: number | undefined; roughness_A: number },
+): LayerFit {
+  const o = v.object(value, p);
+  v.keys(o, p, [...LAYER_FIT_PROPERTIES]);
+  const fit: { -readonly [K in keyof LayerFit]: LayerFit[K] } = {};
+  for (const key of LAYER_FIT_PROPERTIES) {
+    const spec = o[key];
+    if (spec === undefined) continue;
+    const kp = `${p}.${key}`;
+    if (key === "sld") {
+      if (layer.material.sld === undefined && layer.material.xray === undefined && layer.material.neutron === undefined) {
+        throw new ValidationError(kp, 'needs explicit SLDs on the material ("sld"); a layer given by composition fits its density ("fit": {"density": …})', spec);
+      }
+      if (new Set(layer.probe).size > 1) throw new ValidationError(kp, "is for a campaign with one probe; with X-ray and neutron beams give the layer a composition and fit its density, which ties both SLDs", spec);
+    }
+    if (key === "density" && layer.material.formula === undefined) throw new ValidationError(kp, 'needs a composition ("formula" and "density") on the material; a layer given by SLD fits its SLD ("fit": {"sld": …})', spec);
+    if (key === "thickness_A" && layer.semiInfinite) throw new ValidationError(kp, "is for a layer between the first and the last (the first and last are semi-infinite)", spec);
+    if (key === "thickness_A" && layer.role === "interphase") throw new ValidationError(kp, "the interphase's thickness is fitted per scan or by the growth law (strata diagnose --mode), not declared here", spec);
+    if (spec === "fixed") {
+      if (layer.role === "interphase" && key !== "sld") throw new ValidationError(kp, `the interphase's ${key === "density" ? "density" : "roughness"} is always fitted (shared by the cell's scans): give bounds or a prior`, spec);
+      fit[key] = "fixed";
+      continue;
+    }
+    const so = v.object(spec, kp);
+    v.keys(so, kp, ["min", "max", "mean", "sd"]);
+    const mean = so["mean"] === undefined ? undefined : v.number(so["mean"], `${kp}.mean`, {});
+    const sd = so["sd"] === undefined ? undefined : v.number(so["sd"], `${kp}.sd`, { gt: 0 });
+    if ((mean === undefined) !== (sd === undefined)) throw new ValidationError(kp, 'a prior needs both "mean" and "sd"', spec);
+    const floor = key === "sld" ? -Infinity : 0;
+    const min = so["min"] !== undefined ? v.number(so["min"], `${kp}.min`, key === "sld" ? {} : { ge: 0 }) : mean !== undefined ? Math.max(floor, mean - 5 * sd!) : undefined;
+    const max = so["max"] !== undefined ? v.number(so["max"], `${kp}.max`, {}) : mean !== undefined ? mean + 5 * sd! : undefined;
+    if (min === undefined || max === undefined) throw new ValidationError(kp, 'needs bounds ("min" and "max"), a prior ("mean" and "sd"), or "fixed"', spec);
+    if (!(max > min)) throw new ValidationError(`${kp}.max`, `must be greater than min (${min})`, max);
+    if (mean !== undefined && (mean < min || mean > max)) throw new ValidationError(`${kp}.mean`, `must lie within [${min}, ${max}]`, mean);
+    fit[key] = { min, max, ...(mean !== undefined ? { prior: { mean, sd: sd! } } : {}) };
+  }
+  return fit;
 }
 
 /** `probes`: every probe the campaign's beams use, the campaign `beam`'s first (a plain "sld" is for that one). */

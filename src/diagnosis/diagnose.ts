@@ -15,7 +15,7 @@ import type { CyclerTable } from "../io/cycler/index.ts";
 import { diagnoseCell, trustJson, trustOf, type CellDiagnosis, type CellDiagnosisInput, type DiagnoseOptions } from "./diagnoseCell.ts";
 import { samplePosterior, withCovariance, type LawFit } from "./fitSeries.ts";
 import type { EnsembleResult } from "../optimize/ensembleSampler.ts";
-import type { ScanBeam, SeriesGeometry, SeriesInput, StackLayer } from "./seriesModel.ts";
+import type { ScanBeam, SeriesGeometry, SeriesInput, SeriesLayerFit, StackLayer } from "./seriesModel.ts";
 import { populationModel, type PopulationResult } from "./population.ts";
 import { twoStagePopulation, type CellChain, type PopulationParameter, type TwoStageResult } from "./populationMcmc.ts";
 import { attenuationSums, buildBeamPath, ledgerRows, resolveDoseSetup, scanExposures, unavailableMessage, type DoseSetup } from "../confounders/index.ts";
@@ -286,6 +286,7 @@ interface RawLayer {
   thickness_A?: number;
   roughness_A?: number;
   growth?: { electronsPerFormula?: number; faradaicFraction?: number; thicknessPerCharge_A_cm2_per_C?: number };
+  fit?: SeriesLayerFit;
 }
 
 /**
@@ -400,6 +401,7 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
       ...(m.formula !== undefined && m.density !== undefined ? { formula: m.formula, density: m.density } : { sld: explicit?.sld ?? m.sld ?? 0, isld: explicit?.isld ?? m.isld ?? 0, ...byProbe }),
       ...(layer.thickness_A !== undefined ? { thickness_A: layer.thickness_A } : {}),
       roughness_A: layer.roughness_A ?? 0,
+      ...(layer.fit ? { fit: layer.fit } : {}),
     };
   });
   const interphase = stack.findIndex((l) => l.role === "interphase");

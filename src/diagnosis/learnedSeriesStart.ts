@@ -24,7 +24,8 @@
  * `interphase_roughness`, `<layer>_roughness`) or the manifest's fixed number; a layer's SLD
  * is its density parameter's (`interphase_density`, `<layer>_density`) times the SLD per
  * g/cm³ of its composition at the scan's probe and energy (SLD ∝ density at fixed
- * composition: density = nominal × SLD_est / SLD(nominal)), or an explicit SLD; scale,
+ * composition: density = nominal × SLD_est / SLD(nominal)), a fitted SLD (`<layer>_sld`, a
+ * layer of unknown composition) as itself, or an explicit SLD; scale,
  * background (log10) and a fitted angle offset as themselves. The network's bounds are the
  * fit's bounds in these units intersected with the family prior (a non-positive background
  * bound: the prior's); a fixed number is passed as a box of {@link FIXED_BOX_FRACTION} of the
@@ -145,7 +146,9 @@ export function mapSeriesStart(input: SeriesInput, objective: FitObjective): Ser
   const bindings: (Binding | undefined)[] = Array.from({ length: PARAMETER_COUNT }, () => undefined);
   const bindSld = (slot: number, l: StackLayer, densityName: string): void => {
     const per = sldPerDensity(l, probe, energy_keV, wavelength_A);
-    bindings[slot] = per !== undefined && has(densityName) ? { name: densityName, factor: per } : { fixed: sldOf(l) };
+    // a layer of unknown composition whose SLD the manifest fits (`fit.sld`) binds that parameter directly
+    const sldName = `${l.name}_sld`;
+    bindings[slot] = has(sldName) && probe === input.probe ? { name: sldName, factor: 1 } : per !== undefined && has(densityName) ? { name: densityName, factor: per } : { fixed: sldOf(l) };
   };
   const bindLength = (slot: number, name: string, fixed: number): void => {
     bindings[slot] = has(name) ? { name, factor: 1 } : { fixed };

@@ -41,6 +41,23 @@ export interface StackLayer {
   byProbe?: { xray?: { sld: number; isld: number }; neutron?: { sld: number; isld: number } };
   thickness_A?: number;
   roughness_A: number;
+  /** the manifest's `fit` block: how a property is fitted where it overrides the defaults of {@link nuisanceSpecs} */
+  fit?: SeriesLayerFit;
+}
+
+/** One layer property's fit from the manifest: bounds, and optionally a normal prior truncated to them. */
+export interface SeriesPropertyFit {
+  min: number;
+  max: number;
+  prior?: { mean: number; sd: number };
+}
+
+/** A layer's `fit` block (campaign/manifest LayerFit): per property "fixed" or a {@link SeriesPropertyFit}. */
+export interface SeriesLayerFit {
+  sld?: SeriesPropertyFit | "fixed";
+  thickness_A?: SeriesPropertyFit | "fixed";
+  roughness_A?: SeriesPropertyFit | "fixed";
+  density?: SeriesPropertyFit | "fixed";
 }
 
 export interface SeriesScan {
@@ -239,21 +256,25 @@ export function seriesObjective(
     nuisanceParameters.set(spec.name, parameter);
     named.set(spec.name, parameter);
   }
+  const roughnessFit = interphaseFit(layer, "roughness_A", { min: 0, max: 60 });
   const roughness = new Parameter("interphase_roughness", {
-    value: clamp(start.roughness ?? layer.roughness_A, 0, 60),
+    value: clamp(start.roughness ?? layer.roughness_A, roughnessFit.min, roughnessFit.max),
     vary: true,
-    min: 0,
-    max: 60,
+    min: roughnessFit.min,
+    max: roughnessFit.max,
+    ...priorOf(roughnessFit),
     unit: "Å",
   });
   named.set("interphase_roughness", roughness);
   let density: Parameter | undefined;
   if (layer.formula && layer.density !== undefined) {
+    const densityFit = interphaseFit(layer, "density", { min: 0.3 * layer.density, max: 1.6 * layer.density });
     density = new Parameter("interphase_density", {
-      value: clamp(start.density ?? layer.density, 0.3 * layer.density, 1.6 * layer.density),
+      value: clamp(start.density ?? layer.density, densityFit.min, densityFit.max),
       vary: true,
-      min: 0.3 * layer.density,
-      max: 1.6 * layer.density,
+      min: densityFit.min,
+      max: densityFit.max,
+      ...priorOf(densityFit),
       unit: "g/cm³",
     });
     named.set("interphase_density", density);
@@ -321,7 +342,8 @@ export function seriesObjective(
           out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : named.has(`${l.name}_density`) ? { ref: `${l.name}_density` } : l.density };
         } else {
           const explicit = probe !== input.probe ? l.byProbe?.[probe] : undefined;
-          out["sld"] = explicit?.sld ?? l.sld ?? 0;
+          // a fitted SLD (a layer of unknown composition, `fit.sld`) is the series' probe's (one probe: campaign/manifest)
+          out["sld"] = probe === input.probe && named.has(`${l.name}_sld`) ? { ref: `${l.name}_sld` } : (explicit?.sld ?? l.sld ?? 0);
           out["isld"] = explicit?.isld ?? l.isld ?? 0;
         }
         return out;
@@ -358,20 +380,37 @@ export interface NuisanceSpec {
  */
 export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   const specs: NuisanceSpec[] = [];
+  // a property the manifest's `fit` declares: its bounds and prior replace the default's; "fixed" drops it
+  const push = (l: StackLayer, key: keyof SeriesLayerFit, spec: NuisanceSpec | undefined): void => {
+    const declared = l.fit?.[key];
+    if (declared === "fixed") return;
+    if (declared === undefined) {
+      if (spec) specs.push(spec);
+      return;
+    }
+    const base = spec ?? { name: `${l.name}_${key === "thickness_A" ? "thickness" : key === "roughness_A" ? "roughness" : key}`, initial: declared.prior?.mean ?? (declared.min + declared.max) / 2, min: declared.min, max: declared.max, unit: UNITS[key] };
+    specs.push({ ...base, initial: clamp(base.initial, declared.min, declared.max), min: declared.min, max: declared.max, ...(declared.prior ? { prior: { mu: declared.prior.mean, sigma: declared.prior.sd } } : {}) });
+  };
   input.stack.forEach((l, j) => {
-    if (j === input.interphase) return;
+    // the interphase's own SLD when its composition is unknown (its roughness and density are parameters of their own)
+    if (j === input.interphase) {
+      if (l.fit?.sld !== undefined && l.fit.sld !== "fixed") push(l, "sld", { name: `${l.name}_sld`, initial: l.sld ?? 0, min: l.fit.sld.min, max: l.fit.sld.max, unit: UNITS.sld });
+      return;
+    }
     if (j > 0) {
       if (j < input.stack.length - 1 && (l.thickness_A ?? 0) > 0) {
-        specs.push({ name: `${l.name}_thickness`, initial: l.thickness_A!, min: 0.8 * l.thickness_A!, max: 1.2 * l.thickness_A!, unit: "Å" });
-      }
-      specs.push({ name: `${l.name}_roughness`, initial: l.roughness_A, min: 0, max: Math.max(20, 3 * l.roughness_A), unit: "Å" });
+        push(l, "thickness_A", { name: `${l.name}_thickness`, initial: l.thickness_A!, min: 0.8 * l.thickness_A!, max: 1.2 * l.thickness_A!, unit: "Å" });
+      } else if (j < input.stack.length - 1) push(l, "thickness_A", undefined);
+      push(l, "roughness_A", { name: `${l.name}_roughness`, initial: l.roughness_A, min: 0, max: Math.max(20, 3 * l.roughness_A), unit: "Å" });
     }
     // film densities and the electrolyte's composition are known only roughly (sputtered
     // films are less dense than bulk; salt content, H/D exchange): ±15 % of nominal. The
     // fronting medium's counts as much as any (the critical edge is the SLD step from it);
     // a crystalline substrate's is known, and fixing it anchors the SLD scale (with every
     // density free, only differences of SLD would be measured)
-    if (l.formula && l.density !== undefined && l.role !== "substrate") specs.push({ name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" });
+    if (l.formula && l.density !== undefined) push(l, "density", l.role !== "substrate" ? { name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" } : undefined);
+    // an explicit SLD is fixed unless the manifest fits it
+    if (l.formula === undefined && l.fit?.sld !== undefined) push(l, "sld", { name: `${l.name}_sld`, initial: l.sld ?? 0, min: 0, max: 0, unit: UNITS.sld });
   });
   // one scale and background per beam the scans use (a scan with its own beam: `scale_<beam>`);
   // the series' own beam keeps the plain names, as in a campaign with one beam
@@ -429,6 +468,20 @@ export function scanBeams(input: SeriesInput): (ScanBeam | undefined)[] {
     if (!seen.has(key)) seen.set(key, scan.beam);
   }
   return [...seen.values()];
+}
+
+/** Units of the properties a layer's `fit` block names. */
+const UNITS: Record<keyof SeriesLayerFit, string> = { sld: "10⁻⁶ Å⁻²", thickness_A: "Å", roughness_A: "Å", density: "g/cm³" };
+
+/** The interphase's roughness or density fit: the manifest's bounds and prior, else the default's bounds (always fitted: campaign/manifest refuses "fixed"). */
+function interphaseFit(layer: StackLayer, key: "roughness_A" | "density", fallback: { min: number; max: number }): SeriesPropertyFit {
+  const declared = layer.fit?.[key];
+  return declared === undefined || declared === "fixed" ? fallback : declared;
+}
+
+/** A parameter's truncated normal prior from a declared fit. */
+function priorOf(fit: SeriesPropertyFit): { prior?: { kind: "truncnormal"; mean: number; sd: number; min: number; max: number } } {
+  return fit.prior ? { prior: { kind: "truncnormal", mean: fit.prior.mean, sd: fit.prior.sd, min: fit.min, max: fit.max } } : {};
 }
 
 function clamp(x: number, lo: number, hi: number): number {
