@@ -15,7 +15,11 @@
  * So, for per-slice models that share the steady states' layers and the slices' intensity
  * and angle offset through `ref`/`expr` (the SNS example's PROBLEM-full.json), a slice fits
  * its own Cu thickness and holds the rest; for one model shared by every dataset (a scan
- * series), every varying parameter is refitted per dataset. A parameter of dataset n corresponds to the one that fills the
+ * series), every varying parameter is refitted per dataset. What only the sequence's datasets
+ * share (varying, used by several of them and by no other dataset: the slices' intensity and
+ * angle offset) and `--values` does not give is first fitted once, jointly over the sequence's
+ * datasets with each one's own parameters and the rest held (`sharedStage` in the report),
+ * then held at that answer. A parameter of dataset n corresponds to the one that fills the
  * same model field (say `layers[2].thickness`) in dataset n−1's model, or is the same
  * parameter when the model is the same.
  *
@@ -53,6 +57,16 @@ export interface SequenceSlice {
   readonly report: FitReport;
 }
 
+/** The joint fit, before the sequence, of what only the sequence's datasets share (see {@link fitSequence}). */
+export interface SequenceSharedStage {
+  /** each such parameter's answer (then held through the sequence) and its LM standard error */
+  readonly parameters: Record<string, { value: number; stderr: number | null }>;
+  readonly chi2: number;
+  readonly reducedChi2: number;
+  /** how many datasets were fitted jointly */
+  readonly datasets: number;
+}
+
 /** `strata fit --sequence`: every dataset's fit, and each model field's values along the sequence. */
 export class SequenceReport {
   readonly settings: SequenceSettings;
@@ -65,8 +79,20 @@ export class SequenceReport {
   /** per model field fitted in the sequence: the slices' values and standard errors (posterior sd after MCMC), in sequence order */
   readonly trend: { label: string; field: string; parameters: string[]; value: (number | null)[]; sd: (number | null)[]; constrainedBy: (string | null)[] }[];
 
-  constructor(settings: SequenceSettings, method: FitMethod, slices: SequenceSlice[], held: Record<string, number>, slotsOf: (slice: SequenceSlice) => Map<string, Slot>, warnings: string[] = []) {
+  /** the joint fit of what only the sequence's datasets share, when there was any to fit */
+  readonly sharedStage: SequenceSharedStage | undefined;
+
+  constructor(
+    settings: SequenceSettings,
+    method: FitMethod,
+    slices: SequenceSlice[],
+    held: Record<string, number>,
+    slotsOf: (slice: SequenceSlice) => Map<string, Slot>,
+    warnings: string[] = [],
+    sharedStage?: SequenceSharedStage,
+  ) {
     this.settings = settings;
+    this.sharedStage = sharedStage;
     this.warnings = warnings;
     this.method = method;
     this.slices = slices;
@@ -98,6 +124,7 @@ export class SequenceReport {
       method: this.method,
       sequence: this.settings,
       held: this.held,
+      ...(this.sharedStage ? { sharedStage: this.sharedStage } : {}),
       warnings: this.warnings,
       slices: this.slices.map((s) => {
         const json = s.report.toJSON();
@@ -227,7 +254,42 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   }
 
   const warnings: string[] = [];
-  const stillStarting = Object.keys(held).filter((name) => isVarying(name) && !Object.hasOwn(settings.values ?? {}, name));
+  // what only the sequence's datasets share (the slices' intensity and angle offset: varying,
+  // used by several of them and by no dataset outside the sequence, not given by --values) is
+  // fitted once, jointly over the sequence's datasets with each one's own parameters, the
+  // rest held; the sequence then holds it at that answer
+  const inSequence = new Set(order);
+  const sequenceShared = Object.keys(held).filter(
+    (name) => isVarying(name) && !Object.hasOwn(settings.values ?? {}, name) && modelOf.every((m, d) => inSequence.has(d) || !uses.get(m)!.has(name)),
+  );
+  let sharedStage: SequenceSharedStage | undefined;
+  if (sequenceShared.length > 0) {
+    const jointParameters: Json = {};
+    const jointModels: Json = {};
+    for (const d of order) {
+      const modelId = modelOf[d];
+      jointModels[modelId] = models[modelId];
+      for (const name of uses.get(modelId)!) {
+        jointParameters[name] = sequenceShared.includes(name) || ownOf.get(modelId)!.has(name) ? structuredClone(parameterSpecs[name]) : (held[name] ?? structuredClone(parameterSpecs[name]));
+      }
+    }
+    const jointDatasets = order.map((d) => ({ ...datasets[d], file: path.resolve(path.dirname(file), String(datasets[d]["file"])) }));
+    const fitBlock: Json = { ...((raw["fit"] ?? {}) as Json), method: "lm" };
+    delete fitBlock["sequence"];
+    delete fitBlock["start"];
+    progress?.("shared parameters of the sequence", 0, sequenceShared.join(", "));
+    const { method: _method, start: _start, ...jointSettings } = fitSettings;
+    const joint = await fit({ parameters: jointParameters, models: jointModels, datasets: jointDatasets, fit: fitBlock }, { ...jointSettings, method: "lm", start: "nominal" }, file);
+    const jointValues = joint.toJSON()["parameters"] as Record<string, { value: number; stderr: number | null }>;
+    for (const name of sequenceShared) held[name] = jointValues[name].value;
+    sharedStage = {
+      parameters: Object.fromEntries(sequenceShared.map((name) => [name, { value: jointValues[name].value, stderr: jointValues[name].stderr }])),
+      chi2: joint.leastSquares.chi2,
+      reducedChi2: joint.leastSquares.reducedChi2,
+      datasets: order.length,
+    };
+  }
+  const stillStarting = Object.keys(held).filter((name) => isVarying(name) && !Object.hasOwn(settings.values ?? {}, name) && !sequenceShared.includes(name));
   if (stillStarting.length > 0) {
     warnings.push(
       `${stillStarting.length} held parameter${stillStarting.length > 1 ? "s vary" : " varies"} in the problem but ${stillStarting.length > 1 ? "are" : "is"} held at ${stillStarting.length > 1 ? "their" : "its"} starting value${stillStarting.length > 1 ? "s" : ""} (${stillStarting.slice(0, 5).join(", ")}${stillStarting.length > 5 ? ", …" : ""}): fit what the datasets share first (e.g. the steady states) and pass its result with --values`,
@@ -299,5 +361,5 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
     previous = { slots, values, sd };
     progress?.(`dataset ${d}`, slices.length / order.length, `χ²_red ${(json["reducedChi2"] as number).toPrecision(4)}`);
   }
-  return new SequenceReport(sequence, method, slices, held, (slice) => slotsOfSlice.get(slice)!, warnings);
+  return new SequenceReport(sequence, method, slices, held, (slice) => slotsOfSlice.get(slice)!, warnings, sharedStage);
 }

@@ -224,6 +224,11 @@ async function fitQueued(files: readonly string[], out: string, overrides: Recor
 function printSequence(report: SequenceReport): void {
   const lines: string[] = [];
   lines.push(`sequence of ${report.slices.length} datasets (${report.method}${report.settings.carry === "prior" ? `, each with a normal prior of ${report.settings.priorWidth}× the previous answer's sd` : ", each started from the previous answer"}); ${Object.keys(report.held).length} shared parameters held at their values`);
+  if (report.sharedStage) {
+    const stage = report.sharedStage;
+    const fitted = Object.entries(stage.parameters).map(([name, p]) => `${name} ${p.value.toPrecision(6)} ± ${p.stderr === null ? "—" : p.stderr.toPrecision(2)}`);
+    lines.push(`  shared only by the sequence's datasets, fitted first jointly over its ${stage.datasets} datasets (reduced χ² ${stage.reducedChi2.toFixed(3)}) and then held: ${fitted.join("; ")}`);
+  }
   for (const slice of report.slices) {
     const json = slice.report.toJSON();
     const versus = (json["priorComparison"] as PriorComparison).parameters;
