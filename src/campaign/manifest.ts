@@ -35,7 +35,8 @@
  * file's dQ when its header does not declare it, see io/reflectivityData); per-record
  * `utcOffset` (zone of a zone-less file clock); per-layer `fit` (issue 15 part 2: how the
  * diagnosis fits a layer's SLD, thickness, roughness or density — bounds, a prior, or
- * `"fixed"`; see {@link LayerFit}). A scan's `start` and `end` may be left
+ * `"fixed"`; see {@link LayerFit}); per-scan `intensity` (`"shared"`, `"own"` or a fixed
+ * number: see {@link ManifestScan.intensity}). A scan's `start` and `end` may be left
  * out when the file's header states them (campaign/scanTimes: `.ort`, SNS text, NeXus);
  * `duration_s` then gives an end the header lacks and `utcOffset` the zone of its times.
  * Several beams (issue 15 part 7): `beams` names further beams (each as `beam`), and a
@@ -308,6 +309,12 @@ export interface ManifestScan {
   readonly dqMeasure?: "fwhm" | "sigma";
   /** The name of the beam in the manifest's `beams` that measured this scan; undefined: the campaign's `beam`. */
   readonly beam?: string;
+  /**
+   * The scan's intensity (scale): undefined ("shared" in the file) the beam's scale, fitted once
+   * for all its scans; "own" a scale of this scan's own, fitted (`scale@<id>`: a per-angle or
+   * per-slice normalisation); a number a fixed scale.
+   */
+  readonly intensity?: "own" | number;
 }
 
 export interface ManifestElectrochemistry {
@@ -405,7 +412,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
     const p = `scans[${i}]`;
     const o = v.object(s, p);
-    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "notes"]);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "intensity", "notes"]);
     const id = v.string(o["id"], `${p}.id`);
     const other = scanIds.get(id);
     if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
@@ -427,7 +434,25 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
       const known = Object.keys(beams ?? {});
       throw new ValidationError(`${p}.beam`, `of scan "${id}" names no beam in "beams" (${known.length > 0 ? known.map((b) => JSON.stringify(b)).join(", ") : "the manifest has no beams"}; leave it out for the campaign's beam)`, scanBeamName);
     }
-    return { id, cell, spot, file: v.path(o["file"], `${p}.file`), start, end, ...(duration_s !== undefined ? { duration_s } : {}), ...(utcOffset !== undefined ? { utcOffset } : {}), ...(dataset !== undefined ? { dataset } : {}), ...(nexus ? { nexus } : {}), ...(dqMeasure !== undefined ? { dqMeasure } : {}), ...(scanBeamName !== undefined ? { beam: scanBeamName } : {}) };
+    const intensity = o["intensity"];
+    if (intensity !== undefined && intensity !== "shared" && intensity !== "own" && !(typeof intensity === "number" && Number.isFinite(intensity) && intensity > 0)) {
+      throw new ValidationError(`${p}.intensity`, 'must be "shared" (the beam\'s scale, fitted once for its scans), "own" (a scale of this scan\'s own, fitted) or a positive number (a fixed scale)', intensity);
+    }
+    return {
+      id,
+      cell,
+      spot,
+      file: v.path(o["file"], `${p}.file`),
+      start,
+      end,
+      ...(duration_s !== undefined ? { duration_s } : {}),
+      ...(utcOffset !== undefined ? { utcOffset } : {}),
+      ...(dataset !== undefined ? { dataset } : {}),
+      ...(nexus ? { nexus } : {}),
+      ...(dqMeasure !== undefined ? { dqMeasure } : {}),
+      ...(scanBeamName !== undefined ? { beam: scanBeamName } : {}),
+      ...(intensity !== undefined && intensity !== "shared" ? { intensity } : {}),
+    };
   });
 
   const echemCells = new Map<string, number>();

@@ -427,6 +427,7 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   const cellPath = `cells[${options.cellIndex ?? campaign.cells.indexOf(cell)}]`;
   // a scan naming one of the manifest's `beams` is modelled at that beam (probe, energy, footprint, attenuation)
   const beamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
+  const intensities = new Map(campaign.manifest.scans.map((s) => [s.id, s.intensity]));
   const scanBeams = new Map<string, ScanBeam>();
   const beamOf = (name: string | undefined): ScanBeam | undefined => {
     if (name === undefined) return undefined;
@@ -451,7 +452,8 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
       const mid = 0.5 * (scan.start_s + scan.end_s);
       const dose = doses?.ok ? doses.dose.get(scan.id) : undefined;
       const own = beamOf(beamNames.get(scan.id));
-      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}) };
+      const intensity = intensities.get(scan.id);
+      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}), ...(intensity !== undefined ? { intensity } : {}) };
     });
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);

@@ -59,7 +59,7 @@ import {
 import { curveOnGrid, type Estimator } from "../learn/estimator.ts";
 import { oodScore, shippedEstimator, type OodStatistics } from "../learn/ood.ts";
 import type { FitObjective } from "../optimize/objective.ts";
-import { beamSuffix, type SeriesInput, type StackLayer } from "./seriesModel.ts";
+import { beamSuffix, ownScaleName, type SeriesInput, type StackLayer } from "./seriesModel.ts";
 
 /** A fronting SLD (10⁻⁶ Å⁻²) within this of the family's (X-ray EC 11.71, neutron Si 2.074) is the family's. */
 export const FRONTING_SLD_TOLERANCE: Record<LearnProbe, number> = { xray: 2, neutron: 0.15 };
@@ -165,7 +165,8 @@ export function mapSeriesStart(input: SeriesInput, objective: FitObjective): Ser
   bindSld(BACKING_SLD, backing, `${backing.name}_density`);
   bindLength(BACKING_ROUGHNESS, `${backing.name}_roughness`, backing.roughness_A);
   const suffix = beamSuffix(beam);
-  bindings[SCALE] = has(`scale${suffix}`) ? { name: `scale${suffix}`, factor: 1 } : { fixed: 1 };
+  const scaleName = scan.intensity === "own" ? ownScaleName(scan) : `scale${suffix}`;
+  bindings[SCALE] = has(scaleName) ? { name: scaleName, factor: 1 } : { fixed: typeof scan.intensity === "number" ? scan.intensity : 1 };
   bindings[LOG10_BACKGROUND] = has(`background${suffix}`) ? { name: `background${suffix}`, factor: 1 } : { fixed: 0 };
   bindings[ANGLE_OFFSET] = has("angle_offset") ? { name: "angle_offset", factor: 1 } : { fixed: geometry?.angleOffset_deg?.value ?? 0 };
   // the network's bounds

@@ -11,7 +11,9 @@
  * composition's SLD at that beam, that beam's entry-path attenuation and footprint —
  * with a scale and residual background of its own (`scale_<beam>`, `background_<beam>`:
  * another instrument's normalisation), while every layer's thickness, roughness and
- * density stay shared: the composition ties the X-ray and neutron SLDs together.
+ * density stay shared: the composition ties the X-ray and neutron SLDs together. A scan
+ * may also have an intensity of its own (`SeriesScan.intensity`: a fitted `scale@<id>`, or a
+ * fixed number) instead of its beam's shared scale — per-angle or per-slice normalisations.
  *
  * With a damage model the thickness seen at a scan is the law's value plus a term of
  * the scan's spot's accumulated dose (models/damageModels), so scans at fresh spots
@@ -72,6 +74,8 @@ export interface SeriesScan {
   data: ReflectivityData;
   /** the beam of a scan not measured with the series' own (see the module header); undefined: the series' probe, energy and geometry */
   beam?: ScanBeam;
+  /** the scan's intensity: undefined the beam's shared scale; "own" a fitted scale of its own (`scale@<id>`); a number a fixed scale */
+  intensity?: "own" | number;
 }
 
 /** The beam of a scan measured with another beam than the series' (a manifest's `beams` entry). */
@@ -245,8 +249,10 @@ export function seriesObjective(
   const nuisance = nuisanceSpecs(input);
   const nuisanceParameters = new Map<string, Parameter>();
   for (const spec of nuisance) {
+    // a scan's own scale starts from another scan's (a warm start from the previous scan's answer) when its own is not given
+    const fromOther = spec.name.startsWith(OWN_SCALE_PREFIX) ? Object.entries(start.nuisance ?? {}).find(([name]) => name.startsWith(OWN_SCALE_PREFIX))?.[1] : undefined;
     const parameter = new Parameter(spec.name, {
-      value: clamp(start.nuisance?.[spec.name] ?? spec.initial, spec.min, spec.max),
+      value: clamp(start.nuisance?.[spec.name] ?? fromOther ?? spec.initial, spec.min, spec.max),
       vary: true,
       min: spec.min,
       max: spec.max,
@@ -328,7 +334,7 @@ export function seriesObjective(
     const geometry = beamGeometry ? geometrySpec(beamGeometry, suffix) : undefined;
     const spec = {
       probe,
-      scale: { ref: `scale${suffix}` },
+      scale: scan.intensity === undefined ? { ref: `scale${suffix}` } : scan.intensity === "own" ? { ref: ownScaleName(scan) } : scan.intensity,
       background: { ref: `background${suffix}` },
       ...(geometry ? { geometry } : {}),
       ...(energy_keV !== undefined ? { energy_keV } : {}),
@@ -372,7 +378,8 @@ export interface NuisanceSpec {
 /**
  * The campaign-constant parameters besides the interphase: thickness (±20 % of nominal)
  * of every other finite layer, density (±15 %) of every non-substrate layer given by composition (the fronting medium's too), roughness (0 to max(20, 3×nominal) Å) of every interface
- * except the interphase's own, the curves' scale (0.5–2) and residual background (−1e-6 to 1e-5),
+ * except the interphase's own, the curves' scale (0.5–2; per beam, shared by its scans, or a scan's own
+ * `scale@<id>` with `intensity: "own"`) and residual background (−1e-6 to 1e-5),
  * the beam height of the footprint factor (mm, ±5 sd, > 0), the sample's angle offset (deg, ±5 sd around the manifest's prior) and height offset (mm, likewise), the factor
  * on the entry path's attenuation (prior N(1, relativeSd²), within ±5 sd and ≥ 0) and the electrolyte's incoherent
  * background at 1° (from 0 to value + 5 sd) when the manifest asks to fit them.
@@ -413,15 +420,17 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     if (l.formula === undefined && l.fit?.sld !== undefined) push(l, "sld", { name: `${l.name}_sld`, initial: l.sld ?? 0, min: 0, max: 0, unit: UNITS.sld });
   });
   // one scale and background per beam the scans use (a scan with its own beam: `scale_<beam>`);
-  // the series' own beam keeps the plain names, as in a campaign with one beam
+  // the series' own beam keeps the plain names, as in a campaign with one beam. A beam's scale
+  // only when some scan of it shares it; a scan with an intensity of its own has `scale@<id>`
   const beams = scanBeams(input);
   for (const beam of beams) {
     const suffix = beamSuffix(beam);
-    specs.push({ name: `scale${suffix}`, initial: 1, min: 0.5, max: 2, unit: "1" });
+    if (input.scans.some((scan) => beamSuffix(scan.beam) === suffix && scan.intensity === undefined)) specs.push({ name: `scale${suffix}`, initial: 1, min: 0.5, max: 2, unit: "1" });
     // reduced data usually have the measured background subtracted already, so the
     // residual background may be slightly negative: bounds straddle zero
     specs.push({ name: `background${suffix}`, initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
   }
+  for (const scan of input.scans) if (scan.intensity === "own") specs.push({ name: ownScaleName(scan), initial: 1, min: 0.5, max: 2, unit: "1" });
   // geometry terms the manifest asks to fit, shared by every scan of the cell, each with the
   // manifest's normal prior and bounds ±5 prior sd (cut at a physical floor); the beam
   // height of a footprint and the attenuation factor per beam
@@ -453,6 +462,13 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     specs.push(fitted("incoherent_background", value, sd, "1", { min: 0, initial: value + 0.5 * sd }));
   }
   return specs;
+}
+
+const OWN_SCALE_PREFIX = "scale@";
+
+/** The name of a scan's own scale (`intensity: "own"`). */
+export function ownScaleName(scan: { id: string }): string {
+  return `${OWN_SCALE_PREFIX}${scan.id}`;
 }
 
 /** The suffix of a beam's scale, background, beam height and attenuation factor: "" for the series' own beam, `_<name>` for a scan's own. */
