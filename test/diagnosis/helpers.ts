@@ -80,3 +80,45 @@ export function parabolicKpPopulation(population: PopulationSection): Population
   const underParabolic = [population, ...(population.alternatives ?? [])].find((u): u is PopulationSection | NonNullable<PopulationSection["alternatives"]>[number] => u.law === "parabolic");
   return underParabolic?.parameters["kp"];
 }
+
+/** The reduced MCMC of the default statistics tests (16 walkers, 300 steps). */
+export const REDUCED_MCMC = { walkers: 16, steps: 300, burn: 150 };
+
+/** A 95 % interval as diagnosis.json writes it. */
+export interface IntervalJson {
+  median: number;
+  lo95: number;
+  hi95: number;
+}
+
+/** What the default statistics tests read of a cell of diagnosis.json. */
+export interface CellSummaryJson {
+  shared?: Record<string, IntervalJson>;
+  growth: Record<string, { parameters: Record<string, IntervalJson> }>;
+  timeline: { scan: string; layers: Record<string, { thickness_A: IntervalJson }> }[];
+  fit: { chi2: number; points: number };
+}
+
+/** A minimal valid neutron manifest (Si | Cu | SEI | THF, the SEI and THF by explicit SLD) for manifest-checking tests; `scans` as given. */
+export function minimalNeutronManifest(scans: unknown[] = []): { cells: { stack: Record<string, unknown>[]; [key: string]: unknown }[]; scans: unknown[]; [key: string]: unknown } {
+  return {
+    format: "strata-campaign/1",
+    name: "x",
+    t0: "2026-01-01T00:00:00Z",
+    beam: { probe: "neutron", wavelength_A: 5 },
+    cells: [
+      {
+        id: "A",
+        architecture: "thin-film-reflectometry",
+        electrodeArea_cm2: 1,
+        stack: [
+          { name: "Si", role: "substrate", material: { formula: "Si", density: 2.33 } },
+          { name: "Cu", role: "electrode", material: { formula: "Cu", density: 8.96 }, thickness_A: 500, roughness_A: 4 },
+          { name: "SEI", role: "interphase", material: { sld: 2 }, thickness_A: 20, roughness_A: 5 },
+          { name: "THF", role: "electrolyte", material: { sld: 5.8 }, roughness_A: 5 },
+        ],
+      },
+    ],
+    scans,
+  };
+}

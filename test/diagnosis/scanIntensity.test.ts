@@ -18,7 +18,7 @@ import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { parseManifest } from "../../src/campaign/manifest.ts";
 import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
-import { scenarioFor, TRUE_PARAMETERS } from "./helpers.ts";
+import { minimalNeutronManifest, REDUCED_MCMC, scenarioFor, TRUE_PARAMETERS, type CellSummaryJson } from "./helpers.ts";
 
 /** Each scan's intensity factor: 1 + this × sin(1.7 k). */
 const FACTOR_AMPLITUDE = 0.12;
@@ -26,22 +26,9 @@ const FACTOR_AMPLITUDE = 0.12;
 const SCALE_TOLERANCE = 0.02;
 /** With one shared scale the joint fit's χ² is at least this times the per-scan fit's. */
 const SHARED_MISFIT_RATIO = 3;
-const MCMC = { walkers: 16, steps: 300, burn: 150 };
-
-interface IntervalJson {
-  median: number;
-  lo95: number;
-  hi95: number;
-}
-interface CellJson {
-  shared?: Record<string, IntervalJson>;
-  growth: Record<string, { parameters: Record<string, IntervalJson> }>;
-  fit: { chi2: number; points: number };
-}
-
 const factor = (k: number): number => 1 + FACTOR_AMPLITUDE * Math.sin(1.7 * k);
 
-async function diagnose(dir: string, intensity: unknown): Promise<CellJson> {
+async function diagnose(dir: string, intensity: unknown): Promise<CellSummaryJson> {
   const file = path.join(dir, "campaign.json");
   const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { scans: Record<string, unknown>[] };
   for (const scan of manifest.scans) {
@@ -49,8 +36,8 @@ async function diagnose(dir: string, intensity: unknown): Promise<CellJson> {
     else scan["intensity"] = intensity;
   }
   fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
-  const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["parabolic"], seed: 1, mcmc: MCMC, damage: "off" });
-  return Object.values(diagnosis.json["cells"] as Record<string, CellJson>)[0];
+  const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["parabolic"], seed: 1, mcmc: REDUCED_MCMC, damage: "off" });
+  return Object.values(diagnosis.json["cells"] as Record<string, CellSummaryJson>)[0];
 }
 
 describe("an intensity per scan (manifest scans[k].intensity)", () => {
@@ -92,25 +79,7 @@ describe("an intensity per scan (manifest scans[k].intensity)", () => {
   }, 600_000);
 
   it("a bad intensity: one line naming the field", () => {
-    const manifest = (intensity: unknown): unknown => ({
-      format: "strata-campaign/1",
-      name: "x",
-      t0: "2026-01-01T00:00:00Z",
-      beam: { probe: "neutron", wavelength_A: 5 },
-      cells: [
-        {
-          id: "A",
-          architecture: "thin-film-reflectometry",
-          electrodeArea_cm2: 1,
-          stack: [
-            { name: "Si", role: "substrate", material: { formula: "Si", density: 2.33 } },
-            { name: "SEI", role: "interphase", material: { sld: 2 }, thickness_A: 20, roughness_A: 5 },
-            { name: "THF", role: "electrolyte", material: { sld: 5.8 }, roughness_A: 5 },
-          ],
-        },
-      ],
-      scans: [{ id: "s1", cell: "A", spot: "P1", file: "s1.ort", start: "2026-01-01T00:00:00Z", end: "2026-01-01T00:10:00Z", intensity }],
-    });
+    const manifest = (intensity: unknown): unknown => minimalNeutronManifest([{ id: "s1", cell: "A", spot: "P1", file: "s1.ort", start: "2026-01-01T00:00:00Z", end: "2026-01-01T00:10:00Z", intensity }]);
     expect(parseManifest(manifest("own"), "campaign.json").scans[0].intensity).toBe("own");
     expect(parseManifest(manifest(0.84), "campaign.json").scans[0].intensity).toBe(0.84);
     expect(parseManifest(manifest("shared"), "campaign.json").scans[0].intensity).toBeUndefined();

@@ -19,7 +19,7 @@ import { loadCampaign } from "../../src/campaign/campaign.ts";
 import { parseManifest, resolveMaterialSld } from "../../src/campaign/manifest.ts";
 import { diagnoseCampaign } from "../../src/diagnosis/diagnose.ts";
 import { simulateCampaign } from "../../src/simulation/simulate.ts";
-import { scenarioFor, TRUE_PARAMETERS } from "./helpers.ts";
+import { minimalNeutronManifest, REDUCED_MCMC, scenarioFor, TRUE_PARAMETERS, type CellSummaryJson } from "./helpers.ts";
 
 /** The user's guess of the SEI's SLD is this far above the truth (10⁻⁶ Å⁻²). */
 const GUESS_OFFSET = 1.0;
@@ -27,27 +27,13 @@ const GUESS_OFFSET = 1.0;
 const SLD_RANGE = { below: 3, above: 2 };
 /** With the SLD held at the wrong guess, the SEI thickness at the last scan is off the truth by at least this (Å). */
 const MIN_BIAS_A = 2;
-const MCMC = { walkers: 16, steps: 300, burn: 150 };
-
-interface IntervalJson {
-  median: number;
-  lo95: number;
-  hi95: number;
-}
-interface CellJson {
-  shared?: Record<string, IntervalJson>;
-  growth: Record<string, { parameters: Record<string, IntervalJson> }>;
-  timeline: { scan: string; layers: Record<string, { thickness_A: IntervalJson }> }[];
-  fit: { chi2: number };
-}
-
-async function diagnoseWith(dir: string, edit: (sei: Record<string, unknown>) => void): Promise<{ cell: CellJson; chi2: number }> {
+async function diagnoseWith(dir: string, edit: (sei: Record<string, unknown>) => void): Promise<{ cell: CellSummaryJson; chi2: number }> {
   const file = path.join(dir, "campaign.json");
   const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { stack: Record<string, unknown>[] }[] };
   edit(manifest.cells[0].stack.find((l) => l["role"] === "interphase")!);
   fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
-  const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["parabolic"], seed: 1, mcmc: MCMC, damage: "off" });
-  const cells = diagnosis.json["cells"] as Record<string, CellJson>;
+  const diagnosis = await diagnoseCampaign(await loadCampaign(dir), { mode: "joint", laws: ["parabolic"], seed: 1, mcmc: REDUCED_MCMC, damage: "off" });
+  const cells = diagnosis.json["cells"] as Record<string, CellSummaryJson>;
   const cell = Object.values(cells)[0];
   return { cell, chi2: cell.fit.chi2 };
 }
@@ -98,26 +84,7 @@ describe("an interphase of unknown composition (manifest fit.sld)", () => {
   }, 600_000);
 
   it("a bad fit block: one line naming the field", () => {
-    const base = {
-      format: "strata-campaign/1",
-      name: "x",
-      t0: "2026-01-01T00:00:00Z",
-      beam: { probe: "neutron", wavelength_A: 5 },
-      cells: [
-        {
-          id: "A",
-          architecture: "thin-film-reflectometry",
-          electrodeArea_cm2: 1,
-          stack: [
-            { name: "Si", role: "substrate", material: { formula: "Si", density: 2.33 } },
-            { name: "Cu", role: "electrode", material: { formula: "Cu", density: 8.96 }, thickness_A: 500, roughness_A: 4 },
-            { name: "SEI", role: "interphase", material: { sld: 2 }, thickness_A: 20, roughness_A: 5 },
-            { name: "THF", role: "electrolyte", material: { sld: 5.8 }, roughness_A: 5 },
-          ],
-        },
-      ],
-      scans: [],
-    };
+    const base = minimalNeutronManifest();
     const withFit = (layer: number, fit: unknown): unknown => {
       const m = structuredClone(base) as { cells: { stack: Record<string, unknown>[] }[] };
       m.cells[0].stack[layer]["fit"] = fit;
