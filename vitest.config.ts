@@ -7,10 +7,18 @@ import { configDefaults, defineConfig } from "vitest/config";
  * - `calibration` (`npm run test:calibration`): the seeded calibration suites at full size
  *   (STRATA_CALIBRATION=full; see test/calibrationScale.ts) and the fuzz harnesses at
  *   their long-run size;
- * - `service` (`npm run test:service`): the live service's long runs — latency over a
- *   100-scan replay, SIGKILL crash safety, concurrent-client load (test/service-long/),
- *   one file at a time so their timings are not shared with another suite.
+ * - `service` (`npm run test:service`): the long end-to-end runs — the live service's latency
+ *   over a 100-scan replay, SIGKILL crash safety, concurrent-client load (test/service-long/),
+ *   and the digital twin's three side-by-side CLI runs (test/cli/twin.test.ts) — one file at
+ *   a time so their timings are not shared with another suite.
  */
+/**
+ * The twin's CLI runs (three `strata twin` processes, minutes each since the six-scan
+ * diagnoses pick the logarithmic law whose chains run to their wall-time cap) took 422 s of
+ * an 815-s default suite on 2 cores, and slowed every file beside them: they run in the
+ * `service` project, alone.
+ */
+const LONG_RUNS = ["test/service-long/**/*.test.ts", "test/cli/twin.test.ts"];
 const CALIBRATION_SUITES = [
   "test/diagnosis/calibration.test.ts",
   "test/diagnosis/damage.test.ts",
@@ -54,7 +62,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CALIBRATION_ONLY, "test/service-long/**"], env: { TZ: "UTC" } },
+        test: { name: "default", include: ["src/**/*.test.ts", "test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...CALIBRATION_ONLY, ...LONG_RUNS], env: { TZ: "UTC" } },
       },
       {
         extends: true,
@@ -62,7 +70,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "service", include: ["test/service-long/**/*.test.ts"], fileParallelism: false, testTimeout: 900_000, hookTimeout: 120_000, env: { TZ: "UTC" } },
+        test: { name: "service", include: LONG_RUNS, fileParallelism: false, testTimeout: 900_000, hookTimeout: 120_000, env: { TZ: "UTC" } },
       },
     ],
   },
