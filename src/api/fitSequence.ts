@@ -31,7 +31,7 @@ import { readJsonFile } from "../io/json.ts";
 import { parseProblemFile, parseSequence, type FitMethod, type SequenceSettings } from "../io/problemFile.ts";
 import type { PriorComparison } from "../fit/priorComparison.ts";
 import { fit, type FitReport, type FitSettings } from "./fit.ts";
-import { isVaryingSpec, modelUses } from "./problemStructure.ts";
+import { isVaryingSpec, modelUses, subProblem } from "./problemStructure.ts";
 
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -264,22 +264,14 @@ export async function fitSequence(problem: string | Json, settings: SequenceFitS
   );
   let sharedStage: SequenceSharedStage | undefined;
   if (sequenceShared.length > 0) {
-    const jointParameters: Json = {};
-    const jointModels: Json = {};
-    for (const d of order) {
-      const modelId = modelOf[d];
-      jointModels[modelId] = models[modelId];
-      for (const name of uses.get(modelId)!) {
-        jointParameters[name] = sequenceShared.includes(name) || ownOf.get(modelId)!.has(name) ? structuredClone(parameterSpecs[name]) : (held[name] ?? structuredClone(parameterSpecs[name]));
-      }
-    }
-    const jointDatasets = order.map((d) => ({ ...datasets[d], file: path.resolve(path.dirname(file), String(datasets[d]["file"])) }));
-    const fitBlock: Json = { ...((raw["fit"] ?? {}) as Json), method: "lm" };
-    delete fitBlock["sequence"];
-    delete fitBlock["start"];
+    // the sequence's datasets as one problem (api/problemStructure subProblem), everything but their own and shared-only parameters held
+    const problemOfSequence = subProblem(raw, order);
+    const jointParameters = problemOfSequence["parameters"] as Json;
+    const ownAny = new Set(order.flatMap((d) => [...ownOf.get(modelOf[d])!]));
+    for (const name of Object.keys(jointParameters)) if (!sequenceShared.includes(name) && !ownAny.has(name) && held[name] !== undefined) jointParameters[name] = held[name];
     progress?.("shared parameters of the sequence", 0, sequenceShared.join(", "));
     const { method: _method, start: _start, ...jointSettings } = fitSettings;
-    const joint = await fit({ parameters: jointParameters, models: jointModels, datasets: jointDatasets, fit: fitBlock }, { ...jointSettings, method: "lm", start: "nominal" }, file);
+    const joint = await fit(problemOfSequence, { ...jointSettings, method: "lm", start: "nominal" }, file);
     const jointValues = joint.toJSON()["parameters"] as Record<string, { value: number; stderr: number | null }>;
     for (const name of sequenceShared) held[name] = jointValues[name].value;
     sharedStage = {

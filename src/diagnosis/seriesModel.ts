@@ -400,8 +400,10 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   };
   input.stack.forEach((l, j) => {
     // the interphase's own SLD when its composition is unknown (its roughness and density are parameters of their own)
+    // a fitted explicit SLD (`fit.sld`; held otherwise) starts at the manifest's value; push takes its bounds from the fit block
+    const sld = (): NuisanceSpec => ({ name: `${l.name}_sld`, initial: l.sld ?? 0, min: -Infinity, max: Infinity, unit: UNITS.sld });
     if (j === input.interphase) {
-      if (l.fit?.sld !== undefined && l.fit.sld !== "fixed") push(l, "sld", { name: `${l.name}_sld`, initial: l.sld ?? 0, min: l.fit.sld.min, max: l.fit.sld.max, unit: UNITS.sld });
+      if (l.formula === undefined && l.fit?.sld !== undefined) push(l, "sld", sld());
       return;
     }
     if (j > 0) {
@@ -416,8 +418,7 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     // a crystalline substrate's is known, and fixing it anchors the SLD scale (with every
     // density free, only differences of SLD would be measured)
     if (l.formula && l.density !== undefined) push(l, "density", l.role !== "substrate" ? { name: `${l.name}_density`, initial: l.density, min: 0.85 * l.density, max: 1.15 * l.density, unit: "g/cm³" } : undefined);
-    // an explicit SLD is fixed unless the manifest fits it
-    if (l.formula === undefined && l.fit?.sld !== undefined) push(l, "sld", { name: `${l.name}_sld`, initial: l.sld ?? 0, min: 0, max: 0, unit: UNITS.sld });
+    if (l.formula === undefined && l.fit?.sld !== undefined) push(l, "sld", sld());
   });
   // one scale and background per beam the scans use (a scan with its own beam: `scale_<beam>`);
   // the series' own beam keeps the plain names, as in a campaign with one beam. A beam's scale

@@ -17,10 +17,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fit } from "../../src/api/fit.ts";
 import { fitSequence } from "../../src/api/fitSequence.ts";
-import { buildProblem } from "../../src/fit/problem.ts";
-import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { runCli } from "../cli/run.ts";
-import { authorsByName, exampleProblem, withinAuthors } from "./snsCuThf.ts";
+import { authorsByName, chi2PerDataset, exampleProblem, withinAuthors } from "./snsCuThf.ts";
 
 /** The published trend: slices 9–13 thicker than slices 1–3 by at least this (authors: ≈ 10 Å). */
 const TREND_MIN_A = 8;
@@ -34,21 +32,6 @@ const within = (name: string, value: number): boolean => withinAuthors(authors, 
 const values = Object.fromEntries([...authors].map(([name, a]) => [name, a.best]));
 const SLICES = Array.from({ length: 15 }, (_, i) => 6 + i);
 const { json, file } = exampleProblem("PROBLEM-full.json");
-
-/** χ² of each of PROBLEM-full's 21 datasets at the given values (the rest at the file's). */
-function chi2PerDataset(at: ReadonlyMap<string, number>): number[] {
-  const copy = structuredClone(json);
-  for (const [name, spec] of Object.entries(copy.parameters)) spec.value = at.get(name) ?? spec.value;
-  const problem = buildProblem(parseProblemFile(copy, file));
-  const residuals = problem.objective.residuals(problem.objective.initial());
-  let offset = 0;
-  return problem.terms.map((term) => {
-    let sum = 0;
-    for (let i = 0; i < term.q.length; i++) sum += residuals[offset + i] ** 2;
-    offset += term.q.length;
-    return sum;
-  });
-}
 
 describe("fitSequence on the 15 SNS time slices", () => {
   it("LM: each slice starts from the previous answer; the Cu thickness follows the authors' 511 → 522 Å within their 3 σ", async () => {
@@ -81,7 +64,7 @@ describe("fitSequence on the 15 SNS time slices", () => {
     expect(report.held["I_tNR"]).toBe(report.sharedStage!.parameters["I_tNR"].value);
     expect(report.warnings).toEqual([]);
     // the slices interpolate Strata's steady states, which lie in another basin than the authors' (snsGlobal.test.ts): each slice's χ² is within this of theirs
-    const authorsChi2 = chi2PerDataset(new Map(Object.entries(values)));
+    const authorsChi2 = chi2PerDataset(json, file, new Map(Object.entries(values)));
     report.slices.forEach((slice) => {
       const ratio = slice.report.leastSquares.chi2 / authorsChi2[slice.dataset];
       expect(ratio, `dataset ${slice.dataset}: χ² ${slice.report.leastSquares.chi2} against the authors' ${authorsChi2[slice.dataset]}`).toBeLessThanOrEqual(OWN_STEADY_CHI2_RATIO);

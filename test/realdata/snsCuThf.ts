@@ -8,6 +8,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { buildProblem } from "../../src/fit/problem.ts";
+import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { sharedRoot } from "../paths.ts";
 
 export const snsRoot = path.join(sharedRoot, "realdata", "sns-cu-thf-2025");
@@ -123,3 +125,21 @@ export function withinAuthors(authors: ReturnType<typeof authorsByName>, name: s
   const a = authors.get(name)!;
   return Math.abs(value - a.mean) <= Math.max(AUTHORS_SIGMAS * a.sd, AUTHORS_RELATIVE * Math.abs(a.mean));
 }
+
+/** χ² of each dataset of a PROBLEM file at the given values (the rest at the file's), in dataset order. */
+export function chi2PerDataset(json: ProblemJson, file: string, values: ReadonlyMap<string, number>): number[] {
+  const copy = structuredClone(json);
+  for (const [name, spec] of Object.entries(copy.parameters)) spec.value = values.get(name) ?? spec.value;
+  const problem = buildProblem(parseProblemFile(copy, file));
+  const residuals = problem.objective.residuals(problem.objective.initial());
+  let offset = 0;
+  return problem.terms.map((term) => {
+    let sum = 0;
+    for (let i = 0; i < term.q.length; i++) sum += residuals[offset + i] ** 2;
+    offset += term.q.length;
+    return sum;
+  });
+}
+
+/** The sum of `values[from..to)`. */
+export const sumOf = (values: readonly number[], from = 0, to = values.length): number => values.slice(from, to).reduce((s, x) => s + x, 0);

@@ -23,7 +23,7 @@ import { fit } from "../../src/api/fit.ts";
 import { buildProblem } from "../../src/fit/problem.ts";
 import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { levenbergMarquardt } from "../../src/optimize/levenbergMarquardt.ts";
-import { authorsByName, exampleProblem, withinAuthors, type ProblemJson } from "./snsCuThf.ts";
+import { authorsByName, chi2PerDataset, exampleProblem, sumOf, withinAuthors, type ProblemJson } from "./snsCuThf.ts";
 
 const SEEDS = [1, 2, 3];
 /** LM budget on the 21 curves (40 parameters): ~75 Jacobians. */
@@ -36,17 +36,9 @@ const within = (name: string, value: number): boolean => withinAuthors(authors, 
 
 /** χ² of each state (OCV1: datasets 0–2, OCV2: 3–5, then each slice: 6–20) and in total at the given values. */
 function chi2ByState(json: ProblemJson, file: string, values: Map<string, number>): { total: number; states: number[] } {
-  const copy = structuredClone(json);
-  for (const [name, spec] of Object.entries(copy.parameters)) spec.value = values.get(name) ?? spec.value;
-  const problem = buildProblem(parseProblemFile(copy, file));
-  const residuals = problem.objective.residuals(problem.objective.initial());
-  const states = Array.from({ length: Math.max(2, problem.terms.length - 4) }, () => 0);
-  let offset = 0;
-  problem.terms.forEach((term, k) => {
-    for (let i = 0; i < term.q.length; i++) states[k < 3 ? 0 : k < 6 ? 1 : k - 4] += residuals[offset + i] ** 2;
-    offset += term.q.length;
-  });
-  return { total: states.reduce((s, x) => s + x, 0), states };
+  const perDataset = chi2PerDataset(json, file, values);
+  const states = [sumOf(perDataset, 0, 3), sumOf(perDataset, 3, 6), ...perDataset.slice(6)];
+  return { total: sumOf(states), states };
 }
 
 const authorsValues = new Map([...authors].map(([name, a]) => [name, a.best]));

@@ -14,10 +14,8 @@
 import { describe, expect, it } from "vitest";
 import { fit } from "../../src/api/fit.ts";
 import { datasetGroups, subProblem } from "../../src/api/problemStructure.ts";
-import { buildProblem } from "../../src/fit/problem.ts";
-import { parseProblemFile } from "../../src/io/problemFile.ts";
 import { runCli } from "../cli/run.ts";
-import { authorsByName, exampleProblem, type ProblemJson } from "./snsCuThf.ts";
+import { authorsByName, chi2PerDataset, exampleProblem, sumOf, type ProblemJson } from "./snsCuThf.ts";
 
 const SEEDS = [1, 2, 3];
 /** Issue 15: a real-data fit of one state (≈ 15 parameters) within this (s); the co-fit of two states is held to it too. */
@@ -28,17 +26,8 @@ const authors = new Map([...authorsByName()].map(([name, a]) => [name, a.best]))
 
 /** χ² of OCV1 (datasets 0–2) and OCV2 (3–5) at the given values (the rest at the file's). */
 function chi2ByState(json: ProblemJson, values: ReadonlyMap<string, number>): [number, number] {
-  const copy = structuredClone(json);
-  for (const [name, spec] of Object.entries(copy.parameters)) spec.value = values.get(name) ?? spec.value;
-  const problem = buildProblem(parseProblemFile(copy, steady.file));
-  const residuals = problem.objective.residuals(problem.objective.initial());
-  const states: [number, number] = [0, 0];
-  let offset = 0;
-  problem.terms.forEach((term, k) => {
-    for (let i = 0; i < term.q.length; i++) states[k < 3 ? 0 : 1] += residuals[offset + i] ** 2;
-    offset += term.q.length;
-  });
-  return states;
+  const perDataset = chi2PerDataset(json, steady.file, values);
+  return [sumOf(perDataset, 0, 3), sumOf(perDataset, 3, 6)];
 }
 
 describe("datasetGroups on the SNS problem files", () => {
