@@ -7,6 +7,7 @@
  * Parameters carry the units of the model field they stand for (Å, 10⁻⁶ Å⁻², …).
  */
 import fs from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { siblingModule } from "../core/worker.ts";
@@ -26,6 +27,9 @@ import { checkAborted, plainJson } from "./json.ts";
 import { defaultStart, resolveStart, type ResolvedStart, type StartRecord } from "./learnedStart.ts";
 import { datasetGroups, subProblem } from "./problemStructure.ts";
 import { readJsonFile } from "../io/json.ts";
+
+/** MCMC worker threads when `fit.mcmc.threads` is not given: the machine's cores, at most this many. */
+const MAX_MCMC_THREADS = 4;
 
 export type { Problem, LeastSquaresResult, EnsembleResult, UncertaintyWords, FitStart, StartRecord };
 
@@ -293,7 +297,7 @@ async function runFit(problem: Problem, file: string | undefined, likelihood: st
       // run until every parameter has mixed (ESS and chain length against τ), within the wall-time cap
       tauFactor: mcmc.tauFactor,
       untilMixed: { minEss: mcmc.minEss, maxSeconds: mcmc.maxSeconds },
-      threads: mcmc.threads,
+      threads: Math.max(1, mcmc.threads ?? Math.min(availableParallelism(), MAX_MCMC_THREADS)),
       // worker threads rebuild the objective from the problem file; a problem given as an object runs in this thread
       ...(file !== undefined
         ? { worker: { module: fileURLToPath(siblingModule(import.meta.url, "../fit/problem")), export: "objectiveFromProblemFile", spec: { file: path.resolve(file) } } }

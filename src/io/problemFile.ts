@@ -38,12 +38,12 @@ export interface FitSettings {
   /** undefined: "auto" when method is "de", else "nominal" (api/learnedStart) */
   start: FitStart | undefined;
   /**
-   * walkers undefined: the sampler's default; steps 2000, burn 500, thin 1, threads 1 by
-   * default. The chain then runs until every parameter has ESS ≥ minEss and the chain ≥
-   * tauFactor·τ (defaults 400 and 50; 0 turns a target off), within maxSeconds of wall
-   * time (default 60 s).
+   * walkers undefined: the sampler's default; steps 2000, burn 500, thin 1; threads
+   * undefined: the machine's cores, at most 4 (api/fit). The chain then runs until every
+   * parameter has ESS ≥ minEss and the chain ≥ tauFactor·τ (defaults 400 and 50; 0 turns a
+   * target off), within maxSeconds of wall time (default 60 s).
    */
-  mcmc: { walkers: number | undefined; steps: number; burn: number; thin: number; threads: number; minEss: number; tauFactor: number; maxSeconds: number };
+  mcmc: { walkers: number | undefined; steps: number; burn: number; thin: number; threads: number | undefined; minEss: number; tauFactor: number; maxSeconds: number };
   /** populationSize and maxGenerations undefined: the optimiser's defaults; polish true by default */
   de: { populationSize: number | undefined; maxGenerations: number | undefined; polish: boolean };
   /** `fit.sequence`: fit the datasets one after another (api/fitSequence); undefined: one joint fit */
@@ -230,7 +230,7 @@ function parseSettings(spec: unknown): FitSettings {
     steps: positiveInteger(mcmcSpec["steps"], "fit.mcmc.steps", 2000),
     burn: positiveInteger(mcmcSpec["burn"], "fit.mcmc.burn", 500),
     thin: Math.max(1, positiveInteger(mcmcSpec["thin"], "fit.mcmc.thin", 1)),
-    threads: Math.max(1, positiveInteger(mcmcSpec["threads"], "fit.mcmc.threads", 1)),
+    threads: positiveInteger(mcmcSpec["threads"], "fit.mcmc.threads", undefined),
     minEss: nonNegativeNumber(mcmcSpec["minEss"], "fit.mcmc.minEss", 400),
     tauFactor: nonNegativeNumber(mcmcSpec["tauFactor"], "fit.mcmc.tauFactor", 50),
     maxSeconds: nonNegativeNumber(mcmcSpec["maxSeconds"], "fit.mcmc.maxSeconds", 60, true),
