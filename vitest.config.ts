@@ -42,6 +42,9 @@ const CALIBRATION_SUITES = [
  * runs them, the default project leaves them out instead of carrying skipped tests.
  */
 const CALIBRATION_ONLY = [
+  // the damage calibration's reduced run (105 s of a 546-s default suite on 2 cores on 7 Dec)
+  // left no room for the per-scan and law-in-time tests under the 10-minute promise
+  "test/diagnosis/damage.test.ts",
   "test/diagnosis/geometry.test.ts",
   "test/diagnosis/jointBeams.calibration.test.ts",
   "test/diagnosis/multimodal.test.ts",

@@ -160,6 +160,20 @@ export interface LayerPropertyFit {
   readonly min: number;
   readonly max: number;
   readonly prior?: { readonly mean: number; readonly sd: number };
+  /**
+   * A value per scan (`<layer>_<property>@<scan id>`, each with these bounds and prior) instead
+   * of one shared by the cell's scans: an electrode that dissolves or plates during a sequence,
+   * an outer SEI whose SLD changes as it grows. Not for the interphase's roughness or density.
+   */
+  readonly perScan?: true;
+  /**
+   * `"linear"`: the property changes linearly in time, value(t) = `<name>` + `<name>_rate`·t_h
+   * (t_h hours since t0), the value at t0 within these bounds and prior, the rate within
+   * ±(max − min) per the campaign's span — an outer SEI whose SLD falls as it grows, an
+   * electrode that dissolves steadily. Fitted by the joint fits (of two scans or more); a scan
+   * fitted alone has a value of its own. Not for the interphase's roughness or density.
+   */
+  readonly law?: "linear";
 }
 
 /**
@@ -865,7 +879,18 @@ function parseLayerFit(
       continue;
     }
     const so = v.object(spec, kp);
-    v.keys(so, kp, ["min", "max", "mean", "sd"]);
+    v.keys(so, kp, ["min", "max", "mean", "sd", "perScan", "law"]);
+    const perScan = so["perScan"] === undefined ? false : so["perScan"];
+    if (typeof perScan !== "boolean") throw new ValidationError(`${kp}.perScan`, "must be true or false", perScan);
+    if (perScan && layer.role === "interphase" && key !== "sld") {
+      throw new ValidationError(`${kp}.perScan`, `the interphase's ${key === "density" ? "density" : "roughness"} is one per cell (its thickness is per scan or by the growth law); a property per scan is for its SLD or another layer`, perScan);
+    }
+    const law = so["law"];
+    if (law !== undefined && law !== "linear") throw new ValidationError(`${kp}.law`, 'must be "linear" (value + rate × hours since t0)', law);
+    if (law !== undefined && perScan) throw new ValidationError(`${kp}.law`, 'a property follows a law over time or is free per scan ("perScan"), not both', law);
+    if (law !== undefined && layer.role === "interphase" && key !== "sld") {
+      throw new ValidationError(`${kp}.law`, `the interphase's ${key === "density" ? "density" : "roughness"} is one per cell; for an interphase whose density changes as it grows give it an explicit SLD with "fit": {"sld": {…, "law": "linear"}}`, law);
+    }
     const mean = so["mean"] === undefined ? undefined : v.number(so["mean"], `${kp}.mean`, {});
     const sd = so["sd"] === undefined ? undefined : v.number(so["sd"], `${kp}.sd`, { gt: 0 });
     if ((mean === undefined) !== (sd === undefined)) throw new ValidationError(kp, 'a prior needs both "mean" and "sd"', spec);
@@ -875,7 +900,7 @@ function parseLayerFit(
     if (min === undefined || max === undefined) throw new ValidationError(kp, 'needs bounds ("min" and "max"), a prior ("mean" and "sd"), or "fixed"', spec);
     if (!(max > min)) throw new ValidationError(`${kp}.max`, `must be greater than min (${min})`, max);
     if (mean !== undefined && (mean < min || mean > max)) throw new ValidationError(`${kp}.mean`, `must lie within [${min}, ${max}]`, mean);
-    fit[key] = { min, max, ...(mean !== undefined ? { prior: { mean, sd: sd! } } : {}) };
+    fit[key] = { min, max, ...(mean !== undefined ? { prior: { mean, sd: sd! } } : {}), ...(perScan ? { perScan: true as const } : {}), ...(law !== undefined ? { law } : {}) };
   }
   return fit;
 }

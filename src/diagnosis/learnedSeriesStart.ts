@@ -59,7 +59,7 @@ import {
 import { curveOnGrid, type Estimator } from "../learn/estimator.ts";
 import { oodScore, shippedEstimator, type OodStatistics } from "../learn/ood.ts";
 import type { FitObjective } from "../optimize/objective.ts";
-import { beamSuffix, ownScaleName, type SeriesInput, type StackLayer } from "./seriesModel.ts";
+import { beamSuffix, ownScaleName, perScanName, type SeriesInput, type StackLayer } from "./seriesModel.ts";
 
 /** A fronting SLD (10⁻⁶ Å⁻²) within this of the family's (X-ray EC 11.71, neutron Si 2.074) is the family's. */
 export const FRONTING_SLD_TOLERANCE: Record<LearnProbe, number> = { xray: 2, neutron: 0.15 };
@@ -142,15 +142,19 @@ export function mapSeriesStart(input: SeriesInput, objective: FitObjective): Ser
     return out(`fronting ${stack[0].name} has SLD ${fronting.toFixed(3)}, not the family's (${probe === "xray" ? "electrolyte" : "Si"} ${frontingSld} ± ${FRONTING_SLD_TOLERANCE[probe]})`);
   }
   const names = objective.names;
+  // a property fitted per scan (`fit.<property>.perScan`) is this scan's own parameter
+  const own = (name: string): string => (names.includes(perScanName(name, scan)) ? perScanName(name, scan) : name);
   const has = (name: string): boolean => names.includes(name);
   const bindings: (Binding | undefined)[] = Array.from({ length: PARAMETER_COUNT }, () => undefined);
-  const bindSld = (slot: number, l: StackLayer, densityName: string): void => {
+  const bindSld = (slot: number, l: StackLayer, densityParameter: string): void => {
     const per = sldPerDensity(l, probe, energy_keV, wavelength_A);
     // a layer of unknown composition whose SLD the manifest fits (`fit.sld`) binds that parameter directly
-    const sldName = `${l.name}_sld`;
+    const sldName = own(`${l.name}_sld`);
+    const densityName = own(densityParameter);
     bindings[slot] = has(sldName) && probe === input.probe ? { name: sldName, factor: 1 } : per !== undefined && has(densityName) ? { name: densityName, factor: per } : { fixed: sldOf(l) };
   };
-  const bindLength = (slot: number, name: string, fixed: number): void => {
+  const bindLength = (slot: number, parameter: string, fixed: number): void => {
+    const name = own(parameter);
     bindings[slot] = has(name) ? { name, factor: 1 } : { fixed };
   };
   for (let k = 0; k < layers; k++) {

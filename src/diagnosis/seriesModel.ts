@@ -52,6 +52,10 @@ export interface SeriesPropertyFit {
   min: number;
   max: number;
   prior?: { mean: number; sd: number };
+  /** one parameter per scan (`<name>@<scan id>`) instead of one shared by the scans */
+  perScan?: true;
+  /** "linear": `<name>` (at t0) + `<name>_rate` (per hour) × hours since t0, per scan as `<name>@<scan id>` */
+  law?: "linear";
 }
 
 /** A layer's `fit` block (campaign/manifest LayerFit): per property "fixed" or a {@link SeriesPropertyFit}. */
@@ -249,8 +253,10 @@ export function seriesObjective(
   const nuisance = nuisanceSpecs(input);
   const nuisanceParameters = new Map<string, Parameter>();
   for (const spec of nuisance) {
-    // a scan's own scale starts from another scan's (a warm start from the previous scan's answer) when its own is not given
-    const fromOther = spec.name.startsWith(OWN_SCALE_PREFIX) ? Object.entries(start.nuisance ?? {}).find(([name]) => name.startsWith(OWN_SCALE_PREFIX))?.[1] : undefined;
+    // a scan's own value (scale@<id>, Cu_thickness@<id>) starts from another scan's (a warm start
+    // from the previous scan's answer), or from the shared one, when its own is not given
+    const base = perScanBase(spec.name);
+    const fromOther = base === undefined ? undefined : (Object.entries(start.nuisance ?? {}).find(([name]) => perScanBase(name) === base)?.[1] ?? start.nuisance?.[base]);
     const parameter = new Parameter(spec.name, {
       value: clamp(start.nuisance?.[spec.name] ?? fromOther ?? spec.initial, spec.min, spec.max),
       vary: true,
@@ -261,6 +267,28 @@ export function seriesObjective(
     });
     nuisanceParameters.set(spec.name, parameter);
     named.set(spec.name, parameter);
+  }
+  // a property following a linear law: its value at each scan, `<name>@<scan id>`, from the value at t0 and the rate
+  for (const spec of nuisance) {
+    if (spec.rateOf === undefined) continue;
+    for (const scan of input.scans) {
+      const hours = scan.time_s / 3600;
+      named.set(perScanName(spec.rateOf, scan), new Parameter(perScanName(spec.rateOf, scan), { expr: `${spec.rateOf} + ${spec.name} * (${hours.toPrecision(15)})`, unit: nuisanceParameters.get(spec.rateOf)?.unit ?? "" }));
+    }
+  }
+  // the value at t0 of a law property starts from the scans' own values when a start gives them (a line through them)
+  for (const spec of nuisance) {
+    if (spec.rateOf === undefined || start.nuisance === undefined || start.nuisance[spec.rateOf] !== undefined) continue;
+    const points = input.scans.flatMap((scan) => {
+      const v = start.nuisance![perScanName(spec.rateOf!, scan)];
+      return v === undefined ? [] : [{ x: scan.time_s / 3600, y: v }];
+    });
+    if (points.length === 0) continue;
+    const line = lineThrough(points);
+    const value = nuisanceParameters.get(spec.rateOf)!;
+    value.value = clamp(line.intercept, value.bounds.min, value.bounds.max);
+    const rate = nuisanceParameters.get(spec.name)!;
+    rate.value = clamp(line.slope, rate.bounds.min, rate.bounds.max);
   }
   const roughnessFit = interphaseFit(layer, "roughness_A", { min: 0, max: 60 });
   const roughness = new Parameter("interphase_roughness", {
@@ -342,14 +370,17 @@ export function seriesObjective(
       layers: input.stack.map((l, j) => {
         const isInterphase = j === input.interphase;
         const out: Record<string, unknown> = { name: l.name };
-        if (j > 0 && j < input.stack.length - 1) out["thickness"] = isInterphase ? { ref: key } : named.has(`${l.name}_thickness`) ? { ref: `${l.name}_thickness` } : (l.thickness_A ?? 0);
-        if (j > 0) out["roughness"] = isInterphase ? { ref: "interphase_roughness" } : named.has(`${l.name}_roughness`) ? { ref: `${l.name}_roughness` } : l.roughness_A;
+        // a fitted property: this scan's own (`fit.<property>.perScan`) or the cell's shared parameter
+        const fitted = (name: string): { ref: string } | undefined => (named.has(perScanName(name, scan)) ? { ref: perScanName(name, scan) } : named.has(name) ? { ref: name } : undefined);
+        if (j > 0 && j < input.stack.length - 1) out["thickness"] = isInterphase ? { ref: key } : (fitted(`${l.name}_thickness`) ?? l.thickness_A ?? 0);
+        if (j > 0) out["roughness"] = isInterphase ? { ref: "interphase_roughness" } : (fitted(`${l.name}_roughness`) ?? l.roughness_A);
         if (l.formula && l.density !== undefined) {
-          out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : named.has(`${l.name}_density`) ? { ref: `${l.name}_density` } : l.density };
+          out["material"] = { formula: l.formula, density: isInterphase && density ? { ref: "interphase_density" } : (fitted(`${l.name}_density`) ?? l.density) };
         } else {
           const explicit = probe !== input.probe ? l.byProbe?.[probe] : undefined;
           // a fitted SLD (a layer of unknown composition, `fit.sld`) is the series' probe's (one probe: campaign/manifest)
-          out["sld"] = probe === input.probe && named.has(`${l.name}_sld`) ? { ref: `${l.name}_sld` } : (explicit?.sld ?? l.sld ?? 0);
+          const sld = fitted(`${l.name}_sld`);
+          out["sld"] = probe === input.probe && sld ? sld : (explicit?.sld ?? l.sld ?? 0);
           out["isld"] = explicit?.isld ?? l.isld ?? 0;
         }
         return out;
@@ -373,6 +404,8 @@ export interface NuisanceSpec {
   unit: string;
   /** a normal prior (mean, sd) from the manifest, when it gives one */
   prior?: { mu: number; sigma: number };
+  /** the rate of a property's linear law (`fit.<property>.law`): its value at a scan is `<of>` + this × hours since t0 */
+  rateOf?: string;
 }
 
 /**
@@ -396,7 +429,15 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
       return;
     }
     const base = spec ?? { name: `${l.name}_${key === "thickness_A" ? "thickness" : key === "roughness_A" ? "roughness" : key}`, initial: declared.prior?.mean ?? (declared.min + declared.max) / 2, min: declared.min, max: declared.max, unit: UNITS[key] };
-    specs.push({ ...base, initial: clamp(base.initial, declared.min, declared.max), min: declared.min, max: declared.max, ...(declared.prior ? { prior: { mu: declared.prior.mean, sigma: declared.prior.sd } } : {}) });
+    const fitted = { ...base, initial: clamp(base.initial, declared.min, declared.max), min: declared.min, max: declared.max, ...(declared.prior ? { prior: { mu: declared.prior.mean, sigma: declared.prior.sd } } : {}) };
+    // a law over time needs two scans or more; a scan fitted alone has a value of its own
+    if (declared.perScan || (declared.law !== undefined && input.scans.length < 2)) for (const scan of input.scans) specs.push({ ...fitted, name: perScanName(fitted.name, scan) });
+    else specs.push(fitted);
+    if (declared.law === "linear" && input.scans.length >= 2) {
+      const span_h = Math.max(...input.scans.map((scan) => scan.time_s)) / 3600;
+      const limit = (declared.max - declared.min) / Math.max(span_h, MIN_LAW_SPAN_H);
+      specs.push({ name: `${fitted.name}_rate`, initial: 0, min: -limit, max: limit, unit: `${fitted.unit}/h`, rateOf: fitted.name });
+    }
   };
   input.stack.forEach((l, j) => {
     // the interphase's own SLD when its composition is unknown (its roughness and density are parameters of their own)
@@ -465,11 +506,23 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   return specs;
 }
 
-const OWN_SCALE_PREFIX = "scale@";
+/** The shortest campaign span (h) a property's law rate is bounded by (a rate bound of (max − min) per this). */
+const MIN_LAW_SPAN_H = 0.1;
 
 /** The name of a scan's own scale (`intensity: "own"`). */
 export function ownScaleName(scan: { id: string }): string {
-  return `${OWN_SCALE_PREFIX}${scan.id}`;
+  return perScanName("scale", scan);
+}
+
+/** The name of a scan's own value of a parameter (`scale@<id>`, `Cu_thickness@<id>`: an intensity or a layer property per scan). */
+export function perScanName(name: string, scan: { id: string }): string {
+  return `${name}@${scan.id}`;
+}
+
+/** The shared parameter a per-scan one stands for (`Cu_thickness@s3` → `Cu_thickness`), or undefined for a shared one. */
+function perScanBase(name: string): string | undefined {
+  const at = name.indexOf("@");
+  return at < 0 ? undefined : name.slice(0, at);
 }
 
 /** The suffix of a beam's scale, background, beam height and attenuation factor: "" for the series' own beam, `_<name>` for a scan's own. */
@@ -499,6 +552,21 @@ function interphaseFit(layer: StackLayer, key: "roughness_A" | "density", fallba
 /** A parameter's truncated normal prior from a declared fit. */
 function priorOf(fit: SeriesPropertyFit): { prior?: { kind: "truncnormal"; mean: number; sd: number; min: number; max: number } } {
   return fit.prior ? { prior: { kind: "truncnormal", mean: fit.prior.mean, sd: fit.prior.sd, min: fit.min, max: fit.max } } : {};
+}
+
+/** The least-squares line through points (slope 0 through one point, or when every x is the same). */
+function lineThrough(points: readonly { x: number; y: number }[]): { intercept: number; slope: number } {
+  const n = points.length;
+  const mx = points.reduce((sum, p) => sum + p.x, 0) / n;
+  const my = points.reduce((sum, p) => sum + p.y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of points) {
+    sxx += (p.x - mx) ** 2;
+    sxy += (p.x - mx) * (p.y - my);
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return { intercept: my - slope * mx, slope };
 }
 
 function clamp(x: number, lo: number, hi: number): number {

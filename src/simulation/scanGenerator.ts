@@ -54,6 +54,7 @@ import {
   ORT_COLUMNS,
   ortHeader,
   resolveScenario,
+  stackAt,
   stackSlabs,
   thicknessPerCharge,
   writeSpectrum,
@@ -252,7 +253,7 @@ export class ScanGenerator {
     const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate([damage.rate_A_per_Gy, damage.dose_Gy ?? 1], doseMid) : 0;
     const thickness = chemistry + damageTerm;
     const { sigma, observed, scalars } = observedCurve(this.scenario, q, this.#truth, curveAttenuation(this.scenario, this.manifest([])));
-    const r = observed.evaluate(stackSlabs(this.scenario, this.#truth.stack, this.#interphaseIndex, thickness), scalars);
+    const r = observed.evaluate(stackSlabs(this.scenario, stackAt(this.#truth.stack, mid), this.#interphaseIndex, thickness), scalars);
     const random = createRandom(`${String(this.scenario.seed)}:twin:scan:${id}`);
     const rows: number[][] = [[], [], [], []];
     const incident = s.incident * (countTime_s / s.exposure_s);

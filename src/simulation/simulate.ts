@@ -50,6 +50,12 @@ export interface ScenarioLayer {
   roughness_A: number;
   /** interphase only: electrons per formula unit formed (z) */
   electronsPerFormula?: number;
+  /**
+   * a finite layer other than the interphase: its thickness changes by this much per hour of
+   * the campaign (Å/h; an electrode that dissolves or plates), thickness_A at t = 0 — the truth
+   * a manifest's `fit.thickness_A.perScan` recovers scan by scan
+   */
+  thicknessDrift_A_per_h?: number;
 }
 
 export interface Scenario {
@@ -240,6 +246,15 @@ function checkScenarioPlausibility(scenario: Scenario): void {
   if (!(finiteNumber(scans.interval_s, "scans.interval_s") > 0)) throw new ValidationError("scans.interval_s", "must be > 0 s", scans.interval_s);
   if (!Array.isArray(scenario.stack)) throw new ValidationError("stack", "must be a list of layers", scenario.stack);
   const last = scenario.stack.length - 1;
+  scenario.stack.forEach((layer, i) => {
+    if (layer.thicknessDrift_A_per_h === undefined) return;
+    const drift = finiteNumber(layer.thicknessDrift_A_per_h, `stack[${i}].thicknessDrift_A_per_h`);
+    if (i === 0 || i === last || layer.role === "interphase" || layer.thickness_A === undefined) {
+      throw new ValidationError(`stack[${i}].thicknessDrift_A_per_h`, "is for a finite layer other than the interphase (whose thickness follows the growth law)", drift);
+    }
+    const end_h = ((scans.firstAt_s ?? 600) + scans.count * scans.interval_s) / 3600;
+    if (!(layer.thickness_A + drift * end_h > 0)) throw new ValidationError(`stack[${i}].thicknessDrift_A_per_h`, `takes ${layer.name} to ${(layer.thickness_A + drift * end_h).toFixed(1)} Å by the last scan (${end_h.toFixed(2)} h): a thickness must stay > 0`, drift);
+  });
   checkRoughnesses(
     scenario.stack.map((layer, i) => ({ thickness: i === 0 || i === last ? undefined : layer.thickness_A, roughness: layer.roughness_A })),
     (i) => `stack[${i}].roughness_A`,
@@ -251,7 +266,7 @@ const SCENARIO_KEYS = {
   root: ["name", "description", "notes", "seed", "probe", "energy_keV", "wavelength_A", "law", "faradaicFraction", "declaredFaradaicFraction", "holdCurrent", "area_cm2", "stack", "scans", "impedance", "beam", "cells", "geometry", "population", "damage", "nuisance", "beams"],
   law: ["name", "parameters", "restrictTo"],
   holdCurrent: ["I0_A", "on_s", "off_s"],
-  layer: ["name", "role", "material", "thickness_A", "roughness_A", "electronsPerFormula"],
+  layer: ["name", "role", "material", "thickness_A", "roughness_A", "electronsPerFormula", "thicknessDrift_A_per_h"],
   material: ["formula", "density"],
   scans: ["count", "interval_s", "exposure_s", "qMin", "qMax", "points", "dqOverQ_fwhm", "incident", "background", "firstAt_s", "beams"],
   impedance: ["every", "conductivity_S_per_m", "permittivity", "R0_ohm", "noise", "fMin", "fMax", "pointsPerDecade"],
@@ -540,7 +555,8 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
       const chemistry = thicknessAt(mid);
       const damageTerm = damage ? DAMAGE_MODELS[damage.model].evaluate(damageValues, planned.dose_Gy ?? 0) : 0;
       const thickness = chemistry + damageTerm;
-      const slabs = stackSlabs(seen, cellTruth.stack, interphaseIndex, thickness);
+      const scanStack = stackAt(cellTruth.stack, mid);
+      const slabs = stackSlabs(seen, scanStack, interphaseIndex, thickness);
       const r = observed.evaluate(slabs, scalars);
       const rows: number[][] = [[], [], [], []];
       for (let i = 0; i < q.length; i++) {
@@ -561,6 +577,7 @@ export function simulateCampaign(scenarioSpec: unknown, dir: string): Record<str
         thickness_A: chemistry,
         qred_C_per_cm2: qredPerArea(mid),
         ...(damage ? { dose_Gy: planned.dose_Gy ?? 0, observedThickness_A: thickness } : {}),
+        ...(scanStack !== cellTruth.stack && scanStack.some((l, j) => l !== cellTruth.stack[j]) ? { layers: Object.fromEntries(scanStack.filter((l) => l.thicknessDrift_A_per_h !== undefined).map((l) => [l.name, { thickness_A: l.thickness_A }])) } : {}),
       });
     }
     // impedance spectra
@@ -701,6 +718,11 @@ export function ortHeader(scenario: Scenario, id: string, start: string): Record
     },
     reduction: { software: { name: "strata simulate", version: STRATA_VERSION } },
   };
+}
+
+/** A stack's layers at time t (s): each drifting layer (`thicknessDrift_A_per_h`) at its thickness then. */
+export function stackAt(stack: ScenarioLayer[], time_s: number): ScenarioLayer[] {
+  return stack.map((layer) => (layer.thicknessDrift_A_per_h === undefined || layer.thickness_A === undefined ? layer : { ...layer, thickness_A: layer.thickness_A + (layer.thicknessDrift_A_per_h * time_s) / 3600 }));
 }
 
 export function stackSlabs(scenario: Scenario, stack: ScenarioLayer[], interphaseIndex: number, thickness: number): Float64Array {
