@@ -169,9 +169,10 @@ export interface LayerPropertyFit {
   /**
    * `"linear"`: the property changes linearly in time, value(t) = `<name>` + `<name>_rate`·t_h
    * (t_h hours since t0), the value at t0 within these bounds and prior, the rate within
-   * ±(max − min) per the campaign's span — an outer SEI whose SLD falls as it grows, an
-   * electrode that dissolves steadily. Fitted by the joint fits (of two scans or more); a scan
-   * fitted alone has a value of its own. Not for the interphase's roughness or density.
+   * ±(max − min) per the span of the scan times — an outer SEI whose SLD falls as it grows,
+   * an electrode that dissolves steadily. Fitted by the joint fits whose scans span two times
+   * or more (scans all at one time share one value); a scan fitted alone has a value of its
+   * own. Not for the interphase's roughness or density.
    */
   readonly law?: "linear";
 }

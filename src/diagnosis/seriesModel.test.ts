@@ -159,6 +159,39 @@ describe("seriesObjective, law mode: parameters of the joint objective", () => {
   });
 });
 
+describe("a layer property per scan or by a linear law in time (stack[j].fit)", () => {
+  // Closed-form check of the parameters made and of each scan's value under the law.
+  const withFit = (fit: SeriesInput["stack"][number]["fit"], times = TIMES): SeriesInput => {
+    const input = neutronInput();
+    return { ...input, stack: input.stack.map((l) => (l.role === "electrolyte" ? { ...l, fit } : l)), scans: input.scans.map((scan, k) => ({ ...scan, time_s: times[k] })) };
+  };
+  it("perScan: one parameter per scan, each with the declared bounds", () => {
+    const specs = nuisanceSpecs(withFit({ roughness_A: { min: 1, max: 9, perScan: true } })).filter((s) => s.name.startsWith("electrolyte_roughness"));
+    expect(specs.map((s) => [s.name, s.min, s.max])).toEqual(["s0", "s1", "s2"].map((id) => [`electrolyte_roughness@${id}`, 1, 9]));
+  });
+  it("law linear: the value at t0 and a rate within ±(max − min) per the span of scan times; each scan's value is value + rate × hours", () => {
+    const input = withFit({ roughness_A: { min: 1, max: 9, law: "linear" } });
+    const specs = nuisanceSpecs(input).filter((s) => s.name.startsWith("electrolyte_roughness"));
+    const span_h = (TIMES[2] - TIMES[0]) / 3600;
+    expect(specs.map((s) => [s.name, s.min, s.max])).toEqual([
+      ["electrolyte_roughness", 1, 9],
+      ["electrolyte_roughness_rate", -8 / span_h, 8 / span_h],
+    ]);
+    const series = seriesObjective(input, { kind: "law", law: "linear" }, seriesScales(input, 30));
+    const theta = thetaWith(series, { ...LAW_VALUES.linear, ...NUISANCE, electrolyte_roughness: 4, electrolyte_roughness_rate: 1.5 });
+    const values = series.objective.valuesAt(theta);
+    series.models.forEach((model, k) => {
+      expect(model.layers[2].roughness.name).toBe(`electrolyte_roughness@s${k}`);
+      expect(values[series.objective.space.slotOf(model.layers[2].roughness)]).toBeCloseTo(4 + 1.5 * (TIMES[k] / 3600), 12);
+    });
+  });
+  it("law linear on scans all at one time: one shared value; on one scan: the scan's own", () => {
+    expect(nuisanceSpecs(withFit({ roughness_A: { min: 1, max: 9, law: "linear" } }, [600, 600, 600])).filter((s) => s.name.startsWith("electrolyte_roughness")).map((s) => s.name)).toEqual(["electrolyte_roughness"]);
+    const one = withFit({ roughness_A: { min: 1, max: 9, law: "linear" } });
+    expect(nuisanceSpecs({ ...one, scans: one.scans.slice(0, 1) }).filter((s) => s.name.startsWith("electrolyte_roughness")).map((s) => s.name)).toEqual(["electrolyte_roughness@s0"]);
+  });
+});
+
 describe("seriesObjective, law mode: thickness and reflectivity per scan", () => {
   // Closed-form check: thickness against the laws written out above; kernel-direct check:
   // the curve each scan's residuals imply against abeles on a hand-built slab table.

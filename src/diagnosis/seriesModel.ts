@@ -430,11 +430,14 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     }
     const base = spec ?? { name: `${l.name}_${key === "thickness_A" ? "thickness" : key === "roughness_A" ? "roughness" : key}`, initial: declared.prior?.mean ?? (declared.min + declared.max) / 2, min: declared.min, max: declared.max, unit: UNITS[key] };
     const fitted = { ...base, initial: clamp(base.initial, declared.min, declared.max), min: declared.min, max: declared.max, ...(declared.prior ? { prior: { mu: declared.prior.mean, sigma: declared.prior.sd } } : {}) };
-    // a law over time needs two scans or more; a scan fitted alone has a value of its own
-    if (declared.perScan || (declared.law !== undefined && input.scans.length < 2)) for (const scan of input.scans) specs.push({ ...fitted, name: perScanName(fitted.name, scan) });
+    // a law over time needs scans at two times or more: a scan fitted alone has a value of its
+    // own (as per scan), scans all at one time (the angles of one state) share one value
+    const times = input.scans.map((scan) => scan.time_s);
+    const span_h = (Math.max(...times) - Math.min(...times)) / 3600;
+    const lawApplies = declared.law !== undefined && span_h > 0;
+    if (declared.perScan || (declared.law !== undefined && input.scans.length === 1)) for (const scan of input.scans) specs.push({ ...fitted, name: perScanName(fitted.name, scan) });
     else specs.push(fitted);
-    if (declared.law === "linear" && input.scans.length >= 2) {
-      const span_h = Math.max(...input.scans.map((scan) => scan.time_s)) / 3600;
+    if (declared.law === "linear" && lawApplies) {
       const limit = (declared.max - declared.min) / Math.max(span_h, MIN_LAW_SPAN_H);
       specs.push({ name: `${fitted.name}_rate`, initial: 0, min: -limit, max: limit, unit: `${fitted.unit}/h`, rateOf: fitted.name });
     }
@@ -506,7 +509,7 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   return specs;
 }
 
-/** The shortest campaign span (h) a property's law rate is bounded by (a rate bound of (max − min) per this). */
+/** The shortest span of scan times (h) a property's law rate is bounded by: its rate lies within ±(max − min) per the span, or per this when shorter. */
 const MIN_LAW_SPAN_H = 0.1;
 
 /** The name of a scan's own scale (`intensity: "own"`). */
