@@ -39,8 +39,8 @@ export type FitProgress = (stage: string, fraction: number, detail: string) => v
 export interface FitSettings {
   /** overrides the problem's `fit.method` */
   method?: "lm" | "de" | "mcmc";
-  /** override the problem's `fit.mcmc` mixing targets and wall-time cap (s) */
-  mcmc?: { minEss?: number; tauFactor?: number; maxSeconds?: number };
+  /** override the problem's `fit.mcmc` mixing targets, wall-time cap (s) and threads (the calling one included) */
+  mcmc?: { minEss?: number; tauFactor?: number; maxSeconds?: number; threads?: number };
   /** overrides the problem's `fit.seed` */
   seed?: number;
   /** overrides the problem's `fit.start` (api/learnedStart: auto | ml | nominal | global) */
@@ -147,7 +147,7 @@ async function fitProblem(problem: string | Record<string, unknown>, settings: F
   built.warnings.unshift(...new Set(keyWarnings));
   if (settings.method !== undefined) built.settings.method = settings.method;
   if (settings.seed !== undefined) built.settings.seed = settings.seed;
-  for (const key of ["minEss", "tauFactor", "maxSeconds"] as const) {
+  for (const key of ["minEss", "tauFactor", "maxSeconds", "threads"] as const) {
     const value = settings.mcmc?.[key];
     if (value !== undefined) built.settings.mcmc[key] = value;
   }

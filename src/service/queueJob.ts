@@ -64,7 +64,8 @@ async function run(input: JobInput): Promise<Record<string, unknown>> {
       ...(o["method"] !== undefined ? { method: o["method"] as "lm" | "de" | "mcmc" } : {}),
       ...(typeof o["seed"] === "number" ? { seed: o["seed"] } : {}),
       ...(o["dqMeasure"] !== undefined ? { dqMeasure: o["dqMeasure"] as "fwhm" | "sigma" } : {}),
-      ...(o["mcmc"] !== undefined ? { mcmc: o["mcmc"] as Record<string, number> } : {}),
+      // one thread per job, as a queued diagnosis: the worker's concurrency is what spreads jobs over the cores
+      mcmc: { threads: 1, ...(o["mcmc"] as Record<string, number> | undefined) },
     });
     return JSON.parse(JSON.stringify(report.toJSON())) as Record<string, unknown>;
   }
