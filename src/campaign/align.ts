@@ -96,7 +96,7 @@ export interface AlignCellInput {
   cell: ManifestCell;
   clock: CycleClock | undefined;
   scans: { scan: TimedScan; data: ReflectivityData }[];
-  spectra: { entry: ManifestImpedance; spectrum: ImpedanceSpectrum }[];
+  spectra: { entry: ManifestImpedance & { start: IsoTime; end: IsoTime }; spectrum: ImpedanceSpectrum }[];
   /** Gaps longer than this many median intervals are reported. */
   gapFactor: number;
   /** Receives the clock problems. */

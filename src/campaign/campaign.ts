@@ -29,8 +29,10 @@ import { readImpedanceFile, type ImpedanceSpectrum } from "../io/impedance.ts";
 import { readCyclerFile } from "../io/cycler/index.ts";
 import type { CyclerTable } from "../io/cycler/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
-import { manifestBeams, parseIsoTime, parseManifest, parseUtcOffset, resolveMaterialSld, secondsBetween } from "./manifest.ts";
-import type { CampaignManifest, IsoTime, ManifestCell, ManifestElectrochemistry, ManifestNexusMapping } from "./manifest.ts";
+import { checkTimeFromT0, manifestBeams, parseIsoTime, parseManifest, parseUtcOffset, resolveMaterialSld, secondsBetween } from "./manifest.ts";
+import type { CampaignManifest, IsoTime, ManifestCell, ManifestElectrochemistry, ManifestImpedance, ManifestNexusMapping, ManifestTimeSlicesRef } from "./manifest.ts";
+import { readTimeSlices, type TimeSlices } from "../io/timeSlices.ts";
+import { readImpedanceTimes, type ImpedanceTimes } from "../io/impedanceTime.ts";
 import { alignCell, type AlignedScan, type AlignedSpectrum, type CycleClock } from "./align.ts";
 import { headerTimes, resolveScanTimes, type TimedScan } from "./scanTimes.ts";
 import { checkNoPlaceholders } from "./template.ts";
@@ -39,7 +41,8 @@ import { checkNoPlaceholders } from "./template.ts";
 export interface Campaign {
   /** The campaign folder (absolute). */
   dir: string;
-  manifest: CampaignManifest;
+  /** The manifest with every scan's and present spectrum's window resolved (from the manifest, the file's header or clock, or a time-slice JSON). */
+  manifest: Omit<CampaignManifest, "impedance"> & { readonly impedance: readonly TimedImpedance[] };
   /** One entry per manifest cell, in manifest order. */
   cells: CellData[];
   /** Manifest findings, reader warnings and clock problems, de-duplicated. */
@@ -141,8 +144,9 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
   const electrochemistryIndices = manifest.electrochemistry.flatMap((e, i) => (present(`electrochemistry[${i}].file`, e.file) ? [i] : []));
   const impedanceIndices = manifest.impedance.flatMap((e, i) => (present(`impedance[${i}].file`, e.file) ? [i] : []));
 
-  // Scans: each file read once (per NeXus mapping).
+  // Scans: each file read once (per NeXus mapping); each time-slice JSON once per options.
   const curvesByFile = new Map<string, ReflectivityData[]>();
+  const sliceFiles = new Map<string, TimeSlices>();
   const scanData: ReflectivityData[] = [];
   const timedScans: TimedScan[] = [];
   for (const i of scanIndices) {
@@ -169,6 +173,14 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     const names = isOrt && (curves.length > 1 || typeof scan.dataset === "string") ? ortDataSetNames(readOrt(full)) : curves.map((_, k) => String(k));
     const index = selectDataSet(names, scan.dataset, `scans[${i}].dataset`, scan.file, "curves");
     scanData.push(curves[index]);
+    if (scan.timeSlices) {
+      // an event-sliced scan: its window from the reduction's time-slice JSON
+      const window = sliceWindow(scan.timeSlices, `scans[${i}].timeSlices`, scan.file, resolve, sliceFiles, warnings);
+      const times = resolveScanTimes({ ...scan, ...window }, `scans[${i}]`, { starts: [], end: undefined }, manifest.t0, warnings);
+      const from = `time slice ${scan.timeSlices.slice} of ${scan.timeSlices.file}`;
+      timedScans.push({ ...scan, ...times, startFrom: from, endFrom: from });
+      continue;
+    }
     // a window the manifest leaves (partly) out comes from the file's header
     const header = scan.start && scan.end ? { starts: [], end: undefined } : headerTimes(full, curves[index], index);
     timedScans.push({ ...scan, ...resolveScanTimes(scan, `scans[${i}]`, header, manifest.t0, warnings) });
@@ -190,7 +202,6 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     clocks.set(entry.cell, { table, start: recordStart(entry, table, jsonPath, warnings) });
   }
 
-  const presentImpedance = impedanceIndices.map((i) => manifest.impedance[i]);
   const spectra: ImpedanceSpectrum[] = impedanceIndices.map((i) => {
     const entry = manifest.impedance[i];
     try {
@@ -201,6 +212,15 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
       throw withContext(error, `impedance[${i}].file`);
     }
   });
+  // a window the manifest leaves out comes from the file's clock
+  // (an entry whose file is not there yet and whose window is the file's is left out until it is)
+  const timedByIndex = manifest.impedance.map((entry, i): TimedImpedance | undefined => {
+    if (entry.start && entry.end) return { ...entry, start: entry.start, end: entry.end };
+    if (!impedanceIndices.includes(i)) return undefined;
+    return { ...entry, ...spectrumWindow(entry, `impedance[${i}]`, resolve(entry.file), manifest.t0, warnings) };
+  });
+  const timedImpedance = timedByIndex.filter((entry): entry is TimedImpedance => entry !== undefined);
+  const presentImpedance = impedanceIndices.map((i) => timedByIndex[i]!);
 
   const cells = manifest.cells.map((cell): CellData => {
     const clock = clocks.get(cell.id);
@@ -224,11 +244,71 @@ export async function loadCampaign(dir: string, options: LoadCampaignOptions = {
     };
   });
 
-  return { dir: root, manifest: { ...manifest, scans: timedScans }, cells, warnings: [...new Set(warnings)], ...(options.presentOnly ? { pending } : {}) };
+  return { dir: root, manifest: { ...manifest, scans: timedScans, impedance: timedImpedance }, cells, warnings: [...new Set(warnings)], ...(options.presentOnly ? { pending } : {}) };
 }
 
 function toNexusMapping(mapping: ManifestNexusMapping | undefined): NexusMapping | "nxrefscan" {
   return mapping ?? "nxrefscan";
+}
+
+/** A spectrum whose window is known: the manifest's, or its file's clock. */
+export type TimedImpedance = ManifestImpedance & { start: IsoTime; end: IsoTime };
+
+/**
+ * An event-sliced scan's window: slice `ref.slice` of the reduction JSON (io/timeSlices), in
+ * UTC from the JSON's clock at `ref.utcOffset`. A slice file the JSON pairs with another
+ * window than the scan's file is a warning (the scan's file is what is fitted).
+ * @throws ValidationError naming `<path>.slice` for a slice the JSON does not hold
+ */
+function sliceWindow(ref: ManifestTimeSlicesRef, jsonPath: string, scanFile: string, resolve: (file: string) => string, cache: Map<string, TimeSlices>, warnings: string[]): { start: IsoTime; end: IsoTime } {
+  const full = resolve(ref.file);
+  const key = `${full}\0${ref.utcOffset}\0${ref.runStart ?? ""}\0${ref.type ?? ""}`;
+  let slices = cache.get(key);
+  if (!slices) {
+    if (!fs.existsSync(full)) throw new ParseError(full, `file not found (${jsonPath}.file)`);
+    try {
+      slices = readTimeSlices(full, { utcOffset: ref.utcOffset, ...(ref.runStart !== undefined ? { runStart: ref.runStart } : {}), ...(ref.type !== undefined ? { type: ref.type } : {}) });
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(`${jsonPath}.${/utcOffset/.test(error.message) ? "utcOffset" : "file"}`, error.message.replace(/ \(got .*\)$/, ""), ref.utcOffset);
+      throw withContext(error, `${jsonPath}.file`);
+    }
+    for (const w of slices.warnings) warnings.push(`${ref.file}: ${w}`);
+    cache.set(key, slices);
+  }
+  const slice = slices.slices.find((s) => s.index === ref.slice);
+  if (!slice || slice.startUtc === undefined || slice.endUtc === undefined) {
+    const numbers = slices.slices.map((s) => s.index);
+    throw new ValidationError(`${jsonPath}.slice`, `is not a slice of run ${slices.run} in ${ref.file} (its ${ref.type ?? "eis"} slices: ${numbers.length > 0 ? `${Math.min(...numbers)}–${Math.max(...numbers)}` : "none"})`, ref.slice);
+  }
+  if (slice.file !== undefined && slice.file !== path.basename(scanFile)) {
+    warnings.push(`${jsonPath}: ${ref.file} pairs slice ${ref.slice} with ${slice.file}, not with the scan's file ${path.basename(scanFile)}`);
+  }
+  return { start: parseIsoTime(slice.startUtc, `${jsonPath}.file`), end: parseIsoTime(slice.endUtc, `${jsonPath}.file`) };
+}
+
+/**
+ * A spectrum's window from its file's clock: the BioLogic `.mpt` acquisition start plus its
+ * `time/s` column's first and last values (io/impedanceTime), at the entry's utcOffset.
+ * @throws ValidationError naming `<path>.start` when the file has no clock, `<path>.utcOffset` when it is not given
+ */
+function spectrumWindow(entry: ManifestImpedance, jsonPath: string, full: string, t0: IsoTime, warnings: string[]): { start: IsoTime; end: IsoTime } {
+  let times: ImpedanceTimes;
+  try {
+    times = readImpedanceTimes(full);
+  } catch {
+    throw new ValidationError(`${jsonPath}.start`, `is required: ${entry.file} has no acquisition clock (start and end are read only from a BioLogic .mpt's "Acquisition started on" and time/s column)`);
+  }
+  if (times.startTime === undefined || times.endTime === undefined) {
+    throw new ValidationError(`${jsonPath}.start`, `is required: ${entry.file} has no "Acquisition started on" line; give start and end`);
+  }
+  if (entry.utcOffset === undefined) {
+    throw new ValidationError(`${jsonPath}.utcOffset`, `is required: ${entry.file} states its acquisition start ${times.acquisitionStart} without a time zone; give the zone of the potentiostat's clock as utcOffset ("-04:00", "Z" …), or give start and end`);
+  }
+  const start = parseIsoTime(`${times.startTime}${entry.utcOffset}`, `${jsonPath}.file (clock of ${entry.file} with utcOffset ${entry.utcOffset})`);
+  const end = parseIsoTime(`${times.endTime}${entry.utcOffset}`, `${jsonPath}.file (clock of ${entry.file} with utcOffset ${entry.utcOffset})`);
+  if (!(secondsBetween(start, end) > 0)) throw new ValidationError(`${jsonPath}.file`, `the time/s column of ${entry.file} spans no time (one frequency?); give start and end`, entry.file);
+  checkTimeFromT0(start, `${jsonPath}.file`, t0, warnings);
+  return { start, end };
 }
 
 /** The absolute time of the record's test time 0: the manifest's `start`, else the file's clock (which needs a zone). */

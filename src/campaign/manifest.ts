@@ -55,6 +55,8 @@ import { checkKnownKeys, reportInputWarning } from "../core/keys.ts";
 import { checkFlux, checkRoughnesses, checkWavelength, checkXrayEnergy } from "../materials/plausibility.ts";
 import { checkDensity, energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
+import { parseCircuit } from "../models/circuit/parseCircuit.ts";
+import { interphaseElementsProblem } from "../models/circuit/interphaseElements.ts";
 
 /** The format string of this manifest version. */
 export const CAMPAIGN_FORMAT = "strata-campaign/1";
@@ -330,6 +332,34 @@ export interface ManifestScan {
    * per-slice normalisation); a number a fixed scale.
    */
   readonly intensity?: "own" | number;
+  /**
+   * An event-sliced scan's window from the reduction's time-slice JSON (SNS
+   * `r<run>_eis_reduction.json`, io/timeSlices) instead of `start`/`end`: slice number
+   * `slice` of the intervals of type `type` (default "eis"), whose zone-less clock is at
+   * `utcOffset`; with `runStart` (ISO with zone: the run's start from its reduced file's
+   * header) every window must lie inside the run, which catches a wrong offset.
+   */
+  readonly timeSlices?: ManifestTimeSlicesRef;
+  /**
+   * "previous": the scan's own fit (the per-scan stage of strata diagnose) starts from and
+   * takes its priors from the previous scan's answer — every parameter the cell's scans share
+   * or that follows a law, each N(previous value, (3 × its standard error)²); the interphase's
+   * thickness and the scan's own per-scan values stay free. For time slices of 5–20 % errors
+   * that cannot fix a whole stack alone (issue 15 part 5).
+   */
+  readonly prior?: "previous";
+}
+
+/** Where an event-sliced scan's window is read (see {@link ManifestScan.timeSlices}). */
+export interface ManifestTimeSlicesRef {
+  /** the reduction JSON, relative to the campaign folder (or absolute) */
+  readonly file: string;
+  /** the slice number (`sequence_<i>_eis_<i>` → i), ≥ 1 */
+  readonly slice: number;
+  /** zone of the JSON's clock, `±hh:mm` or `Z` (never guessed) */
+  readonly utcOffset: string;
+  readonly runStart?: string;
+  readonly type?: string;
 }
 
 export interface ManifestElectrochemistry {
@@ -345,8 +375,11 @@ export interface ManifestImpedance {
   readonly id?: string;
   readonly cell: string;
   readonly file: string;
-  readonly start: IsoTime;
-  readonly end: IsoTime;
+  /** The spectrum's window; undefined when the manifest leaves it to the file's clock (a BioLogic `.mpt`'s acquisition start and time column, at `utcOffset`). */
+  readonly start: IsoTime | undefined;
+  readonly end: IsoTime | undefined;
+  /** Zone (`±hh:mm` or `Z`) of the file's clock, which EC-Lab writes without one. */
+  readonly utcOffset?: string;
 }
 
 /** A validated `strata-campaign/1` manifest. */
@@ -427,7 +460,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
     const p = `scans[${i}]`;
     const o = v.object(s, p);
-    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "intensity", "notes"]);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "intensity", "timeSlices", "prior", "notes"]);
     const id = v.string(o["id"], `${p}.id`);
     const other = scanIds.get(id);
     if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
@@ -439,6 +472,11 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
       throw new ValidationError(`${p}.spot`, `is not one of cell "${cell}"'s declared spots (${spots.map((sp) => JSON.stringify(sp.id)).join(", ")})`, spot);
     }
     const { start, end, duration_s, utcOffset } = parseScanTimes(v, o, p, t0, warnings);
+    const timeSlices = o["timeSlices"] === undefined ? undefined : parseTimeSlicesRef(v, o["timeSlices"], `${p}.timeSlices`);
+    if (timeSlices) {
+      const clash = (["start", "end", "duration_s", "utcOffset"] as const).find((key) => o[key] !== undefined);
+      if (clash !== undefined) throw new ValidationError(`${p}.${clash}`, "is not given with timeSlices: the slice's window comes from the reduction JSON (its utcOffset goes in timeSlices)", o[clash]);
+    }
     // an ORSO data_set name or a 0-based index (resolved against the file by campaign/campaign)
     const dataset = o["dataset"] === undefined ? undefined : typeof o["dataset"] === "string" ? v.string(o["dataset"], `${p}.dataset`) : v.integer(o["dataset"], `${p}.dataset`, 0);
     const nexus = o["nexus"] === undefined ? undefined : parseNexusMapping(v, o["nexus"], `${p}.nexus`);
@@ -453,6 +491,9 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     if (intensity !== undefined && intensity !== "shared" && intensity !== "own" && !(typeof intensity === "number" && Number.isFinite(intensity) && intensity > 0)) {
       throw new ValidationError(`${p}.intensity`, 'must be "shared" (the beam\'s scale, fitted once for its scans), "own" (a scale of this scan\'s own, fitted) or a positive number (a fixed scale)', intensity);
     }
+    if (o["prior"] !== undefined && o["prior"] !== "previous") {
+      throw new ValidationError(`${p}.prior`, 'must be "previous" (the scan\'s own fit takes the previous scan\'s answer as its prior) or left out', o["prior"]);
+    }
     return {
       id,
       cell,
@@ -466,6 +507,8 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
       ...(nexus ? { nexus } : {}),
       ...(dqMeasure !== undefined ? { dqMeasure } : {}),
       ...(scanBeamName !== undefined ? { beam: scanBeamName } : {}),
+      ...(timeSlices ? { timeSlices } : {}),
+      ...(o["prior"] === "previous" ? { prior: "previous" as const } : {}),
       ...(intensity !== undefined && intensity !== "shared" ? { intensity } : {}),
     };
   });
@@ -495,7 +538,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const impedance = v.optionalArray(root["impedance"], "impedance").map((e, i): ManifestImpedance => {
     const p = `impedance[${i}]`;
     const o = v.object(e, p);
-    v.keys(o, p, ["id", "cell", "file", "start", "end", "notes"]);
+    v.keys(o, p, ["id", "cell", "file", "start", "end", "utcOffset", "notes"]);
     const id = v.optionalString(o["id"], `${p}.id`);
     if (id !== undefined) {
       const other = spectrumIds.get(id);
@@ -503,8 +546,13 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
       spectrumIds.set(id, i);
     }
     const cell = refCell(o["cell"], `${p}.cell`);
-    const { start, end } = parseWindow(o, p, t0, warnings);
-    return { ...(id !== undefined ? { id } : {}), cell, file: v.path(o["file"], `${p}.file`), start, end };
+    // both given, or neither (the file's clock, campaign/campaign)
+    const { start, end, utcOffset } = parseScanTimes(v, o, p, t0, warnings);
+    if ((start === undefined) !== (end === undefined)) {
+      const missing = start === undefined ? "start" : "end";
+      throw new ValidationError(`${p}.${missing}`, "is required with " + (missing === "start" ? "end" : "start") + " (give both, or neither to read the window from the file's clock with utcOffset)");
+    }
+    return { ...(id !== undefined ? { id } : {}), cell, file: v.path(o["file"], `${p}.file`), start, end, ...(utcOffset !== undefined ? { utcOffset } : {}) };
   });
 
   return { format: CAMPAIGN_FORMAT, name, ...(description !== undefined ? { description } : {}), cells, beam, ...(beams ? { beams } : {}), t0, scans, electrochemistry, impedance, source: file };
@@ -634,6 +682,19 @@ export function resolveMaterialSld(material: ManifestMaterial, beam: Beam, optio
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function parseTimeSlicesRef(v: Reader, value: unknown, p: string): ManifestTimeSlicesRef {
+  const o = v.object(value, p);
+  v.keys(o, p, ["file", "slice", "utcOffset", "runStart", "type", "notes"]);
+  const file = v.path(o["file"], `${p}.file`);
+  const slice = v.integer(o["slice"], `${p}.slice`, 1);
+  const utcOffset = v.string(o["utcOffset"], `${p}.utcOffset`);
+  if (parseUtcOffset(utcOffset) === undefined) throw new ValidationError(`${p}.utcOffset`, 'must be "Z" or ±hh:mm (the zone of the reduction JSON\'s clock)', utcOffset);
+  let runStart: string | undefined;
+  if (o["runStart"] !== undefined) runStart = parseIsoTime(o["runStart"], `${p}.runStart`).iso;
+  const type = v.optionalString(o["type"], `${p}.type`);
+  return { file, slice, utcOffset, ...(runStart !== undefined ? { runStart } : {}), ...(type !== undefined ? { type } : {}) };
 }
 
 function parseWindow(o: Record<string, unknown>, p: string, t0: IsoTime, warnings: string[]): { start: IsoTime; end: IsoTime } {
@@ -790,6 +851,15 @@ function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]
       interphaseResistance: v.string(io["interphaseResistance"], `${ip}.interphaseResistance`),
       interphaseCapacitance: v.string(io["interphaseCapacitance"], `${ip}.interphaseCapacitance`),
     };
+    // the circuit parses, and the named elements can stand for the interphase (a CPE only beside its R)
+    const parsed = parseCircuit(impedanceModel.circuit, `${ip}.circuit`);
+    const { interphaseResistance: r, interphaseCapacitance: c } = impedanceModel;
+    const problem = interphaseElementsProblem(parsed, r, c);
+    if (problem !== undefined) {
+      const resistorProblem = interphaseElementsProblem(parsed, r, r);
+      const onResistance = resistorProblem !== undefined && !resistorProblem.startsWith("must name a capacitor");
+      throw new ValidationError(`${ip}.${onResistance ? "interphaseResistance" : "interphaseCapacitance"}`, problem, onResistance ? r : c);
+    }
   }
   const notes = v.optionalString(o["notes"], `${p}.notes`);
 

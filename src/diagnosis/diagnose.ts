@@ -428,6 +428,7 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   // a scan naming one of the manifest's `beams` is modelled at that beam (probe, energy, footprint, attenuation)
   const beamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
   const intensities = new Map(campaign.manifest.scans.map((s) => [s.id, s.intensity]));
+  const priors = new Map(campaign.manifest.scans.map((s, i) => [s.id, { prior: s.prior, index: i }]));
   const scanBeams = new Map<string, ScanBeam>();
   const beamOf = (name: string | undefined): ScanBeam | undefined => {
     if (name === undefined) return undefined;
@@ -453,8 +454,13 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
       const dose = doses?.ok ? doses.dose.get(scan.id) : undefined;
       const own = beamOf(beamNames.get(scan.id));
       const intensity = intensities.get(scan.id);
-      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}), ...(intensity !== undefined ? { intensity } : {}) };
+      const prior = priors.get(scan.id)?.prior;
+      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}), ...(intensity !== undefined ? { intensity } : {}), ...(prior ? { prior } : {}) };
     });
+  // the per-scan fits run in this order: a prior from the previous scan needs one
+  if (scans.length > 0 && scans[0].prior === "previous") {
+    throw new ValidationError(`scans[${priors.get(scans[0].id)!.index}].prior`, `"previous" on cell ${cell.id}'s first scan (${scans[0].id}), which has no previous scan`, scans[0].prior);
+  }
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);
   // measurement geometry from the manifest: a shared angle offset and height offset (fixed

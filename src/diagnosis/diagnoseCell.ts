@@ -11,11 +11,13 @@ import { erfc } from "../params/special.ts";
 import { chiSquareUpperTail, isMisfit, RESIDUAL_AUTOCORRELATION_LIMIT } from "./misfit.ts";
 import { GROWTH_LAWS, type LawName } from "../models/growthLaws.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
+import { interphaseRC } from "./interphaseCircuit.ts";
 import type { ImpedanceSpectrum } from "../io/impedance.ts";
 import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { availableParallelism } from "node:os";
+import { constrainedBy, PRIOR_DOMINATED_RATIO } from "../fit/priorComparison.ts";
 import { compareLaws, crossStartLawFits, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit, type SeriesStart, type SeriesStartRecord } from "./fitSeries.ts";
 import { jointLawFits } from "./lawFitPool.ts";
 import { seriesScales, type SeriesInput } from "./seriesModel.ts";
@@ -173,7 +175,7 @@ export interface CellDiagnosis {
     comparison: LawComparisonEntry[];
     /** the damage section of diagnosis.json (modelled or not, evidence, parameters, fits compared) */
     damage: Record<string, unknown>;
-    impedance: { id: string; time_s: number; frequency: Float64Array; real: Float64Array; imag: Float64Array; fitReal: Float64Array; fitImag: Float64Array; resistance: number; resistanceStderr: number; capacitance: number; capacitanceStderr: number }[];
+    impedance: { id: string; time_s: number; frequency: Float64Array; real: Float64Array; imag: Float64Array; fitReal: Float64Array; fitImag: Float64Array; resistance: number; resistanceStderr: number; capacitance: number; capacitanceStderr: number; alpha?: number }[];
     quality: QualityFlag[];
   };
 }
@@ -271,6 +273,27 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
       level: "warning",
       message: `${badIndependent} of ${independent.length} per-scan fits did not converge${reported ? " (their thicknesses are the reported numbers)" : ""}`,
       ...(reported ? { code: "fits-not-converged" as const } : {}),
+    });
+  }
+  const withPrior = independent.filter((f) => f.prior !== undefined);
+  if (withPrior.length > 0) {
+    // which parameters the prior-taking scans' own data constrain (posterior well inside the prior)
+    const names = [...new Set(withPrior.flatMap((f) => Object.keys(f.prior!.parameters)))];
+    const constrained = names.filter((name) => {
+      const ratios = withPrior.map((f) => f.prior!.parameters[name]).filter((p) => p !== undefined).map((p) => p.stderrUnscaled / p.sd);
+      return ratios.filter((r) => constrainedBy(r) !== "prior").length > ratios.length / 2;
+    });
+    const rest = names.filter((name) => !constrained.includes(name));
+    const conflicts = withPrior.filter((f) => f.prior!.conflict !== undefined);
+    if (conflicts.length > 0) {
+      quality.push({
+        level: "warning",
+        message: `the previous scan's answer contradicts ${conflicts.map((f) => `${f.id} (χ² ${f.prior!.conflict!.chi2WithPrior.toFixed(1)} with its prior, ${f.prior!.conflict!.chi2Without.toFixed(1)} without, p = ${f.prior!.conflict!.p.toExponential(1)})`).join(", ")}: ${conflicts.length === 1 ? "that scan keeps" : "those scans keep"} their own fit — a jump between scans, or an earlier answer on the wrong branch of a degenerate pair`,
+      });
+    }
+    quality.push({
+      level: "info",
+      message: `${withPrior.length} scans fitted with priors from the previous scan's answer: their own data constrain ${constrained.length > 0 ? constrained.join(", ") : "none of the prior parameters"} (in most of them the unscaled standard error is below ${PRIOR_DOMINATED_RATIO} of the prior's sd)${rest.length > 0 ? `; ${rest.join(", ")} ${rest.length === 1 ? "is" : "are"} the prior's, not the scans' own` : ""} — per scan in diagnosis.json independent[].prior`,
     });
   }
   const structured = independent.filter((f) => f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT).length;
@@ -492,7 +515,7 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
     ...(Object.keys(sharedParameters).length > 0 ? { shared: sharedParameters } : {}),
     ...(first.start ? { start: startJson(first.start, independent[0]) } : {}),
     ...(first.global ? { globalStart: { ...first.global, retried, trustworthy: !untrustworthy } } : {}),
-    independent: independent.map((f) => ({ scan: f.id, ...beamField(f.id), time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged })),
+    independent: independent.map((f) => ({ scan: f.id, ...beamField(f.id), time_s: f.time_s, thickness_A: f.thickness, thicknessStderr_A: f.thicknessStderr, roughness_A: f.roughness, density_g_cm3: f.density, chi2: f.chi2, points: f.points, converged: f.converged, ...(f.prior ? { prior: priorReport(f.prior) } : {}) })),
     ...(best ? { fit: { law: bestLaw, damage: best.damage, chi2: best.fit.chi2, reducedChi2: best.fit.reducedChi2, points: best.n, parameters: best.k, converged: best.fit.converged } } : {}),
     ...(posterior ? { mcmc: mcmcJson(posterior) } : {}),
   };
@@ -771,11 +794,9 @@ function consistencyChecks(
     for (const s of input.spectra) {
       try {
         const fit = fitCircuit(circuit.circuit, s.spectrum);
-        const ir = fit.names.indexOf(circuit.resistance);
-        const ic = fit.names.indexOf(circuit.capacitance);
-        if (ir < 0 || ic < 0) throw new Error(`the circuit has no element ${ir < 0 ? circuit.resistance : circuit.capacitance}`);
-        resistances.push({ t: s.time_s, value: fit.values[ir], stderr: fit.stderr[ir] });
-        capacitances.push({ t: s.time_s, value: fit.values[ic], stderr: fit.stderr[ic] });
+        const rc = interphaseRC(fit, circuit.resistance, circuit.capacitance);
+        resistances.push({ t: s.time_s, value: rc.resistance, stderr: rc.resistanceStderr });
+        capacitances.push({ t: s.time_s, value: rc.capacitance, stderr: rc.capacitanceStderr });
         const z = fit.fitted;
         impedance.push({
           id: s.id,
@@ -785,10 +806,11 @@ function consistencyChecks(
           imag: s.spectrum.imag,
           fitReal: z.re,
           fitImag: z.im,
-          resistance: fit.values[ir],
-          resistanceStderr: fit.stderr[ir],
-          capacitance: fit.values[ic],
-          capacitanceStderr: fit.stderr[ic],
+          resistance: rc.resistance,
+          resistanceStderr: rc.resistanceStderr,
+          capacitance: rc.capacitance,
+          capacitanceStderr: rc.capacitanceStderr,
+          ...(rc.alpha !== undefined ? { alpha: rc.alpha } : {}),
         });
       } catch (error) {
         quality.push({ level: "warning", message: `impedance ${s.id}: circuit fit failed (${(error as Error).message})` });
@@ -919,4 +941,29 @@ import { profileDepths, sldProfile } from "../kernels/reflectivity/profile.ts";
 function profileOf(slabs: Float64Array): { z: Float64Array; sld: Float64Array } {
   const z = profileDepths(slabs, 300);
   return { z, sld: sldProfile(slabs, z).sld };
+}
+
+/**
+ * A scan's fit with priors from the previous scan's, as diagnosis.json reports it: per
+ * parameter the prior, the fitted value and standard errors, and `widthRatio` = unscaled
+ * standard error / prior sd (≤ 1), and the verdict `strata fit` gives (fit/priorComparison:
+ * "data" ≤ 0.5, "prior" ≥ 0.9, "data and prior" between).
+ */
+function priorReport(prior: NonNullable<IndependentScanFit["prior"]>): Record<string, unknown> {
+  return {
+    from: prior.from,
+    ...(prior.conflict ? { conflict: prior.conflict } : {}),
+    parameters: Object.fromEntries(
+      Object.entries(prior.parameters).map(([name, p]) => {
+        const ratio = p.stderrUnscaled / p.sd;
+        return [name, { priorMean: p.mean, priorSd: p.sd, value: p.value, stderr: finiteOrNull(p.stderr), stderrUnscaled: finiteOrNull(p.stderrUnscaled), widthRatio: finiteOrNull(ratio), constrainedBy: Number.isFinite(ratio) ? constrainedBy(ratio) : null }];
+      }),
+    ),
+  };
+}
+
+
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }

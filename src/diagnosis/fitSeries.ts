@@ -13,15 +13,15 @@ import { availableParallelism } from "node:os";
 import { ensembleSamplerAsync, startFromFit, usableProposalCovariance, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { curveObjective } from "../optimize/curveObjective.ts";
 import type { LeastSquaresResult } from "../optimize/result.ts";
-import { startingAt, type FitObjective } from "../optimize/objective.ts";
+import { startingAt, withGaussianPriors, type FitObjective, type GaussianPriorResidual } from "../optimize/objective.ts";
 import { GROWTH_LAWS, type LawName, type SeriesScales } from "../models/growthLaws.ts";
 import { DAMAGE_MODELS, type DamageName } from "../models/damageModels.ts";
-import { seriesObjective, seriesScales, validateLawName, validateScanNumbers, validateSeries, type SeriesInput, type SeriesObjective } from "./seriesModel.ts";
+import { nuisanceSpecs, perScanBase, seriesObjective, seriesScales, validateLawName, validateScanNumbers, validateSeries, type SeriesInput, type SeriesObjective, type SeriesScan } from "./seriesModel.ts";
 import { ValidationError } from "../core/errors.ts";
 import { globalStart, profileParameter } from "./globalStart.ts";
 import { runTasks, siblingModule } from "../core/worker.ts";
 import { learnedSeriesStart } from "./learnedSeriesStart.ts";
-import { isMisfit } from "./misfit.ts";
+import { chiSquareUpperTail, isMisfit } from "./misfit.ts";
 
 export interface IndependentScanFit {
   id: string;
@@ -41,6 +41,21 @@ export interface IndependentScanFit {
   nuisance: Record<string, number>;
   /** set when a repair pass refitted this scan from a neighbouring scan's answer: that scan's id and this scan's χ² before the first repair */
   refitted?: { from: string; chi2Before: number };
+  /** standard errors of {@link nuisance} (NaN where the covariance is singular) */
+  nuisanceStderr?: Record<string, number>;
+  /**
+   * a scan fitted with `prior: "previous"`: the scan whose answer gave the priors, and per
+   * parameter the prior (mean, sd) beside the fitted value and standard error (scaled by
+   * √χ²_red as every LM error here, and unscaled: (JᵀJ)⁻¹ with the prior's rows, never above
+   * the prior's sd) — where the unscaled error is close to the prior's sd the scan's data did
+   * not constrain it
+   */
+  prior?: {
+    from: string;
+    parameters: Record<string, { mean: number; sd: number; value: number; stderr: number; stderrUnscaled: number }>;
+    /** the prior contradicted the data ({@link PRIOR_CONFLICT_P}) and was dropped: this scan's values are its own fit's; `parameters` keep the prior fit's */
+    conflict?: { chi2WithPrior: number; chi2Without: number; p: number };
+  };
 }
 
 /** What the global stage on the first scan found, and which basin the series followed (diagnosis.json `globalStart`). */
@@ -309,11 +324,13 @@ export function scanFitEntry(scan: { id: string; time_s: number }, fit: LeastSqu
     converged: fit.converged,
     residualAutocorrelation: lagOneAutocorrelation(fit.residuals),
     nuisance: Object.fromEntries([...objective.nuisance.keys()].map((name) => [name, fit.values[index(name)]])),
+    nuisanceStderr: Object.fromEntries([...objective.nuisance.keys()].map((name) => [name, fit.stderr[index(name)]])),
   };
 }
 
-/** What a per-scan fit is warm-started from: the previous scan's answer. */
-export type ScanWarmStart = Pick<IndependentScanFit, "thickness" | "roughness" | "density" | "nuisance">;
+/** What a per-scan fit is warm-started from: the previous scan's answer (with its standard errors and id, the priors of a scan fitted with `prior: "previous"`). */
+export type ScanWarmStart = Pick<IndependentScanFit, "thickness" | "roughness" | "density" | "nuisance"> &
+  Partial<Pick<IndependentScanFit, "id" | "roughnessStderr" | "densityStderr" | "nuisanceStderr">>;
 
 /**
  * The warm-started per-scan fits, the first from `previous` when given (a scan fitted before
@@ -349,7 +366,16 @@ function fitSeriesFrom(input: SeriesInput, scales: SeriesScales, firstStart: Flo
 
 /** A scan's answer as the warm start of another's fit. */
 function warmStartOf(entry: IndependentScanFit): ScanWarmStart {
-  return { thickness: entry.thickness, roughness: entry.roughness, density: entry.density, nuisance: entry.nuisance };
+  return {
+    id: entry.id,
+    thickness: entry.thickness,
+    roughness: entry.roughness,
+    roughnessStderr: entry.roughnessStderr,
+    density: entry.density,
+    densityStderr: entry.densityStderr,
+    nuisance: entry.nuisance,
+    ...(entry.nuisanceStderr ? { nuisanceStderr: entry.nuisanceStderr } : {}),
+  };
 }
 
 /**
@@ -377,7 +403,11 @@ export function fitScanFrom(input: SeriesInput, scan: SeriesInput["scans"][numbe
     ...(warm ? { thickness: [warm.thickness], roughness: warm.roughness, nuisance: warm.nuisance, ...(warm.density !== undefined ? { density: warm.density } : {}) } : {}),
   });
   const start = warm ? single.objective.initial() : Float64Array.from(from as Float64Array);
-  let fit = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });
+  // a scan declared `prior: "previous"`: the previous answer's values as normal priors
+  const priors = warm && scan.prior === "previous" ? previousPriors(input, scan, single, warm) : [];
+  const objective = priors.length > 0 ? withGaussianPriors(single.objective, priors) : single.objective;
+  const n = single.objective.nResiduals;
+  let fit = dataOnly(levenbergMarquardt(startingAt(objective, start), { maxEvaluations: 1500 }), n);
   // a warm start that misfits: the interphase thickness profiled from the same start, LM
   // again, the better kept. Only then — profiling every scan moved well-fitted scans too
   // (their LM standard errors and the joint X-ray + neutron posterior of
@@ -385,10 +415,76 @@ export function fitScanFrom(input: SeriesInput, scan: SeriesInput["scans"][numbe
   if (warm && fit.chi2 / Math.max(fit.nData, 1) > BACKWARD_REFIT_REDUCED_CHI2) {
     const profiled = single.objective.initial();
     profileInterphaseThickness(single.objective, profiled, warm.thickness);
-    const again = levenbergMarquardt(startingAt(single.objective, profiled), { maxEvaluations: 1500 });
-    if (again.chi2 < fit.chi2) fit = again;
+    const again = dataOnly(levenbergMarquardt(startingAt(objective, profiled), { maxEvaluations: 1500 }), n);
+    if (again.objectiveChi2 < fit.objectiveChi2) fit = again;
   }
-  return scanFitEntry(scan, fit, single);
+  if (priors.length === 0) return scanFitEntry(scan, fit, single);
+  const parameters = Object.fromEntries(priors.map((p) => [single.objective.names[p.index], { mean: p.mean, sd: p.sd, value: fit.values[p.index], stderr: fit.stderr[p.index], stderrUnscaled: fit.stderrUnscaled[p.index] }]));
+  const prior = { from: warm!.id ?? "previous", parameters };
+  // the data's own answer from the same start: where the prior costs the data far more χ²
+  // than its parameters' count allows, the previous answer contradicts this scan and is dropped
+  const own = levenbergMarquardt(startingAt(single.objective, start), { maxEvaluations: 1500 });
+  const excess = fit.chi2 - own.chi2;
+  const p = chiSquareUpperTail(Math.max(excess, 0), priors.length);
+  if (p < PRIOR_CONFLICT_P) {
+    return { ...scanFitEntry(scan, own, single), prior: { ...prior, conflict: { chi2WithPrior: fit.chi2, chi2Without: own.chi2, p } } };
+  }
+  return { ...scanFitEntry(scan, fit, single), prior };
+}
+
+/**
+ * A prior from the previous scan is dropped when it raises this scan's data χ² beyond what
+ * its number of parameters allows: the χ²(k) upper tail of the excess below this (k the
+ * number of priors) — the previous answer contradicts this scan's data (a jump, a wrong
+ * branch of a degenerate pair carried forward), and the scan keeps its own fit.
+ */
+export const PRIOR_CONFLICT_P = 1e-3;
+
+/**
+ * How much wider than the previous scan's standard error a prior from it is (the default
+ * `--prior-width` of `strata fit --sequence --carry prior`): its variance ×9 per scan, a
+ * forgetting factor — a parameter that drifts slowly (a layer's SLD or roughness by a law) is
+ * not pinned by the accumulated earlier scans, and one the data constrain is still decided by
+ * them. A chain of priors carries the previous answers' errors forward (a first scan whose two
+ * roughnesses traded places leaves the next scans near that answer), so `prior: "previous"` is
+ * for slices that cannot fix the stack alone, not for scans that can.
+ */
+export const PREVIOUS_PRIOR_WIDENING = 3;
+
+/**
+ * The normal priors of a scan fitted with `prior: "previous"`: every free parameter of its
+ * fit but the interphase's thickness and the scan's declared own values (`fit.<property>.perScan`,
+ * an own intensity), at the previous scan's value (the same name, or its own value of the same
+ * property: `Ti_sld@s2` from `Ti_sld@s1`) with sd {@link PREVIOUS_PRIOR_WIDENING} × its
+ * standard error; a parameter whose previous standard error is not finite and positive has none.
+ */
+function previousPriors(input: SeriesInput, scan: SeriesScan, single: SeriesObjective, warm: ScanWarmStart): GaussianPriorResidual[] {
+  const own = new Set(nuisanceSpecs({ ...input, scans: [scan] }).filter((spec) => spec.ownPerScan).map((spec) => spec.name));
+  const previous = (name: string): { value: number; stderr: number } | undefined => {
+    if (name === "interphase_roughness") return warm.roughnessStderr === undefined ? undefined : { value: warm.roughness, stderr: warm.roughnessStderr };
+    if (name === "interphase_density") return warm.density === undefined || warm.densityStderr === undefined ? undefined : { value: warm.density, stderr: warm.densityStderr };
+    const base = perScanBase(name) ?? name;
+    const key = name in warm.nuisance ? name : Object.keys(warm.nuisance).find((other) => (perScanBase(other) ?? other) === base);
+    const stderr = key === undefined ? undefined : warm.nuisanceStderr?.[key];
+    return key === undefined || stderr === undefined ? undefined : { value: warm.nuisance[key], stderr };
+  };
+  const priors: GaussianPriorResidual[] = [];
+  single.objective.names.forEach((name, index) => {
+    if (name === "thickness_0" || own.has(name)) return;
+    const p = previous(name);
+    if (!p || !(p.stderr > 0 && Number.isFinite(p.stderr)) || !Number.isFinite(p.value)) return;
+    priors.push({ index, mean: p.value, sd: PREVIOUS_PRIOR_WIDENING * p.stderr });
+  });
+  return priors;
+}
+
+/** An LM result over data and prior residuals as the data's: χ², points and residuals of the first `n` (the prior-inclusive χ² kept as objectiveChi2). */
+function dataOnly(fit: LeastSquaresResult, n: number): LeastSquaresResult & { objectiveChi2: number } {
+  if (fit.nData === n) return { ...fit, objectiveChi2: fit.chi2 };
+  const residuals = fit.residuals.slice(0, n);
+  let chi2 = 0;
+  for (let i = 0; i < n; i++) chi2 += residuals[i] * residuals[i];
+  return { ...fit, chi2, nData: n, residuals, objectiveChi2: fit.chi2 };
 }
 
 /** Grid points of the interphase-thickness profile that restarts a warm-started per-scan fit that misfits. */

@@ -71,6 +71,7 @@ import { levenbergMarquardt } from "../optimize/levenbergMarquardt.ts";
 import type { FitObjective } from "../optimize/objective.ts";
 import { startingAt } from "../optimize/objective.ts";
 import { fitCircuit } from "../fit/circuitObjective.ts";
+import { interphaseRC } from "./interphaseCircuit.ts";
 import type { Campaign } from "../campaign/campaign.ts";
 import { ledgerRows, resolveDoseSetup, scanExposures, type DoseSetup } from "../confounders/index.ts";
 import { scanBeam } from "../campaign/manifest.ts";
@@ -1067,10 +1068,8 @@ export class LiveDiagnosis {
       if (state.impedance.some((r) => r.id === s.id) || state.impedanceFailures.some((r) => r.id === s.id)) continue;
       try {
         const fit = fitCircuit(circuit.circuit, s.spectrum);
-        const ir = fit.names.indexOf(circuit.resistance);
-        const ic = fit.names.indexOf(circuit.capacitance);
-        if (ir < 0 || ic < 0) throw new Error(`the circuit has no element ${ir < 0 ? circuit.resistance : circuit.capacitance}`);
-        state.impedance.push({ id: s.id, time_s: s.time_s, R_int_ohm: fit.values[ir], C_int_F: fit.values[ic] });
+        const rc = interphaseRC(fit, circuit.resistance, circuit.capacitance);
+        state.impedance.push({ id: s.id, time_s: s.time_s, R_int_ohm: rc.resistance, C_int_F: rc.capacitance });
       } catch (error) {
         state.impedanceFailures.push({ id: s.id, message: `impedance ${s.id}: circuit fit failed (${(error as Error).message})` });
       }

@@ -80,6 +80,8 @@ export interface SeriesScan {
   beam?: ScanBeam;
   /** the scan's intensity: undefined the beam's shared scale; "own" a fitted scale of its own (`scale@<id>`); a number a fixed scale */
   intensity?: "own" | number;
+  /** "previous": its per-scan fit takes the previous scan's answer as its prior (diagnosis/fitSeries fitScanFrom) */
+  prior?: "previous";
 }
 
 /** The beam of a scan measured with another beam than the series' (a manifest's `beams` entry). */
@@ -406,6 +408,8 @@ export interface NuisanceSpec {
   prior?: { mu: number; sigma: number };
   /** the rate of a property's linear law (`fit.<property>.law`): its value at a scan is `<of>` + this × hours since t0 */
   rateOf?: string;
+  /** a scan's own value by declaration (`fit.<property>.perScan`, or `intensity: "own"`): free in each scan's fit, never a prior from another scan */
+  ownPerScan?: true;
 }
 
 /**
@@ -435,7 +439,8 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     const times = input.scans.map((scan) => scan.time_s);
     const span_h = (Math.max(...times) - Math.min(...times)) / 3600;
     const lawApplies = declared.law !== undefined && span_h > 0;
-    if (declared.perScan || (declared.law !== undefined && input.scans.length === 1)) for (const scan of input.scans) specs.push({ ...fitted, name: perScanName(fitted.name, scan) });
+    if (declared.perScan) for (const scan of input.scans) specs.push({ ...fitted, name: perScanName(fitted.name, scan), ownPerScan: true });
+    else if (declared.law !== undefined && input.scans.length === 1) for (const scan of input.scans) specs.push({ ...fitted, name: perScanName(fitted.name, scan) });
     else specs.push(fitted);
     if (declared.law === "linear" && lawApplies) {
       const limit = (declared.max - declared.min) / Math.max(span_h, MIN_LAW_SPAN_H);
@@ -475,7 +480,7 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
     // residual background may be slightly negative: bounds straddle zero
     specs.push({ name: `background${suffix}`, initial: 0, min: -1e-6, max: 1e-5, unit: "1" });
   }
-  for (const scan of input.scans) if (scan.intensity === "own") specs.push({ name: ownScaleName(scan), initial: 1, min: 0.5, max: 2, unit: "1" });
+  for (const scan of input.scans) if (scan.intensity === "own") specs.push({ name: ownScaleName(scan), initial: 1, min: 0.5, max: 2, unit: "1", ownPerScan: true });
   // geometry terms the manifest asks to fit, shared by every scan of the cell, each with the
   // manifest's normal prior and bounds ±5 prior sd (cut at a physical floor); the beam
   // height of a footprint and the attenuation factor per beam
@@ -523,7 +528,7 @@ export function perScanName(name: string, scan: { id: string }): string {
 }
 
 /** The shared parameter a per-scan one stands for (`Cu_thickness@s3` → `Cu_thickness`), or undefined for a shared one. */
-function perScanBase(name: string): string | undefined {
+export function perScanBase(name: string): string | undefined {
   const at = name.indexOf("@");
   return at < 0 ? undefined : name.slice(0, at);
 }

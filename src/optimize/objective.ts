@@ -80,3 +80,59 @@ export function expandHeld(reduced: ArrayLike<number>, at: number, value: number
   for (let j = 0, i = 0; j < full.length; j++) full[j] = j === at ? value : reduced[i++];
   return full;
 }
+
+/** A normal prior on one free parameter of an objective (index into its θ). */
+export interface GaussianPriorResidual {
+  index: number;
+  mean: number;
+  sd: number;
+}
+
+/**
+ * The objective with normal priors as extra residuals (θ_i − mean)/sd after the data's, so a
+ * least-squares fitter weighs them as measurements (the MAP under those priors; the Jacobian's
+ * covariance then includes them) — bumps' and refl1d's treatment of Gaussian priors in LM.
+ * The first `objective.nResiduals` residuals are the data's. logPrior adds the priors'
+ * log densities; logLikelihood is the data's.
+ * @throws RangeError for a prior whose index is out of range or whose sd is not positive and finite
+ */
+export function withGaussianPriors(objective: FitObjective, priors: readonly GaussianPriorResidual[]): FitObjective {
+  for (const p of priors) {
+    if (!(Number.isInteger(p.index) && p.index >= 0 && p.index < objective.names.length)) throw new RangeError(`prior index ${p.index} outside 0…${objective.names.length - 1}`);
+    if (!(p.sd > 0 && Number.isFinite(p.sd) && Number.isFinite(p.mean))) throw new RangeError(`prior on ${objective.names[p.index]}: mean ${p.mean}, sd ${p.sd} must be finite with sd > 0`);
+  }
+  const n = objective.nResiduals;
+  const index = Int32Array.from(priors.map((p) => p.index));
+  const mean = Float64Array.from(priors.map((p) => p.mean));
+  const inverseSd = Float64Array.from(priors.map((p) => 1 / p.sd));
+  const logNormalisation = priors.reduce((sum, p) => sum - Math.log(p.sd) - 0.5 * Math.log(2 * Math.PI), 0);
+  const priorLog = (theta: Float64Array): number => {
+    let sum = logNormalisation;
+    for (let k = 0; k < index.length; k++) {
+      const z = (theta[index[k]] - mean[k]) * inverseSd[k];
+      sum -= 0.5 * z * z;
+    }
+    return sum;
+  };
+  return {
+    names: objective.names,
+    lower: objective.lower,
+    upper: objective.upper,
+    nResiduals: n + priors.length,
+    initial: () => objective.initial(),
+    residuals: (theta, out) => {
+      const result = out ?? new Float64Array(n + priors.length);
+      // the data's residuals fill result[0, n) (objectives write only their own nResiduals)
+      objective.residuals(theta, result);
+      for (let k = 0; k < index.length; k++) result[n + k] = (theta[index[k]] - mean[k]) * inverseSd[k];
+      return result;
+    },
+    logPrior: (theta) => objective.logPrior(theta) + priorLog(theta),
+    logLikelihood: (theta) => objective.logLikelihood(theta),
+    logPosterior: (theta) => {
+      const base = objective.logPrior(theta);
+      if (base === -Infinity) return -Infinity;
+      return base + priorLog(theta) + objective.logLikelihood(theta);
+    },
+  };
+}

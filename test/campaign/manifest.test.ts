@@ -40,6 +40,9 @@ const cases: Case[] = [
     set(m, "cells[0].stack[2].growth", { electronsPerFormula: 1, faradaicFraction: 0.8, thicknessPerCharge_A_cm2_per_C: 1.5e4 });
     set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" });
   } },
+  { name: "a depressed arc: the interphase's capacitance a CPE beside its resistor", mutate: (m) => {
+    set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,CPE1)-p(R2,CPE2)", interphaseResistance: "R1", interphaseCapacitance: "CPE1" });
+  } },
   { name: "wavelength instead of energy for X-rays", mutate: (m) => { set(m, "beam", { probe: "xray", wavelength_A: 0.7 }); } },
   { name: "several beams: a neutron beam in beams named by a scan (issue 15 part 7)", mutate: (m) => {
     set(m, "beams", { nr: { probe: "neutron", wavelength_A: 4.75, flux_per_s: 1e6 }, hex: { probe: "xray", energy_keV: 70 } });
@@ -121,6 +124,9 @@ const cases: Case[] = [
   { name: "impedance without end", mutate: (m) => del(m, "impedance[0].end"), path: "impedance[0].end" },
   { name: "Faradaic fraction above 1", mutate: (m) => set(m, "cells[0].stack[2].growth", { faradaicFraction: 1.5 }), path: "cells[0].stack[2].growth.faradaicFraction", value: "1.5" },
   { name: "impedanceModel without circuit", mutate: (m) => set(m, "cells[0].impedanceModel", { interphaseResistance: "R1", interphaseCapacitance: "C1" }), path: "cells[0].impedanceModel.circuit" },
+  { name: "a CPE as the interphase's capacitance not beside its resistor", mutate: (m) => set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,CPE1)-p(R2,CPE2)", interphaseResistance: "R1", interphaseCapacitance: "CPE2" }), path: "cells[0].impedanceModel.interphaseCapacitance", value: '"CPE2"', validatorOnly: true },
+  { name: "the interphase's resistance names no element of the circuit", mutate: (m) => set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1)", interphaseResistance: "R2", interphaseCapacitance: "C1" }), path: "cells[0].impedanceModel.interphaseResistance", value: '"R2"', validatorOnly: true },
+  { name: "the impedance model's circuit does not parse", mutate: (m) => set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1", interphaseResistance: "R1", interphaseCapacitance: "C1" }), path: "cells[0].impedanceModel.circuit", validatorOnly: true },
   { name: "electrochemistry utcOffset malformed", mutate: (m) => set(m, "electrochemistry[0].utcOffset", "+1"), path: "electrochemistry[0].utcOffset", value: '"+1"' },
 
   // rules only the validator can check
