@@ -273,6 +273,12 @@ export interface ManifestCell {
   /** Declared spots; when empty, any spot name in `scans` is accepted as a `measured` spot. */
   readonly spots: readonly Spot[];
   readonly impedanceModel?: ImpedanceModel;
+  /**
+   * Sample alignments by label (a run; a realignment starts another), each with its own angle
+   * offset (deg; fixed, or fitted with the prior N(value, sd²)) for the scans that name it
+   * (`scans[k].alignment`); other scans take `geometry.angleOffset_deg`.
+   */
+  readonly alignments?: Readonly<Record<string, { readonly angleOffset_deg: { readonly value: number; readonly sd?: number } }>>;
   readonly notes?: string;
 }
 
@@ -348,6 +354,12 @@ export interface ManifestScan {
    * that cannot fix a whole stack alone (issue 15 part 5).
    */
   readonly prior?: "previous";
+  /**
+   * The sample alignment the scan was measured in (a run; a realignment starts another): one of
+   * the cell's `alignments`, whose angle offset it takes (fitted: `angle_offset@<alignment>`,
+   * shared by the alignment's scans); scans without one take `geometry.angleOffset_deg`.
+   */
+  readonly alignment?: string;
 }
 
 /** Where an event-sliced scan's window is read (see {@link ManifestScan.timeSlices}). */
@@ -460,7 +472,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
   const scans = v.array(root["scans"], "scans", 0).map((s, i): ManifestScan => {
     const p = `scans[${i}]`;
     const o = v.object(s, p);
-    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "intensity", "timeSlices", "prior", "notes"]);
+    v.keys(o, p, ["id", "cell", "spot", "file", "start", "end", "duration_s", "utcOffset", "dataset", "nexus", "dqMeasure", "beam", "intensity", "timeSlices", "prior", "alignment", "notes"]);
     const id = v.string(o["id"], `${p}.id`);
     const other = scanIds.get(id);
     if (other !== undefined) throw new ValidationError(`${p}.id`, `duplicates scans[${other}].id; scan ids must be unique`, id);
@@ -491,6 +503,12 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
     if (intensity !== undefined && intensity !== "shared" && intensity !== "own" && !(typeof intensity === "number" && Number.isFinite(intensity) && intensity > 0)) {
       throw new ValidationError(`${p}.intensity`, 'must be "shared" (the beam\'s scale, fitted once for its scans), "own" (a scale of this scan\'s own, fitted) or a positive number (a fixed scale)', intensity);
     }
+    const alignment = v.optionalString(o["alignment"], `${p}.alignment`);
+    const known = cells[cellIndex.get(cell)!].alignments ?? {};
+    if (alignment !== undefined && !Object.hasOwn(known, alignment)) {
+      const labels = Object.keys(known);
+      throw new ValidationError(`${p}.alignment`, `names no alignment of cell "${cell}" (${labels.length > 0 ? labels.map((l) => JSON.stringify(l)).join(", ") : "the cell has no alignments"})`, alignment);
+    }
     if (o["prior"] !== undefined && o["prior"] !== "previous") {
       throw new ValidationError(`${p}.prior`, 'must be "previous" (the scan\'s own fit takes the previous scan\'s answer as its prior) or left out', o["prior"]);
     }
@@ -509,6 +527,7 @@ export function parseManifest(json: unknown, file: string, warnings: string[] = 
       ...(scanBeamName !== undefined ? { beam: scanBeamName } : {}),
       ...(timeSlices ? { timeSlices } : {}),
       ...(o["prior"] === "previous" ? { prior: "previous" as const } : {}),
+      ...(alignment !== undefined ? { alignment } : {}),
       ...(intensity !== undefined && intensity !== "shared" ? { intensity } : {}),
     };
   });
@@ -799,7 +818,7 @@ function parseBeam(v: Reader, value: unknown, p: string): Beam {
 
 function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]): ManifestCell {
   const o = v.object(value, p);
-  v.keys(o, p, ["id", "architecture", "electrodeArea_cm2", "stack", "windows", "geometry", "electrochemistry", "spots", "impedanceModel", "notes", "name", "description"]);
+  v.keys(o, p, ["id", "architecture", "electrodeArea_cm2", "stack", "windows", "geometry", "electrochemistry", "spots", "impedanceModel", "alignments", "notes", "name", "description"]);
   const id = v.string(o["id"], `${p}.id`);
   const architecture = v.enumeration(o["architecture"], `${p}.architecture`, ARCHITECTURES);
   const electrodeArea_cm2 = v.number(o["electrodeArea_cm2"], `${p}.electrodeArea_cm2`, { gt: 0 });
@@ -821,6 +840,27 @@ function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]
   });
   const geometry = o["geometry"] === undefined ? undefined : parseGeometry(v, o["geometry"], `${p}.geometry`);
   const electrochemistry = o["electrochemistry"] === undefined ? undefined : parseCellElectrochemistry(v, o["electrochemistry"], `${p}.electrochemistry`);
+  let alignments: Record<string, { angleOffset_deg: { value: number; sd?: number } }> | undefined;
+  if (o["alignments"] !== undefined) {
+    const ao = v.object(o["alignments"], `${p}.alignments`);
+    alignments = {};
+    for (const [label, entry] of Object.entries(ao)) {
+      const ap = `${p}.alignments.${label}`;
+      if (!/^[A-Za-z0-9_.-]+$/.test(label)) throw new ValidationError(ap, "must be a label of letters, digits, _ . - (it names the fitted angle_offset@<label>)", label);
+      const eo = v.object(entry, ap);
+      v.keys(eo, ap, ["angleOffset_deg", "notes"]);
+      const x = eo["angleOffset_deg"];
+      let angleOffset_deg: { value: number; sd?: number };
+      if (typeof x === "number") angleOffset_deg = { value: v.number(x, `${ap}.angleOffset_deg`, {}) };
+      else {
+        const xo = v.object(x, `${ap}.angleOffset_deg`);
+        v.keys(xo, `${ap}.angleOffset_deg`, ["value", "sd"]);
+        angleOffset_deg = { value: xo["value"] === undefined ? 0 : v.number(xo["value"], `${ap}.angleOffset_deg.value`, {}), sd: v.number(xo["sd"], `${ap}.angleOffset_deg.sd`, { gt: 0 }) };
+      }
+      if (!(Math.abs(angleOffset_deg.value) < 5)) throw new ValidationError(`${ap}.angleOffset_deg`, "must be a small angle in degrees (|δ| < 5)", angleOffset_deg.value);
+      alignments[label] = { angleOffset_deg };
+    }
+  }
   const spotIds = new Map<string, number>();
   const spots = v.optionalArray(o["spots"], `${p}.spots`).map((s, i): Spot => {
     const sp = `${p}.spots[${i}]`;
@@ -887,6 +927,7 @@ function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]
     electrochemistry,
     spots,
     ...(impedanceModel ? { impedanceModel } : {}),
+    ...(alignments ? { alignments } : {}),
     ...(notes !== undefined ? { notes } : {}),
   };
 }

@@ -43,7 +43,7 @@ schema/campaign.schema.json (strata-campaign/1).`,
 }
 
 /** Where a scan's start and end came from: `manifest`, or e.g. `start: header start_time; end: duration_s`. */
-const timesFrom = (start: string, end: string): string => (start === "manifest" && end === "manifest" ? "manifest" : `start: ${start}; end: ${end}`);
+const timesFrom = (start: string, end: string): string => (start === end ? start : `start: ${start}; end: ${end}`);
 
 /** The human-readable report. */
 export function inspectionText(campaign: Campaign): string {

@@ -428,7 +428,7 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   // a scan naming one of the manifest's `beams` is modelled at that beam (probe, energy, footprint, attenuation)
   const beamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
   const intensities = new Map(campaign.manifest.scans.map((s) => [s.id, s.intensity]));
-  const priors = new Map(campaign.manifest.scans.map((s, i) => [s.id, { prior: s.prior, index: i }]));
+  const priors = new Map(campaign.manifest.scans.map((s, i) => [s.id, { prior: s.prior, alignment: s.alignment, index: i }]));
   const scanBeams = new Map<string, ScanBeam>();
   const beamOf = (name: string | undefined): ScanBeam | undefined => {
     if (name === undefined) return undefined;
@@ -455,7 +455,8 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
       const own = beamOf(beamNames.get(scan.id));
       const intensity = intensities.get(scan.id);
       const prior = priors.get(scan.id)?.prior;
-      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}), ...(intensity !== undefined ? { intensity } : {}), ...(prior ? { prior } : {}) };
+      const alignment = priors.get(scan.id)?.alignment;
+      return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}), ...(intensity !== undefined ? { intensity } : {}), ...(prior ? { prior } : {}), ...(alignment !== undefined ? { alignment } : {}) };
     });
   // the per-scan fits run in this order: a prior from the previous scan needs one
   if (scans.length > 0 && scans[0].prior === "previous") {
@@ -468,9 +469,11 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
   // corrected for them, the electrolyte film's incoherent background
   // (the geometry of the scans with the campaign's beam; a scan's own beam has its own, above)
   const geometry = scans.some((s) => s.beam === undefined) || scans.length === 0 ? beamGeometry(cell, campaign.manifest.beam, "beam", cellPath, warnings) : undefined;
+  const alignments = (cell.manifestCell as { alignments?: SeriesInput["alignments"] }).alignments;
   const series: SeriesInput = {
     cell: cell.id,
     ...(geometry ? { geometry } : {}),
+    ...(alignments ? { alignments: structuredClone(alignments) } : {}),
     probe,
     ...(beam.energy_keV !== undefined ? { energy_keV: beam.energy_keV } : {}),
     ...(beam.wavelength_A !== undefined ? { wavelength_A: beam.wavelength_A } : {}),

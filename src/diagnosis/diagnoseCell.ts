@@ -17,10 +17,10 @@ import { centralIntervals } from "../core/quantiles.ts";
 import { VACUUM_PERMITTIVITY } from "../core/constants.ts";
 import { mixingSummary, type EnsembleResult } from "../optimize/ensembleSampler.ts";
 import { availableParallelism } from "node:os";
-import { constrainedBy, PRIOR_DOMINATED_RATIO } from "../fit/priorComparison.ts";
+import { constrainedBy, DATA_CONSTRAINED_RATIO, PRIOR_DOMINATED_RATIO } from "../fit/priorComparison.ts";
 import { compareLaws, crossStartLawFits, perScanCheck, withCovariance, independentSeriesAsync, jointLawFit, lawFitSpec, regressOnThickness, samplePosterior, type IndependentScanFit, type LawComparisonEntry, type LawFit, type SeriesStart, type SeriesStartRecord } from "./fitSeries.ts";
 import { jointLawFits } from "./lawFitPool.ts";
-import { seriesScales, type SeriesInput } from "./seriesModel.ts";
+import { perScanBase, seriesScales, type SeriesInput } from "./seriesModel.ts";
 import { DAMAGE_MODELS } from "../models/damageModels.ts";
 import type { SeriesScales } from "../models/growthLaws.ts";
 
@@ -278,12 +278,25 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
   const withPrior = independent.filter((f) => f.prior !== undefined);
   if (withPrior.length > 0) {
     // which parameters the prior-taking scans' own data constrain (posterior well inside the prior)
-    const names = [...new Set(withPrior.flatMap((f) => Object.keys(f.prior!.parameters)))];
-    const constrained = names.filter((name) => {
-      const ratios = withPrior.map((f) => f.prior!.parameters[name]).filter((p) => p !== undefined).map((p) => p.stderrUnscaled / p.sd);
-      return ratios.filter((r) => constrainedBy(r) !== "prior").length > ratios.length / 2;
+    // by property: a scan's own value of a law property (`Ti_sld@slice03`) counts as `Ti_sld`
+    const property = (name: string): string => perScanBase(name) ?? name;
+    const names = [...new Set(withPrior.flatMap((f) => Object.keys(f.prior!.parameters).map(property)))];
+    // each property's verdict at the median of its scans' width ratios
+    const verdict = new Map<string, string>();
+    for (const name of names) {
+      const ratios = withPrior.flatMap((f) => Object.entries(f.prior!.parameters).filter(([other]) => property(other) === name).map(([, p]) => p.stderrUnscaled / p.sd)).filter(Number.isFinite).sort((a, b) => a - b);
+      if (ratios.length > 0) verdict.set(name, constrainedBy(ratios[Math.floor(ratios.length / 2)]));
+    }
+    const having = (kind: string): string[] => names.filter((name) => verdict.get(name) === kind);
+    const parts = [
+      having("data").length > 0 ? `their own data fix ${having("data").join(", ")}` : undefined,
+      having("data and prior").length > 0 ? `data and prior share ${having("data and prior").join(", ")}` : undefined,
+      having("prior").length > 0 ? `${having("prior").join(", ")} ${having("prior").length === 1 ? "is" : "are"} the prior's` : undefined,
+    ].filter((x) => x !== undefined);
+    quality.push({
+      level: "info",
+      message: `${withPrior.length} scans fitted with priors from the previous scan's answer: ${parts.join("; ")} (median over the scans of the unscaled error against the prior's sd: ≤ ${DATA_CONSTRAINED_RATIO} data, ≥ ${PRIOR_DOMINATED_RATIO} prior) — per scan in diagnosis.json independent[].prior`,
     });
-    const rest = names.filter((name) => !constrained.includes(name));
     const conflicts = withPrior.filter((f) => f.prior!.conflict !== undefined);
     if (conflicts.length > 0) {
       quality.push({
@@ -291,10 +304,6 @@ export async function diagnoseCell(input: CellDiagnosisInput, options: DiagnoseO
         message: `the previous scan's answer contradicts ${conflicts.map((f) => `${f.id} (χ² ${f.prior!.conflict!.chi2WithPrior.toFixed(1)} with its prior, ${f.prior!.conflict!.chi2Without.toFixed(1)} without, p = ${f.prior!.conflict!.p.toExponential(1)})`).join(", ")}: ${conflicts.length === 1 ? "that scan keeps" : "those scans keep"} their own fit — a jump between scans, or an earlier answer on the wrong branch of a degenerate pair`,
       });
     }
-    quality.push({
-      level: "info",
-      message: `${withPrior.length} scans fitted with priors from the previous scan's answer: their own data constrain ${constrained.length > 0 ? constrained.join(", ") : "none of the prior parameters"} (in most of them the unscaled standard error is below ${PRIOR_DOMINATED_RATIO} of the prior's sd)${rest.length > 0 ? `; ${rest.join(", ")} ${rest.length === 1 ? "is" : "are"} the prior's, not the scans' own` : ""} — per scan in diagnosis.json independent[].prior`,
-    });
   }
   const structured = independent.filter((f) => f.residualAutocorrelation > RESIDUAL_AUTOCORRELATION_LIMIT).length;
   if (structured > 0.2 * independent.length) {

@@ -464,7 +464,8 @@ function previousPriors(input: SeriesInput, scan: SeriesScan, single: SeriesObje
     if (name === "interphase_roughness") return warm.roughnessStderr === undefined ? undefined : { value: warm.roughness, stderr: warm.roughnessStderr };
     if (name === "interphase_density") return warm.density === undefined || warm.densityStderr === undefined ? undefined : { value: warm.density, stderr: warm.densityStderr };
     const base = perScanBase(name) ?? name;
-    const key = name in warm.nuisance ? name : Object.keys(warm.nuisance).find((other) => (perScanBase(other) ?? other) === base);
+    // another scan's value of the same property — not another alignment's angle offset
+    const key = name in warm.nuisance ? name : base === "angle_offset" ? undefined : Object.keys(warm.nuisance).find((other) => (perScanBase(other) ?? other) === base);
     const stderr = key === undefined ? undefined : warm.nuisanceStderr?.[key];
     return key === undefined || stderr === undefined ? undefined : { value: warm.nuisance[key], stderr };
   };

@@ -93,11 +93,12 @@ describe("interphase R and C from a fitted circuit", () => {
     const circuit = parseCircuit("R0-p(R1,CPE1)-p(R2,CPE2)");
     expect(interphaseElementsProblem(circuit, "R1", "CPE1")).toBeUndefined();
     expect(interphaseElementsProblem(circuit, "R2", "CPE2")).toBeUndefined();
-    expect(interphaseElementsProblem(circuit, "R1", "CPE2")).toMatch(/must be in parallel with R1 \(as in p\(R1,CPE2\)\)/);
+    expect(interphaseElementsProblem(circuit, "R1", "CPE2")).toMatch(/must form an arc p\(R1,CPE2\) with R1/);
     expect(interphaseElementsProblem(circuit, "R1", "C1")).toMatch(/names no element of circuit R0-p\(R1,CPE1\)-p\(R2,CPE2\) \(its elements: R0, R1, CPE1, R2, CPE2\)/);
     expect(interphaseElementsProblem(circuit, "CPE1", "CPE1")).toMatch(/must name a resistor/);
     expect(interphaseElementsProblem(parseCircuit("R0-p(R1,C1)-W1"), "R1", "W1")).toMatch(/capacitor \(C…\) or a constant-phase element/);
-    // a capacitor need not be beside its resistor (the value is read as it is)
+    // a capacitor need not be beside its resistor (the value is read as it is); a CPE nested deeper is refused
     expect(interphaseElementsProblem(parseCircuit("R0-p(R1-W1,C1)"), "R1", "C1")).toBeUndefined();
+    expect(interphaseElementsProblem(parseCircuit("R0-p(R2,p(R1,CPE1)-W1)"), "R1", "CPE1")).toMatch(/must form an arc/);
   });
 });

@@ -252,6 +252,45 @@ describe("seriesObjective, free mode", () => {
   });
 });
 
+describe("seriesObjective: one fitted angle offset per sample alignment", () => {
+  // Closed-form check: a scan at angle offset δ sees the stack at Q′ = (4π/λ)·sin(asin(Qλ/4π) + δ),
+  // computed here; scans of alignment "B" share angle_offset@B, the others angle_offset.
+  it("scans of an alignment share its offset, the rest the cell's; each curve is the kernel at its own shifted Q", () => {
+    const wavelength = 5;
+    const base = neutronInput();
+    const input: SeriesInput = {
+      ...base,
+      wavelength_A: wavelength,
+      geometry: { angleOffset_deg: { value: 0, sd: 0.01 } },
+      alignments: { B: { angleOffset_deg: { value: 0, sd: 0.01 } } },
+      scans: base.scans.map((scan, k) => (k > 0 ? { ...scan, alignment: "B" } : scan)),
+    };
+    const series = seriesObjective(input, { kind: "free" }, seriesScales(input, 30));
+    expect(series.objective.names.filter((n) => n.startsWith("angle_offset")).sort()).toEqual(["angle_offset", "angle_offset@B"]);
+    const offsets = { angle_offset: 0.004, "angle_offset@B": -0.007 };
+    const thick = [15, 27.5, 41];
+    const theta = thetaWith(series, { thickness_0: thick[0], thickness_1: thick[1], thickness_2: thick[2], ...NUISANCE, ...offsets });
+    curvesAt(series, theta).forEach((m, k) => {
+      const delta = ((k === 0 ? offsets.angle_offset : offsets["angle_offset@B"]) * Math.PI) / 180;
+      const shifted = qGrid(k).map((q) => ((4 * Math.PI) / wavelength) * Math.sin(Math.asin((q * wavelength) / (4 * Math.PI)) + delta));
+      const direct = reflectivity(shifted, neutronSlabs(thick[k], NUISANCE.interphase_roughness, NUISANCE.electrolyte_roughness), NUISANCE.scale, NUISANCE.background);
+      expect(maxRelative(m, direct)).toBeLessThanOrEqual(SERIES_MODEL_KERNEL_RTOL);
+    });
+    // every scan in an alignment: no cell-wide offset
+    const all = seriesObjective({ ...input, scans: input.scans.map((scan) => ({ ...scan, alignment: "B" })) }, { kind: "free" }, seriesScales(input, 30));
+    expect(all.objective.names.filter((n) => n.startsWith("angle_offset"))).toEqual(["angle_offset@B"]);
+    // a fixed alignment offset and a geometry without one: only the named alignment's scans are shifted, by the fixed value
+    const fixed = seriesObjective({ ...input, geometry: undefined, alignments: { B: { angleOffset_deg: { value: -0.007 } } } }, { kind: "free" }, seriesScales(input, 30));
+    expect(fixed.objective.names.filter((n) => n.startsWith("angle_offset"))).toEqual([]);
+    const fixedTheta = thetaWith(fixed, { thickness_0: thick[0], thickness_1: thick[1], thickness_2: thick[2], ...NUISANCE });
+    curvesAt(fixed, fixedTheta).forEach((m, k) => {
+      const delta = ((k === 0 ? 0 : -0.007) * Math.PI) / 180;
+      const shifted = qGrid(k).map((q) => ((4 * Math.PI) / wavelength) * Math.sin(Math.asin((q * wavelength) / (4 * Math.PI)) + delta));
+      expect(maxRelative(m, reflectivity(shifted, neutronSlabs(thick[k], NUISANCE.interphase_roughness, NUISANCE.electrolyte_roughness), NUISANCE.scale, NUISANCE.background))).toBeLessThanOrEqual(SERIES_MODEL_KERNEL_RTOL);
+    });
+  });
+});
+
 interface SldReference {
   formula: string;
   density_g_cm3: number;

@@ -82,6 +82,8 @@ export interface SeriesScan {
   intensity?: "own" | number;
   /** "previous": its per-scan fit takes the previous scan's answer as its prior (diagnosis/fitSeries fitScanFrom) */
   prior?: "previous";
+  /** the sample alignment the scan was measured in (a key of `SeriesInput.alignments`): its angle offset instead of the geometry's */
+  alignment?: string;
 }
 
 /** The beam of a scan measured with another beam than the series' (a manifest's `beams` entry). */
@@ -118,6 +120,12 @@ export interface SeriesInput {
    * (fixed, or fitted with the prior N(value, sd²) truncated at 0).
    */
   geometry?: SeriesGeometry;
+  /**
+   * Sample alignments by label (a run; a realignment starts another): the angle offset (deg)
+   * of the scans that name one — fixed, or fitted with the prior N(value, sd²) as
+   * `angle_offset@<label>` shared by its scans; other scans take the geometry's.
+   */
+  alignments?: Record<string, { angleOffset_deg: { value: number; sd?: number } }>;
 }
 
 /** The measurement geometry of a series (see {@link SeriesInput.geometry}). */
@@ -362,11 +370,17 @@ export function seriesObjective(
     const wavelength_A = beam ? beam.wavelength_A : input.wavelength_A;
     const beamGeometry = beam ? beam.geometry : input.geometry;
     const geometry = beamGeometry ? geometrySpec(beamGeometry, suffix) : undefined;
+    // a scan of a named sample alignment: that alignment's angle offset (fitted, or fixed)
+    let scanGeometry = geometry;
+    if (scan.alignment !== undefined) {
+      const offset = alignmentOf(input, scan.alignment);
+      scanGeometry = { ...(geometry ?? {}), angleOffset_deg: offset.sd !== undefined ? { ref: alignmentOffsetName(scan.alignment) } : offset.value };
+    }
     const spec = {
       probe,
       scale: scan.intensity === undefined ? { ref: `scale${suffix}` } : scan.intensity === "own" ? { ref: ownScaleName(scan) } : scan.intensity,
       background: { ref: `background${suffix}` },
-      ...(geometry ? { geometry } : {}),
+      ...(scanGeometry ? { geometry: scanGeometry } : {}),
       ...(energy_keV !== undefined ? { energy_keV } : {}),
       ...(probe === "neutron" && wavelength_A !== undefined ? { wavelength_A } : {}),
       layers: input.stack.map((l, j) => {
@@ -496,7 +510,12 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
   // shared by every beam; they are read from the geometry of any beam the scans use
   const geometries = beams.map((beam) => (beam ? beam.geometry : input.geometry));
   const g = geometries.find((x) => x !== undefined);
-  if (g?.angleOffset_deg?.sd !== undefined) specs.push(fitted("angle_offset", g.angleOffset_deg.value, g.angleOffset_deg.sd, "deg"));
+  // the geometry's offset for scans of no named alignment; each named alignment's own (fitted ones)
+  if (g?.angleOffset_deg?.sd !== undefined && input.scans.some((scan) => scan.alignment === undefined)) specs.push(fitted("angle_offset", g.angleOffset_deg.value, g.angleOffset_deg.sd, "deg"));
+  for (const label of new Set(input.scans.flatMap((scan) => (scan.alignment === undefined ? [] : [scan.alignment])))) {
+    const offset = alignmentOf(input, label);
+    if (offset.sd !== undefined) specs.push(fitted(alignmentOffsetName(label), offset.value, offset.sd, "deg"));
+  }
   beams.forEach((beam, b) => {
     const f = geometries[b]?.footprint;
     if (f?.beamHeightSd_mm !== undefined) specs.push(fitted(`beam_height${beamSuffix(beam)}`, f.beamHeight_mm, f.beamHeightSd_mm, "mm", { floor: 0.05 * f.beamHeight_mm }));
@@ -516,6 +535,18 @@ export function nuisanceSpecs(input: SeriesInput): NuisanceSpec[] {
 
 /** The shortest span of scan times (h) a property's law rate is bounded by: its rate lies within ±(max − min) per the span, or per this when shorter. */
 const MIN_LAW_SPAN_H = 0.1;
+
+/** A named sample alignment's angle offset; a ValidationError naming the label when the series does not declare it. */
+function alignmentOf(input: SeriesInput, label: string): { value: number; sd?: number } {
+  const entry = input.alignments?.[label];
+  if (!entry) throw new ValidationError("alignment", `names no alignment of cell "${input.cell}" (${Object.keys(input.alignments ?? {}).join(", ") || "none declared"})`, label);
+  return entry.angleOffset_deg;
+}
+
+/** The fitted angle offset of the scans of one sample alignment (`SeriesScan.alignment`). */
+export function alignmentOffsetName(alignment: string): string {
+  return `angle_offset@${alignment}`;
+}
 
 /** The name of a scan's own scale (`intensity: "own"`). */
 export function ownScaleName(scan: { id: string }): string {

@@ -40,6 +40,12 @@ const cases: Case[] = [
     set(m, "cells[0].stack[2].growth", { electronsPerFormula: 1, faradaicFraction: 0.8, thicknessPerCharge_A_cm2_per_C: 1.5e4 });
     set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1)", interphaseResistance: "R1", interphaseCapacitance: "C1" });
   } },
+  { name: "slices fitted with priors from the previous scan, two sample alignments with their own angle offsets", mutate: (m) => {
+    set(m, "cells[0].alignments", { run1: { angleOffset_deg: 0 }, run2: { angleOffset_deg: { value: 0, sd: 0.005 } } });
+    set(m, "scans[0].alignment", "run1");
+    set(m, "scans[1].prior", "previous");
+    set(m, "scans[1].alignment", "run2");
+  } },
   { name: "a depressed arc: the interphase's capacitance a CPE beside its resistor", mutate: (m) => {
     set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,CPE1)-p(R2,CPE2)", interphaseResistance: "R1", interphaseCapacitance: "CPE1" });
   } },
@@ -127,6 +133,9 @@ const cases: Case[] = [
   { name: "a CPE as the interphase's capacitance not beside its resistor", mutate: (m) => set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,CPE1)-p(R2,CPE2)", interphaseResistance: "R1", interphaseCapacitance: "CPE2" }), path: "cells[0].impedanceModel.interphaseCapacitance", value: '"CPE2"', validatorOnly: true },
   { name: "the interphase's resistance names no element of the circuit", mutate: (m) => set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1)", interphaseResistance: "R2", interphaseCapacitance: "C1" }), path: "cells[0].impedanceModel.interphaseResistance", value: '"R2"', validatorOnly: true },
   { name: "the impedance model's circuit does not parse", mutate: (m) => set(m, "cells[0].impedanceModel", { circuit: "R0-p(R1,C1", interphaseResistance: "R1", interphaseCapacitance: "C1" }), path: "cells[0].impedanceModel.circuit", validatorOnly: true },
+  { name: "a scan names a sample alignment the cell does not declare", mutate: (m) => set(m, "scans[1].alignment", "run2"), path: "scans[1].alignment", value: '"run2"', validatorOnly: true },
+  { name: "a sample alignment's angle offset not small", mutate: (m) => set(m, "cells[0].alignments", { run2: { angleOffset_deg: 7 } }), path: "cells[0].alignments.run2.angleOffset_deg", value: "7", validatorOnly: true },
+  { name: "a scan's prior other than previous", mutate: (m) => set(m, "scans[1].prior", "first"), path: "scans[1].prior", value: '"first"' },
   { name: "electrochemistry utcOffset malformed", mutate: (m) => set(m, "electrochemistry[0].utcOffset", "+1"), path: "electrochemistry[0].utcOffset", value: '"+1"' },
 
   // rules only the validator can check
