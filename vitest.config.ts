@@ -32,6 +32,7 @@ const CALIBRATION_SUITES = [
   "test/diagnosis/robustGeometry.test.ts",
   "test/diagnosis/seriesBasins.test.ts",
   "test/realdata/snsGlobal.test.ts",
+  "test/realdata/snsCampaign.test.ts",
   "test/fuzz/*.test.ts",
 ];
 
@@ -53,6 +54,8 @@ const CALIBRATION_ONLY = [
   "test/diagnosis/geometryThinLayer.test.ts",
   "test/diagnosis/populationAllLaws.test.ts",
   "test/realdata/snsGlobal.test.ts",
+  // the real SNS campaign diagnosed end to end by the spawned CLI (about a minute)
+  "test/realdata/snsCampaign.test.ts",
 ];
 
 export default defineConfig({
