@@ -53,14 +53,15 @@ describe("jacobiSvd", () => {
     // singular values spanning six decades: tall (50 000 × 5, the QR path) and short (8 × 5)
     const sigma = [1, 0.3, 1e-2, 1e-4, 1e-6];
     const p = sigma.length;
-    const reflect = (m: number, seed: number): number[][] => {
-      const u = Array.from({ length: m }, (_, i) => Math.sin(seed * (i + 1) * 1.37) + 0.1 * (i % 3));
-      const norm2 = u.reduce((s, x) => s + x * x, 0);
-      return Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 1 : 0) - (2 * u[i] * u[j]) / norm2));
+    /** The first `cols` columns of the m × m reflection I − 2·w·wᵀ/‖w‖² (orthonormal). */
+    const reflect = (m: number, seed: number, cols = m): number[][] => {
+      const w = Array.from({ length: m }, (_, i) => Math.sin(seed * (i + 1) * 1.37) + 0.1 * (i % 3));
+      const norm2 = w.reduce((s, x) => s + x * x, 0);
+      return Array.from({ length: m }, (_, i) => Array.from({ length: cols }, (_, j) => (i === j ? 1 : 0) - (2 * w[i] * w[j]) / norm2));
     };
     const v = reflect(p, 2.1);
     for (const n of [50000, 8]) {
-      const u = reflect(n, 0.7);
+      const u = reflect(n, 0.7, p);
       const rows = Array.from({ length: n }, (_, i) => Array.from({ length: p }, (_, j) => sigma.reduce((s, sk, k) => s + u[i][k] * sk * v[j][k], 0)));
       const svd = jacobiSvd(columnMajor(rows), n, p);
       sigma.forEach((sk, k) => expect(Math.abs(svd.singularValues[k] / sk - 1), `σ_${k} of ${n} × ${p}`).toBeLessThan(1e-9));

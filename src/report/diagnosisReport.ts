@@ -243,11 +243,18 @@ function cellSection(cell: ReportCell): string {
       { name: " ", x, y: values.map((v) => v!.hi95), color, style: "dashed" },
     ];
   };
+  // per-scan error bars longer than the spread of every thickness drawn (a slice that cannot fix
+  // the interphase alone: ±1000 Å) are drawn to the frame instead of flattening the plot
+  const bars = d.independent.map((f) => (Number.isFinite(f.thicknessStderr) ? 1.96 * f.thicknessStderr : 0));
+  const drawn = [...d.independent.map((f) => f.thickness), ...t.flatMap((e) => [e.thickness.lo95, e.thickness.hi95])].filter(Number.isFinite);
+  const spread = drawn.length > 0 ? Math.max(...drawn) - Math.min(...drawn) : 0;
+  const clipErrors = spread > 0 && bars.some((b) => b > 2 * spread);
   const independent: Series = {
-    name: "independent per-scan fits",
+    name: clipErrors ? "independent per-scan fits (95 % bars cut at the frame)" : "independent per-scan fits",
     x: d.independent.map((f) => hours(f.time_s)),
     y: d.independent.map((f) => f.thickness),
-    yError: d.independent.map((f) => (Number.isFinite(f.thicknessStderr) ? 1.96 * f.thicknessStderr : 0)),
+    yError: bars,
+    ...(clipErrors ? { clipErrors } : {}),
     style: "points",
     color: "#555",
   };

@@ -13,6 +13,8 @@ export interface Series {
   style?: "line" | "points" | "dashed";
   /** optional symmetric error bars (y ± yError) for points */
   yError?: ArrayLike<number>;
+  /** error bars do not widen the y range: a bar longer than the data's spread is drawn to the frame (an unconstrained fit's ±1000 Å must not flatten everything else) @default false */
+  clipErrors?: boolean;
   /** radius of points, px @default 2.2 */
   radius?: number;
   /** draw short horizontal caps on the error bars, so that a bar shorter than its point still shows @default false */
@@ -98,7 +100,7 @@ export function linePlot(series: readonly Series[], options: PlotOptions): strin
       xMin = Math.min(xMin, tx(s.x[i]));
       xMax = Math.max(xMax, tx(s.x[i]));
       // error bars are data too: the y range holds them (on a log axis, their positive ends)
-      const e = s.yError ? Math.abs(s.yError[i]) : 0;
+      const e = s.yError && !s.clipErrors ? Math.abs(s.yError[i]) : 0;
       const lo = Number.isFinite(e) ? s.y[i] - e : s.y[i];
       const hi = Number.isFinite(e) ? s.y[i] + e : s.y[i];
       // (an error bar reaching down to R − dR ≈ 1e-16 must not stretch a log axis over 10 decades:
