@@ -56,7 +56,7 @@ import { checkFlux, checkRoughnesses, checkWavelength, checkXrayEnergy } from ".
 import { checkDensity, energyFromWavelength, neutronSld, parseFormula, wavelengthFromEnergy, xraySld } from "../materials/index.ts";
 import type { MaterialsOptions } from "../materials/index.ts";
 import { parseCircuit } from "../models/circuit/parseCircuit.ts";
-import { interphaseElementsProblem } from "../models/circuit/interphaseElements.ts";
+import { interphaseCapacitanceProblem, interphaseResistanceProblem } from "../models/circuit/interphaseElements.ts";
 
 /** The format string of this manifest version. */
 export const CAMPAIGN_FORMAT = "strata-campaign/1";
@@ -894,12 +894,10 @@ function parseCell(v: Reader, value: unknown, p: string, probe: readonly Probe[]
     // the circuit parses, and the named elements can stand for the interphase (a CPE only beside its R)
     const parsed = parseCircuit(impedanceModel.circuit, `${ip}.circuit`);
     const { interphaseResistance: r, interphaseCapacitance: c } = impedanceModel;
-    const problem = interphaseElementsProblem(parsed, r, c);
-    if (problem !== undefined) {
-      const resistorProblem = interphaseElementsProblem(parsed, r, r);
-      const onResistance = resistorProblem !== undefined && !resistorProblem.startsWith("must name a capacitor");
-      throw new ValidationError(`${ip}.${onResistance ? "interphaseResistance" : "interphaseCapacitance"}`, problem, onResistance ? r : c);
-    }
+    const resistanceProblem = interphaseResistanceProblem(parsed, r);
+    if (resistanceProblem !== undefined) throw new ValidationError(`${ip}.interphaseResistance`, resistanceProblem, r);
+    const capacitanceProblem = interphaseCapacitanceProblem(parsed, r, c);
+    if (capacitanceProblem !== undefined) throw new ValidationError(`${ip}.interphaseCapacitance`, capacitanceProblem, c);
   }
   const notes = v.optionalString(o["notes"], `${p}.notes`);
 

@@ -426,9 +426,8 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
     options.damage === "off" ? { status: "off", reason: 'beam damage not modelled (the "damage" option is "off")' } : doses!.ok ? { status: "modelled" } : { status: doses!.status, reason: doses!.reason };
   const cellPath = `cells[${options.cellIndex ?? campaign.cells.indexOf(cell)}]`;
   // a scan naming one of the manifest's `beams` is modelled at that beam (probe, energy, footprint, attenuation)
-  const beamNames = new Map(campaign.manifest.scans.map((s) => [s.id, s.beam]));
-  const intensities = new Map(campaign.manifest.scans.map((s) => [s.id, s.intensity]));
-  const priors = new Map(campaign.manifest.scans.map((s, i) => [s.id, { prior: s.prior, alignment: s.alignment, index: i }]));
+  // each scan's manifest entry (beam, intensity, prior, alignment) and its index there
+  const manifestScans = new Map(campaign.manifest.scans.map((s, index) => [s.id, { ...s, index }]));
   const scanBeams = new Map<string, ScanBeam>();
   const beamOf = (name: string | undefined): ScanBeam | undefined => {
     if (name === undefined) return undefined;
@@ -452,15 +451,13 @@ export function cellInput(campaign: Campaign, cell: CellData, probe: "xray" | "n
     .map((scan) => {
       const mid = 0.5 * (scan.start_s + scan.end_s);
       const dose = doses?.ok ? doses.dose.get(scan.id) : undefined;
-      const own = beamOf(beamNames.get(scan.id));
-      const intensity = intensities.get(scan.id);
-      const prior = priors.get(scan.id)?.prior;
-      const alignment = priors.get(scan.id)?.alignment;
+      const { beam: beamName, intensity, prior, alignment } = manifestScans.get(scan.id) ?? {};
+      const own = beamOf(beamName);
       return { id: scan.id, spot: scan.spot, time_s: mid, qred_C_per_cm2: qred(mid) / area, ...(dose !== undefined ? { dose_Gy: dose } : {}), data: scan.data, ...(own ? { beam: own } : {}), ...(intensity !== undefined ? { intensity } : {}), ...(prior ? { prior } : {}), ...(alignment !== undefined ? { alignment } : {}) };
     });
   // the per-scan fits run in this order: a prior from the previous scan needs one
   if (scans.length > 0 && scans[0].prior === "previous") {
-    throw new ValidationError(`scans[${priors.get(scans[0].id)!.index}].prior`, `"previous" on cell ${cell.id}'s first scan (${scans[0].id}), which has no previous scan`, scans[0].prior);
+    throw new ValidationError(`scans[${manifestScans.get(scans[0].id)!.index}].prior`, `"previous" on cell ${cell.id}'s first scan (${scans[0].id}), which has no previous scan`, scans[0].prior);
   }
   const dropped = cell.scans.length - scans.length;
   if (dropped > 0) warnings.push(`${dropped} scans have no valid points and were left out`);

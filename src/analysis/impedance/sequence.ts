@@ -25,7 +25,7 @@ import { ValidationError } from "../../core/errors.ts";
 import { fitCircuit } from "../../fit/circuitObjective.ts";
 import type { CircuitFitResult, FitCircuitOptions, ImpedanceData } from "../../fit/circuitObjective.ts";
 import { parseCircuit } from "../../models/circuit/parseCircuit.ts";
-import type { CircuitNode } from "../../models/circuit/parseCircuit.ts";
+import { topLevelArcs } from "../../models/circuit/interphaseElements.ts";
 
 /** Which effective-capacitance formula turns an R‖CPE arc into a capacitance (see the module header). */
 export type CapacitanceFormula = "hsu-mansfeld" | "brug";
@@ -66,9 +66,8 @@ export function arcParameters(fit: CircuitFitResult, formula: CapacitanceFormula
   const value = new Map(fit.parameters.map((p) => [p.name, p.value]));
   const seriesResistors = top.filter((node) => node.kind === "element" && node.type === "R").map((node) => (node as { parameterNames: readonly string[] }).parameterNames[0]);
   const arcs: ArcParameters[] = [];
-  for (const node of top) {
-    const arc = arcElements(node);
-    if (arc === undefined) continue;
+  for (const { resistor, capacitor } of topLevelArcs(parsed)) {
+    const arc: { r: string; q: string; alpha?: string } = { r: resistor.parameterNames[0], q: capacitor.parameterNames[0], ...(capacitor.type === "CPE" ? { alpha: capacitor.parameterNames[1] } : {}) };
     const names = [arc.r, arc.q, ...(arc.alpha ? [arc.alpha] : []), ...(formula === "brug" ? seriesResistors : [])];
     const capacitance = (v: (name: string) => number): number => {
       const r = v(arc.r);
@@ -101,19 +100,6 @@ export function arcParameters(fit: CircuitFitResult, formula: CapacitanceFormula
     });
   }
   return arcs;
-}
-
-/** The R and the capacitive element of a `p(R, CPE)` or `p(R, C)` block (either order), else undefined. */
-function arcElements(node: CircuitNode): { r: string; q: string; alpha?: string } | undefined {
-  if (node.kind !== "parallel" || node.children.length !== 2) return undefined;
-  const [a, b] = node.children;
-  if (a.kind !== "element" || b.kind !== "element") return undefined;
-  const r = a.type === "R" ? a : b.type === "R" ? b : undefined;
-  const other = r === a ? b : a;
-  if (r === undefined || r === other) return undefined;
-  if (other.type === "CPE") return { r: r.parameterNames[0], q: other.parameterNames[0], alpha: other.parameterNames[1] };
-  if (other.type === "C") return { r: r.parameterNames[0], q: other.parameterNames[0] };
-  return undefined;
 }
 
 /** First-order standard error of g(θ) from the fit's (scaled) covariance; constants contribute nothing. */
